@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs what the user-mode Linux kernel test harness (test/uml/run.ts) needs.
+# Idempotent: apt is only touched when a package is missing.
+#   user-mode-linux  the 6.1 UML kernel (`linux`) and its modules (ip6_tunnel, mip6, esp6, ...)
+#   kmod             modprobe, run inside UML against /usr/lib/uml/modules
+#   iproute2         ip (links, nexthops, xfrm, neigh) for tests and the init script
+#   procps           sysctl
+#   util-linux       mount, setsid (Essential on Debian, listed to be explicit)
+#   tshark tcpdump   packet captures for kernel tests that look at the wire
+set -eu
+
+PACKAGES="user-mode-linux kmod iproute2 procps util-linux tshark tcpdump"
+
+missing=""
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  echo "uml-deps: all present ($PACKAGES)"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+echo "uml-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "uml-deps: done"
