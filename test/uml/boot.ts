@@ -126,7 +126,8 @@ export function runInUml(run: UmlRun): Promise<number> {
   try {
     assertVisibleInside('repository', run.repoRoot);
     assertVisibleInside('node binary', run.node);
-    for (const f of run.testFiles) assertVisibleInside('test file', f);
+    // In --exec mode only the first entry is a file; the rest are its arguments.
+    for (const f of run.reporter === 'exec' ? run.testFiles.slice(0, 1) : run.testFiles) assertVisibleInside('test file', f);
     args = kernelArgs(run, ctlDir);
     writeFileSync(join(ctlDir, 'tests.list'), run.testFiles.map((f) => `${f}\n`).join(''));
   } catch (err) {

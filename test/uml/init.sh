@@ -105,9 +105,15 @@ export MCOA_IN_UML=1 HOME=/tmp TMPDIR=/tmp
 if [ "${MCOA_UML_COLOR:-0}" = 1 ]; then export FORCE_COLOR=1; else export NO_COLOR=1; fi
 unset MCOA_UML_CTL MCOA_UML_REPORTER MCOA_UML_COLOR MCOA_UML_MODULES MCOA_UML_NODE
 
-echo "mcoa-uml: running $# test file(s) with $node"
-"$node" --test --test-reporter="$reporter" "$@" </dev/null
-rc=$?
+if [ "$reporter" = exec ]; then
+  echo "mcoa-uml: running $1 with $node"
+  "$node" "$@" </dev/null
+  rc=$?
+else
+  echo "mcoa-uml: running $# test file(s) with $node"
+  "$node" --test --test-reporter="$reporter" "$@" </dev/null
+  rc=$?
+fi
 echo "$rc" >"$RES/exit-status" || fail "write exit status"
 echo "mcoa-uml: done, exit status $rc"
 power_off

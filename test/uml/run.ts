@@ -36,6 +36,8 @@ const USAGE = `usage: node dist/test/uml/run.js [options] [test files or directo
   --reporter NAME         node --test reporter: spec, tap, dot (default spec)
   --module NAME           a further kernel module that must load (repeatable)
   --verbose               also show kernel boot and shutdown messages
+  --exec                  run the first argument as a plain node script (benchmarks, the
+                          demo) with the remaining arguments, instead of node --test
 Directories are searched for *.test.js; default: dist/test/kernel/ of this repository.`;
 
 /** Repository root, from this file's place in dist/test/uml/. */
@@ -76,6 +78,16 @@ function collectTestFiles(args: readonly string[]): string[] {
   return unique;
 }
 
+/** --exec: the script (made absolute) and its arguments, passed through unchanged. */
+function execArguments(args: readonly string[]): string[] {
+  const [script, ...rest] = args;
+  if (script === undefined) throw new HarnessError('--exec needs a script to run');
+  if (!existsSync(script)) throw new HarnessError(`no such script: ${script} (did the build run? npx tsc -p .)`);
+  const all = [resolve(script), ...rest];
+  if (all.some((a) => a.includes('\n'))) throw new HarnessError('--exec arguments must not contain line breaks');
+  return all;
+}
+
 function positiveNumber(name: string, text: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new HarnessError(`${name} must be a positive number, not "${text}"`);
@@ -93,6 +105,7 @@ function parseRun(argv: readonly string[]): UmlRun | undefined {
       reporter: { type: 'string', default: 'spec' },
       module: { type: 'string', multiple: true, default: [] },
       verbose: { type: 'boolean', default: false },
+      exec: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -106,11 +119,14 @@ function parseRun(argv: readonly string[]): UmlRun | undefined {
     repoRoot: root,
     initScript: join(root, 'test', 'uml', 'init.sh'),
     node: process.execPath,
-    testFiles: collectTestFiles(positionals.length > 0 ? positionals : [join(root, 'dist', 'test', 'kernel')]),
+    testFiles: values.exec
+      ? execArguments(positionals)
+      : collectTestFiles(positionals.length > 0 ? positionals : [join(root, 'dist', 'test', 'kernel')]),
     memMiB,
     bootTimeoutMs: positiveNumber('--boot-timeout', values['boot-timeout']) * 1000,
     timeoutMs: positiveNumber('--timeout', values.timeout) * 1000,
-    reporter: values.reporter,
+    // init.sh reads the reporter "exec" as: run tests.list as `node SCRIPT ARGS...`.
+    reporter: values.exec ? 'exec' : values.reporter,
     color: forceColor !== undefined ? forceColor !== '0' : process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined,
     modules: values.module,
     verbose: values.verbose,
