@@ -187,10 +187,14 @@ export type WireErrorCode =
   | 'MESSAGE_TOO_SHORT' // message body shorter than its type's fixed part
   | 'OPTION_OVERRUN' // an option's length runs past the end of the message
   | 'BAD_OPTION_LENGTH' // a known option with a length its definition forbids
+  | 'BAD_OPTION_VALUE' // a known option with a field value its definition forbids (prefix length > 128)
   | 'BID_BAD_LENGTH' // BID sub-option length neither 4 nor 20, or not matching the C flag
   | 'BID_C_WITHOUT_COA' // C flag set but no care-of address present (length 4)
   | 'BID_ZERO' // BID value 0 (reserved)
   | 'BAD_NOT_LAST'; // Binding Authorization Data followed by another option
+
+/** A message's fixed fields without its options, per kind (so `partial.sequence` type-checks on a BU). */
+export type PartialMessage = MobilityMessage extends infer M ? (M extends MobilityMessage ? Omit<M, 'options'> : never) : never;
 
 export interface WireError {
   code: WireErrorCode;
@@ -198,7 +202,7 @@ export interface WireError {
   offset: number;
   message: string;
   /** The message's fixed part, when it decoded before the failure. */
-  partial?: Omit<MobilityMessage, 'options'>;
+  partial?: PartialMessage;
 }
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
