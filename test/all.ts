@@ -1,0 +1,55 @@
+// The README's test command: unit tests on the host, then the kernel tests inside
+// user-mode Linux, with one closing line that sums both runs ("N passed, N failed").
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Totals {
+  pass: number;
+  fail: number;
+  skipped: number;
+}
+
+/** Runs a command with live output and picks the spec/TAP reporter's summary counts from it. */
+function run(cmd: string, args: string[]): Promise<{ code: number; totals: Totals }> {
+  return new Promise((resolve) => {
+    const totals: Totals = { pass: 0, fail: 0, skipped: 0 };
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let rest = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^(?:ℹ|#) (pass|fail|skipped) (\d+)\s*$/.exec(line.trim());
+        if (m) totals[m[1] as keyof Totals] += Number(m[2]);
+      }
+    });
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), totals }));
+  });
+}
+
+const stages: [string, string, string[]][] = [
+  ['unit tests (host)', process.execPath, ['--test', '--test-reporter=spec', join(dist, 'test', 'unit')]],
+  ['kernel tests (user-mode Linux)', process.execPath, [join(dist, 'test', 'uml', 'run.js')]],
+];
+
+const sum: Totals = { pass: 0, fail: 0, skipped: 0 };
+let failedStage = '';
+for (const [name, cmd, args] of stages) {
+  process.stdout.write(`\n=== ${name} ===\n`);
+  const { code, totals } = await run(cmd, args);
+  sum.pass += totals.pass;
+  sum.fail += totals.fail;
+  sum.skipped += totals.skipped;
+  if (code !== 0) {
+    failedStage ||= name;
+    // A harness failure (kernel did not boot) counts as a failure even with no test counted.
+    if (totals.fail === 0) sum.fail += 1;
+  }
+}
+if (failedStage) process.stdout.write(`\nfirst failing stage: ${failedStage}\n`);
+process.stdout.write(`\ntests: ${sum.pass} passed, ${sum.fail} failed, ${sum.skipped} skipped\n`);
+process.exitCode = sum.fail > 0 || failedStage ? 1 : 0;
