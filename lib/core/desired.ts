@@ -56,7 +56,7 @@ export function emptyDesired(): DesiredState {
 export const tunnelKey = (ha: Ip6Text, coa: Ip6Text): string => `${ha}|${coa}`;
 export const proxyKey = (iface: string, addr: Ip6Text): string => `${iface}|${addr}`;
 
-function nextHopKey(n: NextHopSpec): string {
+export function nextHopKey(n: NextHopSpec): string {
   return n.kind === 'tunnel' ? `t|${n.tunnelKey}` : `h|${n.interface}|${n.gateway ?? ''}`;
 }
 

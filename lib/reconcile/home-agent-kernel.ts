@@ -1,0 +1,53 @@
+// The home agent's kernel side: the core's desired state in, the kernel made to match.
+// Wires the object drivers into one Reconciler in dependency order.
+import type { DesiredState } from '../core/desired.js';
+import type { NetlinkSocket } from '../kernel/netlink/socket.js';
+import { GroupDriver, NexthopContext, NexthopDriver, type GroupSeen, type NexthopSeen } from './drivers/nexthop.js';
+import { ProxyDriver } from './drivers/proxy.js';
+import { RouteDriver } from './drivers/route.js';
+import { TunnelDriver, type TunnelSeen } from './drivers/tunnel.js';
+import { Reconciler, type PassReport } from './engine.js';
+import { KIND_ORDER, kernelWants, type RouteWant } from './kernel-objects.js';
+import { DEFAULT_MARKS, type OwnershipMarks } from './marks.js';
+
+export class HomeAgentKernel {
+  readonly reconciler: Reconciler;
+  readonly marks: OwnershipMarks;
+
+  constructor(sock: NetlinkSocket, marks: Partial<OwnershipMarks> = {}) {
+    this.marks = { ...DEFAULT_MARKS, ...marks };
+    const r = (): Reconciler => this.reconciler;
+    const ctx = new NexthopContext(
+      sock,
+      this.marks,
+      () => r().observedAll<TunnelSeen>('tunnel'),
+      () => r().observedAll<NexthopSeen>('nexthop'),
+    );
+    const idOf = (via: RouteWant['via']): number | undefined =>
+      via.kind === 'nexthop' ? r().observed<NexthopSeen>('nexthop', via.key)?.id : r().observed<GroupSeen>('group', via.key)?.id;
+    const drivers = [
+      new TunnelDriver(sock, this.marks),
+      new NexthopDriver(ctx),
+      new GroupDriver(ctx),
+      new RouteDriver(sock, this.marks, idOf),
+      new ProxyDriver(sock, this.marks),
+    ];
+    if (drivers.map((d) => d.kind).join() !== KIND_ORDER.join()) throw new Error('driver order does not match KIND_ORDER');
+    this.reconciler = new Reconciler(drivers);
+  }
+
+  /** Replaces the whole desired state; only what changed is written on the next pass. */
+  setDesired(d: DesiredState): void {
+    const w = kernelWants(d);
+    for (const kind of KIND_ORDER) this.reconciler.setDesired<unknown>(kind, w[kind] as Map<string, unknown>);
+  }
+
+  pass(): Promise<PassReport> {
+    return this.reconciler.pass();
+  }
+
+  /** The tunnel interface serving a care-of address, for counters and `mcoactl`. */
+  tunnelOf(tunnelKey: string): TunnelSeen | undefined {
+    return this.reconciler.observed<TunnelSeen>('tunnel', tunnelKey);
+  }
+}

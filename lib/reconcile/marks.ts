@@ -1,0 +1,54 @@
+// How the home agent marks the kernel objects it owns, so that a restart adopts them and
+// nothing an administrator made by hand is ever touched.
+export interface OwnershipMarks {
+  /** rtm_protocol of routes, nh_protocol of nexthops, NDA_PROTOCOL of proxy entries.
+      135 (the Mobility Header's protocol number) is not in rtnetlink.h's RTPROT_* list. */
+  protocol: number;
+  /** Interface name prefix of our ip6tnl links (names are at most 15 octets). */
+  tunnelPrefix: string;
+  /** First nexthop id of our band; ids are allocated upwards from it. */
+  nexthopIdBase: number;
+  /** Size of the nexthop id band. */
+  nexthopIdCount: number;
+  /** Routing table of home address routes. */
+  table: number;
+}
+
+export const DEFAULT_MARKS: OwnershipMarks = {
+  protocol: 135,
+  tunnelPrefix: 'mip6t',
+  nexthopIdBase: 0x4d430000,
+  nexthopIdCount: 0x10000,
+  table: 254,
+};
+
+/** Allocates names or ids not in use, starting after the last one handed out. */
+export class Allocator<T> {
+  private readonly used = new Set<T>();
+  private next = 0;
+
+  constructor(
+    private readonly make: (n: number) => T,
+    private readonly limit: number,
+  ) {}
+
+  take(): T {
+    for (let tries = 0; tries < this.limit; tries++) {
+      const v = this.make(this.next);
+      this.next = (this.next + 1) % this.limit;
+      if (!this.used.has(v)) {
+        this.used.add(v);
+        return v;
+      }
+    }
+    throw new RangeError('identifier band exhausted');
+  }
+
+  claim(v: T): void {
+    this.used.add(v);
+  }
+
+  release(v: T): void {
+    this.used.delete(v);
+  }
+}
