@@ -6,7 +6,7 @@ import { BaStatus, type BindingAck, type BindingError, type BindingRefreshReques
 import { formatIp6, type Ip6Text } from '../wire/ip6.js';
 import { isUnicastRoutable, linkLocalOf } from './addr.js';
 import { bindingAck, uniformReply } from './ack.js';
-import { bindingFlags } from './binding.js';
+import { bindingFlags, type Binding } from './binding.js';
 import { bidOptions, alternateCoa } from './bu-options.js';
 import { BindingCache } from './cache.js';
 import { ChangeSet } from './changes.js';
@@ -132,6 +132,37 @@ export class HomeAgent {
       ? { ...held, message: { ...held.message, status: st, lifetimeSeconds: 0, flags: { ...held.message.flags, k: false }, options: held.message.options.map((o) => (o.kind === 'bid' ? { ...o, status: 0 } : o)) } }
       : null;
     return { ...emptyOutcome(st), statuses: [{ bid: 0, status: st }], events: changes.events, ba };
+  }
+
+  /**
+   * Puts back bindings loaded from durable state after a restart, with the last accepted
+   * sequence number per home address, so a replayed old BU is still refused (RFC 6275
+   * §9.5.1). Bindings already expired at `nowMs` are left out.
+   */
+  restore(bindings: Iterable<Binding>, sequences: ReadonlyMap<Ip6Text, number>, nowMs: number): number {
+    let n = 0;
+    for (const b of bindings) {
+      if (b.expiresAtMs <= nowMs) continue;
+      this.cache.put(b);
+      this.refresh.schedule(b);
+      n++;
+    }
+    for (const [hoa, seq] of sequences) this.cache.setLastSequence(hoa, seq);
+    return n;
+  }
+
+  /** Operator removal (`mcoactl del binding HOA [BID]`): one binding, or all of a home address. */
+  removeByOperator(hoa: Ip6Text, bid?: number): CacheEvent[] {
+    const changes = new ChangeSet(this.cache);
+    if (bid === undefined) changes.removeAll(hoa, 'administrative');
+    else changes.remove(hoa, bid, 'administrative');
+    if (!this.cache.record(hoa)) this.heldAcks.delete(hoa);
+    return changes.events;
+  }
+
+  /** Operator flush (`mcoactl flush`): every binding of every home address. */
+  flushByOperator(): CacheEvent[] {
+    return [...this.cache.homeAddresses()].flatMap((hoa) => this.removeByOperator(hoa));
   }
 
   /** Removes expired bindings; arm one timer for nextExpiryMs. */

@@ -14,7 +14,8 @@ export type ChangeReason =
   | 'bid-conflict' // a regular binding replaced by a BID binding (MCOA BID CONFLICT)
   | 'expired'
   | 'dad-failed'
-  | 'dad-succeeded';
+  | 'dad-succeeded'
+  | 'administrative'; // removed by the operator (mcoactl del binding / flush)
 
 export type CacheEvent =
   | { type: 'added'; binding: Binding; reason: ChangeReason }
