@@ -5,8 +5,37 @@
 import { VERSION } from '../version.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from './command.js';
 import { decodeCommand } from './decode.js';
+import { showCommand } from './commands/show.js';
+import { delCommand } from './commands/del.js';
+import { flushCommand } from './commands/flush.js';
+import { reloadCommand } from './commands/reload.js';
+import { monitorCommand } from './commands/monitor.js';
 
-export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([['decode', decodeCommand]]);
+export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
+  ['decode', decodeCommand],
+  ['show', showCommand],
+  ['del', delCommand],
+  ['flush', flushCommand],
+  ['reload', reloadCommand],
+  ['monitor', monitorCommand],
+]);
+
+/**
+ * Global options written before the command (`mcoactl --socket PATH show bindings`) move
+ * behind the command name, where the commands that talk to mcoad read them.
+ */
+export function hoistGlobalOptions(argv: string[]): string[] {
+  const hoisted: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--socket' && i + 1 < argv.length) hoisted.push(a, argv[++i]!);
+    else if (a.startsWith('--socket=')) hoisted.push(a);
+    else break;
+  }
+  if (hoisted.length === 0 || i >= argv.length) return argv;
+  return [argv[i]!, ...hoisted, ...argv.slice(i + 1)];
+}
 
 export function usage(commands: ReadonlyMap<string, Command> = COMMANDS): string[] {
   const width = Math.max(...[...commands.keys()].map((k) => k.length));
@@ -17,12 +46,15 @@ export function usage(commands: ReadonlyMap<string, Command> = COMMANDS): string
     ...[...commands].map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     `  ${'help'.padEnd(width)}  show this text, or a command's usage: mcoactl help COMMAND`,
     '',
+    'global options:',
+    '  --socket PATH  control socket of mcoad (default $MCOAD_SOCKET, else /run/mcoad/mcoad.sock)',
+    '',
     `mcoactl ${VERSION}`,
   ];
 }
 
 export async function main(argv: string[], io: CliIo, commands: ReadonlyMap<string, Command> = COMMANDS): Promise<number> {
-  const [name, ...args] = argv;
+  const [name, ...args] = hoistGlobalOptions(argv);
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = name === 'help' && args[0] !== undefined ? commands.get(args[0]) : undefined;
     const lines = topic ? topic.usage.map((u) => `usage: ${u}`) : usage(commands);

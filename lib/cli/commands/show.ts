@@ -1,0 +1,43 @@
+// `mcoactl show bindings [HOA]` and `mcoactl show stats`: the binding cache and counters.
+import { parseArgs } from 'node:util';
+import { EXIT_OK, UsageError, type CliIo, type Command } from '../command.js';
+import { homeAddressArg, JSON_OPTION, noMorePositionals, SOCKET_OPTION, socketPath, withDaemon } from './daemon.js';
+import { bindingsTable, statsLines } from './render.js';
+
+export const showCommand: Command = {
+  summary: 'show the binding cache or the daemon\'s counters',
+  usage: ['mcoactl show bindings [HOA] [--json] [--socket PATH]', 'mcoactl show stats [--json] [--socket PATH]'],
+  run: runShow,
+};
+
+async function runShow(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { ...SOCKET_OPTION, ...JSON_OPTION }, allowPositionals: true, strict: true });
+  const [what, ...rest] = positionals;
+  const path = socketPath(values.socket);
+  const print = (lines: string[], data: unknown) => (values.json ? io.out(JSON.stringify(data)) : lines.forEach((l) => io.out(l)));
+  switch (what) {
+    case 'bindings':
+    case 'binding': {
+      const [hoaText, ...extra] = rest;
+      noMorePositionals(extra);
+      const hoa = hoaText === undefined ? undefined : homeAddressArg(hoaText);
+      return withDaemon(path, io, async (c) => {
+        const bindings = await c.request('show-bindings', hoa === undefined ? {} : { hoa });
+        print(bindingsTable(bindings), bindings);
+        return EXIT_OK;
+      });
+    }
+    case 'stats': {
+      noMorePositionals(rest);
+      return withDaemon(path, io, async (c) => {
+        const stats = await c.request('show-stats', {});
+        print(statsLines(stats), stats);
+        return EXIT_OK;
+      });
+    }
+    case undefined:
+      throw new UsageError('show what? bindings or stats');
+    default:
+      throw new UsageError(`cannot show ${JSON.stringify(what)}: bindings or stats`);
+  }
+}

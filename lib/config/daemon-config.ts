@@ -1,0 +1,56 @@
+// What mcoad reads from its configuration file, after validation: the protocol core's own
+// configuration plus the daemon's surroundings (kernel marks, state directory, control
+// socket, logging, network namespace).
+import type { HomeAgentConfig } from '../core/config.js';
+import { DEFAULT_MARKS, type OwnershipMarks } from '../reconcile/marks.js';
+
+export const ROLES = ['home-agent', 'mobile-node', 'correspondent'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** pino's level names. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ControlSocketConfig {
+  path: string;
+  /** Group that may use the socket: a name (looked up at start) or a numeric gid. */
+  group: string | number | null;
+  /** Permission bits of the socket file. */
+  mode: number;
+}
+
+/** Settings every role shares. */
+export interface DaemonCommon {
+  /** The file this came from, as given to the loader. */
+  file: string;
+  stateDirectory: string;
+  control: ControlSocketConfig;
+  logLevel: LogLevel;
+  /** Named network namespace (/run/netns/NAME) the daemon's sockets live in; null: its own. */
+  netns: string | null;
+  /** How the kernel objects the daemon owns are marked. */
+  marks: OwnershipMarks;
+  /** Full kernel resync period, seconds. */
+  resyncIntervalSeconds: number;
+  /** Settings the daemon must log at start (insecure lab settings and the like). */
+  warnings: string[];
+}
+
+export interface HomeAgentDaemonConfig extends DaemonCommon {
+  role: 'home-agent';
+  homeAgent: HomeAgentConfig;
+}
+
+/** One variant per role mcoad runs; mobile-node and correspondent join when it runs them. */
+export type DaemonConfig = HomeAgentDaemonConfig;
+
+export const DEFAULT_STATE_DIRECTORY = '/var/lib/mcoad';
+export const DEFAULT_CONTROL_SOCKET = '/run/mcoad/mcoad.sock';
+export const DEFAULT_CONTROL_MODE = 0o660;
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+export const DEFAULT_RESYNC_INTERVAL_SECONDS = 300;
+export { DEFAULT_MARKS };
+
+export const IPSEC_OFF_WARNING =
+  'IPsec protection of Binding Updates is OFF (ipsec.required: false): anyone who can send a packet ' +
+  'to the home agent can register any authorised home address; use this in a lab only';

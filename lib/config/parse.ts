@@ -1,0 +1,137 @@
+// mcoad's configuration file: YAML, checked completely at start. Every problem is reported
+// at once with file:line:column and key path; unknown keys are errors, so a typo never
+// silently leaves a default in place. After this module's own checks, the protocol core's
+// compileHomeAgentConfig runs too, and its complaint is placed on the key it is about.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { LineCounter, parseDocument, type Node } from 'yaml';
+import { compileHomeAgentConfig, type HomeAgentConfig } from '../core/config.js';
+import type { WireProfile } from '../wire/profile.js';
+import { ConfigFileError } from './problems.js';
+import { ConfigReader, type Field } from './reader.js';
+import { readHomeAgent } from './home-agent-section.js';
+import { absolutePath, readControl, readKernel, readProfile } from './daemon-sections.js';
+import {
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MARKS,
+  DEFAULT_RESYNC_INTERVAL_SECONDS,
+  DEFAULT_STATE_DIRECTORY,
+  IPSEC_OFF_WARNING,
+  LOG_LEVELS,
+  ROLES,
+  type DaemonConfig,
+} from './daemon-config.js';
+
+const TOP_KEYS = ['role', 'home_agent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns'] as const;
+
+export async function loadConfigFile(path: string): Promise<DaemonConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ConfigFileError([{ file: path, line: 1, col: 1, path: '', message: `cannot read: ${err.code ?? err.message}` }]);
+  }
+  return parseConfig(text, basename(path));
+}
+
+/** Parses and checks a configuration; throws ConfigFileError listing every problem. */
+export function parseConfig(text: string, fileName: string): DaemonConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const r = new ConfigReader(fileName, lines, doc);
+  for (const e of doc.errors) r.report(e.pos[0], '', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
+  if (doc.errors.length) throw new ConfigFileError(r.problems);
+  const root = doc.contents as Node | null;
+  if (!root) {
+    r.report(0, '', 'the file is empty; it needs at least role and home_agent');
+    throw new ConfigFileError(r.problems);
+  }
+  const s = r.section({ node: root, path: '' }, TOP_KEYS, ['role']);
+  if (!s) throw new ConfigFileError(r.problems);
+
+  const roleField = s.get('role');
+  const role = roleField && r.oneOf(roleField, ROLES);
+  if (roleField && role !== undefined && role !== 'home-agent') {
+    r.report(roleField.node, roleField.path, `mcoad runs only the home-agent role so far, not ${role}`);
+  }
+  const ipsec = s.get('ipsec');
+  const ipsecSection = ipsec && r.section(ipsec, ['required']);
+  const requiredField = ipsecSection?.get('required');
+  const ipsecRequired = (requiredField && r.boolean(requiredField)) ?? true;
+  const profileField = s.get('wire_profile');
+  const profile: WireProfile | undefined = profileField && readProfile(r, profileField);
+  const kernelField = s.get('kernel');
+  const kernel = kernelField && readKernel(r, kernelField);
+  const stateField = s.get('state_directory');
+  const stateDirectory = (stateField && absolutePath(r, stateField)) ?? DEFAULT_STATE_DIRECTORY;
+  const control = readControl(r, s.get('control'));
+  const levelField = s.get('log_level');
+  const logLevel = (levelField && r.oneOf(levelField, LOG_LEVELS)) ?? DEFAULT_LOG_LEVEL;
+  const netnsField = s.get('netns');
+  const netns = (netnsField && netnsName(r, netnsField)) ?? null;
+
+  const haField = s.get('home_agent');
+  if (!haField && role === 'home-agent') r.report(root, '', 'missing required key home_agent (role is home-agent)');
+  const homeAgent = haField && readHomeAgent(r, haField, { ipsecRequired, profile });
+  if (homeAgent && r.problems.length === 0) coreCheck(r, homeAgent, haField);
+  if (r.problems.length > 0 || !homeAgent || !control) throw new ConfigFileError(r.problems);
+
+  return {
+    role: 'home-agent',
+    file: fileName,
+    homeAgent,
+    stateDirectory,
+    control,
+    logLevel,
+    netns,
+    marks: kernel?.marks ?? { ...DEFAULT_MARKS },
+    resyncIntervalSeconds: kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS,
+    warnings: ipsecRequired ? [] : [IPSEC_OFF_WARNING],
+  };
+}
+
+/** `ip netns` names are file names under /run/netns. */
+function netnsName(r: ConfigReader, f: Field): string | undefined {
+  const v = r.string(f);
+  if (v === undefined) return undefined;
+  if (v.includes('/') || v === '.' || v === '..' || Buffer.byteLength(v) > 255) {
+    r.report(f.node, f.path, `not a network namespace name: ${JSON.stringify(v)}`);
+    return undefined;
+  }
+  return v;
+}
+
+/** The core's field names in its ConfigError messages, and the YAML key each comes from. */
+const CORE_FIELDS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^homeAgentAddress\b/, () => 'address'],
+  [/^servedPrefixes\b/, () => 'served_prefixes'],
+  [/^maxLifetimeSeconds\b/, () => 'max_lifetime'],
+  [/^homeBindingLifetimeSeconds\b/, () => 'home_binding_lifetime'],
+  [/^brrPolicy\b/, () => 'binding_refresh_request'],
+  [/^homeLinkInterface\b/, () => 'interface'],
+  [/^authorisation default\b/, () => 'authorisation.default'],
+  [/^authorisation (\S+?):? /, (m) => `authorisation.home_addresses[${m[1]}]`],
+  [/^authorisation\b/, () => 'authorisation'],
+];
+
+/** Home agent key path (below home_agent) that a core ConfigError message is about. */
+export function coreErrorKey(message: string): string | undefined {
+  const text = message.replace(/^config: /, '');
+  for (const [re, key] of CORE_FIELDS) {
+    const m = re.exec(text);
+    if (m) return key(m);
+  }
+  return undefined;
+}
+
+function coreCheck(r: ConfigReader, c: HomeAgentConfig, section: Field): void {
+  try {
+    compileHomeAgentConfig(c);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const key = coreErrorKey(message);
+    const at = (key && r.visited.get(`${section.path}.${key}`)) || section;
+    r.report(at.node, at.path, message.replace(/^config: /, ''));
+  }
+}

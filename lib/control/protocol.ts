@@ -1,0 +1,110 @@
+// mcoad's control protocol: newline-delimited JSON over a Unix stream socket.
+//
+//   request   {"id":1,"cmd":"show-bindings","args":{"hoa":"2001:db8::1"}}
+//   response  {"id":1,"ok":true,"result":[...]}
+//             {"id":1,"ok":false,"error":{"code":"NOT_FOUND","message":"..."}}
+//   event     {"event":{...}}         (after a successful "monitor" request)
+//
+// A connection may carry several requests; each response carries its request's id (null
+// when the request was too broken to have one). This file also fixes the result shapes
+// the daemon's handlers return and mcoactl prints.
+
+export const DEFAULT_SOCKET_PATH = '/run/mcoad/mcoad.sock';
+/** Longest request line the daemon reads; a longer one closes the connection. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+export type RequestId = number | string;
+
+export interface Request {
+  id: RequestId;
+  cmd: string;
+  args?: Record<string, unknown>;
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+export type Response =
+  | { id: RequestId | null; ok: true; result: unknown }
+  | { id: RequestId | null; ok: false; error: ErrorBody };
+
+export interface EventLine {
+  event: MonitorEvent;
+}
+
+/** Error codes of the protocol itself; handlers add their own (stable, upper case). */
+export const ErrorCode = {
+  BAD_JSON: 'BAD_JSON',
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNKNOWN_COMMAND: 'UNKNOWN_COMMAND',
+  LINE_TOO_LONG: 'LINE_TOO_LONG',
+  TOO_MANY_CLIENTS: 'TOO_MANY_CLIENTS',
+  MONITOR_TOO_SLOW: 'MONITOR_TOO_SLOW',
+  /** Arguments of a known command are wrong (handlers throw it too). */
+  BAD_ARGS: 'BAD_ARGS',
+  /** del-binding matched nothing. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** reload: the file has problems; message lists them, one per line. */
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  /** A handler failed unexpectedly. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** One binding cache entry as shown to operators. */
+export interface BindingView {
+  hoa: string;
+  /** 0 for a regular binding (registered without a BID sub-option). */
+  bid: number;
+  coa: string;
+  /** Set BU flags granted: any of 'H', 'R', 'L', 'K'. */
+  flags: string[];
+  /** Seconds until expiry (floored, never negative). */
+  lifetimeLeftSeconds: number;
+  /** Lifetime granted by the last accepted BU. */
+  lifetimeSeconds: number;
+  /** Sequence number of the BU that last created or refreshed the entry. */
+  sequence: number;
+  /** draft-04 §5.5 home binding (the node is on its home link). */
+  homeBinding: boolean;
+  mobileNetworkPrefixes: string[];
+}
+
+export interface StatsView {
+  uptimeSeconds: number;
+  bindings: number;
+  homeAddresses: number;
+  /** Counters by group, e.g. { bu: { received: 10, accepted: 9 }, kernel: { applies: 4 } }. */
+  counters: Record<string, Record<string, number>>;
+}
+
+export interface DelResult {
+  removed: number;
+}
+
+export interface ReloadResult {
+  /** Warnings of the new configuration (see DaemonConfig.warnings). */
+  warnings: string[];
+}
+
+export interface MonitorEvent {
+  /** ISO 8601 wall-clock time of the change. */
+  time: string;
+  type: 'added' | 'updated' | 'removed';
+  /** The core's ChangeReason ('registered', 'expired', ...) or 'operator' for mcoactl. */
+  reason: string;
+  binding: BindingView;
+}
+
+/** Arguments and result of each command mcoactl sends; the daemon registers these. */
+export interface Commands {
+  'show-bindings': { args: { hoa?: string }; result: BindingView[] };
+  'show-stats': { args: Record<string, never>; result: StatsView };
+  'del-binding': { args: { hoa: string; bid?: number }; result: DelResult };
+  flush: { args: Record<string, never>; result: DelResult };
+  reload: { args: Record<string, never>; result: ReloadResult };
+  monitor: { args: Record<string, never>; result: { monitoring: true } };
+}
+
+export type CommandName = keyof Commands;

@@ -1,0 +1,31 @@
+// Bindings and temporary store directories for the store tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredBinding } from '../../../lib/store/records.js';
+
+export function tempDir(): { dir: string; cleanup(): void } {
+  const base = mkdtempSync(join(tmpdir(), 'mcoa-store-'));
+  return { dir: join(base, 'state'), cleanup: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+/** Home address number n: 2001:db8:1::<n in hex>. */
+export function hoaOf(n: number): string {
+  return `2001:db8:1::${(n + 1).toString(16)}`;
+}
+
+export function stored(n: number, over: Partial<StoredBinding> = {}): StoredBinding {
+  return {
+    hoa: hoaOf(n),
+    bid: 1,
+    coa: `2001:db8:a::${(n + 1).toString(16)}`,
+    registeredAtWallMs: 1_700_000_000_000 + n,
+    expiresAtWallMs: 1_700_000_400_000 + n,
+    lifetimeSeconds: 400,
+    lastSequence: n & 0xffff,
+    flags: { homeRegistration: true, r: false, l: false, k: false },
+    mobileNetworkPrefixes: [],
+    homeBinding: false,
+    ...over,
+  };
+}
