@@ -109,7 +109,9 @@ console.log('|---:|---:|---:|---:|---:|---:|---:|');
 let bytes = 0;
 for (const n of sizes) {
   const b = await baseline(n);
+  console.error(`N=${n}: ip -batch create ${b.create.toFixed(0)} ms, delete ${b.remove.toFixed(0)} ms`);
   const m = await mcoa(n);
+  console.error(`N=${n}: mcoa create ${m.create.toFixed(0)} ms, delete ${m.remove.toFixed(0)} ms`);
   const ratio = (m.create + m.remove) / (b.create + b.remove);
   bytes = m.bytesPerBinding;
   console.log(`| ${n} | ${b.create.toFixed(0)} | ${m.create.toFixed(0)} | ${b.remove.toFixed(0)} | ${m.remove.toFixed(0)} | ${ratio.toFixed(2)} | ${m.bytesPerBinding} |`);
