@@ -13,23 +13,11 @@
 import { EventEmitter } from 'node:events';
 import { Errno } from '../../sys/errno.js';
 import { KernelError } from '../errors.js';
-import { parseAck, parseDone } from './ack.js';
-import {
-  NLMSG_DONE,
-  NLMSG_ERROR,
-  NLMSG_HDRLEN,
-  NLMSG_NOOP,
-  NLM_F_ACK,
-  NLM_F_DUMP,
-  NLM_F_DUMP_INTR,
-  NLM_F_REQUEST,
-  nlAlign,
-} from './constants.js';
+import { NLMSG_HDRLEN, NLMSG_NOOP, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, nlAlign } from './constants.js';
+import { dumpStep, labelOf, lostAckError, newEntry, replyStep, type Entry, type EntryKind, type OpLabel, type Step } from './entry.js';
 import { parseMessages, rdU16, type NlMsg } from './parse.js';
+export type { OpLabel } from './entry.js';
 import { KernelNetlinkTransport, type DatagramSink, type NetlinkTransport, type NetlinkTransportOptions } from './transport.js';
-
-/** The operation's name for errors; a function is only called when an error needs it. */
-export type OpLabel = string | (() => string);
 
 export interface RequestOptions {
   op?: OpLabel;
@@ -60,23 +48,6 @@ export interface NetlinkStats {
   dumpsRedone: number;
   lost: number;
   stray: number;
-}
-
-type Kind = 'request' | 'dump' | 'barrier';
-interface Entry {
-  kind: Kind;
-  msg: Uint8Array;
-  op: OpLabel | undefined;
-  seq: number;
-  order: number;
-  onReply: ((m: NlMsg) => void) | undefined;
-  parse: ((m: NlMsg) => unknown) | undefined;
-  results: unknown[];
-  intr: boolean;
-  attempts: number;
-  failure: unknown;
-  resolve: (v: never) => void;
-  reject: (e: unknown) => void;
 }
 
 export interface NetlinkSocket {
@@ -190,18 +161,12 @@ export class NetlinkSocket extends EventEmitter implements DatagramSink {
     this.dumps.length = 0;
     this.transport.close();
     for (const e of all) {
-      if (e.kind !== 'barrier') e.reject(new KernelError(Errno.ECANCELED, this.label(e), 'netlink socket closed'));
+      if (e.kind !== 'barrier') e.reject(new KernelError(Errno.ECANCELED, labelOf(e), 'netlink socket closed'));
     }
   }
 
-  private label(e: Entry): string {
-    const op = e.op;
-    if (typeof op === 'function') return op();
-    return op ?? `nlmsg type ${e.msg.length >= 6 ? rdU16(e.msg, 4) : '?'}`;
-  }
-
   private enqueue(
-    kind: Kind,
+    kind: EntryKind,
     msg: Uint8Array,
     op: OpLabel | undefined,
     onReply: Entry['onReply'],
@@ -209,9 +174,9 @@ export class NetlinkSocket extends EventEmitter implements DatagramSink {
     resolve: Entry['resolve'],
     reject: Entry['reject'],
   ): void {
-    const e: Entry = { kind, msg, op, seq: 0, order: 0, onReply, parse, results: [], intr: false, attempts: 0, failure: undefined, resolve, reject };
+    const e = newEntry(kind, msg, op, { onReply, parse, resolve, reject });
     if (this.closed) {
-      reject(new KernelError(Errno.ECANCELED, this.label(e), 'netlink socket closed'));
+      reject(new KernelError(Errno.ECANCELED, labelOf(e), 'netlink socket closed'));
       return;
     }
     if (msg.length < NLMSG_HDRLEN) {
@@ -297,7 +262,7 @@ export class NetlinkSocket extends EventEmitter implements DatagramSink {
       this.stats.sent += batch.length;
       return;
     }
-    for (const e of batch) this.fail(e, new KernelError(-r, this.label(e), 'sending to the kernel failed'));
+    for (const e of batch) this.fail(e, new KernelError(-r, labelOf(e), 'sending to the kernel failed'));
   }
 
   /** Removes an answered entry from the books and lets queued work go. */
@@ -344,8 +309,7 @@ export class NetlinkSocket extends EventEmitter implements DatagramSink {
         this.stats.stray++;
         continue;
       }
-      if (e.kind === 'dump') this.onDumpMessage(e, m);
-      else this.onReplyMessage(e, m);
+      this.apply(e, e.kind === 'dump' ? dumpStep(e, m) : replyStep(e, m));
     }
   }
 
@@ -359,81 +323,33 @@ export class NetlinkSocket extends EventEmitter implements DatagramSink {
     const noop = new Uint8Array(NLMSG_HDRLEN);
     new DataView(noop.buffer).setUint32(0, NLMSG_HDRLEN, true);
     noop[4] = NLMSG_NOOP;
-    const b: Entry = { kind: 'barrier', msg: noop, op: 'NLMSG_NOOP barrier', seq: 0, order: 0, onReply: undefined, parse: undefined, results: [], intr: false, attempts: 0, failure: undefined, resolve: () => {}, reject: () => {} };
+    const b = newEntry('barrier', noop, 'NLMSG_NOOP barrier');
     this.stamp(b, NLM_F_ACK);
     // A barrier that cannot be sent leaves the requests to a later loss or to close().
     if (this.transport.send(noop) < 0) this.inflight.delete(b.seq);
   }
 
-  private onReplyMessage(e: Entry, m: NlMsg): void {
-    if (m.type !== NLMSG_ERROR) {
-      if (m.type >= 0x10 && e.onReply && e.failure === undefined) {
-        try {
-          e.onReply(m);
-        } catch (err) {
-          e.failure = err;
-        }
-      }
-      return;
-    }
-    let errno: number;
-    let extack: string | undefined;
-    let offs: number | undefined;
-    try {
-      ({ errno, extack, extackOffset: offs } = parseAck(m));
-    } catch (err) {
-      this.fail(e, err);
-      return;
-    }
-    if (e.kind === 'barrier') {
-      this.complete(e);
-      this.sweepBefore(e.order);
-      return;
-    }
-    if (errno !== 0) {
-      this.fail(e, new KernelError(errno, this.label(e), extack, offs));
-    } else if (e.failure !== undefined) {
-      this.fail(e, e.failure);
-    } else {
-      this.complete(e);
-      this.stats.acked++;
-      e.resolve(undefined as never);
-    }
-  }
-
-  private sweepBefore(order: number): void {
-    for (const e of [...this.inflight.values()]) {
-      if (e.kind === 'request' && e.order < order) {
-        this.fail(e, new KernelError(Errno.ENOBUFS, this.label(e), 'acknowledgement lost: receive queue overrun'));
-      }
-    }
-  }
-
-  private onDumpMessage(e: Entry, m: NlMsg): void {
-    if (m.flags & NLM_F_DUMP_INTR) e.intr = true;
-    if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) {
-      let errno: number;
-      let extack: string | undefined;
-      let offs: number | undefined;
-      try {
-        ({ errno, extack, extackOffset: offs } = m.type === NLMSG_DONE ? parseDone(m) : parseAck(m));
-      } catch (err) {
-        this.fail(e, err);
+  private apply(e: Entry, step: Step): void {
+    switch (step.kind) {
+      case 'more':
         return;
-      }
-      if (errno !== 0) return this.fail(e, new KernelError(errno, this.label(e), extack, offs));
-      if (e.failure !== undefined) return this.fail(e, e.failure);
-      if (e.intr) return this.redo(e);
-      this.complete(e);
-      e.resolve(e.results as never);
-      return;
-    }
-    if (m.type < 0x10 || e.failure !== undefined || !e.parse) return;
-    try {
-      const v = e.parse(m);
-      if (v !== undefined) e.results.push(v);
-    } catch (err) {
-      e.failure = err; // reported at NLMSG_DONE, so the rest of the dump is still drained
+      case 'ok':
+        this.complete(e);
+        if (e.kind === 'request') this.stats.acked++;
+        e.resolve((e.kind === 'dump' ? e.results : undefined) as never);
+        return;
+      case 'fail':
+        this.fail(e, step.error);
+        return;
+      case 'barrier':
+        this.complete(e);
+        for (const r of [...this.inflight.values()]) {
+          if (r.kind === 'request' && r.order < e.order) this.fail(r, lostAckError(r));
+        }
+        return;
+      case 'redo':
+        this.redo(e);
+        return;
     }
   }
 
@@ -441,7 +357,7 @@ export class NetlinkSocket extends EventEmitter implements DatagramSink {
     this.complete(e);
     if (e.attempts > this.maxDumpRetries) {
       this.stats.failed++;
-      e.reject(new KernelError(Errno.EINTR, this.label(e), `dump interrupted ${e.attempts} times`));
+      e.reject(new KernelError(Errno.EINTR, labelOf(e), `dump interrupted ${e.attempts} times`));
       return;
     }
     this.stats.dumpsRedone++;

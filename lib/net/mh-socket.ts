@@ -1,0 +1,243 @@
+// The Mobility Header raw socket (RFC 6275 §6.1; RFC 3542 for the ancillary data) on
+// Node's event loop. One socket per namespace carries all signalling of a node.
+//
+// Receiving: the descriptor is watched with uv_poll and drained with recvmsg until EAGAIN;
+// each packet becomes a 'message' event with the addresses as the kernel delivered them
+// (after its Home Address option swap and type 2 routing header processing). A packet whose
+// ancillary data is malformed, truncated or incomplete, or (with user checksums) whose
+// checksum is wrong, is dropped, counted, and reported as a 'receiveError' event. There is
+// deliberately no 'error' event: an unhandled one would crash the daemon.
+//
+// Sending: send() is synchronous; it returns the octets sent or throws a KernelError
+// carrying the errno name. EAGAIN (send buffer full) is thrown too, not queued: Mobile IPv6
+// retransmits its own signalling on timers (RFC 6275 §11.8), so a queue would only add a
+// second retransmission policy; callers treat EAGAIN ('retry' in classifyErrno) as a loss.
+//
+// Checksums: 'kernel' (IPV6_CHECKSUM 4) lets the kernel fill and verify them over the
+// packet's own addresses. 'user' (IPV6_CHECKSUM -1) is for the mobile node: with a Home
+// Address option the pseudo-header source must be the home address, which the kernel would
+// not use, so send() computes the checksum and received messages are verified here.
+import { EventEmitter } from 'node:events';
+import { KernelError } from '../kernel/errors.js';
+import { Errno, errnoName } from '../sys/errno.js';
+import { encodeCmsgs, MsgIo, type Cmsg } from '../sys/msghdr.js';
+import { FdWatch } from '../sys/poll.js';
+import {
+  AF_INET6,
+  IPPROTO_IPV6,
+  IPV6_CHECKSUM,
+  IPV6_DSTOPTS,
+  IPV6_PKTINFO,
+  IPV6_RECVDSTOPTS,
+  IPV6_RECVHOPLIMIT,
+  IPV6_RECVPKTINFO,
+  IPV6_RECVRTHDR,
+  IPV6_RTHDR,
+  MSG_TRUNC,
+  SOCK_RAW,
+  closeFd,
+  encodeSockaddrIn6,
+  openSocket,
+  setBufferSize,
+  setsockoptInt,
+} from '../sys/socket.js';
+import { writeMhChecksum } from '../wire/checksum.js';
+import { mustParseIp6 } from '../wire/ip6.js';
+import { encodeHomeAddressDstopts, encodePktinfo, encodeType2Rthdr } from './ancillary.js';
+import { IPPROTO_MH } from './constants.js';
+import { readMhDatagram, type DropReason, type MhReceived, type RawDatagram } from './receive.js';
+
+export type { MhReceived } from './receive.js';
+
+/** The largest Mobility Header: Header Len 255 gives (255 + 1) * 8 octets. */
+const MH_MAX_OCTETS = 2048;
+const RECEIVE_BUFFER_OCTETS = 65536;
+/** Room for PKTINFO, HOPLIMIT, RTHDR and destination options of the largest legal size. */
+const CONTROL_OCTETS = 4096;
+const DEFAULT_SOCKET_RCVBUF = 1 << 20;
+/** Packets read per readiness callback; the rest wait for the next loop turn (uv_poll is level-triggered). */
+const MAX_READS_PER_WAKEUP = 256;
+const MH_CHECKSUM_OFFSET = 4;
+
+export type MhChecksumMode = 'kernel' | 'user';
+
+export interface MhSocketOptions {
+  /** `ip netns` name or path of the namespace the socket is created in. */
+  netns?: string;
+  /** Who computes and verifies the MH checksum (default 'kernel'). */
+  checksum?: MhChecksumMode;
+  /** SO_RCVBUF(FORCE) in octets (default 1 MiB). */
+  receiveBufferBytes?: number;
+}
+
+export interface MhSendRequest {
+  data: Uint8Array;
+  /** Source address (IPV6_PKTINFO); the kernel chooses when absent. */
+  src?: string;
+  /** Destination; with routingHeader, the final destination (the mobile node's home address). */
+  dst: string;
+  /** Outgoing interface (IPV6_PKTINFO); also the scope of a link-local destination. */
+  ifindex?: number;
+  /** Home agent / correspondent: a type 2 routing header carrying this care-of address. */
+  routingHeader?: string;
+  /** Mobile node: a Home Address option carrying this home address. */
+  homeAddressOption?: string;
+}
+
+export type MhReceiveErrorReason = 'recvmsg' | 'truncated' | DropReason;
+
+export interface MhReceiveError {
+  reason: MhReceiveErrorReason;
+  /** errno name for 'recvmsg', else a decoder code. */
+  code: string;
+  message: string;
+}
+
+export interface MhSocketStats {
+  received: number;
+  sent: number;
+  sendErrors: number;
+  /** Every dropped or failed receive, whatever the reason. */
+  receiveErrors: number;
+  /** Packets dropped for malformed, truncated or missing ancillary data. */
+  malformedCmsgs: number;
+  /** Packets dropped for a wrong checksum (user checksum mode only). */
+  checksumErrors: number;
+}
+
+type MhSocketEvents = {
+  message: [MhReceived];
+  receiveError: [MhReceiveError];
+};
+
+export class MhSocket extends EventEmitter<MhSocketEvents> {
+  private readonly io = new MsgIo({ bufferSize: RECEIVE_BUFFER_OCTETS, controlSize: CONTROL_OCTETS });
+  private readonly watch: FdWatch;
+  private open = true;
+  private readonly counters: MhSocketStats = {
+    received: 0,
+    sent: 0,
+    sendErrors: 0,
+    receiveErrors: 0,
+    malformedCmsgs: 0,
+    checksumErrors: 0,
+  };
+
+  private constructor(
+    readonly fd: number,
+    readonly checksumMode: MhChecksumMode,
+  ) {
+    super();
+    this.watch = new FdWatch(fd, {
+      readable: () => this.drain(),
+      error: (status) => this.receiveFailed('recvmsg', -status, 'uv_poll reported an error'),
+    });
+  }
+
+  /** socket(AF_INET6, SOCK_RAW, 135) with the options above; throws SyscallError. */
+  static open(opts: MhSocketOptions = {}): MhSocket {
+    const mode = opts.checksum ?? 'kernel';
+    const fd = openSocket(AF_INET6, SOCK_RAW, IPPROTO_MH, opts.netns === undefined ? {} : { netns: opts.netns });
+    try {
+      setsockoptInt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, mode === 'kernel' ? MH_CHECKSUM_OFFSET : -1);
+      for (const opt of [IPV6_RECVPKTINFO, IPV6_RECVDSTOPTS, IPV6_RECVRTHDR, IPV6_RECVHOPLIMIT]) {
+        setsockoptInt(fd, IPPROTO_IPV6, opt, 1);
+      }
+      setBufferSize(fd, 'rcv', opts.receiveBufferBytes ?? DEFAULT_SOCKET_RCVBUF);
+      return new MhSocket(fd, mode);
+    } catch (err) {
+      closeFd(fd);
+      throw err;
+    }
+  }
+
+  get stats(): Readonly<MhSocketStats> {
+    return { ...this.counters };
+  }
+
+  /** Sends one Mobility Header; returns the octets sent. Throws KernelError (errno name in `code`). */
+  send(req: MhSendRequest): number {
+    const dst = mustParseIp6(req.dst, 'MhSocket.send dst');
+    const src = req.src === undefined ? undefined : mustParseIp6(req.src, 'MhSocket.send src');
+    const hoa = req.homeAddressOption === undefined ? undefined : mustParseIp6(req.homeAddressOption, 'homeAddressOption');
+    const coa = req.routingHeader === undefined ? undefined : mustParseIp6(req.routingHeader, 'routingHeader');
+    const op = `sendmsg MH to ${req.dst}`;
+    if (!this.open) throw new KernelError(Errno.EBADF, `${op} (socket closed)`);
+    if (req.data.length < 8 || req.data.length > MH_MAX_OCTETS) {
+      throw new RangeError(`${op}: a Mobility Header has 8..${MH_MAX_OCTETS} octets, got ${req.data.length}`);
+    }
+    let data = req.data;
+    if (this.checksumMode === 'user') {
+      // RFC 6275 §6.1.1: the pseudo-header source is the home address when a HAO is present.
+      const pseudoSrc = hoa ?? src;
+      if (!pseudoSrc) throw new TypeError(`${op}: a socket with user checksums needs src or homeAddressOption`);
+      data = Uint8Array.from(req.data);
+      writeMhChecksum(data, pseudoSrc, dst);
+    }
+    const cmsgs: Cmsg[] = [];
+    if (src || req.ifindex) cmsgs.push({ level: IPPROTO_IPV6, type: IPV6_PKTINFO, data: encodePktinfo(src, req.ifindex) });
+    if (coa) cmsgs.push({ level: IPPROTO_IPV6, type: IPV6_RTHDR, data: encodeType2Rthdr(coa) });
+    if (hoa) cmsgs.push({ level: IPPROTO_IPV6, type: IPV6_DSTOPTS, data: encodeHomeAddressDstopts(hoa) });
+    const linkScoped = (dst[0] === 0xfe && (dst[1]! & 0xc0) === 0x80) || (dst[0] === 0xff && (dst[1]! & 0x0f) === 2);
+    const name = encodeSockaddrIn6({ address: dst, port: 0, scopeId: linkScoped ? (req.ifindex ?? 0) : 0 });
+    const n = this.io.sendmsg(this.fd, [data], { name, ...(cmsgs.length ? { control: encodeCmsgs(cmsgs) } : {}) });
+    if (n < 0) {
+      this.counters.sendErrors++;
+      throw new KernelError(-n, op);
+    }
+    this.counters.sent++;
+    return n;
+  }
+
+  /** Lets the process exit while only this socket is open. */
+  unref(): this {
+    this.watch.unref();
+    return this;
+  }
+
+  ref(): this {
+    this.watch.ref();
+    return this;
+  }
+
+  /** Stops watching and closes the descriptor; safe to call twice. */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.watch.close();
+    closeFd(this.fd);
+  }
+
+  private drain(): void {
+    for (let i = 0; i < MAX_READS_PER_WAKEUP && this.open; i++) {
+      const r = this.io.recvmsg(this.fd);
+      if (typeof r === 'number') {
+        if (r === -Errno.EAGAIN || r === -Errno.EINTR) return;
+        this.receiveFailed('recvmsg', -r, 'recvmsg failed');
+        return; // a persistent error must not spin here; the next wakeup retries
+      }
+      if (r.flags & MSG_TRUNC || r.length > r.data.length) {
+        this.receiveFailed('truncated', 'MSG_TRUNC', `datagram of ${r.length} octets exceeds the buffer`);
+        continue;
+      }
+      this.deliver(r);
+    }
+  }
+
+  private deliver(d: RawDatagram): void {
+    const r = readMhDatagram(d, this.checksumMode === 'user');
+    if (!r.ok) {
+      if (r.error.reason === 'ancillary') this.counters.malformedCmsgs++;
+      if (r.error.reason === 'checksum') this.counters.checksumErrors++;
+      return this.receiveFailed(r.error.reason, r.error.code, r.error.message);
+    }
+    this.counters.received++;
+    this.emit('message', r.value);
+  }
+
+  private receiveFailed(reason: MhReceiveErrorReason, codeOrErrno: string | number, message: string): void {
+    this.counters.receiveErrors++;
+    const code = typeof codeOrErrno === 'number' ? errnoName(codeOrErrno) : codeOrErrno;
+    this.emit('receiveError', { reason, code, message });
+  }
+}

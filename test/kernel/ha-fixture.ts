@@ -1,0 +1,158 @@
+// A home agent and a mobile node in two namespaces, mcoad running in the first, for the
+// daemon's kernel tests. Topology (addresses inside 2001:db8::/32):
+//   ha: home0 (home link, 2001:db8:aa::1/64, peer home0p) and ha0 (2001:db8:1::1/64)
+//   mn: mn0 (care-of 2001:db8:1::10/64), home address 2001:db8:aa::100 on lo (`home`)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MhSocket, type MhReceived } from '../../lib/net/mh-socket.js';
+import { decodeMessage, encodeMessage } from '../../lib/wire/mh.js';
+import { DRAFT04_PROFILE } from '../../lib/wire/profiles.js';
+import { mustParseIp6 } from '../../lib/wire/ip6.js';
+import type { BidOption, BindingAck, BindingUpdate } from '../../lib/wire/types.js';
+import { addVethPair, sh, type Netns } from './netns.js';
+
+export const HA = '2001:db8:aa::1';
+export const HA_FOREIGN = '2001:db8:1::1';
+export const HOA = '2001:db8:aa::100';
+export const COA = '2001:db8:1::10';
+const ROOT = new URL('../../..', import.meta.url).pathname;
+
+export async function topology(ha: Netns, mn: Netns): Promise<void> {
+  await ha.ip('link', 'add', 'home0', 'type', 'veth', 'peer', 'name', 'home0p');
+  await ha.ip('addr', 'add', `${HA}/64`, 'dev', 'home0', 'nodad');
+  await ha.ip('link', 'set', 'home0', 'up');
+  await ha.ip('link', 'set', 'home0p', 'up');
+  await addVethPair(ha, 'ha0', mn, 'mn0');
+  await ha.ip('addr', 'add', `${HA_FOREIGN}/64`, 'dev', 'ha0', 'nodad');
+  await ha.ip('link', 'set', 'ha0', 'up');
+  await mn.ip('addr', 'add', `${COA}/64`, 'dev', 'mn0', 'nodad');
+  await mn.ip('addr', 'add', `${HOA}/128`, 'dev', 'lo', 'home');
+  await mn.ip('link', 'set', 'mn0', 'up');
+  await mn.ip('-6', 'route', 'add', '2001:db8:aa::/64', 'via', HA_FOREIGN, 'dev', 'mn0');
+  // The mobile node accepts the BA's type 2 routing header (mipv6-reference.md).
+  await mn.ip('xfrm', 'state', 'add', 'src', '::', 'dst', '::', 'proto', 'route2', 'spi', '0', 'mode', 'ro', 'coa', '::', 'flag', 'wildrecv', 'sel', 'src', '::/0', 'dst', '::/0');
+  await mn.ip('xfrm', 'policy', 'add', 'src', '::/0', 'dst', '::/0', 'proto', '135', 'dir', 'in', 'tmpl', 'proto', 'route2', 'mode', 'ro', 'level', 'use');
+}
+
+export interface Daemon {
+  dir: string;
+  socket: string;
+  config: string;
+  proc: ChildProcess;
+  output: string[];
+  ns: Netns;
+}
+
+export function writeConfig(dir: string, extra = ''): string {
+  const file = join(dir, 'mcoad.yaml');
+  writeFileSync(
+    file,
+    `role: home-agent
+home_agent:
+  interface: home0
+  address: ${HA}
+  served_prefixes: [2001:db8:aa::/64]
+  max_lifetime: 600
+${extra}
+state_directory: ${join(dir, 'state')}
+control:
+  socket: ${join(dir, 'mcoad.sock')}
+log_level: info
+`,
+  );
+  return file;
+}
+
+export function labConfig(): string {
+  return 'ipsec:\n  required: false\n';
+}
+
+/** Starts mcoad inside `ns` and waits until its control socket answers. */
+export async function startDaemon(ns: Netns, dir: string, config: string): Promise<Daemon> {
+  const socket = join(dir, 'mcoad.sock');
+  const proc = spawn('ip', ['netns', 'exec', ns.name, process.execPath, join(ROOT, 'bin', 'mcoad'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  proc.stdout!.on('data', (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean)));
+  proc.stderr!.on('data', (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean)));
+  const d: Daemon = { dir, socket, config, proc, output, ns };
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`mcoad exited ${proc.exitCode}:\n${output.join('\n')}`);
+    if (output.some((l) => l.includes('mcoad running')) && existsSync(socket)) return d;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`mcoad did not start in 15 s:\n${output.join('\n')}`);
+}
+
+export async function stopDaemon(d: Daemon, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (d.proc.exitCode !== null) return d.proc.exitCode;
+  const done = new Promise<number | null>((resolve) => d.proc.once('exit', (code) => resolve(code)));
+  d.proc.kill(signal);
+  return done;
+}
+
+export function tempDir(): string {
+  return mkdtempSync('/tmp/mcoad-test-');
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** `mcoactl ARGS --socket S`: stdout, or throws with stderr. */
+export async function mcoactl(d: Daemon, ...args: string[]): Promise<string> {
+  return sh(process.execPath, [join(ROOT, 'bin', 'mcoactl'), ...args, '--socket', d.socket]);
+}
+
+export async function bindings(d: Daemon): Promise<{ hoa: string; bid: number; coa: string; sequence: number; homeBinding: boolean }[]> {
+  return JSON.parse(await mcoactl(d, 'show', 'bindings', '--json'));
+}
+
+export function bu(sequence: number, lifetimeSeconds: number, bids: Omit<BidOption, 'kind' | 'status'>[] = []): BindingUpdate {
+  return {
+    kind: 'bu',
+    payloadProto: 59,
+    checksum: 0,
+    sequence,
+    flags: { a: true, h: true, l: false, k: false, m: false, r: false, p: false },
+    lifetimeSeconds,
+    options: bids.map((b) => ({ kind: 'bid', status: 0, ...b })),
+  };
+}
+
+export const coaBid = (bid: number, coa: string): Omit<BidOption, 'kind' | 'status'> => ({ bid, c: true, o: false, h: false, coa: mustParseIp6(coa) });
+
+/** The mobile node's signalling socket: BUs from the care-of address with a Home Address option. */
+export class MobileNodeSide {
+  readonly sock: MhSocket;
+  constructor(mn: Netns) {
+    this.sock = MhSocket.open({ netns: mn.name, checksum: 'user' });
+  }
+  sendBu(m: BindingUpdate, from = COA): void {
+    this.sock.send({ data: encodeMessage(m, DRAFT04_PROFILE), src: from, dst: HA, homeAddressOption: HOA });
+  }
+  sendRaw(data: Uint8Array, from = COA): void {
+    this.sock.send({ data, src: from, dst: HA, homeAddressOption: HOA });
+  }
+  /** The next BA, or a rejection after `ms`. */
+  nextBa(ms = 5000): Promise<{ ba: BindingAck; received: MhReceived }> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.sock.off('message', on);
+        reject(new Error(`no BA within ${ms} ms`));
+      }, ms);
+      const on = (m: MhReceived): void => {
+        const r = decodeMessage(m.data, DRAFT04_PROFILE);
+        if (!r.ok || r.value.kind !== 'ba') return;
+        clearTimeout(timer);
+        this.sock.off('message', on);
+        resolve({ ba: r.value, received: m });
+      };
+      this.sock.on('message', on);
+    });
+  }
+  close(): void {
+    this.sock.close();
+  }
+}
