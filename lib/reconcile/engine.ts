@@ -86,6 +86,10 @@ export class Reconciler {
     return this.state(kind).seen as Map<string, O>;
   }
 
+  isDesired(kind: string, key: string): boolean {
+    return this.state(kind).desired.has(key);
+  }
+
   desiredCount(kind: string): number {
     return this.state(kind).desired.size;
   }

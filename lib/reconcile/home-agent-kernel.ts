@@ -9,13 +9,20 @@ import { TunnelDriver, type TunnelSeen } from './drivers/tunnel.js';
 import { Reconciler, type PassReport } from './engine.js';
 import { KIND_ORDER, kernelWants, type RouteWant } from './kernel-objects.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from './marks.js';
+import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, policyKey, stateKey, type XfrmBands } from './drivers/xfrm.js';
+import type { XfrmPolicy } from '../kernel/xfrm/policy.js';
+import type { XfrmState } from '../kernel/xfrm/state.js';
 
 export class HomeAgentKernel {
   readonly reconciler: Reconciler;
   readonly marks: OwnershipMarks;
 
-  constructor(sock: NetlinkSocket, marks: Partial<OwnershipMarks> = {}) {
+  readonly xfrmBands: XfrmBands;
+
+  /** `xfrmSock` (NETLINK_XFRM) adds the XFRM state and policy kinds; without it they are absent. */
+  constructor(sock: NetlinkSocket, marks: Partial<OwnershipMarks> = {}, xfrmSock?: NetlinkSocket, xfrmBands: XfrmBands = DEFAULT_XFRM_BANDS) {
     this.marks = { ...DEFAULT_MARKS, ...marks };
+    this.xfrmBands = xfrmBands;
     const r = (): Reconciler => this.reconciler;
     const ctx = new NexthopContext(
       sock,
@@ -33,13 +40,21 @@ export class HomeAgentKernel {
       new ProxyDriver(sock, this.marks),
     ];
     if (drivers.map((d) => d.kind).join() !== KIND_ORDER.join()) throw new Error('driver order does not match KIND_ORDER');
-    this.reconciler = new Reconciler(drivers);
+    // XFRM first: states and the policies that use them exist before traffic needs them.
+    const xfrm = xfrmSock ? [new XfrmStateDriver(xfrmSock, xfrmBands), new XfrmPolicyDriver(xfrmSock, xfrmBands)] : [];
+    this.reconciler = new Reconciler([...xfrm, ...drivers]);
   }
 
   /** Replaces the whole desired state; only what changed is written on the next pass. */
   setDesired(d: DesiredState): void {
     const w = kernelWants(d);
     for (const kind of KIND_ORDER) this.reconciler.setDesired<unknown>(kind, w[kind] as Map<string, unknown>);
+  }
+
+  /** The XFRM states and policies wanted (keyed by the kernel's identity of each). */
+  setXfrm(states: readonly XfrmState[], policies: readonly XfrmPolicy[]): void {
+    this.reconciler.setDesired('xfrm-state', new Map(states.map((s) => [stateKey(s), s])));
+    this.reconciler.setDesired('xfrm-policy', new Map(policies.map((p) => [policyKey(p), p])));
   }
 
   pass(): Promise<PassReport> {

@@ -86,7 +86,8 @@ export async function startDaemon(ns: Netns, dir: string, config: string): Promi
 }
 
 export async function stopDaemon(d: Daemon, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-  if (d.proc.exitCode !== null) return d.proc.exitCode;
+  // A process killed by a signal has exitCode null and signalCode set.
+  if (d.proc.exitCode !== null || d.proc.signalCode !== null) return d.proc.exitCode;
   const done = new Promise<number | null>((resolve) => d.proc.once('exit', (code) => resolve(code)));
   d.proc.kill(signal);
   return done;

@@ -1,0 +1,127 @@
+// XFRM policies and states the home agent owns: the route-optimisation state and policy
+// that let the kernel accept Binding Updates with a Home Address option, and later the
+// IPsec policies and security associations that protect signalling (§8). Ownership: our
+// policies sit in a priority band, our states carry a reqid in a band.
+import { classifyError } from '../../kernel/errors.js';
+import type { NetlinkSocket } from '../../kernel/netlink/socket.js';
+import { policyDelete, policyDump, policyUpdate, type XfrmPolicy } from '../../kernel/xfrm/policy.js';
+import { stateAdd, stateDelete, stateDump, stateUpdate, type XfrmState } from '../../kernel/xfrm/state.js';
+import type { XfrmSelector } from '../../kernel/xfrm/structs.js';
+import type { ObjectDriver } from '../engine.js';
+
+export interface XfrmBands {
+  /** Our policies have priority in [priorityBase, priorityBase + priorityCount). */
+  priorityBase: number;
+  priorityCount: number;
+  /** Our states have reqid in [reqidBase, reqidBase + reqidCount). */
+  reqidBase: number;
+  reqidCount: number;
+}
+
+export const DEFAULT_XFRM_BANDS: XfrmBands = { priorityBase: 0x4d4300, priorityCount: 0x100, reqidBase: 0x4d430000, reqidCount: 0x10000 };
+
+const selectorKey = (s: XfrmSelector): string =>
+  `${s.src}/${s.srcLen}>${s.dst}/${s.dstLen} p${s.proto}${s.mhType !== undefined ? ` mh${s.mhType}` : ''}${s.ifindex ? ` if${s.ifindex}` : ''}`;
+
+/** The kernel's identity of a policy: selector, direction, type (and mark). */
+export const policyKey = (p: Pick<XfrmPolicy, 'selector' | 'dir' | 'type'>): string => `${p.dir}|${p.type ?? 'main'}|${selectorKey(p.selector)}`;
+
+/** The kernel's identity of a state: (dst, spi, proto), plus src for route-optimisation states. */
+export const stateKey = (s: Pick<XfrmState, 'src' | 'dst' | 'spi' | 'proto'>): string => `${s.proto}|${s.src}>${s.dst}|${s.spi}`;
+
+export class XfrmPolicyDriver implements ObjectDriver<XfrmPolicy, XfrmPolicy> {
+  readonly kind = 'xfrm-policy';
+  constructor(
+    private readonly sock: NetlinkSocket,
+    private readonly bands: XfrmBands,
+  ) {}
+
+  private ours(p: XfrmPolicy): boolean {
+    return p.priority >= this.bands.priorityBase && p.priority < this.bands.priorityBase + this.bands.priorityCount;
+  }
+
+  /** `ip xfrm policy show`, keeping our priority band. */
+  async list(): Promise<Map<string, XfrmPolicy>> {
+    const out = new Map<string, XfrmPolicy>();
+    for (const p of await policyDump(this.sock)) if (this.ours(p)) out.set(policyKey(p), p);
+    return out;
+  }
+
+  same(d: XfrmPolicy, o: XfrmPolicy): boolean {
+    if (d.priority !== o.priority || (d.action ?? 'allow') !== (o.action ?? 'allow') || d.templates.length !== o.templates.length) return false;
+    return d.templates.every((t, i) => {
+      const x = o.templates[i]!;
+      return t.proto === x.proto && t.mode === x.mode && (t.reqid ?? 0) === (x.reqid ?? 0) && !!t.optional === !!x.optional && (t.src ?? '::') === (x.src ?? '::') && (t.dst ?? '::') === (x.dst ?? '::');
+    });
+  }
+
+  /** `ip xfrm policy update src S dst D proto P dir DIR priority N tmpl ...` */
+  async create(_key: string, d: XfrmPolicy): Promise<XfrmPolicy> {
+    if (!this.ours(d)) throw new RangeError(`xfrm policy priority ${d.priority} is outside our band`);
+    await policyUpdate(this.sock, d);
+    return d;
+  }
+
+  update(key: string, d: XfrmPolicy): Promise<XfrmPolicy> {
+    return this.create(key, d);
+  }
+
+  /** `ip xfrm policy delete src S dst D proto P dir DIR` */
+  async remove(_key: string, o: XfrmPolicy): Promise<void> {
+    try {
+      await policyDelete(this.sock, { selector: o.selector, dir: o.dir, ...(o.type ? { type: o.type } : {}) });
+    } catch (err) {
+      if (classifyError(err, 'delete') !== 'gone') throw err;
+    }
+  }
+}
+
+export class XfrmStateDriver implements ObjectDriver<XfrmState, XfrmState> {
+  readonly kind = 'xfrm-state';
+  constructor(
+    private readonly sock: NetlinkSocket,
+    private readonly bands: XfrmBands,
+  ) {}
+
+  private ours(s: XfrmState): boolean {
+    return s.reqid >= this.bands.reqidBase && s.reqid < this.bands.reqidBase + this.bands.reqidCount;
+  }
+
+  /** `ip xfrm state show`, keeping our reqid band. */
+  async list(): Promise<Map<string, XfrmState>> {
+    const out = new Map<string, XfrmState>();
+    for (const s of await stateDump(this.sock)) if (this.ours(s)) out.set(stateKey(s), s);
+    return out;
+  }
+
+  same(d: XfrmState, o: XfrmState): boolean {
+    return d.mode === o.mode && d.reqid === o.reqid && (d.flags ?? 0) === (o.flags ?? 0) && (d.coaddr ?? undefined) === (o.coaddr ?? undefined);
+  }
+
+  /** `ip xfrm state add src S dst D proto P spi N mode M reqid R ...`; one already there is updated. */
+  async create(_key: string, d: XfrmState): Promise<XfrmState> {
+    if (!this.ours(d)) throw new RangeError(`xfrm state reqid ${d.reqid} is outside our band`);
+    try {
+      await stateAdd(this.sock, d);
+    } catch (err) {
+      if (classifyError(err, 'create') !== 'exists') throw err;
+      await stateUpdate(this.sock, d);
+    }
+    return d;
+  }
+
+  /** `ip xfrm state update ...` (the kernel's UPDSA needs the state to exist) */
+  async update(_key: string, d: XfrmState): Promise<XfrmState> {
+    await stateUpdate(this.sock, d);
+    return d;
+  }
+
+  /** `ip xfrm state delete src S dst D proto P spi N` */
+  async remove(_key: string, o: XfrmState): Promise<void> {
+    try {
+      await stateDelete(this.sock, { src: o.src, dst: o.dst, spi: o.spi, proto: o.proto });
+    } catch (err) {
+      if (classifyError(err, 'delete') !== 'gone') throw err;
+    }
+  }
+}
