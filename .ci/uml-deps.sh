@@ -7,9 +7,10 @@
 #   procps           sysctl
 #   util-linux       mount, setsid (Essential on Debian, listed to be explicit)
 #   tshark tcpdump   packet captures for kernel tests that look at the wire
+#   systemd          systemd-analyze verify for the unit file test
 set -eu
 
-PACKAGES="user-mode-linux kmod iproute2 procps util-linux tshark tcpdump"
+PACKAGES="user-mode-linux kmod iproute2 procps util-linux tshark tcpdump systemd"
 
 missing=""
 for p in $PACKAGES; do
