@@ -3,7 +3,7 @@
 //   ha: home0 (home link, 2001:db8:aa::1/64, peer home0p) and ha0 (2001:db8:1::1/64)
 //   mn: mn0 (care-of 2001:db8:1::10/64), home address 2001:db8:aa::100 on lo (`home`)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MhSocket, type MhReceived } from '../../lib/net/mh-socket.js';
 import { decodeMessage, encodeMessage } from '../../lib/wire/mh.js';
@@ -44,7 +44,7 @@ export interface Daemon {
   ns: Netns;
 }
 
-export function writeConfig(dir: string, extra = ''): string {
+export function writeConfig(dir: string, extra = '', logLevel = 'info'): string {
   const file = join(dir, 'mcoad.yaml');
   writeFileSync(
     file,
@@ -58,7 +58,7 @@ ${extra}
 state_directory: ${join(dir, 'state')}
 control:
   socket: ${join(dir, 'mcoad.sock')}
-log_level: info
+log_level: ${logLevel}
 `,
   );
   return file;
@@ -71,6 +71,8 @@ export function labConfig(): string {
 /** Starts mcoad inside `ns` and waits until its control socket answers. */
 export async function startDaemon(ns: Netns, dir: string, config: string): Promise<Daemon> {
   const socket = join(dir, 'mcoad.sock');
+  // A killed daemon leaves its socket file; the new one renames a fresh socket into place.
+  const oldIno = existsSync(socket) ? statSync(socket).ino : -1;
   const proc = spawn('ip', ['netns', 'exec', ns.name, process.execPath, join(ROOT, 'bin', 'mcoad'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   proc.stdout!.on('data', (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean)));
@@ -78,7 +80,7 @@ export async function startDaemon(ns: Netns, dir: string, config: string): Promi
   const d: Daemon = { dir, socket, config, proc, output, ns };
   for (let i = 0; i < 300; i++) {
     if (proc.exitCode !== null) throw new Error(`mcoad exited ${proc.exitCode}:\n${output.join('\n')}`);
-    if (output.some((l) => l.includes('mcoad running')) && existsSync(socket)) return d;
+    if (existsSync(socket) && statSync(socket).ino !== oldIno) return d;
     await new Promise((r) => setTimeout(r, 50));
   }
   proc.kill('SIGKILL');
