@@ -105,9 +105,14 @@ const dir = tempDir();
 try {
   await topology(ha, mnNs);
   const mn = new MobileNodeSide(mnNs);
+  // The echo server needs what mcoad installs for itself: the Home Address option state and policy.
+  await ha.ip('xfrm', 'state', 'add', 'src', '::', 'dst', '::', 'proto', 'hao', 'spi', '0', 'mode', 'ro', 'coa', '::', 'flag', 'wildrecv', 'sel', 'src', '::/0', 'dst', '::/0');
+  await ha.ip('xfrm', 'policy', 'add', 'src', '::/0', 'dst', '::/0', 'proto', '135', 'dir', 'in', 'tmpl', 'proto', 'hao', 'mode', 'ro', 'level', 'use');
   const echo = await startEcho(ha);
   const e = await measure(mn);
   echo.kill('SIGTERM');
+  await ha.ip('xfrm', 'policy', 'flush');
+  await ha.ip('xfrm', 'state', 'flush');
   // warn: the per-registration info line is left out of the measured path.
   const d = await startDaemon(ha, dir, writeConfig(dir, labConfig(), 'warn'));
   mn.sendBu(bu(nextSeq(), 400, [coaBid(1, COA)]));
