@@ -58,10 +58,16 @@ export function findLinux(pathVar: string = process.env['PATH'] ?? ''): string {
 /** Host directories that init.sh mounts over, so their host contents are invisible inside. */
 const SHADOWED_INSIDE = ['/tmp', '/run', '/var/run', '/dev', '/proc', '/sys'];
 
+/** Of those, the ones init.sh can mount the repository back into (a CI clone under /tmp). */
+const REMOUNTABLE_INSIDE = ['/tmp', '/run'];
+
+export const isUnder = (p: string, dir: string): boolean => p === dir || p.startsWith(`${dir}/`);
+
 /** Throws unless the host path is also readable at the same path inside UML. */
-export function assertVisibleInside(what: string, path: string): void {
+export function assertVisibleInside(what: string, path: string, opts: { remountable?: boolean } = {}): void {
   for (const p of new Set([path, realpathSync(path)])) {
-    const dir = SHADOWED_INSIDE.find((d) => p === d || p.startsWith(`${d}/`));
+    if (opts.remountable && REMOUNTABLE_INSIDE.some((d) => isUnder(p, d)) && p === realpathSync(path)) continue;
+    const dir = SHADOWED_INSIDE.find((d) => isUnder(p, d));
     if (dir !== undefined) {
       throw new HarnessError(`${what} ${p} is under ${dir}, which UML replaces with its own mount; move it elsewhere`);
     }
@@ -124,10 +130,14 @@ export function runInUml(run: UmlRun): Promise<number> {
   const memDir = mkdtempSync(join(memoryDirParent(run.memMiB), 'mcoa-uml-mem-'));
   let args: string[];
   try {
-    assertVisibleInside('repository', run.repoRoot);
+    // A repository under /tmp or /run (a CI clone) is mounted back in by init.sh.
+    assertVisibleInside('repository', run.repoRoot, { remountable: true });
     assertVisibleInside('node binary', run.node);
+    const repo = realpathSync(run.repoRoot);
     // In --exec mode only the first entry is a file; the rest are its arguments.
-    for (const f of run.reporter === 'exec' ? run.testFiles.slice(0, 1) : run.testFiles) assertVisibleInside('test file', f);
+    for (const f of run.reporter === 'exec' ? run.testFiles.slice(0, 1) : run.testFiles) {
+      if (!isUnder(realpathSync(f), repo)) assertVisibleInside('test file', f);
+    }
     args = kernelArgs(run, ctlDir);
     writeFileSync(join(ctlDir, 'tests.list'), run.testFiles.map((f) => `${f}\n`).join(''));
   } catch (err) {

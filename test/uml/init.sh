@@ -51,6 +51,14 @@ mount -t tmpfs -o mode=755 tmpfs /run || fail "mount tmpfs on /run"
 mkdir -p /dev/shm && mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mkdir -p "$RES" "$MODROOT"
 mount -t hostfs -o "$MCOA_UML_CTL" none "$RES" || fail "mount hostfs $MCOA_UML_CTL on $RES"
+# A repository under /tmp or /run (a CI clone, say) is hidden by the tmpfs mounts above:
+# mount the host's copy back at the same path, read-only.
+case "$MCOA_UML_REPO" in
+  /tmp/* | /run/*)
+    mkdir -p "$MCOA_UML_REPO" && mount -r -t hostfs -o "$MCOA_UML_REPO" none "$MCOA_UML_REPO" ||
+      fail "mount hostfs $MCOA_UML_REPO (repository under a directory UML mounts over)"
+    ;;
+esac
 
 # --- kernel modules ---------------------------------------------------------------------
 # The modules live in /usr/lib/uml/modules/<version> and the read-only host root may have
