@@ -192,11 +192,11 @@ export function buildIp6Packet(b: Ip6Build): Uint8Array {
 export function homeAddressHeader(homeAddress: Uint8Array): { type: number; bytes: Uint8Array } {
   const bytes = new Uint8Array(24);
   bytes[1] = 2; // Hdr Ext Len: 24 octets
-  bytes[2] = 1; // PadN, 0 data octets
-  bytes[3] = 0;
-  bytes[4] = IP6OPT_HOME_ADDRESS;
-  bytes[5] = 16;
-  bytes.set(homeAddress, 6);
+  bytes[2] = 1; // PadN with 2 data octets, so the option's type sits at 8n+6 ...
+  bytes[3] = 2;
+  bytes[6] = IP6OPT_HOME_ADDRESS;
+  bytes[7] = 16;
+  bytes.set(homeAddress, 8); // ... and the address on an 8-octet boundary (RFC 6275 §6.3)
   return { type: IPPROTO_DSTOPTS, bytes };
 }
 
