@@ -36,9 +36,24 @@ export interface DaemonCommon {
   warnings: string[];
 }
 
+/**
+ * Static ESP security associations of one home address (RFC 3776 §4): the mobile node's
+ * Binding Updates arrive on `spiIn`, the home agent's Acknowledgements leave on `spiOut`.
+ */
+export interface HoaIpsecSas {
+  spiIn: number;
+  spiOut: number;
+  /** XFRM reqid linking policies and SAs; chosen by the daemon when not given. */
+  reqid?: number;
+  /** Kernel crypto name; `key` is cipher key + salt (a secret: never logged). */
+  aead: { name: string; key: Uint8Array; icvBits: number };
+}
+
 export interface HomeAgentDaemonConfig extends DaemonCommon {
   role: 'home-agent';
   homeAgent: HomeAgentConfig;
+  /** Per home address (RFC 5952 text): the SAs protecting its signalling, when configured. */
+  ipsecSas: Readonly<Record<string, HoaIpsecSas>>;
 }
 
 /** One variant per role mcoad runs; mobile-node and correspondent join when it runs them. */

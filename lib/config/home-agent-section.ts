@@ -12,6 +12,8 @@ import { prefixContains, type Prefix } from '../core/addr.js';
 import { LIFETIME_UNIT_SECONDS } from '../wire/lifetime.js';
 import { mustParseIp6 } from '../wire/ip6.js';
 import type { WireProfile } from '../wire/profile.js';
+import type { HoaIpsecSas } from './daemon-config.js';
+import { readHoaIpsec } from './ipsec-section.js';
 import type { ConfigReader, Field } from './reader.js';
 
 const HOME_AGENT_KEYS = [
@@ -27,11 +29,14 @@ const HOME_AGENT_KEYS = [
   'binding_refresh_request',
 ] as const;
 const AUTH_KEYS = ['allowed', 'mcoa', 'mobile_router', 'mobile_network_prefixes'] as const;
+const HOA_AUTH_KEYS = [...AUTH_KEYS, 'ipsec'] as const;
 
 /** Settings read outside the section that the core's configuration holds too. */
 export interface SharedSettings {
   ipsecRequired: boolean;
   profile: WireProfile | undefined;
+  /** Filled with each home address's `ipsec` SAs (they live in the daemon's configuration). */
+  ipsecSas?: Map<string, HoaIpsecSas>;
 }
 
 export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings): HomeAgentConfig | undefined {
@@ -49,7 +54,7 @@ export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings)
   const bulkAllowed = opt(mcoa?.get('bulk_registration'), (x) => r.boolean(x));
   const kmm = opt(get('key_management_mobility'), (x) => r.boolean(x));
   const mrSupport = opt(get('mobile_router_support'), (x) => r.boolean(x));
-  const auth = opt(get('authorisation'), (x) => readAuthorisation(r, x, served ?? []));
+  const auth = opt(get('authorisation'), (x) => readAuthorisation(r, x, served ?? [], shared.ipsecSas));
   const brr = opt(get('binding_refresh_request'), (x) => readBrr(r, x));
   if (iface === undefined || address === undefined || served === undefined || r.problems.length > 0) return undefined;
 
@@ -100,17 +105,26 @@ function prefixList(r: ConfigReader, f: Field, nonEmpty: boolean): Prefix[] | un
   return out.length === items.length && (out.length > 0 || !nonEmpty) ? out : undefined;
 }
 
-function readAuthorisation(r: ConfigReader, f: Field, served: readonly Prefix[]): HomeAgentConfig['authorisation'] | undefined {
+function readAuthorisation(
+  r: ConfigReader,
+  f: Field,
+  served: readonly Prefix[],
+  ipsecSas: Map<string, HoaIpsecSas> | undefined,
+): HomeAgentConfig['authorisation'] | undefined {
   const s = r.section(f, ['default', 'home_addresses']);
   if (!s) return undefined;
   const defaultField = s.get('default');
   const def = defaultField ? readHoaAuth(r, defaultField) : { allowed: true };
   const homeAddresses: Record<string, HoaAuthorisation> = {};
   const firstSeen = new Map<string, string>();
+  const spiInUsers = new Map<number, string>();
+  const reqidUsers = new Map<number, string>();
   const hoasField = s.get('home_addresses');
   for (const [key, field, keyNode] of (hoasField && r.entries(hoasField)) ?? []) {
     const hoa = r.ip6({ node: keyNode, path: field.path });
-    const auth = readHoaAuth(r, field);
+    const where: { ipsec?: Field } = {};
+    const auth = readHoaAuth(r, field, where);
+    const sas = where.ipsec && readHoaIpsec(r, where.ipsec);
     if (hoa === undefined || auth === undefined) continue;
     const earlier = firstSeen.get(hoa);
     if (earlier !== undefined) {
@@ -122,13 +136,28 @@ function readAuthorisation(r: ConfigReader, f: Field, served: readonly Prefix[])
       r.report(keyNode, field.path, 'home address is outside every served prefix');
     }
     homeAddresses[hoa] = auth;
+    if (sas && where.ipsec) {
+      // Every inbound SA has the home agent's address as destination: the SPI alone tells them apart.
+      const clash = spiInUsers.get(sas.spiIn);
+      if (clash !== undefined) r.report(where.ipsec.node, `${where.ipsec.path}.spi_in`, `same spi_in as ${clash}`);
+      else spiInUsers.set(sas.spiIn, key);
+      // Transport-mode templates match SAs by reqid alone: a shared one would let one node's
+      // SA protect BUs for another's home address.
+      const sameReqid = sas.reqid === undefined ? undefined : reqidUsers.get(sas.reqid);
+      if (sameReqid !== undefined) r.report(where.ipsec.node, `${where.ipsec.path}.reqid`, `same reqid as ${sameReqid}`);
+      else if (sas.reqid !== undefined) reqidUsers.set(sas.reqid, key);
+      ipsecSas?.set(hoa, sas);
+    }
   }
   return def === undefined ? undefined : { default: def, homeAddresses };
 }
 
-function readHoaAuth(r: ConfigReader, f: Field): HoaAuthorisation | undefined {
-  const s = r.section(f, AUTH_KEYS);
+/** With `where`, the key `ipsec` is allowed (per home address only) and its field is put there. */
+function readHoaAuth(r: ConfigReader, f: Field, where?: { ipsec?: Field }): HoaAuthorisation | undefined {
+  const s = r.section(f, where ? HOA_AUTH_KEYS : AUTH_KEYS);
   if (!s) return undefined;
+  const ipsecField = s.get('ipsec');
+  if (where && ipsecField) where.ipsec = ipsecField;
   const before = r.problems.length;
   const allowed = opt(s.get('allowed'), (x) => r.boolean(x)) ?? true;
   const a: HoaAuthorisation = { allowed };

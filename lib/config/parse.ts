@@ -10,6 +10,7 @@ import type { WireProfile } from '../wire/profile.js';
 import { ConfigFileError } from './problems.js';
 import { ConfigReader, type Field } from './reader.js';
 import { readHomeAgent } from './home-agent-section.js';
+import { MN_IPSEC_OFF_WARNING, readMobileNode, type MobileNodeDaemonConfig } from './mobile-node-section.js';
 import { absolutePath, readControl, readKernel, readProfile } from './daemon-sections.js';
 import {
   DEFAULT_LOG_LEVEL,
@@ -20,9 +21,10 @@ import {
   LOG_LEVELS,
   ROLES,
   type DaemonConfig,
+  type HoaIpsecSas,
 } from './daemon-config.js';
 
-const TOP_KEYS = ['role', 'home_agent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns'] as const;
+const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns'] as const;
 
 export async function loadConfigFile(path: string): Promise<DaemonConfig> {
   let text: string;
@@ -35,8 +37,32 @@ export async function loadConfigFile(path: string): Promise<DaemonConfig> {
   return parseConfig(text, basename(path));
 }
 
-/** Parses and checks a configuration; throws ConfigFileError listing every problem. */
+/** A configuration of any role mcoad runs (the home agent's reload keeps to parseConfig). */
+export type AnyDaemonConfig = DaemonConfig | MobileNodeDaemonConfig;
+
+/** loadConfigFile for any role mcoad runs. */
+export async function loadAnyConfigFile(path: string): Promise<AnyDaemonConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ConfigFileError([{ file: path, line: 1, col: 1, path: '', message: `cannot read: ${err.code ?? err.message}` }]);
+  }
+  return parseAnyConfig(text, basename(path));
+}
+
+/** Parses and checks a home agent configuration; throws ConfigFileError listing every problem. */
 export function parseConfig(text: string, fileName: string): DaemonConfig {
+  return parseRoles(text, fileName, ['home-agent']) as DaemonConfig;
+}
+
+/** parseConfig for any role mcoad runs (home-agent, mobile-node). */
+export function parseAnyConfig(text: string, fileName: string): AnyDaemonConfig {
+  return parseRoles(text, fileName, ['home-agent', 'mobile-node']);
+}
+
+function parseRoles(text: string, fileName: string, roles: readonly string[]): AnyDaemonConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const r = new ConfigReader(fileName, lines, doc);
@@ -52,8 +78,8 @@ export function parseConfig(text: string, fileName: string): DaemonConfig {
 
   const roleField = s.get('role');
   const role = roleField && r.oneOf(roleField, ROLES);
-  if (roleField && role !== undefined && role !== 'home-agent') {
-    r.report(roleField.node, roleField.path, `mcoad runs only the home-agent role so far, not ${role}`);
+  if (roleField && role !== undefined && !roles.includes(role)) {
+    r.report(roleField.node, roleField.path, `mcoad runs only the ${roles.join(' and ')} role${roles.length > 1 ? 's' : ''} here, not ${role}`);
   }
   const ipsec = s.get('ipsec');
   const ipsecSection = ipsec && r.section(ipsec, ['required']);
@@ -71,9 +97,23 @@ export function parseConfig(text: string, fileName: string): DaemonConfig {
   const netnsField = s.get('netns');
   const netns = (netnsField && netnsName(r, netnsField)) ?? null;
 
+  if (role === 'mobile-node' && roles.includes(role)) {
+    const mnField = s.get('mobile_node');
+    if (!mnField) r.report(root, '', 'missing required key mobile_node (role is mobile-node)');
+    const haKey = s.get('home_agent');
+    if (haKey) r.report(haKey.node, haKey.path, 'only for role home-agent');
+    const mobileNode = mnField && readMobileNode(r, mnField, { ipsecRequired, ipsecField: requiredField, profile });
+    if (r.problems.length > 0 || !mobileNode || !control) throw new ConfigFileError(r.problems);
+    const marks = kernel?.marks ?? { ...DEFAULT_MARKS };
+    const resyncIntervalSeconds = kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS;
+    return { role: 'mobile-node', file: fileName, mobileNode, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: [MN_IPSEC_OFF_WARNING] };
+  }
+  const mnKey = s.get('mobile_node');
+  if (mnKey) r.report(mnKey.node, mnKey.path, 'only for role mobile-node');
   const haField = s.get('home_agent');
   if (!haField && role === 'home-agent') r.report(root, '', 'missing required key home_agent (role is home-agent)');
-  const homeAgent = haField && readHomeAgent(r, haField, { ipsecRequired, profile });
+  const ipsecSas = new Map<string, HoaIpsecSas>();
+  const homeAgent = haField && readHomeAgent(r, haField, { ipsecRequired, profile, ipsecSas });
   if (homeAgent && r.problems.length === 0) coreCheck(r, homeAgent, haField);
   if (r.problems.length > 0 || !homeAgent || !control) throw new ConfigFileError(r.problems);
 
@@ -81,6 +121,7 @@ export function parseConfig(text: string, fileName: string): DaemonConfig {
     role: 'home-agent',
     file: fileName,
     homeAgent,
+    ipsecSas: Object.fromEntries(ipsecSas),
     stateDirectory,
     control,
     logLevel,

@@ -6,6 +6,7 @@ import type { BindingView, DelResult, ReloadResult, StatsView } from '../control
 import { bindingView } from '../control/views.js';
 import { canonicalIp6 } from '../wire/ip6.js';
 import type { HomeAgentDaemon } from './home-agent-daemon.js';
+import { readXfrmStat } from './xfrm-stat.js';
 
 function hoaArg(v: unknown): string {
   const hoa = typeof v === 'string' ? canonicalIp6(v) : null;
@@ -42,6 +43,9 @@ export function registerHandlers(server: ControlServer, d: HomeAgentDaemon): voi
     counters['kernel'] = { ...d.kernel.totals, pending: d.kernel.kernel.reconciler.pendingCount() };
     counters['socket'] = { ...d.mh.stats };
     counters['store'] = { ...d.store.stats };
+    // /proc/net is this process's namespace: only meaningful when the sockets live there too.
+    const xfrm = d.cfg.netns === null ? await readXfrmStat() : undefined;
+    if (xfrm) counters['xfrm'] = xfrm;
     return {
       uptimeSeconds: Math.floor((Date.now() - d.startedAtMs) / 1000),
       bindings: d.ha.cache.size,
@@ -85,6 +89,8 @@ export async function reload(d: HomeAgentDaemon): Promise<ReloadResult> {
   ha.restore(old.cache, sequences, Date.now());
   d.ha = ha;
   d.cfg = { ...next, stateDirectory: d.cfg.stateDirectory, control: d.cfg.control, netns: d.cfg.netns, marks: d.cfg.marks };
+  d.setXfrm(); // the signalling SAs follow the file
+  d.kernel.schedule();
   for (const w of warnings) d.log.warn({ config: next.file }, w);
   d.log.info({ bindings: ha.cache.size }, 'configuration reloaded');
   return { warnings };

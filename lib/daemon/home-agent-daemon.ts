@@ -13,12 +13,16 @@ import { MhSocket, type MhReceived } from '../net/mh-socket.js';
 import { NdSocket } from '../net/nd-socket.js';
 import { HomeAgentKernel } from '../reconcile/home-agent-kernel.js';
 import { BindingStore, bindingFromStored, recordsForEvents } from '../store/index.js';
-import { mustParseIp6 } from '../wire/ip6.js';
+import { canonicalIp6, mustParseIp6 } from '../wire/ip6.js';
+import type { XfrmPolicy } from '../kernel/xfrm/policy.js';
+import type { XfrmState } from '../kernel/xfrm/state.js';
+import { policyKey, stateKey } from '../reconcile/drivers/xfrm.js';
 import { decodeMessage } from '../wire/mh.js';
 import { mcoaStatusName } from '../wire/profiles.js';
 import type { MobilityMessage } from '../wire/types.js';
 import { Counters, RateLimit } from './counters.js';
 import { KernelSync } from './kernel-sync.js';
+import { signallingIpsecXfrm, type IpsecObjects } from './ipsec-objects.js';
 import { homeAddressOptionXfrm, sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls } from './sysctl.js';
 
@@ -38,6 +42,7 @@ export class HomeAgentDaemon {
   /** Set by the caller once the control socket listens; monitor clients get cache events. */
   control: ControlServer | undefined;
   readonly startedAtMs = Date.now();
+  private ipsecInbound: IpsecObjects['inbound'] = new Map();
 
   private constructor(
     public cfg: HomeAgentDaemonConfig,
@@ -102,8 +107,7 @@ export class HomeAgentDaemon {
     const dropped = this.store.dropExpired(now).length;
     await this.store.commit();
     this.log.info({ restored, expired: dropped }, 'binding cache loaded');
-    const xfrm = homeAddressOptionXfrm(this.kernel.kernel.xfrmBands);
-    this.kernel.kernel.setXfrm(xfrm.states, xfrm.policies);
+    this.setXfrm();
     for (const hoa of this.ha.cache.homeAddresses()) this.kernel.index.update(hoa, this.ha.desiredFor(hoa));
     await this.kernel.passNow();
     this.armTimer();
@@ -120,14 +124,14 @@ export class HomeAgentDaemon {
       this.counters.inc('mh', 'malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
       if (decoded.error.partial?.kind === 'bu') {
-        this.apply(this.ha.processDecodeError({ error: decoded.error, hoa, careOfSource, dst, ipsecProtected: this.ipsecProtected(), nowMs: now }), now);
+        this.apply(this.ha.processDecodeError({ error: decoded.error, hoa, careOfSource, dst, ipsecProtected: this.ipsecProtected(m), nowMs: now }), now);
       }
       return;
     }
     const msg = decoded.value;
     this.counters.inc('received', msg.kind);
     if (msg.kind === 'bu') {
-      this.apply(this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsecProtected(), nowMs: now }), now);
+      this.apply(this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsecProtected(m), nowMs: now }), now);
       return;
     }
     // §6.5: anything else with a Home Address option must come from a registered care-of address.
@@ -144,11 +148,28 @@ export class HomeAgentDaemon {
 
   /**
    * Whether a BU reaching the socket was protected by ESP. Only the kernel knows, and it
-   * enforces it with an ESP policy for the Mobility Header; until the daemon installs one,
-   * nothing it receives counts as protected, so with ipsec.required every BU is refused.
+   * enforces it: once the inbound ESP policy for (home address -> home agent address, MH
+   * type BU) and its SA are installed, a BU matching it without ESP is dropped before the
+   * socket (ipsec-objects.ts). So: protected exactly when the BU is addressed to the home
+   * agent address and its home address has configured SAs the kernel holds now.
    */
-  private ipsecProtected(): boolean {
-    return false;
+  private ipsecProtected(m: MhReceived): boolean {
+    const hoa = canonicalIp6(m.src);
+    const want = hoa === null ? undefined : this.ipsecInbound.get(hoa);
+    if (!want || canonicalIp6(m.dst) !== canonicalIp6(this.cfg.homeAgent.homeAgentAddress)) return false;
+    const r = this.kernel.kernel.reconciler;
+    const policy = r.observed<XfrmPolicy>('xfrm-policy', policyKey(want.policy));
+    const state = r.observed<XfrmState>('xfrm-state', stateKey(want.state));
+    return policy?.priority === want.policy.priority && state?.reqid === want.state.reqid;
+  }
+
+  /** The XFRM objects wanted: the Home Address option state and policy, and the signalling SAs. */
+  setXfrm(): void {
+    const k = this.kernel.kernel;
+    const ro = homeAddressOptionXfrm(k.xfrmBands);
+    const esp = signallingIpsecXfrm(this.cfg.ipsecSas, this.cfg.homeAgent.homeAgentAddress, k.xfrmBands);
+    this.ipsecInbound = esp.inbound;
+    k.setXfrm([...ro.states, ...esp.states], [...ro.policies, ...esp.policies]);
   }
 
   /** RFC 6275 §9.2: an unrecognised MH type is answered with a Binding Error, status 2. */

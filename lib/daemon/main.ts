@@ -2,12 +2,14 @@
 //   mcoad --config FILE          run (foreground; systemd supervises it)
 //   mcoad --check-config FILE    validate a configuration file and exit
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { ConfigFileError, loadConfigFile } from '../config/index.js';
+import { pino, type Logger } from 'pino';
+import { ConfigFileError, loadAnyConfigFile, type MobileNodeDaemonConfig } from '../config/index.js';
 import { ControlServer } from '../control/server.js';
 import { VERSION } from '../version.js';
 import { registerHandlers, reload } from './control-handlers.js';
 import { HomeAgentDaemon } from './home-agent-daemon.js';
+import { MobileNodeDaemon } from './mobile-node-daemon.js';
+import { registerMobileNodeHandlers } from './mn-control.js';
 
 const USAGE = `usage: mcoad --config FILE | --check-config FILE | --version
   --config FILE         run the home agent with this configuration (YAML)
@@ -31,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
 
   let cfg;
   try {
-    cfg = await loadConfigFile(file);
+    cfg = await loadAnyConfigFile(file);
   } catch (err) {
     process.stderr.write(err instanceof ConfigFileError ? `${err.message}\n` : `mcoad: ${file}: ${(err as Error).message}\n`);
     return 1;
@@ -43,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const log = pino({ level: cfg.logLevel, base: { pid: process.pid, role: cfg.role } });
+  if (cfg.role === 'mobile-node') return runMobileNode(cfg, log, file);
   let daemon: HomeAgentDaemon;
   try {
     daemon = await HomeAgentDaemon.start(cfg, log);
@@ -65,6 +68,40 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGHUP', () => {
     reload(daemon).catch((err: unknown) => log.error({ err: String(err) }, 'reload refused; the running configuration stays'));
   });
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'stopping (kernel objects stay in place for the next start)');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await daemon.stop();
+  return process.exitCode === undefined ? 0 : Number(process.exitCode);
+}
+
+/** The mobile node role: start, serve the control socket, stop on SIGTERM/SIGINT. */
+async function runMobileNode(cfg: MobileNodeDaemonConfig, log: Logger, file: string): Promise<number> {
+  let daemon: MobileNodeDaemon;
+  try {
+    daemon = await MobileNodeDaemon.start(cfg, log);
+  } catch (err) {
+    log.fatal({ err: String(err) }, 'cannot start');
+    return 1;
+  }
+  const control = new ControlServer({ onHandlerError: (cmd, err) => log.error({ cmd, err: String(err) }, 'control command failed') });
+  registerMobileNodeHandlers(control, daemon);
+  try {
+    await control.listen(cfg.control.path, { mode: cfg.control.mode, ...(cfg.control.group !== null ? { group: cfg.control.group } : {}) });
+  } catch (err) {
+    log.fatal({ err: String(err), path: cfg.control.path }, 'cannot open the control socket');
+    await daemon.stop();
+    return 1;
+  }
+  daemon.control = control;
+  log.info({ version: VERSION, config: file, control: cfg.control.path }, 'mcoad running');
+  // SIGHUP's default action would end the process; a mobile node has nothing to reload yet.
+  process.on('SIGHUP', () => log.warn('reload is not supported in the mobile-node role; restart to apply changes'));
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'stopping (kernel objects stay in place for the next start)');

@@ -6,6 +6,7 @@ import type { XfrmState } from '../kernel/xfrm/state.js';
 import type { MhSocket } from '../net/mh-socket.js';
 import type { XfrmBands } from '../reconcile/drivers/xfrm.js';
 import { encodeMessage } from '../wire/mh.js';
+import { POLICY_PRIORITY_OFFSET } from './ipsec-objects.js';
 import type { WireProfile } from '../wire/profile.js';
 import type { MobilityMessage } from '../wire/types.js';
 
@@ -42,7 +43,8 @@ export function homeAddressOptionXfrm(bands: XfrmBands): { states: XfrmState[]; 
       {
         selector: { ...any, proto: IPPROTO_MH },
         dir: 'in',
-        priority: bands.priorityBase,
+        // Below the per home address ESP policies, which carry this template too (ipsec-objects.ts).
+        priority: bands.priorityBase + POLICY_PRIORITY_OFFSET.homeAddressOption,
         templates: [{ proto: IPPROTO_DSTOPTS, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
       },
     ],

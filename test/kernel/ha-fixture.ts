@@ -159,3 +159,58 @@ export class MobileNodeSide {
     this.sock.close();
   }
 }
+
+/** Static ESP SAs of one home address, as in `home_agent.authorisation.home_addresses.<HOA>.ipsec`. */
+export interface TestSas {
+  spiIn: number;
+  spiOut: number;
+  reqid: number;
+  aeadName: string;
+  /** '0x...' */
+  key: string;
+  icvBits: number;
+}
+
+/** The `ipsec:` block of a home address entry, indented for writeConfig's `authorisation.home_addresses.<HOA>`. */
+export function ipsecYaml(sa: TestSas, indent = '        '): string {
+  return [
+    `${indent}ipsec:`,
+    `${indent}  spi_in: 0x${sa.spiIn.toString(16)}`,
+    `${indent}  spi_out: 0x${sa.spiOut.toString(16)}`,
+    `${indent}  reqid: ${sa.reqid}`,
+    `${indent}  aead: { name: '${sa.aeadName}', key: '${sa.key}', icv_bits: ${sa.icvBits} }`,
+  ].join('\n');
+}
+
+/**
+ * The mobile node's mirror of the home agent's signalling SAs: BU out and BA in over ESP.
+ * MobileNodeSide adds the Home Address option itself and sends from the care-of address,
+ * so the outbound selector and SA use the care-of address (a mobile node whose kernel adds
+ * the option, like UMIP's, uses the home address instead). The wildcard route2 policy of
+ * topology() moves below the BA policy, which carries the route2 template too.
+ */
+export async function mobileNodeIpsec(mn: Netns, sa: TestSas, coa = COA): Promise<void> {
+  const aead = ['aead', sa.aeadName, sa.key, String(sa.icvBits)];
+  const esp = (spi: number): string[] => ['proto', 'esp', 'spi', `0x${spi.toString(16)}`, 'reqid', String(sa.reqid), 'mode', 'transport', ...aead];
+  const tmpl = ['tmpl', 'proto', 'esp', 'mode', 'transport', 'reqid', String(sa.reqid), 'level', 'required'];
+  await mn.ip('xfrm', 'state', 'add', 'src', coa, 'dst', HA, ...esp(sa.spiIn));
+  await mn.ip('xfrm', 'state', 'add', 'src', HA, 'dst', HOA, ...esp(sa.spiOut));
+  await mn.ip('xfrm', 'policy', 'add', 'src', `${coa}/128`, 'dst', `${HA}/128`, 'proto', '135', 'type', '5', 'dir', 'out', 'priority', '100', ...tmpl);
+  await mn.ip('xfrm', 'policy', 'add', 'src', `${HA}/128`, 'dst', `${HOA}/128`, 'proto', '135', 'type', '6', 'dir', 'in', 'priority', '100', ...tmpl,
+    'tmpl', 'proto', 'route2', 'mode', 'ro', 'level', 'use');
+  await mn.ip('xfrm', 'policy', 'delete', 'src', '::/0', 'dst', '::/0', 'proto', '135', 'dir', 'in');
+  await mn.ip('xfrm', 'policy', 'add', 'src', '::/0', 'dst', '::/0', 'proto', '135', 'dir', 'in', 'priority', '200', 'tmpl', 'proto', 'route2', 'mode', 'ro', 'level', 'use');
+}
+
+/** Removes the mobile node's outbound BU policy: its BUs leave without ESP (its SAs stay). */
+export async function dropMobileNodeBuPolicy(mn: Netns, coa = COA): Promise<void> {
+  await mn.ip('xfrm', 'policy', 'delete', 'src', `${coa}/128`, 'dst', `${HA}/128`, 'proto', '135', 'type', '5', 'dir', 'out');
+}
+
+/** Packets an ESP SA has processed (`ip -s xfrm state get`: "lifetime current: ... N(packets)"). */
+export async function espPackets(ns: Netns, src: string, dst: string, spi: number): Promise<number> {
+  const text = await ns.ip('-s', 'xfrm', 'state', 'get', 'src', src, 'dst', dst, 'proto', 'esp', 'spi', `0x${spi.toString(16)}`);
+  const m = /lifetime current:\s*\d+\(bytes\),\s*(\d+)\(packets\)/.exec(text);
+  if (!m) throw new Error(`no packet count in:\n${text}`);
+  return Number(m[1]);
+}

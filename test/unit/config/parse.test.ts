@@ -124,7 +124,7 @@ const ROWS: [string, string, string[]][] = [
   ['missing section', 'role: home-agent\n', ['mcoad.yaml:1:1: missing required key home_agent (role is home-agent)']],
   ['missing role', MINIMAL.replace('role: home-agent\n', ''), ['mcoad.yaml:1:1: missing required key role']],
   ['unknown role', MINIMAL.replace('home-agent', 'router'), ['mcoad.yaml:1:7: role: must be one of home-agent, mobile-node, correspondent; got string "router"']],
-  ['role not run yet', MINIMAL.replace('home-agent', 'mobile-node'), ['mcoad.yaml:1:7: role: mcoad runs only the home-agent role so far, not mobile-node']],
+  ['role not run here (parseConfig is the home agent\'s)', MINIMAL.replace('home-agent', 'mobile-node'), ['mcoad.yaml:1:7: role: mcoad runs only the home-agent role here, not mobile-node']],
   ['lifetime below range', MINIMAL + '  max_lifetime: 3\n', ['mcoad.yaml:6:17: home_agent.max_lifetime: out of range 4..262140: 3']],
   ['lifetime above range', MINIMAL + '  home_binding_lifetime: 4d\n', ['mcoad.yaml:6:26: home_agent.home_binding_lifetime: out of range 4..262140: 345600']],
   ['lifetime not a duration', MINIMAL + '  max_lifetime: 1.5h\n', ['mcoad.yaml:6:17: home_agent.max_lifetime: expected seconds (an integer, or a duration like "90s", "10m", "1h"), got string "1.5h"']],

@@ -1,0 +1,77 @@
+// `home_agent.authorisation.home_addresses.<HOA>.ipsec`: the static ESP security
+// associations that protect one mobile node's Binding Updates and Acknowledgements
+// (RFC 3776 §4, RFC 4877), as an operator would set them by hand with `ip xfrm state`.
+// Keys are secrets: no message here ever repeats a key's value.
+import { isScalar } from 'yaml';
+import { DEFAULT_XFRM_BANDS } from '../reconcile/drivers/xfrm.js';
+import type { HoaIpsecSas } from './daemon-config.js';
+import type { ConfigReader, Field } from './reader.js';
+
+const IPSEC_KEYS = ['spi_in', 'spi_out', 'reqid', 'aead'] as const;
+const AEAD_KEYS = ['name', 'key', 'icv_bits'] as const;
+
+/** AEAD algorithms (kernel crypto names): key octets (cipher key + salt) and ICV sizes allowed. */
+const AEADS: Readonly<Record<string, { keyOctets: readonly number[]; icvBits: readonly number[] }>> = {
+  'rfc4106(gcm(aes))': { keyOctets: [20, 28, 36], icvBits: [64, 96, 128] },
+  'rfc7539esp(chacha20,poly1305)': { keyOctets: [36], icvBits: [128] },
+};
+
+/** SPIs 1..255 are reserved by IANA (RFC 4303 §2.1); 0 means "no SA". */
+const MIN_SPI = 0x100;
+const MAX_SPI = 0xffffffff;
+/** reqid band: base + 0 is the Home Address option state's; the rest may be chosen per home address. */
+export const MIN_IPSEC_REQID = DEFAULT_XFRM_BANDS.reqidBase + 1;
+export const MAX_IPSEC_REQID = DEFAULT_XFRM_BANDS.reqidBase + DEFAULT_XFRM_BANDS.reqidCount - 1;
+
+export function readHoaIpsec(r: ConfigReader, f: Field): HoaIpsecSas | undefined {
+  const s = r.section(f, IPSEC_KEYS, ['spi_in', 'spi_out', 'aead']);
+  if (!s) return undefined;
+  const before = r.problems.length;
+  const spiIn = opt(s.get('spi_in'), (x) => r.integer(x, MIN_SPI, MAX_SPI));
+  const spiOut = opt(s.get('spi_out'), (x) => r.integer(x, MIN_SPI, MAX_SPI));
+  const reqid = opt(s.get('reqid'), (x) => r.integer(x, MIN_IPSEC_REQID, MAX_IPSEC_REQID));
+  const aeadField = s.get('aead');
+  const aead = aeadField && readAead(r, aeadField);
+  const spiOutField = s.get('spi_out');
+  if (spiIn !== undefined && spiIn === spiOut && spiOutField) {
+    r.report(spiOutField.node, spiOutField.path, 'must differ from spi_in (one SA per direction)');
+  }
+  if (r.problems.length > before || spiIn === undefined || spiOut === undefined || !aead) return undefined;
+  return reqid === undefined ? { spiIn, spiOut, aead } : { spiIn, spiOut, reqid, aead };
+}
+
+function readAead(r: ConfigReader, f: Field): HoaIpsecSas['aead'] | undefined {
+  const s = r.section(f, AEAD_KEYS, ['name', 'key', 'icv_bits']);
+  if (!s) return undefined;
+  const nameField = s.get('name');
+  const name = nameField && r.oneOf(nameField, Object.keys(AEADS));
+  const alg = name === undefined ? undefined : AEADS[name];
+  const icvField = s.get('icv_bits');
+  const icvBits = icvField && r.integer(icvField, 32, 256);
+  if (icvField && alg && icvBits !== undefined && !alg.icvBits.includes(icvBits)) {
+    r.report(icvField.node, icvField.path, `${name} takes an ICV of ${alg.icvBits.join(', ')} bits, not ${icvBits}`);
+  }
+  const keyField = s.get('key');
+  const key = keyField && readKey(r, keyField, name, alg?.keyOctets);
+  if (name === undefined || icvBits === undefined || !key || !alg?.icvBits.includes(icvBits)) return undefined;
+  return { name, key, icvBits };
+}
+
+/** A quoted hex string `0x...`; its length is checked against the algorithm, its value never shown. */
+function readKey(r: ConfigReader, f: Field, name: string | undefined, octets: readonly number[] | undefined): Uint8Array | undefined {
+  const v = isScalar(f.node) ? f.node.value : undefined;
+  if (typeof v !== 'string' || !/^0x(?:[0-9a-fA-F]{2})+$/.test(v)) {
+    r.report(f.node, f.path, "must be a quoted hex string '0x...' with an even number of digits (value not shown)");
+    return undefined;
+  }
+  const key = Uint8Array.from(Buffer.from(v.slice(2), 'hex'));
+  if (octets && !octets.includes(key.length)) {
+    r.report(f.node, f.path, `${name} takes a key of ${octets.join(', ')} octets (cipher key and 4-octet salt), not ${key.length}`);
+    return undefined;
+  }
+  return key;
+}
+
+function opt<T>(f: Field | undefined, read: (f: Field) => T | undefined): T | undefined {
+  return f === undefined ? undefined : read(f);
+}

@@ -1,0 +1,115 @@
+// The `mobile_node:` section (role mobile-node): home address, home agent, the interfaces
+// whose global addresses become care-of addresses, bulk or individual registration, the
+// requested lifetime and the prefixes routed through the home agent.
+import type { Prefix } from '../core/addr.js';
+import { ip6InPrefix, mustParseIp6, type Ip6Text } from '../wire/ip6.js';
+import type { WireProfile } from '../wire/profile.js';
+import { DRAFT04_PROFILE } from '../wire/profiles.js';
+import type { DaemonCommon } from './daemon-config.js';
+import type { ConfigReader, Field } from './reader.js';
+
+const MOBILE_NODE_KEYS = ['home_address', 'home_agent', 'home_prefix_length', 'interfaces', 'bulk', 'lifetime', 'routes'] as const;
+/** RFC 6275 §6.1.7: the Lifetime field counts 4-second units in 16 bits. */
+const MAX_LIFETIME_SECONDS = 0xffff * 4;
+const DEFAULT_LIFETIME_SECONDS = 600;
+
+export const MN_IPSEC_OFF_WARNING =
+  'Binding Updates leave without ESP protection (ipsec.required: false): use this in a lab only';
+
+export interface MobileNodeSettings {
+  homeAddress: Ip6Text;
+  homeAgent: Ip6Text;
+  /** Length of the home link's prefix; the home agent address must lie inside it. */
+  homePrefixLength: number;
+  /** Candidate interfaces for care-of addresses, in order of preference. */
+  interfaces: string[];
+  /** One bulk Binding Update for all BIDs (true) or one per BID (false). */
+  bulk: boolean;
+  /** Requested home registration lifetime, seconds. */
+  lifetimeSeconds: number;
+  /** Prefixes routed through the tunnels to the home agent with the home address as source (default ::/0). */
+  routes: Prefix[];
+  profile: WireProfile;
+  /** ESP protection of Binding Updates; only false is supported so far. */
+  ipsecRequired: boolean;
+}
+
+export interface MobileNodeDaemonConfig extends DaemonCommon {
+  role: 'mobile-node';
+  mobileNode: MobileNodeSettings;
+}
+
+export interface MobileNodeShared {
+  ipsecRequired: boolean;
+  /** Where ipsec.required was written, to place the "not supported yet" problem. */
+  ipsecField: Field | undefined;
+  profile: WireProfile | undefined;
+}
+
+export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShared): MobileNodeSettings | undefined {
+  const s = r.section(f, MOBILE_NODE_KEYS, ['home_address', 'home_agent', 'interfaces']);
+  if (!s) return undefined;
+  const before = r.problems.length;
+  const get = (k: (typeof MOBILE_NODE_KEYS)[number]): Field | undefined => s.get(k);
+  const hoaField = get('home_address');
+  const haField = get('home_agent');
+  const homeAddress = hoaField && r.ip6(hoaField);
+  const homeAgent = haField && r.ip6(haField);
+  const lenField = get('home_prefix_length');
+  const homePrefixLength = (lenField && r.integer(lenField, 1, 128)) ?? 64;
+  if (homeAddress && homeAgent && haField && !ip6InPrefix(mustParseIp6(homeAgent), mustParseIp6(homeAddress), homePrefixLength)) {
+    r.report(haField.node, haField.path, `home agent is outside the home prefix ${homeAddress}/${homePrefixLength}`);
+  }
+  if (homeAddress && homeAgent && homeAddress === homeAgent && hoaField) r.report(hoaField.node, hoaField.path, 'same address as home_agent');
+  const interfaces = readInterfaces(r, get('interfaces'));
+  const bulkField = get('bulk');
+  const bulk = (bulkField && r.boolean(bulkField)) ?? true;
+  const lifetimeField = get('lifetime');
+  const lifetimeSeconds = (lifetimeField && r.seconds(lifetimeField, 4, MAX_LIFETIME_SECONDS)) ?? DEFAULT_LIFETIME_SECONDS;
+  const routesField = get('routes');
+  const routes = routesField ? readPrefixes(r, routesField) : [{ bytes: new Uint8Array(16), length: 0, text: '::/0' }];
+  if (shared.ipsecRequired) {
+    const at = shared.ipsecField ?? f;
+    r.report(at.node, at.path, 'the mobile node cannot protect its Binding Updates with ESP yet: set ipsec.required: false (lab only)');
+  }
+  if (r.problems.length > before || !homeAddress || !homeAgent || !interfaces || !routes) return undefined;
+  return {
+    homeAddress,
+    homeAgent,
+    homePrefixLength,
+    interfaces,
+    bulk,
+    lifetimeSeconds,
+    routes,
+    profile: shared.profile ?? DRAFT04_PROFILE,
+    ipsecRequired: shared.ipsecRequired,
+  };
+}
+
+/** Linux interface names: 1..15 octets, no '/', no whitespace, no ':' (alias syntax). */
+function readInterfaces(r: ConfigReader, f: Field | undefined): string[] | undefined {
+  const items = f && r.list(f);
+  if (!f || !items) return undefined;
+  if (items.length === 0) r.report(f.node, f.path, 'needs at least one interface');
+  const out: string[] = [];
+  for (const item of items) {
+    const name = r.string(item);
+    if (name === undefined) continue;
+    if (!/^[^\s/:]{1,15}$/.test(name) || name === '.' || name === '..') r.report(item.node, item.path, `not an interface name: ${JSON.stringify(name)}`);
+    else if (out.includes(name)) r.report(item.node, item.path, `${name} is listed twice`);
+    else out.push(name);
+  }
+  return out.length === items.length && items.length > 0 ? out : undefined;
+}
+
+function readPrefixes(r: ConfigReader, f: Field): Prefix[] | undefined {
+  const items = r.list(f);
+  if (!items) return undefined;
+  const out: Prefix[] = [];
+  for (const item of items) {
+    const p = r.prefix(item);
+    if (p && out.some((q) => q.text === p.text)) r.report(item.node, item.path, `${p.text} is listed twice`);
+    else if (p) out.push(p);
+  }
+  return out.length === items.length ? out : undefined;
+}

@@ -1,0 +1,201 @@
+// The mobile node's kernel side: the home address on lo, the route2 state and inbound MH
+// policy that accept Binding Acknowledgements, one tunnel per accepted care-of address,
+// and routes with the home address as source spread over the tunnels (a nexthop group).
+// Reuses the reconciler and the nexthop, group, route and XFRM drivers of the home agent.
+//
+// Source address: routes carry no preferred source; the kernel's source address selection
+// (RFC 6724 rule 4, "prefer home addresses", IFA_F_HOMEADDRESS) picks the home address for
+// them, and replies to traffic sent to the home address use it anyway.
+import type { Logger } from 'pino';
+import type { Prefix } from '../core/addr.js';
+import type { DesiredState, RouteSpec } from '../core/desired.js';
+import type { NetlinkSocket } from '../kernel/netlink/socket.js';
+import type { XfrmPolicy } from '../kernel/xfrm/policy.js';
+import type { XfrmState } from '../kernel/xfrm/state.js';
+import { GroupDriver, NexthopContext, NexthopDriver, type GroupSeen, type NexthopSeen } from '../reconcile/drivers/nexthop.js';
+import { RouteDriver } from '../reconcile/drivers/route.js';
+import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, policyKey, stateKey, type XfrmBands } from '../reconcile/drivers/xfrm.js';
+import { Reconciler } from '../reconcile/engine.js';
+import { kernelWants, type RouteWant } from '../reconcile/kernel-objects.js';
+import type { OwnershipMarks } from '../reconcile/marks.js';
+import type { Ip6Text } from '../wire/ip6.js';
+import { HomeAddressDriver, MnTunnelDriver, mnTunnelKey, type MnTunnelSeen, type MnTunnelWant } from './mn-drivers.js';
+
+const IPPROTO_ROUTING = 43;
+const IPPROTO_MH = 135;
+const XFRM_MODE_ROUTEOPTIMIZATION = 2;
+const XFRM_STATE_WILDRECV = 8;
+const RETRY_MS = [100, 500, 2000, 10000];
+/** Kinds in creation order (deletes go in reverse). */
+const ROUTE_KINDS = ['tunnel', 'nexthop', 'group', 'route'] as const;
+
+/** One care-of address the home agent accepted, and where it lives. */
+export interface AcceptedCareOf {
+  coa: Ip6Text;
+  ifindex: number;
+}
+
+/**
+ * The kernel delivers a packet with a type 2 routing header only where a route2 state
+ * matches and a policy lets it in (mipv6-reference.md):
+ *   ip xfrm state add src :: dst :: proto route2 spi 0 mode ro coa :: flag wildrecv sel src ::/0 dst ::/0 reqid R
+ *   ip xfrm policy add src ::/0 dst ::/0 proto 135 dir in priority P tmpl proto route2 mode ro level use
+ */
+export function routingHeaderXfrm(bands: XfrmBands): { states: XfrmState[]; policies: XfrmPolicy[] } {
+  const any = { src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 0 };
+  return {
+    states: [
+      { src: '::', dst: '::', proto: IPPROTO_ROUTING, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: bands.reqidBase, flags: XFRM_STATE_WILDRECV, selector: any, coaddr: '::' },
+    ],
+    policies: [
+      {
+        selector: { ...any, proto: IPPROTO_MH },
+        dir: 'in',
+        priority: bands.priorityBase,
+        templates: [{ proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
+      },
+    ],
+  };
+}
+
+export class MobileNodeKernel {
+  readonly reconciler: Reconciler;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** The last desired object per kind and key, reused while unchanged so it stays clean. */
+  private readonly lastDesired = new Map<string, Map<string, unknown>>();
+  readonly totals = { passes: 0, created: 0, updated: 0, removed: 0, failed: 0 };
+
+  constructor(
+    rtnl: NetlinkSocket,
+    xfrm: NetlinkSocket,
+    private readonly marks: OwnershipMarks,
+    private readonly homeAddress: Ip6Text,
+    private readonly homeAgent: Ip6Text,
+    private readonly routes: readonly Prefix[],
+    private readonly log: Logger,
+    bands: XfrmBands = DEFAULT_XFRM_BANDS,
+  ) {
+    const r = (): Reconciler => this.reconciler;
+    const ctx = new NexthopContext(rtnl, marks, () => r().observedAll<MnTunnelSeen>('tunnel'), () => r().observedAll<NexthopSeen>('nexthop'));
+    const idOf = (via: RouteWant['via']): number | undefined =>
+      via.kind === 'nexthop' ? r().observed<NexthopSeen>('nexthop', via.key)?.id : r().observed<GroupSeen>('group', via.key)?.id;
+    this.reconciler = new Reconciler([
+      new XfrmStateDriver(xfrm, bands),
+      new XfrmPolicyDriver(xfrm, bands),
+      new HomeAddressDriver(rtnl, homeAddress),
+      new MnTunnelDriver(rtnl, marks),
+      new NexthopDriver(ctx),
+      new GroupDriver(ctx),
+      new RouteDriver(rtnl, marks, idOf),
+    ]);
+    const x = routingHeaderXfrm(bands);
+    this.reconciler.setDesired('xfrm-state', new Map(x.states.map((s) => [stateKey(s), s])));
+    this.reconciler.setDesired('xfrm-policy', new Map(x.policies.map((p) => [policyKey(p), p])));
+    this.reconciler.setDesired('home-address', new Map([[homeAddress, { address: homeAddress }]]));
+  }
+
+  /** Tunnels for exactly these care-of addresses, and the routes over them. */
+  setAccepted(accepted: readonly AcceptedCareOf[]): void {
+    const d: DesiredState = { tunnels: new Map(), routes: new Map(), proxies: new Map() };
+    const tunnels = new Map<string, MnTunnelWant>();
+    for (const a of accepted) {
+      const key = mnTunnelKey(a.coa, this.homeAgent);
+      tunnels.set(key, { local: a.coa, remote: this.homeAgent, link: a.ifindex });
+      d.tunnels.set(key, { key, local: a.coa, remote: this.homeAgent, owners: [] });
+    }
+    for (const p of this.routes) {
+      const spec: RouteSpec = { key: p.text, prefix: p.text, nexthops: [...tunnels.keys()].map((tunnelKey) => ({ kind: 'tunnel', tunnelKey, weight: 1 })), owners: [] };
+      d.routes.set(p.text, spec);
+    }
+    const w = kernelWants(d);
+    const wants: Record<(typeof ROUTE_KINDS)[number], Map<string, unknown>> = { tunnel: tunnels, nexthop: w.nexthop, group: w.group, route: w.route };
+    for (const kind of ROUTE_KINDS) {
+      // Unchanged objects keep their identity, so only real changes become dirty.
+      const next = new Map<string, unknown>();
+      for (const [key, v] of wants[kind]) {
+        const old = this.lastDesired.get(kind)?.get(key);
+        next.set(key, old !== undefined && JSON.stringify(old) === JSON.stringify(v) ? old : v);
+      }
+      this.lastDesired.set(kind, next);
+      this.reconciler.setDesired(kind, next);
+    }
+    this.schedule();
+  }
+
+  /** Starts the periodic full resync. */
+  start(resyncIntervalMs: number): void {
+    this.resyncTimer = setInterval(() => this.resync('timer'), resyncIntervalMs);
+    this.resyncTimer.unref();
+  }
+
+  resync(why: string): void {
+    this.log.debug({ why }, 'kernel resync');
+    this.reconciler.requestResync();
+    this.schedule();
+  }
+
+  /** A pass soon; changes made before it starts ride along (one pass at a time). */
+  schedule(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.runPass());
+  }
+
+  async passNow(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.runPass();
+    await this.running;
+  }
+
+  /** The tunnel device serving a care-of address, if it exists. */
+  tunnelOf(coa: Ip6Text): MnTunnelSeen | undefined {
+    return this.reconciler.observed<MnTunnelSeen>('tunnel', mnTunnelKey(coa, this.homeAgent));
+  }
+
+  private async runPass(): Promise<void> {
+    try {
+      this.again = false;
+      const rep = await this.reconciler.pass();
+      this.totals.passes++;
+      this.totals.created += rep.created;
+      this.totals.updated += rep.updated;
+      this.totals.removed += rep.removed;
+      this.totals.failed += rep.failed;
+      if (rep.created + rep.updated + rep.removed > 0) {
+        this.log.info({ created: rep.created, updated: rep.updated, removed: rep.removed, failed: rep.failed }, 'kernel changes applied');
+      }
+      for (const e of rep.errors.slice(0, 5)) this.log.warn({ kind: e.kind, key: e.key, op: e.op, err: String(e.error) }, 'kernel operation failed');
+      if (rep.failed > 0) this.retryLater();
+      else this.failures = 0;
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'kernel pass failed');
+      this.retryLater();
+    } finally {
+      this.running = undefined;
+      if (this.again) this.schedule();
+    }
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer || this.stopped) return;
+    const ms = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]!;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.schedule();
+    }, ms);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of [this.retryTimer, this.resyncTimer]) if (t) clearTimeout(t);
+    while (this.running) await this.running;
+  }
+}
