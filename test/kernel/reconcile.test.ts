@@ -196,3 +196,46 @@ test('many bindings: 300 home addresses over 300 tunnels converge and delete in 
     assert.deepEqual([left.tunnels.length, left.routes.length, left.proxies.length], [0, 0, 0]);
   });
 });
+
+test('XFRM: states and policies in our bands are created, a new key under the same SPI is rewritten, hand-made ones stay', async () => {
+  await withNetns(async (ns) => {
+    const rt = NetlinkSocket.open({ protocol: 0, netns: ns.name });
+    const xf = NetlinkSocket.open({ protocol: 6, netns: ns.name });
+    try {
+      const k = new HomeAgentKernel(rt, {}, xf);
+      const key = (b: number) => Uint8Array.from({ length: 20 }, (_, i) => (i + b) & 0xff);
+      const state = (b: number) => ({
+        src: H1, dst: HA, proto: 50, spi: 0x1001, mode: 0, reqid: k.xfrmBands.reqidBase + 1,
+        selector: { src: H1, srcLen: 128, dst: HA, dstLen: 128, proto: 135 },
+        aead: { name: 'rfc4106(gcm(aes))', key: key(b), icvBits: 128 },
+      });
+      const policy = {
+        selector: { src: H1, srcLen: 128, dst: HA, dstLen: 128, proto: 135, mhType: 5 },
+        dir: 'in' as const, priority: k.xfrmBands.priorityBase + 0x10,
+        templates: [{ proto: 50, mode: 0, reqid: k.xfrmBands.reqidBase + 1 }],
+      };
+      await ns.ip('xfrm', 'state', 'add', 'src', H2, 'dst', HA, 'proto', 'esp', 'spi', '0x2002', 'mode', 'transport', 'aead', 'rfc4106(gcm(aes))', '0x' + '11'.repeat(20), '128');
+      k.setXfrm([state(1)], [policy]);
+      let rep = await k.pass();
+      assert.equal(rep.failed, 0, JSON.stringify(rep.errors.map((e) => String(e.error))));
+      const hex = (b: number) => Buffer.from(key(b)).toString('hex');
+      assert.match(await ns.ip('xfrm', 'state'), new RegExp(hex(1)));
+      assert.match(await ns.ip('xfrm', 'policy'), /dir in priority 5063440/);
+      k.setXfrm([state(7)], [policy]);
+      rep = await k.pass();
+      assert.equal(rep.failed, 0, JSON.stringify(rep.errors.map((e) => String(e.error))));
+      const after = await ns.ip('xfrm', 'state');
+      assert.match(after, new RegExp(hex(7)));
+      assert.doesNotMatch(after, new RegExp(hex(1)));
+      k.setXfrm([], []);
+      await k.pass();
+      const left = await ns.ip('xfrm', 'state');
+      assert.doesNotMatch(left, /spi 0x00001001/);
+      assert.match(left, /spi 0x00002002/); // the hand-made state is not ours
+      assert.equal((await ns.ip('xfrm', 'policy')).trim(), '');
+    } finally {
+      rt.close();
+      xf.close();
+    }
+  });
+});

@@ -29,6 +29,22 @@ export const policyKey = (p: Pick<XfrmPolicy, 'selector' | 'dir' | 'type'>): str
 /** The kernel's identity of a state: (dst, spi, proto), plus src for route-optimisation states. */
 export const stateKey = (s: Pick<XfrmState, 'src' | 'dst' | 'spi' | 'proto'>): string => `${s.proto}|${s.src}>${s.dst}|${s.spi}`;
 
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Algorithms and keys as a dump reads them back (route-optimisation states have none). */
+function sameAlgorithms(d: XfrmState, o: XfrmState): boolean {
+  const algo = (x?: { name: string; key: Uint8Array }, y?: { name: string; key: Uint8Array }) =>
+    x === undefined || y === undefined ? x === y : x.name === y.name && sameBytes(x.key, y.key);
+  return (
+    algo(d.aead, o.aead) &&
+    (d.aead?.icvBits ?? 0) === (o.aead?.icvBits ?? 0) &&
+    algo(d.crypt, o.crypt) &&
+    algo(d.auth, o.auth) &&
+    (d.auth?.truncBits ?? 0) === (o.auth?.truncBits ?? 0)
+  );
+}
+
 export class XfrmPolicyDriver implements ObjectDriver<XfrmPolicy, XfrmPolicy> {
   readonly kind = 'xfrm-policy';
   constructor(
@@ -95,7 +111,7 @@ export class XfrmStateDriver implements ObjectDriver<XfrmState, XfrmState> {
   }
 
   same(d: XfrmState, o: XfrmState): boolean {
-    return d.mode === o.mode && d.reqid === o.reqid && (d.flags ?? 0) === (o.flags ?? 0) && (d.coaddr ?? undefined) === (o.coaddr ?? undefined);
+    return d.mode === o.mode && d.reqid === o.reqid && (d.flags ?? 0) === (o.flags ?? 0) && (d.coaddr ?? undefined) === (o.coaddr ?? undefined) && sameAlgorithms(d, o);
   }
 
   /** `ip xfrm state add src S dst D proto P spi N mode M reqid R ...`; one already there is updated. */
@@ -110,9 +126,17 @@ export class XfrmStateDriver implements ObjectDriver<XfrmState, XfrmState> {
     return d;
   }
 
-  /** `ip xfrm state update ...` (the kernel's UPDSA needs the state to exist) */
-  async update(_key: string, d: XfrmState): Promise<XfrmState> {
-    await stateUpdate(this.sock, d);
+  /**
+   * `ip xfrm state update ...` (UPDSA needs the state to exist). The kernel's update keeps
+   * the old algorithms and keys, so a new key means `ip xfrm state delete` + `add`.
+   */
+  async update(key: string, d: XfrmState, o: XfrmState): Promise<XfrmState> {
+    if (sameAlgorithms(d, o)) {
+      await stateUpdate(this.sock, d);
+      return d;
+    }
+    await this.remove(key, o);
+    await stateAdd(this.sock, d);
     return d;
   }
 
