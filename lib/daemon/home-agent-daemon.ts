@@ -25,6 +25,8 @@ import { KernelSync } from './kernel-sync.js';
 import { signallingIpsecXfrm, type IpsecObjects } from './ipsec-objects.js';
 import { homeAddressOptionXfrm, sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls } from './sysctl.js';
+import { watchHaoReports } from './xfrm-reports.js';
+import { XFRMNLGRP_REPORT } from '../kernel/xfrm/constants.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -37,6 +39,8 @@ export class HomeAgentDaemon {
   private readonly sendBuf = new Uint8Array(4096);
   private readonly badInputLog = new RateLimit(10);
   private readonly refusalLog = new RateLimit(10);
+  /** RFC 6275 §9.3.1: Binding Errors for Home Address options are rate-limited. */
+  private readonly bindingErrorLimit = new RateLimit(10);
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Set by the caller once the control socket listens; monitor clients get cache events. */
@@ -88,6 +92,10 @@ export class HomeAgentDaemon {
       const monitor = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns, groups: [RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV6_ROUTE] });
       sockets.push(monitor);
       sync.start(monitor);
+      // §6.5: non-MH packets with a Home Address option come back as XFRM reports.
+      const reports = NetlinkSocket.open({ protocol: NETLINK_XFRM, ...netns, groups: [XFRMNLGRP_REPORT] });
+      sockets.push(reports);
+      d.watchReports(reports);
       return d;
     } catch (err) {
       for (const s of sockets) s.close();
@@ -131,7 +139,9 @@ export class HomeAgentDaemon {
     const msg = decoded.value;
     this.counters.inc('received', msg.kind);
     if (msg.kind === 'bu') {
-      this.apply(this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsecProtected(m), nowMs: now }), now);
+      const o = this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsecProtected(m), nowMs: now });
+      if (msg.flags.k) this.noteKeyManagementMobility(o.events);
+      this.apply(o, now);
       return;
     }
     // §6.5: anything else with a Home Address option must come from a registered care-of address.
@@ -144,6 +154,29 @@ export class HomeAgentDaemon {
       }
     }
     if (msg.kind === 'unknown') this.sendUnknownTypeError(m, msg.mhType);
+  }
+
+  private watchReports(sock: NetlinkSocket): void {
+    watchHaoReports(sock, {
+      check: (hoa, coa) => this.ha.checkHomeAddressOption(hoa, coa),
+      send: (out) => this.send(out),
+      counters: this.counters,
+      log: this.log,
+      logLimit: this.badInputLog,
+      sendLimit: this.bindingErrorLimit,
+      now: () => Date.now(),
+    });
+  }
+
+  /** RFC 6275 §11.7.1 / MCoA §8.1: what the K bit means when a BU moves a care-of address. */
+  private noteKeyManagementMobility(events: readonly CacheEvent[]): void {
+    const moved = events.filter((e) => e.type === 'updated' && e.previous.coa !== e.binding.coa);
+    if (moved.length === 0) return;
+    this.counters.inc('bu', 'k-bit-coa-change');
+    this.log.info(
+      { hoa: moved[0]!.binding.hoa, moves: moved.map((e) => ({ bid: e.binding.bid, coa: e.binding.coa, previous: e.type === 'updated' ? e.previous.coa : undefined })) },
+      'K bit with a new care-of address: transport-mode SAs use the home address; nothing to migrate; an IKE daemon must move its IKE SA to the new care-of address itself',
+    );
   }
 
   /**

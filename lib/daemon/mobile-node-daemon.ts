@@ -162,6 +162,7 @@ export class MobileNodeDaemon {
         ...(a.homeAddressOption ? { homeAddressOption: this.cfg.mobileNode.homeAddress } : {}),
       });
       this.counters.inc('sent', a.message.kind);
+      this.log.debug({ dst, src: formatIp6(a.source), iface: a.iface, kind: a.message.kind }, 'mobility header sent');
     } catch (err) {
       this.counters.inc('mh', 'send-error');
       this.log.warn({ dst, iface: a.iface, kind: a.message.kind, err: String(err) }, 'send failed');

@@ -123,16 +123,20 @@ export class Reconciler {
         for (const key of k.desired.keys()) k.dirty.add(key);
       }
     }
+    // Only what was dirty when the pass began: a change made while it runs (a group whose
+    // new member came after the nexthops were written) waits for the next pass.
+    const batch = new Map(this.kinds.map((k) => [k, [...k.dirty]]));
     // Creates and updates in kind order, then deletes in reverse kind order.
-    for (const k of this.kinds) await this.applyKind(k, 'write', report);
-    for (let i = this.kinds.length - 1; i >= 0; i--) await this.applyKind(this.kinds[i]!, 'delete', report);
+    for (const k of this.kinds) await this.applyKind(k, batch.get(k)!, 'write', report);
+    for (let i = this.kinds.length - 1; i >= 0; i--) await this.applyKind(this.kinds[i]!, batch.get(this.kinds[i]!)!, 'delete', report);
     if (report.failed > 0) this.needsResync = true;
     return report;
   }
 
-  private async applyKind(k: AnyKind, phase: 'write' | 'delete', report: PassReport): Promise<void> {
+  private async applyKind(k: AnyKind, keys: readonly string[], phase: 'write' | 'delete', report: PassReport): Promise<void> {
     const work: (() => Promise<void>)[] = [];
-    for (const key of k.dirty) {
+    for (const key of keys) {
+      if (!k.dirty.has(key)) continue;
       const d = k.desired.get(key);
       const o = k.seen.get(key);
       if (phase === 'write' && d !== undefined) {
@@ -159,7 +163,8 @@ export class Reconciler {
     try {
       const now = o === undefined ? await k.driver.create(key, d) : await k.driver.update(key, d, o);
       k.seen.set(key, now);
-      k.dirty.delete(key);
+      // Changed again while the write was in flight: stays dirty for the next pass.
+      if (k.desired.get(key) === d) k.dirty.delete(key);
       if (op === 'create') report.created++;
       else report.updated++;
     } catch (error) {
@@ -171,7 +176,7 @@ export class Reconciler {
     try {
       await k.driver.remove(key, o);
       k.seen.delete(key);
-      k.dirty.delete(key);
+      if (!k.desired.has(key)) k.dirty.delete(key);
       report.removed++;
     } catch (error) {
       this.fail(k, key, 'delete', error, report);

@@ -214,3 +214,23 @@ export async function espPackets(ns: Netns, src: string, dst: string, spi: numbe
   if (!m) throw new Error(`no packet count in:\n${text}`);
   return Number(m[1]);
 }
+
+/** A correspondent node beyond the home agent (reverse-tunnel tests). */
+export const CN = '2001:db8:c0::2';
+export const HA_CN_SIDE = '2001:db8:c0::1';
+
+/** A third namespace `cn` on a link of its own to the home agent (ha1 <-> cn0, 2001:db8:c0::/64). */
+export async function correspondent(ha: Netns, cn: Netns): Promise<void> {
+  await addVethPair(ha, 'ha1', cn, 'cn0');
+  await ha.ip('addr', 'add', `${HA_CN_SIDE}/64`, 'dev', 'ha1', 'nodad');
+  await ha.ip('link', 'set', 'ha1', 'up');
+  await cn.ip('addr', 'add', `${CN}/64`, 'dev', 'cn0', 'nodad');
+  await cn.ip('link', 'set', 'cn0', 'up');
+  await cn.ip('-6', 'route', 'add', '2001:db8:aa::/64', 'via', HA_CN_SIDE, 'dev', 'cn0');
+}
+
+/** The mobile node's reverse tunnel: `ip -6 tunnel add NAME mode ip6ip6 local COA remote HA`, up. */
+export async function mobileNodeTunnel(mn: Netns, name: string, local: string): Promise<void> {
+  await mn.ip('-6', 'tunnel', 'add', name, 'mode', 'ip6ip6', 'local', local, 'remote', HA);
+  await mn.ip('link', 'set', name, 'up');
+}

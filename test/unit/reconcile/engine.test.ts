@@ -187,3 +187,31 @@ test('ENOBUFS-style state loss: requestResync then pass converges', async () => 
   await r.pass();
   assert.equal(k.table('tunnel').get('t1')?.value, 'a');
 });
+
+test('a change made while a pass runs waits for the next pass and is not lost', async () => {
+  const k = new FakeKernel();
+  const base = k.driver('tunnel');
+  let r!: Reconciler;
+  let injected = false;
+  const slow: ObjectDriver<string, string> = {
+    ...base,
+    create: async (key, d) => {
+      // While t1 is being written, the desired state of t1 changes and t2 appears.
+      if (!injected) {
+        injected = true;
+        r.put('tunnel', 't1', 'coa1-new');
+        r.put('tunnel', 't2', 'coa2');
+      }
+      return base.create(key, d);
+    },
+  };
+  r = new Reconciler([slow]);
+  r.put('tunnel', 't1', 'coa1');
+  const first = await r.pass();
+  assert.equal(first.created, 1);
+  assert.equal(r.pendingCount(), 2);
+  await r.pass();
+  assert.equal(k.table('tunnel').get('t1')?.value, 'coa1-new');
+  assert.equal(k.table('tunnel').get('t2')?.value, 'coa2');
+  assert.equal(r.pendingCount(), 0);
+});
