@@ -229,8 +229,10 @@ export async function correspondent(ha: Netns, cn: Netns): Promise<void> {
   await cn.ip('-6', 'route', 'add', '2001:db8:aa::/64', 'via', HA_CN_SIDE, 'dev', 'cn0');
 }
 
-/** The mobile node's reverse tunnel: `ip -6 tunnel add NAME mode ip6ip6 local COA remote HA`, up. */
+/** The mobile node's reverse tunnel: `ip -6 tunnel add NAME mode ip6ip6 local COA remote HA`, up, no addresses. */
 export async function mobileNodeTunnel(mn: Netns, name: string, local: string): Promise<void> {
   await mn.ip('-6', 'tunnel', 'add', name, 'mode', 'ip6ip6', 'local', local, 'remote', HA);
+  // No link-local address: the tunnel sends no router solicitations or MLD of its own.
+  await mn.ip('link', 'set', name, 'addrgenmode', 'none');
   await mn.ip('link', 'set', name, 'up');
 }

@@ -90,7 +90,8 @@ test('§6.5: a Home Address option from an unregistered care-of address gets a B
         await new Promise((r) => setTimeout(r, 300));
         assert.equal(bes.list.length, 1);
         assert.equal((await counters(d))['be']?.['hao-unregistered'], 1);
-        assert.match(await ha!.exec('cat', '/proc/net/xfrm_stat'), /XfrmInNoPols\s+[2-9]/);
+        const noPols = /XfrmInNoPols\s+(\d+)/.exec(await ha!.exec('cat', '/proc/net/xfrm_stat'));
+        assert.ok(Number(noPols?.[1]) >= 2, `both echoes dropped by the kernel: ${noPols?.[0]}`);
       } finally {
         bes.stop();
       }
