@@ -3,7 +3,7 @@
 //   mcoad --check-config FILE    validate a configuration file and exit
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
-import { ConfigFileError, loadAnyConfigFile, type MobileNodeDaemonConfig } from '../config/index.js';
+import { ConfigFileError, loadAnyConfigFile } from '../config/index.js';
 import { ControlServer } from '../control/server.js';
 import { VERSION } from '../version.js';
 import { registerHandlers, reload } from './control-handlers.js';
@@ -45,52 +45,40 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const log = pino({ level: cfg.logLevel, base: { pid: process.pid, role: cfg.role } });
-  if (cfg.role === 'mobile-node') return runMobileNode(cfg, log, file);
-  let daemon: HomeAgentDaemon;
-  try {
-    daemon = await HomeAgentDaemon.start(cfg, log);
-  } catch (err) {
-    log.fatal({ err: String(err) }, 'cannot start');
-    return 1;
+  if (cfg.role === 'mobile-node') {
+    return serve(cfg, log, file, () => MobileNodeDaemon.start(cfg, log), registerMobileNodeHandlers, () =>
+      // SIGHUP's default action would end the process; a mobile node has nothing to reload yet.
+      log.warn('reload is not supported in the mobile-node role; restart to apply changes'),
+    );
   }
-  const control = new ControlServer({ onHandlerError: (cmd, err) => log.error({ cmd, err: String(err) }, 'control command failed') });
-  registerHandlers(control, daemon);
-  try {
-    await control.listen(cfg.control.path, { mode: cfg.control.mode, ...(cfg.control.group !== null ? { group: cfg.control.group } : {}) });
-  } catch (err) {
-    log.fatal({ err: String(err), path: cfg.control.path }, 'cannot open the control socket');
-    await daemon.stop();
-    return 1;
-  }
-  daemon.control = control;
-  log.info({ version: VERSION, config: file, bindings: daemon.ha.cache.size, control: cfg.control.path }, 'mcoad running');
-
-  process.on('SIGHUP', () => {
-    reload(daemon).catch((err: unknown) => log.error({ err: String(err) }, 'reload refused; the running configuration stays'));
+  return serve(cfg, log, file, () => HomeAgentDaemon.start(cfg, log), registerHandlers, (d) => {
+    reload(d).catch((err: unknown) => log.error({ err: String(err) }, 'reload refused; the running configuration stays'));
   });
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
-      log.info({ signal: sig }, 'stopping (kernel objects stay in place for the next start)');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  await daemon.stop();
-  return process.exitCode === undefined ? 0 : Number(process.exitCode);
 }
 
-/** The mobile node role: start, serve the control socket, stop on SIGTERM/SIGINT. */
-async function runMobileNode(cfg: MobileNodeDaemonConfig, log: Logger, file: string): Promise<number> {
-  let daemon: MobileNodeDaemon;
+interface Served {
+  control: ControlServer | undefined;
+  stop(): Promise<void>;
+}
+
+/** Starts a role's daemon, serves its control socket, reloads on SIGHUP, stops on SIGTERM/SIGINT. */
+async function serve<D extends Served>(
+  cfg: { control: { path: string; mode: number; group: string | number | null } },
+  log: Logger,
+  file: string,
+  start: () => Promise<D>,
+  register: (server: ControlServer, d: D) => void,
+  onHup: (d: D) => void,
+): Promise<number> {
+  let daemon: D;
   try {
-    daemon = await MobileNodeDaemon.start(cfg, log);
+    daemon = await start();
   } catch (err) {
     log.fatal({ err: String(err) }, 'cannot start');
     return 1;
   }
   const control = new ControlServer({ onHandlerError: (cmd, err) => log.error({ cmd, err: String(err) }, 'control command failed') });
-  registerMobileNodeHandlers(control, daemon);
+  register(control, daemon);
   try {
     await control.listen(cfg.control.path, { mode: cfg.control.mode, ...(cfg.control.group !== null ? { group: cfg.control.group } : {}) });
   } catch (err) {
@@ -100,8 +88,7 @@ async function runMobileNode(cfg: MobileNodeDaemonConfig, log: Logger, file: str
   }
   daemon.control = control;
   log.info({ version: VERSION, config: file, control: cfg.control.path }, 'mcoad running');
-  // SIGHUP's default action would end the process; a mobile node has nothing to reload yet.
-  process.on('SIGHUP', () => log.warn('reload is not supported in the mobile-node role; restart to apply changes'));
+  process.on('SIGHUP', () => onHup(daemon));
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'stopping (kernel objects stay in place for the next start)');

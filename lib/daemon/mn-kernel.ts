@@ -19,13 +19,13 @@ import { Reconciler } from '../reconcile/engine.js';
 import { kernelWants, type RouteWant } from '../reconcile/kernel-objects.js';
 import type { OwnershipMarks } from '../reconcile/marks.js';
 import type { Ip6Text } from '../wire/ip6.js';
+import { PassScheduler } from './pass-scheduler.js';
 import { HomeAddressDriver, MnTunnelDriver, mnTunnelKey, type MnTunnelSeen, type MnTunnelWant } from './mn-drivers.js';
 
 const IPPROTO_ROUTING = 43;
 const IPPROTO_MH = 135;
 const XFRM_MODE_ROUTEOPTIMIZATION = 2;
 const XFRM_STATE_WILDRECV = 8;
-const RETRY_MS = [100, 500, 2000, 10000];
 /** Kinds in creation order (deletes go in reverse). */
 const ROUTE_KINDS = ['tunnel', 'nexthop', 'group', 'route'] as const;
 
@@ -60,15 +60,9 @@ export function routingHeaderXfrm(bands: XfrmBands): { states: XfrmState[]; poli
 
 export class MobileNodeKernel {
   readonly reconciler: Reconciler;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private failures = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private resyncTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly scheduler: PassScheduler;
   /** The last desired object per kind and key, reused while unchanged so it stays clean. */
   private readonly lastDesired = new Map<string, Map<string, unknown>>();
-  readonly totals = { passes: 0, created: 0, updated: 0, removed: 0, failed: 0 };
 
   constructor(
     rtnl: NetlinkSocket,
@@ -97,6 +91,11 @@ export class MobileNodeKernel {
     this.reconciler.setDesired('xfrm-state', new Map(x.states.map((s) => [stateKey(s), s])));
     this.reconciler.setDesired('xfrm-policy', new Map(x.policies.map((p) => [policyKey(p), p])));
     this.reconciler.setDesired('home-address', new Map([[homeAddress, { address: homeAddress }]]));
+    this.scheduler = new PassScheduler(this.reconciler, log);
+  }
+
+  get totals(): PassScheduler['totals'] {
+    return this.scheduler.totals;
   }
 
   /** Tunnels for exactly these care-of addresses, and the routes over them. */
@@ -129,30 +128,19 @@ export class MobileNodeKernel {
 
   /** Starts the periodic full resync. */
   start(resyncIntervalMs: number): void {
-    this.resyncTimer = setInterval(() => this.resync('timer'), resyncIntervalMs);
-    this.resyncTimer.unref();
+    this.scheduler.startResyncTimer(resyncIntervalMs);
   }
 
   resync(why: string): void {
-    this.log.debug({ why }, 'kernel resync');
-    this.reconciler.requestResync();
-    this.schedule();
+    this.scheduler.resync(why);
   }
 
-  /** A pass soon; changes made before it starts ride along (one pass at a time). */
   schedule(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.runPass());
+    this.scheduler.schedule();
   }
 
-  async passNow(): Promise<void> {
-    while (this.running) await this.running;
-    this.running = this.runPass();
-    await this.running;
+  passNow(): Promise<void> {
+    return this.scheduler.passNow();
   }
 
   /** The tunnel device serving a care-of address, if it exists. */
@@ -160,42 +148,7 @@ export class MobileNodeKernel {
     return this.reconciler.observed<MnTunnelSeen>('tunnel', mnTunnelKey(coa, this.homeAgent));
   }
 
-  private async runPass(): Promise<void> {
-    try {
-      this.again = false;
-      const rep = await this.reconciler.pass();
-      this.totals.passes++;
-      this.totals.created += rep.created;
-      this.totals.updated += rep.updated;
-      this.totals.removed += rep.removed;
-      this.totals.failed += rep.failed;
-      if (rep.created + rep.updated + rep.removed > 0) {
-        this.log.info({ created: rep.created, updated: rep.updated, removed: rep.removed, failed: rep.failed }, 'kernel changes applied');
-      }
-      for (const e of rep.errors.slice(0, 5)) this.log.warn({ kind: e.kind, key: e.key, op: e.op, err: String(e.error) }, 'kernel operation failed');
-      if (rep.failed > 0) this.retryLater();
-      else this.failures = 0;
-    } catch (err) {
-      this.log.error({ err: String(err) }, 'kernel pass failed');
-      this.retryLater();
-    } finally {
-      this.running = undefined;
-      if (this.again) this.schedule();
-    }
-  }
-
-  private retryLater(): void {
-    if (this.retryTimer || this.stopped) return;
-    const ms = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]!;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.schedule();
-    }, ms);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const t of [this.retryTimer, this.resyncTimer]) if (t) clearTimeout(t);
-    while (this.running) await this.running;
+  stop(): Promise<void> {
+    return this.scheduler.stop();
   }
 }

@@ -125,7 +125,7 @@ export class Reconciler {
     }
     // Only what was dirty when the pass began: a change made while it runs (a group whose
     // new member came after the nexthops were written) waits for the next pass.
-    const batch = new Map(this.kinds.map((k) => [k, [...k.dirty]]));
+    const batch = new Map(this.kinds.map((k) => [k, [...k.dirty].map((key) => [key, k.desired.get(key)] as const)]));
     // Creates and updates in kind order, then deletes in reverse kind order.
     for (const k of this.kinds) await this.applyKind(k, batch.get(k)!, 'write', report);
     for (let i = this.kinds.length - 1; i >= 0; i--) await this.applyKind(this.kinds[i]!, batch.get(this.kinds[i]!)!, 'delete', report);
@@ -133,11 +133,12 @@ export class Reconciler {
     return report;
   }
 
-  private async applyKind(k: AnyKind, keys: readonly string[], phase: 'write' | 'delete', report: PassReport): Promise<void> {
+  private async applyKind(k: AnyKind, keys: readonly (readonly [string, unknown])[], phase: 'write' | 'delete', report: PassReport): Promise<void> {
     const work: (() => Promise<void>)[] = [];
-    for (const key of keys) {
-      if (!k.dirty.has(key)) continue;
+    for (const [key, atStart] of keys) {
       const d = k.desired.get(key);
+      // Changed since the pass began: what it needs may not be written yet; next pass.
+      if (!k.dirty.has(key) || d !== atStart) continue;
       const o = k.seen.get(key);
       if (phase === 'write' && d !== undefined) {
         if (o !== undefined && k.driver.same(d, o)) {

@@ -215,3 +215,31 @@ test('a change made while a pass runs waits for the next pass and is not lost', 
   assert.equal(k.table('tunnel').get('t2')?.value, 'coa2');
   assert.equal(r.pendingCount(), 0);
 });
+
+test('a pass uses the desired state as it was when it began (no route to a group made meanwhile)', async () => {
+  const k = new FakeKernel();
+  const t = k.driver('tunnel');
+  let r!: Reconciler;
+  let injected = false;
+  const tunnel: ObjectDriver<string, string> = {
+    ...t,
+    create: async (key, d) => {
+      if (!injected) {
+        injected = true;
+        // While tunnels are written, the route changes to need a tunnel that is not written yet.
+        r.put('tunnel', 't9', 'coa9');
+        r.put('route', 'hoa1', 'via t9');
+      }
+      return t.create(key, d);
+    },
+  };
+  r = new Reconciler([tunnel, k.driver('route')]);
+  r.put('tunnel', 't1', 'coa1');
+  r.put('route', 'hoa1', 'via t1');
+  await r.pass();
+  // The route was not written with a value that referred to the unwritten t9.
+  assert.deepEqual(k.log, ['create tunnel t1']);
+  await r.pass();
+  assert.deepEqual(k.log, ['create tunnel t1', 'create tunnel t9', 'create route hoa1']);
+  assert.equal(k.table('route').get('hoa1')?.value, 'via t9');
+});

@@ -1,0 +1,185 @@
+// `npm run demo`: the end-to-end topology of test/kernel/e2e-fixture.ts inside user-mode
+// Linux, mcoad as home agent and as mobile node with three foreign interfaces, and what a
+// network engineer wants to see: the binding cache, the tunnels carrying a flow, one
+// interface lost and found again. Daemon logs go to /tmp/mcoa-demo/ inside UML; their last
+// lines are printed only on failure. Exit status 0 on success, 1 on any failure.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sh, withNetnsGroup, type Netns } from '../test/kernel/netns.js';
+import { bindings, mcoactl, removeDir, stopDaemon, tempDir } from '../test/kernel/ha-fixture.js';
+import {
+  COAS, HOA, MN_IFACES, e2eTopology, echoFromCnInBackground, startDaemon, startEchoServer, tunnels, until,
+  writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type EchoResult,
+} from '../test/kernel/e2e-fixture.js';
+import { Monitor, indent, sampleCounters, say, section, sleep } from './view.js';
+
+const LOG_DIR = '/tmp/mcoa-demo';
+const DEADLINE_MS = 120_000;
+const daemons: { label: string; d: Daemon }[] = [];
+
+const TOPOLOGY = `
+  cn  2001:db8:c::10 ---- rt ---- 2001:db8:e::2  ha (home agent, home link 2001:db8:aa::/64)
+                          |
+        rt1, rt2, rt3     +---- mn1 2001:db8:f1::10 \\
+                          +---- mn2 2001:db8:f2::10  > mn (mobile node, home address ${HOA})
+                          +---- mn3 2001:db8:f3::10 /`;
+
+async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([p, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitBindings(haD: Daemon, n: number, ms: number): Promise<number> {
+  const t0 = Date.now();
+  await until(`${n} bindings at the home agent`, ms, async () => ((await bindings(haD)).length === n ? true : undefined));
+  return Date.now() - t0;
+}
+
+const echoLine = (r: EchoResult): string =>
+  `UDP echo: ${r.received}/${r.sent} answered${r.missing.length ? `, lost seq ${r.missing.join(',')}` : ', none lost'}`;
+
+async function showBindings(haD: Daemon): Promise<void> {
+  say('  home agent$ mcoactl show bindings');
+  indent((await mcoactl(haD, 'show', 'bindings')).trimEnd().split('\n').map((l) => `  ${l}`));
+}
+
+function showEvents(monitor: Monitor): void {
+  const lines = monitor.take();
+  say('  home agent$ mcoactl monitor');
+  indent(lines.length ? lines.map((l) => `  ${l}`) : ['  (no new events)']);
+}
+
+/** The care-of address and route of a mobile node interface, as a DHCP client or SLAAC would restore them. */
+async function restoreInterface(mn: Netns, i: number): Promise<void> {
+  const iface = MN_IFACES[i]!;
+  await mn.ip('link', 'set', iface, 'up');
+  if (!(await mn.ip('-6', 'addr', 'show', 'dev', iface)).includes(COAS[i]!)) await mn.ip('addr', 'add', `${COAS[i]}/64`, 'dev', iface, 'nodad');
+  if ((await mn.ip('-6', 'route', 'show', '2001:db8::/32', 'dev', iface)).trim() === '') {
+    await mn.ip('-6', 'route', 'add', '2001:db8::/32', 'via', `2001:db8:f${i + 1}::1`, 'dev', iface, 'metric', String(101 + i));
+  }
+}
+
+async function run([cn, rt, ha, mn]: Netns[]): Promise<void> {
+  const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn! };
+  section('Topology (four network namespaces)');
+  say(TOPOLOGY);
+  await e2eTopology(ns);
+  const haDir = tempDir();
+  const mnDir = tempDir();
+  let monitor: Monitor | undefined;
+  let echo: Awaited<ReturnType<typeof startEchoServer>> | undefined;
+  try {
+    section('Starting mcoad: home agent in ha, mobile node in mn');
+    const haD = await startDaemon(ns.ha, haDir, writeHomeAgentConfig(haDir));
+    daemons.push({ label: 'home agent', d: haD });
+    monitor = new Monitor(haD.socket);
+    const mnD = await startDaemon(ns.mn, mnDir, writeMobileNodeConfig(mnDir, true));
+    daemons.push({ label: 'mobile node', d: mnD });
+    const took = await waitBindings(haD, 3, 20_000);
+    say(`  three care-of addresses registered in one bulk Binding Update (${took} ms after the mobile node started)`);
+
+    section('Home agent binding cache');
+    await showBindings(haD);
+    await until('three binding events from mcoactl monitor', 5000, async () => (monitor!.count() >= 3 ? true : undefined));
+    showEvents(monitor);
+
+    section('Flow: UDP echo from cn to the home address, 10 datagrams/s');
+    echo = await startEchoServer(ns.mn);
+    const before = await tunnels(ns.ha);
+    const flow = echoFromCnInBackground(ns.cn, 50, 100);
+    await withTimeout('the first echo reply', 10_000, flow.started);
+    await sampleCounters(ns.ha, 4);
+    say(`  ${echoLine(await withTimeout('the echo flow to end', 15_000, flow.done))}`);
+    const after = await tunnels(ns.ha);
+    const delta = (name: string, tx: number): number => tx - (before.find((b) => b.name === name)?.txPackets ?? 0);
+    const used = [...after].sort((a, b) => delta(b.name, b.txPackets) - delta(a.name, a.txPackets))[0];
+    if (!used || delta(used.name, used.txPackets) === 0) throw new Error('no home agent tunnel carried the flow');
+    const gone = COAS.indexOf(used.remote as (typeof COAS)[number]);
+    if (gone < 0) throw new Error(`tunnel ${used.name} goes to ${used.remote}, not to a care-of address`);
+    const iface = MN_IFACES[gone]!;
+
+    section(`Losing ${iface} (care-of ${COAS[gone]}, carries the flow in ${used.name})`);
+    const flow2 = echoFromCnInBackground(ns.cn, 60, 100);
+    await withTimeout('the first echo reply', 10_000, flow2.started);
+    await sleep(1000);
+    say(`  mobile node$ ip link set ${iface} down`);
+    await ns.mn.ip('link', 'set', iface, 'down');
+    const removed = await waitBindings(haD, 2, 10_000);
+    say(`  the binding of ${COAS[gone]} left the home agent's cache ${removed} ms later (polled every 100 ms)`);
+    showEvents(monitor);
+    await sampleCounters(ns.ha, 3);
+    say(`  ${echoLine(await withTimeout('the echo flow to end', 15_000, flow2.done))}`);
+    await showBindings(haD);
+
+    section(`Bringing ${iface} back (link up, care-of address and route restored)`);
+    say(`  mobile node$ ip link set ${iface} up; ip addr add ${COAS[gone]}/64 dev ${iface}; ip route add ...`);
+    await restoreInterface(ns.mn, gone);
+    const back = await waitBindings(haD, 3, 20_000);
+    say(`  three bindings again after ${back} ms`);
+    showEvents(monitor);
+    await showBindings(haD);
+    const flow3 = echoFromCnInBackground(ns.cn, 30, 100);
+    await withTimeout('the first echo reply', 10_000, flow3.started);
+    await sampleCounters(ns.ha, 2);
+    say(`  ${echoLine(await withTimeout('the echo flow to end', 15_000, flow3.done))}`);
+  } finally {
+    section('Teardown');
+    await monitor?.stop();
+    echo?.kill('SIGKILL');
+    for (const { d } of [...daemons].reverse()) await stopDaemon(d, 'SIGTERM');
+    writeLogs();
+    removeDir(haDir);
+    removeDir(mnDir);
+    say(`  daemons stopped; logs in ${LOG_DIR}/ (inside UML)`);
+  }
+}
+
+function writeLogs(): void {
+  for (const { label, d } of daemons) writeFileSync(join(LOG_DIR, `${label.replace(' ', '-')}.log`), `${d.output.join('\n')}\n`);
+}
+
+function failure(err: unknown): void {
+  say();
+  say(`DEMO FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  for (const { label, d } of daemons) {
+    say(`--- last lines of the ${label} log (${LOG_DIR}/${label.replace(' ', '-')}.log) ---`);
+    d.output.slice(-15).forEach((l) => say(l));
+  }
+}
+
+async function main(): Promise<number> {
+  mkdirSync(LOG_DIR, { recursive: true });
+  say('mcoa demo: Mobile IPv6 home agent with Multiple Care-of Addresses (draft-ietf-monami6-multiplecoa-04)');
+  let names: string[] = [];
+  const demo = withNetnsGroup(4, async (nss) => {
+    names = nss.map((n) => n.name);
+    await run(nss);
+  }, 'demo');
+  try {
+    await withTimeout(`the demo (limit ${DEADLINE_MS / 1000} s)`, DEADLINE_MS, demo);
+  } catch (err) {
+    failure(err);
+    for (const { d } of daemons) d.proc.kill('SIGKILL');
+    writeLogs();
+    // After a timeout the demo may still be waiting somewhere: exit now; netns.ts deletes
+    // the namespaces on exit. (Any other error has been cleaned up by run() already.)
+    process.exit(1);
+  }
+  const listed = await sh('ip', ['netns', 'list']);
+  const left = names.filter((n) => listed.includes(n));
+  if (left.length) {
+    say(`DEMO FAILED: namespaces left behind: ${left.join(', ')}`);
+    return 1;
+  }
+  say(`  namespaces ${names.join(', ')} deleted`);
+  say();
+  say('demo finished: OK');
+  return 0;
+}
+
+process.exitCode = await main();
