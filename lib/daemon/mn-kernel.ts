@@ -20,7 +20,9 @@ import { kernelWants, type RouteWant } from '../reconcile/kernel-objects.js';
 import type { OwnershipMarks } from '../reconcile/marks.js';
 import type { Ip6Text } from '../wire/ip6.js';
 import { PassScheduler } from './pass-scheduler.js';
-import { HomeAddressDriver, MnTunnelDriver, mnTunnelKey, type MnTunnelSeen, type MnTunnelWant } from './mn-drivers.js';
+import { HomeAddressDriver, mnTunnelKey } from './mn-drivers.js';
+import { TunnelDriver, type TunnelSeen } from '../reconcile/drivers/tunnel.js';
+import type { TunnelWant } from '../reconcile/kernel-objects.js';
 
 const IPPROTO_ROUTING = 43;
 const IPPROTO_MH = 135;
@@ -67,22 +69,22 @@ export class MobileNodeKernel {
   constructor(
     rtnl: NetlinkSocket,
     xfrm: NetlinkSocket,
-    private readonly marks: OwnershipMarks,
-    private readonly homeAddress: Ip6Text,
+    marks: OwnershipMarks,
+    homeAddress: Ip6Text,
     private readonly homeAgent: Ip6Text,
     private readonly routes: readonly Prefix[],
-    private readonly log: Logger,
+    log: Logger,
     bands: XfrmBands = DEFAULT_XFRM_BANDS,
   ) {
     const r = (): Reconciler => this.reconciler;
-    const ctx = new NexthopContext(rtnl, marks, () => r().observedAll<MnTunnelSeen>('tunnel'), () => r().observedAll<NexthopSeen>('nexthop'));
+    const ctx = new NexthopContext(rtnl, marks, () => r().observedAll<TunnelSeen>('tunnel'), () => r().observedAll<NexthopSeen>('nexthop'));
     const idOf = (via: RouteWant['via']): number | undefined =>
       via.kind === 'nexthop' ? r().observed<NexthopSeen>('nexthop', via.key)?.id : r().observed<GroupSeen>('group', via.key)?.id;
     this.reconciler = new Reconciler([
       new XfrmStateDriver(xfrm, bands),
       new XfrmPolicyDriver(xfrm, bands),
       new HomeAddressDriver(rtnl, homeAddress),
-      new MnTunnelDriver(rtnl, marks),
+      new TunnelDriver(rtnl, marks),
       new NexthopDriver(ctx),
       new GroupDriver(ctx),
       new RouteDriver(rtnl, marks, idOf),
@@ -101,7 +103,7 @@ export class MobileNodeKernel {
   /** Tunnels for exactly these care-of addresses, and the routes over them. */
   setAccepted(accepted: readonly AcceptedCareOf[]): void {
     const d: DesiredState = { tunnels: new Map(), routes: new Map(), proxies: new Map() };
-    const tunnels = new Map<string, MnTunnelWant>();
+    const tunnels = new Map<string, TunnelWant>();
     for (const a of accepted) {
       const key = mnTunnelKey(a.coa, this.homeAgent);
       tunnels.set(key, { local: a.coa, remote: this.homeAgent, link: a.ifindex });
@@ -144,8 +146,8 @@ export class MobileNodeKernel {
   }
 
   /** The tunnel device serving a care-of address, if it exists. */
-  tunnelOf(coa: Ip6Text): MnTunnelSeen | undefined {
-    return this.reconciler.observed<MnTunnelSeen>('tunnel', mnTunnelKey(coa, this.homeAgent));
+  tunnelOf(coa: Ip6Text): TunnelSeen | undefined {
+    return this.reconciler.observed<TunnelSeen>('tunnel', mnTunnelKey(coa, this.homeAgent));
   }
 
   stop(): Promise<void> {

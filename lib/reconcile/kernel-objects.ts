@@ -7,6 +7,9 @@ import { nextHopKey as nexthopKey, type DesiredState, type NextHopSpec } from '.
 export interface TunnelWant {
   local: string;
   remote: string;
+  /** Underlying device (IFLA_IPTUN_LINK): a mobile node binds each tunnel to the interface
+      holding its care-of address; 0 or absent lets routing choose (the home agent). */
+  link?: number;
 }
 
 /** A device next hop: through a tunnel (by its key), or on the home link (§5.5 home binding). */

@@ -21,6 +21,7 @@ export interface TunnelSeen {
   flags: number;
   proto: number;
   up: boolean;
+  link: number;
 }
 
 export class TunnelDriver implements ObjectDriver<TunnelWant, TunnelSeen> {
@@ -35,7 +36,7 @@ export class TunnelDriver implements ObjectDriver<TunnelWant, TunnelSeen> {
   }
 
   private config(name: string, d: TunnelWant): Ip6TnlConfig {
-    return { name, local: d.local, remote: d.remote, flags: MIP6_TUNNEL_FLAGS, proto: IPPROTO_IPV6, hopLimit: HOP_LIMIT, encapLimit: 0, up: true };
+    return { name, local: d.local, remote: d.remote, link: d.link ?? 0, flags: MIP6_TUNNEL_FLAGS, proto: IPPROTO_IPV6, hopLimit: HOP_LIMIT, encapLimit: 0, up: true };
   }
 
   /** `ip -d link show type ip6tnl`, keeping links named with our prefix. */
@@ -44,7 +45,7 @@ export class TunnelDriver implements ObjectDriver<TunnelWant, TunnelSeen> {
     for (const l of await linkDump(this.sock, { kind: 'ip6tnl' })) {
       if (!l.name.startsWith(this.marks.tunnelPrefix) || !l.ip6tnl) continue;
       this.names.claim(l.name);
-      const seen: TunnelSeen = { name: l.name, ifindex: l.ifindex, local: l.ip6tnl.local, remote: l.ip6tnl.remote, flags: l.ip6tnl.flags, proto: l.ip6tnl.proto, up: l.up };
+      const seen: TunnelSeen = { name: l.name, ifindex: l.ifindex, local: l.ip6tnl.local, remote: l.ip6tnl.remote, flags: l.ip6tnl.flags, proto: l.ip6tnl.proto, up: l.up, link: l.ip6tnl.link };
       const key = `${seen.local}|${seen.remote}`;
       // Two of ours with one endpoint pair cannot both be adopted: the second is removed.
       out.set(out.has(key) ? `dup|${l.name}` : key, seen);
@@ -53,7 +54,7 @@ export class TunnelDriver implements ObjectDriver<TunnelWant, TunnelSeen> {
   }
 
   same(d: TunnelWant, o: TunnelSeen): boolean {
-    return o.local === d.local && o.remote === d.remote && o.up && o.proto === IPPROTO_IPV6 && (o.flags & MIP6_TUNNEL_FLAGS) === MIP6_TUNNEL_FLAGS;
+    return o.local === d.local && o.remote === d.remote && o.link === (d.link ?? 0) && o.up && o.proto === IPPROTO_IPV6 && (o.flags & MIP6_TUNNEL_FLAGS) === MIP6_TUNNEL_FLAGS;
   }
 
   /** `ip -6 tunnel add NAME mode ip6ip6 local HA remote COA encaplimit none` + `ip link set NAME up` */
@@ -68,13 +69,13 @@ export class TunnelDriver implements ObjectDriver<TunnelWant, TunnelSeen> {
     }
     const l = await linkGet(this.sock, { name });
     if (!l) throw new Error(`tunnel ${name} vanished right after it was created`);
-    return { name, ifindex: l.ifindex, local: d.local, remote: d.remote, flags: MIP6_TUNNEL_FLAGS, proto: IPPROTO_IPV6, up: true };
+    return { name, ifindex: l.ifindex, local: d.local, remote: d.remote, link: d.link ?? 0, flags: MIP6_TUNNEL_FLAGS, proto: IPPROTO_IPV6, up: true };
   }
 
   /** `ip -6 tunnel change NAME local HA remote COA ...` + up */
   async update(_key: string, d: TunnelWant, o: TunnelSeen): Promise<TunnelSeen> {
     await ip6tnlChange(this.sock, o.ifindex, this.config(o.name, d));
-    return { ...o, local: d.local, remote: d.remote, flags: MIP6_TUNNEL_FLAGS, proto: IPPROTO_IPV6, up: true };
+    return { ...o, local: d.local, remote: d.remote, link: d.link ?? 0, flags: MIP6_TUNNEL_FLAGS, proto: IPPROTO_IPV6, up: true };
   }
 
   /** `ip link del NAME`; already gone is success. */
