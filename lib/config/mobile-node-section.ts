@@ -8,7 +8,12 @@ import { DRAFT04_PROFILE } from '../wire/profiles.js';
 import type { DaemonCommon } from './daemon-config.js';
 import type { ConfigReader, Field } from './reader.js';
 
-const MOBILE_NODE_KEYS = ['home_address', 'home_agent', 'home_prefix_length', 'interfaces', 'bulk', 'lifetime', 'routes'] as const;
+const MOBILE_NODE_KEYS = [
+  'home_address', 'home_agent', 'home_prefix_length', 'interfaces', 'bulk', 'lifetime', 'routes',
+  'multiple_coa', 'bootstrap_overwrite', 'bid_conflict', 'home_link_policy',
+] as const;
+const HOME_LINK_POLICIES = ['return-home', 'disable-home-interface', 'h-flag'] as const;
+const BID_CONFLICT_ACTIONS = ['overwrite', 'stop-bids'] as const;
 /** RFC 6275 §6.1.7: the Lifetime field counts 4-second units in 16 bits. */
 const MAX_LIFETIME_SECONDS = 0xffff * 4;
 const DEFAULT_LIFETIME_SECONDS = 600;
@@ -27,6 +32,14 @@ export interface MobileNodeSettings {
   bulk: boolean;
   /** Requested home registration lifetime, seconds. */
   lifetimeSeconds: number;
+  /** Register with BIDs (draft-04); false sends regular RFC 6275 Binding Updates, one binding. */
+  multipleCoa: boolean;
+  /** O flag on the first BID registration after a start (§5.9), replacing stale bindings. */
+  bootstrapOverwrite: boolean;
+  /** On MCOA BID CONFLICT: register again with the O flag, or fall back to a regular binding. */
+  bidConflict: (typeof BID_CONFLICT_ACTIONS)[number];
+  /** What to do when an interface attaches to the home link (§5.5, Appendix A Figures 7-9). */
+  homeLinkPolicy: (typeof HOME_LINK_POLICIES)[number];
   /** Prefixes routed through the tunnels to the home agent with the home address as source (default ::/0). */
   routes: Prefix[];
   profile: WireProfile;
@@ -66,6 +79,16 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
   const bulk = (bulkField && r.boolean(bulkField)) ?? true;
   const lifetimeField = get('lifetime');
   const lifetimeSeconds = (lifetimeField && r.seconds(lifetimeField, 4, MAX_LIFETIME_SECONDS)) ?? DEFAULT_LIFETIME_SECONDS;
+  const flag = (k: 'multiple_coa' | 'bootstrap_overwrite', dflt: boolean): boolean => {
+    const field = get(k);
+    return (field && r.boolean(field)) ?? dflt;
+  };
+  const multipleCoa = flag('multiple_coa', true);
+  const bootstrapOverwrite = flag('bootstrap_overwrite', true);
+  const conflictField = get('bid_conflict');
+  const bidConflict = (conflictField && r.oneOf(conflictField, BID_CONFLICT_ACTIONS)) ?? 'overwrite';
+  const policyField = get('home_link_policy');
+  const homeLinkPolicy = (policyField && r.oneOf(policyField, HOME_LINK_POLICIES)) ?? 'return-home';
   const routesField = get('routes');
   const routes = routesField ? readPrefixes(r, routesField) : [{ bytes: new Uint8Array(16), length: 0, text: '::/0' }];
   if (shared.ipsecRequired) {
@@ -80,6 +103,10 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
     interfaces,
     bulk,
     lifetimeSeconds,
+    multipleCoa,
+    bootstrapOverwrite,
+    bidConflict,
+    homeLinkPolicy,
     routes,
     profile: shared.profile ?? DRAFT04_PROFILE,
     ipsecRequired: shared.ipsecRequired,

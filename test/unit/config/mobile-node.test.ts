@@ -102,3 +102,25 @@ test('a mobile_node section in a home agent file is refused', () => {
   const text = 'role: home-agent\nhome_agent:\n  interface: eth1\n  address: 2001:db8:1::1\n  served_prefixes: [2001:db8:1::/64]\nmobile_node: { home_address: 2001:db8:1::5 }\n';
   assert.deepEqual(problems(text), ['mn.yaml:6:14: mobile_node: only for role mobile-node']);
 });
+
+test('registration behaviour keys: defaults, values, and a wrong value reported where it is', () => {
+  const d = parseAnyConfig(MINIMAL, 'mn.yaml');
+  assert.ok(d.role === 'mobile-node');
+  if (d.role !== 'mobile-node') return;
+  assert.deepEqual(
+    [d.mobileNode.multipleCoa, d.mobileNode.bootstrapOverwrite, d.mobileNode.bidConflict, d.mobileNode.homeLinkPolicy],
+    [true, true, 'overwrite', 'return-home'],
+  );
+  const c = parseAnyConfig(
+    MINIMAL.replace('ipsec:', '  multiple_coa: false\n  bootstrap_overwrite: false\n  bid_conflict: stop-bids\n  home_link_policy: h-flag\nipsec:'),
+    'mn.yaml',
+  );
+  assert.ok(c.role === 'mobile-node');
+  if (c.role !== 'mobile-node') return;
+  assert.deepEqual(
+    [c.mobileNode.multipleCoa, c.mobileNode.bootstrapOverwrite, c.mobileNode.bidConflict, c.mobileNode.homeLinkPolicy],
+    [false, false, 'stop-bids', 'h-flag'],
+  );
+  const p = problems(MINIMAL.replace('ipsec:', '  home_link_policy: stay\nipsec:'));
+  assert.ok(p.some((l) => /mn\.yaml:6:\d+: mobile_node\.home_link_policy: must be one of return-home, disable-home-interface, h-flag/.test(l)), p.join('\n'));
+});
