@@ -1,13 +1,16 @@
-// Which care-of address each candidate interface has, from the kernel: a dump at start,
-// and a fresh dump whenever a link or IPv6 address notification arrives (or the monitor
-// lost messages). A handful of interfaces makes a re-dump cheaper to get right than
-// applying deltas in order. An interface has a care-of address when it is up with carrier
-// and holds a global address that is neither tentative, failed, deprecated nor a home address.
+// Which care-of address each candidate interface has, and whether it is on the home link,
+// from the kernel: a dump at start, and a fresh dump whenever a link or IPv6 address
+// notification arrives (or the monitor lost messages). A handful of interfaces makes a
+// re-dump cheaper to get right than applying deltas in order. An interface that is up with
+// carrier has a care-of address when it holds a global address outside the home prefix that
+// is neither tentative, failed, deprecated nor a home address; it is on the home link when
+// it holds such an address inside the home prefix (configured by hand or by SLAAC from the
+// home link's router advertisements), other than the home address itself.
 import type { NetlinkSocket } from '../kernel/netlink/socket.js';
 import { addrDump, type Addr6 } from '../kernel/rtnl/addr.js';
 import { RT_SCOPE_UNIVERSE } from '../kernel/rtnl/constants.js';
 import { linkDump } from '../kernel/rtnl/link.js';
-import type { Ip6Text } from '../wire/ip6.js';
+import { ip6InPrefix, mustParseIp6, type Ip6Text } from '../wire/ip6.js';
 
 /** linux/if_addr.h */
 const IFA_F_DADFAILED = 0x08;
@@ -21,11 +24,21 @@ const SETTLE_MS = 20;
 export interface CareOfChange {
   iface: string;
   address: Ip6Text | null;
+  /** Attached to the home link. */
+  atHome: boolean;
+}
+
+interface Seen {
+  coa: Ip6Text | undefined;
+  atHome: boolean;
 }
 
 export class InterfaceWatcher {
-  private readonly coa = new Map<string, Ip6Text>();
+  private readonly seen = new Map<string, Seen>();
   private readonly ifindex = new Map<string, number>();
+  /** Interfaces the daemon took down on purpose (Figure 8): their last state stands. */
+  private readonly held = new Set<string>();
+  private readonly homePrefix: Uint8Array;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -38,7 +51,10 @@ export class InterfaceWatcher {
     private readonly rtnl: NetlinkSocket,
     private readonly candidates: readonly string[],
     private readonly homeAddress: Ip6Text,
-  ) {}
+    private readonly homePrefixLength: number,
+  ) {
+    this.homePrefix = mustParseIp6(homeAddress);
+  }
 
   /** Dumps once and returns the care-of addresses found; then follows `monitor` (RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR). */
   async start(monitor: NetlinkSocket): Promise<CareOfChange[]> {
@@ -49,7 +65,20 @@ export class InterfaceWatcher {
 
   /** The care-of address of an interface now, if it has one. */
   careOf(iface: string): Ip6Text | undefined {
-    return this.coa.get(iface);
+    return this.seen.get(iface)?.coa;
+  }
+
+  atHome(iface: string): boolean {
+    return this.seen.get(iface)?.atHome ?? false;
+  }
+
+  /** Freezes an interface's state (the daemon is taking it down) until unhold(). */
+  hold(iface: string): void {
+    this.held.add(iface);
+  }
+
+  unhold(iface: string): void {
+    if (this.held.delete(iface)) this.soon();
   }
 
   ifindexOf(iface: string): number | undefined {
@@ -95,14 +124,17 @@ export class InterfaceWatcher {
       const link = links.find((l) => l.name === name);
       if (link) this.ifindex.set(name, link.ifindex);
       else this.ifindex.delete(name);
-      const usable = link && link.up && link.lowerUp ? addrs.filter((a) => a.ifindex === link.ifindex && isCareOf(a, this.homeAddress)) : [];
-      const now = this.coa.get(name);
+      if (this.held.has(name)) continue;
+      const usable = link && link.up && link.lowerUp ? addrs.filter((a) => a.ifindex === link.ifindex && isUsable(a, this.homeAddress)) : [];
+      const home = (a: Addr6): boolean => ip6InPrefix(mustParseIp6(a.address), this.homePrefix, this.homePrefixLength);
+      const foreign = usable.filter((a) => !home(a)).map((a) => a.address);
+      const before = this.seen.get(name) ?? { coa: undefined, atHome: false };
       // Keep the current care-of address while it lasts; otherwise the lowest, for determinism.
-      const next = now !== undefined && usable.some((a) => a.address === now) ? now : usable.map((a) => a.address).sort()[0];
-      if (next === now) continue;
-      if (next === undefined) this.coa.delete(name);
-      else this.coa.set(name, next);
-      changes.push({ iface: name, address: next ?? null });
+      const coa = before.coa !== undefined && foreign.includes(before.coa) ? before.coa : foreign.sort()[0];
+      const atHome = usable.some(home);
+      if (coa === before.coa && atHome === before.atHome) continue;
+      this.seen.set(name, { coa, atHome });
+      changes.push({ iface: name, address: coa ?? null, atHome });
     }
     return changes;
   }
@@ -113,6 +145,6 @@ export class InterfaceWatcher {
   }
 }
 
-function isCareOf(a: Addr6, homeAddress: Ip6Text): boolean {
+function isUsable(a: Addr6, homeAddress: Ip6Text): boolean {
   return (a.scope ?? RT_SCOPE_UNIVERSE) === RT_SCOPE_UNIVERSE && ((a.flags ?? 0) & UNUSABLE) === 0 && a.address !== homeAddress && !a.address.startsWith('fe80:');
 }

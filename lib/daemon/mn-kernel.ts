@@ -128,6 +128,19 @@ export class MobileNodeKernel {
     this.schedule();
   }
 
+  /**
+   * After a restart the tunnels, nexthops and routes of the previous run keep forwarding
+   * (held) until the node knows which care-of addresses the home agent accepts again.
+   */
+  holdRoutes(): void {
+    for (const kind of ROUTE_KINDS) this.reconciler.hold(kind);
+  }
+
+  releaseRoutes(): void {
+    for (const kind of ROUTE_KINDS) this.reconciler.release(kind);
+    this.schedule();
+  }
+
   /** Starts the periodic full resync. */
   start(resyncIntervalMs: number): void {
     this.scheduler.startResyncTimer(resyncIntervalMs);

@@ -2,26 +2,32 @@
 // events -> the mobile node core -> Binding Updates from each care-of address with a Home
 // Address option; Binding Acknowledgements (delivered through the type 2 routing header)
 // back into the core; the Binding Update List's accepted entries -> tunnels and routes.
-// One timer, at the core's nextTickMs. Home link detection and correspondents (route
-// optimisation) are not wired yet: interface actions and reverse-tunnelled sends are logged.
+// One timer, at the core's nextTickMs. An interface holding an address inside the home
+// prefix is on the home link; the core's interface actions for it (Figures 7-9) are carried
+// out by HomeLinkActions. Correspondents (route optimisation) are not wired yet: their
+// reverse-tunnelled sends are counted and logged.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MobileNodeDaemonConfig } from '../config/index.js';
 import type { ControlServer } from '../control/server.js';
 import { MobileNodeCore } from '../core/mn/index.js';
-import type { MnAction, MnEvent, MnOutput, SendAction } from '../core/mn/index.js';
+import type { InterfaceAction, MnAction, MnEvent, MnOutput, SendAction } from '../core/mn/index.js';
 import { NetlinkSocket } from '../kernel/netlink/socket.js';
 import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../kernel/rtnl/constants.js';
 import { MhSocket, type MhReceived } from '../net/mh-socket.js';
+import { NdSocket } from '../net/nd-socket.js';
 import { formatIp6, mustParseIp6 } from '../wire/ip6.js';
 import { decodeMessage, encodeMessage } from '../wire/mh.js';
 import { Counters, RateLimit } from './counters.js';
+import { HomeLinkActions } from './mn-home-link.js';
 import { InterfaceWatcher, type CareOfChange } from './mn-interfaces.js';
 import { MobileNodeKernel, type AcceptedCareOf } from './mn-kernel.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
 const MAX_TIMER_MS = 0x7fffffff;
+/** A restarted node keeps its old tunnels until its registrations settle, or this long. */
+const ADOPT_GRACE_MS = 10_000;
 
 export class MobileNodeDaemon {
   readonly counters = new Counters();
@@ -32,6 +38,15 @@ export class MobileNodeDaemon {
   private readonly badInputLog = new RateLimit(10);
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Home-link state last told to the core, per interface. */
+  private readonly atHome = new Map<string, boolean>();
+  /** Interfaces the core had disabled (Figure 8). */
+  private readonly disabled = new Set<string>();
+  /** Sends waiting for the home address to be on a home-link interface, in order. */
+  private outbox: Promise<void> | null = null;
+  private adopting = true;
+  private adoptTimer: NodeJS.Timeout | undefined;
+  readonly homeLink: HomeLinkActions;
 
   private constructor(
     readonly cfg: MobileNodeDaemonConfig,
@@ -40,7 +55,10 @@ export class MobileNodeDaemon {
     readonly interfaces: InterfaceWatcher,
     readonly mh: MhSocket,
     private readonly sockets: NetlinkSocket[],
+    rtnl: NetlinkSocket,
+    private readonly nd: NdSocket | undefined,
   ) {
+    this.homeLink = new HomeLinkActions(rtnl, nd, cfg.mobileNode.homeAddress, cfg.mobileNode.homePrefixLength, this.counters, log.child({ component: 'home-link' }));
     const m = cfg.mobileNode;
     this.core = new MobileNodeCore(
       {
@@ -67,6 +85,7 @@ export class MobileNodeDaemon {
     const m = cfg.mobileNode;
     const sockets: NetlinkSocket[] = [];
     let mh: MhSocket | undefined;
+    let nd: NdSocket | undefined;
     try {
       const rtnl = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns });
       sockets.push(rtnl);
@@ -75,30 +94,44 @@ export class MobileNodeDaemon {
       const monitor = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns, groups: [RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR] });
       sockets.push(monitor);
       const kernel = new MobileNodeKernel(rtnl, xfrm, cfg.marks, m.homeAddress, m.homeAgent, m.routes, log.child({ component: 'kernel' }));
-      kernel.setAccepted([]);
+      kernel.holdRoutes();
       await kernel.passNow();
       mh = MhSocket.open({ ...netns, checksum: 'user' });
-      const watcher = new InterfaceWatcher(rtnl, m.interfaces, m.homeAddress);
-      const d = new MobileNodeDaemon(cfg, log, kernel, watcher, mh, sockets);
+      nd = openNd(netns, log);
+      const watcher = new InterfaceWatcher(rtnl, m.interfaces, m.homeAddress, m.homePrefixLength);
+      const d = new MobileNodeDaemon(cfg, log, kernel, watcher, mh, sockets, rtnl, nd);
       mh.on('message', (msg) => d.onMessage(msg));
       mh.on('receiveError', (e) => d.counters.inc('mh', `receive-error-${e.reason}`));
       watcher.onChange = (changes) => d.careOfChanged(changes);
       watcher.onError = (err) => log.warn({ err: String(err) }, 'interface dump failed; retrying');
       const initial = await watcher.start(monitor);
       kernel.start(cfg.resyncIntervalSeconds * 1000);
-      log.info({ careOf: Object.fromEntries(initial.map((c) => [c.iface, c.address])) }, 'interfaces read');
-      d.feed([...initial.map((c) => careOfEvent(c)), { kind: 'start' }]);
+      log.info({ careOf: Object.fromEntries(initial.map((c) => [c.iface, c.address])), home: initial.filter((c) => c.atHome).map((c) => c.iface) }, 'interfaces read');
+      d.adoptTimer = setTimeout(() => d.endAdoption('grace period over'), ADOPT_GRACE_MS);
+      d.feed([...d.eventsOf(initial), { kind: 'start' }]);
       return d;
     } catch (err) {
       mh?.close();
+      nd?.close();
       for (const s of sockets) s.close();
       throw err;
     }
   }
 
   private careOfChanged(changes: CareOfChange[]): void {
-    for (const c of changes) this.log.info({ iface: c.iface, coa: c.address }, c.address ? 'care-of address' : 'care-of address gone');
-    this.feed(changes.map(careOfEvent));
+    for (const c of changes) this.log.info({ iface: c.iface, coa: c.address, atHome: c.atHome }, c.address ? 'care-of address' : 'care-of address gone');
+    this.feed(this.eventsOf(changes));
+  }
+
+  /** Care-of address events, and home-link events where that changed. */
+  private eventsOf(changes: CareOfChange[]): MnEvent[] {
+    const out: MnEvent[] = [];
+    for (const c of changes) {
+      out.push({ kind: 'careOfAddress', iface: c.iface, address: c.address === null ? null : mustParseIp6(c.address) });
+      if ((this.atHome.get(c.iface) ?? false) !== c.atHome) out.push({ kind: 'homeLink', iface: c.iface, attached: c.atHome });
+      this.atHome.set(c.iface, c.atHome);
+    }
+    return out;
   }
 
   /** One received Mobility Header message. Never throws: bad input is counted. */
@@ -123,24 +156,89 @@ export class MobileNodeDaemon {
     this.perform(this.core.handleAll(events, Date.now()));
   }
 
+  /**
+   * Interface actions first; then, once any home-link interface holds the home address (so
+   * a Binding Acknowledgement sent over the home link can reach us), the sends.
+   */
   private perform(out: MnOutput): void {
     let bulChanged = false;
+    const later: Exclude<MnAction, { kind: 'bul' } | InterfaceAction>[] = [];
     for (const a of out.actions) {
       if (a.kind === 'bul') bulChanged = true;
-      else this.act(a);
+      else if (a.kind === 'interface') this.interfaceAction(a);
+      else later.push(a);
     }
-    if (bulChanged) this.kernel.setAccepted(this.accepted());
+    const rest = (): void => {
+      if (this.stopped) return;
+      for (const a of later) this.act(a);
+      if (bulChanged) this.bulChanged();
+    };
+    const ready = this.prepareHomeLink();
+    if (ready || this.outbox) {
+      const p: Promise<void> = (this.outbox ?? Promise.resolve()).then(() => ready).then(rest);
+      this.outbox = p;
+      void p.finally(() => {
+        if (this.outbox === p) this.outbox = null;
+      });
+    } else {
+      rest();
+    }
     this.arm(out.nextTickMs);
   }
 
-  private act(a: Exclude<MnAction, { kind: 'bul' }>): void {
+  private bulChanged(): void {
+    this.kernel.setAccepted(this.accepted());
+    if (this.adopting && this.core.bindingUpdateList().every((e) => e.role !== 'ha' || e.state !== 'pending')) this.endAdoption('registrations settled');
+  }
+
+  private endAdoption(why: string): void {
+    if (!this.adopting || this.stopped) return;
+    this.adopting = false;
+    if (this.adoptTimer) clearTimeout(this.adoptTimer);
+    this.log.info({ why }, 'tunnels of a previous run: adoption over');
+    this.kernel.setAccepted(this.accepted());
+    this.kernel.releaseRoutes();
+  }
+
+  /** The home address on each home-link interface in use, and off the others; null when nothing to wait for. */
+  private prepareHomeLink(): Promise<void> | null {
+    const waits: Promise<void>[] = [];
+    for (const iface of this.cfg.mobileNode.interfaces) {
+      const wanted = this.interfaces.atHome(iface) && !this.disabled.has(iface);
+      const ifindex = this.interfaces.ifindexOf(iface);
+      if (wanted && ifindex !== undefined && !this.homeLink.has(iface)) waits.push(this.homeLink.useHomeAddress(iface, ifindex));
+      else if (!wanted && this.homeLink.has(iface)) void this.homeLink.removeHomeAddress(iface);
+    }
+    return waits.length > 0 ? Promise.all(waits).then(() => undefined) : null;
+  }
+
+  private interfaceAction(a: InterfaceAction): void {
+    this.counters.inc('interface-action', a.op);
+    switch (a.op) {
+      case 'disable':
+        this.disabled.add(a.iface);
+        this.interfaces.hold(a.iface);
+        void this.homeLink.disable(a.iface);
+        return;
+      case 'enable':
+        this.disabled.delete(a.iface);
+        void this.homeLink.enable(a.iface).then(() => this.interfaces.unhold(a.iface));
+        return;
+      case 'useHomeAddress':
+        // The home agent no longer defends it: neighbours learn it is ours now.
+        void this.homeLink.announce(a.iface);
+        return;
+      case 'releaseHomeAddress':
+        // Still on the home link, the address stays: Binding Acknowledgements come to it.
+        if (!this.interfaces.atHome(a.iface)) void this.homeLink.removeHomeAddress(a.iface);
+        return;
+    }
+  }
+
+  private act(a: Exclude<MnAction, { kind: 'bul' } | InterfaceAction>): void {
     switch (a.kind) {
       case 'send':
         this.send(a);
-        return;
-      case 'interface':
-        this.counters.inc('interface-action', a.op);
-        this.log.warn({ iface: a.iface, op: a.op }, 'interface action not supported yet; ignored');
         return;
       case 'log':
         this.log[a.level](a.fields, a.event);
@@ -201,14 +299,23 @@ export class MobileNodeDaemon {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.adoptTimer) clearTimeout(this.adoptTimer);
     this.interfaces.stop();
+    await this.homeLink.settled();
     this.mh.close();
+    this.nd?.close();
     await this.kernel.stop();
     for (const s of this.sockets) s.close();
     await this.control?.close();
   }
 }
 
-function careOfEvent(c: CareOfChange): MnEvent {
-  return { kind: 'careOfAddress', iface: c.iface, address: c.address === null ? null : mustParseIp6(c.address) };
+/** The neighbour discovery socket for announcing the home address; without it (no CAP_NET_RAW) the node still works. */
+function openNd(netns: { netns?: string }, log: Logger): NdSocket | undefined {
+  try {
+    return NdSocket.open({ ...netns, router: false });
+  } catch (err) {
+    log.warn({ err: String(err) }, 'no neighbour discovery socket: the home address will not be announced on the home link');
+    return undefined;
+  }
 }

@@ -46,6 +46,8 @@ export class Reconciler {
   private readonly kinds: AnyKind[];
   private readonly byName = new Map<string, AnyKind>();
   private readonly concurrency: number;
+  /** Kinds whose changes wait (kept dirty) until released: adopting after a restart. */
+  private readonly held = new Set<AnyKind>();
   /** Set when an apply failed or the kernel told us state was lost: the next pass dumps. */
   needsResync = true;
 
@@ -100,6 +102,18 @@ export class Reconciler {
     return n;
   }
 
+  /**
+   * Holds one kind: passes still read it but change nothing of it until release(). A
+   * restarted mobile node keeps its tunnels this way until it knows which ones are still wanted.
+   */
+  hold(kind: string): void {
+    this.held.add(this.state(kind));
+  }
+
+  release(kind: string): void {
+    this.held.delete(this.state(kind));
+  }
+
   /** Marks everything for a dump-and-diff on the next pass (timer, ENOBUFS, start). */
   requestResync(): void {
     this.needsResync = true;
@@ -125,7 +139,7 @@ export class Reconciler {
     }
     // Only what was dirty when the pass began: a change made while it runs (a group whose
     // new member came after the nexthops were written) waits for the next pass.
-    const batch = new Map(this.kinds.map((k) => [k, [...k.dirty].map((key) => [key, k.desired.get(key)] as const)]));
+    const batch = new Map(this.kinds.map((k) => [k, this.held.has(k) ? [] : [...k.dirty].map((key) => [key, k.desired.get(key)] as const)]));
     // Creates and updates in kind order, then deletes in reverse kind order.
     for (const k of this.kinds) await this.applyKind(k, batch.get(k)!, 'write', report);
     for (let i = this.kinds.length - 1; i >= 0; i--) await this.applyKind(this.kinds[i]!, batch.get(this.kinds[i]!)!, 'delete', report);

@@ -243,3 +243,22 @@ test('a pass uses the desired state as it was when it began (no route to a group
   assert.deepEqual(k.log, ['create tunnel t1', 'create tunnel t9', 'create route hoa1']);
   assert.equal(k.table('route').get('hoa1')?.value, 'via t9');
 });
+
+test('a held kind is read but not changed until released (a restarted node adopts its tunnels)', async () => {
+  const { k, r } = setup();
+  k.table('tunnel').set('t-old', { value: 'coa-old', owner: 'us' });
+  k.table('tunnel').set('t-keep', { value: 'coa-keep', owner: 'us' });
+  r.hold('tunnel');
+  r.setDesired('route', new Map([['hoa1', 'via t-keep']]));
+  await r.pass();
+  assert.deepEqual(k.log, ['create route hoa1']);
+  assert.equal(r.observed('tunnel', 't-old'), 'coa-old');
+  k.log = [];
+  r.setDesired('tunnel', new Map([['t-keep', 'coa-keep']]));
+  await r.pass();
+  assert.deepEqual(k.log, []);
+  r.release('tunnel');
+  await r.pass();
+  assert.deepEqual(k.log, ['delete tunnel t-old']);
+  assert.equal(k.table('tunnel').get('t-keep')?.value, 'coa-keep');
+});

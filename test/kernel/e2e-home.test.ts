@@ -1,0 +1,171 @@
+// End to end, returning to the home link (draft-04 §5.5, Appendix A Figures 7, 8 and 9).
+// Links are bridges in a switch namespace, so one of the mobile node's interfaces can
+// really move from its foreign link to the home link: its bridge port changes bridge, its
+// foreign address goes and an address from the home prefix arrives (as SLAAC would give it).
+//
+//   cn  cn0 ---- rtc  rt  rte ---- up0  ha  home0 ---- [brh] (home link, 2001:db8:aa::/64)
+//   mn  mnN ---- [brN] ---- rtN  (foreign link N, 2001:db8:fN::/64, N = 1..3)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { addVethPair, withNetnsGroup, type Netns } from './netns.js';
+import { bindings, mcoactl, removeDir, stopDaemon, tempDir } from './ha-fixture.js';
+import {
+  CN, COAS, HA, HOA, MN_IFACES, daemonLog, echoFromCn, startDaemon, startEchoServer, tunnels, until, writeHomeAgentConfig, writeMobileNodeConfig,
+  type Daemon,
+} from './e2e-fixture.js';
+
+type Policy = 'return-home' | 'disable-home-interface' | 'h-flag';
+/** mn1's address once it is on the home link. */
+const MN1_HOME = '2001:db8:aa::21';
+
+interface Home {
+  cn: Netns;
+  rt: Netns;
+  ha: Netns;
+  mn: Netns;
+  sw: Netns;
+  haD: Daemon;
+  mnD: Daemon;
+}
+
+async function veth(a: Netns, nameA: string, b: Netns, nameB: string, addrA?: string): Promise<void> {
+  await addVethPair(a, nameA, b, nameB);
+  if (addrA) await a.ip('addr', 'add', addrA, 'dev', nameA, 'nodad');
+  await a.ip('link', 'set', nameA, 'up');
+  await b.ip('link', 'set', nameB, 'up');
+}
+
+async function bridge(sw: Netns, name: string): Promise<void> {
+  await sw.ip('link', 'add', name, 'type', 'bridge', 'mcast_snooping', '0');
+  await sw.ip('link', 'set', name, 'up');
+}
+
+async function topology({ cn, rt, ha, mn, sw }: Omit<Home, 'haD' | 'mnD'>): Promise<void> {
+  await rt.exec('sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+  await veth(cn, 'cn0', rt, 'rtc', `${CN}/64`);
+  await rt.ip('addr', 'add', '2001:db8:c::1/64', 'dev', 'rtc', 'nodad');
+  await cn.ip('-6', 'route', 'add', 'default', 'via', '2001:db8:c::1', 'dev', 'cn0');
+  await veth(ha, 'up0', rt, 'rte', '2001:db8:e::2/64');
+  await rt.ip('addr', 'add', '2001:db8:e::1/64', 'dev', 'rte', 'nodad');
+  await ha.ip('-6', 'route', 'add', 'default', 'via', '2001:db8:e::1', 'dev', 'up0');
+  await rt.ip('-6', 'route', 'add', '2001:db8:aa::/64', 'via', '2001:db8:e::2', 'dev', 'rte');
+  await bridge(sw, 'brh');
+  await veth(ha, 'home0', sw, 'h0', `${HA}/64`);
+  await sw.ip('link', 'set', 'h0', 'master', 'brh');
+  for (let n = 1; n <= 3; n++) {
+    await bridge(sw, `br${n}`);
+    await veth(mn, MN_IFACES[n - 1]!, sw, `m${n}`, `${COAS[n - 1]}/64`);
+    await veth(rt, `rt${n}`, sw, `r${n}`, `2001:db8:f${n}::1/64`);
+    await sw.ip('link', 'set', `m${n}`, 'master', `br${n}`);
+    await sw.ip('link', 'set', `r${n}`, 'master', `br${n}`);
+    await mn.ip('-6', 'route', 'add', '2001:db8::/32', 'via', `2001:db8:f${n}::1`, 'dev', MN_IFACES[n - 1]!, 'metric', String(100 + n));
+  }
+}
+
+/** mn1 leaves foreign link 1 for the home link: new bridge, home-prefix address, foreign address and route gone. */
+async function moveMn1Home({ mn, sw }: Home): Promise<void> {
+  await sw.ip('link', 'set', 'm1', 'master', 'brh');
+  await mn.ip('addr', 'add', `${MN1_HOME}/64`, 'dev', 'mn1', 'nodad');
+  // Figure 8's node may already have taken mn1 down (and the kernel its routes with it).
+  await mn.ip('-6', 'route', 'del', '2001:db8::/32', 'via', '2001:db8:f1::1', 'dev', 'mn1').catch(() => undefined);
+  await mn.ip('addr', 'del', `${COAS[0]}/64`, 'dev', 'mn1');
+}
+
+async function scenario(policy: Policy, fn: (h: Home) => Promise<void>): Promise<void> {
+  await withNetnsGroup(5, async ([cn, rt, ha, mn, sw]) => {
+    const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn!, sw: sw! };
+    await topology(ns);
+    const haDir = tempDir();
+    const mnDir = tempDir();
+    let haD: Daemon | undefined;
+    let mnD: Daemon | undefined;
+    let echo: ChildProcess | undefined;
+    try {
+      haD = await startDaemon(ns.ha, haDir, writeHomeAgentConfig(haDir));
+      const mnConfig = writeMobileNodeConfig(mnDir);
+      writeFileSync(mnConfig, readFileSync(mnConfig, 'utf8').replace('  bulk:', `  home_link_policy: ${policy}\n  bulk:`));
+      mnD = await startDaemon(ns.mn, mnDir, mnConfig);
+      echo = await startEchoServer(ns.mn);
+      const h = { ...ns, haD, mnD };
+      await until('three bindings at the home agent', 20_000, async () => ((await bindings(haD!)).length === 3 ? true : undefined));
+      await moveMn1Home(h);
+      await fn(h);
+      const errors = [...haD.output, ...mnD.output].filter((l) => /"level":(5|6)\d|kernel operation failed|send failed/.test(l));
+      assert.deepEqual(errors, []);
+    } catch (err) {
+      (err as Error).message += daemonLog(haD, 'home agent') + daemonLog(mnD, 'mobile node');
+      throw err;
+    } finally {
+      echo?.kill('SIGKILL');
+      if (mnD) await stopDaemon(mnD, 'SIGKILL');
+      if (haD) await stopDaemon(haD, 'SIGKILL');
+      removeDir(haDir);
+      removeDir(mnDir);
+    }
+  });
+}
+
+const proxied = async (ha: Netns): Promise<boolean> => new RegExp(`^${HOA} dev home0`, 'm').test(await ha.ip('-6', 'neigh', 'show', 'proxy'));
+const homeAddressOn = async (mn: Netns, dev: string): Promise<boolean> => (await mn.ip('-6', 'addr', 'show', 'dev', dev)).includes(`inet6 ${HOA}/64`);
+const linkUp = async (ns: Netns, dev: string): Promise<boolean> => (JSON.parse(await ns.ip('-j', 'link', 'show', dev)) as { flags: string[] }[])[0]!.flags.includes('UP');
+const mnCounters = async (d: Daemon): Promise<Record<string, Record<string, number>>> =>
+  (JSON.parse(await mcoactl(d, 'show', 'stats', '--json')) as { counters: Record<string, Record<string, number>> }).counters;
+
+test('Figure 7: one interface returns home -> every binding de-registered, proxy and tunnels gone, traffic over the home link', { timeout: 120_000 }, async () => {
+  await scenario('return-home', async (h) => {
+    await until('no binding left at the home agent', 15_000, async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
+    assert.equal(await proxied(h.ha), false, 'the home agent stopped defending the home address');
+    assert.deepEqual(await until('home agent tunnels gone', 5000, async () => ((await tunnels(h.ha)).length === 0 ? [] : undefined)), []);
+    assert.deepEqual(await until('mobile node tunnels gone', 5000, async () => ((await tunnels(h.mn)).length === 0 ? [] : undefined)), []);
+    assert.equal(await homeAddressOn(h.mn, 'mn1'), true, 'the home address is on the interface at home');
+    await until('the home address announced', 5000, async () => ((await mnCounters(h.mnD))['home-link']?.['home-address-announced'] ? true : undefined));
+    // The node's way out is now the home link (its router advertisement would say so).
+    await h.mn.ip('-6', 'route', 'add', '2001:db8::/32', 'via', HA, 'dev', 'mn1', 'metric', '50');
+    const r = await echoFromCn(h.cn, 10, 50);
+    assert.equal(r.received, 10, `echo over the home link: ${JSON.stringify(r)}`);
+  });
+});
+
+test('Figure 8: the interface on the home link is disabled and only its BID de-registered; the rest carry traffic', { timeout: 120_000 }, async () => {
+  await scenario('disable-home-interface', async (h) => {
+    const left = await until('two bindings at the home agent', 15_000, async () => {
+      const l = await bindings(h.haD);
+      return l.length === 2 ? l.map((b) => b.coa).sort() : undefined;
+    });
+    assert.deepEqual(left, [COAS[1], COAS[2]]);
+    await until('mn1 disabled', 5000, async () => ((await linkUp(h.mn, 'mn1')) ? undefined : true));
+    assert.equal(await proxied(h.ha), true, 'the home agent still defends the home address');
+    assert.equal(await homeAddressOn(h.mn, 'mn1'), false);
+    assert.deepEqual((await until('two tunnels', 5000, async () => {
+      const t = await tunnels(h.ha);
+      return t.length === 2 ? t : undefined;
+    })).map((t) => t.remote).sort(), [COAS[1], COAS[2]]);
+    const r = await echoFromCn(h.cn, 20, 50);
+    assert.equal(r.received, 20, `echo over the foreign interfaces: ${JSON.stringify(r)}`);
+    // The interface kept its addresses while down: bringing it up again needs no reconfiguration.
+    assert.match(await h.mn.ip('-6', 'addr', 'show', 'dev', 'mn1'), new RegExp(`inet6 ${MN1_HOME}/64`));
+  });
+});
+
+test('Figure 9 / H flag: home and foreign interfaces together; a home binding, proxy ND stopped, traffic flows', { timeout: 120_000 }, async () => {
+  await scenario('h-flag', async (h) => {
+    const list = await until('a home binding and two foreign ones', 15_000, async () => {
+      const l = await bindings(h.haD);
+      return l.length === 3 && l.some((b) => b.homeBinding) ? l : undefined;
+    });
+    const home = list.find((b) => b.homeBinding)!;
+    assert.equal(home.coa, HOA, 'a home binding carries the home address as care-of address (§6.3)');
+    assert.deepEqual(list.filter((b) => !b.homeBinding).map((b) => b.coa).sort(), [COAS[1], COAS[2]]);
+    await until('proxy ND stopped', 5000, async () => ((await proxied(h.ha)) ? undefined : true));
+    assert.equal(await homeAddressOn(h.mn, 'mn1'), true);
+    assert.equal(await linkUp(h.mn, 'mn1'), true, 'the interface on the home link stays in use');
+    assert.equal((await tunnels(h.ha)).length, 2);
+    // The home agent's route to the home address spreads over both tunnels and the home link.
+    const nh = (await h.ha.ip('nexthop', 'show')).split('\n');
+    assert.ok(nh.some((l) => /dev home0/.test(l)), nh.join('\n'));
+    const r = await echoFromCn(h.cn, 20, 50);
+    assert.equal(r.received, 20, `echo: ${JSON.stringify(r)}`);
+  });
+});
