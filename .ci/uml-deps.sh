@@ -8,9 +8,10 @@
 #   util-linux       mount, setsid (Essential on Debian, listed to be explicit)
 #   tshark tcpdump   packet captures for kernel tests that look at the wire
 #   systemd          systemd-analyze verify for the unit file test
+#   iputils-ping     ping: ICMPv6 echo to the home address in the end-to-end tests
 set -eu
 
-PACKAGES="user-mode-linux kmod iproute2 procps util-linux tshark tcpdump systemd"
+PACKAGES="user-mode-linux kmod iproute2 procps util-linux tshark tcpdump systemd iputils-ping"
 
 missing=""
 for p in $PACKAGES; do

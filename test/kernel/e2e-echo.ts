@@ -1,10 +1,12 @@
 // A UDP echo pair for the end-to-end tests, run inside a namespace with
-// `ip netns exec NS node dist/test/kernel/e2e-echo.js ...` (the UML root file system has
-// no ping, so a UDP echo stands in for ICMPv6 echo; both take the same path).
+// `ip netns exec NS node dist/test/kernel/e2e-echo.js ...`. Next to ping, it numbers its
+// datagrams (which ones were lost during a change) and can open many flows (source ports).
 //   server ADDR PORT                       echo every datagram back from ADDR
 //   client ADDR PORT COUNT INTERVAL_MS     send COUNT numbered datagrams, print JSON
 //                                          { sent, received, missing: [seq...] }, after a line
 //                                          'started' when the first reply arrives
+//   flows ADDR PORT FLOWS                  FLOWS sockets (source ports), 3 datagrams each,
+//                                          print JSON { flows, answered } (flows with a reply)
 import { createSocket } from 'node:dgram';
 
 const [mode, addr, portText, countText, intervalText] = process.argv.slice(2);
@@ -41,7 +43,25 @@ if (mode === 'server' && addr) {
       }, 1000);
     }, interval);
   });
+} else if (mode === 'flows' && addr) {
+  const flows = Number(countText);
+  let answered = 0;
+  const sockets = Array.from({ length: flows }, () => createSocket({ type: 'udp6', ipv6Only: true }));
+  sockets.forEach((s) => {
+    let seen = false;
+    s.on('message', () => {
+      if (!seen) answered++;
+      seen = true;
+    });
+    s.bind(0, () => {
+      for (let i = 0; i < 3; i++) setTimeout(() => s.send(Buffer.alloc(4), port, addr), i * 100);
+    });
+  });
+  setTimeout(() => {
+    process.stdout.write(`${JSON.stringify({ flows, answered })}\n`);
+    for (const s of sockets) s.close();
+  }, 1500);
 } else {
-  process.stderr.write('usage: e2e-echo server ADDR PORT | client ADDR PORT COUNT INTERVAL_MS\n');
+  process.stderr.write('usage: e2e-echo server ADDR PORT | client ADDR PORT COUNT INTERVAL_MS | flows ADDR PORT FLOWS\n');
   process.exit(2);
 }

@@ -197,3 +197,121 @@ export async function until<T>(what: string, ms: number, check: () => Promise<T 
 export function daemonLog(d: Daemon | undefined, label: string, lines = 60): string {
   return d ? `\n--- ${label} mcoad output ---\n${d.output.slice(-lines).join('\n')}` : '';
 }
+
+/** The `ipsec:` SAs of ha-fixture (home agent's view: spiIn carries the BUs), type only. */
+type E2eSas = import('./ha-fixture.js').TestSas;
+
+/** The mobile node's view of the home agent's SAs: the same SAs, directions swapped. */
+export const mobileNodeSas = (sa: E2eSas): E2eSas => ({ ...sa, spiIn: sa.spiOut, spiOut: sa.spiIn });
+
+/** writeHomeAgentConfig with ipsec.required: true and `ipsecBlock` (ha-fixture's ipsecYaml) for the home address HOA. */
+export function writeHomeAgentIpsecConfig(dir: string, ipsecBlock: string): string {
+  const file = join(dir, 'mcoad.yaml');
+  writeFileSync(
+    file,
+    `role: home-agent
+home_agent:
+  interface: home0
+  address: ${HA}
+  served_prefixes: [2001:db8:aa::/64]
+  max_lifetime: 600
+  authorisation:
+    home_addresses:
+      ${HOA}:
+        allowed: true
+${ipsecBlock}
+ipsec:
+  required: true
+state_directory: ${join(dir, 'state')}
+control:
+  socket: ${join(dir, 'mcoad.sock')}
+log_level: info
+`,
+  );
+  return file;
+}
+
+/** writeMobileNodeConfig with ipsec.required: true and `mobile_node.ipsec` (ipsecBlock indented by two). */
+export function writeMobileNodeIpsecConfig(dir: string, ipsecBlock: string, bulk = true): string {
+  const file = join(dir, 'mcoad.yaml');
+  writeFileSync(
+    file,
+    `role: mobile-node
+mobile_node:
+  home_address: ${HOA}
+  home_agent: ${HA}
+  home_prefix_length: 64
+  interfaces: [${MN_IFACES.join(', ')}]
+  bulk: ${bulk}
+  lifetime: 300
+  routes: [${CN_PREFIX}]
+${ipsecBlock}
+ipsec:
+  required: true
+state_directory: ${join(dir, 'state')}
+control:
+  socket: ${join(dir, 'mcoad.sock')}
+log_level: debug
+`,
+  );
+  return file;
+}
+
+export interface PacketCapture {
+  proc: ChildProcess;
+  stderr: () => string;
+}
+
+/**
+ * `ip netns exec NS tcpdump -i IF -w FILE -U --immediate-mode -Z root FILTER`, resolved once
+ * tcpdump says it is listening (each packet reaches the file as it is seen).
+ */
+export async function startPacketCapture(ns: Netns, iface: string, file: string, filter: string): Promise<PacketCapture> {
+  const proc = spawn('ip', ['netns', 'exec', ns.name, 'tcpdump', '-i', iface, '-w', file, '-U', '--immediate-mode', '-Z', 'root', filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tcpdump did not start listening in 10 s: ${err}`)), 10_000);
+    proc.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (err.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tcpdump exited ${code}: ${err}`));
+    });
+  });
+  return { proc, stderr: () => err };
+}
+
+export async function stopPacketCapture(c: PacketCapture): Promise<void> {
+  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
+  const done = new Promise<void>((resolve) => c.proc.once('exit', () => resolve()));
+  c.proc.kill('SIGINT');
+  const timer = setTimeout(() => c.proc.kill('SIGKILL'), 5000);
+  await done;
+  clearTimeout(timer);
+}
+
+/** `tshark -r FILE -Y FILTER -T fields -e F...` (first occurrence of each field: the outer header): one string[] per packet. */
+export async function tsharkFields(file: string, filter: string, fields: string[]): Promise<string[][]> {
+  const out = await sh('env', ['HOME=/tmp', 'tshark', '-r', file, '-Y', filter, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...fields.flatMap((f) => ['-e', f])]);
+  return out.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('\t'));
+}
+
+/** FLOWS UDP flows (one source port each) from the correspondent to the home address: how many got a reply. */
+export async function flowsFromCn(cn: Netns, flows: number): Promise<{ flows: number; answered: number }> {
+  const args = ['netns', 'exec', cn.name, process.execPath, join(ROOT, 'dist', 'test', 'kernel', 'e2e-echo.js'), 'flows', HOA, String(ECHO_PORT), String(flows)];
+  return JSON.parse(lastLine(await sh('ip', args))) as { flows: number; answered: number };
+}
+
+/** ICMPv6 echo (iputils ping) from the correspondent to the home address: transmitted and received. */
+export async function pingFromCn(cn: Netns, count: number): Promise<{ transmitted: number; received: number }> {
+  // ping exits 1 when a reply is missing; the summary line says how many.
+  const out = await sh('ip', ['netns', 'exec', cn.name, 'ping', '-6', '-n', '-c', String(count), '-i', '0.05', '-W', '2', HOA]).catch((e: { stdout?: string }) => e.stdout ?? String(e));
+  const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+  if (!m) throw new Error(`no ping summary in: ${out}`);
+  return { transmitted: Number(m[1]), received: Number(m[2]) };
+}

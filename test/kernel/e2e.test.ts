@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { withNetnsGroup, type Netns } from './netns.js';
 import { bindings, mcoactl, removeDir, stopDaemon, tempDir } from './ha-fixture.js';
 import {
-  COAS, CN_PREFIX, HA, HOA, MN_IFACES, daemonLog, e2eTopology, echoFromCn, echoFromCnInBackground, startDaemon, startEchoServer, tunnels, until,
+  COAS, CN_PREFIX, HA, HOA, MN_IFACES, daemonLog, e2eTopology, echoFromCn, echoFromCnInBackground, flowsFromCn, pingFromCn, startDaemon, startEchoServer, tunnels, until,
   writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type E2eNamespaces,
 } from './e2e-fixture.js';
 
@@ -106,6 +106,24 @@ test('Figure 6: three foreign interfaces -> three bindings, tunnels on both side
     t.diagnostic(`home agent tunnels: ${after.map((x) => `${x.name}(${x.remote}) tx ${x.txPackets} rx ${x.rxPackets}`).join('; ')}`);
     assert.ok(sum(after, 'txPackets') - sum(before, 'txPackets') >= 20, 'the home agent tunnelled the requests to the mobile node');
     assert.ok(sum(after, 'rxPackets') - sum(before, 'rxPackets') >= 20, 'the replies came back through the tunnels');
+
+    // ICMPv6 echo too: the correspondent pings the home address.
+    const ping = await pingFromCn(r.cn, 10);
+    t.diagnostic(`ping: ${ping.received}/${ping.transmitted} answered`);
+    assert.equal(ping.received, 10);
+
+    // Many flows: with layer-4 multipath hashing the home agent's route spreads them, and
+    // every tunnel carries some (30 flows over 3 tunnels: one left idle has odds 3 x (2/3)^30).
+    await r.ha.exec('sysctl', '-qw', 'net.ipv6.fib_multipath_hash_policy=1');
+    const spreadBefore = await tunnels(r.ha);
+    const flows = await flowsFromCn(r.cn, 30);
+    const spreadAfter = await tunnels(r.ha);
+    const perTunnel = spreadAfter.map((x) => `${x.remote} +${x.txPackets - (spreadBefore.find((b) => b.name === x.name)?.txPackets ?? 0)}`);
+    t.diagnostic(`30 flows: ${flows.answered} answered; home agent tunnel tx: ${perTunnel.join(', ')}`);
+    assert.equal(flows.answered, 30);
+    for (const x of spreadAfter) {
+      assert.ok(x.txPackets > (spreadBefore.find((b) => b.name === x.name)?.txPackets ?? 0), `tunnel to ${x.remote} carried none: ${perTunnel.join(', ')}`);
+    }
   });
 });
 
