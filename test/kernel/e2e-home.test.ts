@@ -128,7 +128,7 @@ test('Figure 7: one interface returns home -> every binding de-registered, proxy
   });
 });
 
-test('Figure 8: the interface on the home link is disabled and only its BID de-registered; the rest carry traffic', { timeout: 120_000 }, async () => {
+test('Figure 8: the interface on the home link is disabled and only its BID de-registered; the rest carry traffic; with none left it returns home', { timeout: 120_000 }, async () => {
   await scenario('disable-home-interface', async (h) => {
     const left = await until('two bindings at the home agent', 15_000, async () => {
       const l = await bindings(h.haD);
@@ -146,6 +146,15 @@ test('Figure 8: the interface on the home link is disabled and only its BID de-r
     assert.equal(r.received, 20, `echo over the foreign interfaces: ${JSON.stringify(r)}`);
     // The interface kept its addresses while down: bringing it up again needs no reconfiguration.
     assert.match(await h.mn.ip('-6', 'addr', 'show', 'dev', 'mn1'), new RegExp(`inet6 ${MN1_HOME}/64`));
+
+    // No foreign interface left: staying away is no longer possible, so the node enables mn1
+    // again and returns home through it (Figure 7's way).
+    await h.mn.ip('link', 'set', 'mn2', 'down');
+    await h.mn.ip('link', 'set', 'mn3', 'down');
+    await until('mn1 enabled again', 10_000, async () => ((await linkUp(h.mn, 'mn1')) ? true : undefined));
+    await until('every binding de-registered', 15_000, async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
+    await until('the home address on mn1', 5000, async () => ((await homeAddressOn(h.mn, 'mn1')) ? true : undefined));
+    assert.equal(await proxied(h.ha), false);
   });
 });
 
