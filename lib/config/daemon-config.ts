@@ -21,8 +21,10 @@ export interface ControlSocketConfig {
 
 /** Settings every role shares. */
 export interface DaemonCommon {
-  /** The file this came from, as given to the loader. */
+  /** The file's name, for messages. */
   file: string;
+  /** Its absolute path, set by the file loaders: a reload reads it again from there, whatever the working directory. */
+  path?: string;
   stateDirectory: string;
   control: ControlSocketConfig;
   logLevel: LogLevel;
@@ -47,6 +49,20 @@ export interface HoaIpsecSas {
   reqid?: number;
   /** Kernel crypto name; `key` is cipher key + salt (a secret: never logged). */
   aead: { name: string; key: Uint8Array; icvBits: number };
+  /** Optional ESP protection of the payload tunnelled to and from the node's care-of addresses. */
+  payload?: PayloadIpsecSas;
+}
+
+/**
+ * Static ESP SAs protecting one home address's tunnelled payload (MCoA §8.3.2, RFC 4877
+ * §4.2): tunnelled packets from any of its care-of addresses arrive on `spiIn`; each
+ * binding's care-of address gets its own outbound SA with `spiOut`. Same reqid as the
+ * signalling SAs of the home address.
+ */
+export interface PayloadIpsecSas {
+  spiIn: number;
+  spiOut: number;
+  aead: HoaIpsecSas['aead'];
 }
 
 export interface HomeAgentDaemonConfig extends DaemonCommon {

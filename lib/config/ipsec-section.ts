@@ -4,10 +4,11 @@
 // Keys are secrets: no message here ever repeats a key's value.
 import { isScalar } from 'yaml';
 import { DEFAULT_XFRM_BANDS } from '../reconcile/drivers/xfrm.js';
-import type { HoaIpsecSas } from './daemon-config.js';
+import type { HoaIpsecSas, PayloadIpsecSas } from './daemon-config.js';
 import type { ConfigReader, Field } from './reader.js';
 
-const IPSEC_KEYS = ['spi_in', 'spi_out', 'reqid', 'aead'] as const;
+const IPSEC_KEYS = ['spi_in', 'spi_out', 'reqid', 'aead', 'payload'] as const;
+const PAYLOAD_KEYS = ['spi_in', 'spi_out', 'aead'] as const;
 const AEAD_KEYS = ['name', 'key', 'icv_bits'] as const;
 
 /** AEAD algorithms (kernel crypto names): key octets (cipher key + salt) and ICV sizes allowed. */
@@ -36,8 +37,37 @@ export function readHoaIpsec(r: ConfigReader, f: Field): HoaIpsecSas | undefined
   if (spiIn !== undefined && spiIn === spiOut && spiOutField) {
     r.report(spiOutField.node, spiOutField.path, 'must differ from spi_in (one SA per direction)');
   }
+  const payloadField = s.get('payload');
+  const payload = payloadField && readPayload(r, payloadField, spiIn);
   if (r.problems.length > before || spiIn === undefined || spiOut === undefined || !aead) return undefined;
-  return reqid === undefined ? { spiIn, spiOut, aead } : { spiIn, spiOut, reqid, aead };
+  const sas: HoaIpsecSas = reqid === undefined ? { spiIn, spiOut, aead } : { spiIn, spiOut, reqid, aead };
+  if (payload) sas.payload = payload;
+  return sas;
+}
+
+/**
+ * `ipsec.payload`: the SAs of the tunnelled payload. Its spi_in shares the home agent
+ * address with the signalling spi_in (inbound SAs are found by destination and SPI), so
+ * the two must differ.
+ */
+function readPayload(r: ConfigReader, f: Field, signallingSpiIn: number | undefined): PayloadIpsecSas | undefined {
+  const s = r.section(f, PAYLOAD_KEYS, ['spi_in', 'spi_out', 'aead']);
+  if (!s) return undefined;
+  const before = r.problems.length;
+  const spiInField = s.get('spi_in');
+  const spiOutField = s.get('spi_out');
+  const spiIn = opt(spiInField, (x) => r.integer(x, MIN_SPI, MAX_SPI));
+  const spiOut = opt(spiOutField, (x) => r.integer(x, MIN_SPI, MAX_SPI));
+  const aeadField = s.get('aead');
+  const aead = aeadField && readAead(r, aeadField);
+  if (spiIn !== undefined && spiIn === spiOut && spiOutField) {
+    r.report(spiOutField.node, spiOutField.path, 'must differ from spi_in (one SA per direction)');
+  }
+  if (spiIn !== undefined && spiIn === signallingSpiIn && spiInField) {
+    r.report(spiInField.node, spiInField.path, 'must differ from the signalling spi_in (both arrive at the home agent address)');
+  }
+  if (r.problems.length > before || spiIn === undefined || spiOut === undefined || !aead) return undefined;
+  return { spiIn, spiOut, aead };
 }
 
 function readAead(r: ConfigReader, f: Field): HoaIpsecSas['aead'] | undefined {

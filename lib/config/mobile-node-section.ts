@@ -1,16 +1,18 @@
 // The `mobile_node:` section (role mobile-node): home address, home agent, the interfaces
 // whose global addresses become care-of addresses, bulk or individual registration, the
-// requested lifetime and the prefixes routed through the home agent.
-import type { Prefix } from '../core/addr.js';
+// requested lifetime, the prefixes routed through the home agent, and the ESP SAs that
+// protect its Binding Updates and Acknowledgements (`ipsec`, read as the home agent's are).
+import { isUnicastRoutable, type Prefix } from '../core/addr.js';
 import { ip6InPrefix, mustParseIp6, type Ip6Text } from '../wire/ip6.js';
 import type { WireProfile } from '../wire/profile.js';
 import { DRAFT04_PROFILE } from '../wire/profiles.js';
-import type { DaemonCommon } from './daemon-config.js';
+import type { DaemonCommon, HoaIpsecSas } from './daemon-config.js';
+import { readHoaIpsec } from './ipsec-section.js';
 import type { ConfigReader, Field } from './reader.js';
 
 const MOBILE_NODE_KEYS = [
   'home_address', 'home_agent', 'home_prefix_length', 'interfaces', 'bulk', 'lifetime', 'routes',
-  'multiple_coa', 'bootstrap_overwrite', 'bid_conflict', 'home_link_policy',
+  'multiple_coa', 'bootstrap_overwrite', 'bid_conflict', 'home_link_policy', 'ipsec', 'correspondents',
 ] as const;
 const HOME_LINK_POLICIES = ['return-home', 'disable-home-interface', 'h-flag'] as const;
 const BID_CONFLICT_ACTIONS = ['overwrite', 'stop-bids'] as const;
@@ -42,9 +44,16 @@ export interface MobileNodeSettings {
   homeLinkPolicy: (typeof HOME_LINK_POLICIES)[number];
   /** Prefixes routed through the tunnels to the home agent with the home address as source (default ::/0). */
   routes: Prefix[];
+  /** Correspondents to run return routability and route optimisation with (RFC 6275 §11.7.2). */
+  correspondents: Ip6Text[];
   profile: WireProfile;
-  /** ESP protection of Binding Updates; only false is supported so far. */
+  /**
+   * Binding Updates to the home agent leave under ESP (the kernel policy requires it): true
+   * exactly when `ipsec` is set, which ipsec.required (the default) makes mandatory.
+   */
   ipsecRequired: boolean;
+  /** `mobile_node.ipsec`: spiOut protects BUs (the home agent's spi_in), spiIn the BAs. */
+  ipsec?: HoaIpsecSas;
 }
 
 export interface MobileNodeDaemonConfig extends DaemonCommon {
@@ -54,7 +63,7 @@ export interface MobileNodeDaemonConfig extends DaemonCommon {
 
 export interface MobileNodeShared {
   ipsecRequired: boolean;
-  /** Where ipsec.required was written, to place the "not supported yet" problem. */
+  /** Where ipsec.required was written. */
   ipsecField: Field | undefined;
   profile: WireProfile | undefined;
 }
@@ -91,11 +100,17 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
   const homeLinkPolicy = (policyField && r.oneOf(policyField, HOME_LINK_POLICIES)) ?? 'return-home';
   const routesField = get('routes');
   const routes = routesField ? readPrefixes(r, routesField) : [{ bytes: new Uint8Array(16), length: 0, text: '::/0' }];
-  if (shared.ipsecRequired) {
-    const at = shared.ipsecField ?? f;
-    r.report(at.node, at.path, 'the mobile node cannot protect its Binding Updates with ESP yet: set ipsec.required: false (lab only)');
+  const correspondentsField = get('correspondents');
+  const correspondents = correspondentsField ? readCorrespondents(r, correspondentsField, [homeAddress, homeAgent]) : [];
+  const ipsecField = get('ipsec');
+  const ipsec = ipsecField && readHoaIpsec(r, ipsecField);
+  // The home agent's reader also takes `payload` (tunnelled payload SAs); the mobile node
+  // does not install those yet, and a protection silently not applied must not pass.
+  if (ipsec && ipsecField && 'payload' in ipsec) r.report(ipsecField.node, `${ipsecField.path}.payload`, 'not supported on the mobile node yet (its tunnelled payload is not ESP-protected)');
+  if (shared.ipsecRequired && !ipsecField) {
+    r.report(f.node, f.path, 'missing required key ipsec (ipsec.required is true): the ESP SAs shared with the home agent; or set ipsec.required: false (lab only)');
   }
-  if (r.problems.length > before || !homeAddress || !homeAgent || !interfaces || !routes) return undefined;
+  if (r.problems.length > before || !homeAddress || !homeAgent || !interfaces || !routes || !correspondents || (ipsecField && !ipsec)) return undefined;
   return {
     homeAddress,
     homeAgent,
@@ -108,8 +123,10 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
     bidConflict,
     homeLinkPolicy,
     routes,
+    correspondents,
     profile: shared.profile ?? DRAFT04_PROFILE,
-    ipsecRequired: shared.ipsecRequired,
+    ipsecRequired: ipsec !== undefined,
+    ...(ipsec ? { ipsec } : {}),
   };
 }
 
@@ -137,6 +154,22 @@ function readPrefixes(r: ConfigReader, f: Field): Prefix[] | undefined {
     const p = r.prefix(item);
     if (p && out.some((q) => q.text === p.text)) r.report(item.node, item.path, `${p.text} is listed twice`);
     else if (p) out.push(p);
+  }
+  return out.length === items.length ? out : undefined;
+}
+
+/** Correspondent addresses: unicast, each once, neither the home address nor the home agent. */
+function readCorrespondents(r: ConfigReader, f: Field, own: readonly (Ip6Text | undefined)[]): Ip6Text[] | undefined {
+  const items = r.list(f);
+  if (!items) return undefined;
+  const out: Ip6Text[] = [];
+  for (const item of items) {
+    const a = r.ip6(item);
+    if (a === undefined) continue;
+    if (out.includes(a)) r.report(item.node, item.path, `${a} is listed twice`);
+    else if (own.includes(a)) r.report(item.node, item.path, `${a} is the home address or the home agent`);
+    else if (!isUnicastRoutable(mustParseIp6(a))) r.report(item.node, item.path, `${a} is not a global unicast address`);
+    else out.push(a);
   }
   return out.length === items.length ? out : undefined;
 }

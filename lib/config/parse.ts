@@ -3,7 +3,7 @@
 // silently leaves a default in place. After this module's own checks, the protocol core's
 // compileHomeAgentConfig runs too, and its complaint is placed on the key it is about.
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { compileHomeAgentConfig, type HomeAgentConfig } from '../core/config.js';
 import type { WireProfile } from '../wire/profile.js';
@@ -11,6 +11,7 @@ import { ConfigFileError } from './problems.js';
 import { ConfigReader, type Field } from './reader.js';
 import { readHomeAgent } from './home-agent-section.js';
 import { MN_IPSEC_OFF_WARNING, readMobileNode, type MobileNodeDaemonConfig } from './mobile-node-section.js';
+import { readCorrespondent, type CorrespondentDaemonConfig } from './correspondent-section.js';
 import { absolutePath, readControl, readKernel, readProfile } from './daemon-sections.js';
 import {
   DEFAULT_LOG_LEVEL,
@@ -24,7 +25,7 @@ import {
   type HoaIpsecSas,
 } from './daemon-config.js';
 
-const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns'] as const;
+const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'correspondent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns'] as const;
 
 export async function loadConfigFile(path: string): Promise<DaemonConfig> {
   let text: string;
@@ -34,11 +35,11 @@ export async function loadConfigFile(path: string): Promise<DaemonConfig> {
     const err = e as NodeJS.ErrnoException;
     throw new ConfigFileError([{ file: path, line: 1, col: 1, path: '', message: `cannot read: ${err.code ?? err.message}` }]);
   }
-  return parseConfig(text, basename(path));
+  return { ...parseConfig(text, basename(path)), path: resolve(path) };
 }
 
 /** A configuration of any role mcoad runs (the home agent's reload keeps to parseConfig). */
-export type AnyDaemonConfig = DaemonConfig | MobileNodeDaemonConfig;
+export type AnyDaemonConfig = DaemonConfig | MobileNodeDaemonConfig | CorrespondentDaemonConfig;
 
 /** loadConfigFile for any role mcoad runs. */
 export async function loadAnyConfigFile(path: string): Promise<AnyDaemonConfig> {
@@ -49,7 +50,7 @@ export async function loadAnyConfigFile(path: string): Promise<AnyDaemonConfig> 
     const err = e as NodeJS.ErrnoException;
     throw new ConfigFileError([{ file: path, line: 1, col: 1, path: '', message: `cannot read: ${err.code ?? err.message}` }]);
   }
-  return parseAnyConfig(text, basename(path));
+  return { ...parseAnyConfig(text, basename(path)), path: resolve(path) };
 }
 
 /** Parses and checks a home agent configuration; throws ConfigFileError listing every problem. */
@@ -57,9 +58,9 @@ export function parseConfig(text: string, fileName: string): DaemonConfig {
   return parseRoles(text, fileName, ['home-agent']) as DaemonConfig;
 }
 
-/** parseConfig for any role mcoad runs (home-agent, mobile-node). */
+/** parseConfig for any role mcoad runs (home-agent, mobile-node, correspondent). */
 export function parseAnyConfig(text: string, fileName: string): AnyDaemonConfig {
-  return parseRoles(text, fileName, ['home-agent', 'mobile-node']);
+  return parseRoles(text, fileName, ['home-agent', 'mobile-node', 'correspondent']);
 }
 
 function parseRoles(text: string, fileName: string, roles: readonly string[]): AnyDaemonConfig {
@@ -102,12 +103,29 @@ function parseRoles(text: string, fileName: string, roles: readonly string[]): A
     if (!mnField) r.report(root, '', 'missing required key mobile_node (role is mobile-node)');
     const haKey = s.get('home_agent');
     if (haKey) r.report(haKey.node, haKey.path, 'only for role home-agent');
+    const cnOnly = s.get('correspondent');
+    if (cnOnly) r.report(cnOnly.node, cnOnly.path, 'only for role correspondent');
     const mobileNode = mnField && readMobileNode(r, mnField, { ipsecRequired, ipsecField: requiredField, profile });
     if (r.problems.length > 0 || !mobileNode || !control) throw new ConfigFileError(r.problems);
     const marks = kernel?.marks ?? { ...DEFAULT_MARKS };
     const resyncIntervalSeconds = kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS;
-    return { role: 'mobile-node', file: fileName, mobileNode, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: [MN_IPSEC_OFF_WARNING] };
+    return { role: 'mobile-node', file: fileName, mobileNode, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: mobileNode.ipsecRequired ? [] : [MN_IPSEC_OFF_WARNING] };
   }
+  if (role === 'correspondent' && roles.includes(role)) {
+    const cnField = s.get('correspondent');
+    if (!cnField) r.report(root, '', 'missing required key correspondent (role is correspondent)');
+    for (const k of ['home_agent', 'mobile_node'] as const) {
+      const other = s.get(k);
+      if (other) r.report(other.node, other.path, `only for role ${k.replace('_', '-')}`);
+    }
+    const correspondent = cnField && readCorrespondent(r, cnField, profile);
+    if (r.problems.length > 0 || !correspondent || !control) throw new ConfigFileError(r.problems);
+    const marks = kernel?.marks ?? { ...DEFAULT_MARKS };
+    const resyncIntervalSeconds = kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS;
+    return { role: 'correspondent', file: fileName, correspondent, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: [] };
+  }
+  const cnKey = s.get('correspondent');
+  if (cnKey) r.report(cnKey.node, cnKey.path, 'only for role correspondent');
   const mnKey = s.get('mobile_node');
   if (mnKey) r.report(mnKey.node, mnKey.path, 'only for role mobile-node');
   const haField = s.get('home_agent');

@@ -75,7 +75,7 @@ export function registerHandlers(server: ControlServer, d: HomeAgentDaemon): voi
 export async function reload(d: HomeAgentDaemon): Promise<ReloadResult> {
   let next: HomeAgentDaemonConfig;
   try {
-    next = await loadConfigFile(d.cfg.file);
+    next = await loadConfigFile(d.cfg.path ?? d.cfg.file);
   } catch (err) {
     if (err instanceof ConfigFileError) throw new ControlError('CONFIG_INVALID', err.message);
     throw err;

@@ -13,7 +13,7 @@ import { MhSocket, type MhReceived } from '../net/mh-socket.js';
 import { NdSocket } from '../net/nd-socket.js';
 import { HomeAgentKernel } from '../reconcile/home-agent-kernel.js';
 import { BindingStore, bindingFromStored, recordsForEvents } from '../store/index.js';
-import { canonicalIp6, mustParseIp6 } from '../wire/ip6.js';
+import { canonicalIp6, formatIp6, mustParseIp6 } from '../wire/ip6.js';
 import type { XfrmPolicy } from '../kernel/xfrm/policy.js';
 import type { XfrmState } from '../kernel/xfrm/state.js';
 import { policyKey, stateKey } from '../reconcile/drivers/xfrm.js';
@@ -23,6 +23,8 @@ import type { MobilityMessage } from '../wire/types.js';
 import { Counters, RateLimit } from './counters.js';
 import { KernelSync } from './kernel-sync.js';
 import { signallingIpsecXfrm, type IpsecObjects } from './ipsec-objects.js';
+import { payloadMoves, type CoaMove } from './payload-ipsec.js';
+import { PayloadIpsecIndex, migratePayload } from './payload-sync.js';
 import { homeAddressOptionXfrm, sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls } from './sysctl.js';
 import { watchHaoReports } from './xfrm-reports.js';
@@ -47,6 +49,10 @@ export class HomeAgentDaemon {
   control: ControlServer | undefined;
   readonly startedAtMs = Date.now();
   private ipsecInbound: IpsecObjects['inbound'] = new Map();
+  /** Payload SAs per home address (payload-ipsec.ts); the XFRM socket moves them (K bit). */
+  readonly payload: PayloadIpsecIndex;
+  private xfrmSock: NetlinkSocket | undefined;
+  private readonly payloadLog = new RateLimit(1);
 
   private constructor(
     public cfg: HomeAgentDaemonConfig,
@@ -58,6 +64,7 @@ export class HomeAgentDaemon {
     private readonly sockets: NetlinkSocket[],
   ) {
     this.ha = new HomeAgent(cfg.homeAgent);
+    this.payload = new PayloadIpsecIndex(kernel.kernel.reconciler);
   }
 
   /** Loads durable state, adopts the kernel objects (no flush), then opens the signalling socket. */
@@ -82,6 +89,7 @@ export class HomeAgentDaemon {
       const mh = MhSocket.open({ ...netns });
       const nd = NdSocket.open({ ...netns });
       const d = new HomeAgentDaemon(cfg, log, store, sync, mh, nd, sockets);
+      d.xfrmSock = xfrm;
       await d.restore();
       mh.on('message', (m) => d.onMessage(m));
       mh.on('receiveError', (e) => {
@@ -116,7 +124,11 @@ export class HomeAgentDaemon {
     await this.store.commit();
     this.log.info({ restored, expired: dropped }, 'binding cache loaded');
     this.setXfrm();
-    for (const hoa of this.ha.cache.homeAddresses()) this.kernel.index.update(hoa, this.ha.desiredFor(hoa));
+    for (const hoa of this.ha.cache.homeAddresses()) {
+      const desired = this.ha.desiredFor(hoa);
+      this.kernel.index.update(hoa, desired);
+      this.payload.update(hoa, [...desired.tunnels.values()]);
+    }
     await this.kernel.passNow();
     this.armTimer();
   }
@@ -140,8 +152,10 @@ export class HomeAgentDaemon {
     this.counters.inc('received', msg.kind);
     if (msg.kind === 'bu') {
       const o = this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsecProtected(m), nowMs: now });
-      if (msg.flags.k) this.noteKeyManagementMobility(o.events);
-      this.apply(o, now);
+      // RFC 6275 §10.3.1: K when the node asks and the configuration lets keys follow it.
+      const hoaText = formatIp6(hoa);
+      if (msg.flags.k && !this.payload.protects(hoaText)) this.noteKeyManagementMobility(o.events);
+      this.apply(o, now, msg.flags.k && this.ha.config.source.keyManagementMobility);
       return;
     }
     // §6.5: anything else with a Home Address option must come from a registered care-of address.
@@ -168,7 +182,7 @@ export class HomeAgentDaemon {
     });
   }
 
-  /** RFC 6275 §11.7.1 / MCoA §8.1: what the K bit means when a BU moves a care-of address. */
+  /** RFC 6275 §11.7.1 / MCoA §8.1: a K-bit move for a home address without payload SAs. */
   private noteKeyManagementMobility(events: readonly CacheEvent[]): void {
     const moved = events.filter((e) => e.type === 'updated' && e.previous.coa !== e.binding.coa);
     if (moved.length === 0) return;
@@ -176,6 +190,38 @@ export class HomeAgentDaemon {
     this.log.info(
       { hoa: moved[0]!.binding.hoa, moves: moved.map((e) => ({ bid: e.binding.bid, coa: e.binding.coa, previous: e.type === 'updated' ? e.previous.coa : undefined })) },
       'K bit with a new care-of address: transport-mode SAs use the home address; nothing to migrate; an IKE daemon must move its IKE SA to the new care-of address itself',
+    );
+  }
+
+  /**
+   * MCoA §8.1 / RFC 6275 §11.7.1: a binding moved to a new care-of address. With the K bit
+   * its payload SA is moved (XFRM_MSG_MIGRATE, just before the pass that would otherwise
+   * re-install it); without, the reconciler re-installs it at the new address, and SAs that
+   * come from an IKE daemon need the operator. Resolves whether the SA moved.
+   */
+  private moveCareOf(m: CoaMove, keyManagement: boolean, now: number): Promise<boolean> {
+    const step = keyManagement ? this.payload.migration(m.hoa, m.from, m.to, m.bid) : undefined;
+    const sock = this.xfrmSock;
+    const ids = { hoa: m.hoa, bid: m.bid, coa: m.to, previous: m.from };
+    if (!step || !sock) {
+      this.counters.inc('ipsec', 'payload-reinstalled');
+      if (this.payloadLog.allow(now)) {
+        this.log.warn(ids, 'care-of address changed without the K bit (or with key_management_mobility off): payload SAs re-installed at the new care-of address (new sequence numbers); ' +
+          'SAs from an IKE daemon must be re-established from the new care-of address (or moved with MOBIKE, RFC 4555)');
+      }
+      return Promise.resolve(false);
+    }
+    return this.kernel.beforeNextPass(() => migratePayload(sock, step)).then(
+      () => {
+        this.counters.inc('ipsec', 'payload-migrated');
+        this.log.info({ ...ids, reqid: step.entry.reqid }, 'K bit: payload SA moved to the new care-of address (XFRM_MSG_MIGRATE; same SPI, keys and sequence numbers)');
+        return true;
+      },
+      (err: unknown) => {
+        this.counters.inc('ipsec', 'payload-migrate-failed');
+        this.log.warn({ ...ids, err: String(err) }, 'K bit: payload SA could not be moved; re-installed at the new care-of address (BA without K)');
+        return false;
+      },
     );
   }
 
@@ -202,7 +248,10 @@ export class HomeAgentDaemon {
     const ro = homeAddressOptionXfrm(k.xfrmBands);
     const esp = signallingIpsecXfrm(this.cfg.ipsecSas, this.cfg.homeAgent.homeAgentAddress, k.xfrmBands);
     this.ipsecInbound = esp.inbound;
-    k.setXfrm([...ro.states, ...esp.states], [...ro.policies, ...esp.policies]);
+    this.payload.configure({ sas: this.cfg.ipsecSas, ha: this.cfg.homeAgent.homeAgentAddress, bands: k.xfrmBands });
+    for (const [hoa, other] of this.payload.clashes) this.log.error({ hoa, other }, 'payload spi_in already used by another home address: no payload SAs for this one');
+    const payload = this.payload.all();
+    k.setXfrm([...ro.states, ...esp.states, ...payload.states], [...ro.policies, ...esp.policies, ...payload.policies]);
   }
 
   /** RFC 6275 §9.2: an unrecognised MH type is answered with a Binding Error, status 2. */
@@ -217,7 +266,7 @@ export class HomeAgentDaemon {
   }
 
   /** Persists the outcome's changes, then sends its BA, runs DAD, updates the kernel. */
-  private apply(o: BuOutcome, now: number): void {
+  private apply(o: BuOutcome, now: number, keyManagement = false): void {
     const hoa = o.refusal?.hoa ?? o.events[0]?.binding.hoa ?? o.dad?.hoa;
     if (o.refusal) {
       this.counters.inc('refused', o.refusal.reason);
@@ -232,12 +281,14 @@ export class HomeAgentDaemon {
       );
     }
     if (o.dad) this.runDad(o.dad.hoa, o.dad.addresses, o.dad.interface);
-    this.changed(o.events, now, hoa);
+    const moved = this.changed(o.events, now, hoa, keyManagement);
     const ba = o.ba;
     if (!ba) return;
+    // K in the BA only when the SAs really follow the node: payload SAs, every move migrated.
+    const k = ba.message.flags.k && hoa !== undefined && this.payload.protects(hoa) ? moved.then((all) => all.every(Boolean)) : Promise.resolve(false);
     // The BA leaves only after the store holds what it acknowledges.
-    this.store.commit().then(
-      () => this.send(ba),
+    Promise.all([this.store.commit(), k]).then(
+      ([, kept]) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }),
       (err: unknown) => this.fatal('binding store write failed', err),
     );
   }
@@ -246,17 +297,27 @@ export class HomeAgentDaemon {
     return mcoaStatusName(this.cfg.homeAgent.profile, status) ?? String(status);
   }
 
-  /** Cache events: journal records, desired kernel state, monitor lines, timer. */
-  private changed(events: readonly CacheEvent[], now: number, hoa?: string): void {
+  /** Cache events: journal records, desired kernel state, monitor lines, timer. Resolves per care-of move whether its SA moved. */
+  private changed(events: readonly CacheEvent[], now: number, hoa?: string, keyManagement = false): Promise<boolean[]> {
     const touched = new Set<string>(hoa ? [hoa] : []);
     for (const e of events) touched.add(e.binding.hoa);
-    if (touched.size === 0) return;
+    if (touched.size === 0) return Promise.resolve([]);
     this.store.append(recordsForEvents(events, this.ha.cache, 0, hoa));
-    for (const h of touched) this.kernel.index.update(h, this.ha.desiredFor(h));
+    const moves: Promise<boolean>[] = [];
+    for (const h of touched) {
+      const desired = this.ha.desiredFor(h);
+      this.kernel.index.update(h, desired);
+      const before = this.payload.coas(h);
+      this.payload.update(h, [...desired.tunnels.values()]);
+      if (!this.payload.protects(h)) continue;
+      const mine = events.filter((e) => e.binding.hoa === h);
+      for (const m of payloadMoves(mine, before, this.payload.coas(h))) moves.push(this.moveCareOf(m, keyManagement, now));
+    }
     this.kernel.schedule();
     const wall = new Date();
     for (const e of events) this.control?.broadcast(monitorEvent(e, now, wall));
     this.armTimer();
+    return Promise.all(moves);
   }
 
   private runDad(hoa: string, addresses: string[], iface: string): void {

@@ -22,6 +22,9 @@ export class KernelSync {
   onProxyAdded: ((iface: string, addr: string) => void) | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
   private proxiesBefore = new Set<string>();
+  /** Kernel steps that must not overlap a pass (XFRM_MSG_MIGRATE), run at the start of the next one. */
+  private readonly prePass: { run: () => Promise<void>; cancel: () => void }[] = [];
+  private stopped = false;
 
   constructor(
     readonly kernel: HomeAgentKernel,
@@ -30,6 +33,13 @@ export class KernelSync {
   ) {
     this.index = new DesiredIndex(kernel.reconciler);
     this.scheduler = new PassScheduler(kernel.reconciler, log);
+    // Whoever starts a pass (a change, the resync timer, a retry), it first runs the queued
+    // steps; passes run one at a time, so a step never overlaps a pass's reads and writes.
+    const reconcile = kernel.reconciler.pass.bind(kernel.reconciler);
+    kernel.reconciler.pass = async () => {
+      for (const step of this.prePass.splice(0)) await step.run();
+      return reconcile();
+    };
     // New proxy entries are announced with an unsolicited NA (RFC 6275 §10.4.1).
     this.scheduler.beforePass = () => {
       this.proxiesBefore = new Set(kernel.reconciler.observedAll<ProxySeen>('proxy').keys());
@@ -65,6 +75,15 @@ export class KernelSync {
     return this.scheduler.passNow();
   }
 
+  /** Runs `step` at the start of the next pass (scheduled now), before it reads or writes. */
+  beforeNextPass<T>(step: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.stopped) return reject(new Error('kernel sync stopped'));
+      this.prePass.push({ run: () => Promise.resolve().then(step).then(resolve, reject), cancel: () => reject(new Error('kernel sync stopped')) });
+      this.schedule();
+    });
+  }
+
   /** Someone deleted an object we still want: repair it without waiting for the timer. */
   private onNotification(m: NlMsg): void {
     const r = this.kernel.reconciler;
@@ -91,7 +110,9 @@ export class KernelSync {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.repairTimer) clearTimeout(this.repairTimer);
     await this.scheduler.stop();
+    for (const step of this.prePass.splice(0)) step.cancel();
   }
 }

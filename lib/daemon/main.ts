@@ -9,7 +9,9 @@ import { VERSION } from '../version.js';
 import { registerHandlers, reload } from './control-handlers.js';
 import { HomeAgentDaemon } from './home-agent-daemon.js';
 import { MobileNodeDaemon } from './mobile-node-daemon.js';
-import { registerMobileNodeHandlers } from './mn-control.js';
+import { CorrespondentDaemon } from './correspondent-daemon.js';
+import { registerCorrespondentHandlers } from './cn-control.js';
+import { registerMobileNodeHandlers, reloadMobileNode } from './mn-control.js';
 
 const USAGE = `usage: mcoad --config FILE | --check-config FILE | --version
   --config FILE         run the home agent with this configuration (YAML)
@@ -46,9 +48,13 @@ async function main(argv: string[]): Promise<number> {
 
   const log = pino({ level: cfg.logLevel, base: { pid: process.pid, role: cfg.role } });
   if (cfg.role === 'mobile-node') {
-    return serve(cfg, log, file, () => MobileNodeDaemon.start(cfg, log), registerMobileNodeHandlers, () =>
-      // SIGHUP's default action would end the process; a mobile node has nothing to reload yet.
-      log.warn('reload is not supported in the mobile-node role; restart to apply changes'),
+    return serve(cfg, log, file, () => MobileNodeDaemon.start(cfg, log), registerMobileNodeHandlers, (d) => {
+      reloadMobileNode(d).catch((err: unknown) => log.error({ err: String(err) }, 'reload refused; the running configuration stays'));
+    });
+  }
+  if (cfg.role === 'correspondent') {
+    return serve(cfg, log, file, () => CorrespondentDaemon.start(cfg, log), registerCorrespondentHandlers, () =>
+      log.warn('reload is not supported in the correspondent role; restart to apply changes'),
     );
   }
   return serve(cfg, log, file, () => HomeAgentDaemon.start(cfg, log), registerHandlers, (d) => {

@@ -1,8 +1,9 @@
 // The control socket commands of a running mobile node: its Binding Update List in the
 // home agent's BindingView shape (so `mcoactl show bindings` renders it), plus the list
-// entry's peer and state, and counters.
-import type { BindingView, StatsView } from '../control/protocol.js';
-import type { ControlServer } from '../control/server.js';
+// entry's peer and state, counters, and reload.
+import { ConfigFileError, loadAnyConfigFile } from '../config/index.js';
+import type { BindingView, ReloadResult, StatsView } from '../control/protocol.js';
+import { ControlError, type ControlServer } from '../control/server.js';
 import type { BulView } from '../core/mn/index.js';
 import type { MobileNodeDaemon } from './mobile-node-daemon.js';
 
@@ -30,11 +31,26 @@ export function mnBindingView(hoa: string, e: BulView, nowMs: number): MnBinding
   };
 }
 
+/** Re-reads the configuration file and applies it (MobileNodeDaemon.reload). */
+export async function reloadMobileNode(d: MobileNodeDaemon): Promise<ReloadResult> {
+  let next;
+  try {
+    next = await loadAnyConfigFile(d.cfg.path ?? d.cfg.file);
+  } catch (err) {
+    if (err instanceof ConfigFileError) throw new ControlError('CONFIG_INVALID', err.message);
+    throw err;
+  }
+  if (next.role !== 'mobile-node') throw new ControlError('CONFIG_INVALID', `${d.cfg.file}: role changed to ${next.role}: restart to apply`);
+  return { warnings: d.reload(next) };
+}
+
 export function registerMobileNodeHandlers(server: ControlServer, d: MobileNodeDaemon): void {
   server.register('show-bindings', async (): Promise<MnBindingView[]> => {
     const now = Date.now();
     return d.core.bindingUpdateList().map((e) => mnBindingView(d.cfg.mobileNode.homeAddress, e, now));
   });
+
+  server.register('reload', async (): Promise<ReloadResult> => reloadMobileNode(d));
 
   server.register('show-stats', async (): Promise<StatsView> => {
     const counters = d.counters.snapshot();

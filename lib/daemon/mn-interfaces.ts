@@ -49,7 +49,7 @@ export class InterfaceWatcher {
 
   constructor(
     private readonly rtnl: NetlinkSocket,
-    private readonly candidates: readonly string[],
+    private candidates: readonly string[],
     private readonly homeAddress: Ip6Text,
     private readonly homePrefixLength: number,
   ) {
@@ -70,6 +70,13 @@ export class InterfaceWatcher {
 
   atHome(iface: string): boolean {
     return this.seen.get(iface)?.atHome ?? false;
+  }
+
+  /** A new candidate list (reload): interfaces no longer listed are forgotten, new ones read soon. */
+  setCandidates(list: readonly string[]): void {
+    this.candidates = [...list];
+    for (const name of [...this.seen.keys()]) if (!list.includes(name)) this.seen.delete(name);
+    this.soon();
   }
 
   /** Freezes an interface's state (the daemon is taking it down) until unhold(). */

@@ -7,6 +7,7 @@
 // (RFC 6724 rule 4, "prefer home addresses", IFA_F_HOMEADDRESS) picks the home address for
 // them, and replies to traffic sent to the home address use it anyway.
 import type { Logger } from 'pino';
+import type { HoaIpsecSas } from '../config/daemon-config.js';
 import type { Prefix } from '../core/addr.js';
 import type { DesiredState, RouteSpec } from '../core/desired.js';
 import type { NetlinkSocket } from '../kernel/netlink/socket.js';
@@ -20,7 +21,9 @@ import { kernelWants, type RouteWant } from '../reconcile/kernel-objects.js';
 import type { OwnershipMarks } from '../reconcile/marks.js';
 import type { Ip6Text } from '../wire/ip6.js';
 import { PassScheduler } from './pass-scheduler.js';
+import type { RoObjects } from './ro-xfrm.js';
 import { HomeAddressDriver, mnTunnelKey } from './mn-drivers.js';
+import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm } from './mn-ipsec.js';
 import { TunnelDriver, type TunnelSeen } from '../reconcile/drivers/tunnel.js';
 import type { TunnelWant } from '../reconcile/kernel-objects.js';
 
@@ -53,7 +56,8 @@ export function routingHeaderXfrm(bands: XfrmBands): { states: XfrmState[]; poli
       {
         selector: { ...any, proto: IPPROTO_MH },
         dir: 'in',
-        priority: bands.priorityBase,
+        // Below the ESP-protected BA policy of mn-ipsec.ts in precedence.
+        priority: bands.priorityBase + MN_POLICY_PRIORITY_OFFSET.routingHeader,
         templates: [{ proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
       },
     ],
@@ -65,16 +69,19 @@ export class MobileNodeKernel {
   private readonly scheduler: PassScheduler;
   /** The last desired object per kind and key, reused while unchanged so it stays clean. */
   private readonly lastDesired = new Map<string, Map<string, unknown>>();
+  private sas: HoaIpsecSas | undefined;
+  /** Undefined until set (setXfrm runs from the constructor, before field initialisers would matter). */
+  private ro: RoObjects | undefined;
 
   constructor(
     rtnl: NetlinkSocket,
     xfrm: NetlinkSocket,
     marks: OwnershipMarks,
-    homeAddress: Ip6Text,
+    private readonly homeAddress: Ip6Text,
     private readonly homeAgent: Ip6Text,
     private readonly routes: readonly Prefix[],
     log: Logger,
-    bands: XfrmBands = DEFAULT_XFRM_BANDS,
+    readonly bands: XfrmBands = DEFAULT_XFRM_BANDS,
   ) {
     const r = (): Reconciler => this.reconciler;
     const ctx = new NexthopContext(rtnl, marks, () => r().observedAll<TunnelSeen>('tunnel'), () => r().observedAll<NexthopSeen>('nexthop'));
@@ -89,11 +96,31 @@ export class MobileNodeKernel {
       new GroupDriver(ctx),
       new RouteDriver(rtnl, marks, idOf),
     ]);
-    const x = routingHeaderXfrm(bands);
-    this.reconciler.setDesired('xfrm-state', new Map(x.states.map((s) => [stateKey(s), s])));
-    this.reconciler.setDesired('xfrm-policy', new Map(x.policies.map((p) => [policyKey(p), p])));
+    this.setXfrm(undefined);
     this.reconciler.setDesired('home-address', new Map([[homeAddress, { address: homeAddress }]]));
     this.scheduler = new PassScheduler(this.reconciler, log);
+  }
+
+  /** ESP for the Binding Updates and Acknowledgements (mn-ipsec.ts), or none: the XFRM objects next to the route2 ones. */
+  protectSignalling(sas: HoaIpsecSas | undefined): void {
+    this.sas = sas;
+    this.setXfrm(sas);
+    this.schedule();
+  }
+
+  /** Route optimisation's XFRM objects (ro-xfrm.ts), replacing the previous set. */
+  setRouteOptimisation(ro: RoObjects): void {
+    this.ro = ro;
+    this.setXfrm(this.sas);
+    this.schedule();
+  }
+
+  private setXfrm(sas: HoaIpsecSas | undefined): void {
+    const rh = routingHeaderXfrm(this.bands);
+    const esp = sas ? mobileNodeIpsecXfrm(sas, this.homeAddress, this.homeAgent, this.bands) : { states: [], policies: [] };
+    const ro = this.ro ?? { states: [], policies: [] };
+    this.reconciler.setDesired('xfrm-state', new Map([...rh.states, ...esp.states, ...ro.states].map((s) => [stateKey(s), s])));
+    this.reconciler.setDesired('xfrm-policy', new Map([...rh.policies, ...esp.policies, ...ro.policies].map((p) => [policyKey(p), p])));
   }
 
   get totals(): PassScheduler['totals'] {

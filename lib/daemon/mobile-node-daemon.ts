@@ -4,24 +4,30 @@
 // back into the core; the Binding Update List's accepted entries -> tunnels and routes.
 // One timer, at the core's nextTickMs. An interface holding an address inside the home
 // prefix is on the home link; the core's interface actions for it (Figures 7-9) are carried
-// out by HomeLinkActions. Correspondents (route optimisation) are not wired yet: their
-// reverse-tunnelled sends are counted and logged.
+// out by HomeLinkActions. Route optimisation with the configured correspondents: the Home
+// Test Init reverse-tunnelled through the home agent (reverse-tunnel.ts), the Care-of Test
+// Init from each care-of address, Binding Updates sealed with the return routability key,
+// and per registered correspondent an XFRM state that sends traffic to it directly from a
+// care-of address with a Home Address option (ro-xfrm.ts).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MobileNodeDaemonConfig } from '../config/index.js';
 import type { ControlServer } from '../control/server.js';
-import { MobileNodeCore } from '../core/mn/index.js';
+import { MobileNodeCore, sealBindingUpdate } from '../core/mn/index.js';
 import type { InterfaceAction, MnAction, MnEvent, MnOutput, SendAction } from '../core/mn/index.js';
 import { NetlinkSocket } from '../kernel/netlink/socket.js';
 import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../kernel/rtnl/constants.js';
 import { MhSocket, type MhReceived } from '../net/mh-socket.js';
+import { sendReverseTunnelled } from '../net/reverse-tunnel.js';
 import { NdSocket } from '../net/nd-socket.js';
 import { formatIp6, mustParseIp6 } from '../wire/ip6.js';
 import { decodeMessage, encodeMessage } from '../wire/mh.js';
 import { Counters, RateLimit } from './counters.js';
 import { HomeLinkActions } from './mn-home-link.js';
+import { planMobileNodeReload } from './mn-reload.js';
 import { InterfaceWatcher, type CareOfChange } from './mn-interfaces.js';
 import { MobileNodeKernel, type AcceptedCareOf } from './mn-kernel.js';
+import { lowestBidCareOf, mergeRo, mobileNodeBindingXfrm, mobileNodeInboundXfrm, type RoBinding } from './ro-xfrm.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -49,7 +55,7 @@ export class MobileNodeDaemon {
   readonly homeLink: HomeLinkActions;
 
   private constructor(
-    readonly cfg: MobileNodeDaemonConfig,
+    public cfg: MobileNodeDaemonConfig,
     readonly log: Logger,
     readonly kernel: MobileNodeKernel,
     readonly interfaces: InterfaceWatcher,
@@ -64,6 +70,7 @@ export class MobileNodeDaemon {
       {
         homeAddress: mustParseIp6(m.homeAddress),
         homeAgent: mustParseIp6(m.homeAgent),
+        correspondents: m.correspondents.map((c) => mustParseIp6(c)),
         status: m.profile.status,
         bulk: m.bulk,
         esp: m.ipsecRequired,
@@ -94,6 +101,7 @@ export class MobileNodeDaemon {
       const monitor = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns, groups: [RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR] });
       sockets.push(monitor);
       const kernel = new MobileNodeKernel(rtnl, xfrm, cfg.marks, m.homeAddress, m.homeAgent, m.routes, log.child({ component: 'kernel' }));
+      kernel.protectSignalling(m.ipsec);
       kernel.holdRoutes();
       await kernel.passNow();
       mh = MhSocket.open({ ...netns, checksum: 'user' });
@@ -145,7 +153,10 @@ export class MobileNodeDaemon {
     const msg = decoded.value;
     this.counters.inc('received', msg.kind);
     const from = mustParseIp6(m.src);
+    // raw: a correspondent's BA is authenticated over the bytes as received.
     if (msg.kind === 'ba') this.feed([{ kind: 'bindingAck', from, message: msg, raw: m.data }]);
+    else if (msg.kind === 'hot') this.feed([{ kind: 'homeTest', from, message: msg }]);
+    else if (msg.kind === 'cot') this.feed([{ kind: 'careOfTest', from, message: msg }]);
     else if (msg.kind === 'brr') this.feed([{ kind: 'bindingRefreshRequest', from, message: msg }]);
     else if (msg.kind === 'be') this.feed([{ kind: 'bindingError', from, message: msg }]);
   }
@@ -188,6 +199,7 @@ export class MobileNodeDaemon {
 
   private bulChanged(): void {
     this.kernel.setAccepted(this.accepted());
+    if (this.cfg.mobileNode.correspondents.length > 0) this.kernel.setRouteOptimisation(this.routeOptimisation());
     if (this.adopting && this.core.bindingUpdateList().every((e) => e.role !== 'ha' || e.state !== 'pending')) this.endAdoption('registrations settled');
   }
 
@@ -248,14 +260,12 @@ export class MobileNodeDaemon {
 
   private send(a: SendAction): void {
     const dst = formatIp6(a.destination);
-    if (a.reverseTunnel || a.authorization !== null) {
-      this.counters.inc('mh', 'send-unsupported');
-      this.log.debug({ dst, kind: a.message.kind }, 'route optimisation signalling not wired yet; not sent');
-      return;
-    }
+    if (a.reverseTunnel) return this.sendReverseTunnelled(a, dst);
     const ifindex = a.iface === null ? undefined : this.interfaces.ifindexOf(a.iface);
     try {
-      const data = encodeMessage(a.message, this.cfg.mobileNode.profile, this.sendBuf, 0);
+      const encoded = encodeMessage(a.message, this.cfg.mobileNode.profile, this.sendBuf, 0);
+      // A BU to a correspondent: the authenticator covers the encoded bytes (checksum still zero).
+      const data = a.authorization === null ? encoded : sealBindingUpdate(encoded, a.authorization);
       this.mh.send({
         data,
         src: formatIp6(a.source),
@@ -269,6 +279,52 @@ export class MobileNodeDaemon {
       this.counters.inc('mh', 'send-error');
       this.log.warn({ dst, iface: a.iface, kind: a.message.kind, err: String(err) }, 'send failed');
     }
+  }
+
+  /**
+   * HoTI (RFC 6275 §11.6.1): from the home address, inside a packet from a care-of address
+   * the home agent accepted to the home agent, which forwards it. The first accepted
+   * care-of address carries it; none means the home registration is not in force yet.
+   */
+  private sendReverseTunnelled(a: SendAction, dst: string): void {
+    const via = this.accepted()[0];
+    if (!via) {
+      this.counters.inc('mh', 'reverse-tunnel-unavailable');
+      this.log.debug({ dst, kind: a.message.kind }, 'no accepted care-of address to reverse-tunnel from; the core retransmits');
+      return;
+    }
+    const m = this.cfg.mobileNode;
+    try {
+      const mh = encodeMessage(a.message, m.profile, this.sendBuf, 0);
+      sendReverseTunnelled({ mh, innerSrc: formatIp6(a.source), innerDst: dst, outerSrc: via.coa, outerDst: m.homeAgent, ifindex: via.ifindex, ...(this.cfg.netns === null ? {} : { netns: this.cfg.netns }) });
+      this.counters.inc('sent', a.message.kind);
+      this.log.debug({ dst, via: via.coa, kind: a.message.kind }, 'mobility header sent through the home agent');
+    } catch (err) {
+      this.counters.inc('mh', 'send-error');
+      this.log.warn({ dst, via: via.coa, kind: a.message.kind, err: String(err) }, 'reverse-tunnelled send failed');
+    }
+  }
+
+  /**
+   * Per correspondent with registered bindings, the Home Address option state for the care-of
+   * address of its lowest BID (ro-xfrm.ts) that the interface still holds; and the inbound
+   * policies for the correspondents' type 2 routing headers.
+   */
+  private routeOptimisation(): ReturnType<typeof mergeRo> {
+    const m = this.cfg.mobileNode;
+    const byPeer = new Map<string, RoBinding[]>();
+    for (const e of this.core.bindingUpdateList()) {
+      if (e.role !== 'cn' || e.state !== 'registered' || e.careOf === null || e.iface === null) continue;
+      if (this.interfaces.careOf(e.iface) !== e.careOf) continue;
+      byPeer.set(e.peer, [...(byPeer.get(e.peer) ?? []), { bid: e.bid ?? 0, coa: e.careOf }]);
+    }
+    const bands = this.kernel.bands;
+    const parts = [mobileNodeInboundXfrm(m.homeAddress, m.correspondents, bands)];
+    for (const [cn, list] of byPeer) {
+      const coa = lowestBidCareOf(list);
+      if (coa !== null) parts.push(mobileNodeBindingXfrm(m.homeAddress, cn, coa, bands));
+    }
+    return mergeRo(parts);
   }
 
   /** Care-of addresses the home agent accepted that the interface still holds. */
@@ -292,6 +348,25 @@ export class MobileNodeDaemon {
       this.timer = undefined;
       this.feed([{ kind: 'tick' }]);
     }, delay);
+  }
+
+  /**
+   * Applies a re-read configuration: what can change live does (mn-reload.ts), the rest is
+   * returned as warnings and waits for a restart.
+   */
+  reload(next: MobileNodeDaemonConfig): string[] {
+    const plan = planMobileNodeReload(this.cfg, next);
+    const m = this.cfg.mobileNode;
+    this.cfg = {
+      ...this.cfg,
+      logLevel: next.logLevel,
+      mobileNode: { ...m, bulk: next.mobileNode.bulk, homeLinkPolicy: next.mobileNode.homeLinkPolicy, interfaces: next.mobileNode.interfaces },
+    };
+    if (plan.logLevel !== null) this.log.level = plan.logLevel;
+    if (plan.interfaces !== null) this.interfaces.setCandidates(plan.interfaces);
+    this.feed(plan.commands.map((command) => ({ kind: 'operator', command })));
+    this.log.info({ applied: plan.commands.map((c) => c.op), interfaces: plan.interfaces, restartNeeded: plan.restartKeys }, 'configuration reloaded');
+    return [...next.warnings, ...plan.restartKeys.map((k) => `${k} changed: takes effect at the next restart`)];
   }
 
   /** Stops; kernel objects and bindings stay (a restarted daemon adopts the objects). */

@@ -231,8 +231,8 @@ log_level: info
   return file;
 }
 
-/** writeMobileNodeConfig with ipsec.required: true and `mobile_node.ipsec` (ipsecBlock indented by two). */
-export function writeMobileNodeIpsecConfig(dir: string, ipsecBlock: string, bulk = true): string {
+/** writeMobileNodeConfig with ipsec.required: true and `mobile_node.ipsec` (ipsecBlock indented by two); `extra`: more top-level YAML. */
+export function writeMobileNodeIpsecConfig(dir: string, ipsecBlock: string, bulk = true, extra = ''): string {
   const file = join(dir, 'mcoad.yaml');
   writeFileSync(
     file,
@@ -248,7 +248,7 @@ mobile_node:
 ${ipsecBlock}
 ipsec:
   required: true
-state_directory: ${join(dir, 'state')}
+${extra}state_directory: ${join(dir, 'state')}
 control:
   socket: ${join(dir, 'mcoad.sock')}
 log_level: debug

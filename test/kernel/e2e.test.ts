@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { withNetnsGroup, type Netns } from './netns.js';
 import { bindings, mcoactl, removeDir, stopDaemon, tempDir } from './ha-fixture.js';
 import {
@@ -200,4 +201,29 @@ test('individual registrations (bulk: false): three bindings, echo to the home a
     assert.equal(stats.bindings, 3);
     assert.ok((stats.counters['sent']?.['bu'] ?? 0) >= 3, JSON.stringify(stats.counters));
   }, false);
+});
+
+test('reload of a mobile node: an interface dropped from the list is de-registered; a changed address waits for a restart', { timeout: 120_000 }, async (t) => {
+  await scenario(async (r) => {
+    await until('three bindings at the home agent', 20_000, async () => ((await haBindings(r)).length === 3 ? true : undefined));
+    const text = readFileSync(r.mnD.config, 'utf8');
+    writeFileSync(r.mnD.config, text.replace(`interfaces: [${MN_IFACES.join(', ')}]`, 'interfaces: [mn1, mn2]').replace('lifetime: 300', 'lifetime: 200'));
+    assert.match(await mcoactl(r.mnD, 'reload'), /configuration reloaded/);
+    const logged = await until('the reload logged', 5000, async () => r.mnD.output.find((l) => l.includes('"msg":"configuration reloaded"')));
+    t.diagnostic(`mobile node: ${logged}`);
+    assert.match(logged, /"restartNeeded":\["mobile_node.lifetime"\]/);
+    assert.match(logged, /"applied":\["forgetInterface"\]/);
+    const list = await until('two bindings at the home agent', 10_000, async () => {
+      const l = await haBindings(r);
+      return l.length === 2 ? l : undefined;
+    });
+    assert.deepEqual(list.map((b) => b.split(' ')[2]).sort(), [COAS[0], COAS[1]]);
+    await until('two tunnels at the mobile node', 5000, async () => ((await tunnels(r.mn)).length === 2 ? true : undefined));
+    const echo = await echoFromCn(r.cn, 10, 50);
+    assert.equal(echo.received, 10, `missing ${echo.missing.join(',')}`);
+    // A file that does not parse is refused and the running configuration stays.
+    writeFileSync(r.mnD.config, text.replace('bulk: true', 'bulk: maybe'));
+    await assert.rejects(mcoactl(r.mnD, 'reload'), /bulk/);
+    assert.equal((await haBindings(r)).length, 2);
+  });
 });

@@ -1,0 +1,255 @@
+// End to end with IPsec on at both ends (ipsec.required: true): draft-04 Figure 6 (three
+// foreign interfaces, a correspondent behind a router) where mcoad as mobile node protects
+// its Binding Updates, and the Binding Acknowledgements it receives, with the ESP transport
+// SAs of `mobile_node.ipsec`, matching the home agent's for the home address (RFC 3776/4877).
+// A capture on the home agent's uplink, read by tshark, holds ESP between the care-of
+// addresses and the home agent and no Mobility Header in clear, except one BU and one BA
+// sent on purpose around the ESP policies, which the receiving kernels drop. With individual
+// registrations, a BU from each care-of address goes through the one wildcard-source SA.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { MhSocket } from '../../lib/net/mh-socket.js';
+import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
+import { encodeMessage } from '../../lib/wire/mh.js';
+import { DRAFT04_PROFILE } from '../../lib/wire/profiles.js';
+import type { BindingAck } from '../../lib/wire/types.js';
+import { withNetnsGroup } from './netns.js';
+import { MobileNodeSide, bindings, bu, espPackets, ipsecYaml, mcoactl, removeDir, stopDaemon, tempDir, type TestSas } from './ha-fixture.js';
+import {
+  COAS, HA, HOA, daemonLog, e2eTopology, echoFromCn, mobileNodeSas, startDaemon, startEchoServer, startPacketCapture, stopPacketCapture, tsharkFields,
+  tunnels, until, writeHomeAgentIpsecConfig, writeMobileNodeIpsecConfig, type Daemon, type E2eNamespaces, type PacketCapture,
+} from './e2e-fixture.js';
+
+/** The home agent's view: spiIn carries the BUs, spiOut the BAs. */
+const SA: TestSas = {
+  spiIn: 0x2001,
+  spiOut: 0x2002,
+  reqid: DEFAULT_XFRM_BANDS.reqidBase + 0x21,
+  aeadName: 'rfc4106(gcm(aes))',
+  key: `0x${'5a'.repeat(16)}0a0b0c0d`,
+  icvBits: 128,
+};
+const MH_BU = 5;
+const MH_BA = 6;
+
+interface Stats {
+  counters: Record<string, Record<string, number>>;
+}
+const stats = async (d: Daemon): Promise<Stats> => JSON.parse(await mcoactl(d, 'show', 'stats', '--json')) as Stats;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const spiOf = (text: string): number => Number(/0x[0-9a-f]+/i.exec(text)?.[0] ?? text);
+const bindingText = async (d: Daemon): Promise<string[]> => (await bindings(d)).map((b) => `${b.hoa} ${b.bid} ${b.coa} ${b.sequence}`).sort();
+
+interface Running {
+  ns: E2eNamespaces;
+  haD: Daemon;
+  mnD: Daemon;
+  /** The capture of the home agent's uplink, running until stopCapture(). */
+  file: string;
+  stopCapture: () => Promise<void>;
+}
+
+/**
+ * Four namespaces, tcpdump on the home agent's uplink (ESP (50) after a Destination Options or
+ * Routing header, Mobility Headers in clear anywhere in the chain, and the tunnels, 41, where
+ * tshark also looks inside), both daemons with ipsec.required and matching SAs, the echo server.
+ */
+async function scenario(bulk: boolean, fn: (r: Running) => Promise<void>, mnExtra = ''): Promise<void> {
+  await withNetnsGroup(4, async ([cn, rt, ha, mn]) => {
+    const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn! };
+    await e2eTopology(ns);
+    const haDir = tempDir();
+    const mnDir = tempDir();
+    const file = join(haDir, 'uplink.pcap');
+    let capture: PacketCapture | undefined;
+    let haD: Daemon | undefined;
+    let mnD: Daemon | undefined;
+    let echo: ChildProcess | undefined;
+    try {
+      capture = await startPacketCapture(ns.ha, 'up0', file, 'ip6 protochain 50 or ip6 protochain 135 or ip6 proto 41');
+      const c = capture;
+      haD = await startDaemon(ns.ha, haDir, writeHomeAgentIpsecConfig(haDir, ipsecYaml(SA)));
+      mnD = await startDaemon(ns.mn, mnDir, writeMobileNodeIpsecConfig(mnDir, ipsecYaml(mobileNodeSas(SA), '  '), bulk, mnExtra));
+      echo = await startEchoServer(ns.mn);
+      await fn({ ns, haD, mnD, file, stopCapture: () => stopPacketCapture(c) });
+      // Neither daemon logged an error, nor the mobile node a failed kernel operation or send.
+      const errors = [
+        ...haD.output.filter((l) => /"level":(5|6)\d/.test(l)),
+        ...mnD.output.filter((l) => /"level":(5|6)\d|kernel operation failed|send failed/.test(l)),
+      ];
+      assert.deepEqual(errors, []);
+    } catch (err) {
+      (err as Error).message += (capture ? `\n--- tcpdump ---\n${capture.stderr()}` : '') + daemonLog(haD, 'home agent') + daemonLog(mnD, 'mobile node');
+      throw err;
+    } finally {
+      echo?.kill('SIGKILL');
+      if (capture) await stopPacketCapture(capture);
+      if (mnD) await stopDaemon(mnD, 'SIGKILL');
+      if (haD) await stopDaemon(haD, 'SIGKILL');
+      removeDir(haDir);
+      removeDir(mnDir);
+    }
+  });
+}
+
+/** Three bindings at the home agent, and three registered entries in the mobile node's list. */
+async function registered(r: Running): Promise<Awaited<ReturnType<typeof bindings>>> {
+  const list = await until('three bindings at the home agent', 30_000, async () => {
+    const l = await bindings(r.haD);
+    return l.length === 3 ? l : undefined;
+  });
+  assert.deepEqual(list.map((b) => b.coa).sort(), [...COAS]);
+  assert.ok(list.every((b) => b.hoa === HOA));
+  await until('three registered entries at the mobile node', 10_000, async () => {
+    const bul = JSON.parse(await mcoactl(r.mnD, 'show', 'bindings', '--json')) as { peer: string; state: string }[];
+    return bul.filter((e) => e.peer === HA && e.state === 'registered').length === 3 ? true : undefined;
+  });
+  return list;
+}
+
+/** ESP packets of the BU SA (out at the mobile node) and BA SA (in), each checked against the home agent's count. */
+async function espCounts(r: Running): Promise<{ bus: number; bas: number }> {
+  const bus = await espPackets(r.ns.mn, '::', HA, SA.spiIn);
+  const bas = await espPackets(r.ns.mn, HA, HOA, SA.spiOut);
+  assert.equal(await espPackets(r.ns.ha, HOA, HA, SA.spiIn), bus, 'every BU sent over ESP was decrypted by the home agent');
+  assert.equal(await espPackets(r.ns.ha, HA, HOA, SA.spiOut), bas, 'every BA the home agent sent over ESP was decrypted');
+  return { bus, bas };
+}
+
+/** ESP on the uplink as tshark reads it, split by direction; anything else fails. */
+async function capturedEsp(file: string): Promise<{ upward: string[][]; downward: string[][]; shown: string[] }> {
+  const esp = await tsharkFields(file, 'esp', ['ipv6.src', 'ipv6.dst', 'esp.spi']);
+  const shown = esp.map(([src, dst, spi]) => `${src}>${dst} spi ${spiOf(spi ?? '')}`);
+  const coas: readonly string[] = COAS;
+  const upward = esp.filter(([src, dst, spi]) => coas.includes(src ?? '') && dst === HA && spiOf(spi ?? '') === SA.spiIn);
+  const downward = esp.filter(([src, dst, spi]) => src === HA && coas.includes(dst ?? '') && spiOf(spi ?? '') === SA.spiOut);
+  assert.equal(upward.length + downward.length, esp.length, `no other ESP: ${shown.join(', ')}`);
+  return { upward, downward, shown };
+}
+
+const MH_FIELDS = ['mip6.mhtype', 'mip6.bu.seqnr', 'mip6.ba.seqnr', 'ipv6.src', 'ipv6.dst'];
+
+test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Header in clear, a BU or BA in clear changes nothing', { timeout: 120_000 }, async (t) => {
+  await scenario(true, async (r) => {
+    const { ns } = r;
+    const list = await registered(r);
+    t.diagnostic(`home agent bindings: ${(await bindingText(r.haD)).join('; ')}`);
+
+    // What the mobile node's daemon installed: the mirror of the home agent's objects.
+    const states = await ns.mn.ip('xfrm', 'state', 'list', 'proto', 'esp');
+    assert.match(states, new RegExp(`src :: dst ${HA}\\s+proto esp spi 0x0*2001 reqid ${SA.reqid}\\b.*mode transport`));
+    assert.match(states, new RegExp(`src ${HA} dst ${HOA}\\s+proto esp spi 0x0*2002 reqid ${SA.reqid}\\b.*mode transport`));
+    const policies = await ns.mn.ip('xfrm', 'policy', 'list');
+    assert.match(policies, new RegExp(`src ::/0 dst ${HA}/128 proto mobility-header type 5\\s+dir out[^]*?proto esp reqid ${SA.reqid} mode transport\\s*(?:src|$)`));
+    assert.match(policies, new RegExp(`src ${HA}/128 dst ${HOA}/128 proto mobility-header type 6\\s+dir in[^]*?proto esp reqid ${SA.reqid} mode transport\\s+tmpl src :: dst ::\\s+proto route2 reqid 0 mode ro\\s+level use`));
+
+    // Tunnels on both sides, and traffic from the correspondent to the home address.
+    await until('three tunnels at the home agent', 5000, async () => ((await tunnels(ns.ha)).length === 3 ? true : undefined));
+    await until('three tunnels at the mobile node', 5000, async () => ((await tunnels(ns.mn)).length === 3 ? true : undefined));
+    const answered = await echoFromCn(ns.cn, 10, 50);
+    t.diagnostic(`echo: ${answered.received}/${answered.sent} answered`);
+    assert.equal(answered.received, 10, `missing ${answered.missing.join(',')}`);
+
+    // Every BU left through the mobile node's SA and was decrypted by the home agent's; every BA the other way.
+    const { bus, bas } = await espCounts(r);
+    t.diagnostic(`ESP: ${bus} BU(s) out, ${bas} BA(s) in at the mobile node`);
+    assert.ok(bus >= 1 && bas >= 1, `${bus} ${bas}`);
+    const before = await stats(r.haD);
+    assert.equal(before.counters['refused']?.['ipsec-required'], undefined, JSON.stringify(before.counters));
+
+    // A BU in clear from the mobile node's namespace (a policy of higher precedence, outside
+    // mcoad's band, lets it bypass ESP): a de-registration of everything with a fresh
+    // sequence number. The home agent's kernel drops it; nothing changes.
+    const kept = await bindingText(r.haD);
+    const plainSeq = Math.max(...list.map((b) => b.sequence)) + 5;
+    const bypassBu = ['src', `${COAS[0]}/128`, 'dst', `${HA}/128`, 'proto', '135', 'type', '5', 'dir', 'out'];
+    await ns.mn.ip('xfrm', 'policy', 'add', ...bypassBu, 'priority', '1');
+    const plain = new MobileNodeSide(ns.mn);
+    try {
+      plain.sendBu(bu(plainSeq, 0), COAS[0]);
+      await sleep(1500);
+    } finally {
+      // Closed before the BA below: the kernel checks the policy once per raw MH socket it delivers to.
+      plain.close();
+    }
+    await ns.mn.ip('xfrm', 'policy', 'delete', ...bypassBu);
+    assert.deepEqual(await bindingText(r.haD), kept);
+    const after = await stats(r.haD);
+    assert.equal(after.counters['xfrm']?.['XfrmInTmplMismatch'], (before.counters['xfrm']?.['XfrmInTmplMismatch'] ?? 0) + 1, JSON.stringify(after.counters['xfrm']));
+    assert.equal(after.counters['received']?.['bu'], before.counters['received']?.['bu']);
+    assert.equal((await tunnels(ns.ha)).length, 3);
+
+    // A BA in clear from the home agent's namespace (bypassing its ESP policy the same way,
+    // with a selector for any MH type: the home agent's own has this one's): the mobile
+    // node's kernel drops it; mcoad never sees it.
+    const mnReceived = async (): Promise<number> => (await stats(r.mnD)).counters['received']?.['ba'] ?? 0;
+    const mnMismatch = async (): Promise<number> => Number(/XfrmInTmplMismatch\s+(\d+)/.exec(await ns.mn.exec('cat', '/proc/net/xfrm_stat'))?.[1] ?? -1);
+    const [basBefore, mismatchBefore] = [await mnReceived(), await mnMismatch()];
+    const bypassBa = ['src', `${HA}/128`, 'dst', `${HOA}/128`, 'proto', '135', 'dir', 'out'];
+    await ns.ha.ip('xfrm', 'policy', 'add', ...bypassBa, 'priority', '1');
+    const haSide = MhSocket.open({ netns: ns.ha.name, checksum: 'user' });
+    try {
+      const plainBa: BindingAck = { kind: 'ba', payloadProto: 59, checksum: 0, status: 0, flags: { k: false, r: false, p: false }, sequence: plainSeq, lifetimeSeconds: 0, options: [] };
+      haSide.send({ data: encodeMessage(plainBa, DRAFT04_PROFILE), src: HA, dst: HOA, routingHeader: COAS[0] });
+      await sleep(1500);
+    } finally {
+      haSide.close();
+    }
+    await ns.ha.ip('xfrm', 'policy', 'delete', ...bypassBa);
+    assert.equal(await mnMismatch(), mismatchBefore + 1, 'the mobile node kernel dropped the BA without ESP');
+    assert.equal(await mnReceived(), basBefore);
+    assert.deepEqual(await espCounts(r), { bus, bas });
+
+    // The capture: the only Mobility Headers in clear are the BU and BA just sent by hand
+    // (so the capture and tshark do see plain ones); the daemons' signalling is all ESP.
+    const mh = await until('the plain BU and BA in the capture file', 5000, async () => {
+      const rows = await tsharkFields(r.file, 'mipv6', MH_FIELDS);
+      return rows.length >= 2 ? rows : undefined;
+    });
+    await r.stopCapture();
+    const { upward, downward, shown } = await capturedEsp(r.file);
+    t.diagnostic(`capture: ${shown.length} ESP packet(s): ${[...new Set(shown)].join(', ')}; clear MH: ${mh.map((x) => x.join(' ')).join(' | ')}`);
+    assert.deepEqual(await tsharkFields(r.file, 'mipv6', MH_FIELDS), [
+      [String(MH_BU), String(plainSeq), '', COAS[0], HA],
+      [String(MH_BA), '', String(plainSeq), HA, COAS[0]],
+    ]);
+    assert.equal(upward.length, bus, 'each BU crossed the uplink as ESP from a care-of address');
+    assert.equal(downward.length, bas, 'each BA crossed the uplink as ESP to a care-of address');
+  });
+});
+
+test('individual registrations (bulk: false) over ESP: one BU from each care-of address through the one wildcard-source SA; a resync changes nothing', { timeout: 120_000 }, async (t) => {
+  await scenario(false, async (r) => {
+    const list = await registered(r);
+    // One Binding Update per BID: three sequence numbers at the home agent.
+    assert.equal(new Set(list.map((b) => b.sequence)).size, 3);
+    await until('three tunnels at the mobile node', 5000, async () => ((await tunnels(r.ns.mn)).length === 3 ? true : undefined));
+    const answered = await echoFromCn(r.ns.cn, 5, 50);
+    assert.equal(answered.received, 5, `missing ${answered.missing.join(',')}`);
+    const { bus, bas } = await espCounts(r);
+    const sent = (await stats(r.mnD)).counters['sent']?.['bu'] ?? 0;
+    t.diagnostic(`ESP: ${bus} BU(s) out (${sent} sent by mcoad), ${bas} BA(s) in`);
+    assert.ok(sent >= 3);
+    assert.equal(bus, sent, 'every BU the mobile node sent went through its ESP SA');
+    await until('the BAs in the capture file', 5000, async () => ((await capturedEsp(r.file)).downward.length >= bas ? true : undefined));
+    await r.stopCapture();
+    const { upward, downward } = await capturedEsp(r.file);
+    assert.deepEqual([...new Set(upward.map(([src]) => src))].sort(), [...COAS], 'ESP from every care-of address');
+    assert.equal(upward.length, bus);
+    assert.equal(downward.length, bas);
+    assert.deepEqual(await tsharkFields(r.file, 'mipv6', MH_FIELDS), [], 'no Mobility Header in clear');
+
+    // The ESP states and policies read back from the kernel's dump as mcoad wants them: a
+    // full resync (every 10 s here) changes nothing.
+    type Totals = { passes: number; created: number; updated: number; removed: number; resyncs: number };
+    const totals = async (): Promise<Totals> => (await stats(r.mnD)).counters['kernel'] as unknown as Totals;
+    const t0 = await totals();
+    const t1 = await until('a full resync at the mobile node', 15_000, async () => {
+      const x = await totals();
+      return x.resyncs > t0.resyncs && x.passes > t0.passes ? x : undefined;
+    });
+    assert.deepEqual([t1.created, t1.updated, t1.removed], [t0.created, t0.updated, t0.removed], JSON.stringify({ t0, t1 }));
+  }, 'kernel:\n  resync_interval: 10\n');
+});

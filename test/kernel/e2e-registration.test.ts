@@ -1,0 +1,329 @@
+// Mobile node role, end-to-end registration scenarios (draft-04 §5.4 bulk registration,
+// §5.9 bootstrapping, §6.3 regular vs BID bindings and MCOA BID CONFLICT), on one topology
+// (cn, rt, ha, mn of e2e-fixture.ts) in sequence: each scenario starts from the state the
+// previous one left. Each checks the home agent's binding cache (`mcoactl show bindings`),
+// the kernel on both sides (`ip`), traffic (UDP echo from the correspondent to the home
+// address), and a capture of the Mobility Header messages on the home agent's uplink read
+// by tshark and by `mcoactl decode --pcap`, which must agree.
+import { after, before, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { createNetns, type Netns } from './netns.js';
+import { bindings, mcoactl, removeDir, stopDaemon, tempDir } from './ha-fixture.js';
+import {
+  COAS, HA, HOA, MN_IFACES, daemonLog, e2eTopology, echoFromCn, echoFromCnInBackground, startDaemon, startEchoServer, tunnels, until,
+  writeHomeAgentConfig, type Daemon, type E2eNamespaces,
+} from './e2e-fixture.js';
+import {
+  MH_BA, MH_BU, decodeWithMcoactl, decodeWithTshark, seenText, socketInventory, ssKind, ssLinesOf, startMonitor, startMhCapture, stopCapture,
+  tunnelGap, writeMobileNodeConfigWith, type Capture, type McoaSwitches, type SeenMh,
+} from './e2e-registration-fixture.js';
+
+const BID_CONFLICT = 165; // lib/wire/profiles.ts DRAFT04_STATUS.bidConflict
+const ERROR_LINE = /"level":(5|6)\d|kernel operation failed|send failed/;
+
+interface World extends E2eNamespaces {
+  haDir: string;
+  mnDir: string;
+  haD: Daemon;
+  mnD: Daemon | undefined;
+  echo: ChildProcess | undefined;
+  capture: Capture | undefined;
+  captures: number;
+}
+let w: World | undefined;
+const spaces: Netns[] = [];
+
+before(async () => {
+  for (let i = 0; i < 4; i++) spaces.push(await createNetns('mcoa'));
+  const [cn, rt, ha, mn] = spaces as [Netns, Netns, Netns, Netns];
+  await e2eTopology({ cn, rt, ha, mn });
+  const haDir = tempDir();
+  const mnDir = tempDir();
+  const haD = await startDaemon(ha, haDir, writeHomeAgentConfig(haDir));
+  w = { cn, rt, ha, mn, haDir, mnDir, haD, mnD: undefined, echo: undefined, capture: undefined, captures: 0 };
+});
+
+after(async () => {
+  if (w) {
+    w.echo?.kill('SIGKILL');
+    if (w.capture) await stopCapture(w.capture);
+    if (w.mnD) await stopDaemon(w.mnD, 'SIGKILL');
+    await stopDaemon(w.haD, 'SIGKILL');
+    removeDir(w.haDir);
+    removeDir(w.mnDir);
+  }
+  for (const ns of spaces) await ns.delete();
+});
+
+function world(): World {
+  if (!w) throw new Error('the topology was not built');
+  return w;
+}
+
+/** Runs a scenario; on failure the daemons' last lines join the message. No error lines may appear meanwhile. */
+async function scenario(fn: (w: World) => Promise<void>): Promise<void> {
+  const r = world();
+  const haFrom = r.haD.output.length;
+  const mnBefore = r.mnD;
+  const mnFrom = r.mnD?.output.length ?? 0;
+  try {
+    await fn(r);
+    const haErrors = r.haD.output.slice(haFrom).filter((l) => /"level":(5|6)\d/.test(l));
+    // The mobile node instance(s) of this scenario: the one running at the start from where it was, and a restarted one whole.
+    const mnLines = r.mnD === mnBefore ? (r.mnD?.output.slice(mnFrom) ?? []) : [...(mnBefore?.output.slice(mnFrom) ?? []), ...(r.mnD?.output ?? [])];
+    assert.deepEqual([...haErrors, ...mnLines.filter((l) => ERROR_LINE.test(l))], [], 'error lines in the daemons\' logs');
+  } catch (err) {
+    (err as Error).message += daemonLog(r.haD, 'home agent') + daemonLog(r.mnD, 'mobile node');
+    throw err;
+  } finally {
+    if (r.capture) await stopCapture(r.capture);
+    r.capture = undefined;
+  }
+}
+
+async function capture(r: World): Promise<Capture> {
+  r.captures += 1;
+  r.capture = await startMhCapture(r.ha, 'up0', join(r.haDir, `uplink-${r.captures}.pcap`));
+  return r.capture;
+}
+
+/** Waits until mcoactl sees `pred` in the growing file, stops tcpdump, and checks that tshark reads the same messages. */
+async function finishCapture(t: TestContext, c: Capture, what: string, pred: (seen: SeenMh[]) => boolean): Promise<SeenMh[]> {
+  await until(`${what} in the capture`, 5000, async () => (pred(await decodeWithMcoactl(c.file)) ? true : undefined));
+  await stopCapture(c);
+  const ours = await decodeWithMcoactl(c.file);
+  const shark = await decodeWithTshark(c.file);
+  for (const m of ours) t.diagnostic(`capture: ${seenText(m)}`);
+  assert.deepEqual(shark.map(seenText), ours.map(seenText), 'tshark and mcoactl decode read the capture alike');
+  return ours;
+}
+
+async function haBindings(r: World): Promise<{ bid: number; coa: string; sequence: number; hoa: string }[]> {
+  return (await bindings(r.haD)).sort((a, b) => a.bid - b.bid);
+}
+
+/** Until the home agent holds exactly `coas` (in BID order) with BIDs (or one regular binding when `regular`). */
+async function haHolds(r: World, coas: readonly string[], regular = false, ms = 20_000): Promise<{ bid: number; coa: string; sequence: number; hoa: string }[]> {
+  return until(`the home agent to hold ${coas.join(', ')}${regular ? ' (regular)' : ''}`, ms, async () => {
+    const l = await haBindings(r);
+    const ok = l.length === coas.length && l.map((b) => b.coa).sort().join() === [...coas].sort().join() && l.every((b) => (b.bid === 0) === regular && b.hoa === HOA);
+    return ok ? l : undefined;
+  });
+}
+
+/** Until both sides have one tunnel per care-of address: the home agent's remote, the mobile node's local ends. */
+async function tunnelsFor(r: World, coas: readonly string[]): Promise<void> {
+  const want = [...coas].sort().join();
+  await until(`home agent tunnels to ${want}`, 5000, async () => ((await tunnels(r.ha)).map((x) => x.remote).sort().join() === want ? true : undefined));
+  await until(`mobile node tunnels from ${want}`, 5000, async () => ((await tunnels(r.mn)).map((x) => `${x.local}>${x.remote}`).sort().join() === [...coas].sort().map((c) => `${c}>${HA}`).join() ? true : undefined));
+}
+
+async function echoWorks(t: TestContext, r: World, n = 20): Promise<void> {
+  const e = await echoFromCn(r.cn, n, 20);
+  t.diagnostic(`echo: ${e.received}/${e.sent} answered`);
+  assert.equal(e.received, n, `echo to the home address, missing ${e.missing.join(',')}`);
+}
+
+async function restartMobileNode(r: World, sw: McoaSwitches): Promise<Daemon> {
+  if (r.mnD) await stopDaemon(r.mnD, 'SIGKILL');
+  r.mnD = await startDaemon(r.mn, r.mnDir, writeMobileNodeConfigWith(r.mnDir, sw));
+  return r.mnD;
+}
+
+type Stats = { counters: Record<string, Record<string, number> | undefined> };
+async function stats(d: Daemon): Promise<Stats> {
+  return JSON.parse(await mcoactl(d, 'show', 'stats', '--json')) as Stats;
+}
+const groupSum = (s: Stats, g: string): number => Object.values(s.counters[g] ?? {}).reduce((a, b) => a + b, 0);
+const bus = (seen: SeenMh[]): SeenMh[] => seen.filter((m) => m.type === MH_BU);
+const baFor = (seen: SeenMh[], seq: number): SeenMh | undefined => seen.find((m) => m.type === MH_BA && m.seq === seq && (m.status ?? 255) < 128);
+/** [3,4,5,9] -> "3-5, 9" */
+const ranges = (xs: number[]): string =>
+  xs.reduce<[number, number][]>((acc, x) => {
+    const last = acc[acc.length - 1];
+    if (last && last[1] === x - 1) last[1] = x;
+    else acc.push([x, x]);
+    return acc;
+  }, []).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ') || 'none';
+const pairs = (m: SeenMh): string => m.bids.map((b) => `${b.bid}=${b.coa ?? '-'}`).join(' ');
+
+test('1. bulk registration (§5.4): one BU with three BID sub-options (C flag, care-of address) registers all three', { timeout: 60_000 }, async (t) => {
+  await scenario(async (r) => {
+    const c = await capture(r);
+    await restartMobileNode(r, {});
+    r.echo = await startEchoServer(r.mn);
+    const list = await haHolds(r, COAS);
+    const seen = await finishCapture(t, c, 'the BA of the registration', (s) => baFor(s, list[0]!.sequence) !== undefined);
+    const first = bus(seen)[0];
+    assert.ok(first, 'a BU in the capture');
+    assert.equal(first.bids.length, 3, `the first BU carries three BID sub-options: ${seenText(first)}`);
+    assert.ok(first.bids.every((b) => b.c && b.coa !== null), 'each with the C flag and a care-of address');
+    assert.deepEqual(first.bids.map((b) => b.coa).sort(), [...COAS]);
+    assert.ok(COAS.includes(first.src as (typeof COAS)[number]) && first.dst === HA, 'sent from a care-of address to the home agent');
+    assert.ok(bus(seen).every((m) => m.bids.length === 3), 'no BU for a single BID');
+    // One BU registered all three: every binding carries its sequence number and its BID/care-of pairs.
+    assert.ok(list.every((b) => b.sequence === first.seq), `bindings from sequence ${first.seq}: ${JSON.stringify(list)}`);
+    assert.equal(list.map((b) => `${b.bid}=${b.coa}`).join(' '), [...first.bids].sort((a, b) => a.bid - b.bid).map((b) => `${b.bid}=${b.coa}`).join(' '));
+    const ba = baFor(seen, first.seq)!;
+    assert.equal(ba.status, 0);
+    assert.deepEqual(ba.bids.map((b) => `${b.bid}/${b.status}`).sort(), first.bids.map((b) => `${b.bid}/0`).sort(), 'the BA answers each BID');
+    t.diagnostic(`first BU: ${seenText(first)} (O set: bootstrap_overwrite defaults to true)`);
+    await tunnelsFor(r, COAS);
+    assert.match(await r.ha.ip('-6', 'route', 'show', `${HOA}/128`), /nhid \d+/);
+    await echoWorks(t, r);
+  });
+});
+
+test('5. no user traffic through the daemon: tunnel counters grow by N, daemon counters only by the MH messages; sockets are netlink, MH, ND', { timeout: 60_000 }, async (t) => {
+  await scenario(async (r) => {
+    const pid = r.haD.proc.pid!;
+    // `ip netns exec` execs the program: the spawned pid is node itself.
+    assert.match(readlinkSync(`/proc/${pid}/exe`), /node/);
+    const c = await capture(r);
+    const s0 = await stats(r.haD);
+    const t0 = await tunnels(r.ha);
+    const N = 200;
+    const e = await echoFromCn(r.cn, N, 5);
+    const s1 = await stats(r.haD);
+    const t1 = await tunnels(r.ha);
+    await stopCapture(c);
+    const seen = await decodeWithMcoactl(c.file);
+    assert.deepEqual((await decodeWithTshark(c.file)).map(seenText), seen.map(seenText));
+    const mhIn = seen.filter((m) => m.dst === HA).length;
+    const sum = (ts: typeof t0, k: 'txPackets' | 'rxPackets'): number => ts.reduce((a, x) => a + x[k], 0);
+    const tx = sum(t1, 'txPackets') - sum(t0, 'txPackets');
+    const rx = sum(t1, 'rxPackets') - sum(t0, 'rxPackets');
+    const received = groupSum(s1, 'received') - groupSum(s0, 'received');
+    const socketIn = (s1.counters['socket']?.['received'] ?? 0) - (s0.counters['socket']?.['received'] ?? 0);
+    t.diagnostic(`echo ${e.received}/${N}; home agent tunnels tx +${tx} rx +${rx}; daemon received +${received} (socket +${socketIn}); MH messages to the home agent in the capture: ${mhIn}`);
+    assert.equal(e.received, N, `missing ${e.missing.join(',')}`);
+    assert.ok(tx >= N && rx >= N, 'the kernel tunnels carried every request and reply');
+    assert.equal(received, mhIn, 'the daemon received exactly the Mobility Header messages of the capture');
+    assert.equal(socketIn, mhIn, 'its MH socket read exactly those');
+
+    const inv = socketInventory(pid);
+    for (const l of inv.lines) t.diagnostic(`home agent ${l}`);
+    const ss = await ssLinesOf(r.ha, pid);
+    for (const l of ss) t.diagnostic(`ss: ${l}`);
+    assert.deepEqual(inv.other, [], 'no TCP, UDP, IPv4 raw or unidentified socket');
+    assert.deepEqual(inv.devices.filter((d) => d !== '/dev/null'), [], 'no device open (a tun/tap would be /dev/net/tun)');
+    assert.deepEqual(inv.raw6.filter((p) => p === 135), [135], 'one raw IPPROTO_MH socket');
+    assert.deepEqual(inv.raw6.filter((p) => p !== 135 && p !== 58), [], 'raw IPv6 sockets: MH and the ND one (ICMPv6, NS/NA filter) only');
+    // A packet socket bound to protocol 0 sends (DAD probes) but receives no frame at all.
+    assert.deepEqual(inv.packet.filter((p) => p !== 0), [], 'packet sockets receive nothing');
+    assert.ok(inv.netlink.length > 0 && inv.netlink.every((p) => p === 0 || p === 6), `netlink: route and xfrm only (${inv.netlink.join(',')})`);
+    // The control socket is bound under the daemon's directory and then renamed into place: /proc shows the bound path.
+    assert.deepEqual(inv.unix.filter((p) => !p.startsWith(`${r.haD.dir}/`)), [], 'unix sockets: the control socket only');
+    assert.deepEqual(inv.inheritedUnix.filter((fd) => fd > 2), [], 'sockets of another namespace: stdio only');
+    // ss, an independent reader (sock_diag), agrees: nothing but these kinds, and one MH socket.
+    assert.deepEqual(ss.filter((l) => ssKind(l) === null), [], 'ss: only packet (protocol 0), raw MH, raw ICMPv6 and unix sockets');
+    assert.equal(ss.filter((l) => ssKind(l) === 'raw MH').length, 1);
+    assert.equal(ss.filter((l) => ssKind(l) === 'packet, protocol 0').length, inv.packet.length);
+  });
+});
+
+test('2. bootstrapping (§5.9): restarted without de-registering and one care-of address gone, the first BU carries O; the stale binding goes', { timeout: 60_000 }, async (t) => {
+  await scenario(async (r) => {
+    await haHolds(r, COAS);
+    const initial = (await tunnels(r.mn)).map((x) => ({ name: x.name, local: x.local }));
+    const stay = [COAS[0], COAS[1]];
+    const monitor = startMonitor(r.mn, ['link', 'address', 'route', 'nexthop']);
+    const haMonitor = startMonitor(r.ha, ['link', 'route', 'nexthop']);
+    const mark = (what: string): void => t.diagnostic(`[${new Date().toISOString()}] ${what}`);
+    const during = echoFromCnInBackground(r.cn, 300, 20);
+    await during.started;
+    const haT0 = await tunnels(r.ha);
+    await new Promise((res) => setTimeout(res, 300));
+    const haT1 = await tunnels(r.ha);
+    const flowOn = haT1.filter((x) => x.txPackets - (haT0.find((y) => y.name === x.name)?.txPackets ?? 0) > 0).map((x) => x.remote);
+    t.diagnostic(`the echo flow leaves the home agent through the tunnel(s) to ${flowOn.join(', ')}`);
+    mark('kill -9 the mobile node');
+    await stopDaemon(r.mnD!, 'SIGKILL');
+    assert.equal((await haBindings(r)).length, 3, 'the killed mobile node did not de-register');
+    await r.mn.ip('addr', 'del', `${COAS[2]}/64`, 'dev', MN_IFACES[2]);
+    const c = await capture(r);
+    const startAt = Date.now();
+    mark('restart the mobile node');
+    await restartMobileNode(r, {});
+    mark('its control socket answers');
+    const list = await haHolds(r, stay);
+    t.diagnostic(`home agent down to the 2 current bindings ${Date.now() - startAt} ms after the restart began`);
+    await tunnelsFor(r, stay);
+    const seen = await finishCapture(t, c, 'the BA of the O-flag BU', (s) => baFor(s, list[0]!.sequence) !== undefined);
+    const lost = await during.done;
+    const events = await monitor.stop();
+    for (const e of events) t.diagnostic(`mn: ${e.replace(/\s+/g, ' ').slice(0, 170)}`);
+    for (const e of await haMonitor.stop()) t.diagnostic(`ha: ${e.replace(/\s+/g, ' ').slice(0, 170)}`);
+    const gap = tunnelGap(events, initial, stay);
+    t.diagnostic(`restart: mobile node tunnels for ${stay.join(', ')} missing for ${gap.gapMs} ms; echo during it ${lost.received}/${lost.sent}, missing ${lost.missing.length} (20 ms apart: ${ranges(lost.missing)})`);
+    const first = bus(seen)[0];
+    assert.ok(first, 'a BU after the restart');
+    assert.ok(first.bids.length === 2 && first.bids.every((b) => b.o && b.c), `the first BU carries O on each BID: ${seenText(first)}`);
+    assert.deepEqual(first.bids.map((b) => b.coa).sort(), stay);
+    const accepted = bus(seen).find((m) => m.seq === list[0]!.sequence);
+    assert.ok(accepted && accepted.bids.every((b) => b.o), 'the accepted BU had the O flag');
+    assert.ok(list.every((b) => b.sequence === accepted.seq));
+    // The restarted node holds its previous tunnels until the home agent has answered (55503f2):
+    // the ones for care-of addresses still present are never missing.
+    assert.equal(gap.gapMs, 0, `tunnels for ${stay.join(', ')} missing for ${gap.gapMs} ms during the restart`);
+    assert.ok(gap.lines.some((l) => l.includes('Deleted') && l.includes(COAS[2])), 'the monitor saw the tunnel of the removed care-of address go');
+    await echoWorks(t, r);
+  });
+});
+
+test('3. a regular BU (multiple_coa: false) replaces the three BID bindings with one binding without BID (§6.3)', { timeout: 60_000 }, async (t) => {
+  await scenario(async (r) => {
+    await r.mn.ip('addr', 'add', `${COAS[2]}/64`, 'dev', MN_IFACES[2], 'nodad');
+    await haHolds(r, COAS);
+    await tunnelsFor(r, COAS);
+    const c = await capture(r);
+    const mnD = await restartMobileNode(r, { multipleCoa: false });
+    const list = await haHolds(r, [COAS[0]], true);
+    await tunnelsFor(r, [COAS[0]]);
+    const seen = await finishCapture(t, c, 'the BA of the regular BU', (s) => baFor(s, list[0]!.sequence) !== undefined);
+    assert.ok(bus(seen).length > 0 && bus(seen).every((m) => m.bids.length === 0), 'regular BUs: no BID sub-option');
+    const ba = baFor(seen, list[0]!.sequence)!;
+    assert.ok(ba.status === 0 && ba.bids.length === 0, seenText(ba));
+    assert.equal(bus(seen).find((m) => m.seq === ba.seq)?.src, COAS[0], 'sent from the preferred interface');
+    const bul = JSON.parse(await mcoactl(mnD, 'show', 'bindings', '--json')) as { bid: number; coa: string; state: string; peer: string }[];
+    assert.deepEqual(bul.filter((e) => e.peer === HA).map((e) => `${e.bid} ${e.coa} ${e.state}`), [`0 ${COAS[0]} registered`]);
+    await echoWorks(t, r);
+  });
+});
+
+test('4. BIDs over a regular binding: MCOA BID CONFLICT (165), then the O flag (bid_conflict: overwrite) and three BID bindings', { timeout: 60_000 }, async (t) => {
+  await scenario(async (r) => {
+    await haHolds(r, [COAS[0]], true);
+    const ha0 = await stats(r.haD);
+    const c = await capture(r);
+    const mnD = await restartMobileNode(r, { multipleCoa: true, bootstrapOverwrite: false });
+    const list = await haHolds(r, COAS);
+    await until('the mobile node to register its three BIDs', 10_000, async () => {
+      const bul = JSON.parse(await mcoactl(mnD, 'show', 'bindings', '--json')) as { state: string; peer: string; bid: number }[];
+      return bul.filter((e) => e.peer === HA && e.state === 'registered' && e.bid !== 0).length === 3 ? true : undefined;
+    });
+    const final = (await haBindings(r))[0]!.sequence;
+    const seen = await finishCapture(t, c, 'the BA of the O-flag BU', (s) => baFor(s, final) !== undefined);
+    const conflict = seen.find((m) => m.type === MH_BA && m.status === BID_CONFLICT);
+    assert.ok(conflict, 'a BA with status 165 (MCOA BID CONFLICT)');
+    const conflicted = bus(seen).find((m) => m.seq === conflict.seq);
+    assert.ok(conflicted && conflicted.bids.length === 3 && conflicted.bids.every((b) => b.c && !b.o), `the conflicting BU: three BIDs, no O flag: ${conflicted ? seenText(conflicted) : 'none'}`);
+    const overwrite = bus(seen).find((m) => m.frame > conflict.frame && m.bids.length === 3 && m.bids.every((b) => b.o));
+    assert.ok(overwrite, 'after the conflict, a BU with the O flag on its three BIDs');
+    assert.equal(overwrite.seq, final, 'the home agent\'s bindings come from the O-flag BU');
+    assert.equal(pairs(overwrite), pairs(conflicted));
+    assert.ok(list.every((b) => b.bid !== 0));
+    const lines = mnD.output.map((l) => { try { return JSON.parse(l) as { msg?: string; status?: number }; } catch { return {}; } });
+    assert.ok(lines.some((l) => l.msg === 'bidConflictOverwrite' && l.status === BID_CONFLICT), 'the mobile node logged the conflict and overwrote');
+    const ha1 = await stats(r.haD);
+    assert.ok((ha1.counters['status']?.[String(BID_CONFLICT)] ?? 0) > (ha0.counters['status']?.[String(BID_CONFLICT)] ?? 0), 'the home agent counted a 165');
+    const mnStats = await stats(mnD);
+    t.diagnostic(`mobile node counters: ${JSON.stringify({ sent: mnStats.counters['sent'], received: mnStats.counters['received'] })}`);
+    assert.ok((mnStats.counters['received']?.['ba'] ?? 0) >= 2, 'the mobile node received the 165 BA and the final one');
+    await tunnelsFor(r, COAS);
+    await echoWorks(t, r);
+  });
+});
