@@ -138,9 +138,14 @@ function readAuthorisation(
     homeAddresses[hoa] = auth;
     if (sas && where.ipsec) {
       // Every inbound SA has the home agent's address as destination: the SPI alone tells them apart.
-      const clash = spiInUsers.get(sas.spiIn);
-      if (clash !== undefined) r.report(where.ipsec.node, `${where.ipsec.path}.spi_in`, `same spi_in as ${clash}`);
-      else spiInUsers.set(sas.spiIn, key);
+      // Payload SAs arrive at the same address, so their SPIs share the space.
+      const inbound: [number, string, string][] = [[sas.spiIn, 'spi_in', key]];
+      if (sas.payload) inbound.push([sas.payload.spiIn, 'payload.spi_in', `${key} payload`]);
+      for (const [spi, at, owner] of inbound) {
+        const clash = spiInUsers.get(spi);
+        if (clash !== undefined) r.report(where.ipsec.node, `${where.ipsec.path}.${at}`, `same spi_in as ${clash}`);
+        else spiInUsers.set(spi, owner);
+      }
       // Transport-mode templates match SAs by reqid alone: a shared one would let one node's
       // SA protect BUs for another's home address.
       const sameReqid = sas.reqid === undefined ? undefined : reqidUsers.get(sas.reqid);

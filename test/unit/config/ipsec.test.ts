@@ -148,3 +148,9 @@ test('/proc/net/xfrm_stat lines become counters', () => {
   const text = 'XfrmInError             \t0\nXfrmInNoStates          \t3\nXfrmInTmplMismatch      \t12\nnonsense\n';
   assert.deepEqual(parseXfrmStat(text), { XfrmInError: 0, XfrmInNoStates: 3, XfrmInTmplMismatch: 12 });
 });
+
+test("one home address's payload spi_in cannot be another's signalling spi_in (same destination, the home agent)", () => {
+  const payload = `          payload: { spi_in: 0x3001, spi_out: 0x3002, aead: { name: 'rfc4106(gcm(aes))', key: '${KEY}', icv_bits: 128 } }\n`;
+  const text = file(GOOD + payload) + `      2001:db8:1::101:\n        ipsec:\n${GOOD.replace('0x1001', '0x3001').replace('0x1002', '0x4002')}`;
+  assert.deepEqual(problems(text), ['mcoad.yaml:16:11: home_agent.authorisation.home_addresses[2001:db8:1::101].ipsec.spi_in: same spi_in as 2001:db8:1::100 payload']);
+});
