@@ -6,17 +6,28 @@
 //   cn  cn0 ---- rtc  rt  rte ---- up0  ha  home0 ---- [brh] (home link, 2001:db8:aa::/64)
 //   mn  mnN ---- [brN] ---- rtN  (foreign link N, 2001:db8:fN::/64, N = 1..3)
 import { test } from 'node:test';
+import { join } from 'node:path';
+import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { addVethPair, withNetnsGroup, type Netns } from './netns.js';
-import { bindings, mcoactl, removeDir, stopDaemon, tempDir } from './ha-fixture.js';
+import { bindings, ipsecYaml, mcoactl, removeDir, stopDaemon, tempDir, type TestSas } from './ha-fixture.js';
 import {
-  CN, COAS, HA, HOA, MN_IFACES, daemonLog, echoFromCn, startDaemon, startEchoServer, tunnels, until, writeHomeAgentConfig, writeMobileNodeConfig,
-  type Daemon,
+  CN, COAS, HA, HOA, MN_IFACES, daemonLog, echoFromCn, mobileNodeSas, startDaemon, startEchoServer, startPacketCapture, stopPacketCapture, tsharkFields,
+  tunnels, until, writeHomeAgentConfig, writeHomeAgentIpsecConfig, writeMobileNodeConfig, writeMobileNodeIpsecConfig, type Daemon, type PacketCapture,
 } from './e2e-fixture.js';
 
 type Policy = 'return-home' | 'disable-home-interface' | 'h-flag';
+/** Static SAs for the runs with IPsec on (home agent's view). */
+const SA: TestSas = {
+  spiIn: 0x3001,
+  spiOut: 0x3002,
+  reqid: DEFAULT_XFRM_BANDS.reqidBase + 0x43,
+  aeadName: 'rfc4106(gcm(aes))',
+  key: `0x${'5a'.repeat(16)}0a0b0c0d`,
+  icvBits: 128,
+};
 /** mn1's address once it is on the home link. */
 const MN1_HOME = '2001:db8:aa::21';
 
@@ -28,6 +39,8 @@ interface Home {
   sw: Netns;
   haD: Daemon;
   mnD: Daemon;
+  /** With IPsec on: the capture on the home agent's uplink and home link so far, stopped. */
+  capture?: () => Promise<string[]>;
 }
 
 async function veth(a: Netns, nameA: string, b: Netns, nameB: string, addrA?: string): Promise<void> {
@@ -73,7 +86,7 @@ async function moveMn1Home({ mn, sw }: Home): Promise<void> {
   await mn.ip('addr', 'del', `${COAS[0]}/64`, 'dev', 'mn1');
 }
 
-async function scenario(policy: Policy, fn: (h: Home) => Promise<void>): Promise<void> {
+async function scenario(policy: Policy, fn: (h: Home) => Promise<void>, ipsec = false): Promise<void> {
   await withNetnsGroup(5, async ([cn, rt, ha, mn, sw]) => {
     const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn!, sw: sw! };
     await topology(ns);
@@ -82,13 +95,23 @@ async function scenario(policy: Policy, fn: (h: Home) => Promise<void>): Promise
     let haD: Daemon | undefined;
     let mnD: Daemon | undefined;
     let echo: ChildProcess | undefined;
+    const captures: PacketCapture[] = [];
     try {
-      haD = await startDaemon(ns.ha, haDir, writeHomeAgentConfig(haDir));
-      const mnConfig = writeMobileNodeConfig(mnDir);
+      // With IPsec: ESP and Mobility Header packets on both home agent links, as tshark reads them.
+      const pcaps = ipsec ? [join(haDir, 'up0.pcap'), join(haDir, 'home0.pcap')] : [];
+      captures.push(...(await Promise.all(pcaps.map((f, i) => startPacketCapture(ns.ha, i === 0 ? 'up0' : 'home0', f, 'ip6')))));
+      haD = await startDaemon(ns.ha, haDir, ipsec ? writeHomeAgentIpsecConfig(haDir, ipsecYaml(SA)) : writeHomeAgentConfig(haDir));
+      const mnConfig = ipsec ? writeMobileNodeIpsecConfig(mnDir, ipsecYaml(mobileNodeSas(SA), '  ')) : writeMobileNodeConfig(mnDir);
       writeFileSync(mnConfig, readFileSync(mnConfig, 'utf8').replace('  bulk:', `  home_link_policy: ${policy}\n  bulk:`));
       mnD = await startDaemon(ns.mn, mnDir, mnConfig);
       echo = await startEchoServer(ns.mn);
-      const h = { ...ns, haD, mnD };
+      const capture = async (): Promise<string[]> => {
+        for (const c of captures.splice(0)) await stopPacketCapture(c);
+        const rows: string[] = [];
+        for (const f of pcaps) rows.push(...(await tsharkFields(f, 'esp || mipv6', ['ipv6.src', 'ipv6.dst', 'frame.protocols'])).map((r) => r.join(' ')));
+        return rows;
+      };
+      const h = { ...ns, haD, mnD, ...(ipsec ? { capture } : {}) };
       await until('three bindings at the home agent', 20_000, async () => ((await bindings(haD!)).length === 3 ? true : undefined));
       await moveMn1Home(h);
       await fn(h);
@@ -98,6 +121,7 @@ async function scenario(policy: Policy, fn: (h: Home) => Promise<void>): Promise
       (err as Error).message += daemonLog(haD, 'home agent') + daemonLog(mnD, 'mobile node');
       throw err;
     } finally {
+      for (const c of captures.splice(0)) await stopPacketCapture(c).catch(() => undefined);
       echo?.kill('SIGKILL');
       if (mnD) await stopDaemon(mnD, 'SIGKILL');
       if (haD) await stopDaemon(haD, 'SIGKILL');
@@ -113,49 +137,77 @@ const linkUp = async (ns: Netns, dev: string): Promise<boolean> => (JSON.parse(a
 const mnCounters = async (d: Daemon): Promise<Record<string, Record<string, number>>> =>
   (JSON.parse(await mcoactl(d, 'show', 'stats', '--json')) as { counters: Record<string, Record<string, number>> }).counters;
 
-test('Figure 7: one interface returns home -> every binding de-registered, proxy and tunnels gone, traffic over the home link', { timeout: 120_000 }, async () => {
-  await scenario('return-home', async (h) => {
-    await until('no binding left at the home agent', 15_000, async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
-    assert.equal(await proxied(h.ha), false, 'the home agent stopped defending the home address');
-    assert.deepEqual(await until('home agent tunnels gone', 5000, async () => ((await tunnels(h.ha)).length === 0 ? [] : undefined)), []);
-    assert.deepEqual(await until('mobile node tunnels gone', 5000, async () => ((await tunnels(h.mn)).length === 0 ? [] : undefined)), []);
-    assert.equal(await homeAddressOn(h.mn, 'mn1'), true, 'the home address is on the interface at home');
-    await until('the home address announced', 5000, async () => ((await mnCounters(h.mnD))['home-link']?.['home-address-announced'] ? true : undefined));
-    // The node's way out is now the home link (its router advertisement would say so).
-    await h.mn.ip('-6', 'route', 'add', '2001:db8::/32', 'via', HA, 'dev', 'mn1', 'metric', '50');
-    const r = await echoFromCn(h.cn, 10, 50);
-    assert.equal(r.received, 10, `echo over the home link: ${JSON.stringify(r)}`);
+async function figure7(h: Home): Promise<void> {
+  await until('no binding left at the home agent', 15_000, async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
+  assert.equal(await proxied(h.ha), false, 'the home agent stopped defending the home address');
+  assert.deepEqual(await until('home agent tunnels gone', 5000, async () => ((await tunnels(h.ha)).length === 0 ? [] : undefined)), []);
+  assert.deepEqual(await until('mobile node tunnels gone', 5000, async () => ((await tunnels(h.mn)).length === 0 ? [] : undefined)), []);
+  assert.equal(await homeAddressOn(h.mn, 'mn1'), true, 'the home address is on the interface at home');
+  await until('the home address announced', 5000, async () => ((await mnCounters(h.mnD))['home-link']?.['home-address-announced'] ? true : undefined));
+  // The node's way out is now the home link (its router advertisement would say so).
+  await h.mn.ip('-6', 'route', 'add', '2001:db8::/32', 'via', HA, 'dev', 'mn1', 'metric', '50');
+  const r = await echoFromCn(h.cn, 10, 50);
+  assert.equal(r.received, 10, `echo over the home link: ${JSON.stringify(r)}`);
+}
+
+async function figure8(h: Home): Promise<void> {
+  const left = await until('two bindings at the home agent', 15_000, async () => {
+    const l = await bindings(h.haD);
+    return l.length === 2 ? l.map((b) => b.coa).sort() : undefined;
   });
+  assert.deepEqual(left, [COAS[1], COAS[2]]);
+  await until('mn1 disabled', 5000, async () => ((await linkUp(h.mn, 'mn1')) ? undefined : true));
+  assert.equal(await proxied(h.ha), true, 'the home agent still defends the home address');
+  assert.equal(await homeAddressOn(h.mn, 'mn1'), false);
+  assert.deepEqual((await until('two tunnels', 5000, async () => {
+    const t = await tunnels(h.ha);
+    return t.length === 2 ? t : undefined;
+  })).map((t) => t.remote).sort(), [COAS[1], COAS[2]]);
+  const r = await echoFromCn(h.cn, 20, 50);
+  assert.equal(r.received, 20, `echo over the foreign interfaces: ${JSON.stringify(r)}`);
+  // The interface kept its addresses while down: bringing it up again needs no reconfiguration.
+  assert.match(await h.mn.ip('-6', 'addr', 'show', 'dev', 'mn1'), new RegExp(`inet6 ${MN1_HOME}/64`));
+
+  // No foreign interface left: staying away is no longer possible, so the node enables mn1
+  // again and returns home through it (Figure 7's way).
+  await h.mn.ip('link', 'set', 'mn2', 'down');
+  await h.mn.ip('link', 'set', 'mn3', 'down');
+  await until('mn1 enabled again', 10_000, async () => ((await linkUp(h.mn, 'mn1')) ? true : undefined));
+  await until('every binding de-registered', 15_000, async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
+  await until('the home address on mn1', 5000, async () => ((await homeAddressOn(h.mn, 'mn1')) ? true : undefined));
+  assert.equal(await proxied(h.ha), false);
+}
+
+/** With IPsec on: every Mobility Header between the node and the home agent went as ESP. */
+async function onlyEsp(h: Home, t: { diagnostic(s: string): void }): Promise<void> {
+  const rows = await h.capture!();
+  const clear = rows.filter((r) => r.includes('mipv6') && !r.includes(':esp'));
+  const esp = rows.filter((r) => r.includes(':esp'));
+  t.diagnostic(`capture on up0 and home0: ${esp.length} ESP packets, ${clear.length} Mobility Headers in clear`);
+  assert.deepEqual(clear, []);
+  assert.ok(esp.length >= 4, rows.join('\n'));
+}
+
+test('Figure 7: one interface returns home -> every binding de-registered, proxy and tunnels gone, traffic over the home link', { timeout: 120_000 }, async () => {
+  await scenario('return-home', figure7);
+});
+
+test('Figure 7 with IPsec on: the same, every BU and BA over ESP', { timeout: 120_000 }, async (t) => {
+  await scenario('return-home', async (h) => {
+    await figure7(h);
+    await onlyEsp(h, t);
+  }, true);
 });
 
 test('Figure 8: the interface on the home link is disabled and only its BID de-registered; the rest carry traffic; with none left it returns home', { timeout: 120_000 }, async () => {
-  await scenario('disable-home-interface', async (h) => {
-    const left = await until('two bindings at the home agent', 15_000, async () => {
-      const l = await bindings(h.haD);
-      return l.length === 2 ? l.map((b) => b.coa).sort() : undefined;
-    });
-    assert.deepEqual(left, [COAS[1], COAS[2]]);
-    await until('mn1 disabled', 5000, async () => ((await linkUp(h.mn, 'mn1')) ? undefined : true));
-    assert.equal(await proxied(h.ha), true, 'the home agent still defends the home address');
-    assert.equal(await homeAddressOn(h.mn, 'mn1'), false);
-    assert.deepEqual((await until('two tunnels', 5000, async () => {
-      const t = await tunnels(h.ha);
-      return t.length === 2 ? t : undefined;
-    })).map((t) => t.remote).sort(), [COAS[1], COAS[2]]);
-    const r = await echoFromCn(h.cn, 20, 50);
-    assert.equal(r.received, 20, `echo over the foreign interfaces: ${JSON.stringify(r)}`);
-    // The interface kept its addresses while down: bringing it up again needs no reconfiguration.
-    assert.match(await h.mn.ip('-6', 'addr', 'show', 'dev', 'mn1'), new RegExp(`inet6 ${MN1_HOME}/64`));
+  await scenario('disable-home-interface', figure8);
+});
 
-    // No foreign interface left: staying away is no longer possible, so the node enables mn1
-    // again and returns home through it (Figure 7's way).
-    await h.mn.ip('link', 'set', 'mn2', 'down');
-    await h.mn.ip('link', 'set', 'mn3', 'down');
-    await until('mn1 enabled again', 10_000, async () => ((await linkUp(h.mn, 'mn1')) ? true : undefined));
-    await until('every binding de-registered', 15_000, async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
-    await until('the home address on mn1', 5000, async () => ((await homeAddressOn(h.mn, 'mn1')) ? true : undefined));
-    assert.equal(await proxied(h.ha), false);
-  });
+test('Figure 8 with IPsec on: the same, every BU and BA over ESP', { timeout: 120_000 }, async (t) => {
+  await scenario('disable-home-interface', async (h) => {
+    await figure8(h);
+    await onlyEsp(h, t);
+  }, true);
 });
 
 test('Figure 9 / H flag: home and foreign interfaces together; a home binding, proxy ND stopped, traffic flows', { timeout: 120_000 }, async () => {
