@@ -13,6 +13,7 @@ import type { ConfigReader, Field } from './reader.js';
 const MOBILE_NODE_KEYS = [
   'home_address', 'home_agent', 'home_prefix_length', 'interfaces', 'bulk', 'lifetime', 'routes',
   'multiple_coa', 'bootstrap_overwrite', 'bid_conflict', 'home_link_policy', 'ipsec', 'correspondents',
+  'key_management_mobility',
 ] as const;
 const HOME_LINK_POLICIES = ['return-home', 'disable-home-interface', 'h-flag'] as const;
 const BID_CONFLICT_ACTIONS = ['overwrite', 'stop-bids'] as const;
@@ -52,8 +53,13 @@ export interface MobileNodeSettings {
    * exactly when `ipsec` is set, which ipsec.required (the default) makes mandatory.
    */
   ipsecRequired: boolean;
-  /** `mobile_node.ipsec`: spiOut protects BUs (the home agent's spi_in), spiIn the BAs. */
+  /**
+   * `mobile_node.ipsec`: spiOut protects BUs (the home agent's spi_in), spiIn the BAs; its
+   * `payload` the tunnels (spiOut = the home agent's payload spi_in, spiIn = its spi_out).
+   */
   ipsec?: HoaIpsecSas;
+  /** K flag in home registrations (RFC 6275 §11.7.1, MCoA §8.1): a BA with K moves the payload SAs. */
+  keyManagementMobility: boolean;
 }
 
 export interface MobileNodeDaemonConfig extends DaemonCommon {
@@ -93,6 +99,8 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
     return (field && r.boolean(field)) ?? dflt;
   };
   const multipleCoa = flag('multiple_coa', true);
+  const kmmField = get('key_management_mobility');
+  const keyManagementMobility = (kmmField && r.boolean(kmmField)) ?? false;
   const bootstrapOverwrite = flag('bootstrap_overwrite', true);
   const conflictField = get('bid_conflict');
   const bidConflict = (conflictField && r.oneOf(conflictField, BID_CONFLICT_ACTIONS)) ?? 'overwrite';
@@ -104,9 +112,10 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
   const correspondents = correspondentsField ? readCorrespondents(r, correspondentsField, [homeAddress, homeAgent]) : [];
   const ipsecField = get('ipsec');
   const ipsec = ipsecField && readHoaIpsec(r, ipsecField);
-  // The home agent's reader also takes `payload` (tunnelled payload SAs); the mobile node
-  // does not install those yet, and a protection silently not applied must not pass.
-  if (ipsec && ipsecField && 'payload' in ipsec) r.report(ipsecField.node, `${ipsecField.path}.payload`, 'not supported on the mobile node yet (its tunnelled payload is not ESP-protected)');
+  // Both outbound SAs go to the home agent address (source ::): their SPIs must differ.
+  if (ipsec?.payload && ipsecField && ipsec.payload.spiOut === ipsec.spiOut) {
+    r.report(ipsecField.node, `${ipsecField.path}.payload.spi_out`, 'must differ from the signalling spi_out (both go to the home agent address)');
+  }
   if (shared.ipsecRequired && !ipsecField) {
     r.report(f.node, f.path, 'missing required key ipsec (ipsec.required is true): the ESP SAs shared with the home agent; or set ipsec.required: false (lab only)');
   }
@@ -122,6 +131,7 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
     bootstrapOverwrite,
     bidConflict,
     homeLinkPolicy,
+    keyManagementMobility,
     routes,
     correspondents,
     profile: shared.profile ?? DRAFT04_PROFILE,

@@ -14,18 +14,13 @@ import { NdSocket } from '../net/nd-socket.js';
 import { HomeAgentKernel } from '../reconcile/home-agent-kernel.js';
 import { BindingStore, bindingFromStored, recordsForEvents } from '../store/index.js';
 import { canonicalIp6, formatIp6, mustParseIp6 } from '../wire/ip6.js';
-import type { XfrmPolicy } from '../kernel/xfrm/policy.js';
-import type { XfrmState } from '../kernel/xfrm/state.js';
-import { policyKey, stateKey } from '../reconcile/drivers/xfrm.js';
 import { decodeMessage } from '../wire/mh.js';
 import { mcoaStatusName } from '../wire/profiles.js';
 import type { MobilityMessage } from '../wire/types.js';
 import { Counters, RateLimit } from './counters.js';
 import { KernelSync } from './kernel-sync.js';
-import { signallingIpsecXfrm, type IpsecObjects } from './ipsec-objects.js';
-import { payloadMoves, type CoaMove } from './payload-ipsec.js';
-import { PayloadIpsecIndex, migratePayload } from './payload-sync.js';
-import { homeAddressOptionXfrm, sendOutgoing } from './signalling.js';
+import { HomeAgentIpsec } from './ha-ipsec.js';
+import { sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls } from './sysctl.js';
 import { watchHaoReports } from './xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../kernel/xfrm/constants.js';
@@ -48,11 +43,7 @@ export class HomeAgentDaemon {
   /** Set by the caller once the control socket listens; monitor clients get cache events. */
   control: ControlServer | undefined;
   readonly startedAtMs = Date.now();
-  private ipsecInbound: IpsecObjects['inbound'] = new Map();
-  /** Payload SAs per home address (payload-ipsec.ts); the XFRM socket moves them (K bit). */
-  readonly payload: PayloadIpsecIndex;
-  private xfrmSock: NetlinkSocket | undefined;
-  private readonly payloadLog = new RateLimit(1);
+  readonly ipsec: HomeAgentIpsec;
 
   private constructor(
     public cfg: HomeAgentDaemonConfig,
@@ -62,9 +53,10 @@ export class HomeAgentDaemon {
     readonly mh: MhSocket,
     readonly nd: NdSocket,
     private readonly sockets: NetlinkSocket[],
+    xfrm: NetlinkSocket,
   ) {
     this.ha = new HomeAgent(cfg.homeAgent);
-    this.payload = new PayloadIpsecIndex(kernel.kernel.reconciler);
+    this.ipsec = new HomeAgentIpsec(kernel, xfrm, this.counters, log.child({ component: 'ipsec' }));
   }
 
   /** Loads durable state, adopts the kernel objects (no flush), then opens the signalling socket. */
@@ -88,8 +80,7 @@ export class HomeAgentDaemon {
       const sync = new KernelSync(kernel, log.child({ component: 'kernel' }), cfg.resyncIntervalSeconds * 1000);
       const mh = MhSocket.open({ ...netns });
       const nd = NdSocket.open({ ...netns });
-      const d = new HomeAgentDaemon(cfg, log, store, sync, mh, nd, sockets);
-      d.xfrmSock = xfrm;
+      const d = new HomeAgentDaemon(cfg, log, store, sync, mh, nd, sockets, xfrm);
       await d.restore();
       mh.on('message', (m) => d.onMessage(m));
       mh.on('receiveError', (e) => {
@@ -127,7 +118,7 @@ export class HomeAgentDaemon {
     for (const hoa of this.ha.cache.homeAddresses()) {
       const desired = this.ha.desiredFor(hoa);
       this.kernel.index.update(hoa, desired);
-      this.payload.update(hoa, [...desired.tunnels.values()]);
+      this.ipsec.tunnelsChanged(hoa, [...desired.tunnels.values()], [], false, now);
     }
     await this.kernel.passNow();
     this.armTimer();
@@ -144,17 +135,17 @@ export class HomeAgentDaemon {
       this.counters.inc('mh', 'malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
       if (decoded.error.partial?.kind === 'bu') {
-        this.apply(this.ha.processDecodeError({ error: decoded.error, hoa, careOfSource, dst, ipsecProtected: this.ipsecProtected(m), nowMs: now }), now);
+        this.apply(this.ha.processDecodeError({ error: decoded.error, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now }), now);
       }
       return;
     }
     const msg = decoded.value;
     this.counters.inc('received', msg.kind);
     if (msg.kind === 'bu') {
-      const o = this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsecProtected(m), nowMs: now });
+      const o = this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now });
       // RFC 6275 §10.3.1: K when the node asks and the configuration lets keys follow it.
       const hoaText = formatIp6(hoa);
-      if (msg.flags.k && !this.payload.protects(hoaText)) this.noteKeyManagementMobility(o.events);
+      if (msg.flags.k && !this.ipsec.protectsPayload(hoaText)) this.ipsec.noteKeyManagementMobility(o.events);
       this.apply(o, now, msg.flags.k && this.ha.config.source.keyManagementMobility);
       return;
     }
@@ -182,76 +173,9 @@ export class HomeAgentDaemon {
     });
   }
 
-  /** RFC 6275 §11.7.1 / MCoA §8.1: a K-bit move for a home address without payload SAs. */
-  private noteKeyManagementMobility(events: readonly CacheEvent[]): void {
-    const moved = events.filter((e) => e.type === 'updated' && e.previous.coa !== e.binding.coa);
-    if (moved.length === 0) return;
-    this.counters.inc('bu', 'k-bit-coa-change');
-    this.log.info(
-      { hoa: moved[0]!.binding.hoa, moves: moved.map((e) => ({ bid: e.binding.bid, coa: e.binding.coa, previous: e.type === 'updated' ? e.previous.coa : undefined })) },
-      'K bit with a new care-of address: transport-mode SAs use the home address; nothing to migrate; an IKE daemon must move its IKE SA to the new care-of address itself',
-    );
-  }
-
-  /**
-   * MCoA §8.1 / RFC 6275 §11.7.1: a binding moved to a new care-of address. With the K bit
-   * its payload SA is moved (XFRM_MSG_MIGRATE, just before the pass that would otherwise
-   * re-install it); without, the reconciler re-installs it at the new address, and SAs that
-   * come from an IKE daemon need the operator. Resolves whether the SA moved.
-   */
-  private moveCareOf(m: CoaMove, keyManagement: boolean, now: number): Promise<boolean> {
-    const step = keyManagement ? this.payload.migration(m.hoa, m.from, m.to, m.bid) : undefined;
-    const sock = this.xfrmSock;
-    const ids = { hoa: m.hoa, bid: m.bid, coa: m.to, previous: m.from };
-    if (!step || !sock) {
-      this.counters.inc('ipsec', 'payload-reinstalled');
-      if (this.payloadLog.allow(now)) {
-        this.log.warn(ids, 'care-of address changed without the K bit (or with key_management_mobility off): payload SAs re-installed at the new care-of address (new sequence numbers); ' +
-          'SAs from an IKE daemon must be re-established from the new care-of address (or moved with MOBIKE, RFC 4555)');
-      }
-      return Promise.resolve(false);
-    }
-    return this.kernel.beforeNextPass(() => migratePayload(sock, step)).then(
-      () => {
-        this.counters.inc('ipsec', 'payload-migrated');
-        this.log.info({ ...ids, reqid: step.entry.reqid }, 'K bit: payload SA moved to the new care-of address (XFRM_MSG_MIGRATE; same SPI, keys and sequence numbers)');
-        return true;
-      },
-      (err: unknown) => {
-        this.counters.inc('ipsec', 'payload-migrate-failed');
-        this.log.warn({ ...ids, err: String(err) }, 'K bit: payload SA could not be moved; re-installed at the new care-of address (BA without K)');
-        return false;
-      },
-    );
-  }
-
-  /**
-   * Whether a BU reaching the socket was protected by ESP. Only the kernel knows, and it
-   * enforces it: once the inbound ESP policy for (home address -> home agent address, MH
-   * type BU) and its SA are installed, a BU matching it without ESP is dropped before the
-   * socket (ipsec-objects.ts). So: protected exactly when the BU is addressed to the home
-   * agent address and its home address has configured SAs the kernel holds now.
-   */
-  private ipsecProtected(m: MhReceived): boolean {
-    const hoa = canonicalIp6(m.src);
-    const want = hoa === null ? undefined : this.ipsecInbound.get(hoa);
-    if (!want || canonicalIp6(m.dst) !== canonicalIp6(this.cfg.homeAgent.homeAgentAddress)) return false;
-    const r = this.kernel.kernel.reconciler;
-    const policy = r.observed<XfrmPolicy>('xfrm-policy', policyKey(want.policy));
-    const state = r.observed<XfrmState>('xfrm-state', stateKey(want.state));
-    return policy?.priority === want.policy.priority && state?.reqid === want.state.reqid;
-  }
-
-  /** The XFRM objects wanted: the Home Address option state and policy, and the signalling SAs. */
+  /** The XFRM objects the configuration wants (ha-ipsec.ts). */
   setXfrm(): void {
-    const k = this.kernel.kernel;
-    const ro = homeAddressOptionXfrm(k.xfrmBands);
-    const esp = signallingIpsecXfrm(this.cfg.ipsecSas, this.cfg.homeAgent.homeAgentAddress, k.xfrmBands);
-    this.ipsecInbound = esp.inbound;
-    this.payload.configure({ sas: this.cfg.ipsecSas, ha: this.cfg.homeAgent.homeAgentAddress, bands: k.xfrmBands });
-    for (const [hoa, other] of this.payload.clashes) this.log.error({ hoa, other }, 'payload spi_in already used by another home address: no payload SAs for this one');
-    const payload = this.payload.all();
-    k.setXfrm([...ro.states, ...esp.states, ...payload.states], [...ro.policies, ...esp.policies, ...payload.policies]);
+    this.ipsec.configure(this.cfg);
   }
 
   /** RFC 6275 §9.2: an unrecognised MH type is answered with a Binding Error, status 2. */
@@ -285,7 +209,7 @@ export class HomeAgentDaemon {
     const ba = o.ba;
     if (!ba) return;
     // K in the BA only when the SAs really follow the node: payload SAs, every move migrated.
-    const k = ba.message.flags.k && hoa !== undefined && this.payload.protects(hoa) ? moved.then((all) => all.every(Boolean)) : Promise.resolve(false);
+    const k = ba.message.flags.k && hoa !== undefined && this.ipsec.protectsPayload(hoa) ? moved.then((all) => all.every(Boolean)) : Promise.resolve(false);
     // The BA leaves only after the store holds what it acknowledges.
     Promise.all([this.store.commit(), k]).then(
       ([, kept]) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }),
@@ -307,11 +231,7 @@ export class HomeAgentDaemon {
     for (const h of touched) {
       const desired = this.ha.desiredFor(h);
       this.kernel.index.update(h, desired);
-      const before = this.payload.coas(h);
-      this.payload.update(h, [...desired.tunnels.values()]);
-      if (!this.payload.protects(h)) continue;
-      const mine = events.filter((e) => e.binding.hoa === h);
-      for (const m of payloadMoves(mine, before, this.payload.coas(h))) moves.push(this.moveCareOf(m, keyManagement, now));
+      moves.push(...this.ipsec.tunnelsChanged(h, [...desired.tunnels.values()], events, keyManagement, now));
     }
     this.kernel.schedule();
     const wall = new Date();

@@ -22,6 +22,7 @@ import type { OwnershipMarks } from '../reconcile/marks.js';
 import type { Ip6Text } from '../wire/ip6.js';
 import { PassScheduler } from './pass-scheduler.js';
 import type { RoObjects } from './ro-xfrm.js';
+import type { PayloadObjects } from './payload-ipsec.js';
 import { HomeAddressDriver, mnTunnelKey } from './mn-drivers.js';
 import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm } from './mn-ipsec.js';
 import { TunnelDriver, type TunnelSeen } from '../reconcile/drivers/tunnel.js';
@@ -72,6 +73,8 @@ export class MobileNodeKernel {
   private sas: HoaIpsecSas | undefined;
   /** Undefined until set (setXfrm runs from the constructor, before field initialisers would matter). */
   private ro: RoObjects | undefined;
+  /** Payload ESP per accepted care-of address (mn-payload-ipsec.ts), when configured. */
+  private payload: PayloadObjects | undefined;
 
   constructor(
     rtnl: NetlinkSocket,
@@ -115,12 +118,20 @@ export class MobileNodeKernel {
     this.schedule();
   }
 
+  /** The payload ESP objects (mn-payload-sync.ts), replacing the previous set. */
+  setPayload(objects: PayloadObjects): void {
+    this.payload = objects;
+    this.setXfrm(this.sas);
+    this.schedule();
+  }
+
   private setXfrm(sas: HoaIpsecSas | undefined): void {
     const rh = routingHeaderXfrm(this.bands);
     const esp = sas ? mobileNodeIpsecXfrm(sas, this.homeAddress, this.homeAgent, this.bands) : { states: [], policies: [] };
     const ro = this.ro ?? { states: [], policies: [] };
-    this.reconciler.setDesired('xfrm-state', new Map([...rh.states, ...esp.states, ...ro.states].map((s) => [stateKey(s), s])));
-    this.reconciler.setDesired('xfrm-policy', new Map([...rh.policies, ...esp.policies, ...ro.policies].map((p) => [policyKey(p), p])));
+    const pay = this.payload ?? { states: [], policies: [] };
+    this.reconciler.setDesired('xfrm-state', new Map([...rh.states, ...esp.states, ...ro.states, ...pay.states].map((s) => [stateKey(s), s])));
+    this.reconciler.setDesired('xfrm-policy', new Map([...rh.policies, ...esp.policies, ...ro.policies, ...pay.policies].map((p) => [policyKey(p), p])));
   }
 
   get totals(): PassScheduler['totals'] {

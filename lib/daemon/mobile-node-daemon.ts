@@ -27,7 +27,9 @@ import { HomeLinkActions } from './mn-home-link.js';
 import { planMobileNodeReload } from './mn-reload.js';
 import { InterfaceWatcher, type CareOfChange } from './mn-interfaces.js';
 import { MobileNodeKernel, type AcceptedCareOf } from './mn-kernel.js';
-import { lowestBidCareOf, mergeRo, mobileNodeBindingXfrm, mobileNodeInboundXfrm, type RoBinding } from './ro-xfrm.js';
+import { mobileNodePayloadReqid } from './mn-payload-ipsec.js';
+import { MobileNodePayload } from './mn-payload-sync.js';
+import { mobileNodeRoObjects } from './mn-ro.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -51,8 +53,12 @@ export class MobileNodeDaemon {
   /** Sends waiting for the home address to be on a home-link interface, in order. */
   private outbox: Promise<void> | null = null;
   private adopting = true;
+  /** Care-of addresses whose tunnels a previous run left, kept while adopting. */
+  private adopted = new Set<string>();
   private adoptTimer: NodeJS.Timeout | undefined;
   readonly homeLink: HomeLinkActions;
+  /** Payload ESP on the tunnels (mobile_node.ipsec.payload), and the K-bit moves. */
+  private payload: MobileNodePayload | undefined;
 
   private constructor(
     public cfg: MobileNodeDaemonConfig,
@@ -78,6 +84,7 @@ export class MobileNodeDaemon {
         multipleCoa: m.multipleCoa,
         bootstrapOverwrite: m.bootstrapOverwrite,
         bidConflict: m.bidConflict,
+        keyManagement: m.keyManagementMobility,
         homeLinkPolicy: m.homeLinkPolicy,
         preferredInterfaces: m.interfaces,
       },
@@ -108,6 +115,10 @@ export class MobileNodeDaemon {
       nd = openNd(netns, log);
       const watcher = new InterfaceWatcher(rtnl, m.interfaces, m.homeAddress, m.homePrefixLength);
       const d = new MobileNodeDaemon(cfg, log, kernel, watcher, mh, sockets, rtnl, nd);
+      if (m.ipsec?.payload) {
+        const opts = { sa: m.ipsec.payload, homeAgent: m.homeAgent, reqid: mobileNodePayloadReqid(m.ipsec, m.homeAddress, kernel.bands), keyManagement: m.keyManagementMobility };
+        d.payload = new MobileNodePayload(opts, kernel, xfrm, d.counters, log.child({ component: 'payload-ipsec' }));
+      }
       mh.on('message', (msg) => d.onMessage(msg));
       mh.on('receiveError', (e) => d.counters.inc('mh', `receive-error-${e.reason}`));
       watcher.onChange = (changes) => d.careOfChanged(changes);
@@ -115,6 +126,12 @@ export class MobileNodeDaemon {
       const initial = await watcher.start(monitor);
       kernel.start(cfg.resyncIntervalSeconds * 1000);
       log.info({ careOf: Object.fromEntries(initial.map((c) => [c.iface, c.address])), home: initial.filter((c) => c.atHome).map((c) => c.iface) }, 'interfaces read');
+      // Tunnels of a previous run whose care-of address is still on its interface keep
+      // forwarding until the registrations settle; the others go now.
+      d.adopted = new Set(initial.flatMap((c) => (c.address !== null && kernel.tunnelOf(c.address) ? [c.address] : [])));
+      if (d.adopted.size > 0) log.info({ careOf: [...d.adopted] }, 'tunnels of a previous run adopted until the registrations settle');
+      kernel.setAccepted(d.accepted());
+      kernel.releaseRoutes();
       d.adoptTimer = setTimeout(() => d.endAdoption('grace period over'), ADOPT_GRACE_MS);
       d.feed([...d.eventsOf(initial), { kind: 'start' }]);
       return d;
@@ -154,6 +171,7 @@ export class MobileNodeDaemon {
     this.counters.inc('received', msg.kind);
     const from = mustParseIp6(m.src);
     // raw: a correspondent's BA is authenticated over the bytes as received.
+    if (msg.kind === 'ba' && formatIp6(from) === this.cfg.mobileNode.homeAgent) this.payload?.noteAck(msg.flags.k);
     if (msg.kind === 'ba') this.feed([{ kind: 'bindingAck', from, message: msg, raw: m.data }]);
     else if (msg.kind === 'hot') this.feed([{ kind: 'homeTest', from, message: msg }]);
     else if (msg.kind === 'cot') this.feed([{ kind: 'careOfTest', from, message: msg }]);
@@ -199,7 +217,12 @@ export class MobileNodeDaemon {
 
   private bulChanged(): void {
     this.kernel.setAccepted(this.accepted());
-    if (this.cfg.mobileNode.correspondents.length > 0) this.kernel.setRouteOptimisation(this.routeOptimisation());
+    this.payload?.update(this.core.bindingUpdateList(), this.accepted().map((a) => a.coa));
+    const m = this.cfg.mobileNode;
+    if (m.correspondents.length > 0) {
+      const holds = (iface: string, coa: string): boolean => this.interfaces.careOf(iface) === coa;
+      this.kernel.setRouteOptimisation(mobileNodeRoObjects(this.core.bindingUpdateList(), holds, m.homeAddress, m.correspondents, this.kernel.bands));
+    }
     if (this.adopting && this.core.bindingUpdateList().every((e) => e.role !== 'ha' || e.state !== 'pending')) this.endAdoption('registrations settled');
   }
 
@@ -207,9 +230,9 @@ export class MobileNodeDaemon {
     if (!this.adopting || this.stopped) return;
     this.adopting = false;
     if (this.adoptTimer) clearTimeout(this.adoptTimer);
-    this.log.info({ why }, 'tunnels of a previous run: adoption over');
+    if (this.adopted.size > 0) this.log.info({ why }, 'tunnels of a previous run: adoption over');
+    this.adopted.clear();
     this.kernel.setAccepted(this.accepted());
-    this.kernel.releaseRoutes();
   }
 
   /** The home address on each home-link interface in use, and off the others; null when nothing to wait for. */
@@ -305,29 +328,7 @@ export class MobileNodeDaemon {
     }
   }
 
-  /**
-   * Per correspondent with registered bindings, the Home Address option state for the care-of
-   * address of its lowest BID (ro-xfrm.ts) that the interface still holds; and the inbound
-   * policies for the correspondents' type 2 routing headers.
-   */
-  private routeOptimisation(): ReturnType<typeof mergeRo> {
-    const m = this.cfg.mobileNode;
-    const byPeer = new Map<string, RoBinding[]>();
-    for (const e of this.core.bindingUpdateList()) {
-      if (e.role !== 'cn' || e.state !== 'registered' || e.careOf === null || e.iface === null) continue;
-      if (this.interfaces.careOf(e.iface) !== e.careOf) continue;
-      byPeer.set(e.peer, [...(byPeer.get(e.peer) ?? []), { bid: e.bid ?? 0, coa: e.careOf }]);
-    }
-    const bands = this.kernel.bands;
-    const parts = [mobileNodeInboundXfrm(m.homeAddress, m.correspondents, bands)];
-    for (const [cn, list] of byPeer) {
-      const coa = lowestBidCareOf(list);
-      if (coa !== null) parts.push(mobileNodeBindingXfrm(m.homeAddress, cn, coa, bands));
-    }
-    return mergeRo(parts);
-  }
-
-  /** Care-of addresses the home agent accepted that the interface still holds. */
+  /** Care-of addresses the home agent accepted that the interface still holds (and, while adopting, those of a previous run). */
   private accepted(): AcceptedCareOf[] {
     const out: AcceptedCareOf[] = [];
     for (const e of this.core.bindingUpdateList()) {
@@ -335,6 +336,12 @@ export class MobileNodeDaemon {
       const ifindex = this.interfaces.ifindexOf(e.iface);
       if (ifindex === undefined || this.interfaces.careOf(e.iface) !== e.careOf) continue;
       out.push({ coa: e.careOf, ifindex });
+    }
+    if (!this.adopting) return out;
+    for (const iface of this.cfg.mobileNode.interfaces) {
+      const coa = this.interfaces.careOf(iface);
+      const ifindex = this.interfaces.ifindexOf(iface);
+      if (coa !== undefined && ifindex !== undefined && this.adopted.has(coa) && !out.some((a) => a.coa === coa)) out.push({ coa, ifindex });
     }
     return out;
   }

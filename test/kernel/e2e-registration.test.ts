@@ -235,14 +235,16 @@ test('2. bootstrapping (§5.9): restarted without de-registering and one care-of
     const mark = (what: string): void => t.diagnostic(`[${new Date().toISOString()}] ${what}`);
     const during = echoFromCnInBackground(r.cn, 300, 20);
     await during.started;
-    const haT0 = await tunnels(r.ha);
+    const [haT0, mnT0] = [await tunnels(r.ha), await tunnels(r.mn)];
     await new Promise((res) => setTimeout(res, 300));
-    const haT1 = await tunnels(r.ha);
-    const flowOn = haT1.filter((x) => x.txPackets - (haT0.find((y) => y.name === x.name)?.txPackets ?? 0) > 0).map((x) => x.remote);
-    t.diagnostic(`the echo flow leaves the home agent through the tunnel(s) to ${flowOn.join(', ')}`);
+    const [haT1, mnT1] = [await tunnels(r.ha), await tunnels(r.mn)];
+    const used = (a: typeof haT0, b: typeof haT0, end: 'remote' | 'local'): string =>
+      b.filter((x) => x.txPackets > (a.find((y) => y.name === x.name)?.txPackets ?? 0)).map((x) => x[end]).join(', ');
+    t.diagnostic(`echo requests leave the home agent through its tunnel to ${used(haT0, haT1, 'remote')}; replies leave the mobile node through its tunnel from ${used(mnT0, mnT1, 'local')}`);
     mark('kill -9 the mobile node');
     await stopDaemon(r.mnD!, 'SIGKILL');
     assert.equal((await haBindings(r)).length, 3, 'the killed mobile node did not de-register');
+    mark(`ip addr del ${COAS[2]} (${MN_IFACES[2]}) while it is down`);
     await r.mn.ip('addr', 'del', `${COAS[2]}/64`, 'dev', MN_IFACES[2]);
     const c = await capture(r);
     const startAt = Date.now();
@@ -255,8 +257,10 @@ test('2. bootstrapping (§5.9): restarted without de-registering and one care-of
     const seen = await finishCapture(t, c, 'the BA of the O-flag BU', (s) => baFor(s, list[0]!.sequence) !== undefined);
     const lost = await during.done;
     const events = await monitor.stop();
-    for (const e of events) t.diagnostic(`mn: ${e.replace(/\s+/g, ' ').slice(0, 170)}`);
-    for (const e of await haMonitor.stop()) t.diagnostic(`ha: ${e.replace(/\s+/g, ' ').slice(0, 170)}`);
+    // Tunnels, nexthop groups, our routes and global addresses: enough to place any loss in time.
+    const relevant = (e: string): boolean => /mip6t\d+@|group \d|nhid|inet6 2001/.test(e) && !/fe80|ff00|anycast/.test(e);
+    for (const e of events.filter(relevant)) t.diagnostic(`mn: ${e.replace(/\s+/g, ' ').slice(0, 170)}`);
+    for (const e of (await haMonitor.stop()).filter(relevant)) t.diagnostic(`ha: ${e.replace(/\s+/g, ' ').slice(0, 170)}`);
     const gap = tunnelGap(events, initial, stay);
     t.diagnostic(`restart: mobile node tunnels for ${stay.join(', ')} missing for ${gap.gapMs} ms; echo during it ${lost.received}/${lost.sent}, missing ${lost.missing.length} (20 ms apart: ${ranges(lost.missing)})`);
     const first = bus(seen)[0];

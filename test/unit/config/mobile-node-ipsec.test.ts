@@ -73,11 +73,28 @@ test('ipsec.required: false: the SAs are optional; present, they are still used 
   assert.deepEqual(withSas.warnings, []);
 });
 
-test('ipsec.payload (tunnelled payload SAs) is refused on the mobile node: it would not be applied', () => {
-  const payload = `    payload:\n      spi_in: 0x3002\n      spi_out: 0x3001\n      aead: { name: 'rfc4106(gcm(aes))', key: '${KEY}', icv_bits: 128 }\n`;
-  const got = problems(file(IPSEC + payload));
-  assert.ok(got.length >= 1 && got.every((l) => l.startsWith('mn.yaml:') && l.includes('mobile_node.ipsec.payload')), got.join('\n'));
+const PAYLOAD = `    payload:\n      spi_in: 0x3002\n      spi_out: 0x3001\n      aead: { name: 'rfc4106(gcm(aes))', key: '${KEY}', icv_bits: 128 }\n`;
+
+test('MCoA §8.3.2: ipsec.payload reaches the settings (spi_out: the tunnels to the home agent, spi_in: from it)', () => {
+  const m = settings(file(IPSEC + PAYLOAD)).mobileNode;
+  assert.equal(m.ipsec?.payload?.spiOut, 0x3001);
+  assert.equal(m.ipsec?.payload?.spiIn, 0x3002);
+  assert.equal(Buffer.from(m.ipsec?.payload?.aead.key ?? new Uint8Array()).toString('hex'), KEY.slice(2));
+  assert.equal(settings(file(IPSEC)).mobileNode.ipsec?.payload, undefined);
+});
+
+test('ipsec.payload.spi_out equal to the signalling spi_out is refused (both SAs go to the home agent address), key not repeated', () => {
+  const got = problems(file(IPSEC + PAYLOAD.replace('spi_out: 0x3001', 'spi_out: 0x1001')));
+  assert.deepEqual(got.filter((l) => l.includes('payload.spi_out')).length, 1, got.join('\n'));
+  assert.ok(got.some((l) => l.includes('must differ from the signalling spi_out')), got.join('\n'));
   assert.ok(!got.join('\n').includes(SECRET_DIGITS));
+});
+
+test('RFC 6275 §11.7.1: key_management_mobility defaults to false, true when written, not a boolean refused', () => {
+  assert.equal(settings(file(IPSEC)).mobileNode.keyManagementMobility, false);
+  assert.equal(settings(file(IPSEC + '  key_management_mobility: true\n')).mobileNode.keyManagementMobility, true);
+  const got = problems(file(IPSEC + '  key_management_mobility: 3\n'));
+  assert.ok(got.length === 1 && got[0]!.includes('mobile_node.key_management_mobility'), got.join('\n'));
 });
 
 const NO_SAS = 'missing required key ipsec (ipsec.required is true): the ESP SAs shared with the home agent; or set ipsec.required: false (lab only)';

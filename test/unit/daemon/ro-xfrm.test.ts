@@ -97,3 +97,25 @@ test('mobile node: hao state from the home address to the correspondent, inbound
   ]);
   for (const p of inbound.policies) assert.deepEqual(p.templates, [{ proto: ROUTING, mode: RO, optional: true }]);
 });
+
+test('mobile node Binding Update List -> hao state per correspondent at the lowest registered BID its interface still holds', async () => {
+  const { mobileNodeRoObjects } = await import('../../../lib/daemon/mn-ro.js');
+  const HA = '2001:db8:aa::1';
+  const cn2 = '2001:db8:c::20';
+  const e = (peer: string, role: 'ha' | 'cn', bid: number | null, iface: string, careOf: string, state: 'registered' | 'pending' = 'registered') =>
+    ({ peer, role, bid, iface, careOf, homeBinding: false, state, sequence: 1, lifetimeSeconds: 420, expiresAtMs: 0, failedStatus: null });
+  const bul = [
+    e(HA, 'ha', 1, 'mn1', C1), // home agent entries make no RO state
+    e(CN, 'cn', 2, 'mn2', C2),
+    e(CN, 'cn', 1, 'mn1', C1),
+    e(CN, 'cn', 3, 'mn3', C3),
+    e(cn2, 'cn', 1, 'mn1', C1, 'pending'), // not registered yet
+    e(cn2, 'cn', null, 'mn3', C3), // a regular binding (no BID)
+  ];
+  const hao = (holds: (i: string, c: string) => boolean): string[] =>
+    mobileNodeRoObjects(bul, holds, HOA, [CN, cn2], B).states.map((s) => `${s.dst} ${s.coaddr}`).sort();
+  assert.deepEqual(hao(() => true), [`${CN} ${C1}`, `${cn2} ${C3}`]);
+  // mn1 lost its address: the correspondent's state moves to BID 2 at once, before the list catches up.
+  assert.deepEqual(hao((i) => i !== 'mn1'), [`${CN} ${C2}`, `${cn2} ${C3}`]);
+  assert.equal(mobileNodeRoObjects([], () => true, HOA, [CN], B).policies.length, 1, 'only the inbound policy without bindings');
+});
