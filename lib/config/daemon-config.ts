@@ -42,6 +42,11 @@ export interface DaemonCommon {
  * Static ESP security associations of one home address (RFC 3776 §4): the mobile node's
  * Binding Updates arrive on `spiIn`, the home agent's Acknowledgements leave on `spiOut`.
  */
+/** `ipsec: { sas: ike, reqid: R }`: the policies reference R; the IKE daemon installs SAs with R. */
+export interface IkeSignalling {
+  reqid: number;
+}
+
 export interface HoaIpsecSas {
   spiIn: number;
   spiOut: number;
@@ -70,6 +75,8 @@ export interface HomeAgentDaemonConfig extends DaemonCommon {
   homeAgent: HomeAgentConfig;
   /** Per home address (RFC 5952 text): the SAs protecting its signalling, when configured. */
   ipsecSas: Readonly<Record<string, HoaIpsecSas>>;
+  /** Per home address whose signalling SAs an IKE daemon installs: mcoad installs only the policies. */
+  ikeSignalling: Readonly<Record<string, IkeSignalling>>;
 }
 
 /** One variant per role mcoad runs; mobile-node and correspondent join when it runs them. */

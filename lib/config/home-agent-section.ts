@@ -12,8 +12,8 @@ import { prefixContains, type Prefix } from '../core/addr.js';
 import { LIFETIME_UNIT_SECONDS } from '../wire/lifetime.js';
 import { mustParseIp6 } from '../wire/ip6.js';
 import type { WireProfile } from '../wire/profile.js';
-import type { HoaIpsecSas } from './daemon-config.js';
-import { readHoaIpsec } from './ipsec-section.js';
+import type { HoaIpsecSas, IkeSignalling } from './daemon-config.js';
+import { isIkeIpsec, readHoaIpsec, readIkeIpsec } from './ipsec-section.js';
 import type { ConfigReader, Field } from './reader.js';
 
 const HOME_AGENT_KEYS = [
@@ -37,6 +37,8 @@ export interface SharedSettings {
   profile: WireProfile | undefined;
   /** Filled with each home address's `ipsec` SAs (they live in the daemon's configuration). */
   ipsecSas?: Map<string, HoaIpsecSas>;
+  /** Filled with the home addresses whose signalling SAs come from an IKE daemon. */
+  ikeSignalling?: Map<string, IkeSignalling>;
 }
 
 export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings): HomeAgentConfig | undefined {
@@ -54,7 +56,7 @@ export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings)
   const bulkAllowed = opt(mcoa?.get('bulk_registration'), (x) => r.boolean(x));
   const kmm = opt(get('key_management_mobility'), (x) => r.boolean(x));
   const mrSupport = opt(get('mobile_router_support'), (x) => r.boolean(x));
-  const auth = opt(get('authorisation'), (x) => readAuthorisation(r, x, served ?? [], shared.ipsecSas));
+  const auth = opt(get('authorisation'), (x) => readAuthorisation(r, x, served ?? [], shared.ipsecSas, shared.ikeSignalling));
   const brr = opt(get('binding_refresh_request'), (x) => readBrr(r, x));
   if (iface === undefined || address === undefined || served === undefined || r.problems.length > 0) return undefined;
 
@@ -110,6 +112,7 @@ function readAuthorisation(
   f: Field,
   served: readonly Prefix[],
   ipsecSas: Map<string, HoaIpsecSas> | undefined,
+  ikeSignalling: Map<string, IkeSignalling> | undefined,
 ): HomeAgentConfig['authorisation'] | undefined {
   const s = r.section(f, ['default', 'home_addresses']);
   if (!s) return undefined;
@@ -124,7 +127,8 @@ function readAuthorisation(
     const hoa = r.ip6({ node: keyNode, path: field.path });
     const where: { ipsec?: Field } = {};
     const auth = readHoaAuth(r, field, where);
-    const sas = where.ipsec && readHoaIpsec(r, where.ipsec);
+    const ike = where.ipsec && isIkeIpsec(where.ipsec) ? readIkeIpsec(r, where.ipsec) : undefined;
+    const sas = where.ipsec && !isIkeIpsec(where.ipsec) ? readHoaIpsec(r, where.ipsec) : undefined;
     if (hoa === undefined || auth === undefined) continue;
     const earlier = firstSeen.get(hoa);
     if (earlier !== undefined) {
@@ -152,6 +156,12 @@ function readAuthorisation(
       if (sameReqid !== undefined) r.report(where.ipsec.node, `${where.ipsec.path}.reqid`, `same reqid as ${sameReqid}`);
       else if (sas.reqid !== undefined) reqidUsers.set(sas.reqid, key);
       ipsecSas?.set(hoa, sas);
+    }
+    if (ike && where.ipsec) {
+      const sameReqid = reqidUsers.get(ike.reqid);
+      if (sameReqid !== undefined) r.report(where.ipsec.node, `${where.ipsec.path}.reqid`, `same reqid as ${sameReqid}`);
+      else reqidUsers.set(ike.reqid, key);
+      ikeSignalling?.set(hoa, ike);
     }
   }
   return def === undefined ? undefined : { default: def, homeAddresses };

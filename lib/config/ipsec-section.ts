@@ -2,9 +2,9 @@
 // associations that protect one mobile node's Binding Updates and Acknowledgements
 // (RFC 3776 §4, RFC 4877), as an operator would set them by hand with `ip xfrm state`.
 // Keys are secrets: no message here ever repeats a key's value.
-import { isScalar } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import { DEFAULT_XFRM_BANDS } from '../reconcile/drivers/xfrm.js';
-import type { HoaIpsecSas, PayloadIpsecSas } from './daemon-config.js';
+import type { HoaIpsecSas, IkeSignalling, PayloadIpsecSas } from './daemon-config.js';
 import type { ConfigReader, Field } from './reader.js';
 
 const IPSEC_KEYS = ['spi_in', 'spi_out', 'reqid', 'aead', 'payload'] as const;
@@ -68,6 +68,31 @@ function readPayload(r: ConfigReader, f: Field, signallingSpiIn: number | undefi
   }
   if (r.problems.length > before || spiIn === undefined || spiOut === undefined || !aead) return undefined;
   return { spiIn, spiOut, aead };
+}
+
+/** `ipsec: { sas: ike, reqid: R }` rather than static SAs: written with the key `sas`. */
+export function isIkeIpsec(f: Field): boolean {
+  return isMap(f.node) && f.node.has('sas');
+}
+
+/**
+ * Signalling SAs from an IKE daemon: mcoad installs the two policies with reqid R and no SA.
+ * R lies outside mcoad's reqid band, so the state reconciler never touches the IKE daemon's SAs.
+ */
+export function readIkeIpsec(r: ConfigReader, f: Field): IkeSignalling | undefined {
+  const s = r.section(f, ['sas', 'reqid'], ['sas', 'reqid']);
+  if (!s) return undefined;
+  const before = r.problems.length;
+  const sasField = s.get('sas');
+  if (sasField) r.oneOf(sasField, ['ike'] as const);
+  const reqidField = s.get('reqid');
+  const reqid = reqidField && r.integer(reqidField, 1, 0xffffffff);
+  const band = DEFAULT_XFRM_BANDS;
+  if (reqidField && reqid !== undefined && reqid >= band.reqidBase && reqid < band.reqidBase + band.reqidCount) {
+    const hex = (n: number): string => `0x${n.toString(16)}`;
+    r.report(reqidField.node, reqidField.path, `must lie outside mcoad's reqid band ${hex(band.reqidBase)}..${hex(band.reqidBase + band.reqidCount - 1)}: the IKE daemon's SAs are not mcoad's to reconcile`);
+  }
+  return r.problems.length === before && reqid !== undefined ? { reqid } : undefined;
 }
 
 function readAead(r: ConfigReader, f: Field): HoaIpsecSas['aead'] | undefined {

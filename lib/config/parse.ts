@@ -23,6 +23,7 @@ import {
   ROLES,
   type DaemonConfig,
   type HoaIpsecSas,
+  type IkeSignalling,
 } from './daemon-config.js';
 
 const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'correspondent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns'] as const;
@@ -131,7 +132,8 @@ function parseRoles(text: string, fileName: string, roles: readonly string[]): A
   const haField = s.get('home_agent');
   if (!haField && role === 'home-agent') r.report(root, '', 'missing required key home_agent (role is home-agent)');
   const ipsecSas = new Map<string, HoaIpsecSas>();
-  const homeAgent = haField && readHomeAgent(r, haField, { ipsecRequired, profile, ipsecSas });
+  const ikeSignalling = new Map<string, IkeSignalling>();
+  const homeAgent = haField && readHomeAgent(r, haField, { ipsecRequired, profile, ipsecSas, ikeSignalling });
   if (homeAgent && r.problems.length === 0) coreCheck(r, homeAgent, haField);
   if (r.problems.length > 0 || !homeAgent || !control) throw new ConfigFileError(r.problems);
 
@@ -140,6 +142,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[]): A
     file: fileName,
     homeAgent,
     ipsecSas: Object.fromEntries(ipsecSas),
+    ikeSignalling: Object.fromEntries(ikeSignalling),
     stateDirectory,
     control,
     logLevel,

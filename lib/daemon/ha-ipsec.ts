@@ -39,7 +39,7 @@ export class HomeAgentIpsec {
   configure(cfg: HomeAgentDaemonConfig): void {
     const k = this.kernel.kernel;
     const ro = homeAddressOptionXfrm(k.xfrmBands);
-    const esp = signallingIpsecXfrm(cfg.ipsecSas, cfg.homeAgent.homeAgentAddress, k.xfrmBands);
+    const esp = signallingIpsecXfrm(cfg.ipsecSas, cfg.homeAgent.homeAgentAddress, k.xfrmBands, cfg.ikeSignalling);
     this.inbound = esp.inbound;
     this.payload.configure({ sas: cfg.ipsecSas, ha: cfg.homeAgent.homeAgentAddress, bands: k.xfrmBands });
     for (const [hoa, other] of this.payload.clashes) this.log.error({ hoa, other }, 'payload spi_in already used by another home address: no payload SAs for this one');
@@ -60,8 +60,10 @@ export class HomeAgentIpsec {
     if (!want || canonicalIp6(m.dst) !== canonicalIp6(homeAgentAddress)) return false;
     const r = this.kernel.kernel.reconciler;
     const policy = r.observed<XfrmPolicy>('xfrm-policy', policyKey(want.policy));
-    const state = r.observed<XfrmState>('xfrm-state', stateKey(want.state));
-    return policy?.priority === want.policy.priority && state?.reqid === want.state.reqid;
+    if (policy?.priority !== want.policy.priority) return false;
+    // SAs from an IKE daemon are not ours to see: the policy alone makes the kernel demand ESP.
+    if (!want.state) return true;
+    return r.observed<XfrmState>('xfrm-state', stateKey(want.state))?.reqid === want.state.reqid;
   }
 
   /** Whether this home address's traffic is ESP-protected per binding (K can mean something). */

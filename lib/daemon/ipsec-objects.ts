@@ -32,7 +32,7 @@
 // layout strongSwan's `policies = no` CHILD_SA with `reqid = R` and `mode = transport`
 // expects; it would then install the two ESP states with reqid R instead of this file.
 // (The state driver would have to leave such states alone: they sit in our reqid band.)
-import type { HoaIpsecSas } from '../config/daemon-config.js';
+import type { HoaIpsecSas, IkeSignalling } from '../config/daemon-config.js';
 import type { XfrmPolicy } from '../kernel/xfrm/policy.js';
 import type { XfrmState } from '../kernel/xfrm/state.js';
 import type { XfrmBands } from '../reconcile/drivers/xfrm.js';
@@ -55,8 +55,8 @@ export const POLICY_PRIORITY_OFFSET = { ipsec: 0x10, homeAddressOption: 0x80 } a
 export interface IpsecObjects {
   states: XfrmState[];
   policies: XfrmPolicy[];
-  /** Home address -> its inbound (BU) policy and SA: installed means BUs are protected. */
-  inbound: Map<Ip6Text, { policy: XfrmPolicy; state: XfrmState }>;
+  /** Home address -> its inbound (BU) policy and SA (none when an IKE daemon supplies it): installed means BUs are protected. */
+  inbound: Map<Ip6Text, { policy: XfrmPolicy; state?: XfrmState }>;
 }
 
 /**
@@ -85,19 +85,41 @@ export function ipsecReqids(sas: Readonly<Record<Ip6Text, HoaIpsecSas>>, bands: 
 }
 
 /** The ESP states and policies protecting BU (in) and BA (out) for every configured home address. */
-export function signallingIpsecXfrm(sas: Readonly<Record<Ip6Text, HoaIpsecSas>>, ha: Ip6Text, bands: XfrmBands): IpsecObjects {
+export function signallingIpsecXfrm(
+  sas: Readonly<Record<Ip6Text, HoaIpsecSas>>,
+  ha: Ip6Text,
+  bands: XfrmBands,
+  ike: Readonly<Record<Ip6Text, IkeSignalling>> = {},
+): IpsecObjects {
   const reqids = ipsecReqids(sas, bands);
   const priority = bands.priorityBase + POLICY_PRIORITY_OFFSET.ipsec;
   const states: XfrmState[] = [];
   const policies: XfrmPolicy[] = [];
   const inbound: IpsecObjects['inbound'] = new Map();
+  // SAs from an IKE daemon: the same policies, with its reqid; the SAs are its own.
+  for (const [hoa, { reqid }] of Object.entries(ike)) {
+    const [inPolicy, outPolicy] = signallingPolicies(hoa, ha, reqid, priority);
+    inbound.set(hoa, { policy: inPolicy });
+    policies.push(inPolicy, outPolicy);
+  }
   for (const [hoa, sa] of Object.entries(sas)) {
     const reqid = reqids.get(hoa)!;
     // No anti-replay window: manually keyed SAs restart their sequence numbers when either
     // end restarts (RFC 4303 §3.3.3); replayed BUs are refused by their MH sequence number.
     const esp = { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid, aead: sa.aead };
     const inState: XfrmState = { ...esp, src: hoa, dst: ha, spi: sa.spiIn };
-    const inPolicy: XfrmPolicy = {
+    const [inPolicy, outPolicy] = signallingPolicies(hoa, ha, reqid, priority);
+    inbound.set(hoa, { policy: inPolicy, state: inState });
+    states.push(inState, { ...esp, src: ha, dst: hoa, spi: sa.spiOut });
+    policies.push(inPolicy, outPolicy);
+  }
+  return { states, policies, inbound };
+}
+
+/** BU in (esp, then the optional hao) and BA out for one home address. */
+function signallingPolicies(hoa: Ip6Text, ha: Ip6Text, reqid: number, priority: number): [XfrmPolicy, XfrmPolicy] {
+  return [
+    {
       selector: { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BU },
       dir: 'in',
       priority,
@@ -105,16 +127,13 @@ export function signallingIpsecXfrm(sas: Readonly<Record<Ip6Text, HoaIpsecSas>>,
         { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid },
         { proto: IPPROTO_DSTOPTS, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true },
       ],
-    };
-    inbound.set(hoa, { policy: inPolicy, state: inState });
-    states.push(inState, { ...esp, src: ha, dst: hoa, spi: sa.spiOut });
-    policies.push(inPolicy, {
+    },
+    {
       selector: { src: ha, srcLen: 128, dst: hoa, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BA },
       dir: 'out',
       priority,
       templates: [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid }],
-    });
-  }
-  return { states, policies, inbound };
+    },
+  ];
 }
 

@@ -154,3 +154,23 @@ test("one home address's payload spi_in cannot be another's signalling spi_in (s
   const text = file(GOOD + payload) + `      2001:db8:1::101:\n        ipsec:\n${GOOD.replace('0x1001', '0x3001').replace('0x1002', '0x4002')}`;
   assert.deepEqual(problems(text), ['mcoad.yaml:16:11: home_agent.authorisation.home_addresses[2001:db8:1::101].ipsec.spi_in: same spi_in as 2001:db8:1::100 payload']);
 });
+
+test('signalling SAs from an IKE daemon: `sas: ike` with a reqid outside the band -> policies only, no SA', () => {
+  const c = parseConfig(file('          sas: ike\n          reqid: 42\n'), 'mcoad.yaml');
+  assert.deepEqual(c.ikeSignalling, { '2001:db8:1::100': { reqid: 42 } });
+  assert.deepEqual(c.ipsecSas, {});
+  const x = signallingIpsecXfrm(c.ipsecSas, '2001:db8:1::1', DEFAULT_XFRM_BANDS, c.ikeSignalling);
+  assert.deepEqual(x.states, []);
+  assert.deepEqual(x.policies.map((p) => [p.dir, p.selector.mhType, p.templates[0]?.reqid]), [['in', 5, 42], ['out', 6, 42]]);
+  assert.equal(x.inbound.get('2001:db8:1::100')?.state, undefined);
+});
+
+test('`sas: ike` problems: a reqid inside the band, a missing reqid, keys next to it, another value', () => {
+  const band = `0x${DEFAULT_XFRM_BANDS.reqidBase.toString(16)}..0x${(DEFAULT_XFRM_BANDS.reqidBase + DEFAULT_XFRM_BANDS.reqidCount - 1).toString(16)}`;
+  assert.deepEqual(problems(file(`          sas: ike\n          reqid: ${DEFAULT_XFRM_BANDS.reqidBase + 5}\n`)), [
+    `mcoad.yaml:11:18: home_agent.authorisation.home_addresses[2001:db8:1::100].ipsec.reqid: must lie outside mcoad's reqid band ${band}: the IKE daemon's SAs are not mcoad's to reconcile`,
+  ]);
+  assert.match(problems(file('          sas: ike\n'))[0]!, /ipsec: missing required key reqid/);
+  assert.match(problems(file(`          sas: ike\n          reqid: 42\n${GOOD}`)).join('\n'), /ipsec\.spi_in: unknown key/);
+  assert.match(problems(file('          sas: static\n          reqid: 42\n'))[0]!, /ipsec\.sas: must be one of ike/);
+});
