@@ -24,7 +24,12 @@ const MAX_SPI = 0xffffffff;
 export const MIN_IPSEC_REQID = DEFAULT_XFRM_BANDS.reqidBase + 1;
 export const MAX_IPSEC_REQID = DEFAULT_XFRM_BANDS.reqidBase + DEFAULT_XFRM_BANDS.reqidCount - 1;
 
-export function readHoaIpsec(r: ConfigReader, f: Field): HoaIpsecSas | undefined {
+/**
+ * `role`: on the home agent both inbound SAs (signalling and payload) arrive at its own
+ * address, so their SPIs must differ; on the mobile node they arrive at different addresses
+ * (home address, care-of address) and its own checks apply.
+ */
+export function readHoaIpsec(r: ConfigReader, f: Field, role: 'home-agent' | 'mobile-node' = 'home-agent'): HoaIpsecSas | undefined {
   const s = r.section(f, IPSEC_KEYS, ['spi_in', 'spi_out', 'aead']);
   if (!s) return undefined;
   const before = r.problems.length;
@@ -38,7 +43,7 @@ export function readHoaIpsec(r: ConfigReader, f: Field): HoaIpsecSas | undefined
     r.report(spiOutField.node, spiOutField.path, 'must differ from spi_in (one SA per direction)');
   }
   const payloadField = s.get('payload');
-  const payload = payloadField && readPayload(r, payloadField, spiIn);
+  const payload = payloadField && readPayload(r, payloadField, role === 'home-agent' ? spiIn : undefined);
   if (r.problems.length > before || spiIn === undefined || spiOut === undefined || !aead) return undefined;
   const sas: HoaIpsecSas = reqid === undefined ? { spiIn, spiOut, aead } : { spiIn, spiOut, reqid, aead };
   if (payload) sas.payload = payload;

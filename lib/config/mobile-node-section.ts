@@ -111,7 +111,7 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
   const correspondentsField = get('correspondents');
   const correspondents = correspondentsField ? readCorrespondents(r, correspondentsField, [homeAddress, homeAgent]) : [];
   const ipsecField = get('ipsec');
-  const ipsec = ipsecField && readHoaIpsec(r, ipsecField);
+  const ipsec = ipsecField && readHoaIpsec(r, ipsecField, 'mobile-node');
   // Both outbound SAs go to the home agent address (source ::): their SPIs must differ.
   if (ipsec?.payload && ipsecField && ipsec.payload.spiOut === ipsec.spiOut) {
     r.report(ipsecField.node, `${ipsecField.path}.payload.spi_out`, 'must differ from the signalling spi_out (both go to the home agent address)');

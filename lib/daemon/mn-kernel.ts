@@ -34,6 +34,8 @@ const XFRM_MODE_ROUTEOPTIMIZATION = 2;
 const XFRM_STATE_WILDRECV = 8;
 /** Kinds in creation order (deletes go in reverse). */
 const ROUTE_KINDS = ['tunnel', 'nexthop', 'group', 'route'] as const;
+/** Read but left alone by the first pass after a start: the tunnels' payload SAs go with them. */
+const HELD_AT_START = [...ROUTE_KINDS, 'xfrm-state', 'xfrm-policy'] as const;
 
 /** One care-of address the home agent accepted, and where it lives. */
 export interface AcceptedCareOf {
@@ -167,15 +169,15 @@ export class MobileNodeKernel {
   }
 
   /**
-   * After a restart the tunnels, nexthops and routes of the previous run keep forwarding
-   * (held) until the node knows which care-of addresses the home agent accepts again.
+   * After a restart the tunnels, nexthops, routes and XFRM objects of the previous run stay
+   * (held) through the first pass, until the node knows which care-of addresses remain.
    */
   holdRoutes(): void {
-    for (const kind of ROUTE_KINDS) this.reconciler.hold(kind);
+    for (const kind of HELD_AT_START) this.reconciler.hold(kind);
   }
 
   releaseRoutes(): void {
-    for (const kind of ROUTE_KINDS) this.reconciler.release(kind);
+    for (const kind of HELD_AT_START) this.reconciler.release(kind);
     this.schedule();
   }
 

@@ -61,6 +61,16 @@ export class MobileNodePayload {
   }
 
   /** The Binding Update List changed: payload objects for the accepted care-of addresses, moves carried out. */
+  /**
+   * After a restart: the payload SAs of the tunnels kept from the previous run (interface ->
+   * care-of address) stay while those bindings are re-registered.
+   */
+  adopt(kept: readonly (readonly [string, Ip6Text])[]): void {
+    this.current = new Map(kept);
+    const o = this.opts;
+    this.kernel.setPayload(mobileNodePayloadXfrm(o.sa, o.homeAgent, [...this.current.values()], o.reqid, this.kernel.bands));
+  }
+
   update(bul: readonly BulView[], accepted: readonly Ip6Text[]): void {
     const plan = planMobileNodePayload(this.current, bul, accepted);
     this.current = plan.current;

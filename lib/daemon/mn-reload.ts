@@ -31,6 +31,7 @@ export function planMobileNodeReload(a: MobileNodeDaemonConfig, b: MobileNodeDae
     ['mobile_node.multiple_coa', m.multipleCoa, n.multipleCoa],
     ['mobile_node.bootstrap_overwrite', m.bootstrapOverwrite, n.bootstrapOverwrite],
     ['mobile_node.bid_conflict', m.bidConflict, n.bidConflict],
+    ['mobile_node.key_management_mobility', m.keyManagementMobility, n.keyManagementMobility],
     ['ipsec', [m.ipsecRequired, ipsecOf(a)], [n.ipsecRequired, ipsecOf(b)]],
     ['wire_profile', m.profile, n.profile],
     ['state_directory', a.stateDirectory, b.stateDirectory],
@@ -55,5 +56,7 @@ export function planMobileNodeReload(a: MobileNodeDaemonConfig, b: MobileNodeDae
 /** The SAs compared by value without ever printing them. */
 function ipsecOf(c: MobileNodeDaemonConfig): unknown {
   const s = c.mobileNode.ipsec;
-  return s ? [s.spiIn, s.spiOut, s.reqid ?? null, s.aead.name, Buffer.from(s.aead.key).toString('hex'), s.aead.icvBits] : null;
+  const sa = (x: { spiIn: number; spiOut: number; aead: { name: string; key: Uint8Array; icvBits: number } }): unknown[] =>
+    [x.spiIn, x.spiOut, x.aead.name, Buffer.from(x.aead.key).toString('hex'), x.aead.icvBits];
+  return s ? [...sa(s), s.reqid ?? null, s.payload ? sa(s.payload) : null] : null;
 }

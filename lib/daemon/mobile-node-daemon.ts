@@ -131,7 +131,10 @@ export class MobileNodeDaemon {
       d.adopted = new Set(initial.flatMap((c) => (c.address !== null && kernel.tunnelOf(c.address) ? [c.address] : [])));
       if (d.adopted.size > 0) log.info({ careOf: [...d.adopted] }, 'tunnels of a previous run adopted until the registrations settle');
       kernel.setAccepted(d.accepted());
+      d.payload?.adopt(initial.flatMap((c) => (c.address !== null && d.adopted.has(c.address) ? [[c.iface, c.address] as const] : [])));
       kernel.releaseRoutes();
+      // Signalling SAs and policies in place before the first Binding Update leaves.
+      await kernel.passNow();
       d.adoptTimer = setTimeout(() => d.endAdoption('grace period over'), ADOPT_GRACE_MS);
       d.feed([...d.eventsOf(initial), { kind: 'start' }]);
       return d;

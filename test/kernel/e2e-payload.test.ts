@@ -161,6 +161,7 @@ test('§8.3.2 / §8.1 end to end: payload ESP per care-of address on both daemon
       assert.ok(esp.every(([, , spi]) => known.has(spiOf(spi ?? ''))), 'no other SPI');
       assert.deepEqual(await tsharkFields(file, 'ipv6.nxt == 41', ['ipv6.src', 'ipv6.dst']), [], 'no ip6ip6 in clear');
 
+      assert.ok(![...h.output, ...m.output].some((l) => l.includes('c3'.repeat(16))), 'no payload key in either log');
       const errors = [...h.output, ...m.output].filter((l) => /"level":(5|6)\d|kernel operation failed|send failed/.test(l));
       assert.deepEqual(errors, []);
     } catch (err) {

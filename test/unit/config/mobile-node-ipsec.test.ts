@@ -121,3 +121,8 @@ for (const [name, text, expected] of ROWS) {
     assert.ok(!got.join('\n').includes(SECRET_DIGITS), 'no message repeats the key');
   });
 }
+
+test('ipsec.payload.spi_in may equal the signalling spi_in on the mobile node (they arrive at the care-of and the home address)', () => {
+  const m = settings(file(`${IPSEC}    payload: { spi_in: 0x1002, spi_out: 0x2001, aead: { name: 'rfc4106(gcm(aes))', key: '${KEY}', icv_bits: 128 } }\n`));
+  assert.equal(m.mobileNode.ipsec?.payload?.spiIn, 0x1002);
+});
