@@ -24,6 +24,7 @@ import { PassScheduler } from './pass-scheduler.js';
 import type { RoObjects } from './ro-xfrm.js';
 import type { PayloadObjects } from './payload-ipsec.js';
 import { HomeAddressDriver, mnTunnelKey } from './mn-drivers.js';
+import type { DirectRoute } from './mn-ro-routes.js';
 import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm } from './mn-ipsec.js';
 import { TunnelDriver, type TunnelSeen } from '../reconcile/drivers/tunnel.js';
 import type { TunnelWant } from '../reconcile/kernel-objects.js';
@@ -140,8 +141,18 @@ export class MobileNodeKernel {
     return this.scheduler.totals;
   }
 
+  private lastAccepted: readonly AcceptedCareOf[] = [];
+  private direct: readonly DirectRoute[] = [];
+
+  /** Host routes to route-optimised correspondents, next to the tunnel routes. */
+  setDirectRoutes(direct: readonly DirectRoute[]): void {
+    this.direct = direct;
+    this.setAccepted(this.lastAccepted);
+  }
+
   /** Tunnels for exactly these care-of addresses, and the routes over them. */
   setAccepted(accepted: readonly AcceptedCareOf[]): void {
+    this.lastAccepted = accepted;
     const d: DesiredState = { tunnels: new Map(), routes: new Map(), proxies: new Map() };
     const tunnels = new Map<string, TunnelWant>();
     for (const a of accepted) {
@@ -152,6 +163,11 @@ export class MobileNodeKernel {
     for (const p of this.routes) {
       const spec: RouteSpec = { key: p.text, prefix: p.text, nexthops: [...tunnels.keys()].map((tunnelKey) => ({ kind: 'tunnel', tunnelKey, weight: 1 })), owners: [] };
       d.routes.set(p.text, spec);
+    }
+    // Route optimisation: straight out of the binding's interface (mn-ro-routes.ts).
+    for (const r of this.direct) {
+      const key = `${r.correspondent}/128`;
+      d.routes.set(key, { key, prefix: key, nexthops: [{ kind: 'home-link', interface: r.iface, gateway: r.gateway, weight: 1 }], owners: [] });
     }
     const w = kernelWants(d);
     const wants: Record<(typeof ROUTE_KINDS)[number], Map<string, unknown>> = { tunnel: tunnels, nexthop: w.nexthop, group: w.group, route: w.route };

@@ -1,10 +1,12 @@
 // What a reload (SIGHUP, `mcoactl reload`) of a mobile node can change while it runs, and
 // what waits for a restart. Pure: the old and new configurations in, a plan out.
 // Live: bulk registration, the home-link policy, the candidate interfaces (a removed one is
-// de-registered and its BID released), the log level. Everything that names an address, a
+// de-registered and its BID released), the correspondents (a removed one gets a
+// de-registration), the log level. Everything that names an address, a
 // key, a socket or a kernel object stays as it was until the next start, with a warning.
 import type { MobileNodeDaemonConfig } from '../config/index.js';
 import type { OperatorCommand } from '../core/mn/index.js';
+import { mustParseIp6 } from '../wire/ip6.js';
 
 export interface MnReloadPlan {
   /** Operator commands for the core, in order. */
@@ -45,6 +47,8 @@ export function planMobileNodeReload(a: MobileNodeDaemonConfig, b: MobileNodeDae
   if (m.bulk !== n.bulk) commands.push({ op: 'setBulk', enabled: n.bulk });
   if (m.homeLinkPolicy !== n.homeLinkPolicy) commands.push({ op: 'setHomeLinkPolicy', policy: n.homeLinkPolicy });
   for (const iface of m.interfaces) if (!n.interfaces.includes(iface)) commands.push({ op: 'forgetInterface', iface });
+  for (const cn of n.correspondents) if (!m.correspondents.includes(cn)) commands.push({ op: 'addCorrespondent', address: mustParseIp6(cn) });
+  for (const cn of m.correspondents) if (!n.correspondents.includes(cn)) commands.push({ op: 'removeCorrespondent', address: mustParseIp6(cn) });
   return {
     commands,
     interfaces: same(m.interfaces, n.interfaces) ? null : [...n.interfaces],

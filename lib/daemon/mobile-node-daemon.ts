@@ -24,6 +24,9 @@ import { formatIp6, mustParseIp6 } from '../wire/ip6.js';
 import { decodeMessage, encodeMessage } from '../wire/mh.js';
 import { Counters, RateLimit } from './counters.js';
 import { HomeLinkActions } from './mn-home-link.js';
+import { directInterfaces, directRoutes } from './mn-ro-routes.js';
+import { routeDump } from '../kernel/rtnl/route.js';
+import { RT_TABLE_MAIN } from '../kernel/rtnl/constants.js';
 import { planMobileNodeReload } from './mn-reload.js';
 import { InterfaceWatcher, type CareOfChange } from './mn-interfaces.js';
 import { MobileNodeKernel, type AcceptedCareOf } from './mn-kernel.js';
@@ -53,6 +56,8 @@ export class MobileNodeDaemon {
   /** Sends waiting for the home address to be on a home-link interface, in order. */
   private outbox: Promise<void> | null = null;
   private adopting = true;
+  /** The correspondent -> interface map the direct routes were last made for. */
+  private directKey = '[]';
   /** Care-of addresses whose tunnels a previous run left, kept while adopting. */
   private adopted = new Set<string>();
   private adoptTimer: NodeJS.Timeout | undefined;
@@ -67,7 +72,7 @@ export class MobileNodeDaemon {
     readonly interfaces: InterfaceWatcher,
     readonly mh: MhSocket,
     private readonly sockets: NetlinkSocket[],
-    rtnl: NetlinkSocket,
+    private readonly rtnl: NetlinkSocket,
     private readonly nd: NdSocket | undefined,
   ) {
     this.homeLink = new HomeLinkActions(rtnl, nd, cfg.mobileNode.homeAddress, cfg.mobileNode.homePrefixLength, this.counters, log.child({ component: 'home-link' }));
@@ -222,11 +227,36 @@ export class MobileNodeDaemon {
     this.kernel.setAccepted(this.accepted());
     this.payload?.update(this.core.bindingUpdateList(), this.accepted().map((a) => a.coa));
     const m = this.cfg.mobileNode;
-    if (m.correspondents.length > 0) {
-      const holds = (iface: string, coa: string): boolean => this.interfaces.careOf(iface) === coa;
-      this.kernel.setRouteOptimisation(mobileNodeRoObjects(this.core.bindingUpdateList(), holds, m.homeAddress, m.correspondents, this.kernel.bands));
-    }
+    // Also with no correspondent left (after a reload): their objects go.
+    const holds = (iface: string, coa: string): boolean => this.interfaces.careOf(iface) === coa;
+    this.kernel.setRouteOptimisation(mobileNodeRoObjects(this.core.bindingUpdateList(), holds, m.homeAddress, m.correspondents, this.kernel.bands));
+    this.updateDirectRoutes(directInterfaces(this.core.bindingUpdateList(), holds));
     if (this.adopting && this.core.bindingUpdateList().every((e) => e.role !== 'ha' || e.state !== 'pending')) this.endAdoption('registrations settled');
+  }
+
+  /**
+   * Host routes to route-optimised correspondents through their binding's interface, with
+   * the gateway that interface's own routes use (read from the main table when they change).
+   */
+  private updateDirectRoutes(wanted: Map<string, string>): void {
+    const key = JSON.stringify([...wanted]);
+    if (key === this.directKey) return;
+    this.directKey = key;
+    if (wanted.size === 0) return this.kernel.setDirectRoutes([]);
+    routeDump(this.rtnl, { table: RT_TABLE_MAIN }).then(
+      (routes) => {
+        if (this.stopped || this.directKey !== key) return;
+        const direct = directRoutes(wanted, (i) => this.interfaces.ifindexOf(i), routes, this.cfg.marks.protocol);
+        for (const [cn, iface] of wanted) {
+          if (!direct.some((d) => d.correspondent === cn)) this.log.warn({ correspondent: cn, iface }, 'no route to the correspondent through the binding interface: its traffic stays in the tunnels');
+        }
+        this.kernel.setDirectRoutes(direct);
+      },
+      (err: unknown) => {
+        this.directKey = '';
+        this.log.warn({ err: String(err) }, 'route dump for route optimisation failed; retried at the next change');
+      },
+    );
   }
 
   private endAdoption(why: string): void {
@@ -370,7 +400,13 @@ export class MobileNodeDaemon {
     this.cfg = {
       ...this.cfg,
       logLevel: next.logLevel,
-      mobileNode: { ...m, bulk: next.mobileNode.bulk, homeLinkPolicy: next.mobileNode.homeLinkPolicy, interfaces: next.mobileNode.interfaces },
+      mobileNode: {
+        ...m,
+        bulk: next.mobileNode.bulk,
+        homeLinkPolicy: next.mobileNode.homeLinkPolicy,
+        interfaces: next.mobileNode.interfaces,
+        correspondents: next.mobileNode.correspondents,
+      },
     };
     if (plan.logLevel !== null) this.log.level = plan.logLevel;
     if (plan.interfaces !== null) this.interfaces.setCandidates(plan.interfaces);

@@ -48,3 +48,23 @@ test('addresses and lifetimes wait for a restart, named by key', () => {
   assert.deepEqual(plan.restartKeys, ['mobile_node.home_address', 'mobile_node.lifetime']);
   assert.deepEqual(plan.commands, []);
 });
+
+test('correspondents added and removed become core commands', () => {
+  const withCn = (list: string): MobileNodeDaemonConfig => {
+    const c = parseAnyConfig(`role: mobile-node
+mobile_node:
+  home_address: 2001:db8:aa::100
+  home_agent: 2001:db8:aa::1
+  interfaces: [wlan0]
+  correspondents: ${list}
+ipsec: { required: false }
+`, 'mn.yaml');
+    return c as MobileNodeDaemonConfig;
+  };
+  const plan = planMobileNodeReload(withCn('[2001:db8:c::10]'), withCn('[2001:db8:d::10]'));
+  assert.deepEqual(plan.commands.map((c) => [c.op, 'address' in c ? Buffer.from(c.address).toString('hex') : '']), [
+    ['addCorrespondent', '20010db8000d00000000000000000010'],
+    ['removeCorrespondent', '20010db8000c00000000000000000010'],
+  ]);
+  assert.deepEqual(plan.restartKeys, []);
+});
