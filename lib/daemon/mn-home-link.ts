@@ -17,6 +17,7 @@ import { IFA_F_NODAD } from '../kernel/rtnl/constants.js';
 import { linkSetUp } from '../kernel/rtnl/link.js';
 import type { NdSocket } from '../net/nd-socket.js';
 import type { Ip6Text } from '../wire/ip6.js';
+import type { InterfaceAction } from '../core/mn/index.js';
 import type { Counters } from './counters.js';
 
 export class HomeLinkActions {
@@ -106,4 +107,63 @@ export class HomeLinkActions {
 function safeName(iface: string): string {
   if (!/^[^\s/:]{1,15}$/.test(iface) || iface === '.' || iface === '..') throw new Error(`bad interface name ${JSON.stringify(iface)}`);
   return iface;
+}
+
+/** What the home-link actions need to know about the interfaces (mn-interfaces.ts). */
+export interface HomeLinkInterfaces {
+  atHome(iface: string): boolean;
+  ifindexOf(iface: string): number | undefined;
+  hold(iface: string): void;
+  unhold(iface: string): void;
+}
+
+/**
+ * The core's interface actions (types.ts InterfaceAction) and the home address on the
+ * home-link interfaces in use, over HomeLinkActions.
+ */
+export class HomeLinkController {
+  /** Interfaces the core had disabled (Figure 8). */
+  private readonly disabled = new Set<string>();
+
+  constructor(
+    readonly actions: HomeLinkActions,
+    private readonly interfaces: HomeLinkInterfaces,
+    private readonly counters: Counters,
+  ) {}
+
+  handle(a: InterfaceAction): void {
+    this.counters.inc('interface-action', a.op);
+    switch (a.op) {
+      case 'disable':
+        this.disabled.add(a.iface);
+        // Its link going down must not read as "left the home link".
+        this.interfaces.hold(a.iface);
+        void this.actions.disable(a.iface);
+        return;
+      case 'enable':
+        this.disabled.delete(a.iface);
+        void this.actions.enable(a.iface).then(() => this.interfaces.unhold(a.iface));
+        return;
+      case 'useHomeAddress':
+        // The home agent no longer defends it: neighbours learn it is ours now.
+        void this.actions.announce(a.iface);
+        return;
+      case 'releaseHomeAddress':
+        // Still on the home link, the address stays: Binding Acknowledgements come to it.
+        if (!this.interfaces.atHome(a.iface)) void this.actions.removeHomeAddress(a.iface);
+        return;
+    }
+  }
+
+  /** The home address on each home-link interface in use, and off the others; null when nothing to wait for. */
+  prepare(candidates: readonly string[]): Promise<void> | null {
+    const waits: Promise<void>[] = [];
+    for (const iface of candidates) {
+      const wanted = this.interfaces.atHome(iface) && !this.disabled.has(iface);
+      const ifindex = this.interfaces.ifindexOf(iface);
+      if (wanted && ifindex !== undefined && !this.actions.has(iface)) waits.push(this.actions.useHomeAddress(iface, ifindex));
+      else if (!wanted && this.actions.has(iface)) void this.actions.removeHomeAddress(iface);
+    }
+    return waits.length > 0 ? Promise.all(waits).then(() => undefined) : null;
+  }
 }

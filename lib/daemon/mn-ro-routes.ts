@@ -3,9 +3,13 @@
 // home agent) covers the correspondent: the Home Address option transform rewrites the
 // source, not the route. So per correspondent with a registered binding, a host route out
 // of that binding's interface, through the gateway the interface's own routes use for it.
-// Pure: the Binding Update List and the main table's routes in, the routes wanted out.
+// The choice is pure (the Binding Update List and the main table's routes in, the routes
+// wanted out); DirectRouteKeeper reads the table when the choice may change.
+import type { Logger } from 'pino';
 import type { BulView } from '../core/mn/index.js';
-import type { Route6 } from '../kernel/rtnl/route.js';
+import type { NetlinkSocket } from '../kernel/netlink/socket.js';
+import { RT_TABLE_MAIN } from '../kernel/rtnl/constants.js';
+import { routeDump, type Route6 } from '../kernel/rtnl/route.js';
 import { ip6InPrefix, mustParseIp6, type Ip6Text } from '../wire/ip6.js';
 import { lowestBidCareOf } from './ro-xfrm.js';
 
@@ -60,4 +64,47 @@ export function directRoutes(
     if (via) out.push({ correspondent, iface, gateway: via.gateway });
   }
   return out.sort((a, b) => a.correspondent.localeCompare(b.correspondent));
+}
+
+/**
+ * Keeps the host routes in step with the route-optimised bindings: reads the main table
+ * when the correspondent -> interface map changes, then hands the routes to the kernel side.
+ */
+export class DirectRouteKeeper {
+  /** The map the routes were last made for. */
+  private key = '[]';
+  private stopped = false;
+
+  constructor(
+    private readonly rtnl: NetlinkSocket,
+    private readonly ifindexOf: (iface: string) => number | undefined,
+    private readonly ownProtocol: number,
+    private readonly apply: (routes: DirectRoute[]) => void,
+    private readonly log: Logger,
+  ) {}
+
+  update(wanted: ReadonlyMap<Ip6Text, string>): void {
+    const key = JSON.stringify([...wanted]);
+    if (key === this.key) return;
+    this.key = key;
+    if (wanted.size === 0) return this.apply([]);
+    routeDump(this.rtnl, { table: RT_TABLE_MAIN }).then(
+      (routes) => {
+        if (this.stopped || this.key !== key) return;
+        const direct = directRoutes(wanted, this.ifindexOf, routes, this.ownProtocol);
+        for (const [cn, iface] of wanted) {
+          if (!direct.some((d) => d.correspondent === cn)) this.log.warn({ correspondent: cn, iface }, 'no route to the correspondent through the binding interface: its traffic stays in the tunnels');
+        }
+        this.apply(direct);
+      },
+      (err: unknown) => {
+        this.key = '';
+        this.log.warn({ err: String(err) }, 'route dump for route optimisation failed; retried at the next change');
+      },
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
 }

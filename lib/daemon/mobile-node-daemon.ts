@@ -1,32 +1,30 @@
 // mcoad in the mobile node role: the kernel's interfaces and addresses -> care-of address
 // events -> the mobile node core -> Binding Updates from each care-of address with a Home
-// Address option; Binding Acknowledgements (delivered through the type 2 routing header)
-// back into the core; the Binding Update List's accepted entries -> tunnels and routes.
-// One timer, at the core's nextTickMs. An interface holding an address inside the home
-// prefix is on the home link; the core's interface actions for it (Figures 7-9) are carried
-// out by HomeLinkActions. Route optimisation with the configured correspondents: the Home
-// Test Init reverse-tunnelled through the home agent (reverse-tunnel.ts), the Care-of Test
-// Init from each care-of address, Binding Updates sealed with the return routability key,
-// and per registered correspondent an XFRM state that sends traffic to it directly from a
-// care-of address with a Home Address option (ro-xfrm.ts).
+// Address option (mn-send.ts); Binding Acknowledgements (delivered through the type 2
+// routing header) back into the core; the Binding Update List's accepted entries ->
+// tunnels, routes and SAs (mn-kernel.ts). One timer, at the core's nextTickMs. An interface
+// holding an address inside the home prefix is on the home link; the core's interface
+// actions for it (Figures 7-9) are carried out by mn-home-link.ts. Route optimisation with
+// the configured correspondents: return routability (HoTI reverse-tunnelled through the
+// home agent), sealed Binding Updates, and per registered correspondent an XFRM state and a
+// host route that send traffic to it directly from a care-of address (ro-xfrm.ts,
+// mn-ro-routes.ts).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MobileNodeDaemonConfig } from '../config/index.js';
 import type { ControlServer } from '../control/server.js';
-import { MobileNodeCore, sealBindingUpdate } from '../core/mn/index.js';
-import type { InterfaceAction, MnAction, MnEvent, MnOutput, SendAction } from '../core/mn/index.js';
+import { MobileNodeCore } from '../core/mn/index.js';
+import type { InterfaceAction, MnAction, MnEvent, MnOutput } from '../core/mn/index.js';
 import { NetlinkSocket } from '../kernel/netlink/socket.js';
 import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../kernel/rtnl/constants.js';
 import { MhSocket, type MhReceived } from '../net/mh-socket.js';
-import { sendReverseTunnelled } from '../net/reverse-tunnel.js';
 import { NdSocket } from '../net/nd-socket.js';
 import { formatIp6, mustParseIp6 } from '../wire/ip6.js';
-import { decodeMessage, encodeMessage } from '../wire/mh.js';
+import { decodeMessage } from '../wire/mh.js';
 import { Counters, RateLimit } from './counters.js';
-import { HomeLinkActions } from './mn-home-link.js';
-import { directInterfaces, directRoutes } from './mn-ro-routes.js';
-import { routeDump } from '../kernel/rtnl/route.js';
-import { RT_TABLE_MAIN } from '../kernel/rtnl/constants.js';
+import { HomeLinkActions, HomeLinkController } from './mn-home-link.js';
+import { MobileNodeSender } from './mn-send.js';
+import { DirectRouteKeeper, directInterfaces } from './mn-ro-routes.js';
 import { planMobileNodeReload } from './mn-reload.js';
 import { InterfaceWatcher, type CareOfChange } from './mn-interfaces.js';
 import { MobileNodeKernel, type AcceptedCareOf } from './mn-kernel.js';
@@ -45,23 +43,21 @@ export class MobileNodeDaemon {
   readonly core: MobileNodeCore;
   readonly startedAtMs = Date.now();
   control: ControlServer | undefined;
-  private readonly sendBuf = new Uint8Array(4096);
   private readonly badInputLog = new RateLimit(10);
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Home-link state last told to the core, per interface. */
   private readonly atHome = new Map<string, boolean>();
-  /** Interfaces the core had disabled (Figure 8). */
-  private readonly disabled = new Set<string>();
   /** Sends waiting for the home address to be on a home-link interface, in order. */
   private outbox: Promise<void> | null = null;
   private adopting = true;
-  /** The correspondent -> interface map the direct routes were last made for. */
-  private directKey = '[]';
   /** Care-of addresses whose tunnels a previous run left, kept while adopting. */
   private adopted = new Set<string>();
   private adoptTimer: NodeJS.Timeout | undefined;
-  readonly homeLink: HomeLinkActions;
+  readonly homeLink: HomeLinkController;
+  private readonly sender: MobileNodeSender;
+  /** Host routes to route-optimised correspondents (mn-ro-routes.ts). */
+  private readonly direct: DirectRouteKeeper;
   /** Payload ESP on the tunnels (mobile_node.ipsec.payload), and the K-bit moves. */
   private payload: MobileNodePayload | undefined;
 
@@ -72,10 +68,13 @@ export class MobileNodeDaemon {
     readonly interfaces: InterfaceWatcher,
     readonly mh: MhSocket,
     private readonly sockets: NetlinkSocket[],
-    private readonly rtnl: NetlinkSocket,
+    rtnl: NetlinkSocket,
     private readonly nd: NdSocket | undefined,
   ) {
-    this.homeLink = new HomeLinkActions(rtnl, nd, cfg.mobileNode.homeAddress, cfg.mobileNode.homePrefixLength, this.counters, log.child({ component: 'home-link' }));
+    const actions = new HomeLinkActions(rtnl, nd, cfg.mobileNode.homeAddress, cfg.mobileNode.homePrefixLength, this.counters, log.child({ component: 'home-link' }));
+    this.homeLink = new HomeLinkController(actions, interfaces, this.counters);
+    this.direct = new DirectRouteKeeper(rtnl, (i) => interfaces.ifindexOf(i), cfg.marks.protocol, (r) => kernel.setDirectRoutes(r), log);
+    this.sender = new MobileNodeSender(mh, () => this.cfg.mobileNode, cfg.netns, (i) => interfaces.ifindexOf(i), () => this.accepted(), this.counters, log);
     const m = cfg.mobileNode;
     this.core = new MobileNodeCore(
       {
@@ -202,7 +201,7 @@ export class MobileNodeDaemon {
     const later: Exclude<MnAction, { kind: 'bul' } | InterfaceAction>[] = [];
     for (const a of out.actions) {
       if (a.kind === 'bul') bulChanged = true;
-      else if (a.kind === 'interface') this.interfaceAction(a);
+      else if (a.kind === 'interface') this.homeLink.handle(a);
       else later.push(a);
     }
     const rest = (): void => {
@@ -210,7 +209,7 @@ export class MobileNodeDaemon {
       for (const a of later) this.act(a);
       if (bulChanged) this.bulChanged();
     };
-    const ready = this.prepareHomeLink();
+    const ready = this.homeLink.prepare(this.cfg.mobileNode.interfaces);
     if (ready || this.outbox) {
       const p: Promise<void> = (this.outbox ?? Promise.resolve()).then(() => ready).then(rest);
       this.outbox = p;
@@ -230,33 +229,8 @@ export class MobileNodeDaemon {
     // Also with no correspondent left (after a reload): their objects go.
     const holds = (iface: string, coa: string): boolean => this.interfaces.careOf(iface) === coa;
     this.kernel.setRouteOptimisation(mobileNodeRoObjects(this.core.bindingUpdateList(), holds, m.homeAddress, m.correspondents, this.kernel.bands));
-    this.updateDirectRoutes(directInterfaces(this.core.bindingUpdateList(), holds));
+    this.direct.update(directInterfaces(this.core.bindingUpdateList(), holds));
     if (this.adopting && this.core.bindingUpdateList().every((e) => e.role !== 'ha' || e.state !== 'pending')) this.endAdoption('registrations settled');
-  }
-
-  /**
-   * Host routes to route-optimised correspondents through their binding's interface, with
-   * the gateway that interface's own routes use (read from the main table when they change).
-   */
-  private updateDirectRoutes(wanted: Map<string, string>): void {
-    const key = JSON.stringify([...wanted]);
-    if (key === this.directKey) return;
-    this.directKey = key;
-    if (wanted.size === 0) return this.kernel.setDirectRoutes([]);
-    routeDump(this.rtnl, { table: RT_TABLE_MAIN }).then(
-      (routes) => {
-        if (this.stopped || this.directKey !== key) return;
-        const direct = directRoutes(wanted, (i) => this.interfaces.ifindexOf(i), routes, this.cfg.marks.protocol);
-        for (const [cn, iface] of wanted) {
-          if (!direct.some((d) => d.correspondent === cn)) this.log.warn({ correspondent: cn, iface }, 'no route to the correspondent through the binding interface: its traffic stays in the tunnels');
-        }
-        this.kernel.setDirectRoutes(direct);
-      },
-      (err: unknown) => {
-        this.directKey = '';
-        this.log.warn({ err: String(err) }, 'route dump for route optimisation failed; retried at the next change');
-      },
-    );
   }
 
   private endAdoption(why: string): void {
@@ -268,96 +242,14 @@ export class MobileNodeDaemon {
     this.kernel.setAccepted(this.accepted());
   }
 
-  /** The home address on each home-link interface in use, and off the others; null when nothing to wait for. */
-  private prepareHomeLink(): Promise<void> | null {
-    const waits: Promise<void>[] = [];
-    for (const iface of this.cfg.mobileNode.interfaces) {
-      const wanted = this.interfaces.atHome(iface) && !this.disabled.has(iface);
-      const ifindex = this.interfaces.ifindexOf(iface);
-      if (wanted && ifindex !== undefined && !this.homeLink.has(iface)) waits.push(this.homeLink.useHomeAddress(iface, ifindex));
-      else if (!wanted && this.homeLink.has(iface)) void this.homeLink.removeHomeAddress(iface);
-    }
-    return waits.length > 0 ? Promise.all(waits).then(() => undefined) : null;
-  }
-
-  private interfaceAction(a: InterfaceAction): void {
-    this.counters.inc('interface-action', a.op);
-    switch (a.op) {
-      case 'disable':
-        this.disabled.add(a.iface);
-        this.interfaces.hold(a.iface);
-        void this.homeLink.disable(a.iface);
-        return;
-      case 'enable':
-        this.disabled.delete(a.iface);
-        void this.homeLink.enable(a.iface).then(() => this.interfaces.unhold(a.iface));
-        return;
-      case 'useHomeAddress':
-        // The home agent no longer defends it: neighbours learn it is ours now.
-        void this.homeLink.announce(a.iface);
-        return;
-      case 'releaseHomeAddress':
-        // Still on the home link, the address stays: Binding Acknowledgements come to it.
-        if (!this.interfaces.atHome(a.iface)) void this.homeLink.removeHomeAddress(a.iface);
-        return;
-    }
-  }
-
   private act(a: Exclude<MnAction, { kind: 'bul' } | InterfaceAction>): void {
     switch (a.kind) {
       case 'send':
-        this.send(a);
+        this.sender.send(a);
         return;
       case 'log':
         this.log[a.level](a.fields, a.event);
         return;
-    }
-  }
-
-  private send(a: SendAction): void {
-    const dst = formatIp6(a.destination);
-    if (a.reverseTunnel) return this.sendReverseTunnelled(a, dst);
-    const ifindex = a.iface === null ? undefined : this.interfaces.ifindexOf(a.iface);
-    try {
-      const encoded = encodeMessage(a.message, this.cfg.mobileNode.profile, this.sendBuf, 0);
-      // A BU to a correspondent: the authenticator covers the encoded bytes (checksum still zero).
-      const data = a.authorization === null ? encoded : sealBindingUpdate(encoded, a.authorization);
-      this.mh.send({
-        data,
-        src: formatIp6(a.source),
-        dst,
-        ...(ifindex !== undefined ? { ifindex } : {}),
-        ...(a.homeAddressOption ? { homeAddressOption: this.cfg.mobileNode.homeAddress } : {}),
-      });
-      this.counters.inc('sent', a.message.kind);
-      this.log.debug({ dst, src: formatIp6(a.source), iface: a.iface, kind: a.message.kind }, 'mobility header sent');
-    } catch (err) {
-      this.counters.inc('mh', 'send-error');
-      this.log.warn({ dst, iface: a.iface, kind: a.message.kind, err: String(err) }, 'send failed');
-    }
-  }
-
-  /**
-   * HoTI (RFC 6275 §11.6.1): from the home address, inside a packet from a care-of address
-   * the home agent accepted to the home agent, which forwards it. The first accepted
-   * care-of address carries it; none means the home registration is not in force yet.
-   */
-  private sendReverseTunnelled(a: SendAction, dst: string): void {
-    const via = this.accepted()[0];
-    if (!via) {
-      this.counters.inc('mh', 'reverse-tunnel-unavailable');
-      this.log.debug({ dst, kind: a.message.kind }, 'no accepted care-of address to reverse-tunnel from; the core retransmits');
-      return;
-    }
-    const m = this.cfg.mobileNode;
-    try {
-      const mh = encodeMessage(a.message, m.profile, this.sendBuf, 0);
-      sendReverseTunnelled({ mh, innerSrc: formatIp6(a.source), innerDst: dst, outerSrc: via.coa, outerDst: m.homeAgent, ifindex: via.ifindex, ...(this.cfg.netns === null ? {} : { netns: this.cfg.netns }) });
-      this.counters.inc('sent', a.message.kind);
-      this.log.debug({ dst, via: via.coa, kind: a.message.kind }, 'mobility header sent through the home agent');
-    } catch (err) {
-      this.counters.inc('mh', 'send-error');
-      this.log.warn({ dst, via: via.coa, kind: a.message.kind, err: String(err) }, 'reverse-tunnelled send failed');
     }
   }
 
@@ -421,8 +313,9 @@ export class MobileNodeDaemon {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.adoptTimer) clearTimeout(this.adoptTimer);
+    this.direct.stop();
     this.interfaces.stop();
-    await this.homeLink.settled();
+    await this.homeLink.actions.settled();
     this.mh.close();
     this.nd?.close();
     await this.kernel.stop();
