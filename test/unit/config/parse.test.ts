@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigFileError, coreErrorKey, IPSEC_OFF_WARNING, loadConfigFile, parseConfig } from '../../../lib/config/index.js';
+import { ConfigFileError, coreErrorKey, IPSEC_OFF_WARNING, loadAnyConfigFile, loadConfigFile, parseConfig } from '../../../lib/config/index.js';
 import { compileHomeAgentConfig, ConfigError } from '../../../lib/core/config.js';
 import { DRAFT04_PROFILE } from '../../../lib/wire/profiles.js';
 import { DEFAULT_MARKS } from '../../../lib/reconcile/marks.js';
@@ -204,4 +204,16 @@ test("the core's own complaints map to the YAML key they are about", () => {
   }
   assert.equal(coreErrorKey('config: authorisation 2001:db8::1: bad mobile network prefix "x"'), 'authorisation.home_addresses[2001:db8::1]');
   assert.equal(coreErrorKey('config: authorisation default: bad mobile network prefix "x"'), 'authorisation.default');
+});
+
+test('the example files of the other roles load as shipped', async () => {
+  const mn = await loadAnyConfigFile(join(ROOT, 'examples', 'mcoad-mobile-node.yaml'));
+  assert.equal(mn.role, 'mobile-node');
+  if (mn.role === 'mobile-node') {
+    assert.deepEqual(mn.mobileNode.interfaces, ['wlan0', 'lte0', 'eth1']);
+    assert.equal(mn.mobileNode.ipsec?.spiOut, 0x1001);
+    assert.deepEqual(mn.warnings, []);
+  }
+  const cn = await loadAnyConfigFile(join(ROOT, 'examples', 'mcoad-correspondent.yaml'));
+  assert.equal(cn.role, 'correspondent');
 });
