@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import { join } from 'node:path';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
+import { crossCheckCapture } from './e2e-registration-fixture.js';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -86,7 +87,7 @@ async function moveMn1Home({ mn, sw }: Home): Promise<void> {
   await mn.ip('addr', 'del', `${COAS[0]}/64`, 'dev', 'mn1');
 }
 
-async function scenario(policy: Policy, fn: (h: Home) => Promise<void>, ipsec = false): Promise<void> {
+async function scenario(t: { diagnostic(s: string): void }, policy: Policy, fn: (h: Home) => Promise<void>, ipsec = false): Promise<void> {
   await withNetnsGroup(5, async ([cn, rt, ha, mn, sw]) => {
     const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn!, sw: sw! };
     await topology(ns);
@@ -97,8 +98,9 @@ async function scenario(policy: Policy, fn: (h: Home) => Promise<void>, ipsec = 
     let echo: ChildProcess | undefined;
     const captures: PacketCapture[] = [];
     try {
-      // With IPsec: ESP and Mobility Header packets on both home agent links, as tshark reads them.
-      const pcaps = ipsec ? [join(haDir, 'up0.pcap'), join(haDir, 'home0.pcap')] : [];
+      // Captures on both home agent links: with IPsec, only ESP may carry the signalling;
+      // without, tshark and mcoactl decode --pcap must read the same messages.
+      const pcaps = [join(haDir, 'up0.pcap'), join(haDir, 'home0.pcap')];
       captures.push(...(await Promise.all(pcaps.map((f, i) => startPacketCapture(ns.ha, i === 0 ? 'up0' : 'home0', f, 'ip6')))));
       haD = await startDaemon(ns.ha, haDir, ipsec ? writeHomeAgentIpsecConfig(haDir, ipsecYaml(SA)) : writeHomeAgentConfig(haDir));
       const mnConfig = ipsec ? writeMobileNodeIpsecConfig(mnDir, ipsecYaml(mobileNodeSas(SA), '  ')) : writeMobileNodeConfig(mnDir);
@@ -115,6 +117,11 @@ async function scenario(policy: Policy, fn: (h: Home) => Promise<void>, ipsec = 
       await until('three bindings at the home agent', 20_000, async () => ((await bindings(haD!)).length === 3 ? true : undefined));
       await moveMn1Home(h);
       await fn(h);
+      if (!ipsec) {
+        await capture();
+        t.diagnostic(`capture on up0: ${await crossCheckCapture(pcaps[0]!)}`);
+        t.diagnostic(`capture on home0: ${await crossCheckCapture(pcaps[1]!, false)}`);
+      }
       const errors = [...haD.output, ...mnD.output].filter((l) => /"level":(5|6)\d|kernel operation failed|send failed/.test(l));
       assert.deepEqual(errors, []);
     } catch (err) {
@@ -188,30 +195,30 @@ async function onlyEsp(h: Home, t: { diagnostic(s: string): void }): Promise<voi
   assert.ok(esp.length >= 4, rows.join('\n'));
 }
 
-test('Figure 7: one interface returns home -> every binding de-registered, proxy and tunnels gone, traffic over the home link', { timeout: 120_000 }, async () => {
-  await scenario('return-home', figure7);
+test('Figure 7: one interface returns home -> every binding de-registered, proxy and tunnels gone, traffic over the home link', { timeout: 120_000 }, async (t) => {
+  await scenario(t, 'return-home', figure7);
 });
 
 test('Figure 7 with IPsec on: the same, every BU and BA over ESP', { timeout: 120_000 }, async (t) => {
-  await scenario('return-home', async (h) => {
+  await scenario(t, 'return-home', async (h) => {
     await figure7(h);
     await onlyEsp(h, t);
   }, true);
 });
 
-test('Figure 8: the interface on the home link is disabled and only its BID de-registered; the rest carry traffic; with none left it returns home', { timeout: 120_000 }, async () => {
-  await scenario('disable-home-interface', figure8);
+test('Figure 8: the interface on the home link is disabled and only its BID de-registered; the rest carry traffic; with none left it returns home', { timeout: 120_000 }, async (t) => {
+  await scenario(t, 'disable-home-interface', figure8);
 });
 
 test('Figure 8 with IPsec on: the same, every BU and BA over ESP', { timeout: 120_000 }, async (t) => {
-  await scenario('disable-home-interface', async (h) => {
+  await scenario(t, 'disable-home-interface', async (h) => {
     await figure8(h);
     await onlyEsp(h, t);
   }, true);
 });
 
-test('Figure 9 / H flag: home and foreign interfaces together; a home binding, proxy ND stopped, traffic flows', { timeout: 120_000 }, async () => {
-  await scenario('h-flag', async (h) => {
+test('Figure 9 / H flag: home and foreign interfaces together; a home binding, proxy ND stopped, traffic flows', { timeout: 120_000 }, async (t) => {
+  await scenario(t, 'h-flag', async (h) => {
     const list = await until('a home binding and two foreign ones', 15_000, async () => {
       const l = await bindings(h.haD);
       return l.length === 3 && l.some((b) => b.homeBinding) ? l : undefined;

@@ -2,6 +2,7 @@
 // configuration with the MCoA switches, a Mobility Header capture read back by two
 // independent decoders (tshark and `mcoactl decode --pcap`), a link monitor that times how
 // long the mobile node's tunnels are missing, and an inventory of a daemon's sockets.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -117,7 +118,8 @@ export async function decodeWithTshark(file: string): Promise<SeenMh[]> {
   const out = await sh('env', ['HOME=/tmp', 'tshark', '-r', file, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f]), '-Y', 'mipv6']);
   return out.split('\n').filter((l) => l.trim() !== '').map((l) => {
     const [frame = '', src = '', dst = '', type = '', buSeq = '', baSeq = '', status = '', bi = '', bidNums = '', coas = ''] = l.split('\t');
-    // Should tshark show ipv6.src/dst more than once (an inner header), the first is the outer one.
+    // An ip6ip6 packet (a BA tunnelled to a care-of address) shows ipv6.src/dst per header,
+    // outer first; the Mobility Header belongs to the last, innermost one.
     const bids = bi === '' ? [] : bi.split(',').map(bidFromOctets);
     // tshark's own BID and care-of fields must agree with the octets read above.
     const tsharkBids = bidNums === '' ? [] : bidNums.split(',').map(Number);
@@ -127,8 +129,8 @@ export async function decodeWithTshark(file: string): Promise<SeenMh[]> {
     const t = Number(type);
     return {
       frame: Number(frame),
-      src: src.split(',')[0]!,
-      dst: dst.split(',')[0]!,
+      src: src.split(',').pop()!,
+      dst: dst.split(',').pop()!,
       type: t,
       seq: Number(t === MH_BU ? buSeq : baSeq),
       status: t === MH_BA ? Number(status) : null,
@@ -316,4 +318,16 @@ export function ssKind(line: string): 'packet, protocol 0' | 'raw MH' | 'raw ICM
   if (/^(icmp6|raw) \S+ \d+ \d+ \*:58 \*:\* /.test(line)) return 'raw ICMPv6';
   if (/^u_(str|seq|dgr) /.test(line)) return 'unix';
   return null;
+}
+
+/**
+ * A scenario's capture read by both decoders: they must agree message for message (and every
+ * checksum verify), and it must hold at least one BU and one BA. Returns a one-line summary.
+ */
+export async function crossCheckCapture(file: string, requireBuAndBa = true): Promise<string> {
+  const ours = await decodeWithMcoactl(file);
+  const shark = await decodeWithTshark(file);
+  assert.deepEqual(ours.map(seenText), shark.map(seenText), 'mcoactl decode --pcap and tshark read the capture alike');
+  if (requireBuAndBa) assert.ok(ours.some((m) => m.type === MH_BU) && ours.some((m) => m.type === MH_BA), `a BU and a BA in the capture: ${ours.map(seenText).join(' | ')}`);
+  return `${ours.length} Mobility Header messages, tshark and mcoactl decode agree: ${ours.slice(0, 6).map(seenText).join(' | ')}${ours.length > 6 ? ' ...' : ''}`;
 }

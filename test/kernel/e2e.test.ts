@@ -5,19 +5,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crossCheckCapture } from './e2e-registration-fixture.js';
 import { withNetnsGroup, type Netns } from './netns.js';
 import { bindings, mcoactl, removeDir, stopDaemon, tempDir } from './ha-fixture.js';
 import {
-  COAS, CN_PREFIX, HA, HOA, MN_IFACES, daemonLog, e2eTopology, echoFromCn, echoFromCnInBackground, flowsFromCn, pingFromCn, startDaemon, startEchoServer, tunnels, until,
-  writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type E2eNamespaces,
+  COAS, CN_PREFIX, HA, HOA, MN_IFACES, daemonLog, e2eTopology, echoFromCn, echoFromCnInBackground, flowsFromCn, pingFromCn, startDaemon, startEchoServer, startPacketCapture, stopPacketCapture, tunnels, until,
+  writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type E2eNamespaces, type PacketCapture,
 } from './e2e-fixture.js';
+
+type Diagnostics = { diagnostic(message: string): void };
 
 interface Running extends E2eNamespaces {
   haD: Daemon;
   mnD: Daemon;
 }
 
-async function scenario(fn: (r: Running) => Promise<void>, bulk = true): Promise<void> {
+/** Each scenario runs with a capture on the home agent's uplink, read back by two decoders at the end. */
+async function scenario(t: Diagnostics, fn: (r: Running) => Promise<void>, bulk = true): Promise<void> {
   await withNetnsGroup(4, async ([cn, rt, ha, mn]) => {
     const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn! };
     await e2eTopology(ns);
@@ -26,12 +31,17 @@ async function scenario(fn: (r: Running) => Promise<void>, bulk = true): Promise
     let haD: Daemon | undefined;
     let mnD: Daemon | undefined;
     let echo: ChildProcess | undefined;
+    const pcap = join(haDir, 'up0.pcap');
+    let capture: PacketCapture | undefined = await startPacketCapture(ns.ha, 'up0', pcap, 'ip6');
     try {
       haD = await startDaemon(ns.ha, haDir, writeHomeAgentConfig(haDir));
       mnD = await startDaemon(ns.mn, mnDir, writeMobileNodeConfig(mnDir, bulk));
       // The home address exists once the mobile node daemon has started.
       echo = await startEchoServer(ns.mn);
       await fn({ ...ns, haD, mnD });
+      await stopPacketCapture(capture);
+      capture = undefined;
+      t.diagnostic(`capture on up0: ${await crossCheckCapture(pcap)}`);
       // Neither daemon logged an error (pino level 50 and above); the mobile node no failed kernel
       // operation or send. (The home agent may log a retried group create when BUs arrive close together.)
       const errors = [
@@ -43,6 +53,7 @@ async function scenario(fn: (r: Running) => Promise<void>, bulk = true): Promise
       (err as Error).message += daemonLog(haD, 'home agent') + daemonLog(mnD, 'mobile node');
       throw err;
     } finally {
+      if (capture) await stopPacketCapture(capture).catch(() => undefined);
       echo?.kill('SIGKILL');
       if (mnD) await stopDaemon(mnD, 'SIGKILL');
       if (haD) await stopDaemon(haD, 'SIGKILL');
@@ -61,7 +72,7 @@ async function mnRoute(mn: Netns): Promise<string> {
 }
 
 test('Figure 6: three foreign interfaces -> three bindings, tunnels on both sides, echo to the home address', { timeout: 120_000 }, async (t) => {
-  await scenario(async (r) => {
+  await scenario(t, async (r) => {
     const want = COAS.map((c) => `${HOA} ? ${c}`);
     const list = await until('three bindings at the home agent', 20_000, async () => {
       const l = await haBindings(r);
@@ -129,7 +140,7 @@ test('Figure 6: three foreign interfaces -> three bindings, tunnels on both side
 });
 
 test('losing an interface: its BID is de-registered, two bindings stay, traffic goes on', { timeout: 120_000 }, async (t) => {
-  await scenario(async (r) => {
+  await scenario(t, async (r) => {
     await until('three bindings at the home agent', 20_000, async () => ((await haBindings(r)).length === 3 ? true : undefined));
     await until('three tunnels at the mobile node', 5000, async () => ((await tunnels(r.mn)).length === 3 ? true : undefined));
     const before = await tunnels(r.ha);
@@ -185,7 +196,7 @@ test('losing an interface: its BID is de-registered, two bindings stay, traffic 
 });
 
 test('individual registrations (bulk: false): three bindings, echo to the home address', { timeout: 120_000 }, async (t) => {
-  await scenario(async (r) => {
+  await scenario(t, async (r) => {
     const list = await until('three bindings at the home agent', 20_000, async () => {
       const l = await haBindings(r);
       return l.length === 3 ? l : undefined;
@@ -204,7 +215,7 @@ test('individual registrations (bulk: false): three bindings, echo to the home a
 });
 
 test('reload of a mobile node: an interface dropped from the list is de-registered; a changed address waits for a restart', { timeout: 120_000 }, async (t) => {
-  await scenario(async (r) => {
+  await scenario(t, async (r) => {
     await until('three bindings at the home agent', 20_000, async () => ((await haBindings(r)).length === 3 ? true : undefined));
     const text = readFileSync(r.mnD.config, 'utf8');
     writeFileSync(r.mnD.config, text.replace(`interfaces: [${MN_IFACES.join(', ')}]`, 'interfaces: [mn1, mn2]').replace('lifetime: 300', 'lifetime: 200'));
