@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { DRAFT04_PROFILE as P } from '../lib/wire/profiles.js';
 import { decodeMessage, encodeMessage } from '../lib/wire/mh.js';
 import type { BindingUpdate, BidOption } from '../lib/wire/types.js';
-import { HomeAgent } from '../lib/core/home-agent.js';
-import { homeAgentConfig } from '../lib/core/config.js';
+import { HomeAgent } from '../lib/proto/ha/home-agent.js';
+import { homeAgentConfig } from '../lib/proto/common/core-config.js';
 
 const HOAS = 100_000;
 const BIDS = 3;

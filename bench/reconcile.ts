@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { emptyDesired, tunnelKey, type DesiredState } from '../lib/core/desired.js';
-import { NetlinkSocket } from '../lib/kernel/netlink/socket.js';
-import { HomeAgentKernel } from '../lib/reconcile/home-agent-kernel.js';
+import { emptyDesired, tunnelKey, type DesiredState } from '../lib/plan/ha/desired.js';
+import { NetlinkSocket } from '../lib/platform/netlink/socket.js';
+import { HomeAgentKernel } from '../lib/daemon/ha/kernel.js';
 import { createNetns, type Netns } from '../test/kernel/netns.js';
 
 // A full collection before each heap reading, without needing node's --expose-gc flag.

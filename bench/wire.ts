@@ -7,7 +7,7 @@
 import { DRAFT04_PROFILE as P } from '../lib/wire/profiles.js';
 import { decodeMessage, encodedLength, encodeMessage } from '../lib/wire/mh.js';
 import { mhChecksum } from '../lib/wire/checksum.js';
-import { mustParseIp6 } from '../lib/wire/ip6.js';
+import { mustParseIp6 } from '../lib/inet/ip6.js';
 import type { BindingUpdate } from '../lib/wire/types.js';
 
 const bu: BindingUpdate = {

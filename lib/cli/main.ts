@@ -4,7 +4,7 @@
 // anything unexpected -> exit 1 with its message (a stack trace only with MCOACTL_DEBUG=1).
 import { VERSION } from '../version.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from './command.js';
-import { decodeCommand } from './decode.js';
+import { decodeCommand } from './decode/decode.js';
 import { showCommand } from './commands/show.js';
 import { delCommand } from './commands/del.js';
 import { flushCommand } from './commands/flush.js';

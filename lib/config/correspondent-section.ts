@@ -1,9 +1,9 @@
 // The `correspondent:` section (role correspondent): the address this node answers return
 // routability and Binding Updates on, the longest binding it grants (RFC 6275 §5.2.6:
 // MAX_RR_BINDING_LIFETIME, 420 s), MCoA on or off, and how often nonces and Kcn change.
-import { correspondentConfig, type CorrespondentConfig } from '../core/config.js';
-import { MAX_NONCE_LIFETIME, MAX_RR_BINDING_LIFETIME, MAX_TOKEN_LIFETIME } from '../core/rr.js';
-import type { Ip6Text } from '../wire/ip6.js';
+import { correspondentConfig, type CorrespondentConfig } from '../proto/common/core-config.js';
+import { MAX_NONCE_LIFETIME, MAX_RR_BINDING_LIFETIME, MAX_TOKEN_LIFETIME } from '../proto/common/rr-crypto.js';
+import type { Ip6Text } from '../inet/ip6.js';
 import type { WireProfile } from '../wire/profile.js';
 import { DRAFT04_PROFILE } from '../wire/profiles.js';
 import type { DaemonCommon } from './daemon-config.js';

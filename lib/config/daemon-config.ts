@@ -1,7 +1,7 @@
 // What mcoad reads from its configuration file, after validation: the protocol core's own
 // configuration plus the daemon's surroundings (kernel marks, state directory, control
 // socket, logging, network namespace).
-import type { HomeAgentConfig } from '../core/config.js';
+import type { HomeAgentConfig } from '../proto/common/core-config.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../reconcile/marks.js';
 
 export const ROLES = ['home-agent', 'mobile-node', 'correspondent'] as const;

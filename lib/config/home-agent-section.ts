@@ -7,10 +7,10 @@ import {
   type BrrPolicy,
   type HoaAuthorisation,
   type HomeAgentConfig,
-} from '../core/config.js';
-import { prefixContains, type Prefix } from '../core/addr.js';
+} from '../proto/common/core-config.js';
+import { prefixContains, type Prefix } from '../inet/prefix.js';
 import { LIFETIME_UNIT_SECONDS } from '../wire/lifetime.js';
-import { mustParseIp6 } from '../wire/ip6.js';
+import { mustParseIp6 } from '../inet/ip6.js';
 import type { WireProfile } from '../wire/profile.js';
 import type { HoaIpsecSas, IkeSignalling } from './daemon-config.js';
 import { isIkeIpsec, readHoaIpsec, readIkeIpsec } from './ipsec-section.js';

@@ -2,8 +2,8 @@
 // whose global addresses become care-of addresses, bulk or individual registration, the
 // requested lifetime, the prefixes routed through the home agent, and the ESP SAs that
 // protect its Binding Updates and Acknowledgements (`ipsec`, read as the home agent's are).
-import { isUnicastRoutable, type Prefix } from '../core/addr.js';
-import { ip6InPrefix, mustParseIp6, type Ip6Text } from '../wire/ip6.js';
+import { isUnicastRoutable, type Prefix } from '../inet/prefix.js';
+import { ip6InPrefix, mustParseIp6, type Ip6Text } from '../inet/ip6.js';
 import type { WireProfile } from '../wire/profile.js';
 import { DRAFT04_PROFILE } from '../wire/profiles.js';
 import type { DaemonCommon, HoaIpsecSas } from './daemon-config.js';

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
-import { compileHomeAgentConfig, type HomeAgentConfig } from '../core/config.js';
+import { compileHomeAgentConfig, type HomeAgentConfig } from '../proto/common/core-config.js';
 import type { WireProfile } from '../wire/profile.js';
 import { ConfigFileError } from './problems.js';
 import { ConfigReader, type Field } from './reader.js';

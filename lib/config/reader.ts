@@ -2,8 +2,8 @@
 // throwing, so one pass reports every mistake in the file. Each reader returns undefined
 // when it recorded a problem; callers then leave the value out and carry on.
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
-import { canonicalIp6, type Ip6Text } from '../wire/ip6.js';
-import { parsePrefix, type Prefix } from '../core/addr.js';
+import { canonicalIp6, type Ip6Text } from '../inet/ip6.js';
+import { parsePrefix, type Prefix } from '../inet/prefix.js';
 import type { ConfigProblem } from './problems.js';
 
 /** A value in the document and the key path that leads to it. */

@@ -1,6 +1,6 @@
 // The core's bindings and cache events as the control protocol shows them.
-import type { Binding } from '../core/binding.js';
-import type { CacheEvent } from '../core/outcome.js';
+import type { Binding } from '../proto/common/binding.js';
+import type { CacheEvent } from '../proto/common/outcome.js';
 import type { BindingView, MonitorEvent } from './protocol.js';
 
 /** `nowMs` on the core's clock (the one its expiresAtMs is on). */

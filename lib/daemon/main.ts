@@ -6,12 +6,12 @@ import { pino, type Logger } from 'pino';
 import { ConfigFileError, loadAnyConfigFile } from '../config/index.js';
 import { ControlServer } from '../control/server.js';
 import { VERSION } from '../version.js';
-import { registerHandlers, reload } from './control-handlers.js';
-import { HomeAgentDaemon } from './home-agent-daemon.js';
-import { MobileNodeDaemon } from './mobile-node-daemon.js';
-import { CorrespondentDaemon } from './correspondent-daemon.js';
-import { registerCorrespondentHandlers } from './cn-control.js';
-import { registerMobileNodeHandlers, reloadMobileNode } from './mn-control.js';
+import { registerHandlers, reload } from './ha/control.js';
+import { HomeAgentDaemon } from './ha/daemon.js';
+import { MobileNodeDaemon } from './mn/daemon.js';
+import { CorrespondentDaemon } from './cn/daemon.js';
+import { registerCorrespondentHandlers } from './cn/control.js';
+import { registerMobileNodeHandlers, reloadMobileNode } from './mn/control.js';
 
 const USAGE = `usage: mcoad --config FILE | --check-config FILE | --version
   --config FILE         run the home agent with this configuration (YAML)

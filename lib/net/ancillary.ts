@@ -11,9 +11,9 @@
 //   Type 2 Routing Header (RFC 6275 §6.4), 24 octets:
 //     Next Header (8) | Hdr Ext Len 2 (8) | Routing Type 2 (8) | Segments Left 1 (8)
 //     | Reserved (32) | Home Address (128)
-import type { Cmsg } from '../sys/msghdr.js';
-import { IPPROTO_IPV6, IPV6_DSTOPTS, IPV6_HOPLIMIT, IPV6_PKTINFO, IPV6_RTHDR } from '../sys/socket.js';
-import { IPV6_SRCRT_TYPE_2, IPV6_TLV_HAO, IPV6_TLV_PAD1, IPV6_TLV_PADN } from './constants.js';
+import type { Cmsg } from '../platform/sys/msghdr.js';
+import { IPPROTO_IPV6, IPV6_DSTOPTS, IPV6_HOPLIMIT, IPV6_PKTINFO, IPV6_RTHDR } from '../platform/sys/socket.js';
+import { IPV6_SRCRT_TYPE_2, IPV6_TLV_HAO, IPV6_TLV_PAD1, IPV6_TLV_PADN } from './socket-constants.js';
 
 export const IN6_PKTINFO_SIZE = 20;
 const HAO_LENGTH = 16;

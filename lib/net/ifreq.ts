@@ -7,8 +7,8 @@
 //     ifr_flags int16 host order (SIOCGIFFLAGS)
 //     ifr_hwaddr struct sockaddr: sa_family u16 host order @16, sa_data @18 (SIOCGIFHWADDR)
 import koffi from 'koffi';
-import { SyscallError } from '../sys/errno.js';
-import { SIOCGIFFLAGS, SIOCGIFHWADDR, SIOCGIFINDEX } from './constants.js';
+import { SyscallError } from '../platform/sys/errno.js';
+import { SIOCGIFFLAGS, SIOCGIFHWADDR, SIOCGIFINDEX } from './socket-constants.js';
 
 const IFREQ_SIZE = 40;
 const IFNAMSIZ = 16;

@@ -18,10 +18,10 @@
 // Address option the pseudo-header source must be the home address, which the kernel would
 // not use, so send() computes the checksum and received messages are verified here.
 import { EventEmitter } from 'node:events';
-import { KernelError } from '../kernel/errors.js';
-import { Errno, errnoName } from '../sys/errno.js';
-import { encodeCmsgs, MsgIo, type Cmsg } from '../sys/msghdr.js';
-import { FdWatch } from '../sys/poll.js';
+import { KernelError } from '../platform/kernel-errors.js';
+import { Errno, errnoName } from '../platform/sys/errno.js';
+import { encodeCmsgs, MsgIo, type Cmsg } from '../platform/sys/msghdr.js';
+import { FdWatch } from '../platform/sys/poll.js';
 import {
   AF_INET6,
   IPPROTO_IPV6,
@@ -40,11 +40,11 @@ import {
   openSocket,
   setBufferSize,
   setsockoptInt,
-} from '../sys/socket.js';
+} from '../platform/sys/socket.js';
 import { writeMhChecksum } from '../wire/checksum.js';
-import { mustParseIp6 } from '../wire/ip6.js';
+import { mustParseIp6 } from '../inet/ip6.js';
 import { encodeHomeAddressDstopts, encodePktinfo, encodeType2Rthdr } from './ancillary.js';
-import { IPPROTO_MH } from './constants.js';
+import { IPPROTO_MH } from './socket-constants.js';
 import { readMhDatagram, type DropReason, type MhReceived, type RawDatagram } from './receive.js';
 
 export type { MhReceived } from './receive.js';

@@ -8,7 +8,7 @@
 //   option: Type (8) | Length (8, in 8-octet units, including these two octets, never 0) | data
 import { buildIp6Packet } from '../wire/ip6-packet.js';
 import { ip6UpperLayerChecksum } from '../wire/checksum.js';
-import { IPPROTO_ICMPV6 } from '../sys/socket.js';
+import { IPPROTO_ICMPV6 } from '../platform/sys/socket.js';
 import {
   ND_HOP_LIMIT,
   ND_NEIGHBOR_ADVERT,
@@ -16,7 +16,7 @@ import {
   ND_OPT_NONCE,
   ND_OPT_SOURCE_LINKADDR,
   ND_OPT_TARGET_LINKADDR,
-} from './constants.js';
+} from './socket-constants.js';
 
 const ND_FIXED_LENGTH = 24;
 const NA_FLAG_ROUTER = 0x80;

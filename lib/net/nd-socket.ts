@@ -19,10 +19,10 @@
 // Receive problems become 'receiveError' events and counters, never an 'error' event.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { KernelError } from '../kernel/errors.js';
-import { Errno, errnoName } from '../sys/errno.js';
-import { encodeCmsgs, MsgIo } from '../sys/msghdr.js';
-import { FdWatch } from '../sys/poll.js';
+import { KernelError } from '../platform/kernel-errors.js';
+import { Errno, errnoName } from '../platform/sys/errno.js';
+import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
+import { FdWatch } from '../platform/sys/poll.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -37,8 +37,8 @@ import {
   encodeSockaddrIn6,
   openSocket,
   setsockoptInt,
-} from '../sys/socket.js';
-import { formatIp6, mustParseIp6 } from '../wire/ip6.js';
+} from '../platform/sys/socket.js';
+import { formatIp6, mustParseIp6 } from '../inet/ip6.js';
 import { encodePktinfo } from './ancillary.js';
 import {
   ENETDOWN,
@@ -48,7 +48,7 @@ import {
   ND_HOP_LIMIT,
   ND_NEIGHBOR_ADVERT,
   ND_NEIGHBOR_SOLICIT,
-} from './constants.js';
+} from './socket-constants.js';
 import { ARPHRD_ETHER, hardwareAddress, IFF_RUNNING, IFF_UP, interfaceFlags, interfaceIndex } from './ifreq.js';
 import { AF_PACKET, encodeSockaddrLl, ethernetMulticastAddress, ETH_P_IPV6 } from './link-frame.js';
 import { GroupMemberships, setIcmp6FilterPassOnly } from './sockopt.js';

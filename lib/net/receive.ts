@@ -1,12 +1,12 @@
 // What a received datagram means, decided without I/O: the sockets hand over the octets,
 // peer address, control data and flags recvmsg gave, and get back either the message to
 // deliver or the reason to drop it. Nothing here trusts a length it has not checked.
-import { decodeCmsgs } from '../sys/msghdr.js';
-import { decodeSockaddrIn6, MSG_CTRUNC } from '../sys/socket.js';
+import { decodeCmsgs } from '../platform/sys/msghdr.js';
+import { decodeSockaddrIn6, MSG_CTRUNC } from '../platform/sys/socket.js';
 import { verifyMhChecksum } from '../wire/checksum.js';
-import { formatIp6 } from '../wire/ip6.js';
+import { formatIp6 } from '../inet/ip6.js';
 import { decodeReceivedAncillary, type ReceivedAncillary } from './ancillary.js';
-import { ND_HOP_LIMIT } from './constants.js';
+import { ND_HOP_LIMIT } from './socket-constants.js';
 import { decodeNd, type NdMessage } from './nd-codec.js';
 
 export interface RawDatagram {

@@ -6,13 +6,13 @@
 // node's tunnel devices, this does not depend on which prefixes are routed over them.
 // The socket is opened per message and closed at once: HoTIs are rare, and an open
 // protocol-41 raw socket would receive a copy of every tunnelled packet.
-import { KernelError } from '../kernel/errors.js';
-import { encodeCmsgs, MsgIo } from '../sys/msghdr.js';
-import { AF_INET6, IPPROTO_IPV6, IPV6_PKTINFO, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../sys/socket.js';
+import { KernelError } from '../platform/kernel-errors.js';
+import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
+import { AF_INET6, IPPROTO_IPV6, IPV6_PKTINFO, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../platform/sys/socket.js';
 import { writeMhChecksum } from '../wire/checksum.js';
-import { mustParseIp6 } from '../wire/ip6.js';
+import { mustParseIp6 } from '../inet/ip6.js';
 import { encodePktinfo } from './ancillary.js';
-import { IPPROTO_MH } from './constants.js';
+import { IPPROTO_MH } from './socket-constants.js';
 
 const IP6_HEADER_OCTETS = 40;
 const HOP_LIMIT = 64;

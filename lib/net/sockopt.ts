@@ -1,12 +1,12 @@
-// Socket options with structure values, as additions to lib/sys/socket.ts.
+// Socket options with structure values, as additions to lib/platform/sys/socket.ts.
 //
 //   struct ipv6_mreq (20 octets): ipv6mr_multiaddr (16) | ipv6mr_ifindex (int32, host order)
 //   struct icmp6_filter (32 octets): 8 u32 words, host order; bit (type & 31) of word
 //     (type >> 5) set means the type is blocked (linux/icmpv6.h)
-import { check, sys } from '../sys/libc.js';
-import { IPPROTO_ICMPV6, IPPROTO_IPV6 } from '../sys/socket.js';
-import { formatIp6 } from '../wire/ip6.js';
-import { ICMPV6_FILTER, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP } from './constants.js';
+import { check, sys } from '../platform/sys/libc.js';
+import { IPPROTO_ICMPV6, IPPROTO_IPV6 } from '../platform/sys/socket.js';
+import { formatIp6 } from '../inet/ip6.js';
+import { ICMPV6_FILTER, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP } from './socket-constants.js';
 
 /** setsockopt with a byte value; throws SyscallError naming `what`. */
 export function setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array, what: string): void {

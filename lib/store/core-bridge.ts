@@ -1,8 +1,8 @@
 // Between the protocol core and the store: the records that persist a change set, and
 // putting loaded bindings back into a BindingCache.
-import type { Ip6Text } from '../wire/ip6.js';
-import type { BindingCache } from '../core/cache.js';
-import type { CacheEvent } from '../core/outcome.js';
+import type { Ip6Text } from '../inet/ip6.js';
+import type { BindingCache } from '../proto/common/cache.js';
+import type { CacheEvent } from '../proto/common/outcome.js';
 import type { LoadedState } from './live-state.js';
 import { bindingFromStored, delRecord, putRecord, seqRecord, storedFromBinding, type StoreRecord } from './records.js';
 

@@ -2,7 +2,7 @@
 // BindingCache's own rules (a put creates a home address with the binding's sequence, a
 // sequence exists only while its home address has bindings, the last binding's removal
 // drops the home address), so a reload reproduces exactly what the core held.
-import type { Ip6Text } from '../wire/ip6.js';
+import type { Ip6Text } from '../inet/ip6.js';
 import { putRecord, seqRecord, type StoreRecord, type StoredBinding } from './records.js';
 
 interface HoaState {

@@ -2,9 +2,9 @@
 // (the core's clock may be monotonic and restarts with the process), and four operations.
 // Records read back are checked field by field: a checksum proves the bytes are the ones
 // written, not that they were written by this version.
-import { bindingFlags, type Binding } from '../core/binding.js';
-import { parsePrefix } from '../core/addr.js';
-import { canonicalIp6, type Ip6Text } from '../wire/ip6.js';
+import { bindingFlags, type Binding } from '../proto/common/binding.js';
+import { parsePrefix } from '../inet/prefix.js';
+import { canonicalIp6, type Ip6Text } from '../inet/ip6.js';
 
 export interface StoredBinding {
   readonly hoa: Ip6Text;

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { MN_PAYLOAD_REQID_OFFSET } from '../../lib/daemon/mn-payload-ipsec.js';
+import { MN_PAYLOAD_REQID_OFFSET } from '../../lib/plan/mn/payload-ipsec.js';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 import type { Netns } from './netns.js';
 import { withNetnsGroup } from './netns.js';

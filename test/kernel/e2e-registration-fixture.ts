@@ -105,7 +105,7 @@ function bidFromOctets(hex: string): SeenBid {
   return { bid: b.readUInt16BE(2), status: b[4]!, c: (flags & 0x80) !== 0, o: (flags & 0x40) !== 0, h: (flags & 0x20) !== 0, coa };
 }
 
-/** Text form by Node's URL parser (WHATWG IPv6 serialisation), independent of lib/wire/ip6.ts. */
+/** Text form by Node's URL parser (WHATWG IPv6 serialisation), independent of lib/inet/ip6.ts. */
 function formatRaw(a: Buffer): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(a.readUInt16BE(i).toString(16));

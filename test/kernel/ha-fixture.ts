@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { MhSocket, type MhReceived } from '../../lib/net/mh-socket.js';
 import { decodeMessage, encodeMessage } from '../../lib/wire/mh.js';
 import { DRAFT04_PROFILE } from '../../lib/wire/profiles.js';
-import { mustParseIp6 } from '../../lib/wire/ip6.js';
+import { mustParseIp6 } from '../../lib/inet/ip6.js';
 import type { BidOption, BindingAck, BindingUpdate } from '../../lib/wire/types.js';
 import { addVethPair, sh, type Netns } from './netns.js';
 

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeHomeAddressDstopts, encodePktinfo } from '../../lib/net/ancillary.js';
 import type { MhReceived } from '../../lib/net/mh-socket.js';
-import { encodeCmsgs, MsgIo } from '../../lib/sys/msghdr.js';
-import { AF_INET6, IPPROTO_ICMPV6, IPPROTO_IPV6, IPV6_DSTOPTS, IPV6_PKTINFO, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../../lib/sys/socket.js';
+import { encodeCmsgs, MsgIo } from '../../lib/platform/sys/msghdr.js';
+import { AF_INET6, IPPROTO_ICMPV6, IPPROTO_IPV6, IPV6_DSTOPTS, IPV6_PKTINFO, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../../lib/platform/sys/socket.js';
 import { decodeMessage } from '../../lib/wire/mh.js';
-import { formatIp6, mustParseIp6 } from '../../lib/wire/ip6.js';
+import { formatIp6, mustParseIp6 } from '../../lib/inet/ip6.js';
 import { DRAFT04_PROFILE } from '../../lib/wire/profiles.js';
 import type { BindingError } from '../../lib/wire/types.js';
 import {

@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodePktinfo } from '../../lib/net/ancillary.js';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
-import { encodeCmsgs, MsgIo } from '../../lib/sys/msghdr.js';
-import { AF_INET6, IPPROTO_ICMPV6, IPPROTO_IPV6, IPV6_PKTINFO, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../../lib/sys/socket.js';
-import { mustParseIp6 } from '../../lib/wire/ip6.js';
+import { encodeCmsgs, MsgIo } from '../../lib/platform/sys/msghdr.js';
+import { AF_INET6, IPPROTO_ICMPV6, IPPROTO_IPV6, IPV6_PKTINFO, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../../lib/platform/sys/socket.js';
+import { mustParseIp6 } from '../../lib/inet/ip6.js';
 import { withNetnsGroup, type Netns } from './netns.js';
 import {
   CN, COA, HA, HOA, MobileNodeSide, bu, coaBid, correspondent, espPackets, ipsecYaml, mcoactl, mobileNodeTunnel, removeDir, startDaemon, stopDaemon,

@@ -9,7 +9,7 @@
 // XFRM route-optimisation state and policy each side needs (see HA_XFRM and MN_XFRM below).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KernelError } from '../../lib/kernel/errors.js';
+import { KernelError } from '../../lib/platform/kernel-errors.js';
 import { MhSocket, type MhReceived, type MhReceiveError } from '../../lib/net/mh-socket.js';
 import { DRAFT04_PROFILE, decodeMessage, encodeMessage, type BindingAck, type BindingUpdate } from '../../lib/wire/index.js';
 import { addVethPair, withNetnsGroup, type Netns } from './netns.js';

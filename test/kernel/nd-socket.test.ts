@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { KernelError } from '../../lib/kernel/errors.js';
+import { KernelError } from '../../lib/platform/kernel-errors.js';
 import { NdSocket, type NdObserved } from '../../lib/net/nd-socket.js';
 import { formatMac } from '../../lib/net/nd-codec.js';
-import { Errno, SyscallError } from '../../lib/sys/errno.js';
-import { formatIp6 } from '../../lib/wire/ip6.js';
+import { Errno, SyscallError } from '../../lib/platform/sys/errno.js';
+import { formatIp6 } from '../../lib/inet/ip6.js';
 import { addVethPair, withNetnsGroup, type Netns } from './netns.js';
 
 async function link(a: Netns, b: Netns): Promise<void> {

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { NETLINK_ROUTE } from '../../lib/kernel/netlink/constants.js';
-import type { NlMsg } from '../../lib/kernel/netlink/parse.js';
-import { NetlinkSocket } from '../../lib/kernel/netlink/socket.js';
-import { RTM_DELROUTE, RTM_NEWLINK, RTM_NEWROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK } from '../../lib/kernel/rtnl/constants.js';
-import { decodeLink } from '../../lib/kernel/rtnl/link.js';
-import { decodeRoute, routeDelete, routeReplace } from '../../lib/kernel/rtnl/route.js';
+import { NETLINK_ROUTE } from '../../lib/platform/netlink/netlink-constants.js';
+import type { NlMsg } from '../../lib/platform/netlink/parse.js';
+import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
+import { RTM_DELROUTE, RTM_NEWLINK, RTM_NEWROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK } from '../../lib/platform/rtnl/rtnl-constants.js';
+import { decodeLink } from '../../lib/platform/rtnl/link.js';
+import { decodeRoute, routeDelete, routeReplace } from '../../lib/platform/rtnl/route.js';
 import { withNetns } from './netns.js';
 
 /** Resolves with the first notification `pick` accepts (decode inside: the message is a view). */

@@ -1,15 +1,15 @@
-// lib/sys against a real kernel: sockets opened inside a namespace from the main
+// lib/platform/sys against a real kernel: sockets opened inside a namespace from the main
 // thread, recvmsg/sendmsg with IPV6_PKTINFO control messages, readiness on Node's
 // event loop, and the thread returning to its own namespace.
 import assert from 'node:assert/strict';
 import { readlinkSync } from 'node:fs';
 import { test } from 'node:test';
-import { parseIp6, formatIp6 } from '../../lib/wire/ip6.js';
-import { Errno } from '../../lib/sys/errno.js';
-import { check, sys } from '../../lib/sys/libc.js';
-import { decodeCmsgs, encodeCmsgs, MsgIo } from '../../lib/sys/msghdr.js';
-import { inNetns } from '../../lib/sys/netns.js';
-import { FdWatch } from '../../lib/sys/poll.js';
+import { parseIp6, formatIp6 } from '../../lib/inet/ip6.js';
+import { Errno } from '../../lib/platform/sys/errno.js';
+import { check, sys } from '../../lib/platform/sys/libc.js';
+import { decodeCmsgs, encodeCmsgs, MsgIo } from '../../lib/platform/sys/msghdr.js';
+import { inNetns } from '../../lib/platform/sys/netns.js';
+import { FdWatch } from '../../lib/platform/sys/poll.js';
 import {
   AF_INET6,
   IPPROTO_IPV6,
@@ -21,7 +21,7 @@ import {
   encodeSockaddrIn6,
   openSocket,
   setsockoptInt,
-} from '../../lib/sys/socket.js';
+} from '../../lib/platform/sys/socket.js';
 import { withNetns } from './netns.js';
 
 const loopback = parseIp6('::1')!;

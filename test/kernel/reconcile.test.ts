@@ -3,9 +3,9 @@
 // entries, each read back with `ip` as an independent check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NetlinkSocket } from '../../lib/kernel/netlink/socket.js';
-import { HomeAgentKernel } from '../../lib/reconcile/home-agent-kernel.js';
-import { emptyDesired, tunnelKey, type DesiredState } from '../../lib/core/desired.js';
+import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
+import { HomeAgentKernel } from '../../lib/daemon/ha/kernel.js';
+import { emptyDesired, tunnelKey, type DesiredState } from '../../lib/plan/ha/desired.js';
 import { withNetns, type Netns } from './netns.js';
 
 const HA = '2001:db8:aa::1';

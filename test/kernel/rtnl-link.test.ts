@@ -2,13 +2,13 @@
 // with the home-address flag, read back with `ip -d link show` and `ip -6 addr show`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KernelError, settle } from '../../lib/kernel/errors.js';
-import { NETLINK_ROUTE } from '../../lib/kernel/netlink/constants.js';
-import { NetlinkSocket } from '../../lib/kernel/netlink/socket.js';
-import { addrAdd, addrDelete, addrDump } from '../../lib/kernel/rtnl/addr.js';
-import { IFA_F_HOMEADDRESS, IFA_F_NODAD, IP6_TNL_F_IGN_ENCAP_LIMIT, IP6_TNL_F_MIP6_DEV } from '../../lib/kernel/rtnl/constants.js';
-import { ip6tnlChange, ip6tnlCreate } from '../../lib/kernel/rtnl/ip6tnl.js';
-import { linkDelete, linkDump, linkGet, linkSetUp } from '../../lib/kernel/rtnl/link.js';
+import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
+import { NETLINK_ROUTE } from '../../lib/platform/netlink/netlink-constants.js';
+import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
+import { addrAdd, addrDelete, addrDump } from '../../lib/platform/rtnl/addr.js';
+import { IFA_F_HOMEADDRESS, IFA_F_NODAD, IP6_TNL_F_IGN_ENCAP_LIMIT, IP6_TNL_F_MIP6_DEV } from '../../lib/platform/rtnl/rtnl-constants.js';
+import { ip6tnlChange, ip6tnlCreate } from '../../lib/platform/rtnl/ip6tnl.js';
+import { linkDelete, linkDump, linkGet, linkSetUp } from '../../lib/platform/rtnl/link.js';
 import { withNetns } from './netns.js';
 
 test('ip6tnl: create with MIP6_DEV, read back, change, up/down, counters, delete', async () => {

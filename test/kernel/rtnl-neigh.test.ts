@@ -1,11 +1,11 @@
 // Proxy neighbour entries, read back with `ip -6 neigh show proxy`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KernelError, settle } from '../../lib/kernel/errors.js';
-import { NETLINK_ROUTE } from '../../lib/kernel/netlink/constants.js';
-import { NetlinkSocket } from '../../lib/kernel/netlink/socket.js';
-import { linkGet } from '../../lib/kernel/rtnl/link.js';
-import { proxyAdd, proxyDelete, proxyDump } from '../../lib/kernel/rtnl/neigh.js';
+import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
+import { NETLINK_ROUTE } from '../../lib/platform/netlink/netlink-constants.js';
+import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
+import { linkGet } from '../../lib/platform/rtnl/link.js';
+import { proxyAdd, proxyDelete, proxyDump } from '../../lib/platform/rtnl/neigh.js';
 import { withNetns } from './netns.js';
 
 test('proxy neighbours: add (twice, harmlessly), dump, delete, ENOENT on a second delete', async () => {

@@ -1,12 +1,12 @@
 // Nexthop objects, groups and routes that use them (RTA_NH_ID), read back with `ip`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KernelError, settle } from '../../lib/kernel/errors.js';
-import { NETLINK_ROUTE } from '../../lib/kernel/netlink/constants.js';
-import { NetlinkSocket } from '../../lib/kernel/netlink/socket.js';
-import { linkGet } from '../../lib/kernel/rtnl/link.js';
-import { nexthopDelete, nexthopDump, nexthopReplace } from '../../lib/kernel/rtnl/nexthop.js';
-import { routeDump, routeReplace } from '../../lib/kernel/rtnl/route.js';
+import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
+import { NETLINK_ROUTE } from '../../lib/platform/netlink/netlink-constants.js';
+import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
+import { linkGet } from '../../lib/platform/rtnl/link.js';
+import { nexthopDelete, nexthopDump, nexthopReplace } from '../../lib/platform/rtnl/nexthop.js';
+import { routeDump, routeReplace } from '../../lib/platform/rtnl/route.js';
 import { withNetns } from './netns.js';
 
 const PROTO = 16;

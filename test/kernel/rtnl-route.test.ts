@@ -1,11 +1,11 @@
 // IPv6 routes through NetlinkSocket against a real kernel, read back with `ip`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KernelError, classifyError, settle } from '../../lib/kernel/errors.js';
-import { NETLINK_ROUTE } from '../../lib/kernel/netlink/constants.js';
-import { NetlinkSocket } from '../../lib/kernel/netlink/socket.js';
-import { linkGet } from '../../lib/kernel/rtnl/link.js';
-import { routeAdd, routeDelete, routeDump, routeReplace, type Route6 } from '../../lib/kernel/rtnl/route.js';
+import { KernelError, classifyError, settle } from '../../lib/platform/kernel-errors.js';
+import { NETLINK_ROUTE } from '../../lib/platform/netlink/netlink-constants.js';
+import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
+import { linkGet } from '../../lib/platform/rtnl/link.js';
+import { routeAdd, routeDelete, routeDump, routeReplace, type Route6 } from '../../lib/platform/rtnl/route.js';
 import { withNetns, type Netns } from './netns.js';
 
 const PROTO = 16;

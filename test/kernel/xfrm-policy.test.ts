@@ -1,12 +1,12 @@
 // XFRM policies through NETLINK_XFRM, read back with `ip xfrm policy`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KernelError, settle } from '../../lib/kernel/errors.js';
-import { NETLINK_XFRM } from '../../lib/kernel/netlink/constants.js';
-import { NetlinkSocket } from '../../lib/kernel/netlink/socket.js';
-import { IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_ROUTING, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TUNNEL } from '../../lib/kernel/xfrm/constants.js';
-import { policyAdd, policyDelete, policyDump, policyUpdate, type XfrmPolicy } from '../../lib/kernel/xfrm/policy.js';
-import { xfrmMigrate } from '../../lib/kernel/xfrm/report.js';
+import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
+import { NETLINK_XFRM } from '../../lib/platform/netlink/netlink-constants.js';
+import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
+import { IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_ROUTING, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TUNNEL } from '../../lib/platform/xfrm/xfrm-constants.js';
+import { policyAdd, policyDelete, policyDump, policyUpdate, type XfrmPolicy } from '../../lib/platform/xfrm/policy.js';
+import { xfrmMigrate } from '../../lib/platform/xfrm/report.js';
 import { withNetns } from './netns.js';
 
 // The home agent's policies for Mobile IPv6 signalling (RFC 6275 / UMIP layout).

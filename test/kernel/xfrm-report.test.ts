@@ -6,14 +6,14 @@
 // the receiver's, after the option swap, the home address; UDP drops it as corrupt).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NETLINK_XFRM } from '../../lib/kernel/netlink/constants.js';
-import { NetlinkSocket } from '../../lib/kernel/netlink/socket.js';
-import { encodeCmsgs, MsgIo } from '../../lib/sys/msghdr.js';
-import { AF_INET6, IPPROTO_ICMPV6, IPPROTO_IPV6, IPV6_DSTOPTS, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../../lib/sys/socket.js';
-import { parseIp6 } from '../../lib/wire/ip6.js';
-import { IPPROTO_DSTOPTS, XFRMNLGRP_REPORT, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MSG_REPORT, XFRM_STATE_WILDRECV } from '../../lib/kernel/xfrm/constants.js';
-import { decodeReport, type XfrmReport } from '../../lib/kernel/xfrm/report.js';
-import { stateAdd } from '../../lib/kernel/xfrm/state.js';
+import { NETLINK_XFRM } from '../../lib/platform/netlink/netlink-constants.js';
+import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
+import { encodeCmsgs, MsgIo } from '../../lib/platform/sys/msghdr.js';
+import { AF_INET6, IPPROTO_ICMPV6, IPPROTO_IPV6, IPV6_DSTOPTS, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../../lib/platform/sys/socket.js';
+import { parseIp6 } from '../../lib/inet/ip6.js';
+import { IPPROTO_DSTOPTS, XFRMNLGRP_REPORT, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MSG_REPORT, XFRM_STATE_WILDRECV } from '../../lib/platform/xfrm/xfrm-constants.js';
+import { decodeReport, type XfrmReport } from '../../lib/platform/xfrm/report.js';
+import { stateAdd } from '../../lib/platform/xfrm/state.js';
 import { addVethPair, withNetnsGroup } from './netns.js';
 
 const HA = '2001:db8:a::1';

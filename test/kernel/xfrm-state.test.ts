@@ -1,9 +1,9 @@
 // XFRM states: Mobile IPv6 route-optimisation states and ESP, read back with `ip xfrm state`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KernelError, settle } from '../../lib/kernel/errors.js';
-import { NETLINK_XFRM } from '../../lib/kernel/netlink/constants.js';
-import { NetlinkSocket } from '../../lib/kernel/netlink/socket.js';
+import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
+import { NETLINK_XFRM } from '../../lib/platform/netlink/netlink-constants.js';
+import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
 import {
   IPPROTO_DSTOPTS,
   IPPROTO_ESP,
@@ -12,8 +12,8 @@ import {
   XFRM_MODE_TRANSPORT,
   XFRM_MODE_TUNNEL,
   XFRM_STATE_WILDRECV,
-} from '../../lib/kernel/xfrm/constants.js';
-import { stateAdd, stateDelete, stateDump, stateUpdate, type XfrmState } from '../../lib/kernel/xfrm/state.js';
+} from '../../lib/platform/xfrm/xfrm-constants.js';
+import { stateAdd, stateDelete, stateDump, stateUpdate, type XfrmState } from '../../lib/platform/xfrm/state.js';
 import { withNetns } from './netns.js';
 
 const wildHao: XfrmState = { src: '::', dst: '::', proto: IPPROTO_DSTOPTS, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: 0, flags: XFRM_STATE_WILDRECV, coaddr: '::' };

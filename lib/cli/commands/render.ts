@@ -1,5 +1,5 @@
 // How mcoactl shows the daemon's results to people.
-import { parseIp6 } from '../../wire/ip6.js';
+import { parseIp6 } from '../../inet/ip6.js';
 import type { BindingView, MonitorEvent, StatsView } from '../../control/protocol.js';
 import { duration, table } from './format.js';
 

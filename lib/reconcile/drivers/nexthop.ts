@@ -1,13 +1,13 @@
 // Nexthop objects (one per tunnel, or per home-link interface for home bindings) and the
 // groups that spread one home address over several tunnels. IPv6 refuses device-only next
 // hops in RTA_MULTIPATH, and tunnels are device-only, hence nexthop objects.
-import { classifyError } from '../../kernel/errors.js';
-import { NLM_F_CREATE, NLM_F_EXCL } from '../../kernel/netlink/constants.js';
-import type { NetlinkSocket } from '../../kernel/netlink/socket.js';
-import { linkGet } from '../../kernel/rtnl/link.js';
-import { encodeNexthopNew, nexthopDelete, nexthopDump, nexthopReplace, type Nexthop } from '../../kernel/rtnl/nexthop.js';
+import { classifyError } from '../../platform/kernel-errors.js';
+import { NLM_F_CREATE, NLM_F_EXCL } from '../../platform/netlink/netlink-constants.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { linkGet } from '../../platform/rtnl/link.js';
+import { encodeNexthopNew, nexthopDelete, nexthopDump, nexthopReplace, type Nexthop } from '../../platform/rtnl/nexthop.js';
 import type { ObjectDriver } from '../engine.js';
-import type { GroupWant, NexthopWant } from '../kernel-objects.js';
+import type { GroupWant, NexthopWant } from '../../plan/common/kernel-objects.js';
 import { Allocator, type OwnershipMarks } from '../marks.js';
 import type { TunnelSeen } from './tunnel.js';
 

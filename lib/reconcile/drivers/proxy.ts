@@ -1,11 +1,11 @@
 // Proxy neighbour entries on the home link: the home agent defends each home address that
 // has bindings and no home binding (§5.5). NDA_PROTOCOL marks the entries as ours.
-import { classifyError } from '../../kernel/errors.js';
-import type { NetlinkSocket } from '../../kernel/netlink/socket.js';
-import { linkGet } from '../../kernel/rtnl/link.js';
-import { proxyAdd, proxyDelete, proxyDump } from '../../kernel/rtnl/neigh.js';
+import { classifyError } from '../../platform/kernel-errors.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { linkGet } from '../../platform/rtnl/link.js';
+import { proxyAdd, proxyDelete, proxyDump } from '../../platform/rtnl/neigh.js';
 import type { ObjectDriver } from '../engine.js';
-import type { ProxyWant } from '../kernel-objects.js';
+import type { ProxyWant } from '../../plan/common/kernel-objects.js';
 import type { OwnershipMarks } from '../marks.js';
 
 export interface ProxySeen {

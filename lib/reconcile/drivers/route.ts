@@ -1,10 +1,10 @@
 // Home address (/128) and mobile network prefix routes, each pointing at a nexthop object
 // or group. Identity is dst/len in our table; our protocol number marks them as ours.
-import { classifyError } from '../../kernel/errors.js';
-import type { NetlinkSocket } from '../../kernel/netlink/socket.js';
-import { routeDelete, routeDump, routeReplace, type Route6 } from '../../kernel/rtnl/route.js';
+import { classifyError } from '../../platform/kernel-errors.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { routeDelete, routeDump, routeReplace, type Route6 } from '../../platform/rtnl/route.js';
 import type { ObjectDriver } from '../engine.js';
-import type { RouteWant } from '../kernel-objects.js';
+import type { RouteWant } from '../../plan/common/kernel-objects.js';
 import type { OwnershipMarks } from '../marks.js';
 
 export type RouteSeen = Pick<Route6, 'dst' | 'dstLen' | 'nhid'>;

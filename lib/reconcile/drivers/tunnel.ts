@@ -1,11 +1,11 @@
 // ip6ip6 tunnels to care-of addresses: one per (home agent address, care-of address).
 // Identity is the endpoint pair; the name is ours to choose and is adopted from the kernel.
-import { classifyError } from '../../kernel/errors.js';
-import type { NetlinkSocket } from '../../kernel/netlink/socket.js';
-import { ip6tnlChange, ip6tnlCreate, type Ip6TnlConfig } from '../../kernel/rtnl/ip6tnl.js';
-import { linkDelete, linkDump, linkGet } from '../../kernel/rtnl/link.js';
+import { classifyError } from '../../platform/kernel-errors.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { ip6tnlChange, ip6tnlCreate, type Ip6TnlConfig } from '../../platform/rtnl/ip6tnl.js';
+import { linkDelete, linkDump, linkGet } from '../../platform/rtnl/link.js';
 import type { ObjectDriver } from '../engine.js';
-import type { TunnelWant } from '../kernel-objects.js';
+import type { TunnelWant } from '../../plan/common/kernel-objects.js';
 import { Allocator, type OwnershipMarks } from '../marks.js';
 
 /** IP6_TNL_F_IGN_ENCAP_LIMIT | IP6_TNL_F_MIP6_DEV (linux/ip6_tunnel.h). */

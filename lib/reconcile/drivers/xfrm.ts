@@ -2,11 +2,11 @@
 // that let the kernel accept Binding Updates with a Home Address option, and later the
 // IPsec policies and security associations that protect signalling (§8). Ownership: our
 // policies sit in a priority band, our states carry a reqid in a band.
-import { classifyError } from '../../kernel/errors.js';
-import type { NetlinkSocket } from '../../kernel/netlink/socket.js';
-import { policyDelete, policyDump, policyUpdate, type XfrmPolicy } from '../../kernel/xfrm/policy.js';
-import { stateAdd, stateDelete, stateDump, stateUpdate, type XfrmState } from '../../kernel/xfrm/state.js';
-import type { XfrmSelector } from '../../kernel/xfrm/structs.js';
+import { classifyError } from '../../platform/kernel-errors.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { policyDelete, policyDump, policyUpdate, type XfrmPolicy } from '../../platform/xfrm/policy.js';
+import { stateAdd, stateDelete, stateDump, stateUpdate, type XfrmState } from '../../platform/xfrm/state.js';
+import type { XfrmSelector } from '../../platform/xfrm/structs.js';
 import type { ObjectDriver } from '../engine.js';
 
 export interface XfrmBands {

@@ -1,5 +1,5 @@
 // Building captures for the CLI tests: link-layer framing, pcap variants, sample packets.
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../../../lib/cli/pcap.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../../../lib/cli/decode/pcap.js';
 import { buildIp6Packet, homeAddressHeader } from '../../../lib/wire/ip6-packet.js';
 import { writeMhChecksum } from '../../../lib/wire/checksum.js';
 import { encodeMessage } from '../../../lib/wire/mh.js';

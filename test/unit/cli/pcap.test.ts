@@ -10,9 +10,9 @@ import {
   LINKTYPE_RAW,
   readPcap,
   writePcap,
-} from '../../../lib/cli/pcap.js';
-import { ip6Payload } from '../../../lib/cli/link-layer.js';
-import { parseHex, toHex } from '../../../lib/cli/hex.js';
+} from '../../../lib/cli/decode/pcap.js';
+import { ip6Payload } from '../../../lib/cli/decode/link-layer.js';
+import { parseHex, toHex } from '../../../lib/cli/decode/hex.js';
 import { frameFor, pcapVariant, samplePacket } from './capture.js';
 
 test('pcap: little-endian microsecond file written by writePcap reads back', () => {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigFileError, loadConfigFile, parseConfig } from '../../../lib/config/index.js';
-import { ipsecReqids, POLICY_PRIORITY_OFFSET, signallingIpsecXfrm } from '../../../lib/daemon/ipsec-objects.js';
-import { homeAddressOptionXfrm } from '../../../lib/daemon/signalling.js';
+import { ipsecReqids, POLICY_PRIORITY_OFFSET, signallingIpsecXfrm } from '../../../lib/plan/ha/signalling-ipsec.js';
+import { homeAddressOptionXfrm } from '../../../lib/daemon/ha/signalling.js';
 import { parseXfrmStat } from '../../../lib/daemon/xfrm-stat.js';
 import { DEFAULT_XFRM_BANDS } from '../../../lib/reconcile/drivers/xfrm.js';
 

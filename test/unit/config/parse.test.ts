@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigFileError, coreErrorKey, IPSEC_OFF_WARNING, loadAnyConfigFile, loadConfigFile, parseConfig } from '../../../lib/config/index.js';
-import { compileHomeAgentConfig, ConfigError } from '../../../lib/core/config.js';
+import { compileHomeAgentConfig, ConfigError } from '../../../lib/proto/common/core-config.js';
 import { DRAFT04_PROFILE } from '../../../lib/wire/profiles.js';
 import { DEFAULT_MARKS } from '../../../lib/reconcile/marks.js';
 

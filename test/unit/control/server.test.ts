@@ -237,7 +237,7 @@ test('client errors: no socket, refused, and a request timing out', async () => 
 
 test('bindingView and monitorEvent: the core binding as operators see it', async () => {
   const { bindingView, monitorEvent } = await import('../../../lib/control/views.js');
-  const { bindingFlags } = await import('../../../lib/core/binding.js');
+  const { bindingFlags } = await import('../../../lib/proto/common/binding.js');
   const b = {
     hoa: '2001:db8:1::100',
     bid: 3,

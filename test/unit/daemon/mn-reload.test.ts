@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAnyConfig, type MobileNodeDaemonConfig } from '../../../lib/config/index.js';
-import { planMobileNodeReload } from '../../../lib/daemon/mn-reload.js';
+import { planMobileNodeReload } from '../../../lib/daemon/mn/reload-plan.js';
 
 const BASE = {
   home_address: '2001:db8:aa::100',

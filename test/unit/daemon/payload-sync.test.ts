@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import type { HoaIpsecSas } from '../../../lib/config/daemon-config.js';
-import { KernelSync } from '../../../lib/daemon/kernel-sync.js';
-import { PayloadIpsecIndex } from '../../../lib/daemon/payload-sync.js';
+import { KernelSync } from '../../../lib/daemon/ha/kernel-sync.js';
+import { PayloadIpsecIndex } from '../../../lib/daemon/ha/payload-sync.js';
 import { DEFAULT_XFRM_BANDS as BANDS, policyKey, stateKey } from '../../../lib/reconcile/drivers/xfrm.js';
 import { Reconciler, type ObjectDriver } from '../../../lib/reconcile/engine.js';
-import type { HomeAgentKernel } from '../../../lib/reconcile/home-agent-kernel.js';
+import type { HomeAgentKernel } from '../../../lib/daemon/ha/kernel.js';
 import { DEFAULT_MARKS } from '../../../lib/reconcile/marks.js';
 
 const HA = '2001:db8:aa::1';

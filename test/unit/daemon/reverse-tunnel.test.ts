@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encapsulatedMh } from '../../../lib/net/reverse-tunnel.js';
 import { verifyMhChecksum } from '../../../lib/wire/checksum.js';
-import { mustParseIp6 } from '../../../lib/wire/ip6.js';
+import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import { encodeMessage, decodeMessage } from '../../../lib/wire/mh.js';
 import { DRAFT04_PROFILE } from '../../../lib/wire/profiles.js';
 

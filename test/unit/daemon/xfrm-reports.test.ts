@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { HomeAgent } from '../../../lib/core/home-agent.js';
-import { homeAgentConfig } from '../../../lib/core/config.js';
-import type { Outgoing } from '../../../lib/core/outcome.js';
+import { HomeAgent } from '../../../lib/proto/ha/home-agent.js';
+import { homeAgentConfig } from '../../../lib/proto/common/core-config.js';
+import type { Outgoing } from '../../../lib/proto/common/outcome.js';
 import { Counters, RateLimit } from '../../../lib/daemon/counters.js';
-import { handleHaoReport } from '../../../lib/daemon/xfrm-reports.js';
-import { mustParseIp6 } from '../../../lib/wire/ip6.js';
+import { handleHaoReport } from '../../../lib/daemon/ha/xfrm-reports.js';
+import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import type { BindingError } from '../../../lib/wire/types.js';
 
 const HA = '2001:db8:aa::1';

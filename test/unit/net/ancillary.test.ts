@@ -15,7 +15,7 @@ import {
   type AncillaryErrorCode,
   type AncillaryResult,
 } from '../../../lib/net/ancillary.js';
-import { formatIp6, mustParseIp6 } from '../../../lib/wire/ip6.js';
+import { formatIp6, mustParseIp6 } from '../../../lib/inet/ip6.js';
 
 const HOA = mustParseIp6('2001:db8:aa::100');
 const COA = mustParseIp6('2001:db8:1::10');

@@ -15,7 +15,7 @@ import {
   type NdMessage,
 } from '../../../lib/net/nd-codec.js';
 import { ip6PseudoHeaderSum } from '../../../lib/wire/checksum.js';
-import { formatIp6, mustParseIp6 } from '../../../lib/wire/ip6.js';
+import { formatIp6, mustParseIp6 } from '../../../lib/inet/ip6.js';
 
 const T = mustParseIp6('2001:db8:aa::1:2345');
 const MAC = parseMac('02:00:5e:10:00:01');

@@ -6,11 +6,11 @@ import fc from 'fast-check';
 import { encodeHomeAddressDstopts, encodePktinfo, encodeType2Rthdr } from '../../../lib/net/ancillary.js';
 import { encodeNd } from '../../../lib/net/nd-codec.js';
 import { readMhDatagram, readNdDatagram, type RawDatagram } from '../../../lib/net/receive.js';
-import { encodeCmsgs, type Cmsg } from '../../../lib/sys/msghdr.js';
-import { encodeSockaddrIn6, MSG_CTRUNC } from '../../../lib/sys/socket.js';
+import { encodeCmsgs, type Cmsg } from '../../../lib/platform/sys/msghdr.js';
+import { encodeSockaddrIn6, MSG_CTRUNC } from '../../../lib/platform/sys/socket.js';
 import { writeMhChecksum } from '../../../lib/wire/checksum.js';
 import { DRAFT04_PROFILE, encodeMessage } from '../../../lib/wire/index.js';
-import { mustParseIp6 } from '../../../lib/wire/ip6.js';
+import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 
 const HA = mustParseIp6('2001:db8:aa::1');
 const HOA = mustParseIp6('2001:db8:aa::100');

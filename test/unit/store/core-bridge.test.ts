@@ -3,11 +3,11 @@
 // §9.5.1 sequence check) because the per-home-address sequence number came back too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HomeAgent } from '../../../lib/core/home-agent.js';
+import { HomeAgent } from '../../../lib/proto/ha/home-agent.js';
 import { BindingStore, recordsForEvents, restoreInto } from '../../../lib/store/index.js';
-import type { BuOutcome } from '../../../lib/core/outcome.js';
+import type { BuOutcome } from '../../../lib/proto/common/outcome.js';
 import { BaStatus } from '../../../lib/wire/types.js';
-import { COA1, COA2, HOA, bid, haConfig, makeBu, received } from '../core/fixtures.js';
+import { COA1, COA2, HOA, bid, haConfig, makeBu, received } from '../proto/fixtures.js';
 import { tempDir } from './fixtures.js';
 
 const T0 = 5_000; // the core's clock (monotonic, say)

@@ -1,5 +1,5 @@
 // Sample messages and options shared by the wire tests.
-import { mustParseIp6 } from '../../../lib/wire/ip6.js';
+import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import type {
   BaFlags,
   BidOption,

@@ -16,8 +16,8 @@ import { DRAFT04_PROFILE as P } from '../../../lib/wire/profiles.js';
 import { encodeMessage } from '../../../lib/wire/mh.js';
 import { ip6UpperLayerChecksum, writeMhChecksum } from '../../../lib/wire/checksum.js';
 import { buildIp6Packet, homeAddressHeader, type2RoutingHeader } from '../../../lib/wire/ip6-packet.js';
-import { formatIp6 } from '../../../lib/wire/ip6.js';
-import { LINKTYPE_ETHERNET, LINKTYPE_RAW, writePcap } from '../../../lib/cli/pcap.js';
+import { formatIp6 } from '../../../lib/inet/ip6.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_RAW, writePcap } from '../../../lib/cli/decode/pcap.js';
 import { IPPROTO_MH, type BidOption, type BindingAck, type BindingUpdate } from '../../../lib/wire/types.js';
 import { ip } from './fixtures.js';
 

@@ -1,0 +1,149 @@
+// `mcoactl decode`: shows Mobility Header messages given as hex or found in a pcap file.
+//
+//   mcoactl decode [--json] [--profile-bid-type N] HEX...     one message ("-" reads stdin)
+//   mcoactl decode [--json] [--profile-bid-type N] --pcap FILE
+//
+// Exit status: 0 decoded (for --pcap: the file was read, whatever its packets held);
+// 1 the hex message is malformed, or bad hex / unreadable file / not a pcap; 2 usage.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { WireProfile } from '../../wire/profile.js';
+import { DRAFT04_PROFILE, makeProfile } from '../../wire/profiles.js';
+import { decodeMessage } from '../../wire/mh.js';
+import { verifyMhChecksum } from '../../wire/checksum.js';
+import { walkIp6, type Ip6Walk } from '../../wire/ip6-packet.js';
+import { formatIp6 } from '../../inet/ip6.js';
+import { IPPROTO_MH } from '../../wire/types.js';
+import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command } from '../command.js';
+import { parseHex } from './hex.js';
+import { readPcap, type PcapRecord } from './pcap.js';
+import { ip6Payload, SUPPORTED_LINK_TYPES } from './link-layer.js';
+import { describeError, describeMessage, renderError, renderMessage, type JsonObject } from './describe.js';
+
+export const decodeCommand: Command = {
+  summary: 'decode Mobility Header messages from hex or a pcap file',
+  usage: [
+    'mcoactl decode [--json] [--profile-bid-type N] HEX...   (HEX "-" reads standard input)',
+    'mcoactl decode [--json] [--profile-bid-type N] --pcap FILE',
+  ],
+  run: runDecode,
+};
+
+async function runDecode(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      pcap: { type: 'string' },
+      'profile-bid-type': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const profile = profileFrom(values['profile-bid-type']);
+  if (values.pcap !== undefined) {
+    if (positionals.length) throw new UsageError('give either HEX or --pcap FILE, not both');
+    return decodePcap(values.pcap, profile, values.json, io);
+  }
+  if (!positionals.length) throw new UsageError('nothing to decode: give HEX or --pcap FILE');
+  const text = positionals.length === 1 && positionals[0] === '-' ? await readStdin() : positionals.join(' ');
+  const hex = parseHex(text);
+  if (!hex.ok) throw new CliError(`bad hex: ${hex.error}`);
+  return decodeHexMessage(hex.value, profile, values.json, io);
+}
+
+function profileFrom(bidType: string | undefined): WireProfile {
+  if (bidType === undefined) return DRAFT04_PROFILE;
+  if (!/^\d+$/.test(bidType)) throw new UsageError(`--profile-bid-type: not a number: ${JSON.stringify(bidType)}`);
+  const r = makeProfile({ bidOptionType: Number(bidType) });
+  if (!r.ok) throw new UsageError(`--profile-bid-type: ${r.error}`);
+  return r.value;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function decodeHexMessage(mh: Uint8Array, profile: WireProfile, json: boolean, io: CliIo): number {
+  const r = decodeMessage(mh, profile);
+  const d = r.ok ? describeMessage(r.value, mh, profile) : { error: describeError(r.error, mh, profile) };
+  if (json) io.out(JSON.stringify(d));
+  else (r.ok ? renderMessage(d) : renderError(d.error as JsonObject)).forEach((l) => io.out(l));
+  return r.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+function decodePcap(path: string, profile: WireProfile, json: boolean, io: CliIo): number {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new CliError(`cannot read ${path}: ${code}`);
+  }
+  const pcap = readPcap(bytes);
+  if (!pcap.ok) throw new CliError(`${path}: ${pcap.error}`);
+  const { linkType, records, trailingGarbage } = pcap.value;
+  if (!SUPPORTED_LINK_TYPES.has(linkType)) {
+    const known = [...SUPPORTED_LINK_TYPES].map(([n, name]) => `${n} ${name}`).join(', ');
+    throw new CliError(`${path}: link type ${linkType} is not supported (supported: ${known})`);
+  }
+  let shown = 0;
+  for (const rec of records) {
+    const pkt = ip6Payload(linkType, rec.data);
+    const walk = pkt && walkIp6(pkt);
+    if (!walk) continue;
+    const d = describePacket(rec, walk, profile);
+    if (!d) continue;
+    shown++;
+    if (json) io.out(JSON.stringify(d));
+    else renderPacket(d).forEach((l) => io.out(l));
+  }
+  if (!json) io.out(`${records.length} frame${records.length === 1 ? '' : 's'}, ${shown} shown`);
+  if (trailingGarbage) io.err(`mcoactl: warning: ${path}: ${trailingGarbage}`);
+  return EXIT_OK;
+}
+
+/** The packet as JSON, or null when it is nothing this command shows. */
+function describePacket(rec: PcapRecord, walk: Ip6Walk, profile: WireProfile): JsonObject | null {
+  const up = walk.upper;
+  const isMhFragment = up.kind === 'fragment' && up.first && up.nextHeader === IPPROTO_MH;
+  if (up.kind !== 'mh' && up.kind !== 'encrypted' && !isMhFragment) return null;
+  const d: JsonObject = {
+    frame: rec.frame,
+    time: `${rec.seconds}.${String(rec.nanoseconds).padStart(9, '0')}`,
+    src: formatIp6(walk.src),
+    dst: formatIp6(walk.dst),
+  };
+  if (walk.tunnels.length) d.tunnels = walk.tunnels.map((t) => ({ src: formatIp6(t.src), dst: formatIp6(t.dst) }));
+  if (walk.homeAddress) d.homeAddress = formatIp6(walk.homeAddress);
+  if (walk.routingAddress) d.routingAddress = formatIp6(walk.routingAddress);
+  if (walk.truncated) d.truncated = true;
+  if (up.kind === 'encrypted') return { ...d, encrypted: true };
+  if (up.kind !== 'mh') return { ...d, fragment: true };
+  if (!walk.truncated) {
+    // The checksum covers the home address (HAO) and the final destination (type 2 RH).
+    const src = walk.homeAddress ?? walk.src;
+    const dst = walk.routingAddress && walk.routingSegmentsLeft ? walk.routingAddress : walk.dst;
+    d.checksumOk = verifyMhChecksum(src, dst, up.mh);
+  }
+  const r = decodeMessage(up.mh, profile);
+  if (r.ok) d.message = describeMessage(r.value, up.mh, profile);
+  else d.error = describeError(r.error, up.mh, profile);
+  return d;
+}
+
+function renderPacket(d: JsonObject): string[] {
+  let head = `frame ${String(d.frame)}  ${String(d.src)} -> ${String(d.dst)}`;
+  const tunnels = (d.tunnels ?? []) as JsonObject[];
+  for (const t of tunnels) head += `  in tunnel ${String(t.src)} -> ${String(t.dst)}`;
+  if (d.homeAddress) head += `  hao ${String(d.homeAddress)}`;
+  if (d.routingAddress) head += `  rh2 ${String(d.routingAddress)}`;
+  if (d.truncated) head += '  (capture truncated)';
+  if (d.checksumOk !== undefined) head += d.checksumOk ? '  checksum ok' : '  checksum BAD';
+  if (d.encrypted) return [`${head}  encrypted (ESP)`];
+  if (d.fragment) return [`${head}  Mobility Header fragment (not reassembled)`];
+  if (d.message) return [head, ...renderMessage(d.message as JsonObject, '  ')];
+  return [head, ...renderError(d.error as JsonObject, '  ')];
+}

@@ -1,0 +1,118 @@
+// Drives the reconciler for the daemon: coalesced passes after changes, a full resync on a
+// timer, after a failed pass, after ENOBUFS on the monitor socket, and when someone deletes
+// an object we still want; and tells the daemon when a proxy entry appears (unsolicited NA).
+import type { Logger } from 'pino';
+import type { NlMsg } from '../../platform/netlink/parse.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { RTM_DELLINK, RTM_DELNEIGH, RTM_DELROUTE } from '../../platform/rtnl/rtnl-constants.js';
+import { decodeLink } from '../../platform/rtnl/link.js';
+import { decodeProxy } from '../../platform/rtnl/neigh.js';
+import { decodeRoute } from '../../platform/rtnl/route.js';
+import type { ProxySeen } from '../../reconcile/drivers/proxy.js';
+import type { TunnelSeen } from '../../reconcile/drivers/tunnel.js';
+import type { HomeAgentKernel } from './kernel.js';
+import { DesiredIndex } from './desired-index.js';
+import { PassScheduler } from '../../reconcile/pass-scheduler.js';
+
+const REPAIR_DEBOUNCE_MS = 50;
+
+export class KernelSync {
+  readonly index: DesiredIndex;
+  readonly scheduler: PassScheduler;
+  onProxyAdded: ((iface: string, addr: string) => void) | undefined;
+  private repairTimer: NodeJS.Timeout | undefined;
+  private proxiesBefore = new Set<string>();
+  /** Kernel steps that must not overlap a pass (XFRM_MSG_MIGRATE), run at the start of the next one. */
+  private readonly prePass: { run: () => Promise<void>; cancel: () => void }[] = [];
+  private stopped = false;
+
+  constructor(
+    readonly kernel: HomeAgentKernel,
+    log: Logger,
+    private readonly resyncIntervalMs: number,
+  ) {
+    this.index = new DesiredIndex(kernel.reconciler);
+    this.scheduler = new PassScheduler(kernel.reconciler, log);
+    // Whoever starts a pass (a change, the resync timer, a retry), it first runs the queued
+    // steps; passes run one at a time, so a step never overlaps a pass's reads and writes.
+    const reconcile = kernel.reconciler.pass.bind(kernel.reconciler);
+    kernel.reconciler.pass = async () => {
+      for (const step of this.prePass.splice(0)) await step.run();
+      return reconcile();
+    };
+    // New proxy entries are announced with an unsolicited NA (RFC 6275 §10.4.1).
+    this.scheduler.beforePass = () => {
+      this.proxiesBefore = new Set(kernel.reconciler.observedAll<ProxySeen>('proxy').keys());
+    };
+    this.scheduler.afterPass = () => {
+      for (const [key, p] of kernel.reconciler.observedAll<ProxySeen>('proxy')) {
+        if (!this.proxiesBefore.has(key)) this.onProxyAdded?.(key.slice(0, key.indexOf('|')), p.dst);
+      }
+    };
+  }
+
+  get totals(): PassScheduler['totals'] {
+    return this.scheduler.totals;
+  }
+
+  /** Starts the periodic resync and watches `monitor` (a socket joined to link, route, neigh groups). */
+  start(monitor?: NetlinkSocket): void {
+    this.scheduler.startResyncTimer(this.resyncIntervalMs);
+    if (!monitor) return;
+    monitor.on('resync', (reason) => this.resync(`monitor: ${reason}`));
+    monitor.on('notification', (m) => this.onNotification(m));
+  }
+
+  resync(why: string): void {
+    this.scheduler.resync(why);
+  }
+
+  schedule(): void {
+    this.scheduler.schedule();
+  }
+
+  passNow(): Promise<void> {
+    return this.scheduler.passNow();
+  }
+
+  /** Runs `step` at the start of the next pass (scheduled now), before it reads or writes. */
+  beforeNextPass<T>(step: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.stopped) return reject(new Error('kernel sync stopped'));
+      this.prePass.push({ run: () => Promise.resolve().then(step).then(resolve, reject), cancel: () => reject(new Error('kernel sync stopped')) });
+      this.schedule();
+    });
+  }
+
+  /** Someone deleted an object we still want: repair it without waiting for the timer. */
+  private onNotification(m: NlMsg): void {
+    const r = this.kernel.reconciler;
+    let wanted = false;
+    try {
+      if (m.type === RTM_DELLINK) {
+        const name = decodeLink(m).name;
+        for (const [key, t] of r.observedAll<TunnelSeen>('tunnel')) if (t.name === name && r.isDesired('tunnel', key)) wanted = true;
+      } else if (m.type === RTM_DELROUTE) {
+        const rt = decodeRoute(m);
+        wanted = rt !== undefined && rt.protocol === this.kernel.marks.protocol && r.isDesired('route', `${rt.dst}/${rt.dstLen}`);
+      } else if (m.type === RTM_DELNEIGH) {
+        const p = decodeProxy(m);
+        if (p) for (const [key, seen] of r.observedAll<ProxySeen>('proxy')) if (seen.dst === p.dst && seen.ifindex === p.ifindex && r.isDesired('proxy', key)) wanted = true;
+      }
+    } catch {
+      return; // a notification we cannot parse changes nothing; the timer resync covers it
+    }
+    if (!wanted || this.repairTimer) return;
+    this.repairTimer = setTimeout(() => {
+      this.repairTimer = undefined;
+      this.resync('an owned object was deleted behind our back');
+    }, REPAIR_DEBOUNCE_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.repairTimer) clearTimeout(this.repairTimer);
+    await this.scheduler.stop();
+    for (const step of this.prePass.splice(0)) step.cancel();
+  }
+}

@@ -1,0 +1,68 @@
+// The home agent's kernel side: the core's desired state in, the kernel made to match.
+// Wires the object drivers into one Reconciler in dependency order.
+import type { DesiredState } from '../../plan/ha/desired.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { GroupDriver, NexthopContext, NexthopDriver, type GroupSeen, type NexthopSeen } from '../../reconcile/drivers/nexthop.js';
+import { ProxyDriver } from '../../reconcile/drivers/proxy.js';
+import { RouteDriver } from '../../reconcile/drivers/route.js';
+import { TunnelDriver, type TunnelSeen } from '../../reconcile/drivers/tunnel.js';
+import { Reconciler, type PassReport } from '../../reconcile/engine.js';
+import { KIND_ORDER, kernelWants, type RouteWant } from '../../plan/common/kernel-objects.js';
+import { DEFAULT_MARKS, type OwnershipMarks } from '../../reconcile/marks.js';
+import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, policyKey, stateKey, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
+import type { XfrmState } from '../../platform/xfrm/state.js';
+
+export class HomeAgentKernel {
+  readonly reconciler: Reconciler;
+  readonly marks: OwnershipMarks;
+
+  readonly xfrmBands: XfrmBands;
+
+  /** `xfrmSock` (NETLINK_XFRM) adds the XFRM state and policy kinds; without it they are absent. */
+  constructor(sock: NetlinkSocket, marks: Partial<OwnershipMarks> = {}, xfrmSock?: NetlinkSocket, xfrmBands: XfrmBands = DEFAULT_XFRM_BANDS) {
+    this.marks = { ...DEFAULT_MARKS, ...marks };
+    this.xfrmBands = xfrmBands;
+    const r = (): Reconciler => this.reconciler;
+    const ctx = new NexthopContext(
+      sock,
+      this.marks,
+      () => r().observedAll<TunnelSeen>('tunnel'),
+      () => r().observedAll<NexthopSeen>('nexthop'),
+    );
+    const idOf = (via: RouteWant['via']): number | undefined =>
+      via.kind === 'nexthop' ? r().observed<NexthopSeen>('nexthop', via.key)?.id : r().observed<GroupSeen>('group', via.key)?.id;
+    const drivers = [
+      new TunnelDriver(sock, this.marks),
+      new NexthopDriver(ctx),
+      new GroupDriver(ctx),
+      new RouteDriver(sock, this.marks, idOf),
+      new ProxyDriver(sock, this.marks),
+    ];
+    if (drivers.map((d) => d.kind).join() !== KIND_ORDER.join()) throw new Error('driver order does not match KIND_ORDER');
+    // XFRM first: states and the policies that use them exist before traffic needs them.
+    const xfrm = xfrmSock ? [new XfrmStateDriver(xfrmSock, xfrmBands), new XfrmPolicyDriver(xfrmSock, xfrmBands)] : [];
+    this.reconciler = new Reconciler([...xfrm, ...drivers]);
+  }
+
+  /** Replaces the whole desired state; only what changed is written on the next pass. */
+  setDesired(d: DesiredState): void {
+    const w = kernelWants(d);
+    for (const kind of KIND_ORDER) this.reconciler.setDesired<unknown>(kind, w[kind] as Map<string, unknown>);
+  }
+
+  /** The XFRM states and policies wanted (keyed by the kernel's identity of each). */
+  setXfrm(states: readonly XfrmState[], policies: readonly XfrmPolicy[]): void {
+    this.reconciler.setDesired('xfrm-state', new Map(states.map((s) => [stateKey(s), s])));
+    this.reconciler.setDesired('xfrm-policy', new Map(policies.map((p) => [policyKey(p), p])));
+  }
+
+  pass(): Promise<PassReport> {
+    return this.reconciler.pass();
+  }
+
+  /** The tunnel interface serving a care-of address, for counters and `mcoactl`. */
+  tunnelOf(tunnelKey: string): TunnelSeen | undefined {
+    return this.reconciler.observed<TunnelSeen>('tunnel', tunnelKey);
+  }
+}

@@ -1,0 +1,335 @@
+// mcoad in the mobile node role: the kernel's interfaces and addresses -> care-of address
+// events -> the mobile node core -> Binding Updates from each care-of address with a Home
+// Address option (daemon/mn/send.ts); Binding Acknowledgements (delivered through the type 2
+// routing header) back into the core; the Binding Update List's accepted entries ->
+// tunnels, routes and SAs (daemon/mn/kernel.ts). One timer, at the core's nextTickMs. An interface
+// holding an address inside the home prefix is on the home link; the core's interface
+// actions for it (Figures 7-9) are carried out by daemon/mn/home-link.ts. Route optimisation with
+// the configured correspondents: return routability (HoTI reverse-tunnelled through the
+// home agent), sealed Binding Updates, and per registered correspondent an XFRM state and a
+// host route that send traffic to it directly from a care-of address (ro-xfrm.ts,
+// daemon/mn/ro-routes.ts).
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { MobileNodeDaemonConfig } from '../../config/index.js';
+import type { ControlServer } from '../../control/server.js';
+import { MobileNodeCore } from '../../proto/mn/index.js';
+import type { InterfaceAction, MnAction, MnEvent, MnOutput } from '../../proto/mn/index.js';
+import { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../../platform/rtnl/rtnl-constants.js';
+import { MhSocket, type MhReceived } from '../../net/mh-socket.js';
+import { NdSocket } from '../../net/nd-socket.js';
+import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
+import { decodeMessage } from '../../wire/mh.js';
+import { Counters, RateLimit } from '../counters.js';
+import { HomeLinkActions, HomeLinkController } from './home-link.js';
+import { MobileNodeSender } from './send.js';
+import { DirectRouteKeeper, directInterfaces } from './ro-routes.js';
+import { planMobileNodeReload } from './reload-plan.js';
+import { InterfaceWatcher, type CareOfChange } from './interfaces.js';
+import { MobileNodeKernel, type AcceptedCareOf } from './kernel.js';
+import { mobileNodePayloadReqid } from '../../plan/mn/payload-ipsec.js';
+import { MobileNodePayload } from './payload-sync.js';
+import { mobileNodeRoObjects } from '../../plan/mn/ro.js';
+
+const NETLINK_ROUTE = 0;
+const NETLINK_XFRM = 6;
+const MAX_TIMER_MS = 0x7fffffff;
+/** A restarted node keeps its old tunnels until its registrations settle, or this long. */
+const ADOPT_GRACE_MS = 10_000;
+
+export class MobileNodeDaemon {
+  readonly counters = new Counters();
+  readonly core: MobileNodeCore;
+  readonly startedAtMs = Date.now();
+  control: ControlServer | undefined;
+  private readonly badInputLog = new RateLimit(10);
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Home-link state last told to the core, per interface. */
+  private readonly atHome = new Map<string, boolean>();
+  /** Sends waiting for the home address to be on a home-link interface, in order. */
+  private outbox: Promise<void> | null = null;
+  private adopting = true;
+  /** Care-of addresses whose tunnels a previous run left, kept while adopting. */
+  private adopted = new Set<string>();
+  private adoptTimer: NodeJS.Timeout | undefined;
+  readonly homeLink: HomeLinkController;
+  private readonly sender: MobileNodeSender;
+  /** Host routes to route-optimised correspondents (daemon/mn/ro-routes.ts). */
+  private readonly direct: DirectRouteKeeper;
+  /** Payload ESP on the tunnels (mobile_node.ipsec.payload), and the K-bit moves. */
+  private payload: MobileNodePayload | undefined;
+
+  private constructor(
+    public cfg: MobileNodeDaemonConfig,
+    readonly log: Logger,
+    readonly kernel: MobileNodeKernel,
+    readonly interfaces: InterfaceWatcher,
+    readonly mh: MhSocket,
+    private readonly sockets: NetlinkSocket[],
+    rtnl: NetlinkSocket,
+    private readonly nd: NdSocket | undefined,
+  ) {
+    const actions = new HomeLinkActions(rtnl, nd, cfg.mobileNode.homeAddress, cfg.mobileNode.homePrefixLength, this.counters, log.child({ component: 'home-link' }));
+    this.homeLink = new HomeLinkController(actions, interfaces, this.counters);
+    this.direct = new DirectRouteKeeper(rtnl, (i) => interfaces.ifindexOf(i), cfg.marks.protocol, (r) => kernel.setDirectRoutes(r), log);
+    this.sender = new MobileNodeSender(mh, () => this.cfg.mobileNode, cfg.netns, (i) => interfaces.ifindexOf(i), () => this.accepted(), this.counters, log);
+    const m = cfg.mobileNode;
+    this.core = new MobileNodeCore(
+      {
+        homeAddress: mustParseIp6(m.homeAddress),
+        homeAgent: mustParseIp6(m.homeAgent),
+        correspondents: m.correspondents.map((c) => mustParseIp6(c)),
+        status: m.profile.status,
+        bulk: m.bulk,
+        esp: m.ipsecRequired,
+        homeLifetimeSeconds: m.lifetimeSeconds,
+        multipleCoa: m.multipleCoa,
+        bootstrapOverwrite: m.bootstrapOverwrite,
+        bidConflict: m.bidConflict,
+        keyManagement: m.keyManagementMobility,
+        homeLinkPolicy: m.homeLinkPolicy,
+        preferredInterfaces: m.interfaces,
+      },
+      { randomBytes: (n) => new Uint8Array(randomBytes(n)) },
+    );
+  }
+
+  /** Installs the home address and route2 objects, reads the interfaces, then starts registering. */
+  static async start(cfg: MobileNodeDaemonConfig, log: Logger): Promise<MobileNodeDaemon> {
+    for (const w of cfg.warnings) log.warn({ config: cfg.file }, w);
+    const netns = cfg.netns === null ? {} : { netns: cfg.netns };
+    const m = cfg.mobileNode;
+    const sockets: NetlinkSocket[] = [];
+    let mh: MhSocket | undefined;
+    let nd: NdSocket | undefined;
+    try {
+      const rtnl = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns });
+      sockets.push(rtnl);
+      const xfrm = NetlinkSocket.open({ protocol: NETLINK_XFRM, ...netns });
+      sockets.push(xfrm);
+      const monitor = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns, groups: [RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR] });
+      sockets.push(monitor);
+      const kernel = new MobileNodeKernel(rtnl, xfrm, cfg.marks, m.homeAddress, m.homeAgent, m.routes, log.child({ component: 'kernel' }));
+      kernel.protectSignalling(m.ipsec);
+      kernel.holdRoutes();
+      await kernel.passNow();
+      mh = MhSocket.open({ ...netns, checksum: 'user' });
+      nd = openNd(netns, log);
+      const watcher = new InterfaceWatcher(rtnl, m.interfaces, m.homeAddress, m.homePrefixLength);
+      const d = new MobileNodeDaemon(cfg, log, kernel, watcher, mh, sockets, rtnl, nd);
+      if (m.ipsec?.payload) {
+        const opts = { sa: m.ipsec.payload, homeAgent: m.homeAgent, reqid: mobileNodePayloadReqid(m.ipsec, m.homeAddress, kernel.bands), keyManagement: m.keyManagementMobility };
+        d.payload = new MobileNodePayload(opts, kernel, xfrm, d.counters, log.child({ component: 'payload-ipsec' }));
+      }
+      mh.on('message', (msg) => d.onMessage(msg));
+      mh.on('receiveError', (e) => d.counters.inc('mh', `receive-error-${e.reason}`));
+      watcher.onChange = (changes) => d.careOfChanged(changes);
+      watcher.onError = (err) => log.warn({ err: String(err) }, 'interface dump failed; retrying');
+      const initial = await watcher.start(monitor);
+      kernel.start(cfg.resyncIntervalSeconds * 1000);
+      log.info({ careOf: Object.fromEntries(initial.map((c) => [c.iface, c.address])), home: initial.filter((c) => c.atHome).map((c) => c.iface) }, 'interfaces read');
+      // Tunnels of a previous run whose care-of address is still on its interface keep
+      // forwarding until the registrations settle; the others go now.
+      d.adopted = new Set(initial.flatMap((c) => (c.address !== null && kernel.tunnelOf(c.address) ? [c.address] : [])));
+      if (d.adopted.size > 0) log.info({ careOf: [...d.adopted] }, 'tunnels of a previous run adopted until the registrations settle');
+      kernel.setAccepted(d.accepted());
+      d.payload?.adopt(initial.flatMap((c) => (c.address !== null && d.adopted.has(c.address) ? [[c.iface, c.address] as const] : [])));
+      kernel.releaseRoutes();
+      // Signalling SAs and policies in place before the first Binding Update leaves.
+      await kernel.passNow();
+      d.adoptTimer = setTimeout(() => d.endAdoption('grace period over'), ADOPT_GRACE_MS);
+      d.feed([...d.eventsOf(initial), { kind: 'start' }]);
+      return d;
+    } catch (err) {
+      mh?.close();
+      nd?.close();
+      for (const s of sockets) s.close();
+      throw err;
+    }
+  }
+
+  private careOfChanged(changes: CareOfChange[]): void {
+    for (const c of changes) this.log.info({ iface: c.iface, coa: c.address, atHome: c.atHome }, c.address ? 'care-of address' : 'care-of address gone');
+    this.feed(this.eventsOf(changes));
+  }
+
+  /** Care-of address events, and home-link events where that changed. */
+  private eventsOf(changes: CareOfChange[]): MnEvent[] {
+    const out: MnEvent[] = [];
+    for (const c of changes) {
+      out.push({ kind: 'careOfAddress', iface: c.iface, address: c.address === null ? null : mustParseIp6(c.address) });
+      if ((this.atHome.get(c.iface) ?? false) !== c.atHome) out.push({ kind: 'homeLink', iface: c.iface, attached: c.atHome });
+      this.atHome.set(c.iface, c.atHome);
+    }
+    return out;
+  }
+
+  /** One received Mobility Header message. Never throws: bad input is counted. */
+  private onMessage(m: MhReceived): void {
+    const decoded = decodeMessage(m.data, this.cfg.mobileNode.profile);
+    if (!decoded.ok) {
+      this.counters.inc('mh', 'malformed');
+      if (this.badInputLog.allow(Date.now())) this.log.debug({ src: m.src, code: decoded.error.code }, 'malformed mobility header');
+      return;
+    }
+    const msg = decoded.value;
+    this.counters.inc('received', msg.kind);
+    const from = mustParseIp6(m.src);
+    // raw: a correspondent's BA is authenticated over the bytes as received.
+    if (msg.kind === 'ba' && formatIp6(from) === this.cfg.mobileNode.homeAgent) this.payload?.noteAck(msg.flags.k);
+    if (msg.kind === 'ba') this.feed([{ kind: 'bindingAck', from, message: msg, raw: m.data }]);
+    else if (msg.kind === 'hot') this.feed([{ kind: 'homeTest', from, message: msg }]);
+    else if (msg.kind === 'cot') this.feed([{ kind: 'careOfTest', from, message: msg }]);
+    else if (msg.kind === 'brr') this.feed([{ kind: 'bindingRefreshRequest', from, message: msg }]);
+    else if (msg.kind === 'be') this.feed([{ kind: 'bindingError', from, message: msg }]);
+  }
+
+  /** Events at one instant into the core; its actions out; the timer re-armed. */
+  private feed(events: MnEvent[]): void {
+    if (this.stopped) return;
+    this.perform(this.core.handleAll(events, Date.now()));
+  }
+
+  /**
+   * Interface actions first; then, once any home-link interface holds the home address (so
+   * a Binding Acknowledgement sent over the home link can reach us), the sends.
+   */
+  private perform(out: MnOutput): void {
+    let bulChanged = false;
+    const later: Exclude<MnAction, { kind: 'bul' } | InterfaceAction>[] = [];
+    for (const a of out.actions) {
+      if (a.kind === 'bul') bulChanged = true;
+      else if (a.kind === 'interface') this.homeLink.handle(a);
+      else later.push(a);
+    }
+    const rest = (): void => {
+      if (this.stopped) return;
+      for (const a of later) this.act(a);
+      if (bulChanged) this.bulChanged();
+    };
+    const ready = this.homeLink.prepare(this.cfg.mobileNode.interfaces);
+    if (ready || this.outbox) {
+      const p: Promise<void> = (this.outbox ?? Promise.resolve()).then(() => ready).then(rest);
+      this.outbox = p;
+      void p.finally(() => {
+        if (this.outbox === p) this.outbox = null;
+      });
+    } else {
+      rest();
+    }
+    this.arm(out.nextTickMs);
+  }
+
+  private bulChanged(): void {
+    this.kernel.setAccepted(this.accepted());
+    this.payload?.update(this.core.bindingUpdateList(), this.accepted().map((a) => a.coa));
+    const m = this.cfg.mobileNode;
+    // Also with no correspondent left (after a reload): their objects go.
+    const holds = (iface: string, coa: string): boolean => this.interfaces.careOf(iface) === coa;
+    this.kernel.setRouteOptimisation(mobileNodeRoObjects(this.core.bindingUpdateList(), holds, m.homeAddress, m.correspondents, this.kernel.bands));
+    this.direct.update(directInterfaces(this.core.bindingUpdateList(), holds));
+    if (this.adopting && this.core.bindingUpdateList().every((e) => e.role !== 'ha' || e.state !== 'pending')) this.endAdoption('registrations settled');
+  }
+
+  private endAdoption(why: string): void {
+    if (!this.adopting || this.stopped) return;
+    this.adopting = false;
+    if (this.adoptTimer) clearTimeout(this.adoptTimer);
+    if (this.adopted.size > 0) this.log.info({ why }, 'tunnels of a previous run: adoption over');
+    this.adopted.clear();
+    this.kernel.setAccepted(this.accepted());
+  }
+
+  private act(a: Exclude<MnAction, { kind: 'bul' } | InterfaceAction>): void {
+    switch (a.kind) {
+      case 'send':
+        this.sender.send(a);
+        return;
+      case 'log':
+        this.log[a.level](a.fields, a.event);
+        return;
+    }
+  }
+
+  /** Care-of addresses the home agent accepted that the interface still holds (and, while adopting, those of a previous run). */
+  private accepted(): AcceptedCareOf[] {
+    const out: AcceptedCareOf[] = [];
+    for (const e of this.core.bindingUpdateList()) {
+      if (e.role !== 'ha' || e.state !== 'registered' || e.homeBinding || e.careOf === null || e.iface === null) continue;
+      const ifindex = this.interfaces.ifindexOf(e.iface);
+      if (ifindex === undefined || this.interfaces.careOf(e.iface) !== e.careOf) continue;
+      out.push({ coa: e.careOf, ifindex });
+    }
+    if (!this.adopting) return out;
+    for (const iface of this.cfg.mobileNode.interfaces) {
+      const coa = this.interfaces.careOf(iface);
+      const ifindex = this.interfaces.ifindexOf(iface);
+      if (coa !== undefined && ifindex !== undefined && this.adopted.has(coa) && !out.some((a) => a.coa === coa)) out.push({ coa, ifindex });
+    }
+    return out;
+  }
+
+  private arm(nextTickMs: number | null): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (nextTickMs === null || this.stopped) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, nextTickMs - Date.now()));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.feed([{ kind: 'tick' }]);
+    }, delay);
+  }
+
+  /**
+   * Applies a re-read configuration: what can change live does (daemon/mn/reload-plan.ts), the rest is
+   * returned as warnings and waits for a restart.
+   */
+  reload(next: MobileNodeDaemonConfig): string[] {
+    const plan = planMobileNodeReload(this.cfg, next);
+    const m = this.cfg.mobileNode;
+    this.cfg = {
+      ...this.cfg,
+      logLevel: next.logLevel,
+      mobileNode: {
+        ...m,
+        bulk: next.mobileNode.bulk,
+        homeLinkPolicy: next.mobileNode.homeLinkPolicy,
+        interfaces: next.mobileNode.interfaces,
+        correspondents: next.mobileNode.correspondents,
+      },
+    };
+    if (plan.logLevel !== null) this.log.level = plan.logLevel;
+    if (plan.interfaces !== null) this.interfaces.setCandidates(plan.interfaces);
+    this.feed(plan.commands.map((command) => ({ kind: 'operator', command })));
+    this.log.info({ applied: plan.commands.map((c) => c.op), interfaces: plan.interfaces, restartNeeded: plan.restartKeys }, 'configuration reloaded');
+    return [...next.warnings, ...plan.restartKeys.map((k) => `${k} changed: takes effect at the next restart`)];
+  }
+
+  /** Stops; kernel objects and bindings stay (a restarted daemon adopts the objects). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.adoptTimer) clearTimeout(this.adoptTimer);
+    this.direct.stop();
+    this.interfaces.stop();
+    await this.homeLink.actions.settled();
+    this.mh.close();
+    this.nd?.close();
+    await this.kernel.stop();
+    for (const s of this.sockets) s.close();
+    await this.control?.close();
+  }
+}
+
+/** The neighbour discovery socket for announcing the home address; without it (no CAP_NET_RAW) the node still works. */
+function openNd(netns: { netns?: string }, log: Logger): NdSocket | undefined {
+  try {
+    return NdSocket.open({ ...netns, router: false });
+  } catch (err) {
+    log.warn({ err: String(err) }, 'no neighbour discovery socket: the home address will not be announced on the home link');
+    return undefined;
+  }
+}

@@ -1,0 +1,135 @@
+// The XFRM objects of route optimisation (RFC 6275 §6.3, §6.4, §9.3, §11.3.1), as pure
+// functions of the bindings, for the correspondent node and the mobile node. The kernel
+// does the per-packet work: a route-optimisation (`mode ro`) state with a care-of address
+// (XFRMA_COADDR) plus an outbound policy naming it puts a type 2 routing header (route2,
+// IPPROTO_ROUTING) or a Home Address option (hao, IPPROTO_DSTOPTS) on every matching packet
+// and sends it to / from the care-of address; an inbound policy with an optional template
+// lets such packets in.
+//
+// One care-of address per (correspondent, home address): the kernel keys an RO state by
+// (src, dst, proto) and holds one coaddr. With several BIDs for a home address the binding
+// with the lowest BID is used: a choice that needs no flow information (draft-04 leaves
+// flow binding to other work) and stays put while the other bindings come and go.
+import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
+import type { XfrmState } from '../../platform/xfrm/state.js';
+import type { XfrmSelector } from '../../platform/xfrm/structs.js';
+import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import type { Ip6Text } from '../../inet/ip6.js';
+
+const IPPROTO_ROUTING = 43;
+const IPPROTO_DSTOPTS = 60;
+const IPPROTO_MH = 135;
+const XFRM_MODE_ROUTEOPTIMIZATION = 2;
+const XFRM_STATE_WILDRECV = 8;
+
+/**
+ * Priorities inside the band (lower wins). The Mobility Header bypass must win over the data
+ * policy: HoT goes to the home address through the home agent, and a BA already carries its
+ * routing header (or the BU its Home Address option) as ancillary data.
+ */
+export const RO_POLICY_PRIORITY_OFFSET = { signallingBypass: 0x40, data: 0x60, inbound: 0x90 } as const;
+/** Outbound RO states and their templates share one reqid (the kernel matches template and state by it). */
+export const RO_REQID_OFFSET = 0xff00;
+
+export interface RoObjects {
+  states: XfrmState[];
+  policies: XfrmPolicy[];
+}
+
+/** A binding as far as route optimisation cares. */
+export interface RoBinding {
+  bid: number;
+  coa: Ip6Text;
+}
+
+/** The care-of address the kernel uses for a home address: the lowest BID's; null without bindings. */
+export function lowestBidCareOf(bindings: readonly RoBinding[]): Ip6Text | null {
+  let best: RoBinding | null = null;
+  for (const b of bindings) if (best === null || b.bid < best.bid) best = b;
+  return best?.coa ?? null;
+}
+
+const host = (src: Ip6Text, dst: Ip6Text, proto: number): XfrmSelector => ({ src, srcLen: 128, dst, dstLen: 128, proto });
+
+/** Outbound state, data policy and MH bypass for one (local, remote) pair with `coa`. */
+function outbound(local: Ip6Text, remote: Ip6Text, coa: Ip6Text, proto: number, bands: XfrmBands): RoObjects {
+  const reqid = bands.reqidBase + RO_REQID_OFFSET;
+  return {
+    states: [{ src: local, dst: remote, proto, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid, coaddr: coa }],
+    policies: [
+      { selector: host(local, remote, IPPROTO_MH), dir: 'out', priority: bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.signallingBypass, templates: [] },
+      {
+        selector: host(local, remote, 0),
+        dir: 'out',
+        priority: bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.data,
+        templates: [{ proto, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid }],
+      },
+    ],
+  };
+}
+
+/**
+ * Correspondent node, always: the wildcard Home Address option state (as the home agent's)
+ * and an inbound policy for every protocol addressed to the correspondent, so BUs and data
+ * packets from a care-of address with a Home Address option get in.
+ *   ip xfrm state add src :: dst :: proto hao spi 0 mode ro coa :: flag wildrecv sel src ::/0 dst ::/0 reqid R
+ *   ip xfrm policy add src ::/0 dst CN/128 dir in priority P tmpl proto hao mode ro level use
+ */
+export function correspondentStaticXfrm(cn: Ip6Text, bands: XfrmBands): RoObjects {
+  const any = { src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 0 };
+  return {
+    states: [{ src: '::', dst: '::', proto: IPPROTO_DSTOPTS, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: bands.reqidBase, flags: XFRM_STATE_WILDRECV, selector: any, coaddr: '::' }],
+    policies: [
+      {
+        selector: { ...any, dst: cn, dstLen: 128 },
+        dir: 'in',
+        priority: bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound,
+        templates: [{ proto: IPPROTO_DSTOPTS, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
+      },
+    ],
+  };
+}
+
+/**
+ * Correspondent node, per home address with bindings: traffic to the home address leaves
+ * for the care-of address with a type 2 routing header; signalling keeps its own headers.
+ *   ip xfrm state add src CN dst HOA proto route2 spi 0 mode ro coa COA reqid R
+ *   ip xfrm policy add src CN/128 dst HOA/128 proto 135 dir out priority P1
+ *   ip xfrm policy add src CN/128 dst HOA/128 dir out priority P2 tmpl proto route2 mode ro reqid R
+ */
+export function correspondentBindingXfrm(cn: Ip6Text, hoa: Ip6Text, coa: Ip6Text, bands: XfrmBands): RoObjects {
+  return outbound(cn, hoa, coa, IPPROTO_ROUTING, bands);
+}
+
+/**
+ * Mobile node, per configured correspondent: packets from it carrying a type 2 routing
+ * header (to a care-of address, for the home address) get in, whatever their protocol.
+ *   ip xfrm policy add src CN/128 dst HOA/128 dir in priority P tmpl proto route2 mode ro level use
+ * (the route2 wildcard state is daemon/mn/kernel.ts's).
+ */
+export function mobileNodeInboundXfrm(hoa: Ip6Text, correspondents: readonly Ip6Text[], bands: XfrmBands): RoObjects {
+  return {
+    states: [],
+    policies: correspondents.map((cn) => ({
+      selector: host(cn, hoa, 0),
+      dir: 'in' as const,
+      priority: bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound,
+      templates: [{ proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
+    })),
+  };
+}
+
+/**
+ * Mobile node, per correspondent with a registered binding: traffic from the home address
+ * leaves from the care-of address with a Home Address option.
+ *   ip xfrm state add src HOA dst CN proto hao spi 0 mode ro coa COA reqid R
+ *   ip xfrm policy add src HOA/128 dst CN/128 proto 135 dir out priority P1
+ *   ip xfrm policy add src HOA/128 dst CN/128 dir out priority P2 tmpl proto hao mode ro reqid R
+ */
+export function mobileNodeBindingXfrm(hoa: Ip6Text, cn: Ip6Text, coa: Ip6Text, bands: XfrmBands): RoObjects {
+  return outbound(hoa, cn, coa, IPPROTO_DSTOPTS, bands);
+}
+
+export function mergeRo(parts: readonly RoObjects[]): RoObjects {
+  return { states: parts.flatMap((p) => p.states), policies: parts.flatMap((p) => p.policies) };
+}

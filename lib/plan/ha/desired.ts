@@ -1,0 +1,150 @@
+// The kernel objects a home agent needs for its binding cache, as a pure function of the
+// cache: ip6ip6 tunnels to the care-of addresses, routes for home addresses and mobile
+// network prefixes spread over those tunnels, and proxy neighbour entries on the home link.
+// Every object has a stable key and the ids of the bindings that need it, so a reconciler
+// can diff two states and remove an object only with its last owner.
+import { mustParseIp6, type Ip6Text } from '../../inet/ip6.js';
+import { linkLocalOf } from '../../inet/prefix.js';
+import { bindingId, type Binding } from '../../proto/common/binding.js';
+import type { BindingCache } from '../../proto/common/cache.js';
+
+/** One ip6ip6 tunnel per (home agent address, care-of address); the reconciler names it. */
+export interface TunnelSpec {
+  key: string;
+  local: Ip6Text;
+  remote: Ip6Text;
+  owners: string[];
+}
+
+export type NextHopSpec =
+  | { kind: 'tunnel'; tunnelKey: string; weight: number }
+  /** Home binding (§5.5): deliver on the home link; a prefix goes via the router's address. */
+  | { kind: 'home-link'; interface: string; gateway: Ip6Text | null; weight: number };
+
+/** A route for 'addr/len' over all next hops (realised as a nexthop group). */
+export interface RouteSpec {
+  key: string;
+  prefix: string;
+  nexthops: NextHopSpec[];
+  owners: string[];
+}
+
+/** A proxy neighbour entry (NTF_PROXY) on the home link. */
+export interface ProxySpec {
+  key: string;
+  address: Ip6Text;
+  interface: string;
+  owners: string[];
+}
+
+export interface DesiredState {
+  tunnels: Map<string, TunnelSpec>;
+  routes: Map<string, RouteSpec>;
+  proxies: Map<string, ProxySpec>;
+}
+
+export interface DesiredConfig {
+  /** Canonical (RFC 5952) home agent address. */
+  homeAgentAddress: Ip6Text;
+  homeLinkInterface: string;
+}
+
+export function emptyDesired(): DesiredState {
+  return { tunnels: new Map(), routes: new Map(), proxies: new Map() };
+}
+
+export const tunnelKey = (ha: Ip6Text, coa: Ip6Text): string => `${ha}|${coa}`;
+export const proxyKey = (iface: string, addr: Ip6Text): string => `${iface}|${addr}`;
+
+export function nextHopKey(n: NextHopSpec): string {
+  return n.kind === 'tunnel' ? `t|${n.tunnelKey}` : `h|${n.interface}|${n.gateway ?? ''}`;
+}
+
+function addOwners(into: string[], more: readonly string[]): void {
+  for (const o of more) if (!into.includes(o)) into.push(o);
+  into.sort();
+}
+
+/**
+ * Objects needed by one home address's bindings. Nothing while DAD is still running for it
+ * (RFC 6275 §10.3.1: the binding is not in force before the BA).
+ */
+export function desiredForHomeAddress(cache: BindingCache, hoa: Ip6Text, cfg: DesiredConfig): DesiredState {
+  const out = emptyDesired();
+  const bindings = cache.bindingsOf(hoa);
+  if (bindings.length === 0 || cache.isDadPending(hoa)) return out;
+  const ha = cfg.homeAgentAddress;
+  const iface = cfg.homeLinkInterface;
+  const home = bindings.filter((b) => b.homeBinding);
+  const ids = bindings.map(bindingId).sort();
+
+  const tunnels = new Map<string, TunnelSpec>();
+  for (const b of bindings) {
+    if (b.homeBinding) continue; // §5.5: the home address is on-link, no tunnel
+    const key = tunnelKey(ha, b.coa);
+    const t = tunnels.get(key) ?? { key, local: ha, remote: b.coa, owners: [] };
+    addOwners(t.owners, [bindingId(b)]);
+    tunnels.set(key, t);
+  }
+  for (const key of [...tunnels.keys()].sort()) out.tunnels.set(key, tunnels.get(key)!);
+
+  const hops = (gateway: Ip6Text | null): NextHopSpec[] => {
+    const list: NextHopSpec[] = [...out.tunnels.keys()].map((k) => ({ kind: 'tunnel', tunnelKey: k, weight: 1 }));
+    if (home.length > 0) list.push({ kind: 'home-link', interface: iface, gateway, weight: 1 });
+    return list;
+  };
+  out.routes.set(`${hoa}/128`, { key: `${hoa}/128`, prefix: `${hoa}/128`, nexthops: hops(null), owners: ids });
+
+  const byPrefix = new Map<string, string[]>();
+  for (const b of bindings) {
+    for (const p of b.mobileNetworkPrefixes) byPrefix.set(p, [...(byPrefix.get(p) ?? []), bindingId(b)]);
+  }
+  for (const p of [...byPrefix.keys()].sort()) {
+    out.routes.set(p, { key: p, prefix: p, nexthops: hops(hoa), owners: byPrefix.get(p)!.sort() });
+  }
+
+  // Proxy ND defends the home address while the node is away, and stops as soon as a home
+  // binding says it is on the home link (§5.5, §6.3; Figures 7 and 9 of Appendix A).
+  if (home.length === 0) {
+    out.proxies.set(proxyKey(iface, hoa), { key: proxyKey(iface, hoa), address: hoa, interface: iface, owners: ids });
+    // RFC 6275 §10.3.1: with the L flag the link-local address is defended too.
+    const withL = bindings.filter((b: Binding) => b.flags.l).map(bindingId);
+    if (withL.length > 0) {
+      const ll = linkLocalOf(mustParseIp6(hoa));
+      out.proxies.set(proxyKey(iface, ll), { key: proxyKey(iface, ll), address: ll, interface: iface, owners: withL.sort() });
+    }
+  }
+  return out;
+}
+
+/** Adds `part` into `into`, uniting owners (and next hops) of objects with the same key. */
+export function mergeDesired(into: DesiredState, part: DesiredState): DesiredState {
+  for (const [k, t] of part.tunnels) {
+    const have = into.tunnels.get(k);
+    if (have) addOwners(have.owners, t.owners);
+    else into.tunnels.set(k, { ...t, owners: [...t.owners] });
+  }
+  for (const [k, r] of part.routes) {
+    const have = into.routes.get(k);
+    if (!have) {
+      into.routes.set(k, { ...r, nexthops: [...r.nexthops], owners: [...r.owners] });
+      continue;
+    }
+    addOwners(have.owners, r.owners);
+    const seen = new Set(have.nexthops.map(nextHopKey));
+    for (const n of r.nexthops) if (!seen.has(nextHopKey(n))) have.nexthops.push(n);
+  }
+  for (const [k, p] of part.proxies) {
+    const have = into.proxies.get(k);
+    if (have) addOwners(have.owners, p.owners);
+    else into.proxies.set(k, { ...p, owners: [...p.owners] });
+  }
+  return into;
+}
+
+/** The whole desired state of a home agent. */
+export function desiredState(cache: BindingCache, cfg: DesiredConfig): DesiredState {
+  const out = emptyDesired();
+  for (const hoa of cache.homeAddresses()) mergeDesired(out, desiredForHomeAddress(cache, hoa, cfg));
+  return out;
+}

@@ -1,0 +1,139 @@
+// The XFRM objects that protect each mobile node's signalling with the home agent by ESP in
+// transport mode (RFC 3776 §4-5, RFC 4877 §4): pure, from configuration to desired state.
+//
+// Per home address HOA with configured SAs, reqid R (home agent address HA):
+//   ip xfrm state add src HOA dst HA proto esp spi SPI_IN reqid R mode transport aead NAME KEY ICV
+//   ip xfrm state add src HA dst HOA proto esp spi SPI_OUT reqid R mode transport aead NAME KEY ICV
+//   ip xfrm policy update src HOA/128 dst HA/128 proto 135 type 5 dir in priority P \
+//       tmpl proto esp mode transport reqid R level required tmpl proto hao mode ro level use
+//   ip xfrm policy update src HA/128 dst HOA/128 proto 135 type 6 dir out priority P \
+//       tmpl proto esp mode transport reqid R level required
+//
+// Seen in user-mode Linux 6.1 (test/kernel/ipsec.test.ts):
+// - A BU with a Home Address option is IPv6 | Destination Options (HAO) | ESP | MH. The
+//   kernel processes the HAO first (swapping the source to the home address), then ESP, so
+//   the inbound policy sees src = HOA and needs both templates, listed innermost first
+//   (esp, then the optional hao); one policy cannot be combined with the wildcard RO
+//   policy, so this one must take precedence over it (lower priority number).
+// - Inbound ESP SAs are looked up by destination and SPI only: the SA's source address
+//   does not take part, so src = HOA (the RFC 3776 layout, and what an IKE daemon
+//   negotiates) works for a BU sent from the care-of address, and SPI_IN must be unique
+//   among all home addresses (the config loader checks it).
+// - The BA leaves to HOA with a type 2 routing header holding the care-of address; the
+//   outbound lookup uses HA -> HOA, so that is the outbound SA.
+// - A BU without ESP matches the inbound policy and is dropped by the kernel
+//   (XfrmInTmplMismatch in /proc/net/xfrm_stat); the socket never sees it.
+//
+// Templates of transport-mode SAs carry no addresses: the kernel matches an SA to a template
+// by protocol, mode and reqid, so each home address has a reqid of its own (the loader refuses
+// a pinned one used twice), or one node's SA would pass another's BUs.
+//
+// IKEv2 later: the policies carry a fixed reqid per home address and `level required`, the
+// layout strongSwan's `policies = no` CHILD_SA with `reqid = R` and `mode = transport`
+// expects; it would then install the two ESP states with reqid R instead of this file.
+// (The state driver would have to leave such states alone: they sit in our reqid band.)
+import type { HoaIpsecSas, IkeSignalling } from '../../config/daemon-config.js';
+import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
+import type { XfrmState } from '../../platform/xfrm/state.js';
+import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import type { Ip6Text } from '../../inet/ip6.js';
+
+const IPPROTO_ESP = 50;
+const IPPROTO_DSTOPTS = 60;
+const IPPROTO_MH = 135;
+const XFRM_MODE_TRANSPORT = 0;
+const XFRM_MODE_ROUTEOPTIMIZATION = 2;
+const MH_TYPE_BU = 5;
+const MH_TYPE_BA = 6;
+
+/**
+ * Priority offsets inside the policy band: lower numbers take precedence, so the per home
+ * address ESP policies win over the wildcard Home Address option policy.
+ */
+export const POLICY_PRIORITY_OFFSET = { ipsec: 0x10, homeAddressOption: 0x80 } as const;
+
+export interface IpsecObjects {
+  states: XfrmState[];
+  policies: XfrmPolicy[];
+  /** Home address -> its inbound (BU) policy and SA (none when an IKE daemon supplies it): installed means BUs are protected. */
+  inbound: Map<Ip6Text, { policy: XfrmPolicy; state?: XfrmState }>;
+}
+
+/**
+ * reqid per home address: the configured one, or reqidBase + 1 + its place among the home
+ * addresses without one in address order (stable while the configured set is; pin it with
+ * `reqid` when an IKE daemon must know it).
+ */
+export function ipsecReqids(sas: Readonly<Record<Ip6Text, HoaIpsecSas>>, bands: XfrmBands): Map<Ip6Text, number> {
+  const out = new Map<Ip6Text, number>();
+  const taken = new Set<number>();
+  for (const [hoa, sa] of Object.entries(sas)) {
+    if (sa.reqid !== undefined) {
+      out.set(hoa, sa.reqid);
+      taken.add(sa.reqid);
+    }
+  }
+  let next = bands.reqidBase + 1;
+  for (const hoa of Object.keys(sas).sort()) {
+    if (out.has(hoa)) continue;
+    while (taken.has(next)) next++;
+    if (next >= bands.reqidBase + bands.reqidCount) throw new RangeError('xfrm reqid band exhausted');
+    out.set(hoa, next);
+    taken.add(next);
+  }
+  return out;
+}
+
+/** The ESP states and policies protecting BU (in) and BA (out) for every configured home address. */
+export function signallingIpsecXfrm(
+  sas: Readonly<Record<Ip6Text, HoaIpsecSas>>,
+  ha: Ip6Text,
+  bands: XfrmBands,
+  ike: Readonly<Record<Ip6Text, IkeSignalling>> = {},
+): IpsecObjects {
+  const reqids = ipsecReqids(sas, bands);
+  const priority = bands.priorityBase + POLICY_PRIORITY_OFFSET.ipsec;
+  const states: XfrmState[] = [];
+  const policies: XfrmPolicy[] = [];
+  const inbound: IpsecObjects['inbound'] = new Map();
+  // SAs from an IKE daemon: the same policies, with its reqid; the SAs are its own.
+  for (const [hoa, { reqid }] of Object.entries(ike)) {
+    const [inPolicy, outPolicy] = signallingPolicies(hoa, ha, reqid, priority);
+    inbound.set(hoa, { policy: inPolicy });
+    policies.push(inPolicy, outPolicy);
+  }
+  for (const [hoa, sa] of Object.entries(sas)) {
+    const reqid = reqids.get(hoa)!;
+    // No anti-replay window: manually keyed SAs restart their sequence numbers when either
+    // end restarts (RFC 4303 §3.3.3); replayed BUs are refused by their MH sequence number.
+    const esp = { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid, aead: sa.aead };
+    const inState: XfrmState = { ...esp, src: hoa, dst: ha, spi: sa.spiIn };
+    const [inPolicy, outPolicy] = signallingPolicies(hoa, ha, reqid, priority);
+    inbound.set(hoa, { policy: inPolicy, state: inState });
+    states.push(inState, { ...esp, src: ha, dst: hoa, spi: sa.spiOut });
+    policies.push(inPolicy, outPolicy);
+  }
+  return { states, policies, inbound };
+}
+
+/** BU in (esp, then the optional hao) and BA out for one home address. */
+function signallingPolicies(hoa: Ip6Text, ha: Ip6Text, reqid: number, priority: number): [XfrmPolicy, XfrmPolicy] {
+  return [
+    {
+      selector: { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BU },
+      dir: 'in',
+      priority,
+      templates: [
+        { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid },
+        { proto: IPPROTO_DSTOPTS, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true },
+      ],
+    },
+    {
+      selector: { src: ha, srcLen: 128, dst: hoa, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BA },
+      dir: 'out',
+      priority,
+      templates: [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid }],
+    },
+  ];
+}
+

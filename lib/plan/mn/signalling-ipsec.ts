@@ -1,0 +1,86 @@
+// The XFRM objects that protect the mobile node's Binding Updates (out) and the Binding
+// Acknowledgements it receives (in) with ESP in transport mode (RFC 3776 §4-5, RFC 4877 §4):
+// the mirror image of the home agent's (plan/ha/signalling-ipsec.ts); pure, from configuration to
+// desired state. Home address HOA, home agent HA, reqid R:
+//   ip xfrm state add src :: dst HA proto esp spi SPI_OUT reqid R mode transport aead NAME KEY ICV
+//   ip xfrm state add src HA dst HOA proto esp spi SPI_IN reqid R mode transport aead NAME KEY ICV
+//   ip xfrm policy update src ::/0 dst HA/128 proto 135 type 5 dir out priority P \
+//       tmpl proto esp mode transport reqid R level required
+//   ip xfrm policy update src HA/128 dst HOA/128 proto 135 type 6 dir in priority P \
+//       tmpl proto esp mode transport reqid R level required tmpl proto route2 mode ro level use
+//
+// Why these selectors and addresses (seen in user-mode Linux 6.1, test/kernel/ipsec.test.ts
+// and e2e-ipsec.test.ts):
+// - mcoad writes the Home Address option itself and sends each BU from one of its care-of
+//   addresses, which come and go; the outbound lookup sees src = that care-of address. So
+//   the BU policy takes any source, and the SA has the wildcard source `::`, which the
+//   kernel's outbound SA lookup accepts for any source (its second, source-wildcard search).
+//   A BU sent from the home address (at home) is covered the same way.
+// - The BA arrives at the care-of address with a type 2 routing header; the kernel swaps the
+//   destination to HOA before ESP, so the inbound SA is HA -> HOA, and the policy lists the
+//   routing header's state after ESP (optional: a BA at home has no routing header).
+// - This BA policy must take precedence over the wildcard route2 policy that accepts every
+//   other Mobility Header message (lower priority number), or a BA without ESP would pass.
+import type { HoaIpsecSas } from '../../config/daemon-config.js';
+import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
+import type { XfrmState } from '../../platform/xfrm/state.js';
+import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import type { Ip6Text } from '../../inet/ip6.js';
+import { POLICY_PRIORITY_OFFSET, ipsecReqids } from '../ha/signalling-ipsec.js';
+
+const IPPROTO_ROUTING = 43;
+const IPPROTO_ESP = 50;
+const IPPROTO_MH = 135;
+const XFRM_MODE_TRANSPORT = 0;
+const XFRM_MODE_ROUTEOPTIMIZATION = 2;
+const MH_TYPE_BU = 5;
+const MH_TYPE_BA = 6;
+
+/**
+ * The mobile node's policy priorities inside the band: the ESP policies where the home
+ * agent has its own, the wildcard route2 policy where the home agent has its wildcard Home
+ * Address option policy (both below the ESP ones in precedence).
+ */
+export const MN_POLICY_PRIORITY_OFFSET = {
+  ipsec: POLICY_PRIORITY_OFFSET.ipsec,
+  routingHeader: POLICY_PRIORITY_OFFSET.homeAddressOption,
+} as const;
+
+export interface MobileNodeIpsecObjects {
+  states: XfrmState[];
+  policies: XfrmPolicy[];
+}
+
+/**
+ * The two ESP states and two policies for `mobile_node.ipsec`: spiOut protects BUs
+ * (mobile node -> home agent, the home agent's spi_in), spiIn the BAs (home agent -> mobile
+ * node). The reqid follows the home agent's rule: the configured one, else reqidBase + 1.
+ */
+export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6Text, homeAgent: Ip6Text, bands: XfrmBands): MobileNodeIpsecObjects {
+  const reqid = ipsecReqids({ [homeAddress]: sas }, bands).get(homeAddress)!;
+  const priority = bands.priorityBase + MN_POLICY_PRIORITY_OFFSET.ipsec;
+  // No anti-replay window, as at the home agent: manually keyed SAs restart their sequence
+  // numbers with either end; a replayed BA is refused by its sequence number.
+  const esp = { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid, aead: sas.aead };
+  const espTemplate = { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid };
+  return {
+    states: [
+      { ...esp, src: '::', dst: homeAgent, spi: sas.spiOut },
+      { ...esp, src: homeAgent, dst: homeAddress, spi: sas.spiIn },
+    ],
+    policies: [
+      {
+        selector: { src: '::', srcLen: 0, dst: homeAgent, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BU },
+        dir: 'out',
+        priority,
+        templates: [espTemplate],
+      },
+      {
+        selector: { src: homeAgent, srcLen: 128, dst: homeAddress, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BA },
+        dir: 'in',
+        priority,
+        templates: [espTemplate, { proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
+      },
+    ],
+  };
+}

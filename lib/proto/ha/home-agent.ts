@@ -1,0 +1,219 @@
+// The home agent role of the protocol core: Binding Update processing (RFC 6275 §9.5.1,
+// §10.3.1-2, RFC 3963 §6.2, draft-04 §6.3), DAD hand-off, expiry, refresh requests (§6.4)
+// and the Home Address option check (§6.5). No I/O and no clock: the caller passes the
+// time and sends what comes back.
+import { BaStatus, type BindingAck, type BindingError, type BindingRefreshRequest, type Ip6Bytes } from '../../wire/types.js';
+import { formatIp6, type Ip6Text } from '../../inet/ip6.js';
+import { isUnicastRoutable, linkLocalOf } from '../../inet/prefix.js';
+import { bindingAck, uniformReply } from '../common/binding-ack.js';
+import { bindingFlags, type Binding } from '../common/binding.js';
+import { bidOptions, alternateCoa } from '../common/bu-options.js';
+import { BindingCache } from '../common/cache.js';
+import { ChangeSet } from '../common/changes.js';
+import { compileHomeAgentConfig, type CompiledHomeAgentConfig, type HomeAgentConfig } from '../common/core-config.js';
+import { desiredForHomeAddress, desiredState, type DesiredState } from '../../plan/ha/desired.js';
+import { checkHomeRegistration } from './checks.js';
+import { registerBids, registerRegular, type RegisterContext } from './register.js';
+import { checkBidSubOptions, incompliantBu } from '../common/mcoa-checks.js';
+import { emptyOutcome, type BuOutcome, type CacheEvent, type Outgoing, type ReceivedBu, type UndecodableBu } from '../common/outcome.js';
+import { RefreshScheduler } from './refresh.js';
+
+/** §6.5 verdict for a packet (not a BU) carrying a Home Address option. */
+export type HomeAddressCheck = { accept: true } | { accept: false; bindingError: Outgoing<BindingError> };
+
+export class HomeAgent {
+  readonly cache = new BindingCache();
+  readonly config: CompiledHomeAgentConfig;
+  private readonly refresh: RefreshScheduler;
+  /** Successful BAs held while DAD runs for their home address (RFC 6275 §10.3.1). */
+  private readonly heldAcks = new Map<Ip6Text, Outgoing<BindingAck>>();
+
+  constructor(config: HomeAgentConfig) {
+    this.config = compileHomeAgentConfig(config);
+    this.refresh = new RefreshScheduler(this.cache, config.brrPolicy, this.config.haAddress);
+  }
+
+  processBu(input: ReceivedBu): BuOutcome {
+    const { bu } = input;
+    const hoa = formatIp6(input.hoa);
+    const subs = bidOptions(bu.options);
+    const cfg = this.config;
+    const verdict = checkHomeRegistration(this.cache, cfg, input, hoa);
+    if (verdict.kind === 'drop') return { ...emptyOutcome(), refusal: { reason: verdict.reason, hoa } };
+    const r = bu.flags.r && cfg.source.mobileRouterSupport; // RFC 3963 §4.2
+    const reply = (status: number, sequence: number, lifetime: number, k: boolean, options: BindingAck['options']) =>
+      this.ackTo(input, hoa, bindingAck(status, sequence, lifetime, { k, r }, options));
+    const reject = (status: number, sequence: number): BuOutcome => {
+      const u = uniformReply(subs, status);
+      return { ...emptyOutcome(status), statuses: u.statuses, ba: reply(status, sequence, 0, false, u.options) };
+    };
+    if (verdict.kind === 'reject') return reject(verdict.status, verdict.sequence);
+    const subStatus = checkBidSubOptions(subs, cfg.source.profile.status, {
+      mcoaAllowed: cfg.source.mcoaAllowed && verdict.auth.mcoa,
+      bulkAllowed: cfg.source.bulkAllowed,
+      homeAgent: true,
+    });
+    if (subStatus !== null) return reject(subStatus, bu.sequence);
+
+    // RFC 6275 §10.3.1 K bit: set when asked and the key management can follow the node.
+    const k = bu.flags.k && cfg.source.keyManagementMobility;
+    const changes = new ChangeSet(this.cache);
+    const ctx: RegisterContext = {
+      cache: this.cache,
+      cfg,
+      changes,
+      hoa,
+      hoaBytes: input.hoa,
+      bu,
+      defaultCoa: alternateCoa(bu) ?? input.careOfSource,
+      nowMs: input.nowMs,
+      flags: bindingFlags(true, bu.flags.r, bu.flags.l, k),
+      prefixes: verdict.prefixes,
+    };
+    const res = subs.length > 0 ? registerBids(ctx, subs) : registerRegular(ctx);
+    if (res.accepted) this.cache.setLastSequence(hoa, bu.sequence);
+    this.scheduleRefresh(changes.events);
+    const out: BuOutcome = {
+      ...emptyOutcome(res.status),
+      statuses: res.statuses,
+      events: changes.events,
+      ba: reply(res.status, bu.sequence, res.lifetimeSeconds, k && res.accepted, res.options),
+    };
+    if (res.dad) {
+      // First binding of this home address: DAD first, the BA waits for its result.
+      this.cache.setDadPending(hoa, true);
+      const addresses = [hoa, ...(bu.flags.l ? [linkLocalOf(input.hoa)] : [])];
+      out.dad = { hoa, addresses, interface: cfg.source.homeLinkInterface };
+    }
+    if (!this.cache.record(hoa)) this.heldAcks.delete(hoa);
+    if (res.accepted && this.cache.isDadPending(hoa) && out.ba) {
+      this.heldAcks.set(hoa, out.ba);
+      out.ba = null;
+      out.baDeferred = true;
+    }
+    return out;
+  }
+
+  /**
+   * A BU that failed to decode. A bad BID sub-option (length, C without address, BID 0) is
+   * answered with MCOA INCOMPLIANT using the fixed fields decoded before the failure
+   * (§6.3 first two steps); anything else is dropped.
+   */
+  processDecodeError(input: UndecodableBu): BuOutcome {
+    const hoa = formatIp6(input.hoa);
+    const bu = incompliantBu(input.error);
+    if (!bu) return { ...emptyOutcome(), refusal: { reason: 'malformed', hoa, detail: input.error.code } };
+    if (this.config.source.ipsecRequired && !input.ipsecProtected) {
+      return { ...emptyOutcome(), refusal: { reason: 'ipsec-required', hoa } };
+    }
+    if (!isUnicastRoutable(input.hoa)) return { ...emptyOutcome(), refusal: { reason: 'home-address-not-routable', hoa } };
+    const st = this.config.source.profile.status.incompliant;
+    const r = bu.flags.r && this.config.source.mobileRouterSupport;
+    const ba = this.ackTo(input, hoa, bindingAck(st, bu.sequence, 0, { k: false, r }));
+    return { ...emptyOutcome(st), statuses: [{ bid: 0, status: st }], ba };
+  }
+
+  /** The DAD result for a home address (RFC 6275 §10.3.1): accept, or 134 and remove. */
+  dadResult(hoa: Ip6Text, ok: boolean): BuOutcome {
+    const held = this.heldAcks.get(hoa);
+    this.heldAcks.delete(hoa);
+    if (!this.cache.isDadPending(hoa)) return emptyOutcome();
+    if (ok) {
+      this.cache.setDadPending(hoa, false);
+      const events: CacheEvent[] = this.cache
+        .bindingsOf(hoa)
+        .map((b) => ({ type: 'updated', binding: b, previous: b, reason: 'dad-succeeded' }));
+      return { ...emptyOutcome(held?.message.status ?? 0), events, ba: held ?? null };
+    }
+    const changes = new ChangeSet(this.cache);
+    changes.removeAll(hoa, 'dad-failed');
+    const st = BaStatus.DAD_FAILED;
+    const ba = held
+      ? { ...held, message: { ...held.message, status: st, lifetimeSeconds: 0, flags: { ...held.message.flags, k: false }, options: held.message.options.map((o) => (o.kind === 'bid' ? { ...o, status: 0 } : o)) } }
+      : null;
+    return { ...emptyOutcome(st), statuses: [{ bid: 0, status: st }], events: changes.events, ba };
+  }
+
+  /**
+   * Puts back bindings loaded from durable state after a restart, with the last accepted
+   * sequence number per home address, so a replayed old BU is still refused (RFC 6275
+   * §9.5.1). Bindings already expired at `nowMs` are left out.
+   */
+  restore(bindings: Iterable<Binding>, sequences: ReadonlyMap<Ip6Text, number>, nowMs: number): number {
+    let n = 0;
+    for (const b of bindings) {
+      if (b.expiresAtMs <= nowMs) continue;
+      this.cache.put(b);
+      this.refresh.schedule(b);
+      n++;
+    }
+    for (const [hoa, seq] of sequences) this.cache.setLastSequence(hoa, seq);
+    return n;
+  }
+
+  /** Operator removal (`mcoactl del binding HOA [BID]`): one binding, or all of a home address. */
+  removeByOperator(hoa: Ip6Text, bid?: number): CacheEvent[] {
+    const changes = new ChangeSet(this.cache);
+    if (bid === undefined) changes.removeAll(hoa, 'administrative');
+    else changes.remove(hoa, bid, 'administrative');
+    if (!this.cache.record(hoa)) this.heldAcks.delete(hoa);
+    return changes.events;
+  }
+
+  /** Operator flush (`mcoactl flush`): every binding of every home address. */
+  flushByOperator(): CacheEvent[] {
+    return [...this.cache.homeAddresses()].flatMap((hoa) => this.removeByOperator(hoa));
+  }
+
+  /** Removes expired bindings; arm one timer for nextExpiryMs. */
+  expire(nowMs: number): { events: CacheEvent[]; nextExpiryMs: number | null } {
+    const events: CacheEvent[] = this.cache.expire(nowMs).map((b) => ({ type: 'removed', binding: b, reason: 'expired' }));
+    for (const e of events) if (!this.cache.record(e.binding.hoa)) this.heldAcks.delete(e.binding.hoa);
+    return { events, nextExpiryMs: this.cache.nextExpiryMs() };
+  }
+
+  nextExpiryMs(): number | null {
+    return this.cache.nextExpiryMs();
+  }
+
+  /** Binding Refresh Requests due now (§6.4) and when to ask again. */
+  pollRefreshRequests(nowMs: number, max?: number): { requests: Outgoing<BindingRefreshRequest>[]; nextPollMs: number | null } {
+    return this.refresh.poll(nowMs, max);
+  }
+
+  /**
+   * §6.5 (and RFC 6275 §9.3.1): a packet other than a BU with a Home Address option is
+   * accepted only when its source is one of the care-of addresses bound to that home
+   * address; otherwise it is dropped and a Binding Error (status 1) goes to the source.
+   */
+  checkHomeAddressOption(hoaBytes: Ip6Bytes, srcCoa: Ip6Bytes): HomeAddressCheck {
+    const hoa = formatIp6(hoaBytes);
+    const coa = formatIp6(srcCoa);
+    if (this.cache.bindingsOf(hoa).some((b) => b.coa === coa)) return { accept: true };
+    const be: BindingError = { kind: 'be', payloadProto: 59, checksum: 0, status: 1, homeAddress: Uint8Array.from(hoaBytes), options: [] };
+    return { accept: false, bindingError: { message: be, src: this.config.haAddress, dst: coa, homeAddress: null } };
+  }
+
+  desiredState(): DesiredState {
+    return desiredState(this.cache, this.desiredConfig());
+  }
+
+  /** Incremental path: the objects one home address needs (recompute after its BU). */
+  desiredFor(hoa: Ip6Text): DesiredState {
+    return desiredForHomeAddress(this.cache, hoa, this.desiredConfig());
+  }
+
+  private desiredConfig() {
+    return { homeAgentAddress: this.config.haAddress, homeLinkInterface: this.config.source.homeLinkInterface };
+  }
+
+  private scheduleRefresh(events: readonly CacheEvent[]): void {
+    for (const e of events) if (e.type !== 'removed') this.refresh.schedule(e.binding);
+  }
+
+  /** RFC 6275 §9.5.4/§6.1.8: to the packet's source, with a type 2 routing header for the HoA. */
+  private ackTo(input: Omit<ReceivedBu, 'bu'>, hoa: Ip6Text, message: BindingAck): Outgoing<BindingAck> {
+    const dst = formatIp6(input.careOfSource);
+    return { message, src: formatIp6(input.dst), dst, homeAddress: dst === hoa ? null : hoa };
+  }
+}

@@ -1,0 +1,96 @@
+// When the reconciler runs, for both roles of the daemon: one pass at a time, coalescing
+// the changes made meanwhile; a full resync on a timer and on request; a failed pass
+// retried with backoff (one timer); totals for `mcoactl show stats`.
+import type { Logger } from 'pino';
+import type { PassReport, Reconciler } from './engine.js';
+
+const RETRY_MS = [100, 500, 2000, 10000];
+
+export class PassScheduler {
+  readonly totals = { passes: 0, created: 0, updated: 0, removed: 0, failed: 0, resyncs: 0 };
+  /** Called around every pass (the home agent announces new proxy entries from here). */
+  beforePass: (() => void) | undefined;
+  afterPass: ((rep: PassReport) => void) | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly reconciler: Reconciler,
+    private readonly log: Logger,
+  ) {}
+
+  /** The periodic full resync (dump and compare), besides every change. */
+  startResyncTimer(intervalMs: number): void {
+    this.resyncTimer = setInterval(() => this.resync('timer'), intervalMs);
+    this.resyncTimer.unref();
+  }
+
+  resync(why: string): void {
+    this.totals.resyncs++;
+    this.log.info({ why }, 'kernel resync');
+    this.reconciler.requestResync();
+    this.schedule();
+  }
+
+  /** A pass soon; changes made before it starts ride along (one pass at a time). */
+  schedule(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.runPass());
+  }
+
+  /** Runs a pass now (after the running one, if any). */
+  async passNow(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.runPass();
+    await this.running;
+  }
+
+  private async runPass(): Promise<void> {
+    try {
+      this.again = false;
+      this.beforePass?.();
+      const rep = await this.reconciler.pass();
+      this.totals.passes++;
+      this.totals.created += rep.created;
+      this.totals.updated += rep.updated;
+      this.totals.removed += rep.removed;
+      this.totals.failed += rep.failed;
+      if (rep.created + rep.updated + rep.removed > 0) {
+        this.log.info({ created: rep.created, updated: rep.updated, removed: rep.removed, failed: rep.failed }, 'kernel changes applied');
+      }
+      for (const e of rep.errors.slice(0, 5)) this.log.warn({ kind: e.kind, key: e.key, op: e.op, err: String(e.error) }, 'kernel operation failed');
+      this.afterPass?.(rep);
+      if (rep.failed > 0) this.retryLater();
+      else this.failures = 0;
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'kernel pass failed');
+      this.retryLater();
+    } finally {
+      this.running = undefined;
+      if (this.again) this.schedule();
+    }
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer || this.stopped) return;
+    const ms = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]!;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.schedule();
+    }, ms);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of [this.retryTimer, this.resyncTimer]) if (t) clearTimeout(t);
+    while (this.running) await this.running;
+  }
+}
