@@ -1,7 +1,7 @@
 // Kernel errors and the one table that says what an errno means for an
 // idempotent writer (strongSwan's kernel-netlink plugin works from such a table).
 // Nothing here, or anywhere, matches on the text of an error message.
-import { Errno, errnoName } from './sys/errno.js';
+import { Errno, SyscallError, errnoName } from './sys/errno.js';
 
 /** A request the kernel refused, or a request that could not be completed. */
 export class KernelError extends Error {
@@ -38,8 +38,10 @@ export type WriteIntent = 'create' | 'replace' | 'delete' | 'read';
  * - resync: kernel state or replies were lost; dump and compare everything again
  * - retry: transient; the same request may succeed later
  * - fail: the request is wrong or refused
+ * - permanent: this kernel lacks the feature (a module not loaded, an option not built in);
+ *   the request will never succeed on retry, so fail at start or report it once
  */
-export type Outcome = 'ok' | 'exists' | 'gone' | 'resync' | 'retry' | 'fail';
+export type Outcome = 'ok' | 'exists' | 'gone' | 'resync' | 'retry' | 'fail' | 'permanent';
 
 /** The errno table. */
 export function classifyErrno(errno: number, intent: WriteIntent): Outcome {
@@ -58,6 +60,11 @@ export function classifyErrno(errno: number, intent: WriteIntent): Outcome {
     case Errno.EAGAIN:
     case Errno.EINTR:
       return 'retry';
+    case Errno.EPROTONOSUPPORT: // socket(AF_NETLINK, NETLINK_XFRM) without CONFIG_XFRM_USER
+    case Errno.EAFNOSUPPORT: // socket(AF_INET6, ...) without IPv6
+    case Errno.ENOSYS: // a system call this kernel was built without
+    case Errno.EOPNOTSUPP: // link kind, XFRM type (mip6 without CONFIG_XFRM_MIP6) or nexthop object not supported
+      return 'permanent';
     default:
       return 'fail';
   }
@@ -66,6 +73,13 @@ export function classifyErrno(errno: number, intent: WriteIntent): Outcome {
 /** classifyErrno for anything a request may reject with; non-kernel errors are 'fail'. */
 export function classifyError(err: unknown, intent: WriteIntent): Outcome {
   return err instanceof KernelError ? classifyErrno(err.errno, intent) : 'fail';
+}
+
+/** True when retrying cannot help: the kernel lacks what the request needs. */
+export function isPermanent(err: unknown): boolean {
+  // socket(2) failures arrive as SyscallError, netlink refusals as KernelError.
+  const errno = err instanceof KernelError || err instanceof SyscallError ? err.errno : 0;
+  return errno !== 0 && classifyErrno(errno, 'read') === 'permanent';
 }
 
 /** True for outcomes that leave the kernel as the writer wanted it. */

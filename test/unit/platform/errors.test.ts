@@ -1,7 +1,8 @@
 // The errno table: one row per rule an idempotent writer relies on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KernelError, classifyErrno, classifyError, isSuccess, settle, type Outcome, type WriteIntent } from '../../../lib/platform/kernel-errors.js';
+import { SyscallError } from '../../../lib/platform/sys/errno.js';
+import { KernelError, classifyErrno, classifyError, isPermanent, isSuccess, settle, type Outcome, type WriteIntent } from '../../../lib/platform/kernel-errors.js';
 
 const rows: [string, number, WriteIntent, Outcome][] = [
   ['success', 0, 'create', 'ok'],
@@ -17,6 +18,11 @@ const rows: [string, number, WriteIntent, Outcome][] = [
   ['EINTR (dump interrupted too often): retry', 4, 'read', 'retry'],
   ['EINVAL: fail', 22, 'create', 'fail'],
   ['EPERM: fail', 1, 'delete', 'fail'],
+  ['EPROTONOSUPPORT (no CONFIG_XFRM_USER): permanent', 93, 'create', 'permanent'],
+  ['EAFNOSUPPORT (no IPv6): permanent', 97, 'read', 'permanent'],
+  ['ENOSYS (system call not built in): permanent', 38, 'replace', 'permanent'],
+  ['EOPNOTSUPP (link kind or XFRM type not supported): permanent', 95, 'create', 'permanent'],
+  ['EOPNOTSUPP on delete is permanent too, not gone', 95, 'delete', 'permanent'],
 ];
 
 for (const [name, errno, intent, outcome] of rows) {
@@ -44,4 +50,15 @@ test('non-kernel errors are failures; settle never rejects', async () => {
   assert.equal(s.outcome, 'gone');
   assert.ok(isSuccess(s.outcome));
   assert.ok(!isSuccess('exists'));
+});
+
+test('isPermanent: kernel refusals and failed system calls for a missing feature; nothing else', () => {
+  assert.ok(isPermanent(new KernelError(95, 'RTM_NEWLINK ip6tnl mip6-1')));
+  assert.ok(isPermanent(new SyscallError('socket', 97, '(10, 3, 135)')));
+  assert.ok(isPermanent(new SyscallError('socket', 93, '(16, 3, 6)')));
+  assert.ok(isPermanent(new KernelError(38, 'RTM_NEWNEXTHOP')));
+  assert.ok(!isPermanent(new KernelError(16, 'XFRM_MSG_NEWSA')), 'EBUSY is transient');
+  assert.ok(!isPermanent(new SyscallError('socket', 1, '(10, 3, 135)')), 'EPERM is a missing capability, not a missing feature');
+  assert.ok(!isPermanent(new Error('ENOSYS')), 'never from the text of a message');
+  assert.ok(!isPermanent(undefined));
 });
