@@ -23,6 +23,7 @@ const c = {
   sendmsg: f('intptr_t sendmsg(int fd, void *msg, int flags)'),
   recvmsg: f('intptr_t recvmsg(int fd, void *msg, int flags)'),
   setns: f('int setns(int fd, int nstype)'),
+  flock: f('int flock(int fd, int operation)'),
 };
 
 function ret(r: number | bigint): number {
@@ -60,6 +61,8 @@ export const sys = {
   sendmsg: (fd: number, msghdr: Uint8Array, flags: number): number => ret(c.sendmsg(fd, msghdr, flags)),
   recvmsg: (fd: number, msghdr: Uint8Array, flags: number): number => ret(c.recvmsg(fd, msghdr, flags)),
   setns: (fd: number, nstype: number): number => ret(c.setns(fd, nstype)),
+  /** `operation`: LOCK_SH/LOCK_EX/LOCK_UN, optionally | LOCK_NB (see flock.ts). */
+  flock: (fd: number, operation: number): number => ret(c.flock(fd, operation)),
 };
 
 /** Returns `r` when it is not negative, else throws SyscallError(-r). */
