@@ -1,0 +1,127 @@
+// systemd's readiness protocol (sd_notify(3)): newline-separated KEY=VALUE assignments in
+// one datagram to the AF_UNIX socket named by $NOTIFY_SOCKET, sent over the project's own
+// socket layer (no native addon). Each message opens, sends and closes its own socket, as
+// libsystemd does, so a restarted manager (daemon-reexec) is reached at its new socket.
+import { Errno, SyscallError } from '../../platform/sys/errno.js';
+import { sys } from '../../platform/sys/libc.js';
+import { AF_UNIX, encodeSockaddrUn } from '../../platform/sys/sockaddr-un.js';
+import { closeFd, openSocket, SOCK_DGRAM } from '../../platform/sys/socket.js';
+
+export type NotifyFields = Readonly<Record<string, string | number>>;
+
+/** "KEY=VALUE\n..." with newlines inside values flattened (a STATUS= must stay one line). */
+export function formatNotify(fields: NotifyFields): string {
+  return Object.entries(fields)
+    .map(([k, v]) => {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(k)) throw new TypeError(`sd_notify: bad key ${JSON.stringify(k)}`);
+      return `${k}=${String(v).replace(/[\r\n]+/g, ' ')}`;
+    })
+    .join('\n');
+}
+
+/** CLOCK_MONOTONIC in microseconds (libuv's hrtime reads that clock), for RELOADING=1. */
+function monotonicUsec(): bigint {
+  return process.hrtime.bigint() / 1000n;
+}
+
+export class SdNotifier {
+  private readonly address: Uint8Array;
+
+  /** `socketName`: a path, or '@name' for an abstract socket. */
+  constructor(readonly socketName: string) {
+    this.address = encodeSockaddrUn(socketName);
+  }
+
+  /**
+   * The notifier for $NOTIFY_SOCKET, or null when it is unset (not started by systemd with
+   * Type=notify). Throws for addresses this implementation cannot reach (vsock:).
+   */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env): SdNotifier | null {
+    const name = env.NOTIFY_SOCKET;
+    if (name === undefined || name === '') return null;
+    if (!name.startsWith('/') && !name.startsWith('@')) {
+      throw new TypeError(`NOTIFY_SOCKET=${name}: only a path or an @abstract name is supported`);
+    }
+    return new SdNotifier(name);
+  }
+
+  /**
+   * Sends one message; returns null, or the error (ECONNREFUSED: nobody listens, EAGAIN:
+   * the manager's queue is full). Never throws for a failed send: readiness is advisory,
+   * and the caller decides whether to log it.
+   */
+  send(fields: NotifyFields): SyscallError | null {
+    const payload = new TextEncoder().encode(formatNotify(fields));
+    let fd: number;
+    try {
+      fd = openSocket(AF_UNIX, SOCK_DGRAM, 0);
+    } catch (err) {
+      return err as SyscallError;
+    }
+    try {
+      const c = sys.connect(fd, this.address);
+      if (c < 0) return new SyscallError('connect', -c, this.socketName);
+      const r = sys.send(fd, payload, payload.length, 0);
+      if (r < 0) return new SyscallError('send', -r, this.socketName);
+      if (r !== payload.length) return new SyscallError('send', Errno.EMSGSIZE, this.socketName);
+      return null;
+    } finally {
+      closeFd(fd);
+    }
+  }
+
+  /** READY=1 (with a STATUS= line when given): the control socket listens, the first pass is done. */
+  ready(status?: string): SyscallError | null {
+    return this.send(status === undefined ? { READY: 1 } : { READY: 1, STATUS: status });
+  }
+
+  /** RELOADING=1 before a reload; send ready() when it is done. */
+  reloading(status?: string): SyscallError | null {
+    const fields = { RELOADING: 1, MONOTONIC_USEC: monotonicUsec().toString() };
+    return this.send(status === undefined ? fields : { ...fields, STATUS: status });
+  }
+
+  stopping(status?: string): SyscallError | null {
+    return this.send(status === undefined ? { STOPPING: 1 } : { STOPPING: 1, STATUS: status });
+  }
+
+  status(text: string): SyscallError | null {
+    return this.send({ STATUS: text });
+  }
+
+  watchdog(): SyscallError | null {
+    return this.send({ WATCHDOG: 1 });
+  }
+}
+
+/**
+ * The watchdog ping interval in milliseconds, half of $WATCHDOG_USEC as sd_watchdog_enabled(3)
+ * advises; null when the watchdog is off or meant for another process ($WATCHDOG_PID).
+ */
+export function watchdogIntervalMs(env: NodeJS.ProcessEnv = process.env, pid = process.pid): number | null {
+  const usec = env.WATCHDOG_USEC;
+  if (usec === undefined || !/^[1-9][0-9]*$/.test(usec)) return null;
+  const forPid = env.WATCHDOG_PID;
+  if (forPid !== undefined && forPid !== '' && forPid !== String(pid)) return null;
+  return Math.max(1, Math.floor(Number(usec) / 2000));
+}
+
+export interface Watchdog {
+  stop(): void;
+}
+
+/**
+ * Pings WATCHDOG=1 every `intervalMs` from a timer on the event loop: a loop blocked for
+ * longer than WatchdogSec= stops the pings and systemd restarts the daemon. The timer is
+ * unref'd (it never keeps a stopping process alive). `onError` sees failed sends.
+ */
+export function startWatchdog(notifier: SdNotifier, intervalMs: number, onError?: (err: SyscallError) => void): Watchdog {
+  const ping = (): void => {
+    const err = notifier.watchdog();
+    if (err && onError) onError(err);
+  };
+  ping();
+  const timer = setInterval(ping, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
