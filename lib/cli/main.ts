@@ -2,6 +2,7 @@
 // COMMANDS; adding one (show, del, flush, reload, monitor) is one import and one entry.
 // Errors end as one line on stderr: UsageError -> exit 2 with usage, CliError -> exit 1,
 // anything unexpected -> exit 1 with its message (a stack trace only with MCOACTL_DEBUG=1).
+import { closest } from '../config/suggest.js';
 import { VERSION } from '../version.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from './command.js';
 import { decodeCommand } from './decode/decode.js';
@@ -68,7 +69,8 @@ export async function main(argv: string[], io: CliIo, commands: ReadonlyMap<stri
   }
   const command = commands.get(name);
   if (!command) {
-    io.err(`mcoactl: unknown command ${JSON.stringify(name)}`);
+    const near = closest(name, [...commands.keys(), 'help', 'version']);
+    io.err(`mcoactl: unknown command ${JSON.stringify(name)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`);
     usage(commands).forEach((l) => io.err(l));
     return EXIT_USAGE;
   }

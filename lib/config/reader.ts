@@ -5,6 +5,7 @@ import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type 
 import { canonicalIp6, type Ip6Text } from '../inet/ip6.js';
 import { parsePrefix, type Prefix } from '../inet/prefix.js';
 import type { ConfigProblem } from './problems.js';
+import { editDistance } from './suggest.js';
 
 /** A value in the document and the key path that leads to it. */
 export interface Field {
@@ -189,17 +190,4 @@ function isNull(node: Node | undefined): boolean {
 function joinPath(parent: string, key: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) return `${parent}[${key}]`;
   return parent ? `${parent}.${key}` : key;
-}
-
-/** Levenshtein distance, for "did you mean" on unknown keys (short strings only). */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

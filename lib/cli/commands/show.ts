@@ -1,5 +1,6 @@
 // `mcoactl show bindings [HOA]` and `mcoactl show stats`: the binding cache and counters.
 import { parseArgs } from 'node:util';
+import { closest } from '../../config/suggest.js';
 import { EXIT_OK, UsageError, type CliIo, type Command } from '../command.js';
 import { homeAddressArg, JSON_OPTION, noMorePositionals, SOCKET_OPTION, socketPath, withDaemon } from './daemon.js';
 import { bindingsTable, statsLines } from './render.js';
@@ -38,6 +39,7 @@ async function runShow(args: string[], io: CliIo): Promise<number> {
     case undefined:
       throw new UsageError('show what? bindings or stats');
     default:
-      throw new UsageError(`cannot show ${JSON.stringify(what)}: bindings or stats`);
+      const near = closest(what, ['bindings', 'stats']);
+      throw new UsageError(`cannot show ${JSON.stringify(what)}: bindings or stats${near ? ` (did you mean ${near}?)` : ''}`);
   }
 }

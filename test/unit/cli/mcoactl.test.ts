@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +143,32 @@ test('bad input: bad hex, unreadable file, not a pcap -> one line on stderr, exi
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a mistyped command gets "did you mean" (nearest within two edits, or the command it begins)', async () => {
+  const cases: [string, string][] = [
+    ['shwo', 'mcoactl: unknown command "shwo" (did you mean "show"?)'],
+    ['dle', 'mcoactl: unknown command "dle" (did you mean "del"?)'],
+    ['reolad', 'mcoactl: unknown command "reolad" (did you mean "reload"?)'],
+    ['mon', 'mcoactl: unknown command "mon" (did you mean "monitor"?)'],
+    ['SHOW', 'mcoactl: unknown command "SHOW" (did you mean "show"?)'],
+    ['--verison', 'mcoactl: unknown command "--verison"'],
+    ['frobnicate', 'mcoactl: unknown command "frobnicate"'],
+  ];
+  for (const [word, first] of cases) {
+    const r = await runIn([word]);
+    assert.equal(r.code, 2, word);
+    assert.equal(r.err.split('\n')[0], first);
+  }
+});
+
+test('--version and version print the version of the package', async () => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  for (const args of [['--version'], ['version']]) {
+    const r = await runIn(args);
+    assert.equal(r.code, 0);
+    assert.equal(r.out, `mcoactl ${version}\n`);
   }
 });
 
