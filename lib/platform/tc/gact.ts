@@ -1,0 +1,90 @@
+// The generic action (gact) as the one action of a classifier: pass (TC_ACT_OK)
+// or drop (TC_ACT_SHOT), and its counters read back from a filter dump.
+import { AttrSet, NetlinkParseError, rdI32, rdU32, rdU64 } from '../netlink/parse.js';
+import type { NlWriter } from '../netlink/writer.js';
+import {
+  GNET_STATS_BASIC_MIN,
+  GNET_STATS_QUEUE_SIZE,
+  TCA_ACT_INDEX,
+  TCA_ACT_KIND,
+  TCA_ACT_OPTIONS,
+  TCA_ACT_STATS,
+  TCA_GACT_PARMS,
+  TCA_STATS_BASIC,
+  TCA_STATS_PKT64,
+  TCA_STATS_QUEUE,
+  TC_ACT_OK,
+  TC_ACT_SHOT,
+  TC_GACT_SIZE,
+} from './tc-constants.js';
+
+export type GactVerdict = 'pass' | 'drop';
+
+export interface ActionStats {
+  kind: string;
+  /** gact only: the verdict. */
+  verdict?: GactVerdict;
+  /** The action's index in the namespace's table of its kind. */
+  index?: number;
+  packets: number;
+  bytes: number;
+  drops: number;
+}
+
+const verdictCode = (v: GactVerdict): number => (v === 'pass' ? TC_ACT_OK : TC_ACT_SHOT);
+
+/** Writes `nestType { 1 { kind "gact", options { parms } } }`, the action list with one gact. */
+export function writeGactList(w: NlWriter, nestType: number, verdict: GactVerdict): void {
+  const list = w.beginNest(nestType);
+  const one = w.beginNest(1);
+  w.attrString(TCA_ACT_KIND, 'gact');
+  const opts = w.beginNest(TCA_ACT_OPTIONS);
+  const parms = new Uint8Array(TC_GACT_SIZE);
+  new DataView(parms.buffer).setInt32(8, verdictCode(verdict), true); // index 0: the kernel picks one
+  w.attrBytes(TCA_GACT_PARMS, parms);
+  w.endNest(opts).endNest(one).endNest(list);
+}
+
+function decodeStats(s: AttrSet | undefined): { packets: number; bytes: number; drops: number } {
+  let packets = 0;
+  let bytes = 0;
+  let drops = 0;
+  const basic = s?.bytes(TCA_STATS_BASIC);
+  if (basic) {
+    if (basic.length < GNET_STATS_BASIC_MIN) throw new NetlinkParseError('ATTR_BAD_SIZE', 0, `gnet_stats_basic of ${basic.length} octets`);
+    bytes = rdU64(basic, 0);
+    packets = rdU32(basic, 8);
+  }
+  const p64 = s?.u64(TCA_STATS_PKT64);
+  if (p64 !== undefined) packets = p64;
+  const q = s?.bytes(TCA_STATS_QUEUE);
+  if (q) {
+    if (q.length < GNET_STATS_QUEUE_SIZE) throw new NetlinkParseError('ATTR_BAD_SIZE', 0, `gnet_stats_queue of ${q.length} octets`);
+    drops = rdU32(q, 8);
+  }
+  return { packets, bytes, drops };
+}
+
+/** Decodes an action list (TCA_FLOWER_ACT, TCA_MATCHALL_ACT), in order. */
+export function decodeActionList(list: AttrSet | undefined): ActionStats[] {
+  if (!list) return [];
+  const out: ActionStats[] = [];
+  for (const order of list.types.sort((x, y) => x - y)) {
+    const a = list.nested(order)!;
+    const kind = a.string(TCA_ACT_KIND) ?? '';
+    const st: ActionStats = { kind, ...decodeStats(a.nested(TCA_ACT_STATS)) };
+    const index = a.u32(TCA_ACT_INDEX);
+    if (index !== undefined) st.index = index;
+    if (kind === 'gact') {
+      const parms = a.nested(TCA_ACT_OPTIONS)?.bytes(TCA_GACT_PARMS);
+      if (parms && parms.length >= TC_GACT_SIZE) {
+        const code = rdI32(parms, 8);
+        if (code === TC_ACT_OK) st.verdict = 'pass';
+        else if (code === TC_ACT_SHOT) st.verdict = 'drop';
+        st.index ??= rdU32(parms, 0);
+      }
+    }
+    out.push(st);
+  }
+  return out;
+}
