@@ -174,8 +174,8 @@ async function lookupCost(): Promise<void> {
   }
 }
 
-// `--lookup-only`: just the classification rates.
-const lookupOnly = process.argv.includes('--lookup-only');
+// `lookup-only` argument: just the classification rates.
+const lookupOnly = process.argv.includes('lookup-only');
 if (!lookupOnly) for (const n of SIZES) await flowerInstall(n);
 if (!lookupOnly) for (const n of SIZES) await proxyInstall(n);
 await lookupCost();
