@@ -1,5 +1,5 @@
 // mcoactl's command dispatch. Each subcommand is a Command in its own module, listed in
-// COMMANDS; adding one (show, del, flush, reload, monitor) is one import and one entry.
+// COMMANDS; adding one (show, del, flush, reload, monitor, purge) is one import and one entry.
 // Errors end as one line on stderr: UsageError -> exit 2 with usage, CliError -> exit 1,
 // anything unexpected -> exit 1 with its message (a stack trace only with MCOACTL_DEBUG=1).
 import { closest } from '../config/suggest.js';
@@ -11,6 +11,7 @@ import { delCommand } from './commands/del.js';
 import { flushCommand } from './commands/flush.js';
 import { reloadCommand } from './commands/reload.js';
 import { monitorCommand } from './commands/monitor.js';
+import { purgeCommand } from './commands/purge.js';
 
 export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['decode', decodeCommand],
@@ -19,6 +20,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['flush', flushCommand],
   ['reload', reloadCommand],
   ['monitor', monitorCommand],
+  ['purge', purgeCommand],
 ]);
 
 /**

@@ -88,6 +88,7 @@ export const DEFAULT_CONTROL_MODE = 0o660;
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 export const DEFAULT_RESYNC_INTERVAL_SECONDS = 300;
 export { DEFAULT_MARKS };
+export { DEFAULT_XFRM_BANDS } from '../reconcile/drivers/xfrm.js';
 
 export const IPSEC_OFF_WARNING =
   'IPsec protection of Binding Updates is OFF (ipsec.required: false): anyone who can send a packet ' +
