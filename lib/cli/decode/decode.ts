@@ -1,4 +1,5 @@
-// `mcoactl decode`: shows Mobility Header messages given as hex or found in a pcap file.
+// `mcoactl decode`: shows Mobility Header messages given as hex or found in a capture file
+// (classic pcap or pcapng, told apart by their first four octets).
 //
 //   mcoactl decode [--json] [--profile-bid-type N] HEX...     one message ("-" reads stdin)
 //   mcoactl decode [--json] [--profile-bid-type N] --pcap FILE
@@ -17,11 +18,12 @@ import { IPPROTO_MH } from '../../wire/types.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command } from '../command.js';
 import { parseHex } from './hex.js';
 import { readPcap, type PcapRecord } from './pcap.js';
+import { isPcapng, readPcapng } from './pcapng.js';
 import { ip6Payload, SUPPORTED_LINK_TYPES } from './link-layer.js';
 import { describeError, describeMessage, renderError, renderMessage, type JsonObject } from './describe.js';
 
 export const decodeCommand: Command = {
-  summary: 'decode Mobility Header messages from hex or a pcap file',
+  summary: 'decode Mobility Header messages from hex or a pcap/pcapng file',
   usage: [
     'mcoactl decode [--json] [--profile-bid-type N] HEX...   (HEX "-" reads standard input)',
     'mcoactl decode [--json] [--profile-bid-type N] --pcap FILE',
@@ -82,16 +84,11 @@ function decodePcap(path: string, profile: WireProfile, json: boolean, io: CliIo
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     throw new CliError(`cannot read ${path}: ${code}`);
   }
-  const pcap = readPcap(bytes);
-  if (!pcap.ok) throw new CliError(`${path}: ${pcap.error}`);
-  const { linkType, records, trailingGarbage } = pcap.value;
-  if (!SUPPORTED_LINK_TYPES.has(linkType)) {
-    const known = [...SUPPORTED_LINK_TYPES].map(([n, name]) => `${n} ${name}`).join(', ');
-    throw new CliError(`${path}: link type ${linkType} is not supported (supported: ${known})`);
-  }
+  const capture = readCapture(path, bytes, io);
+  const { records, trailingGarbage } = capture;
   let shown = 0;
   for (const rec of records) {
-    const pkt = ip6Payload(linkType, rec.data);
+    const pkt = ip6Payload(rec.linkType, rec.data);
     const walk = pkt && walkIp6(pkt);
     if (!walk) continue;
     const d = describePacket(rec, walk, profile);
@@ -103,6 +100,29 @@ function decodePcap(path: string, profile: WireProfile, json: boolean, io: CliIo
   if (!json) io.out(`${records.length} frame${records.length === 1 ? '' : 's'}, ${shown} shown`);
   if (trailingGarbage) io.err(`mcoactl: warning: ${path}: ${trailingGarbage}`);
   return EXIT_OK;
+}
+
+/** Records of a pcap or pcapng file, each with its link type; refuses files with no supported link type. */
+function readCapture(path: string, bytes: Uint8Array, io: CliIo): { records: (PcapRecord & { linkType: number })[]; trailingGarbage?: string } {
+  const known = () => [...SUPPORTED_LINK_TYPES].map(([n, name]) => `${n} ${name}`).join(', ');
+  if (isPcapng(bytes)) {
+    const ng = readPcapng(bytes);
+    if (!ng.ok) throw new CliError(`${path}: ${ng.error.message} (offset ${ng.error.offset})`);
+    const { interfaces, records, skipped, stopped } = ng.value;
+    const unsupported = [...new Set(interfaces.map((i) => i.linkType).filter((t) => !SUPPORTED_LINK_TYPES.has(t)))];
+    if (interfaces.length > 0 && unsupported.length === interfaces.length) {
+      throw new CliError(`${path}: link type ${unsupported.join(', ')} is not supported (supported: ${known()})`);
+    }
+    if (unsupported.length) io.err(`mcoactl: warning: ${path}: packets on interfaces of link type ${unsupported.join(', ')} skipped (supported: ${known()})`);
+    for (const e of skipped) io.err(`mcoactl: warning: ${path}: block at offset ${e.offset} skipped: ${e.message}`);
+    return stopped ? { records, trailingGarbage: `${stopped.message} (offset ${stopped.offset})` } : { records };
+  }
+  const pcap = readPcap(bytes);
+  if (!pcap.ok) throw new CliError(`${path}: ${pcap.error}`);
+  const { linkType, records, trailingGarbage } = pcap.value;
+  if (!SUPPORTED_LINK_TYPES.has(linkType)) throw new CliError(`${path}: link type ${linkType} is not supported (supported: ${known()})`);
+  const withType = records.map((r) => ({ ...r, linkType }));
+  return trailingGarbage ? { records: withType, trailingGarbage } : { records: withType };
 }
 
 /** The packet as JSON, or null when it is nothing this command shows. */
