@@ -25,7 +25,7 @@ async function kernelView(ha: Netns): Promise<{ tunnels: string[]; routes: strin
   };
 }
 
-/** The kernel view once `done` says the reconciler has caught up with the bindings. */
+/** The kernel view once `done` says the reconciler has caught up with the bindings (tunnels first, routes and proxy entries after). */
 const kernelViewWhen = (ha: Netns, what: string, done: (k: Awaited<ReturnType<typeof kernelView>>) => boolean): Promise<Awaited<ReturnType<typeof kernelView>>> =>
   until(what, async () => {
     const k = await kernelView(ha);
@@ -44,7 +44,7 @@ test('bulk registration through the real socket: BA over RH2, bindings, tunnels,
     const list = await bindings(d);
     assert.deepEqual(list.map((b) => `${b.hoa} ${b.bid} ${b.coa} ${b.sequence}`).sort(), COAS.map((c, i) => `${HOA} ${i + 1} ${c} 10`));
     // The kernel catches up after the BA.
-    const k = await kernelViewWhen(ha, 'three tunnels', (v) => v.tunnels.length === 3);
+    const k = await kernelViewWhen(ha, 'three tunnels, the route and the proxy entry', (v) => v.tunnels.length === 3 && v.routes.length === 1 && v.proxies.some((p) => p.startsWith(HOA)));
     assert.deepEqual(k.tunnels.map((t) => t.split(':').slice(1).join(':')).sort(), COAS);
     assert.equal(k.routes.length, 1);
     assert.match(k.routes[0]!, new RegExp(`^${HOA} nhid \\d+`));
@@ -100,7 +100,7 @@ test('lifetime expiry removes the bindings and every kernel object', { timeout: 
     assert.equal((await mn.nextBa()).ba.lifetimeSeconds, LIFETIME_S);
     assert.equal((await bindings(d)).length, 2);
     await until('the bindings to expire', async () => (await bindings(d)).length === 0, WAIT_BOUND_MS + LIFETIME_S * 1000);
-    const k = await kernelViewWhen(ha, 'the tunnels and routes gone', (v) => v.tunnels.length + v.routes.length === 0);
+    const k = await kernelViewWhen(ha, 'the tunnels, routes and proxy entry gone', (v) => v.tunnels.length + v.routes.length === 0 && !v.proxies.some((p) => p.startsWith(HOA)));
     assert.deepEqual(k, { tunnels: [], routes: [], proxies: k.proxies.filter((p) => !p.startsWith(HOA)) });
   });
 });
@@ -109,7 +109,7 @@ test('restart keeps everything; kill -9 loses no acknowledged binding; the kerne
   await withPairHomeAgent(LAB, async ({ ha, d, mnSide: mn, scope }) => {
     mn.sendBu(bu(7, 400, COAS.map((c, i) => coaBid(i + 1, c))));
     assert.equal((await mn.nextBa()).ba.status, 0);
-    const before = await kernelViewWhen(ha, 'three tunnels', (v) => v.tunnels.length === 3);
+    const before = await kernelViewWhen(ha, 'three tunnels, the route and the proxy entry', (v) => v.tunnels.length === 3 && v.routes.length === 1 && v.proxies.some((p) => p.startsWith(HOA)));
     const list = await bindings(d);
     const code = await stopDaemon(d, 'SIGTERM');
     assert.equal(code, 0, `mcoad did not stop cleanly on SIGTERM:\n${d.output.slice(-15).join('\n')}`);

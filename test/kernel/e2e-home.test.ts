@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 import type { Netns } from './netns.js';
 import {
-  COAS, FAILURE_LINE, HA, HOA, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, crossCheckCapture, echoFromCn, ipsecYaml, linesMatching,
-  linkUp, mobileNodeSas, stats, tsharkFields, tunnels, until, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
+  CN_PREFIX, COAS, FAILURE_LINE, HA, HOA, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, crossCheckCapture, echoFromCn, ipsecYaml, linesMatching,
+  linkUp, mobileNodeSas, routeDevices, stats, tsharkFields, tunnels, until, untilForwarding, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
   type TestSas,
 } from './fixtures/index.js';
 
@@ -82,7 +82,7 @@ const mnCounters = async (d: Daemon): Promise<Record<string, Record<string, numb
 
 async function figure7(h: Home): Promise<void> {
   await until('no binding left at the home agent', async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
-  assert.equal(await proxied(h.ha), false, 'the home agent stopped defending the home address');
+  await until('the home agent to stop defending the home address', async () => !(await proxied(h.ha)));
   assert.deepEqual(await until('home agent tunnels gone', async () => ((await tunnels(h.ha)).length === 0 ? [] : undefined)), []);
   assert.deepEqual(await until('mobile node tunnels gone', async () => ((await tunnels(h.mn)).length === 0 ? [] : undefined)), []);
   assert.equal(await homeAddressOn(h.mn, 'mn1'), true, 'the home address is on the interface at home');
@@ -102,10 +102,7 @@ async function figure8(h: Home): Promise<void> {
   await until('mn1 disabled', async () => ((await linkUp(h.mn, 'mn1')) ? undefined : true));
   assert.equal(await proxied(h.ha), true, 'the home agent still defends the home address');
   assert.equal(await homeAddressOn(h.mn, 'mn1'), false);
-  assert.deepEqual((await until('two tunnels', async () => {
-    const t = await tunnels(h.ha);
-    return t.length === 2 ? t : undefined;
-  })).map((t) => t.remote).sort(), [COAS[1], COAS[2]]);
+  await untilForwarding(h, [COAS[1], COAS[2]]);
   const r = await echoFromCn(h.cn, 20, 50);
   assert.equal(r.received, 20, `echo over the foreign interfaces: ${JSON.stringify(r)}`);
   // The interface kept its addresses while down: bringing it up again needs no reconfiguration.
@@ -118,7 +115,7 @@ async function figure8(h: Home): Promise<void> {
   await until('mn1 enabled again', async () => ((await linkUp(h.mn, 'mn1')) ? true : undefined));
   await until('every binding de-registered', async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
   await until('the home address on mn1', async () => ((await homeAddressOn(h.mn, 'mn1')) ? true : undefined));
-  assert.equal(await proxied(h.ha), false);
+  await until('the home agent to stop defending the home address', async () => !(await proxied(h.ha)));
 }
 
 /** With IPsec on: every Mobility Header between the node and the home agent went as ESP. */
@@ -165,8 +162,17 @@ test('Figure 9 / H flag: home and foreign interfaces together; a home binding, p
     await until('proxy ND stopped', async () => ((await proxied(h.ha)) ? undefined : true));
     assert.equal(await homeAddressOn(h.mn, 'mn1'), true);
     assert.equal(await linkUp(h.mn, 'mn1'), true, 'the interface on the home link stays in use');
+    // The home agent's route to the home address spreads over both tunnels and the home link;
+    // the mobile node's route to the correspondent over its two tunnels at least.
+    await until('the home agent route over both tunnels and the home link', async () => {
+      const [ts, devs] = [await tunnels(h.ha), await routeDevices(h.ha, `${HOA}/128`)];
+      return ts.length === 2 && [...ts.map((x) => x.name), 'home0'].every((d) => devs.includes(d));
+    });
+    await until('the mobile node route over its two tunnels', async () => {
+      const [ts, devs] = [await tunnels(h.mn), await routeDevices(h.mn, CN_PREFIX)];
+      return ts.length === 2 && ts.every((x) => devs.includes(x.name));
+    });
     assert.equal((await tunnels(h.ha)).length, 2);
-    // The home agent's route to the home address spreads over both tunnels and the home link.
     const nh = (await h.ha.ip('nexthop', 'show')).split('\n');
     assert.ok(nh.some((l) => /dev home0/.test(l)), nh.join('\n'));
     const r = await echoFromCn(h.cn, 20, 50);

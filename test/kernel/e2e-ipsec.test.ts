@@ -15,7 +15,7 @@ import { DRAFT04_PROFILE } from '../../lib/wire/profiles.js';
 import type { BindingAck } from '../../lib/wire/types.js';
 import {
   COAS, ERROR_LINE, FAILURE_LINE, HA, HOA, MH_BA, MH_BU, MobileNodeSide, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, bu, counter, echoFromCn,
-  espPackets, ipsecYaml, linesMatching, mobileNodeSas, procCounter, registeredWith, stats, tsharkFields, tunnels, until, withRoutedWorld, writeHomeAgentConfig,
+  espPackets, ipsecYaml, linesMatching, mobileNodeSas, procCounter, registeredWith, stats, tsharkFields, tunnels, until, untilForwarding, withRoutedWorld, writeHomeAgentConfig,
   writeMobileNodeConfig, type BindingView, type Daemon, type RoutedNamespaces, type TestSas,
 } from './fixtures/index.js';
 
@@ -107,8 +107,7 @@ test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Hea
     assert.match(policies, new RegExp(`src ${HA}/128 dst ${HOA}/128 proto mobility-header type 6\\s+dir in[^]*?proto esp reqid ${SA.reqid} mode transport\\s+tmpl src :: dst ::\\s+proto route2 reqid 0 mode ro\\s+level use`));
 
     // Tunnels on both sides, and traffic from the correspondent to the home address.
-    await until('three tunnels at the home agent', async () => ((await tunnels(ns.ha)).length === 3 ? true : undefined));
-    await until('three tunnels at the mobile node', async () => ((await tunnels(ns.mn)).length === 3 ? true : undefined));
+    await untilForwarding(ns, COAS);
     const answered = await echoFromCn(ns.cn, 10, 50);
     t.diagnostic(`echo: ${answered.received}/${answered.sent} answered`);
     assert.equal(answered.received, 10, `missing ${answered.missing.join(',')}`);
@@ -187,7 +186,7 @@ test('individual registrations (bulk: false) over ESP: one BU from each care-of 
     const list = await registered(r);
     // One Binding Update per BID: three sequence numbers at the home agent.
     assert.equal(new Set(list.map((b) => b.sequence)).size, 3);
-    await until('three tunnels at the mobile node', async () => ((await tunnels(r.ns.mn)).length === 3 ? true : undefined));
+    await untilForwarding(r.ns, COAS);
     const answered = await echoFromCn(r.ns.cn, 5, 50);
     assert.equal(answered.received, 5, `missing ${answered.missing.join(',')}`);
     const { bus, bas } = await espCounts(r);

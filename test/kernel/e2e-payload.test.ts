@@ -13,7 +13,7 @@ import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 import type { Netns } from './netns.js';
 import {
   COAS, FAILURE_LINE, HA, MN_IFACES, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, echoFromCn, espOseq, espPackets, flowsFromCn, ipsecYaml, linesMatching,
-  mobileNodeSas, stats, tsharkFields, tunnels, until, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type TestSas,
+  mobileNodeSas, stats, tsharkFields, until, untilForwarding, untilLogged, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type TestSas,
 } from './fixtures/index.js';
 
 /** Signalling SAs, the home agent's view (spiIn: the BUs). */
@@ -61,10 +61,14 @@ test('§8.3.2 / §8.1 end to end: payload ESP per care-of address on both daemon
     // Three bindings, three tunnels at each end.
     await until('three bindings at the home agent', async () => ((await bindings(h)).length === 3 ? true : undefined));
     assert.deepEqual((await bindings(h)).map((b) => b.coa).sort(), [...COAS]);
-    await until('three tunnels at both ends', async () => ((await tunnels(ns.ha)).length === 3 && (await tunnels(ns.mn)).length === 3 ? true : undefined));
+    await untilForwarding(ns, COAS);
 
     // The mobile node's payload objects: one outbound SA, per care-of address an inbound SA and two policies on the outer flow.
-    await until('the mobile node payload SAs', async () => ((await payloadStates(ns.mn, P_OUT)).split('\n').filter((l) => l.startsWith('src')).length === 3 ? true : undefined));
+    await until('the mobile node payload SAs and policies', async () => {
+      const policies = await ns.mn.ip('xfrm', 'policy', 'list');
+      return (await payloadStates(ns.mn, P_OUT)).split('\n').filter((l) => l.startsWith('src')).length === 3 &&
+        COAS.every((coa) => policies.includes(`src ${coa}/128 dst ${HA}/128 proto ipv6`) && policies.includes(`src ${HA}/128 dst ${coa}/128 proto ipv6`));
+    });
     const mnOut = await payloadStates(ns.mn, P_IN);
     assert.match(mnOut, new RegExp(`src :: dst ${HA}\\s+proto esp spi ${hex(P_IN).replace('0x', '0x0*')} reqid ${MN_PAYLOAD_REQID} mode transport`));
     const mnPolicies = await ns.mn.ip('xfrm', 'policy', 'list');
@@ -106,8 +110,11 @@ test('§8.3.2 / §8.1 end to end: payload ESP per care-of address on both daemon
       const [hp, mp] = [await ns.ha.ip('xfrm', 'policy', 'list'), await ns.mn.ip('xfrm', 'policy', 'list')];
       return [hp, mp].every((p) => !p.includes(`${COAS[1]}/128`) && p.includes(`${NEW_COA}/128`)) ? true : undefined;
     });
-    const haStats = await stats(h);
-    const mnStats = await stats(m);
+    // Counted once each daemon has moved its SA.
+    const [haStats, mnStats] = await until('the migrations counted at both ends', async () => {
+      const both = [await stats(h), await stats(m)] as const;
+      return both.every((x) => x.counters['ipsec']?.['payload-migrated'] !== undefined) ? both : undefined;
+    });
     t.diagnostic(`home agent ipsec: ${JSON.stringify(haStats.counters['ipsec'])}; mobile node ipsec: ${JSON.stringify(mnStats.counters['ipsec'])}`);
     assert.deepEqual(haStats.counters['ipsec'], { 'payload-migrated': 1 }, 'the home agent migrated (and so sent the BA with K)');
     assert.deepEqual(mnStats.counters['ipsec'], { 'payload-migrated': 1 }, 'the BA came with K and the mobile node migrated');
@@ -115,10 +122,10 @@ test('§8.3.2 / §8.1 end to end: payload ESP per care-of address on both daemon
     const after = await saCounters(ns.ha, HA, NEW_COA, P_OUT);
     assert.deepEqual(after, before, 'the home agent outbound SA: sequence number and packet count kept');
     assert.equal(await espPackets(ns.mn, HA, NEW_COA, P_OUT), mnBefore, 'the mobile node inbound SA: packet count kept');
-    assert.ok(m.output.some((l) => l.includes('payload SA moved') && l.includes(NEW_COA)), 'mobile node log');
+    await untilLogged(m, 'the payload SA moved', (l) => l.includes('payload SA moved') && l.includes(NEW_COA));
 
     // (3) Traffic still flows, through the moved SAs too.
-    await until('three tunnels at both ends again', async () => ((await tunnels(ns.ha)).length === 3 && (await tunnels(ns.mn)).length === 3 ? true : undefined));
+    await untilForwarding(ns, [COAS[0], NEW_COA, COAS[2]]);
     const again = await flowsFromCn(ns.cn, 30);
     assert.equal(again.answered, 30);
     const moved = await saCounters(ns.ha, HA, NEW_COA, P_OUT);

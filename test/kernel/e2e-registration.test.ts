@@ -12,7 +12,7 @@ import { createNetns, type Netns } from './netns.js';
 import {
   COAS, ERROR_LINE, FAILURE_LINE, HA, HOA, MH_BA, MH_BU, MN_IFACES, SCENARIO_TIMEOUT_MS, TestScope, bindings, daemonLog, decodeWithMcoactl, decodeWithTshark,
   echoFromCn, echoFromCnInBackground, killDaemon, linesMatching, logRecords, registeredWith, routedTopology, seenText, socketInventory, ssKind, ssLinesOf,
-  startMonitor, stats, tunnelGap, tunnelSum, tunnels, until, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type DaemonStats,
+  startMonitor, stats, tunnelGap, tunnelSum, tunnels, until, untilForwarding, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type DaemonStats,
   type MobileNodeOptions, type PacketCapture, type RoutedNamespaces, type SeenMh,
 } from './fixtures/index.js';
 
@@ -102,13 +102,6 @@ async function haHolds(r: World, coas: readonly string[], regular = false): Prom
   });
 }
 
-/** Until both sides have one tunnel per care-of address: the home agent's remote, the mobile node's local ends. */
-async function tunnelsFor(r: World, coas: readonly string[]): Promise<void> {
-  const want = [...coas].sort().join();
-  await until(`home agent tunnels to ${want}`, async () => ((await tunnels(r.ha)).map((x) => x.remote).sort().join() === want ? true : undefined));
-  await until(`mobile node tunnels from ${want}`, async () => ((await tunnels(r.mn)).map((x) => `${x.local}>${x.remote}`).sort().join() === [...coas].sort().map((c) => `${c}>${HA}`).join() ? true : undefined));
-}
-
 async function echoWorks(t: TestContext, r: World, n = 20): Promise<void> {
   const e = await echoFromCn(r.cn, n, 20);
   t.diagnostic(`echo: ${e.received}/${e.sent} answered`);
@@ -161,7 +154,7 @@ test('1. bulk registration (§5.4): one BU with three BID sub-options (C flag, c
     assert.equal(ba.status, 0);
     assert.deepEqual(ba.bids.map((b) => `${b.bid}/${b.status}`).sort(), accepted.bids.map((b) => `${b.bid}/0`).sort(), 'the BA answers each BID');
     t.diagnostic(`first BU: ${seenText(first)} (O set: bootstrap_overwrite defaults to true)`);
-    await tunnelsFor(r, COAS);
+    await untilForwarding(r, COAS);
     assert.match(await r.ha.ip('-6', 'route', 'show', `${HOA}/128`), /nhid \d+/);
     await echoWorks(t, r);
   });
@@ -244,7 +237,7 @@ test('2. bootstrapping (§5.9): restarted without de-registering and one care-of
     mark('its control socket answers');
     const list = await haHolds(r, stay);
     t.diagnostic(`home agent down to the 2 current bindings ${Date.now() - startAt} ms after the restart began`);
-    await tunnelsFor(r, stay);
+    await untilForwarding(r, stay);
     const seen = await finishCapture(t, c, 'the BA of the O-flag BU', (s) => baFor(s, list[0]!.sequence) !== undefined);
     const lost = await during.done;
     const events = await monitor.stop();
@@ -273,18 +266,22 @@ test('3. a regular BU (multiple_coa: false) replaces the three BID bindings with
   await scenario(async (r) => {
     await r.mn.ip('addr', 'add', `${COAS[2]}/64`, 'dev', MN_IFACES[2], 'nodad');
     await haHolds(r, COAS);
-    await tunnelsFor(r, COAS);
+    await untilForwarding(r, COAS);
     const c = await capture(r);
     const mnD = await restartMobileNode(r, { multipleCoa: false });
     const list = await haHolds(r, [COAS[0]], true);
-    await tunnelsFor(r, [COAS[0]]);
+    await untilForwarding(r, [COAS[0]]);
     const seen = await finishCapture(t, c, 'the BA of the regular BU', (s) => baFor(s, list[0]!.sequence) !== undefined);
     assert.ok(bus(seen).length > 0 && bus(seen).every((m) => m.bids.length === 0), 'regular BUs: no BID sub-option');
     const ba = baFor(seen, list[0]!.sequence)!;
     assert.ok(ba.status === 0 && ba.bids.length === 0, seenText(ba));
     assert.equal(bus(seen).find((m) => m.seq === ba.seq)?.src, COAS[0], 'sent from the preferred interface');
-    const bul = await bindings(mnD);
-    assert.deepEqual(bul.filter((e) => e.peer === HA).map((e) => `${e.bid} ${e.coa} ${e.state}`), [`0 ${COAS[0]} registered`]);
+    // The mobile node's list, once it has taken the BA.
+    const bul = await until('the regular binding registered at the mobile node', async () => {
+      const l = (await bindings(mnD)).filter((e) => e.peer === HA);
+      return l.length > 0 && l.every((e) => e.state === 'registered') ? l : undefined;
+    });
+    assert.deepEqual(bul.map((e) => `${e.bid} ${e.coa} ${e.state}`), [`0 ${COAS[0]} registered`]);
     await echoWorks(t, r);
   });
 });
@@ -317,7 +314,7 @@ test('4. BIDs over a regular binding: MCOA BID CONFLICT (165), then the O flag (
     const mnStats = await stats(mnD);
     t.diagnostic(`mobile node counters: ${JSON.stringify({ sent: mnStats.counters['sent'], received: mnStats.counters['received'] })}`);
     assert.ok((mnStats.counters['received']?.['ba'] ?? 0) >= 2, 'the mobile node received the 165 BA and the final one');
-    await tunnelsFor(r, COAS);
+    await untilForwarding(r, COAS);
     await echoWorks(t, r);
   });
 });

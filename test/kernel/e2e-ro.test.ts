@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Netns } from './netns.js';
 import {
-  CN, CN_PREFIX, COAS, FAILURE_LINE, HA, HOA, MN_IFACES, SCENARIO_TIMEOUT_MS, bindings, echoFromCn, linesMatching, stats, tsharkFields, tunnels, until,
+  CN, CN_PREFIX, COAS, FAILURE_LINE, HA, HOA, MN_IFACES, SCENARIO_TIMEOUT_MS, bindings, echoFromCn, linesMatching, routeDevices, stats, tsharkFields, tunnels, until,
   withRoutedWorld, writeCorrespondentConfig, writeHomeAgentConfig, writeMobileNodeConfig,
 } from './fixtures/index.js';
 
@@ -66,8 +66,11 @@ for (const coverCn of [false, true]) {
       if (!coverCn) assert.deepEqual(await tsharkFields(upFile, 'mip6.mhtype == 2', ['ipv6.src']), []);
 
       // The mobile node's Binding Update List has the correspondent's entries registered.
-      const bul = await bindings(mnD);
-      assert.deepEqual(bul.filter((e) => e.peer === CN && e.state === 'registered').map((e) => e.coa).sort(), [...COAS]);
+      const bul = await until("the correspondent's entries registered at the mobile node", async () => {
+        const l = (await bindings(mnD)).filter((e) => e.peer === CN && e.state === 'registered');
+        return l.length === 3 ? l : undefined;
+      });
+      assert.deepEqual(bul.map((e) => e.coa).sort(), [...COAS]);
 
       // Kernel: correspondent -> home address leaves for the lowest BID's care-of address
       // (route2), home address -> correspondent from that care-of address (hao).
@@ -84,12 +87,7 @@ for (const coverCn of [false, true]) {
 
       // The mobile node's host route to the correspondent leaves through the lowest BID's interface.
       const lowestIface = MN_IFACES[COAS.indexOf(lowest.coa as (typeof COAS)[number])]!;
-      const hostRoute = await until('a host route to the correspondent', async () => {
-        const out = (await ns.mn.ip('-6', 'route', 'show', `${CN}/128`, 'proto', '135')).trim();
-        return out !== '' ? out : undefined;
-      });
-      const nh = await ns.mn.ip('nexthop', 'show', 'id', /nhid (\d+)/.exec(hostRoute)?.[1] ?? '0');
-      assert.match(nh, new RegExp(`dev ${lowestIface}\\b`), `${hostRoute}: ${nh}`);
+      await until(`the host route to the correspondent through ${lowestIface}`, async () => (await routeDevices(ns.mn, `${CN}/128`)).join() === lowestIface);
       // Traffic: every echo answered, none of it through the home agent's tunnels.
       const cap = await scope.capture(ns.rt, 'rtc', 'rtc.pcap', 'ip6 and not icmp6');
       const capFile = cap.file;
@@ -133,6 +131,8 @@ for (const coverCn of [false, true]) {
       const next = [...left].sort((a, b) => a.bid - b.bid)[0]!;
       await until('the route2 state on the next care-of address', async () =>
         (await roStates(ns.cn, 'route2')).find((x) => x.dst === HOA && x.coa === next.coa));
+      const nextIface = MN_IFACES[COAS.indexOf(next.coa as (typeof COAS)[number])]!;
+      await until(`the host route to the correspondent through ${nextIface}`, async () => (await routeDevices(ns.mn, `${CN}/128`)).join() === nextIface);
       await until('the hao state on the next care-of address', async () =>
         (await roStates(ns.mn, 'hao')).find((x) => x.dst === CN && x.coa === next.coa));
       const again = await echoFromCn(ns.cn, 10, 50);

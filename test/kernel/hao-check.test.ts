@@ -11,7 +11,7 @@ import { formatIp6 } from '../../lib/inet/ip6.js';
 import { DRAFT04_PROFILE } from '../../lib/wire/profiles.js';
 import type { BindingError } from '../../lib/wire/types.js';
 import {
-  COA, HA, HOA, KERNEL_TEST_TIMEOUT_MS, bu, coaBid, counter, procCounter, sendEchoRequest, stats, until, withK, withPairHomeAgent, type MobileNodeSide,
+  COA, HA, HOA, KERNEL_TEST_TIMEOUT_MS, bu, coaBid, counter, procCounter, sendEchoRequest, stats, until, untilLogged, withK, withPairHomeAgent, type MobileNodeSide,
   type Pair,
 } from './fixtures/index.js';
 
@@ -76,6 +76,7 @@ test('§8.1: a BU with the K bit that moves a care-of address is logged once: no
     mnSide.sendBu(withK(bu(4, 400, [coaBid(1, COA)]))); // moved back with the K bit
     assert.equal((await mnSide.nextBa()).ba.status, 0);
     assert.equal(await counter(d, 'bu', 'k-bit-coa-change'), 1);
+    await untilLogged(d, 'nothing to migrate', (l) => l.includes('nothing to migrate'));
     const lines = d.output.filter((l) => l.includes('nothing to migrate'));
     assert.equal(lines.length, 1, d.output.join('\n'));
     assert.ok(lines[0]!.includes(UNREGISTERED_COA) && lines[0]!.includes(COA), lines[0]);

@@ -11,7 +11,7 @@ import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 import type { Netns } from './netns.js';
 import {
   COA, HA, HOA, KERNEL_TEST_TIMEOUT_MS, PAIR_CN, authorisedHomeAddress, bu, coaBid, espOseq, espPackets, ipsecYaml, mobileNodeTunnel, procCounter,
-  sendEchoRequest, stats, until, withK, withPair, writeHomeAgentConfig, type TestSas,
+  sendEchoRequest, stats, until, untilLogged, withK, withPair, writeHomeAgentConfig, type TestSas,
 } from './fixtures/index.js';
 
 const COA_B = '2001:db8:1::11';
@@ -82,8 +82,9 @@ test('§8.3.2/§8.1: payload ESP per binding; plain ip6ip6 from the care-of addr
     const first = await mnSide.nextBa();
     assert.equal(first.ba.status, 0);
     assert.equal(first.ba.flags.k, true, 'K: the payload SAs follow the node');
-    await until('the payload SAs and the route', async () =>
-      (await outboundStates(ha)).includes(`dst ${COA}`) && (await ha.ip('-6', 'route', 'show', 'proto', '135')).includes(HOA));
+    await until('the payload SAs, policies and the route', async () =>
+      (await outboundStates(ha)).includes(`dst ${COA}`) && (await ha.ip('-6', 'route', 'show', 'proto', '135')).includes(HOA) &&
+      (await ha.ip('xfrm', 'policy', 'list')).includes(`src ${COA}/128 dst ${HA}/128 proto ipv6`));
     const policies = await ha.ip('xfrm', 'policy', 'list');
     assert.match(policies, new RegExp(`src ${HA}/128 dst ${COA}/128 proto ipv6\\s+dir out[^]*?proto esp reqid ${SA.reqid} mode transport`));
     assert.match(policies, new RegExp(`src ${COA}/128 dst ${HA}/128 proto ipv6\\s+dir in[^]*?proto esp reqid ${SA.reqid} mode transport`));
@@ -133,7 +134,7 @@ test('§8.3.2/§8.1: payload ESP per binding; plain ip6ip6 from the care-of addr
     await echoRoundTrip(mn, cn, 4);
     assert.equal(await espOseq(ha, HA, COA_B, PAYLOAD.spiOut), oseq + 1);
     assert.equal(await espPackets(mn, HA, COA_B, PAYLOAD.spiOut), 1);
-    assert.ok(d.output.some((l) => l.includes('payload SA moved') && l.includes(COA_B)), d.output.join('\n'));
+    await untilLogged(d, 'the payload SA moved', (l) => l.includes('payload SA moved') && l.includes(COA_B));
 
     // (4) No K bit, back to COA: the SA is re-installed there (a new one) and the log says what to do.
     mnSide.sendBu(bu(12, 400, [coaBid(1, COA)]));
@@ -148,6 +149,7 @@ test('§8.3.2/§8.1: payload ESP per binding; plain ip6ip6 from the care-of addr
     await mn.ip('-6', 'route', 'replace', `${PAIR_CN}/128`, 'dev', 'rt1');
     await echoRoundTrip(mn, cn, 5);
     assert.equal(await espOseq(ha, HA, COA, PAYLOAD.spiOut), 1);
+    await untilLogged(d, 'the advice for a move without the K bit', (l) => l.includes('without the K bit'));
     const advice = d.output.filter((l) => l.includes('without the K bit'));
     assert.equal(advice.length, 1, d.output.join('\n'));
     assert.match(advice[0]!, /IKE/);
