@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 import type { Netns } from './netns.js';
 import {
-  CN_PREFIX, COAS, FAILURE_LINE, HA, HOA, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, crossCheckCapture, echoFromCn, ipsecYaml, linesMatching,
-  linkUp, mobileNodeSas, routeDevices, stats, tsharkFields, tunnels, until, untilForwarding, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
+  CN_PREFIX, COAS, FAILURE_LINE, HA, HOA, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, counter, crossCheckCapture, echoFromCn, ipsecYaml, linesMatching,
+  linkUp, mobileNodeSas, routeDevices, tsharkFields, tunnels, until, untilForwarding, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
   type TestSas,
 } from './fixtures/index.js';
 
@@ -78,7 +78,6 @@ async function scenario(t: { diagnostic(s: string): void }, policy: Policy, fn: 
 
 const proxied = async (ha: Netns): Promise<boolean> => new RegExp(`^${HOA} dev home0`, 'm').test(await ha.ip('-6', 'neigh', 'show', 'proxy'));
 const homeAddressOn = async (mn: Netns, dev: string): Promise<boolean> => (await mn.ip('-6', 'addr', 'show', 'dev', dev)).includes(`inet6 ${HOA}/64`);
-const mnCounters = async (d: Daemon): Promise<Record<string, Record<string, number> | undefined>> => (await stats(d)).counters;
 
 async function figure7(h: Home): Promise<void> {
   await until('no binding left at the home agent', async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
@@ -86,7 +85,7 @@ async function figure7(h: Home): Promise<void> {
   assert.deepEqual(await until('home agent tunnels gone', async () => ((await tunnels(h.ha)).length === 0 ? [] : undefined)), []);
   assert.deepEqual(await until('mobile node tunnels gone', async () => ((await tunnels(h.mn)).length === 0 ? [] : undefined)), []);
   assert.equal(await homeAddressOn(h.mn, 'mn1'), true, 'the home address is on the interface at home');
-  await until('the home address announced', async () => ((await mnCounters(h.mnD))['home-link']?.['home-address-announced'] ? true : undefined));
+  await until('the home address announced', async () => (await counter(h.mnD, 'home-link', 'home-address-announced')) > 0);
   // The node's way out is now the home link (its router advertisement would say so).
   await h.mn.ip('-6', 'route', 'add', '2001:db8::/32', 'via', HA, 'dev', 'mn1', 'metric', '50');
   const r = await echoFromCn(h.cn, 10, 50);
