@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { decodeMessage } from '../lib/wire/mh.js';
 import { DRAFT04_PROFILE } from '../lib/wire/profiles.js';
 import { createNetns, type Netns } from '../test/kernel/netns.js';
-import { COA, MobileNodeSide, bu, coaBid, labConfig, removeDir, startDaemon, stopDaemon, tempDir, topology, writeConfig } from '../test/kernel/ha-fixture.js';
+import { COA, MobileNodeSide, bu, coaBid, pairTopology, removeDir, startDaemon, stopDaemon, tempDir, writeHomeAgentConfig } from '../test/kernel/fixtures/index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const WINDOW = 32;
@@ -103,7 +103,7 @@ const ha = await createNetns('bha');
 const mnNs = await createNetns('bmn');
 const dir = tempDir();
 try {
-  await topology(ha, mnNs);
+  await pairTopology(ha, mnNs);
   const mn = new MobileNodeSide(mnNs);
   // The echo server needs what mcoad installs for itself: the Home Address option state and policy.
   await ha.ip('xfrm', 'state', 'add', 'src', '::', 'dst', '::', 'proto', 'hao', 'spi', '0', 'mode', 'ro', 'coa', '::', 'flag', 'wildrecv', 'sel', 'src', '::/0', 'dst', '::/0');
@@ -114,7 +114,7 @@ try {
   await ha.ip('xfrm', 'policy', 'flush');
   await ha.ip('xfrm', 'state', 'flush');
   // warn: the per-registration info line is left out of the measured path.
-  const d = await startDaemon(ha, dir, writeConfig(dir, labConfig(), 'warn'));
+  const d = await startDaemon(ha, dir, writeHomeAgentConfig(dir, { ipsecRequired: false, logLevel: 'warn' }));
   mn.sendBu(bu(nextSeq(), 400, [coaBid(1, COA)]));
   await mn.nextBa(5000); // the first registration (DAD, 1 s)
   const m = await measure(mn);

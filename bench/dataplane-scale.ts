@@ -19,7 +19,7 @@ import { filterDump } from '../lib/platform/tc/filter.js';
 import { encodeFlowerPairCreate, type FlowerFilterInfo } from '../lib/platform/tc/flower.js';
 import { matchallReplace } from '../lib/platform/tc/matchall.js';
 import { clsactAdd } from '../lib/platform/tc/qdisc.js';
-import { CN, COA, HA, HOA, buildTopology, pingEventually, reverseVia } from '../test/kernel/dataplane-fixture.js';
+import { CN, COA, HA, HOA, buildTopology, pingEventually, reverseVia } from '../test/kernel/fixtures/dataplane.js';
 import { createNetns, sh, type Netns } from '../test/kernel/netns.js';
 
 const SIZES = [10_000, 30_000];

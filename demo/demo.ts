@@ -1,4 +1,4 @@
-// `npm run demo`: the end-to-end topology of test/kernel/e2e-fixture.ts inside user-mode
+// `npm run demo`: the routed topology of test/kernel/fixtures/topology.ts inside user-mode
 // Linux, mcoad as home agent and as mobile node with three foreign interfaces, and what a
 // network engineer wants to see: the binding cache, the tunnels carrying a flow, one
 // interface lost and found again. Daemon logs go to /tmp/mcoa-demo/ inside UML; their last
@@ -6,15 +6,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sh, withNetnsGroup, type Netns } from '../test/kernel/netns.js';
-import { bindings, mcoactl, removeDir, stopDaemon, tempDir } from '../test/kernel/ha-fixture.js';
 import {
-  COAS, HOA, MN_IFACES, e2eTopology, echoFromCnInBackground, startDaemon, startEchoServer, tunnels, until,
-  writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type EchoResult,
-} from '../test/kernel/e2e-fixture.js';
+  COAS, HOA, MN_IFACES, bindings, echoFromCnInBackground, mcoactl, removeDir, routedTopology, startDaemon, startEchoServer, stopDaemon, tempDir, tunnels,
+  until, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type EchoResult,
+} from '../test/kernel/fixtures/index.js';
 import { Monitor, indent, sampleCounters, say, section, sleep } from './view.js';
 
 const LOG_DIR = '/tmp/mcoa-demo';
 const DEADLINE_MS = 120_000;
+/** Late echo replies still count for a second after the last datagram. */
+const ECHO_GRACE_MS = 1000;
 const daemons: { label: string; d: Daemon }[] = [];
 
 const TOPOLOGY = `
@@ -36,7 +37,7 @@ async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<
 
 async function waitBindings(haD: Daemon, n: number, ms: number): Promise<number> {
   const t0 = Date.now();
-  await until(`${n} bindings at the home agent`, ms, async () => ((await bindings(haD)).length === n ? true : undefined));
+  await until(`${n} bindings at the home agent`, async () => ((await bindings(haD)).length === n ? true : undefined), ms);
   return Date.now() - t0;
 }
 
@@ -68,30 +69,30 @@ async function run([cn, rt, ha, mn]: Netns[]): Promise<void> {
   const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn! };
   section('Topology (four network namespaces)');
   say(TOPOLOGY);
-  await e2eTopology(ns);
+  await routedTopology(ns);
   const haDir = tempDir();
   const mnDir = tempDir();
   let monitor: Monitor | undefined;
   let echo: Awaited<ReturnType<typeof startEchoServer>> | undefined;
   try {
     section('Starting mcoad: home agent in ha, mobile node in mn');
-    const haD = await startDaemon(ns.ha, haDir, writeHomeAgentConfig(haDir));
+    const haD = await startDaemon(ns.ha, haDir, writeHomeAgentConfig(haDir, { ipsecRequired: false }));
     daemons.push({ label: 'home agent', d: haD });
     monitor = new Monitor(haD.socket);
-    const mnD = await startDaemon(ns.mn, mnDir, writeMobileNodeConfig(mnDir, true));
+    const mnD = await startDaemon(ns.mn, mnDir, writeMobileNodeConfig(mnDir, { bulk: true }));
     daemons.push({ label: 'mobile node', d: mnD });
     const took = await waitBindings(haD, 3, 20_000);
     say(`  three care-of addresses registered in one bulk Binding Update (${took} ms after the mobile node started)`);
 
     section('Home agent binding cache');
     await showBindings(haD);
-    await until('three binding events from mcoactl monitor', 5000, async () => (monitor!.count() >= 3 ? true : undefined));
+    await until('three binding events from mcoactl monitor', async () => (monitor!.count() >= 3 ? true : undefined), 5000);
     showEvents(monitor);
 
     section('Flow: UDP echo from cn to the home address, 10 datagrams/s');
     echo = await startEchoServer(ns.mn);
     const before = await tunnels(ns.ha);
-    const flow = echoFromCnInBackground(ns.cn, 50, 100);
+    const flow = echoFromCnInBackground(ns.cn, 50, 100, ECHO_GRACE_MS);
     await withTimeout('the first echo reply', 10_000, flow.started);
     await sampleCounters(ns.ha, 4);
     say(`  ${echoLine(await withTimeout('the echo flow to end', 15_000, flow.done))}`);
@@ -104,7 +105,7 @@ async function run([cn, rt, ha, mn]: Netns[]): Promise<void> {
     const iface = MN_IFACES[gone]!;
 
     section(`Losing ${iface} (care-of ${COAS[gone]}, carries the flow in ${used.name})`);
-    const flow2 = echoFromCnInBackground(ns.cn, 60, 100);
+    const flow2 = echoFromCnInBackground(ns.cn, 60, 100, ECHO_GRACE_MS);
     await withTimeout('the first echo reply', 10_000, flow2.started);
     await sleep(1000);
     say(`  mobile node$ ip link set ${iface} down`);
@@ -123,7 +124,7 @@ async function run([cn, rt, ha, mn]: Netns[]): Promise<void> {
     say(`  three bindings again after ${back} ms`);
     showEvents(monitor);
     await showBindings(haD);
-    const flow3 = echoFromCnInBackground(ns.cn, 30, 100);
+    const flow3 = echoFromCnInBackground(ns.cn, 30, 100, ECHO_GRACE_MS);
     await withTimeout('the first echo reply', 10_000, flow3.started);
     await sampleCounters(ns.ha, 2);
     say(`  ${echoLine(await withTimeout('the echo flow to end', 15_000, flow3.done))}`);

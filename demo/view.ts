@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { table } from '../lib/cli/commands/format.js';
-import { tunnels, type TunnelCounters } from '../test/kernel/e2e-fixture.js';
+import { tunnels, type TunnelCounters } from '../test/kernel/fixtures/index.js';
 import type { Netns } from '../test/kernel/netns.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;

@@ -6,18 +6,14 @@
 //   cn  cn0 ---- rtc  rt  rte ---- up0  ha  home0 ---- [brh] (home link, 2001:db8:aa::/64)
 //   mn  mnN ---- [brN] ---- rtN  (foreign link N, 2001:db8:fN::/64, N = 1..3)
 import { test } from 'node:test';
-import { join } from 'node:path';
-import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
-import { crossCheckCapture } from './e2e-registration-fixture.js';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { addVethPair, withNetnsGroup, type Netns } from './netns.js';
-import { bindings, ipsecYaml, mcoactl, removeDir, stopDaemon, tempDir, type TestSas } from './ha-fixture.js';
+import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
+import type { Netns } from './netns.js';
 import {
-  CN, COAS, HA, HOA, MN_IFACES, daemonLog, echoFromCn, mobileNodeSas, startDaemon, startEchoServer, startPacketCapture, stopPacketCapture, tsharkFields,
-  tunnels, until, writeHomeAgentConfig, writeHomeAgentIpsecConfig, writeMobileNodeConfig, writeMobileNodeIpsecConfig, type Daemon, type PacketCapture,
-} from './e2e-fixture.js';
+  CN_PREFIX, COAS, FAILURE_LINE, HA, HOA, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, counter, crossCheckCapture, echoFromCn, ipsecYaml, linesMatching,
+  linkUp, mobileNodeSas, routeDevices, tsharkFields, tunnels, until, untilForwarding, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
+  type TestSas,
+} from './fixtures/index.js';
 
 type Policy = 'return-home' | 'disable-home-interface' | 'h-flag';
 /** Static SAs for the runs with IPsec on (home agent's view). */
@@ -32,50 +28,12 @@ const SA: TestSas = {
 /** mn1's address once it is on the home link. */
 const MN1_HOME = '2001:db8:aa::21';
 
-interface Home {
-  cn: Netns;
-  rt: Netns;
-  ha: Netns;
-  mn: Netns;
+interface Home extends RoutedNamespaces {
   sw: Netns;
   haD: Daemon;
   mnD: Daemon;
   /** With IPsec on: the capture on the home agent's uplink and home link so far, stopped. */
   capture?: () => Promise<string[]>;
-}
-
-async function veth(a: Netns, nameA: string, b: Netns, nameB: string, addrA?: string): Promise<void> {
-  await addVethPair(a, nameA, b, nameB);
-  if (addrA) await a.ip('addr', 'add', addrA, 'dev', nameA, 'nodad');
-  await a.ip('link', 'set', nameA, 'up');
-  await b.ip('link', 'set', nameB, 'up');
-}
-
-async function bridge(sw: Netns, name: string): Promise<void> {
-  await sw.ip('link', 'add', name, 'type', 'bridge', 'mcast_snooping', '0');
-  await sw.ip('link', 'set', name, 'up');
-}
-
-async function topology({ cn, rt, ha, mn, sw }: Omit<Home, 'haD' | 'mnD'>): Promise<void> {
-  await rt.exec('sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
-  await veth(cn, 'cn0', rt, 'rtc', `${CN}/64`);
-  await rt.ip('addr', 'add', '2001:db8:c::1/64', 'dev', 'rtc', 'nodad');
-  await cn.ip('-6', 'route', 'add', 'default', 'via', '2001:db8:c::1', 'dev', 'cn0');
-  await veth(ha, 'up0', rt, 'rte', '2001:db8:e::2/64');
-  await rt.ip('addr', 'add', '2001:db8:e::1/64', 'dev', 'rte', 'nodad');
-  await ha.ip('-6', 'route', 'add', 'default', 'via', '2001:db8:e::1', 'dev', 'up0');
-  await rt.ip('-6', 'route', 'add', '2001:db8:aa::/64', 'via', '2001:db8:e::2', 'dev', 'rte');
-  await bridge(sw, 'brh');
-  await veth(ha, 'home0', sw, 'h0', `${HA}/64`);
-  await sw.ip('link', 'set', 'h0', 'master', 'brh');
-  for (let n = 1; n <= 3; n++) {
-    await bridge(sw, `br${n}`);
-    await veth(mn, MN_IFACES[n - 1]!, sw, `m${n}`, `${COAS[n - 1]}/64`);
-    await veth(rt, `rt${n}`, sw, `r${n}`, `2001:db8:f${n}::1/64`);
-    await sw.ip('link', 'set', `m${n}`, 'master', `br${n}`);
-    await sw.ip('link', 'set', `r${n}`, 'master', `br${n}`);
-    await mn.ip('-6', 'route', 'add', '2001:db8::/32', 'via', `2001:db8:f${n}::1`, 'dev', MN_IFACES[n - 1]!, 'metric', String(100 + n));
-  }
 }
 
 /** mn1 leaves foreign link 1 for the home link: new bridge, home-prefix address, foreign address and route gone. */
@@ -88,69 +46,46 @@ async function moveMn1Home({ mn, sw }: Home): Promise<void> {
 }
 
 async function scenario(t: { diagnostic(s: string): void }, policy: Policy, fn: (h: Home) => Promise<void>, ipsec = false): Promise<void> {
-  await withNetnsGroup(5, async ([cn, rt, ha, mn, sw]) => {
-    const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn!, sw: sw! };
-    await topology(ns);
-    const haDir = tempDir();
-    const mnDir = tempDir();
-    let haD: Daemon | undefined;
-    let mnD: Daemon | undefined;
-    let echo: ChildProcess | undefined;
-    const captures: PacketCapture[] = [];
-    try {
-      // Captures on both home agent links: with IPsec, only ESP may carry the signalling;
-      // without, tshark and mcoactl decode --pcap must read the same messages.
-      const pcaps = [join(haDir, 'up0.pcap'), join(haDir, 'home0.pcap')];
-      captures.push(...(await Promise.all(pcaps.map((f, i) => startPacketCapture(ns.ha, i === 0 ? 'up0' : 'home0', f, 'ip6')))));
-      haD = await startDaemon(ns.ha, haDir, ipsec ? writeHomeAgentIpsecConfig(haDir, ipsecYaml(SA)) : writeHomeAgentConfig(haDir));
-      const mnConfig = ipsec ? writeMobileNodeIpsecConfig(mnDir, ipsecYaml(mobileNodeSas(SA), '  ')) : writeMobileNodeConfig(mnDir);
-      writeFileSync(mnConfig, readFileSync(mnConfig, 'utf8').replace('  bulk:', `  home_link_policy: ${policy}\n  bulk:`));
-      mnD = await startDaemon(ns.mn, mnDir, mnConfig);
-      echo = await startEchoServer(ns.mn);
-      const capture = async (): Promise<string[]> => {
-        for (const c of captures.splice(0)) await stopPacketCapture(c);
-        const rows: string[] = [];
-        for (const f of pcaps) rows.push(...(await tsharkFields(f, 'esp || mipv6', ['ipv6.src', 'ipv6.dst', 'frame.protocols'])).map((r) => r.join(' ')));
-        return rows;
-      };
-      const h = { ...ns, haD, mnD, ...(ipsec ? { capture } : {}) };
-      await until('three bindings at the home agent', 20_000, async () => ((await bindings(haD!)).length === 3 ? true : undefined));
-      await moveMn1Home(h);
-      await fn(h);
-      if (!ipsec) {
-        await capture();
-        t.diagnostic(`capture on up0: ${await crossCheckCapture(pcaps[0]!)}`);
-        t.diagnostic(`capture on home0: ${await crossCheckCapture(pcaps[1]!, false)}`);
+  await withRoutedWorld({ switched: true }, async ({ ns, scope }) => {
+    // Captures on both home agent links: with IPsec, only ESP may carry the signalling;
+    // without, tshark and mcoactl decode --pcap must read the same messages.
+    const captures = [await scope.capture(ns.ha, 'up0', 'up0.pcap', 'ip6'), await scope.capture(ns.ha, 'home0', 'home0.pcap', 'ip6')];
+    const haD = await scope.startDaemon(ns.ha, 'home agent', (dir) =>
+      writeHomeAgentConfig(dir, ipsec ? { homeAgent: authorisedHomeAddress(ipsecYaml(SA)), ipsecRequired: true } : { ipsecRequired: false }));
+    const mnD = await scope.startDaemon(ns.mn, 'mobile node', (dir) =>
+      writeMobileNodeConfig(dir, { homeLinkPolicy: policy, ...(ipsec ? { ipsec: ipsecYaml(mobileNodeSas(SA), '  ') } : {}) }));
+    await scope.echoServer(ns.mn);
+    const capture = async (): Promise<string[]> => {
+      const rows: string[] = [];
+      for (const c of captures) {
+        await c.stop();
+        rows.push(...(await tsharkFields(c.file, 'esp || mipv6', ['ipv6.src', 'ipv6.dst', 'frame.protocols'])).map((r) => r.join(' ')));
       }
-      const errors = [...haD.output, ...mnD.output].filter((l) => /"level":(5|6)\d|kernel operation failed|send failed/.test(l));
-      assert.deepEqual(errors, []);
-    } catch (err) {
-      (err as Error).message += daemonLog(haD, 'home agent') + daemonLog(mnD, 'mobile node');
-      throw err;
-    } finally {
-      for (const c of captures.splice(0)) await stopPacketCapture(c).catch(() => undefined);
-      echo?.kill('SIGKILL');
-      if (mnD) await stopDaemon(mnD, 'SIGKILL');
-      if (haD) await stopDaemon(haD, 'SIGKILL');
-      removeDir(haDir);
-      removeDir(mnDir);
+      return rows;
+    };
+    const h: Home = { ...ns, sw: ns.sw!, haD, mnD, ...(ipsec ? { capture } : {}) };
+    await until('three bindings at the home agent', async () => (await bindings(haD)).length === 3);
+    await moveMn1Home(h);
+    await fn(h);
+    if (!ipsec) {
+      await capture();
+      t.diagnostic(`capture on up0: ${await crossCheckCapture(captures[0]!.file)}`);
+      t.diagnostic(`capture on home0: ${await crossCheckCapture(captures[1]!.file, false)}`);
     }
+    assert.deepEqual([...linesMatching(haD, FAILURE_LINE), ...linesMatching(mnD, FAILURE_LINE)], []);
   });
 }
 
 const proxied = async (ha: Netns): Promise<boolean> => new RegExp(`^${HOA} dev home0`, 'm').test(await ha.ip('-6', 'neigh', 'show', 'proxy'));
 const homeAddressOn = async (mn: Netns, dev: string): Promise<boolean> => (await mn.ip('-6', 'addr', 'show', 'dev', dev)).includes(`inet6 ${HOA}/64`);
-const linkUp = async (ns: Netns, dev: string): Promise<boolean> => (JSON.parse(await ns.ip('-j', 'link', 'show', dev)) as { flags: string[] }[])[0]!.flags.includes('UP');
-const mnCounters = async (d: Daemon): Promise<Record<string, Record<string, number>>> =>
-  (JSON.parse(await mcoactl(d, 'show', 'stats', '--json')) as { counters: Record<string, Record<string, number>> }).counters;
 
 async function figure7(h: Home): Promise<void> {
-  await until('no binding left at the home agent', 15_000, async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
-  assert.equal(await proxied(h.ha), false, 'the home agent stopped defending the home address');
-  assert.deepEqual(await until('home agent tunnels gone', 5000, async () => ((await tunnels(h.ha)).length === 0 ? [] : undefined)), []);
-  assert.deepEqual(await until('mobile node tunnels gone', 5000, async () => ((await tunnels(h.mn)).length === 0 ? [] : undefined)), []);
+  await until('no binding left at the home agent', async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
+  await until('the home agent to stop defending the home address', async () => !(await proxied(h.ha)));
+  assert.deepEqual(await until('home agent tunnels gone', async () => ((await tunnels(h.ha)).length === 0 ? [] : undefined)), []);
+  assert.deepEqual(await until('mobile node tunnels gone', async () => ((await tunnels(h.mn)).length === 0 ? [] : undefined)), []);
   assert.equal(await homeAddressOn(h.mn, 'mn1'), true, 'the home address is on the interface at home');
-  await until('the home address announced', 5000, async () => ((await mnCounters(h.mnD))['home-link']?.['home-address-announced'] ? true : undefined));
+  await until('the home address announced', async () => (await counter(h.mnD, 'home-link', 'home-address-announced')) > 0);
   // The node's way out is now the home link (its router advertisement would say so).
   await h.mn.ip('-6', 'route', 'add', '2001:db8::/32', 'via', HA, 'dev', 'mn1', 'metric', '50');
   const r = await echoFromCn(h.cn, 10, 50);
@@ -158,18 +93,15 @@ async function figure7(h: Home): Promise<void> {
 }
 
 async function figure8(h: Home): Promise<void> {
-  const left = await until('two bindings at the home agent', 15_000, async () => {
+  const left = await until('two bindings at the home agent', async () => {
     const l = await bindings(h.haD);
     return l.length === 2 ? l.map((b) => b.coa).sort() : undefined;
   });
   assert.deepEqual(left, [COAS[1], COAS[2]]);
-  await until('mn1 disabled', 5000, async () => ((await linkUp(h.mn, 'mn1')) ? undefined : true));
+  await until('mn1 disabled', async () => ((await linkUp(h.mn, 'mn1')) ? undefined : true));
   assert.equal(await proxied(h.ha), true, 'the home agent still defends the home address');
   assert.equal(await homeAddressOn(h.mn, 'mn1'), false);
-  assert.deepEqual((await until('two tunnels', 5000, async () => {
-    const t = await tunnels(h.ha);
-    return t.length === 2 ? t : undefined;
-  })).map((t) => t.remote).sort(), [COAS[1], COAS[2]]);
+  await untilForwarding(h, [COAS[1], COAS[2]]);
   const r = await echoFromCn(h.cn, 20, 50);
   assert.equal(r.received, 20, `echo over the foreign interfaces: ${JSON.stringify(r)}`);
   // The interface kept its addresses while down: bringing it up again needs no reconfiguration.
@@ -179,10 +111,10 @@ async function figure8(h: Home): Promise<void> {
   // again and returns home through it (Figure 7's way).
   await h.mn.ip('link', 'set', 'mn2', 'down');
   await h.mn.ip('link', 'set', 'mn3', 'down');
-  await until('mn1 enabled again', 10_000, async () => ((await linkUp(h.mn, 'mn1')) ? true : undefined));
-  await until('every binding de-registered', 15_000, async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
-  await until('the home address on mn1', 5000, async () => ((await homeAddressOn(h.mn, 'mn1')) ? true : undefined));
-  assert.equal(await proxied(h.ha), false);
+  await until('mn1 enabled again', async () => ((await linkUp(h.mn, 'mn1')) ? true : undefined));
+  await until('every binding de-registered', async () => ((await bindings(h.haD)).length === 0 ? true : undefined));
+  await until('the home address on mn1', async () => ((await homeAddressOn(h.mn, 'mn1')) ? true : undefined));
+  await until('the home agent to stop defending the home address', async () => !(await proxied(h.ha)));
 }
 
 /** With IPsec on: every Mobility Header between the node and the home agent went as ESP. */
@@ -195,42 +127,51 @@ async function onlyEsp(h: Home, t: { diagnostic(s: string): void }): Promise<voi
   assert.ok(esp.length >= 4, rows.join('\n'));
 }
 
-test('Figure 7: one interface returns home -> every binding de-registered, proxy and tunnels gone, traffic over the home link', { timeout: 120_000 }, async (t) => {
+test('Figure 7: one interface returns home -> every binding de-registered, proxy and tunnels gone, traffic over the home link', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await scenario(t, 'return-home', figure7);
 });
 
-test('Figure 7 with IPsec on: the same, every BU and BA over ESP', { timeout: 120_000 }, async (t) => {
+test('Figure 7 with IPsec on: the same, every BU and BA over ESP', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await scenario(t, 'return-home', async (h) => {
     await figure7(h);
     await onlyEsp(h, t);
   }, true);
 });
 
-test('Figure 8: the interface on the home link is disabled and only its BID de-registered; the rest carry traffic; with none left it returns home', { timeout: 120_000 }, async (t) => {
+test('Figure 8: the interface on the home link is disabled and only its BID de-registered; the rest carry traffic; with none left it returns home', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await scenario(t, 'disable-home-interface', figure8);
 });
 
-test('Figure 8 with IPsec on: the same, every BU and BA over ESP', { timeout: 120_000 }, async (t) => {
+test('Figure 8 with IPsec on: the same, every BU and BA over ESP', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await scenario(t, 'disable-home-interface', async (h) => {
     await figure8(h);
     await onlyEsp(h, t);
   }, true);
 });
 
-test('Figure 9 / H flag: home and foreign interfaces together; a home binding, proxy ND stopped, traffic flows', { timeout: 120_000 }, async (t) => {
+test('Figure 9 / H flag: home and foreign interfaces together; a home binding, proxy ND stopped, traffic flows', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await scenario(t, 'h-flag', async (h) => {
-    const list = await until('a home binding and two foreign ones', 15_000, async () => {
+    const list = await until('a home binding and two foreign ones', async () => {
       const l = await bindings(h.haD);
       return l.length === 3 && l.some((b) => b.homeBinding) ? l : undefined;
     });
     const home = list.find((b) => b.homeBinding)!;
     assert.equal(home.coa, HOA, 'a home binding carries the home address as care-of address (§6.3)');
     assert.deepEqual(list.filter((b) => !b.homeBinding).map((b) => b.coa).sort(), [COAS[1], COAS[2]]);
-    await until('proxy ND stopped', 5000, async () => ((await proxied(h.ha)) ? undefined : true));
+    await until('proxy ND stopped', async () => ((await proxied(h.ha)) ? undefined : true));
     assert.equal(await homeAddressOn(h.mn, 'mn1'), true);
     assert.equal(await linkUp(h.mn, 'mn1'), true, 'the interface on the home link stays in use');
+    // The home agent's route to the home address spreads over both tunnels and the home link;
+    // the mobile node's route to the correspondent over its two tunnels at least.
+    await until('the home agent route over both tunnels and the home link', async () => {
+      const [ts, devs] = [await tunnels(h.ha), await routeDevices(h.ha, `${HOA}/128`)];
+      return ts.length === 2 && [...ts.map((x) => x.name), 'home0'].every((d) => devs.includes(d));
+    });
+    await until('the mobile node route over its two tunnels', async () => {
+      const [ts, devs] = [await tunnels(h.mn), await routeDevices(h.mn, CN_PREFIX)];
+      return ts.length === 2 && ts.every((x) => devs.includes(x.name));
+    });
     assert.equal((await tunnels(h.ha)).length, 2);
-    // The home agent's route to the home address spreads over both tunnels and the home link.
     const nh = (await h.ha.ip('nexthop', 'show')).split('\n');
     assert.ok(nh.some((l) => /dev home0/.test(l)), nh.join('\n'));
     const r = await echoFromCn(h.cn, 20, 50);

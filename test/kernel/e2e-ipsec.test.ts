@@ -8,19 +8,16 @@
 // registrations, a BU from each care-of address goes through the one wildcard-source SA.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { MhSocket } from '../../lib/net/mh-socket.js';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 import { encodeMessage } from '../../lib/wire/mh.js';
 import { DRAFT04_PROFILE } from '../../lib/wire/profiles.js';
 import type { BindingAck } from '../../lib/wire/types.js';
-import { withNetnsGroup } from './netns.js';
-import { MobileNodeSide, bindings, bu, espPackets, ipsecYaml, mcoactl, removeDir, stopDaemon, tempDir, type TestSas } from './ha-fixture.js';
 import {
-  COAS, HA, HOA, daemonLog, e2eTopology, echoFromCn, mobileNodeSas, startDaemon, startEchoServer, startPacketCapture, stopPacketCapture, tsharkFields,
-  tunnels, until, writeHomeAgentIpsecConfig, writeMobileNodeIpsecConfig, type Daemon, type E2eNamespaces, type PacketCapture,
-} from './e2e-fixture.js';
+  COAS, ERROR_LINE, FAILURE_LINE, HA, HOA, MH_BA, MH_BU, MobileNodeSide, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, bu, counter, echoFromCn,
+  espPackets, ipsecYaml, linesMatching, mobileNodeSas, procCounter, registeredWith, stats, tsharkFields, tunnels, until, untilForwarding, withRoutedWorld, writeHomeAgentConfig,
+  writeMobileNodeConfig, type BindingView, type Daemon, type RoutedNamespaces, type TestSas,
+} from './fixtures/index.js';
 
 /** The home agent's view: spiIn carries the BUs, spiOut the BAs. */
 const SA: TestSas = {
@@ -31,19 +28,11 @@ const SA: TestSas = {
   key: `0x${'5a'.repeat(16)}0a0b0c0d`,
   icvBits: 128,
 };
-const MH_BU = 5;
-const MH_BA = 6;
-
-interface Stats {
-  counters: Record<string, Record<string, number>>;
-}
-const stats = async (d: Daemon): Promise<Stats> => JSON.parse(await mcoactl(d, 'show', 'stats', '--json')) as Stats;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const spiOf = (text: string): number => Number(/0x[0-9a-f]+/i.exec(text)?.[0] ?? text);
 const bindingText = async (d: Daemon): Promise<string[]> => (await bindings(d)).map((b) => `${b.hoa} ${b.bid} ${b.coa} ${b.sequence}`).sort();
 
 interface Running {
-  ns: E2eNamespaces;
+  ns: RoutedNamespaces;
   haD: Daemon;
   mnD: Daemon;
   /** The capture of the home agent's uplink, running until stopCapture(). */
@@ -56,56 +45,28 @@ interface Running {
  * Routing header, Mobility Headers in clear anywhere in the chain, and the tunnels, 41, where
  * tshark also looks inside), both daemons with ipsec.required and matching SAs, the echo server.
  */
-async function scenario(bulk: boolean, fn: (r: Running) => Promise<void>, mnExtra = ''): Promise<void> {
-  await withNetnsGroup(4, async ([cn, rt, ha, mn]) => {
-    const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn! };
-    await e2eTopology(ns);
-    const haDir = tempDir();
-    const mnDir = tempDir();
-    const file = join(haDir, 'uplink.pcap');
-    let capture: PacketCapture | undefined;
-    let haD: Daemon | undefined;
-    let mnD: Daemon | undefined;
-    let echo: ChildProcess | undefined;
-    try {
-      capture = await startPacketCapture(ns.ha, 'up0', file, 'ip6 protochain 50 or ip6 protochain 135 or ip6 proto 41');
-      const c = capture;
-      haD = await startDaemon(ns.ha, haDir, writeHomeAgentIpsecConfig(haDir, ipsecYaml(SA)));
-      mnD = await startDaemon(ns.mn, mnDir, writeMobileNodeIpsecConfig(mnDir, ipsecYaml(mobileNodeSas(SA), '  '), bulk, mnExtra));
-      echo = await startEchoServer(ns.mn);
-      await fn({ ns, haD, mnD, file, stopCapture: () => stopPacketCapture(c) });
-      // Neither daemon logged an error, nor the mobile node a failed kernel operation or send.
-      const errors = [
-        ...haD.output.filter((l) => /"level":(5|6)\d/.test(l)),
-        ...mnD.output.filter((l) => /"level":(5|6)\d|kernel operation failed|send failed/.test(l)),
-      ];
-      assert.deepEqual(errors, []);
-    } catch (err) {
-      (err as Error).message += (capture ? `\n--- tcpdump ---\n${capture.stderr()}` : '') + daemonLog(haD, 'home agent') + daemonLog(mnD, 'mobile node');
-      throw err;
-    } finally {
-      echo?.kill('SIGKILL');
-      if (capture) await stopPacketCapture(capture);
-      if (mnD) await stopDaemon(mnD, 'SIGKILL');
-      if (haD) await stopDaemon(haD, 'SIGKILL');
-      removeDir(haDir);
-      removeDir(mnDir);
-    }
+async function scenario(bulk: boolean, fn: (r: Running) => Promise<void>, mnTopLevel = ''): Promise<void> {
+  await withRoutedWorld({}, async ({ ns, scope }) => {
+    const capture = await scope.capture(ns.ha, 'up0', 'uplink.pcap', 'ip6 protochain 50 or ip6 protochain 135 or ip6 proto 41');
+    const haD = await scope.startDaemon(ns.ha, 'home agent', (dir) => writeHomeAgentConfig(dir, { homeAgent: authorisedHomeAddress(ipsecYaml(SA)), ipsecRequired: true }));
+    const mnD = await scope.startDaemon(ns.mn, 'mobile node', (dir) =>
+      writeMobileNodeConfig(dir, { bulk, ipsec: ipsecYaml(mobileNodeSas(SA), '  '), topLevel: mnTopLevel }));
+    await scope.echoServer(ns.mn);
+    await fn({ ns, haD, mnD, file: capture.file, stopCapture: () => capture.stop() });
+    // Neither daemon logged an error, nor the mobile node a failed kernel operation or send.
+    assert.deepEqual([...linesMatching(haD, ERROR_LINE), ...linesMatching(mnD, FAILURE_LINE)], []);
   });
 }
 
 /** Three bindings at the home agent, and three registered entries in the mobile node's list. */
-async function registered(r: Running): Promise<Awaited<ReturnType<typeof bindings>>> {
-  const list = await until('three bindings at the home agent', 30_000, async () => {
+async function registered(r: Running): Promise<BindingView[]> {
+  const list = await until('three bindings at the home agent', async () => {
     const l = await bindings(r.haD);
     return l.length === 3 ? l : undefined;
   });
   assert.deepEqual(list.map((b) => b.coa).sort(), [...COAS]);
   assert.ok(list.every((b) => b.hoa === HOA));
-  await until('three registered entries at the mobile node', 10_000, async () => {
-    const bul = JSON.parse(await mcoactl(r.mnD, 'show', 'bindings', '--json')) as { peer: string; state: string }[];
-    return bul.filter((e) => e.peer === HA && e.state === 'registered').length === 3 ? true : undefined;
-  });
+  await until('three registered entries at the mobile node', async () => (await registeredWith(r.mnD, HA)).length === 3);
   return list;
 }
 
@@ -131,7 +92,7 @@ async function capturedEsp(file: string): Promise<{ upward: string[][]; downward
 
 const MH_FIELDS = ['mip6.mhtype', 'mip6.bu.seqnr', 'mip6.ba.seqnr', 'ipv6.src', 'ipv6.dst'];
 
-test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Header in clear, a BU or BA in clear changes nothing', { timeout: 120_000 }, async (t) => {
+test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Header in clear, a BU or BA in clear changes nothing', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await scenario(true, async (r) => {
     const { ns } = r;
     const list = await registered(r);
@@ -146,8 +107,7 @@ test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Hea
     assert.match(policies, new RegExp(`src ${HA}/128 dst ${HOA}/128 proto mobility-header type 6\\s+dir in[^]*?proto esp reqid ${SA.reqid} mode transport\\s+tmpl src :: dst ::\\s+proto route2 reqid 0 mode ro\\s+level use`));
 
     // Tunnels on both sides, and traffic from the correspondent to the home address.
-    await until('three tunnels at the home agent', 5000, async () => ((await tunnels(ns.ha)).length === 3 ? true : undefined));
-    await until('three tunnels at the mobile node', 5000, async () => ((await tunnels(ns.mn)).length === 3 ? true : undefined));
+    await untilForwarding(ns, COAS);
     const answered = await echoFromCn(ns.cn, 10, 50);
     t.diagnostic(`echo: ${answered.received}/${answered.sent} answered`);
     assert.equal(answered.received, 10, `missing ${answered.missing.join(',')}`);
@@ -169,7 +129,8 @@ test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Hea
     const plain = new MobileNodeSide(ns.mn);
     try {
       plain.sendBu(bu(plainSeq, 0), COAS[0]);
-      await sleep(1500);
+      await until("the home agent's kernel to drop the BU", async () =>
+        (await counter(r.haD, 'xfrm', 'XfrmInTmplMismatch')) === (before.counters['xfrm']?.['XfrmInTmplMismatch'] ?? 0) + 1);
     } finally {
       // Closed before the BA below: the kernel checks the policy once per raw MH socket it delivers to.
       plain.close();
@@ -185,7 +146,7 @@ test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Hea
     // with a selector for any MH type: the home agent's own has this one's): the mobile
     // node's kernel drops it; mcoad never sees it.
     const mnReceived = async (): Promise<number> => (await stats(r.mnD)).counters['received']?.['ba'] ?? 0;
-    const mnMismatch = async (): Promise<number> => Number(/XfrmInTmplMismatch\s+(\d+)/.exec(await ns.mn.exec('cat', '/proc/net/xfrm_stat'))?.[1] ?? -1);
+    const mnMismatch = (): Promise<number> => procCounter(ns.mn, 'xfrm_stat', 'XfrmInTmplMismatch');
     const [basBefore, mismatchBefore] = [await mnReceived(), await mnMismatch()];
     const bypassBa = ['src', `${HA}/128`, 'dst', `${HOA}/128`, 'proto', '135', 'dir', 'out'];
     await ns.ha.ip('xfrm', 'policy', 'add', ...bypassBa, 'priority', '1');
@@ -193,7 +154,7 @@ test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Hea
     try {
       const plainBa: BindingAck = { kind: 'ba', payloadProto: 59, checksum: 0, status: 0, flags: { k: false, r: false, p: false }, sequence: plainSeq, lifetimeSeconds: 0, options: [] };
       haSide.send({ data: encodeMessage(plainBa, DRAFT04_PROFILE), src: HA, dst: HOA, routingHeader: COAS[0] });
-      await sleep(1500);
+      await until("the mobile node's kernel to drop the BA", async () => (await mnMismatch()) === mismatchBefore + 1);
     } finally {
       haSide.close();
     }
@@ -204,7 +165,7 @@ test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Hea
 
     // The capture: the only Mobility Headers in clear are the BU and BA just sent by hand
     // (so the capture and tshark do see plain ones); the daemons' signalling is all ESP.
-    const mh = await until('the plain BU and BA in the capture file', 5000, async () => {
+    const mh = await until('the plain BU and BA in the capture file', async () => {
       const rows = await tsharkFields(r.file, 'mipv6', MH_FIELDS);
       return rows.length >= 2 ? rows : undefined;
     });
@@ -220,12 +181,12 @@ test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Hea
   });
 });
 
-test('individual registrations (bulk: false) over ESP: one BU from each care-of address through the one wildcard-source SA; a resync changes nothing', { timeout: 120_000 }, async (t) => {
+test('individual registrations (bulk: false) over ESP: one BU from each care-of address through the one wildcard-source SA; a resync changes nothing', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await scenario(false, async (r) => {
     const list = await registered(r);
     // One Binding Update per BID: three sequence numbers at the home agent.
     assert.equal(new Set(list.map((b) => b.sequence)).size, 3);
-    await until('three tunnels at the mobile node', 5000, async () => ((await tunnels(r.ns.mn)).length === 3 ? true : undefined));
+    await untilForwarding(r.ns, COAS);
     const answered = await echoFromCn(r.ns.cn, 5, 50);
     assert.equal(answered.received, 5, `missing ${answered.missing.join(',')}`);
     const { bus, bas } = await espCounts(r);
@@ -233,7 +194,7 @@ test('individual registrations (bulk: false) over ESP: one BU from each care-of 
     t.diagnostic(`ESP: ${bus} BU(s) out (${sent} sent by mcoad), ${bas} BA(s) in`);
     assert.ok(sent >= 3);
     assert.equal(bus, sent, 'every BU the mobile node sent went through its ESP SA');
-    await until('the BAs in the capture file', 5000, async () => ((await capturedEsp(r.file)).downward.length >= bas ? true : undefined));
+    await until('the BAs in the capture file', async () => ((await capturedEsp(r.file)).downward.length >= bas ? true : undefined));
     await r.stopCapture();
     const { upward, downward } = await capturedEsp(r.file);
     assert.deepEqual([...new Set(upward.map(([src]) => src))].sort(), [...COAS], 'ESP from every care-of address');
@@ -246,7 +207,7 @@ test('individual registrations (bulk: false) over ESP: one BU from each care-of 
     type Totals = { passes: number; created: number; updated: number; removed: number; resyncs: number };
     const totals = async (): Promise<Totals> => (await stats(r.mnD)).counters['kernel'] as unknown as Totals;
     const t0 = await totals();
-    const t1 = await until('a full resync at the mobile node', 15_000, async () => {
+    const t1 = await until('a full resync at the mobile node', async () => {
       const x = await totals();
       return x.resyncs > t0.resyncs && x.passes > t0.passes ? x : undefined;
     });

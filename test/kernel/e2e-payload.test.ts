@@ -8,17 +8,13 @@
 // and the traffic still flows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { MN_PAYLOAD_REQID_OFFSET } from '../../lib/plan/mn/payload-ipsec.js';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 import type { Netns } from './netns.js';
-import { withNetnsGroup } from './netns.js';
-import { bindings, espPackets, ipsecYaml, mcoactl, removeDir, stopDaemon, tempDir, type TestSas } from './ha-fixture.js';
 import {
-  COAS, HA, HOA, MN_IFACES, daemonLog, e2eTopology, echoFromCn, flowsFromCn, mobileNodeSas, startDaemon, startEchoServer, startPacketCapture,
-  stopPacketCapture, tsharkFields, tunnels, until, writeHomeAgentIpsecConfig, writeMobileNodeIpsecConfig, type Daemon, type PacketCapture,
-} from './e2e-fixture.js';
+  COAS, FAILURE_LINE, HA, MN_IFACES, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, echoFromCn, espOseq, espPackets, flowsFromCn, ipsecYaml, linesMatching,
+  mobileNodeSas, stats, tsharkFields, until, untilForwarding, untilLogged, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type TestSas,
+} from './fixtures/index.js';
 
 /** Signalling SAs, the home agent's view (spiIn: the BUs). */
 const SA: TestSas = {
@@ -41,144 +37,121 @@ const payloadYaml = (spiIn: number, spiOut: number, indent: string): string =>
   [`${indent}payload:`, `${indent}  spi_in: 0x${spiIn.toString(16)}`, `${indent}  spi_out: 0x${spiOut.toString(16)}`,
     `${indent}  aead: { name: '${SA.aeadName}', key: '${P_KEY}', icv_bits: ${SA.icvBits} }`].join('\n');
 
-interface Stats {
-  counters: Record<string, Record<string, number>>;
-}
-const stats = async (d: Daemon): Promise<Stats> => JSON.parse(await mcoactl(d, 'show', 'stats', '--json')) as Stats;
 const hex = (n: number): string => `0x${n.toString(16)}`;
 const spiOf = (text: string): number => Number(/0x[0-9a-f]+/i.exec(text)?.[0] ?? text);
 
 /** `ip -s xfrm state get`: output sequence number and packet count of one ESP SA. */
 async function saCounters(ns: Netns, src: string, dst: string, spi: number): Promise<{ oseq: number; packets: number }> {
-  const text = await ns.ip('-s', 'xfrm', 'state', 'get', 'src', src, 'dst', dst, 'proto', 'esp', 'spi', hex(spi));
-  const oseq = /oseq (0x[0-9a-f]+)/.exec(text);
-  if (!oseq) throw new Error(`no oseq in:\n${text}`);
-  return { oseq: Number(oseq[1]), packets: await espPackets(ns, src, dst, spi) };
+  return { oseq: await espOseq(ns, src, dst, spi), packets: await espPackets(ns, src, dst, spi) };
 }
 
 const payloadStates = async (ns: Netns, spi: number): Promise<string> => ns.ip('xfrm', 'state', 'list', 'proto', 'esp', 'spi', hex(spi));
 
-test('§8.3.2 / §8.1 end to end: payload ESP per care-of address on both daemons; a care-of address change with K moves the SAs', { timeout: 170_000 }, async (t) => {
-  await withNetnsGroup(4, async ([cn, rt, ha, mn]) => {
-    const ns = { cn: cn!, rt: rt!, ha: ha!, mn: mn! };
-    await e2eTopology(ns);
-    const haDir = tempDir();
-    const mnDir = tempDir();
-    const file = join(haDir, 'uplink.pcap');
-    let capture: PacketCapture | undefined;
-    let haD: Daemon | undefined;
-    let mnD: Daemon | undefined;
-    let echo: ChildProcess | undefined;
-    try {
-      capture = await startPacketCapture(ns.ha, 'up0', file, 'ip6 protochain 50 or ip6 proto 41');
-      // The home agent's block sits under the home address; the last line (indent 2) is home_agent's own key.
-      const haBlock = `${ipsecYaml(SA)}\n${payloadYaml(P_IN, P_OUT, '          ')}\n  key_management_mobility: true`;
-      haD = await startDaemon(ns.ha, haDir, writeHomeAgentIpsecConfig(haDir, haBlock));
-      const mnBlock = `${ipsecYaml(mobileNodeSas(SA), '  ')}\n${payloadYaml(P_OUT, P_IN, '    ')}\n  key_management_mobility: true`;
-      mnD = await startDaemon(ns.mn, mnDir, writeMobileNodeIpsecConfig(mnDir, mnBlock));
-      echo = await startEchoServer(ns.mn);
-      const h = haD;
-      const m = mnD;
+test('§8.3.2 / §8.1 end to end: payload ESP per care-of address on both daemons; a care-of address change with K moves the SAs', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+  await withRoutedWorld({}, async ({ ns, scope }) => {
+    const capture = await scope.capture(ns.ha, 'up0', 'uplink.pcap', 'ip6 protochain 50 or ip6 proto 41');
+    const file = capture.file;
+    // The home agent's block sits under the home address; the last line (indent 2) is home_agent's own key.
+    const haBlock = `${ipsecYaml(SA)}\n${payloadYaml(P_IN, P_OUT, '          ')}\n  key_management_mobility: true`;
+    const h = await scope.startDaemon(ns.ha, 'home agent', (dir) => writeHomeAgentConfig(dir, { homeAgent: authorisedHomeAddress(haBlock), ipsecRequired: true }));
+    const mnBlock = `${ipsecYaml(mobileNodeSas(SA), '  ')}\n${payloadYaml(P_OUT, P_IN, '    ')}\n  key_management_mobility: true`;
+    const m = await scope.startDaemon(ns.mn, 'mobile node', (dir) => writeMobileNodeConfig(dir, { ipsec: mnBlock }));
+    await scope.echoServer(ns.mn);
 
-      // Three bindings, three tunnels at each end.
-      await until('three bindings at the home agent', 30_000, async () => ((await bindings(h)).length === 3 ? true : undefined));
-      assert.deepEqual((await bindings(h)).map((b) => b.coa).sort(), [...COAS]);
-      await until('three tunnels at both ends', 10_000, async () => ((await tunnels(ns.ha)).length === 3 && (await tunnels(ns.mn)).length === 3 ? true : undefined));
+    // Three bindings, three tunnels at each end.
+    await until('three bindings at the home agent', async () => ((await bindings(h)).length === 3 ? true : undefined));
+    assert.deepEqual((await bindings(h)).map((b) => b.coa).sort(), [...COAS]);
+    await untilForwarding(ns, COAS);
 
-      // The mobile node's payload objects: one outbound SA, per care-of address an inbound SA and two policies on the outer flow.
-      await until('the mobile node payload SAs', 5000, async () => ((await payloadStates(ns.mn, P_OUT)).split('\n').filter((l) => l.startsWith('src')).length === 3 ? true : undefined));
-      const mnOut = await payloadStates(ns.mn, P_IN);
-      assert.match(mnOut, new RegExp(`src :: dst ${HA}\\s+proto esp spi ${hex(P_IN).replace('0x', '0x0*')} reqid ${MN_PAYLOAD_REQID} mode transport`));
-      const mnPolicies = await ns.mn.ip('xfrm', 'policy', 'list');
-      for (const coa of COAS) {
-        assert.match(await payloadStates(ns.mn, P_OUT), new RegExp(`src ${HA} dst ${coa}\\s+proto esp spi 0x0*${P_OUT.toString(16)} reqid ${MN_PAYLOAD_REQID}`));
-        assert.match(mnPolicies, new RegExp(`src ${coa}/128 dst ${HA}/128 proto ipv6\\s+dir out[^]*?proto esp reqid ${MN_PAYLOAD_REQID} mode transport`));
-        assert.match(mnPolicies, new RegExp(`src ${HA}/128 dst ${coa}/128 proto ipv6\\s+dir in[^]*?proto esp reqid ${MN_PAYLOAD_REQID} mode transport`));
-      }
-
-      // Traffic from the correspondent: an echo, and 30 flows spread over the three tunnels.
-      const answered = await echoFromCn(ns.cn, 10, 50);
-      assert.equal(answered.received, 10, `missing ${answered.missing.join(',')}`);
-      const flows = await flowsFromCn(ns.cn, 30);
-      assert.equal(flows.answered, 30);
-      // ESP counters at both ends agree: every tunnelled packet went through the SAs.
-      const up = await espPackets(ns.mn, '::', HA, P_IN);
-      assert.equal(await espPackets(ns.ha, '::', HA, P_IN), up, 'the home agent decrypted every tunnelled packet the mobile node sent');
-      assert.ok(up >= 40, `${up}`);
-      for (const coa of COAS) {
-        const down = await espPackets(ns.ha, HA, coa, P_OUT);
-        assert.ok(down >= 1, `tunnel to ${coa}: ${down}`);
-        assert.equal(await espPackets(ns.mn, HA, coa, P_OUT), down, `every packet tunnelled to ${coa} was decrypted`);
-      }
-
-      // (2) mn2's care-of address changes: new address first, then the old one goes.
-      const before = await saCounters(ns.ha, HA, COAS[1], P_OUT);
-      const mnBefore = await espPackets(ns.mn, HA, COAS[1], P_OUT);
-      await ns.mn.ip('addr', 'add', `${NEW_COA}/64`, 'dev', MN_IFACES[1], 'nodad');
-      await ns.mn.ip('addr', 'del', `${COAS[1]}/64`, 'dev', MN_IFACES[1]);
-      await until('the binding at the new care-of address', 15_000, async () => {
-        const coas = (await bindings(h)).map((b) => b.coa).sort();
-        return coas.length === 3 && coas.includes(NEW_COA) && !coas.includes(COAS[1]) ? true : undefined;
-      });
-      await until('the payload SAs moved at both ends', 10_000, async () => {
-        const [hs, ms] = [await payloadStates(ns.ha, P_OUT), await payloadStates(ns.mn, P_OUT)];
-        return [hs, ms].every((s) => s.includes(`dst ${NEW_COA}`) && !s.includes(`dst ${COAS[1]}\n`)) ? true : undefined;
-      });
-      await until('the old policies gone and the new ones in at both ends', 10_000, async () => {
-        const [hp, mp] = [await ns.ha.ip('xfrm', 'policy', 'list'), await ns.mn.ip('xfrm', 'policy', 'list')];
-        return [hp, mp].every((p) => !p.includes(`${COAS[1]}/128`) && p.includes(`${NEW_COA}/128`)) ? true : undefined;
-      });
-      const haStats = await stats(h);
-      const mnStats = await stats(m);
-      t.diagnostic(`home agent ipsec: ${JSON.stringify(haStats.counters['ipsec'])}; mobile node ipsec: ${JSON.stringify(mnStats.counters['ipsec'])}`);
-      assert.deepEqual(haStats.counters['ipsec'], { 'payload-migrated': 1 }, 'the home agent migrated (and so sent the BA with K)');
-      assert.deepEqual(mnStats.counters['ipsec'], { 'payload-migrated': 1 }, 'the BA came with K and the mobile node migrated');
-      // Same SPI, new endpoint, counters kept (a re-installed SA would start at 0).
-      const after = await saCounters(ns.ha, HA, NEW_COA, P_OUT);
-      assert.deepEqual(after, before, 'the home agent outbound SA: sequence number and packet count kept');
-      assert.equal(await espPackets(ns.mn, HA, NEW_COA, P_OUT), mnBefore, 'the mobile node inbound SA: packet count kept');
-      assert.ok(m.output.some((l) => l.includes('payload SA moved') && l.includes(NEW_COA)), 'mobile node log');
-
-      // (3) Traffic still flows, through the moved SAs too.
-      await until('three tunnels at both ends again', 10_000, async () => ((await tunnels(ns.ha)).length === 3 && (await tunnels(ns.mn)).length === 3 ? true : undefined));
-      const again = await flowsFromCn(ns.cn, 30);
-      assert.equal(again.answered, 30);
-      const moved = await saCounters(ns.ha, HA, NEW_COA, P_OUT);
-      assert.ok(moved.oseq > before.oseq, `the moved SA carries traffic: oseq ${before.oseq} -> ${moved.oseq}`);
-      assert.equal(await espPackets(ns.mn, HA, NEW_COA, P_OUT), moved.packets);
-      assert.equal(await espPackets(ns.ha, '::', HA, P_IN), await espPackets(ns.mn, '::', HA, P_IN));
-
-      // The capture: ESP between the home agent and every care-of address both ways, no ip6ip6 in clear.
-      await stopPacketCapture(capture);
-      const esp = await tsharkFields(file, 'esp', ['ipv6.src', 'ipv6.dst', 'esp.spi']);
-      const seen = new Set(esp.map(([src, dst, spi]) => `${src}>${dst} ${spiOf(spi ?? '')}`));
-      t.diagnostic(`capture: ${esp.length} ESP packet(s): ${[...seen].sort().join(', ')}`);
-      for (const coa of [...COAS, NEW_COA]) {
-        assert.ok(seen.has(`${coa}>${HA} ${P_IN}`), `payload ESP from ${coa}`);
-        assert.ok(seen.has(`${HA}>${coa} ${P_OUT}`), `payload ESP to ${coa}`);
-      }
-      const known = new Set([P_IN, P_OUT, SA.spiIn, SA.spiOut]);
-      assert.ok(esp.every(([, , spi]) => known.has(spiOf(spi ?? ''))), 'no other SPI');
-      // Known gap: at the K move the mobile node's tunnel from the new care-of address can send
-      // before its outbound payload policy is in the kernel; the home agent drops such a packet
-      // (its inbound policy requires ESP). Reported, bounded; any other clear ip6ip6 fails.
-      const clear = await tsharkFields(file, 'ipv6.nxt == 41', ['ipv6.src', 'ipv6.dst']);
-      if (clear.length > 0) t.diagnostic(`ip6ip6 in clear during the move: ${JSON.stringify(clear)}`);
-      assert.ok(clear.every(([src, dst]) => src === NEW_COA && dst === HA) && clear.length <= 2, `no ip6ip6 in clear: ${JSON.stringify(clear)}`);
-
-      assert.ok(![...h.output, ...m.output].some((l) => l.includes('c3'.repeat(16))), 'no payload key in either log');
-      const errors = [...h.output, ...m.output].filter((l) => /"level":(5|6)\d|kernel operation failed|send failed/.test(l));
-      assert.deepEqual(errors, []);
-    } catch (err) {
-      (err as Error).message += (capture ? `\n--- tcpdump ---\n${capture.stderr()}` : '') + daemonLog(haD, 'home agent') + daemonLog(mnD, 'mobile node');
-      throw err;
-    } finally {
-      echo?.kill('SIGKILL');
-      if (capture) await stopPacketCapture(capture);
-      if (mnD) await stopDaemon(mnD, 'SIGKILL');
-      if (haD) await stopDaemon(haD, 'SIGKILL');
-      removeDir(haDir);
-      removeDir(mnDir);
+    // The mobile node's payload objects: one outbound SA, per care-of address an inbound SA and two policies on the outer flow.
+    await until('the mobile node payload SAs and policies', async () => {
+      const policies = await ns.mn.ip('xfrm', 'policy', 'list');
+      return (await payloadStates(ns.mn, P_OUT)).split('\n').filter((l) => l.startsWith('src')).length === 3 &&
+        COAS.every((coa) => policies.includes(`src ${coa}/128 dst ${HA}/128 proto ipv6`) && policies.includes(`src ${HA}/128 dst ${coa}/128 proto ipv6`));
+    });
+    const mnOut = await payloadStates(ns.mn, P_IN);
+    assert.match(mnOut, new RegExp(`src :: dst ${HA}\\s+proto esp spi ${hex(P_IN).replace('0x', '0x0*')} reqid ${MN_PAYLOAD_REQID} mode transport`));
+    const mnPolicies = await ns.mn.ip('xfrm', 'policy', 'list');
+    for (const coa of COAS) {
+      assert.match(await payloadStates(ns.mn, P_OUT), new RegExp(`src ${HA} dst ${coa}\\s+proto esp spi 0x0*${P_OUT.toString(16)} reqid ${MN_PAYLOAD_REQID}`));
+      assert.match(mnPolicies, new RegExp(`src ${coa}/128 dst ${HA}/128 proto ipv6\\s+dir out[^]*?proto esp reqid ${MN_PAYLOAD_REQID} mode transport`));
+      assert.match(mnPolicies, new RegExp(`src ${HA}/128 dst ${coa}/128 proto ipv6\\s+dir in[^]*?proto esp reqid ${MN_PAYLOAD_REQID} mode transport`));
     }
+
+    // Traffic from the correspondent: an echo, and 30 flows spread over the three tunnels.
+    const answered = await echoFromCn(ns.cn, 10, 50);
+    assert.equal(answered.received, 10, `missing ${answered.missing.join(',')}`);
+    const flows = await flowsFromCn(ns.cn, 30);
+    assert.equal(flows.answered, 30);
+    // ESP counters at both ends agree: every tunnelled packet went through the SAs.
+    const up = await espPackets(ns.mn, '::', HA, P_IN);
+    assert.equal(await espPackets(ns.ha, '::', HA, P_IN), up, 'the home agent decrypted every tunnelled packet the mobile node sent');
+    assert.ok(up >= 40, `${up}`);
+    for (const coa of COAS) {
+      const down = await espPackets(ns.ha, HA, coa, P_OUT);
+      assert.ok(down >= 1, `tunnel to ${coa}: ${down}`);
+      assert.equal(await espPackets(ns.mn, HA, coa, P_OUT), down, `every packet tunnelled to ${coa} was decrypted`);
+    }
+
+    // (2) mn2's care-of address changes: new address first, then the old one goes.
+    const before = await saCounters(ns.ha, HA, COAS[1], P_OUT);
+    const mnBefore = await espPackets(ns.mn, HA, COAS[1], P_OUT);
+    await ns.mn.ip('addr', 'add', `${NEW_COA}/64`, 'dev', MN_IFACES[1], 'nodad');
+    await ns.mn.ip('addr', 'del', `${COAS[1]}/64`, 'dev', MN_IFACES[1]);
+    await until('the binding at the new care-of address', async () => {
+      const coas = (await bindings(h)).map((b) => b.coa).sort();
+      return coas.length === 3 && coas.includes(NEW_COA) && !coas.includes(COAS[1]) ? true : undefined;
+    });
+    await until('the payload SAs moved at both ends', async () => {
+      const [hs, ms] = [await payloadStates(ns.ha, P_OUT), await payloadStates(ns.mn, P_OUT)];
+      return [hs, ms].every((s) => s.includes(`dst ${NEW_COA}`) && !s.includes(`dst ${COAS[1]}\n`)) ? true : undefined;
+    });
+    await until('the old policies gone and the new ones in at both ends', async () => {
+      const [hp, mp] = [await ns.ha.ip('xfrm', 'policy', 'list'), await ns.mn.ip('xfrm', 'policy', 'list')];
+      return [hp, mp].every((p) => !p.includes(`${COAS[1]}/128`) && p.includes(`${NEW_COA}/128`)) ? true : undefined;
+    });
+    // Counted once each daemon has moved its SA.
+    const [haStats, mnStats] = await until('the migrations counted at both ends', async () => {
+      const both = [await stats(h), await stats(m)] as const;
+      return both.every((x) => x.counters['ipsec']?.['payload-migrated'] !== undefined) ? both : undefined;
+    });
+    t.diagnostic(`home agent ipsec: ${JSON.stringify(haStats.counters['ipsec'])}; mobile node ipsec: ${JSON.stringify(mnStats.counters['ipsec'])}`);
+    assert.deepEqual(haStats.counters['ipsec'], { 'payload-migrated': 1 }, 'the home agent migrated (and so sent the BA with K)');
+    assert.deepEqual(mnStats.counters['ipsec'], { 'payload-migrated': 1 }, 'the BA came with K and the mobile node migrated');
+    // Same SPI, new endpoint, counters kept (a re-installed SA would start at 0).
+    const after = await saCounters(ns.ha, HA, NEW_COA, P_OUT);
+    assert.deepEqual(after, before, 'the home agent outbound SA: sequence number and packet count kept');
+    assert.equal(await espPackets(ns.mn, HA, NEW_COA, P_OUT), mnBefore, 'the mobile node inbound SA: packet count kept');
+    await untilLogged(m, 'the payload SA moved', (l) => l.includes('payload SA moved') && l.includes(NEW_COA));
+
+    // (3) Traffic still flows, through the moved SAs too.
+    await untilForwarding(ns, [COAS[0], NEW_COA, COAS[2]]);
+    const again = await flowsFromCn(ns.cn, 30);
+    assert.equal(again.answered, 30);
+    const moved = await saCounters(ns.ha, HA, NEW_COA, P_OUT);
+    assert.ok(moved.oseq > before.oseq, `the moved SA carries traffic: oseq ${before.oseq} -> ${moved.oseq}`);
+    assert.equal(await espPackets(ns.mn, HA, NEW_COA, P_OUT), moved.packets);
+    assert.equal(await espPackets(ns.ha, '::', HA, P_IN), await espPackets(ns.mn, '::', HA, P_IN));
+
+    // The capture: ESP between the home agent and every care-of address both ways, no ip6ip6 in clear.
+    await capture.stop();
+    const esp = await tsharkFields(file, 'esp', ['ipv6.src', 'ipv6.dst', 'esp.spi']);
+    const seen = new Set(esp.map(([src, dst, spi]) => `${src}>${dst} ${spiOf(spi ?? '')}`));
+    t.diagnostic(`capture: ${esp.length} ESP packet(s): ${[...seen].sort().join(', ')}`);
+    for (const coa of [...COAS, NEW_COA]) {
+      assert.ok(seen.has(`${coa}>${HA} ${P_IN}`), `payload ESP from ${coa}`);
+      assert.ok(seen.has(`${HA}>${coa} ${P_OUT}`), `payload ESP to ${coa}`);
+    }
+    const known = new Set([P_IN, P_OUT, SA.spiIn, SA.spiOut]);
+    assert.ok(esp.every(([, , spi]) => known.has(spiOf(spi ?? ''))), 'no other SPI');
+    // Known gap: at the K move the mobile node's tunnel from the new care-of address can send
+    // before its outbound payload policy is in the kernel; the home agent drops such a packet
+    // (its inbound policy requires ESP). Reported, bounded; any other clear ip6ip6 fails.
+    const clear = await tsharkFields(file, 'ipv6.nxt == 41', ['ipv6.src', 'ipv6.dst']);
+    if (clear.length > 0) t.diagnostic(`ip6ip6 in clear during the move: ${JSON.stringify(clear)}`);
+    assert.ok(clear.every(([src, dst]) => src === NEW_COA && dst === HA) && clear.length <= 2, `no ip6ip6 in clear: ${JSON.stringify(clear)}`);
+
+    assert.ok(![...h.output, ...m.output].some((l) => l.includes('c3'.repeat(16))), 'no payload key in either log');
+    assert.deepEqual([...linesMatching(h, FAILURE_LINE), ...linesMatching(m, FAILURE_LINE)], []);
   });
 });

@@ -7,16 +7,12 @@
 // per care-of address, policies on the proto-41 outer flow of its ip6ip6 tunnels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodePktinfo } from '../../lib/net/ancillary.js';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
-import { encodeCmsgs, MsgIo } from '../../lib/platform/sys/msghdr.js';
-import { AF_INET6, IPPROTO_ICMPV6, IPPROTO_IPV6, IPV6_PKTINFO, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../../lib/platform/sys/socket.js';
-import { mustParseIp6 } from '../../lib/inet/ip6.js';
-import { withNetnsGroup, type Netns } from './netns.js';
+import type { Netns } from './netns.js';
 import {
-  CN, COA, HA, HOA, MobileNodeSide, bu, coaBid, correspondent, espPackets, ipsecYaml, mcoactl, mobileNodeTunnel, removeDir, startDaemon, stopDaemon,
-  tempDir, topology, writeConfig, type Daemon, type TestSas,
-} from './ha-fixture.js';
+  COA, HA, HOA, KERNEL_TEST_TIMEOUT_MS, PAIR_CN, authorisedHomeAddress, bu, coaBid, espOseq, espPackets, ipsecYaml, mobileNodeTunnel, procCounter,
+  sendEchoRequest, stats, until, untilLogged, withK, withPair, writeHomeAgentConfig, type TestSas,
+} from './fixtures/index.js';
 
 const COA_B = '2001:db8:1::11';
 const SA: TestSas = {
@@ -31,22 +27,17 @@ const PAYLOAD = { spiIn: 0x2001, spiOut: 0x2002, key: `0x${'5a'.repeat(16)}0a0b0
 /** The mobile node's own reqid for its payload SAs (its signalling SAs use SA.reqid). */
 const MN_PAYLOAD_REQID = 0x77;
 
-const CONFIG = `  key_management_mobility: true
-  authorisation:
-    home_addresses:
-      ${HOA}:
-        allowed: true
-${ipsecYaml(SA)}
+const HOME_AGENT = `  key_management_mobility: true
+${authorisedHomeAddress(`${ipsecYaml(SA)}
           payload:
             spi_in: 0x${PAYLOAD.spiIn.toString(16)}
             spi_out: 0x${PAYLOAD.spiOut.toString(16)}
-            aead: { name: '${SA.aeadName}', key: '${PAYLOAD.key}', icv_bits: ${SA.icvBits} }
-`;
+            aead: { name: '${SA.aeadName}', key: '${PAYLOAD.key}', icv_bits: ${SA.icvBits} }`)}`;
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** The mobile node's SAs and policies, signalling and payload, for BUs from either care-of address. */
-async function mobileNodeSas(mn: Netns): Promise<void> {
+async function mobileNodeSasByHand(mn: Netns): Promise<void> {
   const aead = (key: string): string[] => ['aead', SA.aeadName, key, String(SA.icvBits)];
   const sig = (spi: number): string[] => ['proto', 'esp', 'spi', hex(spi), 'reqid', String(SA.reqid), 'mode', 'transport', ...aead(SA.key)];
   const pay = (spi: number): string[] => ['proto', 'esp', 'spi', hex(spi), 'reqid', String(MN_PAYLOAD_REQID), 'mode', 'transport', ...aead(PAYLOAD.key)];
@@ -68,150 +59,103 @@ async function mobileNodeSas(mn: Netns): Promise<void> {
   }
 }
 
-/** An ICMPv6 echo request from the home address to the correspondent (routed by `mn`). */
-function echoFromHome(mn: Netns, id: number): void {
-  const fd = openSocket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, { netns: mn.name });
-  try {
-    const sent = new MsgIo({ bufferSize: 64 }).sendmsg(fd, [Uint8Array.of(128, 0, 0, 0, 0, id, 0, 1)], {
-      name: encodeSockaddrIn6({ address: mustParseIp6(CN), port: 0 }),
-      control: encodeCmsgs([{ level: IPPROTO_IPV6, type: IPV6_PKTINFO, data: encodePktinfo(mustParseIp6(HOA)) }]),
-    });
-    assert.ok(sent > 0, `sendmsg: ${sent}`);
-  } finally {
-    closeFd(fd);
-  }
-}
-
-async function counter(ns: Netns, file: 'snmp6' | 'xfrm_stat', name: string): Promise<number> {
-  const m = new RegExp(`^${name}\\s+(\\d+)$`, 'm').exec(await ns.exec('cat', `/proc/net/${file}`));
-  if (!m) throw new Error(`no ${name} in /proc/net/${file}`);
-  return Number(m[1]);
-}
-
-/** The output sequence number of an ESP SA (`ip -s xfrm state get`: "anti-replay context: ... oseq 0x.."). */
-async function espOseq(ns: Netns, src: string, dst: string, spi: number): Promise<number> {
-  const text = await ns.ip('-s', 'xfrm', 'state', 'get', 'src', src, 'dst', dst, 'proto', 'esp', 'spi', hex(spi));
-  const m = /oseq (0x[0-9a-f]+)/.exec(text);
-  if (!m) throw new Error(`no oseq in:\n${text}`);
-  return Number(m[1]);
-}
-
-async function until(what: string, ms: number, ok: () => Promise<boolean> | boolean): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await ok()) return;
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 /** One echo through the tunnel; resolves once the reply is back at the mobile node. */
 async function echoRoundTrip(mn: Netns, cn: Netns, id: number): Promise<void> {
-  const echos = await counter(cn, 'snmp6', 'Icmp6InEchos');
-  const replies = await counter(mn, 'snmp6', 'Icmp6InEchoReplies');
-  echoFromHome(mn, id);
-  await until('the echo at the correspondent', 5000, async () => (await counter(cn, 'snmp6', 'Icmp6InEchos')) === echos + 1);
-  await until('the reply at the mobile node', 5000, async () => (await counter(mn, 'snmp6', 'Icmp6InEchoReplies')) === replies + 1);
+  const echos = await procCounter(cn, 'snmp6', 'Icmp6InEchos');
+  const replies = await procCounter(mn, 'snmp6', 'Icmp6InEchoReplies');
+  sendEchoRequest(mn, { to: PAIR_CN, from: HOA, id });
+  await until('the echo at the correspondent', async () => (await procCounter(cn, 'snmp6', 'Icmp6InEchos')) === echos + 1);
+  await until('the reply at the mobile node', async () => (await procCounter(mn, 'snmp6', 'Icmp6InEchoReplies')) === replies + 1);
 }
 
 const outboundStates = async (ha: Netns): Promise<string> => ha.ip('xfrm', 'state', 'list', 'src', HA, 'proto', 'esp', 'spi', hex(PAYLOAD.spiOut));
-const withK = (m: ReturnType<typeof bu>): ReturnType<typeof bu> => ({ ...m, flags: { ...m.flags, k: true } });
 
-test('§8.3.2/§8.1: payload ESP per binding; plain ip6ip6 from the care-of address dropped; K bit migrates, no K re-installs', { timeout: 150_000 }, async () => {
-  await withNetnsGroup(3, async ([ha, mn, cn]) => {
-    await topology(ha!, mn!);
-    await correspondent(ha!, cn!);
-    await mn!.ip('addr', 'add', `${COA_B}/64`, 'dev', 'mn0', 'nodad');
-    await mobileNodeTunnel(mn!, 'rt1', COA);
-    await mobileNodeTunnel(mn!, 'rt2', COA_B);
-    await mobileNodeSas(mn!);
-    const dir = tempDir();
-    const mnSide = new MobileNodeSide(mn!);
-    let d: Daemon | undefined;
-    try {
-      d = await startDaemon(ha!, dir, writeConfig(dir, CONFIG));
-      mnSide.sendBu(withK(bu(10, 400, [coaBid(1, COA)])));
-      const first = await mnSide.nextBa();
-      assert.equal(first.ba.status, 0);
-      assert.equal(first.ba.flags.k, true, 'K: the payload SAs follow the node');
-      await until('the payload SAs and the route', 5000, async () =>
-        (await outboundStates(ha!)).includes(`dst ${COA}`) && (await ha!.ip('-6', 'route', 'show', 'proto', '135')).includes(HOA));
-      const policies = await ha!.ip('xfrm', 'policy', 'list');
-      assert.match(policies, new RegExp(`src ${HA}/128 dst ${COA}/128 proto ipv6\\s+dir out[^]*?proto esp reqid ${SA.reqid} mode transport`));
-      assert.match(policies, new RegExp(`src ${COA}/128 dst ${HA}/128 proto ipv6\\s+dir in[^]*?proto esp reqid ${SA.reqid} mode transport`));
+test('§8.3.2/§8.1: payload ESP per binding; plain ip6ip6 from the care-of address dropped; K bit migrates, no K re-installs', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
+  await withPair({ correspondent: true }, async ({ ha, mn, cn: maybeCn, mnSide, scope }) => {
+    const cn = maybeCn!;
+    await mn.ip('addr', 'add', `${COA_B}/64`, 'dev', 'mn0', 'nodad');
+    await mobileNodeTunnel(mn, 'rt1', COA);
+    await mobileNodeTunnel(mn, 'rt2', COA_B);
+    await mobileNodeSasByHand(mn);
+    let d = await scope.startDaemon(ha, 'home agent', (dir) => writeHomeAgentConfig(dir, { homeAgent: HOME_AGENT }));
+    mnSide.sendBu(withK(bu(10, 400, [coaBid(1, COA)])));
+    const first = await mnSide.nextBa();
+    assert.equal(first.ba.status, 0);
+    assert.equal(first.ba.flags.k, true, 'K: the payload SAs follow the node');
+    await until('the payload SAs, policies and the route', async () =>
+      (await outboundStates(ha)).includes(`dst ${COA}`) && (await ha.ip('-6', 'route', 'show', 'proto', '135')).includes(HOA) &&
+      (await ha.ip('xfrm', 'policy', 'list')).includes(`src ${COA}/128 dst ${HA}/128 proto ipv6`));
+    const policies = await ha.ip('xfrm', 'policy', 'list');
+    assert.match(policies, new RegExp(`src ${HA}/128 dst ${COA}/128 proto ipv6\\s+dir out[^]*?proto esp reqid ${SA.reqid} mode transport`));
+    assert.match(policies, new RegExp(`src ${COA}/128 dst ${HA}/128 proto ipv6\\s+dir in[^]*?proto esp reqid ${SA.reqid} mode transport`));
 
-      // (1) Traffic through the tunnel is ESP both ways: both ends' SA counters move.
-      await mn!.ip('-6', 'route', 'add', `${CN}/128`, 'dev', 'rt1');
-      await echoRoundTrip(mn!, cn!, 1);
-      await echoRoundTrip(mn!, cn!, 2);
-      assert.equal(await espPackets(mn!, '::', HA, PAYLOAD.spiIn), 2);
-      assert.equal(await espPackets(ha!, '::', HA, PAYLOAD.spiIn), 2);
-      assert.equal(await espPackets(ha!, HA, COA, PAYLOAD.spiOut), 2);
-      assert.equal(await espPackets(mn!, HA, COA, PAYLOAD.spiOut), 2);
+    // (1) Traffic through the tunnel is ESP both ways: both ends' SA counters move.
+    await mn.ip('-6', 'route', 'add', `${PAIR_CN}/128`, 'dev', 'rt1');
+    await echoRoundTrip(mn, cn, 1);
+    await echoRoundTrip(mn, cn, 2);
+    assert.equal(await espPackets(mn, '::', HA, PAYLOAD.spiIn), 2);
+    assert.equal(await espPackets(ha, '::', HA, PAYLOAD.spiIn), 2);
+    assert.equal(await espPackets(ha, HA, COA, PAYLOAD.spiOut), 2);
+    assert.equal(await espPackets(mn, HA, COA, PAYLOAD.spiOut), 2);
 
-      // (2) A plain ip6ip6 packet from the registered care-of address is not decapsulated.
-      await mn!.ip('xfrm', 'policy', 'delete', 'src', `${COA}/128`, 'dst', `${HA}/128`, 'proto', '41', 'dir', 'out');
-      const mismatch = await counter(ha!, 'xfrm_stat', 'XfrmInTmplMismatch');
-      const echos = await counter(cn!, 'snmp6', 'Icmp6InEchos');
-      echoFromHome(mn!, 3);
-      await until('the drop at the home agent', 5000, async () => (await counter(ha!, 'xfrm_stat', 'XfrmInTmplMismatch')) === mismatch + 1);
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal(await counter(cn!, 'snmp6', 'Icmp6InEchos'), echos);
-      assert.equal(await espPackets(ha!, '::', HA, PAYLOAD.spiIn), 2);
-      await mn!.ip('xfrm', 'policy', 'add', 'src', `${COA}/128`, 'dst', `${HA}/128`, 'proto', '41', 'dir', 'out',
-        'tmpl', 'proto', 'esp', 'mode', 'transport', 'reqid', String(MN_PAYLOAD_REQID), 'level', 'required');
+    // (2) A plain ip6ip6 packet from the registered care-of address is not decapsulated.
+    await mn.ip('xfrm', 'policy', 'delete', 'src', `${COA}/128`, 'dst', `${HA}/128`, 'proto', '41', 'dir', 'out');
+    const mismatch = await procCounter(ha, 'xfrm_stat', 'XfrmInTmplMismatch');
+    const echos = await procCounter(cn, 'snmp6', 'Icmp6InEchos');
+    sendEchoRequest(mn, { to: PAIR_CN, from: HOA, id: 3 });
+    await until('the drop at the home agent', async () => (await procCounter(ha, 'xfrm_stat', 'XfrmInTmplMismatch')) === mismatch + 1);
+    // Dropped at the home agent: it cannot reach the correspondent any more.
+    assert.equal(await procCounter(cn, 'snmp6', 'Icmp6InEchos'), echos);
+    assert.equal(await espPackets(ha, '::', HA, PAYLOAD.spiIn), 2);
+    await mn.ip('xfrm', 'policy', 'add', 'src', `${COA}/128`, 'dst', `${HA}/128`, 'proto', '41', 'dir', 'out',
+      'tmpl', 'proto', 'esp', 'mode', 'transport', 'reqid', String(MN_PAYLOAD_REQID), 'level', 'required');
 
-      // kill -9 and restart: the payload SAs and policies are adopted as read back, not re-made.
-      await stopDaemon(d, 'SIGKILL');
-      d = await startDaemon(ha!, dir, d.config);
-      assert.equal(await espPackets(ha!, HA, COA, PAYLOAD.spiOut), 2);
-      assert.equal(await espPackets(ha!, '::', HA, PAYLOAD.spiIn), 2);
-      assert.ok(!d.output.some((l) => l.includes('kernel changes applied')), d.output.join('\n'));
+    // kill -9 and restart: the payload SAs and policies are adopted as read back, not re-made.
+    d = await scope.restartDaemon(d, 'SIGKILL');
+    assert.equal(await espPackets(ha, HA, COA, PAYLOAD.spiOut), 2);
+    assert.equal(await espPackets(ha, '::', HA, PAYLOAD.spiIn), 2);
+    assert.ok(!d.output.some((l) => l.includes('kernel changes applied')), d.output.join('\n'));
 
-      // (3) K bit, BID 1 moves to COA_B: the same SA now goes to COA_B, its counters kept.
-      const oseq = await espOseq(ha!, HA, COA, PAYLOAD.spiOut);
-      assert.equal(oseq, 2);
-      mnSide.sendBu(withK(bu(11, 400, [coaBid(1, COA_B)])), COA_B);
-      const moved = await mnSide.nextBa();
-      assert.equal(moved.ba.status, 0);
-      assert.equal(moved.ba.flags.k, true, 'K: the SA was migrated');
-      await until('the outbound SA at COA_B only', 5000, async () => {
-        const s = await outboundStates(ha!);
-        return s.includes(`dst ${COA_B}`) && !s.includes(`dst ${COA}\n`);
-      });
-      await until('the old policies gone', 5000, async () => !(await ha!.ip('xfrm', 'policy', 'list')).includes(`${COA}/128`));
-      assert.equal(await espOseq(ha!, HA, COA_B, PAYLOAD.spiOut), oseq, 'sequence number kept');
-      assert.equal(await espPackets(ha!, HA, COA_B, PAYLOAD.spiOut), 2, 'lifetime counters kept');
-      await mn!.ip('-6', 'route', 'replace', `${CN}/128`, 'dev', 'rt2');
-      await echoRoundTrip(mn!, cn!, 4);
-      assert.equal(await espOseq(ha!, HA, COA_B, PAYLOAD.spiOut), oseq + 1);
-      assert.equal(await espPackets(mn!, HA, COA_B, PAYLOAD.spiOut), 1);
-      assert.ok(d.output.some((l) => l.includes('payload SA moved') && l.includes(COA_B)), d.output.join('\n'));
+    // (3) K bit, BID 1 moves to COA_B: the same SA now goes to COA_B, its counters kept.
+    const oseq = await espOseq(ha, HA, COA, PAYLOAD.spiOut);
+    assert.equal(oseq, 2);
+    mnSide.sendBu(withK(bu(11, 400, [coaBid(1, COA_B)])), COA_B);
+    const moved = await mnSide.nextBa();
+    assert.equal(moved.ba.status, 0);
+    assert.equal(moved.ba.flags.k, true, 'K: the SA was migrated');
+    await until('the outbound SA at COA_B only', async () => {
+      const s = await outboundStates(ha);
+      return s.includes(`dst ${COA_B}`) && !s.includes(`dst ${COA}\n`);
+    });
+    await until('the old policies gone', async () => !(await ha.ip('xfrm', 'policy', 'list')).includes(`${COA}/128`));
+    assert.equal(await espOseq(ha, HA, COA_B, PAYLOAD.spiOut), oseq, 'sequence number kept');
+    assert.equal(await espPackets(ha, HA, COA_B, PAYLOAD.spiOut), 2, 'lifetime counters kept');
+    await mn.ip('-6', 'route', 'replace', `${PAIR_CN}/128`, 'dev', 'rt2');
+    await echoRoundTrip(mn, cn, 4);
+    assert.equal(await espOseq(ha, HA, COA_B, PAYLOAD.spiOut), oseq + 1);
+    assert.equal(await espPackets(mn, HA, COA_B, PAYLOAD.spiOut), 1);
+    await untilLogged(d, 'the payload SA moved', (l) => l.includes('payload SA moved') && l.includes(COA_B));
 
-      // (4) No K bit, back to COA: the SA is re-installed there (a new one) and the log says what to do.
-      mnSide.sendBu(bu(12, 400, [coaBid(1, COA)]));
-      const back = await mnSide.nextBa();
-      assert.equal(back.ba.status, 0);
-      assert.equal(back.ba.flags.k, false);
-      await until('the outbound SA at COA only', 5000, async () => {
-        const s = await outboundStates(ha!);
-        return s.includes(`dst ${COA}\n`) && !s.includes(`dst ${COA_B}`);
-      });
-      assert.equal(await espOseq(ha!, HA, COA, PAYLOAD.spiOut), 0, 'a new SA');
-      await mn!.ip('-6', 'route', 'replace', `${CN}/128`, 'dev', 'rt1');
-      await echoRoundTrip(mn!, cn!, 5);
-      assert.equal(await espOseq(ha!, HA, COA, PAYLOAD.spiOut), 1);
-      const advice = d.output.filter((l) => l.includes('without the K bit'));
-      assert.equal(advice.length, 1, d.output.join('\n'));
-      assert.match(advice[0]!, /IKE/);
-      assert.match(advice[0]!, /MOBIKE/);
-      const stats = JSON.parse(await mcoactl(d, 'show', 'stats', '--json')) as { counters: Record<string, Record<string, number>> };
-      assert.deepEqual(stats.counters['ipsec'], { 'payload-migrated': 1, 'payload-reinstalled': 1 });
-      // No key in the log.
-      assert.ok(!d.output.some((l) => l.includes('5a'.repeat(16))));
-    } catch (err) {
-      if (d) (err as Error).message += `\n--- mcoad output ---\n${d.output.slice(-40).join('\n')}`;
-      throw err;
-    } finally {
-      mnSide.close();
-      if (d) await stopDaemon(d, 'SIGKILL');
-      removeDir(dir);
-    }
+    // (4) No K bit, back to COA: the SA is re-installed there (a new one) and the log says what to do.
+    mnSide.sendBu(bu(12, 400, [coaBid(1, COA)]));
+    const back = await mnSide.nextBa();
+    assert.equal(back.ba.status, 0);
+    assert.equal(back.ba.flags.k, false);
+    await until('the outbound SA at COA only', async () => {
+      const s = await outboundStates(ha);
+      return s.includes(`dst ${COA}\n`) && !s.includes(`dst ${COA_B}`);
+    });
+    assert.equal(await espOseq(ha, HA, COA, PAYLOAD.spiOut), 0, 'a new SA');
+    await mn.ip('-6', 'route', 'replace', `${PAIR_CN}/128`, 'dev', 'rt1');
+    await echoRoundTrip(mn, cn, 5);
+    assert.equal(await espOseq(ha, HA, COA, PAYLOAD.spiOut), 1);
+    await untilLogged(d, 'the advice for a move without the K bit', (l) => l.includes('without the K bit'));
+    const advice = d.output.filter((l) => l.includes('without the K bit'));
+    assert.equal(advice.length, 1, d.output.join('\n'));
+    assert.match(advice[0]!, /IKE/);
+    assert.match(advice[0]!, /MOBIKE/);
+    assert.deepEqual((await stats(d)).counters['ipsec'], { 'payload-migrated': 1, 'payload-reinstalled': 1 });
+    // No key in the log.
+    assert.ok(!d.output.some((l) => l.includes('5a'.repeat(16))));
   });
 });

@@ -12,7 +12,8 @@ import { test } from 'node:test';
 import { KernelError } from '../../lib/platform/kernel-errors.js';
 import { MhSocket, type MhReceived, type MhReceiveError } from '../../lib/net/mh-socket.js';
 import { DRAFT04_PROFILE, decodeMessage, encodeMessage, type BindingAck, type BindingUpdate } from '../../lib/wire/index.js';
-import { addVethPair, withNetnsGroup, type Netns } from './netns.js';
+import { withNetnsGroup, type Netns } from './netns.js';
+import { KERNEL_TEST_TIMEOUT_MS, WAIT_BOUND_MS, cable, procCounter, until } from './fixtures/index.js';
 
 const HA = '2001:db8:aa::1';
 const HA_FOREIGN = '2001:db8:1::1';
@@ -34,13 +35,9 @@ const MN_XFRM = [
 ];
 
 async function link(ha: Netns, mn: Netns, xfrm = true): Promise<void> {
-  await addVethPair(ha, 'ha0', mn, 'mn0');
-  await ha.ip('addr', 'add', `${HA}/64`, 'dev', 'ha0', 'nodad');
+  await cable({ ns: ha, dev: 'ha0', addr: `${HA}/64` }, { ns: mn, dev: 'mn0', addr: `${COA}/64` });
   await ha.ip('addr', 'add', `${HA_FOREIGN}/64`, 'dev', 'ha0', 'nodad');
-  await ha.ip('link', 'set', 'ha0', 'up');
-  await mn.ip('addr', 'add', `${COA}/64`, 'dev', 'mn0', 'nodad');
   await mn.ip('addr', 'add', `${HOA}/128`, 'dev', 'lo', 'home');
-  await mn.ip('link', 'set', 'mn0', 'up');
   await mn.ip('-6', 'route', 'add', '2001:db8:aa::/64', 'via', HA_FOREIGN, 'dev', 'mn0');
   if (!xfrm) return;
   for (const cmd of HA_XFRM) await ha.ip(...cmd);
@@ -64,7 +61,7 @@ function ba(sequence: number): BindingAck {
 }
 
 /** The next 'message' on `sock`, or a rejection after `ms`. */
-function nextMessage(sock: MhSocket, ms = 3000): Promise<MhReceived> {
+function nextMessage(sock: MhSocket, ms = WAIT_BOUND_MS): Promise<MhReceived> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sock.off('message', onMessage);
@@ -78,27 +75,16 @@ function nextMessage(sock: MhSocket, ms = 3000): Promise<MhReceived> {
   });
 }
 
-/** Resolves with every message that arrives within `ms`. */
-function collect(sock: MhSocket, ms: number): Promise<MhReceived[]> {
+/** Every message that arrives from now on, until stop(). */
+function collect(sock: MhSocket): { got: MhReceived[]; stop(): void } {
   const got: MhReceived[] = [];
   const on = (m: MhReceived): void => void got.push(m);
   sock.on('message', on);
-  return new Promise((resolve) =>
-    setTimeout(() => {
-      sock.off('message', on);
-      resolve(got);
-    }, ms),
-  );
+  return { got, stop: () => sock.off('message', on) };
 }
 
 function decode(m: MhReceived): ReturnType<typeof decodeMessage> {
   return decodeMessage(m.data, DRAFT04_PROFILE);
-}
-
-async function xfrmStat(ns: Netns, name: string): Promise<number> {
-  const text = await ns.exec('cat', '/proc/net/xfrm_stat');
-  const m = new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
 }
 
 /** Packets raw MH sockets in `ns` dropped (the last column of /proc/net/raw6; checksum errors land here). */
@@ -112,13 +98,7 @@ async function rawMhDrops(ns: Netns): Promise<number> {
   return drops;
 }
 
-async function snmp6(ns: Netns, name: string): Promise<number> {
-  const text = await ns.exec('cat', '/proc/net/snmp6');
-  const m = new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
-
-test('BU with a Home Address option reaches the HA as from the home address; the BA with a type 2 routing header reaches the MN', async () => {
+test('BU with a Home Address option reaches the HA as from the home address; the BA with a type 2 routing header reaches the MN', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([ha, mn]) => {
     await link(ha!, mn!);
     const haSock = MhSocket.open({ netns: ha!.name });
@@ -159,17 +139,17 @@ test('BU with a Home Address option reaches the HA as from the home address; the
   });
 });
 
-test('the HAO checksum must cover the home address: a kernel-checksummed BU with HAO is dropped by the HA', async () => {
+test('the HAO checksum must cover the home address: a kernel-checksummed BU with HAO is dropped by the HA', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([ha, mn]) => {
     await link(ha!, mn!);
     const haSock = MhSocket.open({ netns: ha!.name });
     const wrong = MhSocket.open({ netns: mn!.name, checksum: 'kernel' });
     try {
       assert.equal(await rawMhDrops(ha!), 0);
-      const arrived = collect(haSock, 600);
+      const arrived = collect(haSock);
       wrong.send({ data: encodeMessage(bu(1), DRAFT04_PROFILE), src: COA, dst: HA, homeAddressOption: HOA });
-      assert.deepEqual(await arrived, [], 'the kernel computed over the care-of address: a checksum error');
-      assert.equal(await rawMhDrops(ha!), 1, 'the packet reached the HA socket and was dropped there (csum_copy_err)');
+      await until('the packet dropped at the HA socket (csum_copy_err)', async () => (await rawMhDrops(ha!)) === 1);
+      assert.deepEqual(arrived.got, [], 'the kernel computed over the care-of address: a checksum error');
       assert.equal(haSock.stats.received, 0);
     } finally {
       haSock.close();
@@ -178,20 +158,24 @@ test('the HAO checksum must cover the home address: a kernel-checksummed BU with
   });
 });
 
-test('without the XFRM states the HAO and type 2 routing header packets are dropped (XfrmInNoStates); plain BUs from the care-of address arrive', async () => {
+test('without the XFRM states the HAO and type 2 routing header packets are dropped (XfrmInNoStates); plain BUs from the care-of address arrive', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([ha, mn]) => {
     await link(ha!, mn!, false);
     const haSock = MhSocket.open({ netns: ha!.name });
     const mnSock = MhSocket.open({ netns: mn!.name, checksum: 'user' });
     try {
-      const arrivedHa = collect(haSock, 600);
-      const arrivedMn = collect(mnSock, 600);
+      const arrivedHa = collect(haSock);
+      const arrivedMn = collect(mnSock);
       mnSock.send({ data: encodeMessage(bu(2), DRAFT04_PROFILE), src: COA, dst: HA, homeAddressOption: HOA });
       haSock.send({ data: encodeMessage(ba(2), DRAFT04_PROFILE), src: HA, dst: HOA, routingHeader: COA });
-      assert.deepEqual(await arrivedHa, []);
-      assert.deepEqual(await arrivedMn, []);
-      assert.equal(await xfrmStat(ha!, 'XfrmInNoStates'), 1);
-      assert.equal(await xfrmStat(mn!, 'XfrmInNoStates'), 1);
+      await until('both packets dropped (XfrmInNoStates)', async () =>
+        (await procCounter(ha!, 'xfrm_stat', 'XfrmInNoStates')) >= 1 && (await procCounter(mn!, 'xfrm_stat', 'XfrmInNoStates')) >= 1);
+      assert.deepEqual(arrivedHa.got, []);
+      assert.deepEqual(arrivedMn.got, []);
+      assert.equal(await procCounter(ha!, 'xfrm_stat', 'XfrmInNoStates'), 1);
+      assert.equal(await procCounter(mn!, 'xfrm_stat', 'XfrmInNoStates'), 1);
+      arrivedHa.stop();
+      arrivedMn.stop();
 
       const atHa = nextMessage(haSock);
       mnSock.send({ data: encodeMessage(bu(3), DRAFT04_PROFILE), src: COA, dst: HA });
@@ -202,9 +186,10 @@ test('without the XFRM states the HAO and type 2 routing header packets are drop
       assert.ok(d.ok && d.value.kind === 'bu' && d.value.sequence === 3);
 
       // A burst larger than one wakeup's reads is drained completely, in order.
-      const burst = collect(haSock, 1500);
+      const burst = collect(haSock);
       for (let i = 0; i < 300; i++) mnSock.send({ data: encodeMessage(bu(1000 + i), DRAFT04_PROFILE), src: COA, dst: HA });
-      const seqs = (await burst).map((m) => {
+      await until('the burst received', () => burst.got.length >= 300);
+      const seqs = burst.got.map((m) => {
         const r = decode(m);
         return r.ok && r.value.kind === 'bu' ? r.value.sequence : -1;
       });
@@ -217,7 +202,7 @@ test('without the XFRM states the HAO and type 2 routing header packets are drop
   });
 });
 
-test('malformed Mobility Headers do not reach or crash the receiver; the next good one arrives', async () => {
+test('malformed Mobility Headers do not reach or crash the receiver; the next good one arrives', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([ha, mn]) => {
     await link(ha!, mn!);
     const haSock = MhSocket.open({ netns: ha!.name });
@@ -225,22 +210,25 @@ test('malformed Mobility Headers do not reach or crash the receiver; the next go
     const errors: MhReceiveError[] = [];
     haSock.on('receiveError', (e) => errors.push(e));
     try {
-      const paramProblemsBefore = await snmp6(ha!, 'Icmp6OutParmProblems');
+      const paramProblemsBefore = await procCounter(ha!, 'snmp6', 'Icmp6OutParmProblems');
       const good = encodeMessage(bu(9), DRAFT04_PROFILE);
       const badProto = Uint8Array.from(good);
       badProto[0] = 6; // Payload Proto must be 59
       const tooShort = new Uint8Array(8); // a BU needs 16 octets; Header Len 0
       tooShort[0] = 59;
       tooShort[2] = 5;
-      const arrived = collect(haSock, 800);
+      const arrived = collect(haSock);
       mnSock.send({ data: badProto, src: COA, dst: HA });
       mnSock.send({ data: tooShort, src: COA, dst: HA });
       mnSock.send({ data: good, src: COA, dst: HA });
-      const got = await arrived;
+      // Both bad ones answered by the kernel (so never delivered), the good one delivered.
+      await until('two Parameter Problems and the good message', async () =>
+        (await procCounter(ha!, 'snmp6', 'Icmp6OutParmProblems')) - paramProblemsBefore >= 2 && arrived.got.length >= 1);
+      const got = arrived.got;
       assert.equal(got.length, 1, `only the good one: ${JSON.stringify(got.map((m) => Array.from(m.data.subarray(0, 4))))}`);
       const d = decode(got[0]!);
       assert.ok(d.ok && d.value.kind === 'bu' && d.value.sequence === 9);
-      assert.equal((await snmp6(ha!, 'Icmp6OutParmProblems')) - paramProblemsBefore, 2, 'the kernel answered both with Parameter Problem');
+      assert.equal((await procCounter(ha!, 'snmp6', 'Icmp6OutParmProblems')) - paramProblemsBefore, 2, 'the kernel answered both with Parameter Problem');
       assert.deepEqual(errors, []);
     } finally {
       haSock.close();
@@ -249,7 +237,7 @@ test('malformed Mobility Headers do not reach or crash the receiver; the next go
   });
 });
 
-test('sending to an unreachable address throws a KernelError with the errno name; the socket still works', async () => {
+test('sending to an unreachable address throws a KernelError with the errno name; the socket still works', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([ha, mn]) => {
     await link(ha!, mn!);
     const mnSock = MhSocket.open({ netns: mn!.name });

@@ -2,7 +2,6 @@
 // b0) on one veth. A's interfaces skip kernel DAD (accept_dad 0) so its link-local address is
 // usable at once; B keeps normal DAD, so its addresses answer probes as any host would.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { KernelError } from '../../lib/platform/kernel-errors.js';
 import { NdSocket, type NdObserved } from '../../lib/net/nd-socket.js';
@@ -10,6 +9,10 @@ import { formatMac } from '../../lib/net/nd-codec.js';
 import { Errno, SyscallError } from '../../lib/platform/sys/errno.js';
 import { formatIp6 } from '../../lib/inet/ip6.js';
 import { addVethPair, withNetnsGroup, type Netns } from './netns.js';
+import { KERNEL_TEST_TIMEOUT_MS, bounded, until, watchPackets } from './fixtures/index.js';
+
+/** A DAD wait far longer than any answer takes: a result before it comes from an answer, not the timer. */
+const LONG_DAD_MS = 120_000;
 
 async function link(a: Netns, b: Netns): Promise<void> {
   await a.exec('sysctl', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0');
@@ -19,15 +22,7 @@ async function link(a: Netns, b: Netns): Promise<void> {
   await b.ip('link', 'set', 'b0', 'up');
   // Until the kernel's link watch marks a link operational (up to a second after `up`),
   // frames sent on it vanish; NdSocket.dad refuses such a link with ENETDOWN.
-  for (let i = 0; i < 100; i++) {
-    const up = await Promise.all([
-      operstate(a, 'a0'),
-      operstate(b, 'b0'),
-    ]);
-    if (up.every((s) => s === 'UP')) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the veth link did not become operational');
+  await until('the veth link operational', async () => (await operstate(a, 'a0')) === 'UP' && (await operstate(b, 'b0')) === 'UP');
 }
 
 async function operstate(ns: Netns, ifname: string): Promise<string> {
@@ -38,12 +33,10 @@ async function operstate(ns: Netns, ifname: string): Promise<string> {
 /** Adds the addresses on B without nodad and waits until B's own DAD has finished with them. */
 async function addAndSettle(b: Netns, ...addrs: string[]): Promise<void> {
   for (const addr of addrs) await b.ip('addr', 'add', `${addr}/64`, 'dev', 'b0');
-  for (let i = 0; i < 60; i++) {
+  await until(`${addrs.join(', ')} no longer tentative on B`, async () => {
     const text = await b.ip('-6', 'addr', 'show', 'dev', 'b0');
-    if (addrs.every((addr) => text.includes(addr)) && !/tentative/.test(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${addrs.join(', ')} still tentative on B`);
+    return addrs.every((addr) => text.includes(addr)) && !/tentative/.test(text);
+  });
 }
 
 async function macOf(ns: Netns, ifname: string): Promise<string> {
@@ -51,64 +44,67 @@ async function macOf(ns: Netns, ifname: string): Promise<string> {
   return rows[0]!.address;
 }
 
-async function timed<T>(p: Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  const value = await p;
-  return { value, ms: performance.now() - t0 };
-}
-
-test('DAD: unique after the timeout, duplicate when the peer holds the address, many at once', async () => {
+test('DAD: unique when nothing answers while it waits, duplicate when the peer holds the address or answers meanwhile, many at once', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([a, b]) => {
     await link(a!, b!);
     await addAndSettle(b!, '2001:db8:aa::300', '2001:db8:aa::301');
     const nd = NdSocket.open({ netns: a!.name });
+    const peer = NdSocket.open({ netns: b!.name });
     try {
-      const unique = await timed(nd.dad('a0', '2001:db8:aa::200'));
-      assert.equal(unique.value, 'unique');
-      assert.ok(unique.ms >= 990 && unique.ms < 2500, `took ${unique.ms} ms`);
+      // Nothing answers: unique once the wait is over (and a node's own probe is no answer).
+      assert.equal(await nd.dad('a0', '2001:db8:aa::200'), 'unique');
 
-      const dup = await timed(nd.dad('a0', '2001:db8:aa::300'));
-      assert.equal(dup.value, 'duplicate');
-      assert.ok(dup.ms < 900, `the peer's NA should end it early, took ${dup.ms} ms`);
+      // An answer while it waits ends it: B advertises the target after A's probe has gone
+      // out (dad() has sent it when it returns), well inside A's wait.
+      const answered = nd.dad('a0', '2001:db8:aa::210', LONG_DAD_MS);
+      peer.unsolicitedNa('b0', '2001:db8:aa::210');
+      assert.equal(await bounded('the DAD answered by an NA', answered), 'duplicate');
 
-      // Four at once, two sharing a target: about one timeout in all, not one each.
-      const t0 = performance.now();
-      const p1 = nd.dad('a0', '2001:db8:aa::201');
+      // B holds the address: its kernel answers the probe, long before the wait is over.
+      assert.equal(await bounded('the DAD answered by the holder', nd.dad('a0', '2001:db8:aa::300', LONG_DAD_MS)), 'duplicate');
+
+      // Four at once, two sharing a target: every probe leaves at once (each DAD waits on its
+      // own timer, not after the others), and the shared one is one DAD.
+      const sent0 = nd.stats.sent;
+      const p1 = nd.dad('a0', '2001:db8:aa::201', 3000);
       const p2 = nd.dad('a0', '2001:db8:aa::202', 700);
-      const p3 = nd.dad('a0', '2001:db8:aa::301');
+      const p3 = nd.dad('a0', '2001:db8:aa::301', LONG_DAD_MS);
       const p4 = nd.dad('a0', '2001:db8:aa::201');
       assert.equal(p4, p1, 'a second DAD for a pending target shares the first');
       assert.equal(nd.stats.dadPending, 3);
-      assert.equal(await p3, 'duplicate');
-      assert.ok(performance.now() - t0 < 650);
+      assert.equal(nd.stats.sent - sent0, 3, 'three probes sent before any DAD ended');
+      assert.equal(await bounded('the duplicate among the four', p3), 'duplicate');
       assert.equal(await p2, 'unique');
       assert.deepEqual(await Promise.all([p1, p4]), ['unique', 'unique']);
-      assert.ok(performance.now() - t0 < 2000, `concurrent DADs took ${performance.now() - t0} ms`);
       assert.equal(nd.stats.dadPending, 0);
       // The solicited-node groups joined for the probes were left again.
       const groups = await a!.ip('-6', 'maddr', 'show', 'dev', 'a0');
-      assert.doesNotMatch(groups, /ff02::1:ff00:20[0-2]/);
+      assert.doesNotMatch(groups, /ff02::1:ff00:2[01][0-9]/);
     } finally {
       nd.close();
+      peer.close();
     }
   });
 });
 
-test("DAD: another node's probe for the same target means duplicate; a node's own probe does not", async () => {
+test("DAD: another node's probe for the same target means duplicate; a node's own probe does not", { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([a, b]) => {
     await link(a!, b!);
     const ndA = NdSocket.open({ netns: a!.name });
     const ndB = NdSocket.open({ netns: b!.name });
     const seenByB: NdObserved[] = [];
     ndB.on('neighbor', (m) => seenByB.push(m));
+    // B's probe for ::400 as it passes a0: NS (135) with the target's last four octets 0x400.
+    const bProbeAtA = await watchPackets(a!, 'a0', 'icmp6 and ip6[40] == 135 and ip6[60:4] == 0x00000400');
     try {
       // B (which has no address at all yet: its link-local is still tentative) joins the
-      // target's solicited-node group and probes; A starts only after B's probe has passed.
-      // B hears A's probe: duplicate. A never hears B's, nor its own: unique.
-      const atB = ndB.dad('b0', '2001:db8:aa::400', 1500);
-      await new Promise((r) => setTimeout(r, 200));
+      // target's solicited-node group and probes, waiting long; A starts only once B's probe
+      // has passed a0 (and A's stack, not yet in the group, has dropped it). B hears A's
+      // probe: duplicate. A never hears B's, nor its own: unique.
+      const atB = ndB.dad('b0', '2001:db8:aa::400', LONG_DAD_MS);
+      await bounded("B's probe at A", bProbeAtA.seen);
       const atA = ndA.dad('a0', '2001:db8:aa::400');
-      assert.deepEqual(await Promise.all([atA, atB]), ['unique', 'duplicate']);
+      assert.deepEqual(await bounded('both DADs', Promise.all([atA, atB])), ['unique', 'duplicate']);
       const probe = seenByB.find((m) => m.message.kind === 'ns');
       assert.ok(probe, 'B observed the probe');
       assert.equal(probe.src, '::');
@@ -116,61 +112,49 @@ test("DAD: another node's probe for the same target means duplicate; a node's ow
       assert.equal(formatIp6(probe.message.target), '2001:db8:aa::400');
       assert.ok(probe.message.kind === 'ns' && probe.message.sourceLinkLayer === undefined, 'no source link-layer option from ::');
     } finally {
+      await bProbeAtA.stop();
       ndA.close();
       ndB.close();
     }
   });
 });
 
-test('unsolicited NA: seen by a peer socket and by tcpdump with override, router and the MAC', async () => {
+test('unsolicited NA: seen by a peer socket and by tcpdump with override, router and the MAC', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([a, b]) => {
     await link(a!, b!);
     const nd = NdSocket.open({ netns: a!.name });
     const peer = NdSocket.open({ netns: b!.name });
-    const dump = spawn('ip', ['netns', 'exec', b!.name, 'tcpdump', '-l', '-n', '-vv', '-c', '1', '-i', 'b0', 'icmp6 and ip6[40] == 136'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const dump = await watchPackets(b!, 'b0', 'icmp6 and ip6[40] == 136');
     try {
-      let out = '';
-      dump.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      const exited = new Promise<number | null>((resolve) => dump.on('close', resolve));
-      await new Promise<void>((resolve, reject) => {
-        let err = '';
-        dump.stderr.setEncoding('utf8').on('data', (d: string) => {
-          err += d;
-          if (err.includes('listening on')) resolve();
-        });
-        setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10_000);
-      });
       const mac = await macOf(a!, 'a0');
       const observed = new Promise<NdObserved>((resolve) => peer.once('neighbor', resolve));
       const octets = nd.unsolicitedNa('a0', '2001:db8:aa::100');
       assert.equal(octets, 32, 'NA of 24 octets and a target link-layer option of 8');
-      const m = await observed;
+      const m = await bounded('the NA at the peer', observed);
       assert.equal(m.dst, 'ff02::1');
       assert.match(m.src, /^fe80::/, 'from the link-local address the kernel chose');
       assert.ok(m.message.kind === 'na');
       assert.equal(formatIp6(m.message.target), '2001:db8:aa::100');
       assert.deepEqual([m.message.override, m.message.solicited, m.message.router], [true, false, true]);
       assert.equal(formatMac(m.message.targetLinkLayer!), mac);
-      assert.equal(await exited, 0);
+      const out = await bounded('the NA in tcpdump', dump.seen);
       assert.match(out, /neighbor advertisement, length 32, tgt is 2001:db8:aa::100, Flags \[router, override\]/);
       assert.match(out, new RegExp(`destination link-address option \\(2\\), length 8 \\(1\\): ${mac}`));
       assert.match(out, /hlim 255/);
       // An explicit link-layer address is used as given.
       const again = new Promise<NdObserved>((resolve) => peer.once('neighbor', resolve));
       nd.unsolicitedNa('a0', '2001:db8:aa::101', '02:00:00:00:aa:01');
-      const m2 = await again;
+      const m2 = await bounded('the second NA at the peer', again);
       assert.ok(m2.message.kind === 'na' && formatMac(m2.message.targetLinkLayer!) === '02:00:00:00:aa:01');
     } finally {
-      dump.kill();
+      await dump.stop();
       nd.close();
       peer.close();
     }
   });
 });
 
-test('errors: unknown interface, closing with DADs pending', async () => {
+test('errors: unknown interface, closing with DADs pending', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([a, b]) => {
     await link(a!, b!);
     const nd = NdSocket.open({ netns: a!.name });

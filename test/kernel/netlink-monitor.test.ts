@@ -11,6 +11,7 @@ import { RTM_DELROUTE, RTM_NEWLINK, RTM_NEWROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_LI
 import { decodeLink } from '../../lib/platform/rtnl/link.js';
 import { decodeRoute, routeDelete, routeReplace } from '../../lib/platform/rtnl/route.js';
 import { withNetns } from './netns.js';
+import { KERNEL_TEST_TIMEOUT_MS, bounded } from './fixtures/index.js';
 
 /** Resolves with the first notification `pick` accepts (decode inside: the message is a view). */
 function nextNotification<T>(mon: NetlinkSocket, pick: (m: NlMsg) => T | undefined): Promise<T> {
@@ -25,25 +26,25 @@ function nextNotification<T>(mon: NetlinkSocket, pick: (m: NlMsg) => T | undefin
   });
 }
 
-test('monitor: route and link notifications arrive decoded; own requests on another socket', async () => {
+test('monitor: route and link notifications arrive decoded; own requests on another socket', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetns(async (ns) => {
     const mon = NetlinkSocket.open({ protocol: NETLINK_ROUTE, netns: ns.name, groups: [RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK] }).unref();
     const sock = NetlinkSocket.open({ protocol: NETLINK_ROUTE, netns: ns.name });
     try {
       const link = nextNotification(mon, (m) => (m.type === RTM_NEWLINK ? decodeLink(m) : undefined));
       await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-      assert.ok(['v0', 'v1'].includes((await link).name));
+      assert.ok(['v0', 'v1'].includes((await bounded('the link notification', link)).name));
       await ns.ip('link', 'set', 'v0', 'up');
       const ifindex = Number(/^(\d+):/.exec(await ns.ip('link', 'show', 'v0'))![1]);
       const r = { dst: '2001:db8:5::', dstLen: 64, table: 254, protocol: 16, metric: 7, oif: ifindex };
       const added = nextNotification(mon, (m) => (m.type === RTM_NEWROUTE ? decodeRoute(m) : undefined));
       await routeReplace(sock, r);
-      const got = await added;
+      const got = await bounded('the new route notification', added);
       assert.equal(got?.dst, '2001:db8:5::');
       assert.equal(got?.protocol, 16);
       const removed = nextNotification(mon, (m) => (m.type === RTM_DELROUTE ? decodeRoute(m) : undefined));
       await routeDelete(sock, r);
-      assert.equal((await removed)?.metric, 7);
+      assert.equal((await bounded('the deleted route notification', removed))?.metric, 7);
     } finally {
       sock.close();
       mon.close();
@@ -51,7 +52,7 @@ test('monitor: route and link notifications arrive decoded; own requests on anot
   });
 });
 
-test('monitor: an overrun gives a resync event, never an exception, and monitoring goes on', async () => {
+test('monitor: an overrun gives a resync event, never an exception, and monitoring goes on', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     await ns.ip('link', 'set', 'v0', 'up');
@@ -61,7 +62,7 @@ test('monitor: an overrun gives a resync event, never an exception, and monitori
       // A synchronous burst: the event loop cannot drain the monitor while `ip` runs.
       const batch = Array.from({ length: 1000 }, (_, i) => `route add 2001:db8:7::${(i + 1).toString(16)}/128 dev v0 proto 16`).join('\n');
       execFileSync('ip', ['-n', ns.name, '-6', '-batch', '-'], { input: `${batch}\n` });
-      const [reason] = (await resync) as [string];
+      const [reason] = (await bounded('the resync event', resync)) as [string];
       assert.match(reason, /ENOBUFS/);
       assert.ok(mon.stats.lost >= 1);
       const later = nextNotification(mon, (m) => (m.type === RTM_NEWROUTE ? decodeRoute(m) : undefined)).then((r) => r?.dst);

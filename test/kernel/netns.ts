@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 
 /** Where `ip netns add` keeps its namespace files. */
 const NETNS_RUN_DIR = '/run/netns';
-const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** A command that exited non-zero, was killed, or could not start. */
 export class CommandError extends Error {
@@ -30,7 +30,7 @@ export class CommandError extends Error {
 export interface ShOptions {
   /** Written to the command's stdin (e.g. an `ip -batch -` script). */
   input?: string;
-  /** Kill the command after this long (default 60 s); a hung `ip` must not hang the suite. */
+  /** Kill the command after this long (default 120 s, room for a loaded machine); a hung `ip` must not hang the suite. */
   timeoutMs?: number;
 }
 

@@ -15,6 +15,7 @@ import { IPPROTO_DSTOPTS, XFRMNLGRP_REPORT, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MS
 import { decodeReport, type XfrmReport } from '../../lib/platform/xfrm/report.js';
 import { stateAdd } from '../../lib/platform/xfrm/state.js';
 import { addVethPair, withNetnsGroup } from './netns.js';
+import { KERNEL_TEST_TIMEOUT_MS, bounded } from './fixtures/index.js';
 
 const HA = '2001:db8:a::1';
 const COA = '2001:db8:c::1';
@@ -32,7 +33,7 @@ function haoDstopts(hoa: Uint8Array): Uint8Array {
   return b;
 }
 
-test('report: an ICMPv6 packet with a Home Address option and no policy is reported with the care-of address', async () => {
+test('report: an ICMPv6 packet with a Home Address option and no policy is reported with the care-of address', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([ha, mn]) => {
     await addVethPair(ha!, 'ha0', mn!, 'mn0');
     await ha!.ip('addr', 'add', `${HA}/64`, 'dev', 'ha0', 'nodad');
@@ -59,7 +60,7 @@ test('report: an ICMPv6 packet with a Home Address option and no policy is repor
         control: encodeCmsgs([{ level: IPPROTO_IPV6, type: IPV6_DSTOPTS, data: haoDstopts(parseIp6(HOA)!) }]),
       });
       assert.ok(sent > 0, `sendmsg: ${sent}`);
-      const r = await report;
+      const r = await bounded('the XFRM report', report);
       assert.equal(r.proto, IPPROTO_DSTOPTS);
       // After the option swap the packet's source is the home address; the option held the care-of address.
       assert.equal(r.selector.src, HOA);
