@@ -196,7 +196,9 @@ async function runTests(inv: Invocation): Promise<number> {
       const key = recordKey(root, r.file);
       return r.exitStatus === 0 && key !== undefined ? [{ key, seconds: r.seconds }] : [];
     });
-    writeRecord(recordPath, withMeasurements(record, measured));
+    // Files that no longer exist (renamed, removed) leave the record.
+    const kept = { seconds: Object.fromEntries(Object.entries(record.seconds).filter(([key]) => existsSync(join(root, key)))) };
+    writeRecord(recordPath, withMeasurements(kept, measured));
     process.stdout.write(`uml-run: recorded the durations of ${measured.length} passing file(s) in ${RECORD_PATH}\n`);
   }
   return outcome.exitStatus;
