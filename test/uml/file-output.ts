@@ -136,8 +136,9 @@ export class FileOutputAssembler {
 
   private footer(r: FileResult): string {
     const outcome = r.exitStatus === undefined ? 'DID NOT FINISH' : r.exitStatus === 0 ? 'passed' : `FAILED (exit status ${r.exitStatus})`;
-    const counts = (['pass', 'fail', 'skipped'] as const)
-      .filter((k) => r.counts[k] !== undefined)
+    // A test past its own timeout counts as cancelled, not failed: name it when it happened.
+    const counts = (['pass', 'fail', 'cancelled', 'skipped'] as const)
+      .filter((k) => r.counts[k] !== undefined && (k !== 'cancelled' || r.counts[k] !== 0))
       .map((k) => `, ${k} ${r.counts[k]}`)
       .join('');
     return `--- ${this.opts.displayName(r.file)}: ${outcome}${counts}, ${r.seconds.toFixed(1)} s${this.where()}`;

@@ -40,8 +40,8 @@ const USAGE = `usage: node dist/test/uml/run.js [options] [test files or directo
   --timeout SECONDS       whole run, boot included (default 540, or $MCOA_UML_TIMEOUT)
   --instances N           UML instances side by side, sharing the files by their recorded
                           durations (default 2, or 1 for a single file; at most one per file)
-  --record-durations      afterwards, write the seconds each passing file took into
-                          test/uml/kernel-durations.json (the balance's input)
+  --record-durations      afterwards, write the seconds each file that ran to its end
+                          took into test/uml/kernel-durations.json (the balance's input)
   --boot-timeout SECONDS  until init starts (default 120)
   --mem MIB               UML memory per instance (default 1024)
   --reporter NAME         node --test reporter: spec, tap, dot (default spec)
@@ -194,12 +194,13 @@ async function runTests(inv: Invocation): Promise<number> {
   if (inv.recordDurations) {
     const measured = outcome.results.flatMap((r) => {
       const key = recordKey(root, r.file);
-      return r.exitStatus === 0 && key !== undefined ? [{ key, seconds: r.seconds }] : [];
+      // A failed file still took its time (a timeout, longer); an unfinished one says nothing.
+      return r.exitStatus !== undefined && key !== undefined ? [{ key, seconds: r.seconds }] : [];
     });
     // Files that no longer exist (renamed, removed) leave the record.
     const kept = { seconds: Object.fromEntries(Object.entries(record.seconds).filter(([key]) => existsSync(join(root, key)))) };
     writeRecord(recordPath, withMeasurements(kept, measured));
-    process.stdout.write(`uml-run: recorded the durations of ${measured.length} passing file(s) in ${RECORD_PATH}\n`);
+    process.stdout.write(`uml-run: recorded the durations of ${measured.length} file(s) in ${RECORD_PATH}\n`);
   }
   return outcome.exitStatus;
 }

@@ -47,11 +47,11 @@ test('whole mode: two files print as two blocks, each only when it ends, with he
   assert.equal(printed.length, 2, 'the file is printed in one piece');
   assert.equal(printed[1],
     '--- dist/a.test.js (uml 2/2)\n✔ one (5ms)\n✔ two (6ms)\n--- dist/a.test.js: passed, pass 2, fail 0, skipped 0, 12.3 s (uml 2/2)\n');
-  for (const l of fileLines('/repo/dist/b.test.js', 1, ['✖ three (1ms)', 'ℹ tests 1', 'ℹ pass 0', 'ℹ fail 1'])) a.line(l);
-  assert.equal(printed[2], '--- dist/b.test.js (uml 2/2)\n✖ three (1ms)\n--- dist/b.test.js: FAILED (exit status 1), pass 0, fail 1, 0.0 s (uml 2/2)\n');
+  for (const l of fileLines('/repo/dist/b.test.js', 1, ['✖ three (1ms)', 'ℹ tests 2', 'ℹ pass 0', 'ℹ fail 1', 'ℹ cancelled 1'])) a.line(l);
+  assert.equal(printed[2], '--- dist/b.test.js (uml 2/2)\n✖ three (1ms)\n--- dist/b.test.js: FAILED (exit status 1), pass 0, fail 1, cancelled 1, 0.0 s (uml 2/2)\n');
   assert.deepEqual(a.results.map((r) => [r.file, r.exitStatus, r.seconds, r.counts]), [
     ['/repo/dist/a.test.js', 0, 12.345, { tests: 2, suites: 0, pass: 2, fail: 0, cancelled: 0, skipped: 0, todo: 0, duration_ms: 812.5 }],
-    ['/repo/dist/b.test.js', 1, 0, { tests: 1, pass: 0, fail: 1 }],
+    ['/repo/dist/b.test.js', 1, 0, { tests: 2, pass: 0, fail: 1, cancelled: 1 }],
   ]);
 });
 
