@@ -33,7 +33,8 @@ function run(cmd: string, args: string[]): Promise<{ code: number; totals: Total
 
 const stages: [string, string, string[]][] = [
   ['unit tests (host)', process.execPath, ['--test', '--test-reporter=spec', join(dist, 'test', 'unit')]],
-  // About twenty minutes of end-to-end scenarios on a 2-core machine; the harness stops at 45.
+  // The kernel test files in two user-mode Linux instances side by side (about twenty
+  // minutes of scenarios in one instance on a 2-core machine); the harness stops at 45.
   ['kernel tests (user-mode Linux)', process.execPath, [join(dist, 'test', 'uml', 'run.js'), '--timeout', '2700']],
 ];
 

@@ -31,6 +31,12 @@ export interface UmlRun {
   /** Extra kernel modules that must load, besides the ones init.sh always loads. */
   modules: readonly string[];
   verbose: boolean;
+  /** Names this instance in the harness's own messages when several run side by side ("uml 2/2"). */
+  label?: string;
+  /** Receives each console line the host shows (default: printed to stdout as it arrives). */
+  show?: (line: string) => void;
+  /** MiB the instances booting beside this one take from the same memory directory. */
+  siblingMemMiB?: number;
 }
 
 export class HarnessError extends Error {
@@ -119,15 +125,17 @@ function memoryDirParent(memMiB: number): string {
   return tmpdir();
 }
 
-const say = (line: string): void => {
-  process.stdout.write(`uml-run: ${line}\n`);
-};
+/** The harness's own message prefix, naming the instance when there are several. */
+const prefix = (run: UmlRun): string => (run.label === undefined ? 'uml-run:' : `uml-run: ${run.label}:`);
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
 /** Boots UML, runs the tests, and resolves with the exit status the host should exit with. */
 export function runInUml(run: UmlRun): Promise<number> {
   const ctlDir = mkdtempSync(join(tmpdir(), 'mcoa-uml-'));
-  const memDir = mkdtempSync(join(memoryDirParent(run.memMiB), 'mcoa-uml-mem-'));
+  const memDir = mkdtempSync(join(memoryDirParent(run.memMiB + (run.siblingMemMiB ?? 0)), 'mcoa-uml-mem-'));
+  const say = (line: string): void => {
+    process.stdout.write(`${prefix(run)} ${line}\n`);
+  };
   let args: string[];
   try {
     // A repository under /tmp or /run (a CI clone) is mounted back in by init.sh.
@@ -163,7 +171,7 @@ export function runInUml(run: UmlRun): Promise<number> {
     rmSync(memDir, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals): void => {
-    process.stderr.write(`uml-run: FAILED: interrupted by ${signal}; killed user-mode Linux\n`);
+    process.stderr.write(`${prefix(run)} FAILED: interrupted by ${signal}; killed user-mode Linux\n`);
     cleanup();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
@@ -194,9 +202,9 @@ export function runInUml(run: UmlRun): Promise<number> {
       if (status instanceof HarnessError) {
         const held = [...filter.heldLines(), ...stderrTail];
         if (held.length > 0) {
-          process.stderr.write(`uml-run: kernel console and UML messages held back:\n${held.map((l) => `  | ${l}`).join('\n')}\n`);
+          process.stderr.write(`${prefix(run)} kernel console and UML messages held back:\n${held.map((l) => `  | ${l}`).join('\n')}\n`);
         }
-        process.stderr.write(`uml-run: FAILED: ${status.message}\n`);
+        process.stderr.write(`${prefix(run)} FAILED: ${status.message}\n`);
         resolve(status.exitCode);
         return;
       }
@@ -213,7 +221,7 @@ export function runInUml(run: UmlRun): Promise<number> {
     };
 
     const filter = new ConsoleFilter(
-      (line) => process.stdout.write(`${line}\n`),
+      run.show ?? ((line) => process.stdout.write(`${line}\n`)),
       (line) => {
         if (line.startsWith(MARK_INIT_STARTED)) {
           times.init = Date.now();

@@ -9,6 +9,10 @@ export const MARK_INIT_STARTED = 'mcoa-uml: init started';
 export const MARK_RUNNING = 'mcoa-uml: running';
 export const MARK_DONE = 'mcoa-uml: done';
 export const MARK_INIT_FAILED = 'mcoa-uml: FAILED in init';
+/** `mcoa-uml: file start PATH` before a test file runs. */
+export const MARK_FILE_START = 'mcoa-uml: file start ';
+/** `mcoa-uml: file end STATUS PATH` after it, with node --test's exit status. */
+export const MARK_FILE_END = 'mcoa-uml: file end ';
 
 export type ConsolePhase = 'boot' | 'init' | 'after';
 

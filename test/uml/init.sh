@@ -118,9 +118,17 @@ if [ "$reporter" = exec ]; then
   "$node" "$@" </dev/null
   rc=$?
 else
+  # One node --test per file, between markers, so the host can keep each file's output
+  # whole and time it; the exit status is the first failing file's (0 when all pass).
   echo "mcoa-uml: running $# test file(s) with $node"
-  "$node" --test --test-reporter="$reporter" "$@" </dev/null
-  rc=$?
+  rc=0
+  for f in "$@"; do
+    echo "mcoa-uml: file start $f"
+    "$node" --test --test-reporter="$reporter" "$f" </dev/null
+    file_rc=$?
+    echo "mcoa-uml: file end $file_rc $f"
+    [ "$rc" -ne 0 ] || rc=$file_rc
+  done
 fi
 echo "$rc" >"$RES/exit-status" || fail "write exit status"
 echo "mcoa-uml: done, exit status $rc"

@@ -19,8 +19,13 @@
 // - The whole suite: `npx tsc -p . && node dist/test/uml/run.js` (default: every
 //   *.test.js under dist/test/kernel/). Or name files or directories:
 //   `node dist/test/uml/run.js dist/test/kernel/harness.test.js`.
-// - Exit status: node --test's own (0 pass, 1 a test failed); 3 when the harness failed
-//   (no `linux`, kernel did not boot, init failed, no test files); 124 on a timeout.
+// - Each file runs as its own `node --test`. Several files are split between two UML
+//   instances running side by side (--instances), balanced by the seconds each file took
+//   last time (test/uml/kernel-durations.json; --record-durations rewrites it); each
+//   file's output is printed whole when it ends, and one sum of the counts closes the run.
+// - Exit status: 0 all passed, 1 a test failed; 3 when the harness failed (no `linux`,
+//   kernel did not boot, init failed, no test files); 124 on a timeout; with several
+//   instances, the first instance's harness failure wins over a test failure.
 //   Install the prerequisites with .ci/uml-deps.sh.
 
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -28,11 +33,17 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXIT_HARNESS_FAILED, HarnessError, findLinux, runInUml, type UmlRun } from './boot.js';
+import { RECORD_PATH, RecordError, defaultEstimate, partition, readRecord, recordKey, withMeasurements, writeRecord, type DurationRecord } from './balance.js';
+import { closingReport, runShares } from './parallel.js';
 
 const USAGE = `usage: node dist/test/uml/run.js [options] [test files or directories...]
   --timeout SECONDS       whole run, boot included (default 540, or $MCOA_UML_TIMEOUT)
+  --instances N           UML instances side by side, sharing the files by their recorded
+                          durations (default 2, or 1 for a single file; at most one per file)
+  --record-durations      afterwards, write the seconds each file that ran to its end
+                          took into test/uml/kernel-durations.json (the balance's input)
   --boot-timeout SECONDS  until init starts (default 120)
-  --mem MIB               UML memory (default 1024)
+  --mem MIB               UML memory per instance (default 1024)
   --reporter NAME         node --test reporter: spec, tap, dot (default spec)
   --module NAME           a further kernel module that must load (repeatable)
   --verbose               also show kernel boot and shutdown messages
@@ -94,12 +105,21 @@ function positiveNumber(name: string, text: string): number {
   return n;
 }
 
-function parseRun(argv: readonly string[]): UmlRun | undefined {
+interface Invocation {
+  run: UmlRun;
+  /** Instances asked for; undefined: the default. */
+  instances: number | undefined;
+  recordDurations: boolean;
+}
+
+function parseInvocation(argv: readonly string[]): Invocation | undefined {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
     options: {
       timeout: { type: 'string', default: process.env['MCOA_UML_TIMEOUT'] ?? '540' },
+      instances: { type: 'string' },
+      'record-durations': { type: 'boolean', default: false },
       'boot-timeout': { type: 'string', default: '120' },
       mem: { type: 'string', default: '1024' },
       reporter: { type: 'string', default: 'spec' },
@@ -114,7 +134,14 @@ function parseRun(argv: readonly string[]): UmlRun | undefined {
   const memMiB = Math.round(positiveNumber('--mem', values.mem));
   if (memMiB < 256) throw new HarnessError('--mem below 256 MiB will not run node');
   const forceColor = process.env['FORCE_COLOR'];
-  return {
+  let instances: number | undefined;
+  if (values.instances !== undefined) {
+    instances = positiveNumber('--instances', values.instances);
+    if (!Number.isInteger(instances)) throw new HarnessError(`--instances must be a whole number, not "${values.instances}"`);
+    if (values.exec && instances > 1) throw new HarnessError('--exec runs one script in one instance; leave out --instances');
+  }
+  if (values.exec && values['record-durations']) throw new HarnessError('--record-durations records test files; it does not go with --exec');
+  const run: UmlRun = {
     linux: findLinux(),
     repoRoot: root,
     initScript: join(root, 'test', 'uml', 'init.sh'),
@@ -131,16 +158,61 @@ function parseRun(argv: readonly string[]): UmlRun | undefined {
     modules: values.module,
     verbose: values.verbose,
   };
+  return { run, instances, recordDurations: values['record-durations'] };
+}
+
+function loadRecord(path: string): DurationRecord {
+  try {
+    return readRecord(path);
+  } catch (err) {
+    if (!(err instanceof RecordError)) throw err;
+    throw new HarnessError(`${err.message}; fix it or delete it (--record-durations writes a new one)`);
+  }
+}
+
+/** Runs the test files in one or more instances; prints each file's output, the sums and the failures. */
+async function runTests(inv: Invocation): Promise<number> {
+  const { run } = inv;
+  const root = run.repoRoot;
+  const recordPath = join(root, RECORD_PATH);
+  const displayName = (file: string): string => recordKey(root, file) ?? file;
+  const record = loadRecord(recordPath);
+  const fallback = defaultEstimate(record);
+  const estimate = (file: string): number => record.seconds[recordKey(root, file) ?? ''] ?? fallback;
+  const wanted = inv.instances ?? (run.testFiles.length === 1 ? 1 : 2);
+  const shares = partition(run.testFiles, estimate, wanted);
+  if (shares.length > 1) {
+    const plan = shares.map((s, i) => `uml ${i + 1}/${shares.length} ${s.files.length} file(s) ~${Math.round(s.estimateSeconds)} s`);
+    process.stdout.write(`uml-run: ${run.testFiles.length} test files in ${shares.length} instances side by side, ` +
+      `balanced by ${RECORD_PATH}: ${plan.join(', ')}\n`);
+  }
+  const started = Date.now();
+  const outcome = await runShares(run, shares.map((s) => s.files), { displayName });
+  const closing = closingReport(outcome, run.reporter, Date.now() - started, displayName);
+  process.stdout.write(closing.stdout);
+  process.stderr.write(closing.stderr);
+  if (inv.recordDurations) {
+    const measured = outcome.results.flatMap((r) => {
+      const key = recordKey(root, r.file);
+      // A failed file still took its time (a timeout, longer); an unfinished one says nothing.
+      return r.exitStatus !== undefined && key !== undefined ? [{ key, seconds: r.seconds }] : [];
+    });
+    // Files that no longer exist (renamed, removed) leave the record.
+    const kept = { seconds: Object.fromEntries(Object.entries(record.seconds).filter(([key]) => existsSync(join(root, key)))) };
+    writeRecord(recordPath, withMeasurements(kept, measured));
+    process.stdout.write(`uml-run: recorded the durations of ${measured.length} file(s) in ${RECORD_PATH}\n`);
+  }
+  return outcome.exitStatus;
 }
 
 async function main(): Promise<number> {
   try {
-    const run = parseRun(process.argv.slice(2));
-    if (run === undefined) {
+    const inv = parseInvocation(process.argv.slice(2));
+    if (inv === undefined) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    return await runInUml(run);
+    return inv.run.reporter === 'exec' ? await runInUml(inv.run) : await runTests(inv);
   } catch (err) {
     // Bad arguments print the usage; the harness's own failures say what to do instead.
     const harness = err instanceof HarnessError;
