@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { withNetnsGroup, CommandError, sh, type Netns } from './netns.js';
-import { HA, HOA, MobileNodeSide, bu, coaBid, labConfig, removeDir, startDaemon, stopDaemon, tempDir, topology, writeConfig, type Daemon } from './ha-fixture.js';
+import { CommandError, sh, type Netns } from './netns.js';
+import { HA, HOA, KERNEL_TEST_TIMEOUT_MS, bu, coaBid, stopDaemon, until, withPairHomeAgent, type Daemon } from './fixtures/index.js';
 import { DEFAULT_MARKS } from '../../lib/reconcile/marks.js';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 
@@ -66,79 +66,64 @@ async function handMade(ha: Netns): Promise<void> {
   await ha.ip('xfrm', 'state', 'add', 'src', HA, 'dst', '2001:db8:aa::300', 'proto', 'route2', 'spi', '0', 'mode', 'ro', 'coa', '2001:db8:1::99', 'reqid', '7');
 }
 
-test('purge deletes what carries mcoad\'s marks and leaves the look-alikes', { timeout: 180_000 }, async () => {
-  await withNetnsGroup(2, async ([ha, mn]) => {
-    await topology(ha!, mn!);
-    const dir = tempDir();
-    const mnSide = new MobileNodeSide(mn!);
-    let d: Daemon | undefined;
-    try {
-      d = await startDaemon(ha!, dir, writeConfig(dir, labConfig()));
-      mnSide.sendBu(bu(10, 400, COAS.map((c, i) => coaBid(i + 1, c))));
-      assert.equal((await mnSide.nextBa(15_000)).ba.status, 0);
-      // The kernel catches up after the BA: wait for the three tunnels and the route.
-      let v = await view(ha!);
-      for (let i = 0; i < 200 && (v.tunnels.length < 3 || !v.routes.some((r) => r.startsWith(HOA)) || !v.proxies.some((p) => p.startsWith(HOA))); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        v = await view(ha!);
-      }
-      assert.equal(v.tunnels.filter((t) => t.startsWith('mip6t')).length, 3, JSON.stringify(v));
+test('purge deletes what carries mcoad\'s marks and leaves the look-alikes', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
+  await withPairHomeAgent({ ipsecRequired: false }, async ({ ha, d, mnSide }) => {
+    mnSide.sendBu(bu(10, 400, COAS.map((c, i) => coaBid(i + 1, c))));
+    assert.equal((await mnSide.nextBa()).ba.status, 0);
+    // The kernel catches up after the BA: wait for the three tunnels and the route.
+    const v = await until('three tunnels, the home address route and proxy entry', async () => {
+      const k = await view(ha);
+      return k.tunnels.length >= 3 && k.routes.some((r) => r.startsWith(HOA)) && k.proxies.some((p) => p.startsWith(HOA)) ? k : undefined;
+    });
+    assert.equal(v.tunnels.filter((t) => t.startsWith('mip6t')).length, 3, JSON.stringify(v));
 
-      // While mcoad answers, purge refuses and deletes nothing.
-      const refused = await purge(ha!, d);
-      assert.equal(refused.code, 1);
-      assert.match(refused.err, /mcoad is running/);
-      assert.deepEqual(await view(ha!), v);
+    // While mcoad answers, purge refuses and deletes nothing.
+    const refused = await purge(ha, d);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /mcoad is running/);
+    assert.deepEqual(await view(ha), v);
 
-      await stopDaemon(d, 'SIGTERM');
-      await handMade(ha!);
-      const before = await view(ha!);
-      // mcoad left its objects for the next start to adopt.
-      assert.equal(before.tunnels.filter((t) => t.startsWith('mip6t')).length, 3, JSON.stringify(before));
-      assert.equal(before.nexthops.filter((n) => n.endsWith('group')).length, 1, JSON.stringify(before));
-      assert.ok(before.proxies.some((p) => p.startsWith(`${HOA} dev home0`)), JSON.stringify(before));
-      assert.ok(before.policies.some(inPolicyBand), JSON.stringify(before));
-      assert.ok(before.states.some((s) => s.endsWith(`reqid ${DEFAULT_XFRM_BANDS.reqidBase}`)), JSON.stringify(before));
+    await stopDaemon(d, 'SIGTERM');
+    await handMade(ha);
+    const before = await view(ha);
+    // mcoad left its objects for the next start to adopt.
+    assert.equal(before.tunnels.filter((t) => t.startsWith('mip6t')).length, 3, JSON.stringify(before));
+    assert.equal(before.nexthops.filter((n) => n.endsWith('group')).length, 1, JSON.stringify(before));
+    assert.ok(before.proxies.some((p) => p.startsWith(`${HOA} dev home0`)), JSON.stringify(before));
+    assert.ok(before.policies.some(inPolicyBand), JSON.stringify(before));
+    assert.ok(before.states.some((s) => s.endsWith(`reqid ${DEFAULT_XFRM_BANDS.reqidBase}`)), JSON.stringify(before));
 
-      // A dry run lists and deletes nothing.
-      const dry = await purge(ha!, d, '--dry-run', '--json');
-      assert.equal(dry.code, 0, dry.err);
-      const planned = (JSON.parse(dry.out) as { objects: { kind: string; object: string; result: string }[] }).objects;
-      assert.ok(planned.every((o) => o.result === 'would delete'));
-      assert.deepEqual(await view(ha!), before);
+    // A dry run lists and deletes nothing.
+    const dry = await purge(ha, d, '--dry-run', '--json');
+    assert.equal(dry.code, 0, dry.err);
+    const planned = (JSON.parse(dry.out) as { objects: { kind: string; object: string; result: string }[] }).objects;
+    assert.ok(planned.every((o) => o.result === 'would delete'));
+    assert.deepEqual(await view(ha), before);
 
-      const run = await purge(ha!, d, '--json');
-      assert.equal(run.code, 0, run.err + run.out);
-      const done = JSON.parse(run.out) as { objects: { kind: string; object: string; result: string }[]; kept: unknown[] };
-      assert.deepEqual(done.kept, []);
-      assert.deepEqual(done.objects.map((o) => `${o.kind} ${o.object}`), planned.map((o) => `${o.kind} ${o.object}`));
-      assert.ok(done.objects.every((o) => o.result === 'deleted'), run.out);
-      const kinds = done.objects.map((o) => o.kind);
-      assert.deepEqual(kinds.filter((k, i) => k !== kinds[i - 1]), ['route', 'group', 'nexthop', 'tunnel', 'proxy', 'xfrm-policy', 'xfrm-state']);
-      assert.equal(kinds.filter((k) => k === 'tunnel').length, 3);
-      assert.equal(kinds.filter((k) => k === 'nexthop').length, 3);
+    const run = await purge(ha, d, '--json');
+    assert.equal(run.code, 0, run.err + run.out);
+    const done = JSON.parse(run.out) as { objects: { kind: string; object: string; result: string }[]; kept: unknown[] };
+    assert.deepEqual(done.kept, []);
+    assert.deepEqual(done.objects.map((o) => `${o.kind} ${o.object}`), planned.map((o) => `${o.kind} ${o.object}`));
+    assert.ok(done.objects.every((o) => o.result === 'deleted'), run.out);
+    const kinds = done.objects.map((o) => o.kind);
+    assert.deepEqual(kinds.filter((k, i) => k !== kinds[i - 1]), ['route', 'group', 'nexthop', 'tunnel', 'proxy', 'xfrm-policy', 'xfrm-state']);
+    assert.equal(kinds.filter((k) => k === 'tunnel').length, 3);
+    assert.equal(kinds.filter((k) => k === 'nexthop').length, 3);
 
-      const after = await view(ha!);
-      assert.deepEqual(after.tunnels, ['hand0']);
-      assert.deepEqual(after.nexthops, [`${HAND_ID_PROTO_135} 135`, `${HAND_ID_IN_BAND} static`].sort());
-      assert.equal(after.routes.length, 2, JSON.stringify(after.routes));
-      assert.ok(after.routes.some((r) => r.startsWith(`2001:db8:aa::200 nhid ${HAND_ID_IN_BAND}`)), JSON.stringify(after.routes));
-      assert.ok(after.routes.some((r) => r.startsWith('2001:db8:aa::201 dev home0 table 100 proto 135')), JSON.stringify(after.routes));
-      assert.deepEqual(after.proxies.map((p) => p.split(' ')[0]), ['2001:db8:aa::300']);
-      assert.deepEqual(after.policies, [100]);
-      assert.deepEqual(after.states, ['route2 reqid 7']);
+    const after = await view(ha);
+    assert.deepEqual(after.tunnels, ['hand0']);
+    assert.deepEqual(after.nexthops, [`${HAND_ID_PROTO_135} 135`, `${HAND_ID_IN_BAND} static`].sort());
+    assert.equal(after.routes.length, 2, JSON.stringify(after.routes));
+    assert.ok(after.routes.some((r) => r.startsWith(`2001:db8:aa::200 nhid ${HAND_ID_IN_BAND}`)), JSON.stringify(after.routes));
+    assert.ok(after.routes.some((r) => r.startsWith('2001:db8:aa::201 dev home0 table 100 proto 135')), JSON.stringify(after.routes));
+    assert.deepEqual(after.proxies.map((p) => p.split(' ')[0]), ['2001:db8:aa::300']);
+    assert.deepEqual(after.policies, [100]);
+    assert.deepEqual(after.states, ['route2 reqid 7']);
 
-      // Nothing of mcoad's is left, so a second purge finds nothing and succeeds.
-      const again = await purge(ha!, d);
-      assert.equal(again.code, 0, again.err);
-      assert.match(again.out, /no objects carrying mcoad's marks/);
-    } catch (err) {
-      if (d) (err as Error).message += `\n--- mcoad output ---\n${d.output.slice(-40).join('\n')}`;
-      throw err;
-    } finally {
-      mnSide.close();
-      if (d) await stopDaemon(d, 'SIGKILL');
-      removeDir(dir);
-    }
+    // Nothing of mcoad's is left, so a second purge finds nothing and succeeds.
+    const again = await purge(ha, d);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /no objects carrying mcoad's marks/);
   });
 });
