@@ -21,7 +21,7 @@ import { mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage, encodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
-import { RateLimit } from '../counters.js';
+import { RateLimit, countReceiveErrors } from '../counters.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort } from '../host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../role.js';
@@ -89,10 +89,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     await kernel.passNow();
     kernel.start(cfg.resyncIntervalSeconds * 1000);
     mh.on('message', (m) => d.onMessage(m));
-    mh.on('receiveError', (e) => {
-      d.counters.inc('mh', `receive-error-${e.reason}`);
-      if (d.badInputLog.allow(d.clock.now())) log.debug({ reason: e.reason, code: e.code }, `mh receive error: ${e.message}`);
-    });
+    countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
     d.cacheService.armTimer();
     return d;
   }

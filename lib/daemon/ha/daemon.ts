@@ -18,7 +18,7 @@ import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
-import { RateLimit } from '../counters.js';
+import { RateLimit, countReceiveErrors } from '../counters.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort, NdPort, SysctlPort } from '../host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../role.js';
@@ -90,10 +90,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const d = new HomeAgentDaemon(ctx, sync, mh, nd, xfrm);
     await d.restore();
     mh.on('message', (m) => d.onMessage(m));
-    mh.on('receiveError', (e) => {
-      d.counters.inc('mh', `receive-error-${e.reason}`);
-      if (d.badInputLog.allow(d.clock.now())) log.debug({ reason: e.reason, code: e.code }, `mh receive error: ${e.message}`);
-    });
+    countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
     sync.onProxyAdded = (iface, addr) => d.announce(iface, addr);
     sync.start(sockets.netlink(NETLINK_ROUTE, [RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV6_ROUTE]));
     // §6.5: non-MH packets with a Home Address option come back as XFRM reports.

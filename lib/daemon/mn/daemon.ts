@@ -20,7 +20,7 @@ import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../../platform/rtnl/rtnl-cons
 import type { MhReceived } from '../../net/mh-socket.js';
 import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
-import { RateLimit, type Counters } from '../counters.js';
+import { RateLimit, countReceiveErrors, type Counters } from '../counters.js';
 import { DueTimer } from '../due-timer.js';
 import type { Clock, MhPort, NdPort, TimerHandle } from '../host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets, RoleStats } from '../role.js';
@@ -121,7 +121,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
       d.payload = new MobileNodePayload(opts, kernel, xfrm, d.counters, log.child({ component: 'payload-ipsec' }));
     }
     mh.on('message', (msg) => d.onMessage(msg));
-    mh.on('receiveError', (e) => d.counters.inc('mh', `receive-error-${e.reason}`));
+    countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
     watcher.onChange = (changes) => d.careOfChanged(changes);
     watcher.onError = (err) => log.warn({ err: String(err) }, 'interface dump failed; retrying');
     const initial = await watcher.start(monitor);
