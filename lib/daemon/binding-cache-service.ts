@@ -11,11 +11,11 @@ import { bindingView } from '../control/views.js';
 import type { BindingCache } from '../proto/common/cache.js';
 import type { BuOutcome, CacheEvent } from '../proto/common/outcome.js';
 import { recordsForEvents, type LoadedState } from '../store/index.js';
-import { bidArg, hoaArg } from './control-commands.js';
+import { bidArg, hoaArg } from './service/control-commands.js';
 import { RateLimit } from './counters.js';
-import { DueTimer } from './due-timer.js';
-import type { StorePort } from './host.js';
-import type { RoleContext, RoleStats } from './role.js';
+import { DueTimer } from './service/due-timer.js';
+import type { StorePort } from './service/host.js';
+import type { RoleContext, RoleStats } from './service/role.js';
 
 /** What a binding-cache role supplies. */
 export interface BindingCacheRole {

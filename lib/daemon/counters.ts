@@ -1,6 +1,6 @@
 // Counters shown by `mcoactl show stats`: plain numbers in groups, no timers, no sampling.
 import type { Logger } from 'pino';
-import type { MhPort } from './host.js';
+import type { MhPort } from './service/host.js';
 export class Counters {
   private readonly groups = new Map<string, Map<string, number>>();
 

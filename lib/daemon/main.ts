@@ -8,9 +8,9 @@ import { VERSION } from '../version.js';
 import { HOME_AGENT_ROLE } from './ha/daemon.js';
 import { MOBILE_NODE_ROLE } from './mn/daemon.js';
 import { CORRESPONDENT_ROLE } from './cn/daemon.js';
-import { realHost } from './host.js';
-import { DaemonShell, type ShellOptions } from './service.js';
-import { claimProcess, processSignals } from './signals.js';
+import { realHost } from './service/host.js';
+import { DaemonShell, type ShellOptions } from './service/shell.js';
+import { claimProcess, processSignals } from './service/signals.js';
 
 const USAGE = `usage: mcoad --config FILE | --check-config FILE | --version
   --config FILE         run the home agent with this configuration (YAML)

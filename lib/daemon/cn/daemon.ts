@@ -23,8 +23,8 @@ import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import { BindingCacheService } from '../binding-cache-service.js';
-import type { Clock, MhPort } from '../host.js';
-import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../role.js';
+import type { Clock, MhPort } from '../service/host.js';
+import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
 import { CorrespondentKernel } from './kernel.js';
 
 const NETLINK_XFRM = 6;

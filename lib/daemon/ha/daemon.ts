@@ -1,6 +1,6 @@
 // mcoad in the home agent role: Mobility Header socket -> codec -> protocol core ->
 // durable store -> Binding Acknowledgement, and the core's desired kernel state -> the
-// reconciler. The service shell (daemon/service.ts) runs it; the binding cache's journal,
+// reconciler. The service shell (daemon/service/shell.ts) runs it; the binding cache's journal,
 // expiry timer and operator removals are shared with the correspondent
 // (daemon/binding-cache-service.ts). The kernel forwards all traffic.
 import type { Logger } from 'pino';
@@ -20,8 +20,8 @@ import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import { BindingCacheService } from '../binding-cache-service.js';
-import type { Clock, MhPort, NdPort, SysctlPort } from '../host.js';
-import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../role.js';
+import type { Clock, MhPort, NdPort, SysctlPort } from '../service/host.js';
+import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
 import { readXfrmStat } from '../xfrm-stat.js';
 import { KernelSync } from './kernel-sync.js';
 import { HomeAgentIpsec } from './ipsec.js';

@@ -1,5 +1,5 @@
 // What a reload changes in a running home agent. The shell re-reads the file and answers
-// the control commands (daemon/control-commands.ts, daemon/binding-cache-service.ts); this
+// the control commands (daemon/service/control-commands.ts, daemon/binding-cache-service.ts); this
 // moves the bindings into a core built from the new configuration.
 import type { HomeAgentDaemonConfig } from '../../config/index.js';
 import { HomeAgent } from '../../proto/ha/home-agent.js';

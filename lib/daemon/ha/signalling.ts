@@ -8,7 +8,7 @@ import { encodeMessage } from '../../wire/mh.js';
 import { POLICY_PRIORITY_OFFSET } from '../../plan/ha/signalling-ipsec.js';
 import type { WireProfile } from '../../wire/profile.js';
 import type { MobilityMessage } from '../../wire/types.js';
-import type { MhPort } from '../host.js';
+import type { MhPort } from '../service/host.js';
 
 const IPPROTO_DSTOPTS = 60;
 const IPPROTO_MH = 135;

@@ -1,6 +1,6 @@
 // The two kernel switches a home agent needs on the home link: IPv6 forwarding (it routes
 // intercepted packets into tunnels) and proxy_ndp (it answers for away nodes' addresses).
-import type { SysctlPort } from '../host.js';
+import type { SysctlPort } from '../service/host.js';
 
 const SETTINGS = (homeLink: string): [string, string][] => [
   ['/proc/sys/net/ipv6/conf/all/forwarding', '1'],

@@ -1,6 +1,6 @@
 // A mobile node's answer to `mcoactl show bindings`: its Binding Update List in the home
 // agent's BindingView shape (so mcoactl renders it), plus the list entry's peer and state.
-// The commands themselves are the shell's (daemon/control-commands.ts).
+// The commands themselves are the shell's (daemon/service/control-commands.ts).
 import type { BindingView } from '../../control/protocol.js';
 import type { BulView } from '../../proto/mn/index.js';
 

@@ -18,7 +18,7 @@ import { linkSetUp } from '../../platform/rtnl/link.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 import type { InterfaceAction } from '../../proto/mn/index.js';
 import type { Counters } from '../counters.js';
-import type { NdPort } from '../host.js';
+import type { NdPort } from '../service/host.js';
 
 export class HomeLinkActions {
   /** Interfaces that hold the home address because of us. */

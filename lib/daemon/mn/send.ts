@@ -9,7 +9,7 @@ import { sendReverseTunnelled } from '../../net/reverse-tunnel.js';
 import { formatIp6 } from '../../inet/ip6.js';
 import { encodeMessage } from '../../wire/mh.js';
 import type { Counters } from '../counters.js';
-import type { MhPort } from '../host.js';
+import type { MhPort } from '../service/host.js';
 import type { AcceptedCareOf } from './kernel.js';
 
 export class MobileNodeSender {

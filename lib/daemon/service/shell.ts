@@ -1,6 +1,8 @@
 // The service shell every role runs in. Start order; each step runs once those before it
 // succeeded, and nothing before step 3 changes the system:
-//   1. guards, in order: the state directory lock and the preflight checks (StartGuard);
+//   1. guards, in order (StartGuard; main.ts lists them): the state directory lock
+//      (state-lock.ts), then the preflight checks (group, socket path, state directory,
+//      home interface, kernel support);
 //   2. the control socket, bound with its group and mode but not yet at its path, so a
 //      socket problem stops the daemon before it touched anything;
 //   3. the binding store (roles that keep bindings);
@@ -11,15 +13,17 @@
 // all in reverse: control socket closed, role stopped, its sockets closed, store committed
 // and closed, guards released. SIGHUP reloads (one received while starting is replayed once
 // the daemon serves), SIGTERM and SIGINT stop, fatal() stops with exit status 1.
+// ShellListeners hear serving, reloading, reloaded and stopping (sd-notify.ts's READY=1,
+// RELOADING=1, READY=1 and STOPPING=1).
 import type { Logger } from 'pino';
-import { ConfigFileError, loadAnyConfigFile, type AnyDaemonConfig } from '../config/index.js';
-import type { ReloadResult } from '../control/protocol.js';
-import { ControlError, ControlServer } from '../control/server.js';
-import { monitorEvent } from '../control/views.js';
-import type { CacheEvent } from '../proto/common/outcome.js';
-import { VERSION } from '../version.js';
+import { ConfigFileError, loadAnyConfigFile, type AnyDaemonConfig } from '../../config/index.js';
+import type { ReloadResult } from '../../control/protocol.js';
+import { ControlError, ControlServer } from '../../control/server.js';
+import { monitorEvent } from '../../control/views.js';
+import type { CacheEvent } from '../../proto/common/outcome.js';
+import { VERSION } from '../../version.js';
 import { registerCommonCommands } from './control-commands.js';
-import { Counters } from './counters.js';
+import { Counters } from '../counters.js';
 import type { HostPorts, StorePort } from './host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets } from './role.js';
 import type { SignalSource } from './signals.js';

@@ -1,14 +1,14 @@
-// The contract between the service shell (service.ts) and a role (ha/, mn/, cn/): what the
+// The contract between the service shell (shell.ts) and a role (ha/, mn/, cn/): what the
 // shell hands a role when it starts it, and what it needs back from the running role.
 import type { Logger } from 'pino';
-import type { AnyDaemonConfig } from '../config/index.js';
-import type { BindingView } from '../control/protocol.js';
-import type { ControlServer } from '../control/server.js';
-import type { MhSocketOptions } from '../net/mh-socket.js';
-import type { NdSocketOptions } from '../net/nd-socket.js';
-import type { NetlinkSocket } from '../platform/netlink/socket.js';
-import type { CacheEvent } from '../proto/common/outcome.js';
-import type { Counters } from './counters.js';
+import type { AnyDaemonConfig } from '../../config/index.js';
+import type { BindingView } from '../../control/protocol.js';
+import type { ControlServer } from '../../control/server.js';
+import type { MhSocketOptions } from '../../net/mh-socket.js';
+import type { NdSocketOptions } from '../../net/nd-socket.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import type { CacheEvent } from '../../proto/common/outcome.js';
+import type { Counters } from '../counters.js';
 import type { Clock, MhPort, NdPort, StorePort, SysctlPort } from './host.js';
 
 /** Sockets in the configured network namespace; the shell closes each after the role stopped, or when its start failed. */

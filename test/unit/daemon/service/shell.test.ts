@@ -5,18 +5,18 @@
 import test, { afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { ControlClient, ControlRequestError } from '../../../lib/control/client.js';
-import type { BindingView, MonitorEvent } from '../../../lib/control/protocol.js';
-import { HOME_AGENT_ROLE } from '../../../lib/daemon/ha/daemon.js';
-import { DaemonShell } from '../../../lib/daemon/service.js';
-import { mustParseIp6 } from '../../../lib/inet/ip6.js';
-import { RTM_DELLINK, RTM_NEWLINK } from '../../../lib/platform/rtnl/rtnl-constants.js';
-import { BindingStore } from '../../../lib/store/index.js';
-import { decodeMessage, encodeMessage } from '../../../lib/wire/mh.js';
-import { DRAFT04_PROFILE } from '../../../lib/wire/profiles.js';
-import type { BindingAck, BindingUpdate } from '../../../lib/wire/types.js';
-import { COA, HA_ADDRESS, HOA, TestDir, TestHost, TestSignals, captureLog, homeAgentYaml, stopAll, until, type FakeMhSocket } from './fake-host.js';
-import { command, serveRole, stop, type Running, type ServeOptions } from './fake-host.js';
+import { ControlClient, ControlRequestError } from '../../../../lib/control/client.js';
+import type { BindingView, MonitorEvent } from '../../../../lib/control/protocol.js';
+import { HOME_AGENT_ROLE } from '../../../../lib/daemon/ha/daemon.js';
+import { DaemonShell } from '../../../../lib/daemon/service/shell.js';
+import { mustParseIp6 } from '../../../../lib/inet/ip6.js';
+import { RTM_DELLINK, RTM_NEWLINK } from '../../../../lib/platform/rtnl/rtnl-constants.js';
+import { BindingStore } from '../../../../lib/store/index.js';
+import { decodeMessage, encodeMessage } from '../../../../lib/wire/mh.js';
+import { DRAFT04_PROFILE } from '../../../../lib/wire/profiles.js';
+import type { BindingAck, BindingUpdate } from '../../../../lib/wire/types.js';
+import { COA, HA_ADDRESS, HOA, TestDir, TestHost, TestSignals, captureLog, homeAgentYaml, stopAll, until, type FakeMhSocket } from '../fake-host.js';
+import { command, serveRole, stop, type Running, type ServeOptions } from '../fake-host.js';
 
 const NETLINK_ROUTE = 0;
 

@@ -1,7 +1,7 @@
 // Process signals of mcoad. bin/mcoad calls claimProcess() before it loads anything else:
 // SIGHUP's default action ends the process, and a `systemctl reload` that arrives while the
 // daemon is still starting must not. A SIGHUP received before the shell attaches is held
-// and handed to it on attach; the shell replays it once it serves (daemon/service.ts).
+// and handed to it on attach; the shell replays it once it serves (service/shell.ts).
 // SIGTERM and SIGINT stop the daemon once the shell is attached; a second one ends it at once.
 
 export interface SignalHandlers {

@@ -2,12 +2,12 @@
 // store's directory, sysctl files and the clock. The running daemon gets the real ones
 // (realHost); host tests hand the same daemon code an in-memory kernel and socket doubles.
 import { readFile, writeFile } from 'node:fs/promises';
-import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSocketStats } from '../net/mh-socket.js';
-import { MhSocket } from '../net/mh-socket.js';
-import type { DadResult, NdSocketOptions } from '../net/nd-socket.js';
-import { NdSocket } from '../net/nd-socket.js';
-import { NetlinkSocket, type NetlinkSocketOptions } from '../platform/netlink/socket.js';
-import { BindingStore } from '../store/index.js';
+import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSocketStats } from '../../net/mh-socket.js';
+import { MhSocket } from '../../net/mh-socket.js';
+import type { DadResult, NdSocketOptions } from '../../net/nd-socket.js';
+import { NdSocket } from '../../net/nd-socket.js';
+import { NetlinkSocket, type NetlinkSocketOptions } from '../../platform/netlink/socket.js';
+import { BindingStore } from '../../store/index.js';
 
 /** The Mobility Header socket as the daemons use it (lib/net/mh-socket.ts). */
 export interface MhPort {

@@ -1,10 +1,10 @@
 // Control commands every role answers the same way: `show bindings [HOA]`, `show stats` and
 // `reload` (monitor is built into the control server). Role-specific commands stay in the
 // role's folder; the argument checks they share are here.
-import type { BindingView, ReloadResult, StatsView } from '../control/protocol.js';
-import { ControlError, type ControlServer } from '../control/server.js';
-import { canonicalIp6 } from '../inet/ip6.js';
-import type { Counters } from './counters.js';
+import type { BindingView, ReloadResult, StatsView } from '../../control/protocol.js';
+import { ControlError, type ControlServer } from '../../control/server.js';
+import { canonicalIp6 } from '../../inet/ip6.js';
+import type { Counters } from '../counters.js';
 import type { Clock, StorePort } from './host.js';
 import type { RoleStats } from './role.js';
 

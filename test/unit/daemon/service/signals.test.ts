@@ -1,8 +1,8 @@
-// The process's own signals (lib/daemon/signals.ts), sent to this test process: once
+// The process's own signals (lib/daemon/service/signals.ts), sent to this test process: once
 // claimed, a SIGHUP does not end it but waits for the shell, which gets it when it attaches.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { claimProcess, processSignals } from '../../../lib/daemon/signals.js';
+import { claimProcess, processSignals } from '../../../../lib/daemon/service/signals.js';
 
 /** Sends `signal` to this process and lets its handlers run. */
 async function raise(signal: NodeJS.Signals): Promise<void> {
