@@ -143,7 +143,7 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
       return false;
     }
     this.state = 'serving';
-    log.info({ version: VERSION, config: cfg.file, control: cfg.control.path }, 'mcoad running');
+    log.info({ version: VERSION, config: cfg.path ?? cfg.file, control: cfg.control.path }, 'mcoad running');
     opts.listeners?.serving?.();
     if (this.reloadHeld) this.onReloadSignal();
     return true;
