@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { LineSplitter } from './lines.js';
 import { resolveGroup } from './group.js';
-import { clearStaleSocket, listenOnFile, removeSocketFile } from './socket-file.js';
+import { bindPrivately, clearStaleSocket, removeSocketFile, type BoundSocket } from './socket-file.js';
 import { ErrorCode, MAX_REQUEST_BYTES, type ErrorBody, type RequestId, type Response } from './protocol.js';
 
 const MAX_QUEUED_PER_CLIENT = 64;
@@ -47,6 +47,7 @@ export class ControlServer {
   private readonly monitors = new Set<Socket>();
   private readonly server: Server;
   private socketFile: { path: string; ino: number } | null = null;
+  private bound: { path: string; socket: BoundSocket } | null = null;
 
   constructor(private readonly options: ControlServerOptions = {}) {
     this.server = createServer((s) => this.accept(s));
@@ -67,10 +68,26 @@ export class ControlServer {
 
   /** Creates the socket file; refuses if a daemon answers on `path`, removes it if stale. */
   async listen(path: string, opts: ListenOptions = {}): Promise<void> {
+    await this.bind(path, opts);
+    await this.publish();
+  }
+
+  /**
+   * The first half of listen(): refuses if a daemon answers on `path`, removes a stale file,
+   * and binds with the group and mode; nothing appears at `path` until publish().
+   */
+  async bind(path: string, opts: ListenOptions = {}): Promise<void> {
     await clearStaleSocket(path);
     const gid = opts.group === undefined || opts.group === null ? null : await resolveGroup(opts.group);
-    const ino = await listenOnFile(this.server, path, opts.mode ?? 0o660, gid);
-    this.socketFile = { path, ino };
+    this.bound = { path, socket: await bindPrivately(this.server, path, opts.mode ?? 0o660, gid) };
+  }
+
+  /** Puts the socket bound by bind() at its path: clients can connect from now on. */
+  async publish(): Promise<void> {
+    if (!this.bound) throw new Error('control socket: publish() before bind()');
+    const { path, socket } = this.bound;
+    this.bound = null;
+    this.socketFile = { path, ino: await socket.publish() };
   }
 
   /** Sends `{"event": event}` to every monitor client. */
@@ -97,6 +114,8 @@ export class ControlServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.clients) s.destroy();
     await closed;
+    await this.bound?.socket.discard();
+    this.bound = null;
     if (this.socketFile) await removeSocketFile(this.socketFile.path, this.socketFile.ino);
     this.socketFile = null;
   }

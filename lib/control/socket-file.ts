@@ -49,17 +49,27 @@ export async function clearStaleSocket(path: string): Promise<void> {
   });
 }
 
+/** A bound socket not yet at its path: publish() puts it there, discard() removes it. */
+export interface BoundSocket {
+  /** Renames the socket to its path, where it appears complete; returns its inode. */
+  publish(): Promise<number>;
+  /** Removes the private copy (a start that failed before publishing). */
+  discard(): Promise<void>;
+}
+
 /**
  * Binds `server` inside a fresh 0700 directory beside `path`, where nobody else can connect
- * to it or swap the file under chown/chmod; gives it `gid` and `mode`; then renames it to
- * `path`, where it appears complete. The rename also keeps libuv, which unlinks a pipe's
- * bound name when the server closes, away from `path`: a newer daemon's socket there
- * survives this one's close. Returns the socket file's inode.
+ * to it or swap the file under chown/chmod, and gives it `gid` and `mode`. Nothing appears
+ * at `path` until publish(): a daemon binds first, so a group or permission problem stops it
+ * before it changes anything, and publishes once it serves. The rename also keeps libuv,
+ * which unlinks a pipe's bound name when the server closes, away from `path`: a newer
+ * daemon's socket there survives this one's close.
  */
-export async function listenOnFile(server: Server, path: string, mode: number, gid: number | null): Promise<number> {
+export async function bindPrivately(server: Server, path: string, mode: number, gid: number | null): Promise<BoundSocket> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const privateDir = await mkdtemp(join(dir, '.mcoad-'));
+  const removeDir = () => rm(privateDir, { recursive: true, force: true });
   try {
     const temp = join(privateDir, 's');
     // A path too long for sun_path with the detour: bind in place, 0600 from the start.
@@ -67,11 +77,23 @@ export async function listenOnFile(server: Server, path: string, mode: number, g
     await bind(server, bindAt, bindAt === path ? 0o177 : null);
     if (gid !== null) await chown(bindAt, -1, gid);
     await chmod(bindAt, mode);
-    if (bindAt !== path) await rename(bindAt, path);
-  } finally {
-    await rm(privateDir, { recursive: true, force: true });
+    if (bindAt === path) await removeDir();
+    return {
+      publish: async () => {
+        if (bindAt !== path) await rename(bindAt, path).finally(removeDir);
+        return (await stat(path)).ino;
+      },
+      discard: removeDir,
+    };
+  } catch (err) {
+    await removeDir();
+    throw err;
   }
-  return (await stat(path)).ino;
+}
+
+/** bindPrivately and publish at once. Returns the socket file's inode. */
+export async function listenOnFile(server: Server, path: string, mode: number, gid: number | null): Promise<number> {
+  return (await bindPrivately(server, path, mode, gid)).publish();
 }
 
 /** server.listen(path); bind(2) runs inside the call, so a umask set around it applies. */

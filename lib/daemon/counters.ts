@@ -1,4 +1,6 @@
 // Counters shown by `mcoactl show stats`: plain numbers in groups, no timers, no sampling.
+import type { Logger } from 'pino';
+import type { MhPort } from './service/host.js';
 export class Counters {
   private readonly groups = new Map<string, Map<string, number>>();
 
@@ -39,4 +41,12 @@ export class RateLimit {
     this.suppressed++;
     return false;
   }
+}
+
+/** Counts the Mobility Header socket's failed receives by reason; logs them at debug, rate-limited. */
+export function countReceiveErrors(mh: MhPort, counters: Counters, log: Logger, limit: RateLimit, now: () => number): void {
+  mh.on('receiveError', (e) => {
+    counters.inc('mh', `receive-error-${e.reason}`);
+    if (limit.allow(now())) log.debug({ reason: e.reason, code: e.code }, `mh receive error: ${e.message}`);
+  });
 }

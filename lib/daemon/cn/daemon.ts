@@ -3,91 +3,100 @@
 // MCoA BIDs, no bulk) -> durable store -> sealed Binding Acknowledgement; the binding cache
 // -> XFRM route-optimisation objects (ro-xfrm.ts) through the reconciler, so the kernel
 // sends traffic to a home address straight to a care-of address with a type 2 routing
-// header and takes packets with a Home Address option in. One timer for expiry.
+// header and takes packets with a Home Address option in. The service shell runs it; the
+// journal, expiry timer and operator removals are the home agent's too
+// (daemon/binding-cache-service.ts).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CorrespondentDaemonConfig } from '../../config/correspondent-section.js';
 import { CorrespondentNode } from '../../proto/cn/correspondent.js';
+import { ChangeSet } from '../../proto/common/changes.js';
 import type { BuOutcome, CacheEvent, Outgoing } from '../../proto/common/outcome.js';
 import { sealBindingAuthorization } from '../../proto/common/rr-crypto.js';
+import type { BindingView } from '../../control/protocol.js';
 import type { ControlServer } from '../../control/server.js';
-import { monitorEvent } from '../../control/views.js';
-import { NetlinkSocket } from '../../platform/netlink/socket.js';
-import { MhSocket, type MhReceived } from '../../net/mh-socket.js';
-import { BindingStore, recordsForEvents, restoreInto } from '../../store/index.js';
+import type { MhReceived } from '../../net/mh-socket.js';
+import { restoreInto } from '../../store/index.js';
 import { mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage, encodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
-import { Counters, RateLimit } from '../counters.js';
+import { RateLimit, countReceiveErrors } from '../counters.js';
+import { BindingCacheService } from '../binding-cache-service.js';
+import type { Clock, MhPort } from '../service/host.js';
+import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
 import { CorrespondentKernel } from './kernel.js';
 
 const NETLINK_XFRM = 6;
-const MAX_TIMER_MS = 0x7fffffff;
 /** RFC 6275 §6.1.9: Binding Error status 2, unrecognised MH type. */
 const BE_UNRECOGNIZED_MH_TYPE = 2;
 
-export class CorrespondentDaemon {
-  readonly counters = new Counters();
-  readonly startedAtMs = Date.now();
-  control: ControlServer | undefined;
+export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig> {
+  readonly cfg: CorrespondentDaemonConfig;
+  readonly log: Logger;
+  readonly counters: RoleContext<CorrespondentDaemonConfig>['counters'];
+  readonly clock: Clock;
+  /** Journal, expiry timer and operator removals, as the home agent has them. */
+  readonly cacheService: BindingCacheService;
   private readonly sendBuf = new Uint8Array(4096);
   private readonly badInputLog = new RateLimit(10);
-  private readonly refusalLog = new RateLimit(10);
-  private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   private constructor(
-    readonly cfg: CorrespondentDaemonConfig,
-    readonly log: Logger,
+    ctx: RoleContext<CorrespondentDaemonConfig>,
     readonly cn: CorrespondentNode,
-    readonly store: BindingStore,
     readonly kernel: CorrespondentKernel,
-    readonly mh: MhSocket,
-    private readonly sockets: NetlinkSocket[],
-  ) {}
+    readonly mh: MhPort,
+  ) {
+    this.cfg = ctx.cfg;
+    this.log = ctx.log;
+    this.counters = ctx.counters;
+    this.clock = ctx.clock;
+    this.cacheService = new BindingCacheService(
+      ctx,
+      requireStore(ctx),
+      {
+        cache: () => cn.cache,
+        restore: (loaded, nowMs) => {
+          restoreInto(cn.cache, loaded, 0);
+          cn.expire(nowMs);
+          return cn.cache.size;
+        },
+        kernelChanged: () => {
+          kernel.setBindings(cn.cache);
+          return Promise.resolve([]);
+        },
+        expire: (nowMs) => cn.expire(nowMs).events,
+        nextDueMs: () => cn.nextExpiryMs(),
+        removeByOperator: (hoa, bid) => removeByOperator(cn, hoa, bid),
+        statusName: (status) => mcoaStatusName(ctx.cfg.correspondent.core.profile, status) ?? String(status),
+      },
+      { accepted: 'binding accepted', refused: 'binding refused' },
+    );
+  }
 
   /** Loads the journal, adopts the XFRM objects it owns (no flush), opens the socket. */
-  static async start(cfg: CorrespondentDaemonConfig, log: Logger): Promise<CorrespondentDaemon> {
-    for (const w of cfg.warnings) log.warn({ config: cfg.file }, w);
-    const netns = cfg.netns === null ? {} : { netns: cfg.netns };
-    const store = await BindingStore.open(cfg.stateDirectory);
-    const sockets: NetlinkSocket[] = [];
-    let mh: MhSocket | undefined;
-    try {
-      const xfrm = NetlinkSocket.open({ protocol: NETLINK_XFRM, ...netns });
-      sockets.push(xfrm);
-      const kernel = new CorrespondentKernel(xfrm, cfg.correspondent.address, log.child({ component: 'kernel' }));
-      const now = Date.now();
-      const cn = new CorrespondentNode(cfg.correspondent.core, (n) => new Uint8Array(randomBytes(n)), now);
-      restoreInto(cn.cache, store.loadAll(), 0);
-      const expired = cn.expire(now).events.length;
-      store.dropExpired(now);
-      await store.commit();
-      log.info({ restored: cn.cache.size, expired }, 'binding cache loaded');
-      kernel.setBindings(cn.cache);
-      await kernel.passNow();
-      kernel.start(cfg.resyncIntervalSeconds * 1000);
-      mh = MhSocket.open({ ...netns });
-      const d = new CorrespondentDaemon(cfg, log, cn, store, kernel, mh, sockets);
-      mh.on('message', (m) => d.onMessage(m));
-      mh.on('receiveError', (e) => {
-        d.counters.inc('mh', `receive-error-${e.reason}`);
-        if (d.badInputLog.allow(Date.now())) log.debug({ reason: e.reason, code: e.code }, `mh receive error: ${e.message}`);
-      });
-      d.armTimer();
-      return d;
-    } catch (err) {
-      mh?.close();
-      for (const s of sockets) s.close();
-      await store.close();
-      throw err;
-    }
+  static async start(ctx: RoleContext<CorrespondentDaemonConfig>): Promise<CorrespondentDaemon> {
+    const { cfg, log, sockets } = ctx;
+    const xfrm = sockets.netlink(NETLINK_XFRM);
+    const kernel = new CorrespondentKernel(xfrm, cfg.correspondent.address, log.child({ component: 'kernel' }));
+    const cn = new CorrespondentNode(cfg.correspondent.core, (n) => new Uint8Array(randomBytes(n)), ctx.clock.now());
+    // Open before the kernel pass, as the home agent does; messages are taken once it is done.
+    const mh = sockets.mh();
+    const d = new CorrespondentDaemon(ctx, cn, kernel, mh);
+    await d.cacheService.restore();
+    kernel.setBindings(cn.cache);
+    await kernel.passNow();
+    kernel.start(cfg.resyncIntervalSeconds * 1000);
+    mh.on('message', (m) => d.onMessage(m));
+    countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
+    d.cacheService.armTimer();
+    return d;
   }
 
   /** One received Mobility Header message. Never throws: bad input is counted and logged. */
   private onMessage(m: MhReceived): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const profile = this.cfg.correspondent.core.profile;
     const decoded = decodeMessage(m.data, profile);
     const src = mustParseIp6(m.src);
@@ -130,32 +139,10 @@ export class CorrespondentDaemon {
 
   /** Journal the changes, then the BA (sealed when it carries authorization data), then the kernel. */
   private apply(o: BuOutcome, now: number): void {
-    if (o.refusal) {
-      this.counters.inc('refused', o.refusal.reason);
-      if (this.refusalLog.allow(now)) this.log.warn({ hoa: o.refusal.hoa, reason: o.refusal.reason, detail: o.refusal.detail }, 'binding update refused');
-    }
-    for (const s of o.statuses) {
-      this.counters.inc('status', String(s.status));
-      const b = o.events.find((e) => e.binding.bid === s.bid)?.binding;
-      const name = mcoaStatusName(this.cfg.correspondent.core.profile, s.status) ?? String(s.status);
-      this.log.info({ hoa: b?.hoa ?? o.ba?.homeAddress ?? o.ba?.dst, bid: s.bid, coa: b?.coa ?? o.ba?.dst, status: s.status, statusName: name }, s.status < 128 ? 'binding accepted' : 'binding refused');
-    }
-    this.changed(o.events, now);
+    this.cacheService.noteOutcome(o, now);
+    void this.cacheService.changed(o.events, now);
     const ba = o.ba;
-    if (!ba) return;
-    this.store.commit().then(
-      () => this.send(ba),
-      (err: unknown) => this.fatal('binding store write failed', err),
-    );
-  }
-
-  private changed(events: readonly CacheEvent[], now: number): void {
-    if (events.length === 0) return;
-    this.store.append(recordsForEvents(events, this.cn.cache, 0));
-    this.kernel.setBindings(this.cn.cache);
-    const wall = new Date();
-    for (const e of events) this.control?.broadcast(monitorEvent(e, now, wall));
-    this.armTimer();
+    if (ba) this.cacheService.acknowledge(Promise.resolve(), () => this.send(ba));
   }
 
   send(out: Outgoing<MobilityMessage>): void {
@@ -178,48 +165,43 @@ export class CorrespondentDaemon {
     }
   }
 
-  private armTimer(): void {
-    if (this.stopped) return;
-    const next = this.cn.nextExpiryMs();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (next === null) return;
-    this.timer = setTimeout(() => this.onTimer(), Math.min(MAX_TIMER_MS, Math.max(0, next - Date.now())));
+  bindings(only: string | undefined, nowMs: number): BindingView[] {
+    return this.cacheService.bindings(only, nowMs);
   }
 
-  private onTimer(): void {
-    const now = Date.now();
-    const { events } = this.cn.expire(now);
-    for (const e of events) this.log.info({ hoa: e.binding.hoa, bid: e.binding.bid, coa: e.binding.coa }, 'binding expired');
-    if (events.length > 0) this.counters.inc('bindings', 'expired', events.length);
-    this.changed(events, now);
-    this.armTimer();
+  stats(): RoleStats {
+    return this.cacheService.stats({
+      kernel: { ...this.kernel.totals, pending: this.kernel.reconciler.pendingCount() },
+      socket: { ...this.mh.stats },
+      nonces: { held: this.cn.nonces.size },
+    });
   }
 
-  private fatal(what: string, err: unknown): void {
-    this.log.fatal({ err: String(err) }, what);
-    process.exitCode = 1;
-    void this.stop();
-  }
-
-  /** Applies events made outside a BU (operator commands), persisting before resolving. */
-  async applyOperatorEvents(events: CacheEvent[]): Promise<number> {
-    this.changed(events, Date.now());
-    await this.store.commit();
-    if (events.length > 0) this.log.info({ removed: events.length }, 'bindings removed by the operator');
-    return events.length;
+  registerCommands(server: ControlServer): void {
+    this.cacheService.registerCommands(server);
   }
 
   /** Stops serving; kernel objects stay so a restarted daemon adopts them. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cacheService.stop();
     this.mh.close();
     await this.kernel.stop();
-    for (const s of this.sockets) s.close();
-    await this.control?.close();
-    await this.store.commit().catch(() => undefined);
-    await this.store.close();
   }
 }
+
+/** `mcoactl del binding` on a correspondent: one binding, or every binding of the home address. */
+function removeByOperator(cn: CorrespondentNode, hoa: string, bid?: number): CacheEvent[] {
+  const changes = new ChangeSet(cn.cache);
+  if (bid === undefined) changes.removeAll(hoa, 'administrative');
+  else changes.remove(hoa, bid, 'administrative');
+  return changes.events;
+}
+
+/** The correspondent role for the service shell (no reload: restart to apply changes). */
+export const CORRESPONDENT_ROLE: RoleDefinition<CorrespondentDaemonConfig, CorrespondentDaemon> = {
+  role: 'correspondent',
+  keepsBindings: true,
+  start: (ctx) => CorrespondentDaemon.start(ctx),
+};

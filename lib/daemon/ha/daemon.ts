@@ -1,25 +1,31 @@
 // mcoad in the home agent role: Mobility Header socket -> codec -> protocol core ->
 // durable store -> Binding Acknowledgement, and the core's desired kernel state -> the
-// reconciler. One timer for expiry and refresh requests; the kernel forwards all traffic.
+// reconciler. The service shell (daemon/service/shell.ts) runs it; the binding cache's journal,
+// expiry timer and operator removals are shared with the correspondent
+// (daemon/binding-cache-service.ts). The kernel forwards all traffic.
 import type { Logger } from 'pino';
 import type { HomeAgentDaemonConfig } from '../../config/daemon-config.js';
 import { HomeAgent } from '../../proto/ha/home-agent.js';
 import type { BuOutcome, CacheEvent } from '../../proto/common/outcome.js';
+import type { BindingView } from '../../control/protocol.js';
 import type { ControlServer } from '../../control/server.js';
-import { monitorEvent } from '../../control/views.js';
-import { NetlinkSocket } from '../../platform/netlink/socket.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK, RTNLGRP_NEIGH } from '../../platform/rtnl/rtnl-constants.js';
-import { MhSocket, type MhReceived } from '../../net/mh-socket.js';
-import { NdSocket } from '../../net/nd-socket.js';
+import type { MhReceived } from '../../net/mh-socket.js';
 import { HomeAgentKernel } from './kernel.js';
-import { BindingStore, bindingFromStored, recordsForEvents } from '../../store/index.js';
-import { canonicalIp6, formatIp6, mustParseIp6 } from '../../inet/ip6.js';
+import { bindingFromStored } from '../../store/index.js';
+import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
-import { Counters, RateLimit } from '../counters.js';
+import { RateLimit, countReceiveErrors } from '../counters.js';
+import { BindingCacheService } from '../binding-cache-service.js';
+import type { Clock, MhPort, NdPort, SysctlPort } from '../service/host.js';
+import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
+import { readXfrmStat } from '../xfrm-stat.js';
 import { KernelSync } from './kernel-sync.js';
 import { HomeAgentIpsec } from './ipsec.js';
+import { applyHomeAgentReload } from './reload.js';
 import { sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls } from './sysctl.js';
 import { watchHaoReports } from './xfrm-reports.js';
@@ -27,106 +33,87 @@ import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
-/** setTimeout's longest delay. */
-const MAX_TIMER_MS = 0x7fffffff;
 
-export class HomeAgentDaemon {
-  readonly counters = new Counters();
+export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   ha: HomeAgent;
+  cfg: HomeAgentDaemonConfig;
+  readonly log: Logger;
+  readonly counters: RoleContext<HomeAgentDaemonConfig>['counters'];
+  /** Journal, expiry timer and operator removals, as the correspondent has them. */
+  readonly cacheService: BindingCacheService;
+  readonly ipsec: HomeAgentIpsec;
+  readonly clock: Clock;
   private readonly sendBuf = new Uint8Array(4096);
   private readonly badInputLog = new RateLimit(10);
-  private readonly refusalLog = new RateLimit(10);
   /** RFC 6275 §9.3.1: Binding Errors for Home Address options are rate-limited. */
   private readonly bindingErrorLimit = new RateLimit(10);
-  private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** Set by the caller once the control socket listens; monitor clients get cache events. */
-  control: ControlServer | undefined;
-  readonly startedAtMs = Date.now();
-  readonly ipsec: HomeAgentIpsec;
 
   private constructor(
-    public cfg: HomeAgentDaemonConfig,
-    readonly log: Logger,
-    readonly store: BindingStore,
+    ctx: RoleContext<HomeAgentDaemonConfig>,
     readonly kernel: KernelSync,
-    readonly mh: MhSocket,
-    readonly nd: NdSocket,
-    private readonly sockets: NetlinkSocket[],
+    readonly mh: MhPort,
+    readonly nd: NdPort,
     xfrm: NetlinkSocket,
   ) {
-    this.ha = new HomeAgent(cfg.homeAgent);
-    this.ipsec = new HomeAgentIpsec(kernel, xfrm, this.counters, log.child({ component: 'ipsec' }));
+    this.cfg = ctx.cfg;
+    this.log = ctx.log;
+    this.counters = ctx.counters;
+    this.clock = ctx.clock;
+    this.ha = new HomeAgent(ctx.cfg.homeAgent);
+    this.ipsec = new HomeAgentIpsec(kernel, xfrm, this.counters, this.log.child({ component: 'ipsec' }));
+    this.cacheService = new BindingCacheService(
+      ctx,
+      requireStore(ctx),
+      {
+        cache: () => this.ha.cache,
+        restore: (loaded, nowMs) => this.ha.restore(loaded.bindings.map((s) => bindingFromStored(s, 0)), loaded.sequences, nowMs),
+        kernelChanged: (hoas, events, nowMs, keyManagement) => this.kernelChanged(hoas, events, nowMs, keyManagement),
+        expire: (nowMs) => this.ha.expire(nowMs).events,
+        nextDueMs: (nowMs) => this.sendRefreshRequests(nowMs),
+        removeByOperator: (hoa, bid) => this.ha.removeByOperator(hoa, bid),
+        statusName: (status) => mcoaStatusName(this.cfg.homeAgent.profile, status) ?? String(status),
+      },
+      { accepted: 'registration accepted', refused: 'registration refused' },
+    );
   }
 
-  /** Loads durable state, adopts the kernel objects (no flush), then opens the signalling socket. */
-  static async start(cfg: HomeAgentDaemonConfig, log: Logger): Promise<HomeAgentDaemon> {
-    for (const w of cfg.warnings) log.warn({ config: cfg.file }, w);
-    if (cfg.netns === null) {
-      const changed = await enableHomeAgentSysctls(cfg.homeAgent.homeLinkInterface);
-      if (changed.length > 0) log.info({ changed }, 'kernel settings for a home agent enabled');
-    } else {
-      log.warn({ netns: cfg.netns }, 'sockets in another namespace: set forwarding and proxy_ndp there yourself');
-    }
-    const netns = cfg.netns === null ? {} : { netns: cfg.netns };
-    const store = await BindingStore.open(cfg.stateDirectory);
-    const sockets: NetlinkSocket[] = [];
-    try {
-      const rtnl = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns });
-      sockets.push(rtnl);
-      const xfrm = NetlinkSocket.open({ protocol: NETLINK_XFRM, ...netns });
-      sockets.push(xfrm);
-      const kernel = new HomeAgentKernel(rtnl, cfg.marks, xfrm);
-      const sync = new KernelSync(kernel, log.child({ component: 'kernel' }), cfg.resyncIntervalSeconds * 1000);
-      const mh = MhSocket.open({ ...netns });
-      const nd = NdSocket.open({ ...netns });
-      const d = new HomeAgentDaemon(cfg, log, store, sync, mh, nd, sockets, xfrm);
-      await d.restore();
-      mh.on('message', (m) => d.onMessage(m));
-      mh.on('receiveError', (e) => {
-        d.counters.inc('mh', `receive-error-${e.reason}`);
-        if (d.badInputLog.allow(Date.now())) log.debug({ reason: e.reason, code: e.code }, `mh receive error: ${e.message}`);
-      });
-      sync.onProxyAdded = (iface, addr) => d.announce(iface, addr);
-      const monitor = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns, groups: [RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV6_ROUTE] });
-      sockets.push(monitor);
-      sync.start(monitor);
-      // §6.5: non-MH packets with a Home Address option come back as XFRM reports.
-      const reports = NetlinkSocket.open({ protocol: NETLINK_XFRM, ...netns, groups: [XFRMNLGRP_REPORT] });
-      sockets.push(reports);
-      d.watchReports(reports);
-      return d;
-    } catch (err) {
-      for (const s of sockets) s.close();
-      await store.close();
-      throw err;
-    }
+  /** Loads durable state, adopts the kernel objects (no flush), then serves the signalling socket. */
+  static async start(ctx: RoleContext<HomeAgentDaemonConfig>): Promise<HomeAgentDaemon> {
+    const { cfg, log, sockets } = ctx;
+    const rtnl = sockets.netlink(NETLINK_ROUTE);
+    const xfrm = sockets.netlink(NETLINK_XFRM);
+    const kernel = new HomeAgentKernel(rtnl, cfg.marks, xfrm);
+    const sync = new KernelSync(kernel, log.child({ component: 'kernel' }), cfg.resyncIntervalSeconds * 1000);
+    const mh = sockets.mh();
+    const nd = sockets.nd();
+    const d = new HomeAgentDaemon(ctx, sync, mh, nd, xfrm);
+    await d.restore();
+    mh.on('message', (m) => d.onMessage(m));
+    countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
+    sync.onProxyAdded = (iface, addr) => d.announce(iface, addr);
+    sync.start(sockets.netlink(NETLINK_ROUTE, [RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV6_ROUTE]));
+    // §6.5: non-MH packets with a Home Address option come back as XFRM reports.
+    d.watchReports(sockets.netlink(NETLINK_XFRM, [XFRMNLGRP_REPORT]));
+    return d;
   }
 
   private async restore(): Promise<void> {
-    const now = Date.now();
-    const loaded = this.store.loadAll();
-    const restored = this.ha.restore(
-      loaded.bindings.map((s) => bindingFromStored(s, 0)),
-      loaded.sequences,
-      now,
-    );
-    const dropped = this.store.dropExpired(now).length;
-    await this.store.commit();
-    this.log.info({ restored, expired: dropped }, 'binding cache loaded');
+    await this.cacheService.restore();
     this.setXfrm();
+    const now = this.clock.now();
     for (const hoa of this.ha.cache.homeAddresses()) {
       const desired = this.ha.desiredFor(hoa);
       this.kernel.index.update(hoa, desired);
       this.ipsec.tunnelsChanged(hoa, [...desired.tunnels.values()], [], false, now);
     }
     await this.kernel.passNow();
-    this.armTimer();
+    this.cacheService.armTimer();
   }
 
   /** One received Mobility Header message. Never throws: bad input is counted and logged. */
   private onMessage(m: MhReceived): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const decoded = decodeMessage(m.data, this.cfg.homeAgent.profile);
     const hoa = mustParseIp6(m.src);
     const careOfSource = mustParseIp6(m.homeAddressOption ?? m.src);
@@ -169,7 +156,7 @@ export class HomeAgentDaemon {
       log: this.log,
       logLimit: this.badInputLog,
       sendLimit: this.bindingErrorLimit,
-      now: () => Date.now(),
+      now: () => this.clock.now(),
     });
   }
 
@@ -191,52 +178,25 @@ export class HomeAgentDaemon {
 
   /** Persists the outcome's changes, then sends its BA, runs DAD, updates the kernel. */
   private apply(o: BuOutcome, now: number, keyManagement = false): void {
-    const hoa = o.refusal?.hoa ?? o.events[0]?.binding.hoa ?? o.dad?.hoa;
-    if (o.refusal) {
-      this.counters.inc('refused', o.refusal.reason);
-      if (this.refusalLog.allow(now)) this.log.warn({ hoa: o.refusal.hoa, reason: o.refusal.reason, detail: o.refusal.detail }, 'binding update refused');
-    }
-    for (const s of o.statuses) {
-      this.counters.inc('status', String(s.status));
-      const b = o.events.find((e) => e.binding.bid === s.bid)?.binding;
-      this.log.info(
-        { hoa: hoa ?? o.ba?.dst, bid: s.bid, coa: b?.coa ?? o.ba?.dst, status: s.status, statusName: this.statusName(s.status) },
-        s.status < 128 ? 'registration accepted' : 'registration refused',
-      );
-    }
+    const hoa = this.cacheService.noteOutcome(o, now);
     if (o.dad) this.runDad(o.dad.hoa, o.dad.addresses, o.dad.interface);
-    const moved = this.changed(o.events, now, hoa, keyManagement);
+    const moved = this.cacheService.changed(o.events, now, hoa, keyManagement);
     const ba = o.ba;
     if (!ba) return;
     // K in the BA only when the SAs really follow the node: payload SAs, every move migrated.
     const k = ba.message.flags.k && hoa !== undefined && this.ipsec.protectsPayload(hoa) ? moved.then((all) => all.every(Boolean)) : Promise.resolve(false);
-    // The BA leaves only after the store holds what it acknowledges.
-    Promise.all([this.store.commit(), k]).then(
-      ([, kept]) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }),
-      (err: unknown) => this.fatal('binding store write failed', err),
-    );
+    this.cacheService.acknowledge(k, (kept) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }));
   }
 
-  private statusName(status: number): string {
-    return mcoaStatusName(this.cfg.homeAgent.profile, status) ?? String(status);
-  }
-
-  /** Cache events: journal records, desired kernel state, monitor lines, timer. Resolves per care-of move whether its SA moved. */
-  private changed(events: readonly CacheEvent[], now: number, hoa?: string, keyManagement = false): Promise<boolean[]> {
-    const touched = new Set<string>(hoa ? [hoa] : []);
-    for (const e of events) touched.add(e.binding.hoa);
-    if (touched.size === 0) return Promise.resolve([]);
-    this.store.append(recordsForEvents(events, this.ha.cache, 0, hoa));
+  /** The desired kernel state of these home addresses; resolves per care-of move whether its SA moved. */
+  private kernelChanged(hoas: ReadonlySet<string>, events: readonly CacheEvent[], now: number, keyManagement: boolean): Promise<boolean[]> {
     const moves: Promise<boolean>[] = [];
-    for (const h of touched) {
+    for (const h of hoas) {
       const desired = this.ha.desiredFor(h);
       this.kernel.index.update(h, desired);
       moves.push(...this.ipsec.tunnelsChanged(h, [...desired.tunnels.values()], events, keyManagement, now));
     }
     this.kernel.schedule();
-    const wall = new Date();
-    for (const e of events) this.control?.broadcast(monitorEvent(e, now, wall));
-    this.armTimer();
     return Promise.all(moves);
   }
 
@@ -252,7 +212,7 @@ export class HomeAgentDaemon {
       .then((ok) => {
         if (this.stopped) return;
         this.counters.inc('dad', ok ? 'unique' : 'duplicate');
-        this.apply(this.ha.dadResult(hoa, ok), Date.now());
+        this.apply(this.ha.dadResult(hoa, ok), this.clock.now());
       });
   }
 
@@ -277,52 +237,60 @@ export class HomeAgentDaemon {
     }
   }
 
-  /** Sends the refresh requests due now; one timer for the next expiry or refresh request. */
-  private armTimer(): void {
-    if (this.stopped) return;
-    const now = Date.now();
+  /** Sends the refresh requests due now; returns when the next expiry or refresh request is due. */
+  private sendRefreshRequests(now: number): number | null {
     const brr = this.ha.pollRefreshRequests(now);
     for (const r of brr.requests) this.send(r);
     const next = Math.min(this.ha.nextExpiryMs() ?? Infinity, brr.nextPollMs ?? Infinity);
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (next === Infinity) return;
-    this.timer = setTimeout(() => this.onTimer(), Math.min(MAX_TIMER_MS, Math.max(0, next - now)));
+    return next === Infinity ? null : next;
   }
 
-  private onTimer(): void {
-    const now = Date.now();
-    const { events } = this.ha.expire(now);
-    for (const e of events) this.log.info({ hoa: e.binding.hoa, bid: e.binding.bid, coa: e.binding.coa }, 'binding expired');
-    if (events.length > 0) this.counters.inc('bindings', 'expired', events.length);
-    this.changed(events, now);
-    this.armTimer();
+  bindings(only: string | undefined, nowMs: number): BindingView[] {
+    return this.cacheService.bindings(only, nowMs);
   }
 
-  private fatal(what: string, err: unknown): void {
-    this.log.fatal({ err: String(err) }, what);
-    process.exitCode = 1;
-    void this.stop();
+  async stats(): Promise<RoleStats> {
+    const counters: RoleStats['counters'] = {
+      kernel: { ...this.kernel.totals, pending: this.kernel.kernel.reconciler.pendingCount() },
+      socket: { ...this.mh.stats },
+    };
+    // /proc/net is this process's namespace: only meaningful when the sockets live there too.
+    const xfrm = this.cfg.netns === null ? await readXfrmStat() : undefined;
+    if (xfrm) counters['xfrm'] = xfrm;
+    return this.cacheService.stats(counters);
   }
 
-  /** Applies events made outside a BU (operator commands), persisting before resolving. */
-  async applyOperatorEvents(events: CacheEvent[]): Promise<number> {
-    this.changed(events, Date.now());
-    await this.store.commit();
-    return events.length;
+  registerCommands(server: ControlServer): void {
+    this.cacheService.registerCommands(server);
+  }
+
+  /** Re-read configuration: bindings stay (they move into a core built from it); daemon/ha/reload.ts. */
+  reload(next: HomeAgentDaemonConfig): string[] {
+    return applyHomeAgentReload(this, next);
   }
 
   /** Stops serving; kernel objects stay so a restarted daemon adopts them without a gap. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cacheService.stop();
     this.mh.close();
     this.nd.close();
     await this.kernel.stop();
-    for (const s of this.sockets) s.close();
-    await this.control?.close();
-    await this.store.commit().catch(() => undefined);
-    await this.store.close();
   }
 }
+
+/** The home agent role for the service shell. */
+export const HOME_AGENT_ROLE: RoleDefinition<HomeAgentDaemonConfig, HomeAgentDaemon> = {
+  role: 'home-agent',
+  keepsBindings: true,
+  sysctls: async (cfg: HomeAgentDaemonConfig, sysctl: SysctlPort, log: Logger) => {
+    if (cfg.netns !== null) {
+      log.warn({ netns: cfg.netns }, 'sockets in another namespace: set forwarding and proxy_ndp there yourself');
+      return;
+    }
+    const changed = await enableHomeAgentSysctls(cfg.homeAgent.homeLinkInterface, sysctl);
+    if (changed.length > 0) log.info({ changed }, 'kernel settings for a home agent enabled');
+  },
+  start: (ctx) => HomeAgentDaemon.start(ctx),
+};

@@ -3,12 +3,12 @@
 import type { Outgoing } from '../../proto/common/outcome.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
-import type { MhSocket } from '../../net/mh-socket.js';
 import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
 import { encodeMessage } from '../../wire/mh.js';
 import { POLICY_PRIORITY_OFFSET } from '../../plan/ha/signalling-ipsec.js';
 import type { WireProfile } from '../../wire/profile.js';
 import type { MobilityMessage } from '../../wire/types.js';
+import type { MhPort } from '../service/host.js';
 
 const IPPROTO_DSTOPTS = 60;
 const IPPROTO_MH = 135;
@@ -52,7 +52,7 @@ export function homeAddressOptionXfrm(bands: XfrmBands): { states: XfrmState[]; 
 }
 
 /** Encodes and sends one message; the type 2 routing header goes on when the core asks for it. */
-export function sendOutgoing(sock: MhSocket, profile: WireProfile, out: Outgoing<MobilityMessage>, buf: Uint8Array): number {
+export function sendOutgoing(sock: MhPort, profile: WireProfile, out: Outgoing<MobilityMessage>, buf: Uint8Array): number {
   const data = encodeMessage(out.message, profile, buf, 0);
   // The kernel wants the home address as destination and the care-of address in the header.
   if (out.homeAddress !== null) return sock.send({ data, src: out.src, dst: out.homeAddress, routingHeader: out.dst });

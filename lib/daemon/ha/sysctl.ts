@@ -1,6 +1,6 @@
 // The two kernel switches a home agent needs on the home link: IPv6 forwarding (it routes
 // intercepted packets into tunnels) and proxy_ndp (it answers for away nodes' addresses).
-import { readFile, writeFile } from 'node:fs/promises';
+import type { SysctlPort } from '../service/host.js';
 
 const SETTINGS = (homeLink: string): [string, string][] => [
   ['/proc/sys/net/ipv6/conf/all/forwarding', '1'],
@@ -8,13 +8,13 @@ const SETTINGS = (homeLink: string): [string, string][] => [
 ];
 
 /** Sets them in the daemon's own network namespace; returns what it changed. Throws with the path on failure. */
-export async function enableHomeAgentSysctls(homeLink: string): Promise<string[]> {
+export async function enableHomeAgentSysctls(homeLink: string, sysctl: SysctlPort): Promise<string[]> {
   if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(homeLink)) throw new Error(`bad interface name ${JSON.stringify(homeLink)}`);
   const changed: string[] = [];
   for (const [path, value] of SETTINGS(homeLink)) {
     try {
-      if ((await readFile(path, 'utf8')).trim() === value) continue;
-      await writeFile(path, value);
+      if ((await sysctl.read(path)).trim() === value) continue;
+      await sysctl.write(path, value);
       changed.push(path);
     } catch (err) {
       throw new Error(`cannot set ${path} = ${value}: ${(err as Error).message}`);

@@ -12,16 +12,19 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MobileNodeDaemonConfig } from '../../config/index.js';
-import type { ControlServer } from '../../control/server.js';
+import type { BindingView } from '../../control/protocol.js';
 import { MobileNodeCore } from '../../proto/mn/index.js';
 import type { InterfaceAction, MnAction, MnEvent, MnOutput } from '../../proto/mn/index.js';
 import { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../../platform/rtnl/rtnl-constants.js';
-import { MhSocket, type MhReceived } from '../../net/mh-socket.js';
-import { NdSocket } from '../../net/nd-socket.js';
+import type { MhReceived } from '../../net/mh-socket.js';
 import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
-import { Counters, RateLimit } from '../counters.js';
+import { RateLimit, countReceiveErrors, type Counters } from '../counters.js';
+import { DueTimer } from '../service/due-timer.js';
+import type { Clock, MhPort, NdPort, TimerHandle } from '../service/host.js';
+import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets, RoleStats } from '../service/role.js';
+import { mnBindingView } from './bul-view.js';
 import { HomeLinkActions, HomeLinkController } from './home-link.js';
 import { MobileNodeSender } from './send.js';
 import { DirectRouteKeeper, directInterfaces } from './ro-routes.js';
@@ -34,17 +37,16 @@ import { mobileNodeRoObjects } from '../../plan/mn/ro.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
-const MAX_TIMER_MS = 0x7fffffff;
 /** A restarted node keeps its old tunnels until its registrations settle, or this long. */
 const ADOPT_GRACE_MS = 10_000;
 
-export class MobileNodeDaemon {
-  readonly counters = new Counters();
+export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   readonly core: MobileNodeCore;
-  readonly startedAtMs = Date.now();
-  control: ControlServer | undefined;
+  readonly counters: Counters;
+  private readonly clock: Clock;
   private readonly badInputLog = new RateLimit(10);
-  private timer: NodeJS.Timeout | undefined;
+  /** At the core's nextTickMs. */
+  private readonly timer: DueTimer;
   private stopped = false;
   /** Home-link state last told to the core, per interface. */
   private readonly atHome = new Map<string, boolean>();
@@ -53,7 +55,7 @@ export class MobileNodeDaemon {
   private adopting = true;
   /** Care-of addresses whose tunnels a previous run left, kept while adopting. */
   private adopted = new Set<string>();
-  private adoptTimer: NodeJS.Timeout | undefined;
+  private adoptTimer: TimerHandle | undefined;
   readonly homeLink: HomeLinkController;
   private readonly sender: MobileNodeSender;
   /** Host routes to route-optimised correspondents (daemon/mn/ro-routes.ts). */
@@ -62,15 +64,18 @@ export class MobileNodeDaemon {
   private payload: MobileNodePayload | undefined;
 
   private constructor(
+    ctx: RoleContext<MobileNodeDaemonConfig>,
     public cfg: MobileNodeDaemonConfig,
     readonly log: Logger,
     readonly kernel: MobileNodeKernel,
     readonly interfaces: InterfaceWatcher,
-    readonly mh: MhSocket,
-    private readonly sockets: NetlinkSocket[],
+    readonly mh: MhPort,
     rtnl: NetlinkSocket,
-    private readonly nd: NdSocket | undefined,
+    private readonly nd: NdPort | undefined,
   ) {
+    this.counters = ctx.counters;
+    this.clock = ctx.clock;
+    this.timer = new DueTimer(ctx.clock, () => this.feed([{ kind: 'tick' }]));
     const actions = new HomeLinkActions(rtnl, nd, cfg.mobileNode.homeAddress, cfg.mobileNode.homePrefixLength, this.counters, log.child({ component: 'home-link' }));
     this.homeLink = new HomeLinkController(actions, interfaces, this.counters);
     this.direct = new DirectRouteKeeper(rtnl, (i) => interfaces.ifindexOf(i), cfg.marks.protocol, (r) => kernel.setDirectRoutes(r), log);
@@ -97,57 +102,43 @@ export class MobileNodeDaemon {
   }
 
   /** Installs the home address and route2 objects, reads the interfaces, then starts registering. */
-  static async start(cfg: MobileNodeDaemonConfig, log: Logger): Promise<MobileNodeDaemon> {
-    for (const w of cfg.warnings) log.warn({ config: cfg.file }, w);
-    const netns = cfg.netns === null ? {} : { netns: cfg.netns };
+  static async start(ctx: RoleContext<MobileNodeDaemonConfig>): Promise<MobileNodeDaemon> {
+    const { cfg, log, sockets } = ctx;
     const m = cfg.mobileNode;
-    const sockets: NetlinkSocket[] = [];
-    let mh: MhSocket | undefined;
-    let nd: NdSocket | undefined;
-    try {
-      const rtnl = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns });
-      sockets.push(rtnl);
-      const xfrm = NetlinkSocket.open({ protocol: NETLINK_XFRM, ...netns });
-      sockets.push(xfrm);
-      const monitor = NetlinkSocket.open({ protocol: NETLINK_ROUTE, ...netns, groups: [RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR] });
-      sockets.push(monitor);
-      const kernel = new MobileNodeKernel(rtnl, xfrm, cfg.marks, m.homeAddress, m.homeAgent, m.routes, log.child({ component: 'kernel' }));
-      kernel.protectSignalling(m.ipsec);
-      kernel.holdRoutes();
-      await kernel.passNow();
-      mh = MhSocket.open({ ...netns, checksum: 'user' });
-      nd = openNd(netns, log);
-      const watcher = new InterfaceWatcher(rtnl, m.interfaces, m.homeAddress, m.homePrefixLength);
-      const d = new MobileNodeDaemon(cfg, log, kernel, watcher, mh, sockets, rtnl, nd);
-      if (m.ipsec?.payload) {
-        const opts = { sa: m.ipsec.payload, homeAgent: m.homeAgent, reqid: mobileNodePayloadReqid(m.ipsec, m.homeAddress, kernel.bands), keyManagement: m.keyManagementMobility };
-        d.payload = new MobileNodePayload(opts, kernel, xfrm, d.counters, log.child({ component: 'payload-ipsec' }));
-      }
-      mh.on('message', (msg) => d.onMessage(msg));
-      mh.on('receiveError', (e) => d.counters.inc('mh', `receive-error-${e.reason}`));
-      watcher.onChange = (changes) => d.careOfChanged(changes);
-      watcher.onError = (err) => log.warn({ err: String(err) }, 'interface dump failed; retrying');
-      const initial = await watcher.start(monitor);
-      kernel.start(cfg.resyncIntervalSeconds * 1000);
-      log.info({ careOf: Object.fromEntries(initial.map((c) => [c.iface, c.address])), home: initial.filter((c) => c.atHome).map((c) => c.iface) }, 'interfaces read');
-      // Tunnels of a previous run whose care-of address is still on its interface keep
-      // forwarding until the registrations settle; the others go now.
-      d.adopted = new Set(initial.flatMap((c) => (c.address !== null && kernel.tunnelOf(c.address) ? [c.address] : [])));
-      if (d.adopted.size > 0) log.info({ careOf: [...d.adopted] }, 'tunnels of a previous run adopted until the registrations settle');
-      kernel.setAccepted(d.accepted());
-      d.payload?.adopt(initial.flatMap((c) => (c.address !== null && d.adopted.has(c.address) ? [[c.iface, c.address] as const] : [])));
-      kernel.releaseRoutes();
-      // Signalling SAs and policies in place before the first Binding Update leaves.
-      await kernel.passNow();
-      d.adoptTimer = setTimeout(() => d.endAdoption('grace period over'), ADOPT_GRACE_MS);
-      d.feed([...d.eventsOf(initial), { kind: 'start' }]);
-      return d;
-    } catch (err) {
-      mh?.close();
-      nd?.close();
-      for (const s of sockets) s.close();
-      throw err;
+    const rtnl = sockets.netlink(NETLINK_ROUTE);
+    const xfrm = sockets.netlink(NETLINK_XFRM);
+    const monitor = sockets.netlink(NETLINK_ROUTE, [RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR]);
+    const kernel = new MobileNodeKernel(rtnl, xfrm, cfg.marks, m.homeAddress, m.homeAgent, m.routes, log.child({ component: 'kernel' }));
+    kernel.protectSignalling(m.ipsec);
+    kernel.holdRoutes();
+    await kernel.passNow();
+    const mh = sockets.mh({ checksum: 'user' });
+    const nd = openNd(sockets, log);
+    const watcher = new InterfaceWatcher(rtnl, m.interfaces, m.homeAddress, m.homePrefixLength);
+    const d = new MobileNodeDaemon(ctx, cfg, log, kernel, watcher, mh, rtnl, nd);
+    if (m.ipsec?.payload) {
+      const opts = { sa: m.ipsec.payload, homeAgent: m.homeAgent, reqid: mobileNodePayloadReqid(m.ipsec, m.homeAddress, kernel.bands), keyManagement: m.keyManagementMobility };
+      d.payload = new MobileNodePayload(opts, kernel, xfrm, d.counters, log.child({ component: 'payload-ipsec' }));
     }
+    mh.on('message', (msg) => d.onMessage(msg));
+    countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
+    watcher.onChange = (changes) => d.careOfChanged(changes);
+    watcher.onError = (err) => log.warn({ err: String(err) }, 'interface dump failed; retrying');
+    const initial = await watcher.start(monitor);
+    kernel.start(cfg.resyncIntervalSeconds * 1000);
+    log.info({ careOf: Object.fromEntries(initial.map((c) => [c.iface, c.address])), home: initial.filter((c) => c.atHome).map((c) => c.iface) }, 'interfaces read');
+    // Tunnels of a previous run whose care-of address is still on its interface keep
+    // forwarding until the registrations settle; the others go now.
+    d.adopted = new Set(initial.flatMap((c) => (c.address !== null && kernel.tunnelOf(c.address) ? [c.address] : [])));
+    if (d.adopted.size > 0) log.info({ careOf: [...d.adopted] }, 'tunnels of a previous run adopted until the registrations settle');
+    kernel.setAccepted(d.accepted());
+    d.payload?.adopt(initial.flatMap((c) => (c.address !== null && d.adopted.has(c.address) ? [[c.iface, c.address] as const] : [])));
+    kernel.releaseRoutes();
+    // Signalling SAs and policies in place before the first Binding Update leaves.
+    await kernel.passNow();
+    d.adoptTimer = ctx.clock.setTimeout(() => d.endAdoption('grace period over'), ADOPT_GRACE_MS);
+    d.feed([...d.eventsOf(initial), { kind: 'start' }]);
+    return d;
   }
 
   private careOfChanged(changes: CareOfChange[]): void {
@@ -171,7 +162,7 @@ export class MobileNodeDaemon {
     const decoded = decodeMessage(m.data, this.cfg.mobileNode.profile);
     if (!decoded.ok) {
       this.counters.inc('mh', 'malformed');
-      if (this.badInputLog.allow(Date.now())) this.log.debug({ src: m.src, code: decoded.error.code }, 'malformed mobility header');
+      if (this.badInputLog.allow(this.clock.now())) this.log.debug({ src: m.src, code: decoded.error.code }, 'malformed mobility header');
       return;
     }
     const msg = decoded.value;
@@ -189,7 +180,7 @@ export class MobileNodeDaemon {
   /** Events at one instant into the core; its actions out; the timer re-armed. */
   private feed(events: MnEvent[]): void {
     if (this.stopped) return;
-    this.perform(this.core.handleAll(events, Date.now()));
+    this.perform(this.core.handleAll(events, this.clock.now()));
   }
 
   /**
@@ -219,7 +210,7 @@ export class MobileNodeDaemon {
     } else {
       rest();
     }
-    this.arm(out.nextTickMs);
+    this.timer.at(out.nextTickMs);
   }
 
   private bulChanged(): void {
@@ -236,7 +227,7 @@ export class MobileNodeDaemon {
   private endAdoption(why: string): void {
     if (!this.adopting || this.stopped) return;
     this.adopting = false;
-    if (this.adoptTimer) clearTimeout(this.adoptTimer);
+    if (this.adoptTimer) this.clock.clearTimeout(this.adoptTimer);
     if (this.adopted.size > 0) this.log.info({ why }, 'tunnels of a previous run: adoption over');
     this.adopted.clear();
     this.kernel.setAccepted(this.accepted());
@@ -271,17 +262,6 @@ export class MobileNodeDaemon {
     return out;
   }
 
-  private arm(nextTickMs: number | null): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (nextTickMs === null || this.stopped) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, nextTickMs - Date.now()));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.feed([{ kind: 'tick' }]);
-    }, delay);
-  }
-
   /**
    * Applies a re-read configuration: what can change live does (daemon/mn/reload-plan.ts), the rest is
    * returned as warnings and waits for a restart.
@@ -307,29 +287,52 @@ export class MobileNodeDaemon {
     return [...next.warnings, ...plan.restartKeys.map((k) => `${k} changed: takes effect at the next restart`)];
   }
 
+  /** Its Binding Update List, as `show bindings` shows it; a home address filter matches its one home address. */
+  bindings(only: string | undefined, nowMs: number): BindingView[] {
+    const hoa = this.cfg.mobileNode.homeAddress;
+    if (only !== undefined && only !== hoa) return [];
+    return this.core.bindingUpdateList().map((e) => mnBindingView(hoa, e, nowMs));
+  }
+
+  stats(): RoleStats {
+    return {
+      bindings: this.core.bindingUpdateList().filter((e) => e.state === 'registered').length,
+      homeAddresses: 1,
+      counters: { kernel: { ...this.kernel.totals, pending: this.kernel.reconciler.pendingCount() }, socket: { ...this.mh.stats } },
+    };
+  }
+
+  /** Nothing beyond the shared commands. */
+  registerCommands(): void {}
+
   /** Stops; kernel objects and bindings stay (a restarted daemon adopts the objects). */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.adoptTimer) clearTimeout(this.adoptTimer);
+    this.timer.stop();
+    if (this.adoptTimer) this.clock.clearTimeout(this.adoptTimer);
     this.direct.stop();
     this.interfaces.stop();
     await this.homeLink.actions.settled();
     this.mh.close();
     this.nd?.close();
     await this.kernel.stop();
-    for (const s of this.sockets) s.close();
-    await this.control?.close();
   }
 }
 
 /** The neighbour discovery socket for announcing the home address; without it (no CAP_NET_RAW) the node still works. */
-function openNd(netns: { netns?: string }, log: Logger): NdSocket | undefined {
+function openNd(sockets: RoleSockets, log: Logger): NdPort | undefined {
   try {
-    return NdSocket.open({ ...netns, router: false });
+    return sockets.nd({ router: false });
   } catch (err) {
     log.warn({ err: String(err) }, 'no neighbour discovery socket: the home address will not be announced on the home link');
     return undefined;
   }
 }
+
+/** The mobile node role for the service shell. */
+export const MOBILE_NODE_ROLE: RoleDefinition<MobileNodeDaemonConfig, MobileNodeDaemon> = {
+  role: 'mobile-node',
+  keepsBindings: false,
+  start: (ctx) => MobileNodeDaemon.start(ctx),
+};

@@ -5,18 +5,18 @@
 import type { Logger } from 'pino';
 import type { MobileNodeSettings } from '../../config/index.js';
 import { sealBindingUpdate, type SendAction } from '../../proto/mn/index.js';
-import type { MhSocket } from '../../net/mh-socket.js';
 import { sendReverseTunnelled } from '../../net/reverse-tunnel.js';
 import { formatIp6 } from '../../inet/ip6.js';
 import { encodeMessage } from '../../wire/mh.js';
 import type { Counters } from '../counters.js';
+import type { MhPort } from '../service/host.js';
 import type { AcceptedCareOf } from './kernel.js';
 
 export class MobileNodeSender {
   private readonly buf = new Uint8Array(4096);
 
   constructor(
-    private readonly mh: MhSocket,
+    private readonly mh: MhPort,
     private readonly settings: () => MobileNodeSettings,
     private readonly netns: string | null,
     private readonly ifindexOf: (iface: string) => number | undefined,

@@ -1,0 +1,164 @@
+// What the two binding-cache roles (home agent, correspondent) do alike around their
+// protocol core: restore the cache from the journal at start; log a Binding Update's
+// outcome; journal cache events, hand them to the role's kernel side and to monitor
+// clients; send a Binding Acknowledgement only once the journal holds what it acknowledges
+// (a failed write stops the daemon, nothing more is acknowledged); one timer for the next
+// expiry and the role's other due work; the operator's removals (del binding, flush).
+import type { AnyDaemonConfig } from '../config/index.js';
+import type { BindingView, DelResult } from '../control/protocol.js';
+import { ControlError, type ControlServer } from '../control/server.js';
+import { bindingView } from '../control/views.js';
+import type { BindingCache } from '../proto/common/cache.js';
+import type { BuOutcome, CacheEvent } from '../proto/common/outcome.js';
+import { recordsForEvents, type LoadedState } from '../store/index.js';
+import { bidArg, hoaArg } from './service/control-commands.js';
+import { RateLimit } from './counters.js';
+import { DueTimer } from './service/due-timer.js';
+import type { StorePort } from './service/host.js';
+import type { RoleContext, RoleStats } from './service/role.js';
+
+/** What a binding-cache role supplies. */
+export interface BindingCacheRole {
+  /** The protocol core's cache (the home agent's core is replaced on reload). */
+  cache(): BindingCache;
+  /** Puts the journal's bindings into the core; returns how many it kept. */
+  restore(loaded: LoadedState, nowMs: number): number;
+  /** The kernel side of a change to these home addresses; resolves per care-of move whether its SAs moved with it. */
+  kernelChanged(hoas: ReadonlySet<string>, events: readonly CacheEvent[], nowMs: number, keyManagement: boolean): Promise<boolean[]>;
+  /** Removes the bindings expired by `nowMs`. */
+  expire(nowMs: number): CacheEvent[];
+  /** Does what is due at `nowMs` besides expiry (refresh requests); returns when anything is due next. */
+  nextDueMs(nowMs: number): number | null;
+  /** One binding, or every binding of a home address, removed by the operator. */
+  removeByOperator(hoa: string, bid?: number): CacheEvent[];
+  statusName(status: number): string;
+}
+
+/** Log messages of a Binding Update's per-BID status (the roles word them differently). */
+export interface OutcomeWords {
+  accepted: string;
+  refused: string;
+}
+
+export class BindingCacheService {
+  private readonly refusalLog = new RateLimit(10);
+  private readonly timer: DueTimer;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: RoleContext<AnyDaemonConfig>,
+    readonly store: StorePort,
+    private readonly role: BindingCacheRole,
+    private readonly words: OutcomeWords,
+  ) {
+    this.timer = new DueTimer(ctx.clock, () => this.onTimer());
+  }
+
+  /** Restores the journal's bindings; those that expired while the daemon was down leave the journal. */
+  async restore(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const restored = this.role.restore(this.store.loadAll(), now);
+    const expired = this.store.dropExpired(now).length;
+    await this.store.commit();
+    this.ctx.log.info({ restored, expired }, 'binding cache loaded');
+  }
+
+  /** Counts and logs a refusal and each BID's status; returns the home address the outcome is about. */
+  noteOutcome(o: BuOutcome, nowMs: number): string | undefined {
+    const { counters, log } = this.ctx;
+    const hoa = o.refusal?.hoa ?? o.events[0]?.binding.hoa ?? o.dad?.hoa;
+    if (o.refusal) {
+      counters.inc('refused', o.refusal.reason);
+      if (this.refusalLog.allow(nowMs)) log.warn({ hoa: o.refusal.hoa, reason: o.refusal.reason, detail: o.refusal.detail }, 'binding update refused');
+    }
+    for (const s of o.statuses) {
+      counters.inc('status', String(s.status));
+      const b = o.events.find((e) => e.binding.bid === s.bid)?.binding;
+      log.info(
+        { hoa: b?.hoa ?? hoa ?? o.ba?.homeAddress ?? o.ba?.dst, bid: s.bid, coa: b?.coa ?? o.ba?.dst, status: s.status, statusName: this.role.statusName(s.status) },
+        s.status < 128 ? this.words.accepted : this.words.refused,
+      );
+    }
+    return hoa;
+  }
+
+  /**
+   * Cache events (and the sequence number of `hoa`, the BU's home address): journal records,
+   * the kernel side, monitor clients, the timer. Resolves per care-of move whether its SAs moved.
+   */
+  changed(events: readonly CacheEvent[], nowMs: number, hoa?: string, keyManagement = false): Promise<boolean[]> {
+    const touched = new Set<string>(hoa === undefined ? [] : [hoa]);
+    for (const e of events) touched.add(e.binding.hoa);
+    if (touched.size === 0) return Promise.resolve([]);
+    this.store.append(recordsForEvents(events, this.role.cache(), 0, hoa));
+    const moved = this.role.kernelChanged(touched, events, nowMs, keyManagement);
+    this.ctx.monitor(events, nowMs);
+    this.armTimer();
+    return moved;
+  }
+
+  /** Calls `send` once the journal holds everything queued so far and `also` resolved; a failed write stops the daemon. */
+  acknowledge<T>(also: Promise<T>, send: (value: T) => void): void {
+    Promise.all([this.store.commit(), also]).then(
+      ([, value]) => send(value),
+      (err: unknown) => this.ctx.fatal('binding store write failed', err),
+    );
+  }
+
+  /** Applies removals made outside a Binding Update, journalled before it resolves. */
+  async applyOperatorEvents(events: CacheEvent[]): Promise<number> {
+    void this.changed(events, this.ctx.clock.now());
+    await this.store.commit();
+    return events.length;
+  }
+
+  bindings(only: string | undefined, nowMs: number): BindingView[] {
+    const cache = this.role.cache();
+    const list = only === undefined ? [...cache] : [...cache.bindingsOf(only)];
+    return list.map((b) => bindingView(b, nowMs));
+  }
+
+  /** RoleStats with the cache's numbers. */
+  stats(counters: RoleStats['counters']): RoleStats {
+    const cache = this.role.cache();
+    return { bindings: cache.size, homeAddresses: cache.homeAddressCount, counters };
+  }
+
+  /** `mcoactl del binding HOA [BID]` and `mcoactl flush`. */
+  registerCommands(server: ControlServer): void {
+    const { log } = this.ctx;
+    server.register('del-binding', async (args): Promise<DelResult> => {
+      const hoa = hoaArg(args['hoa']);
+      const bid = bidArg(args['bid']);
+      const events = this.role.removeByOperator(hoa, bid);
+      if (events.length === 0) throw new ControlError('NOT_FOUND', `no binding for ${hoa}${bid === undefined ? '' : ` BID ${bid}`}`);
+      log.info({ hoa, bid, removed: events.length }, 'bindings removed by the operator');
+      return { removed: await this.applyOperatorEvents(events) };
+    });
+    server.register('flush', async (): Promise<DelResult> => {
+      const events = [...this.role.cache().homeAddresses()].flatMap((hoa) => this.role.removeByOperator(hoa));
+      log.info({ removed: events.length }, 'binding cache flushed by the operator');
+      return { removed: await this.applyOperatorEvents(events) };
+    });
+  }
+
+  /** Does what is due now and sets the one timer for what is due next. */
+  armTimer(): void {
+    if (this.stopped) return;
+    this.timer.at(this.role.nextDueMs(this.ctx.clock.now()));
+  }
+
+  private onTimer(): void {
+    const now = this.ctx.clock.now();
+    const events = this.role.expire(now);
+    for (const e of events) this.ctx.log.info({ hoa: e.binding.hoa, bid: e.binding.bid, coa: e.binding.coa }, 'binding expired');
+    if (events.length > 0) this.ctx.counters.inc('bindings', 'expired', events.length);
+    void this.changed(events, now);
+    this.armTimer();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer.stop();
+  }
+}

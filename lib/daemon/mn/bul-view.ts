@@ -1,0 +1,29 @@
+// A mobile node's answer to `mcoactl show bindings`: its Binding Update List in the home
+// agent's BindingView shape (so mcoactl renders it), plus the list entry's peer and state.
+// The commands themselves are the shell's (daemon/service/control-commands.ts).
+import type { BindingView } from '../../control/protocol.js';
+import type { BulView } from '../../proto/mn/index.js';
+
+/** A Binding Update List entry as `show bindings` returns it on a mobile node. */
+export interface MnBindingView extends BindingView {
+  peer: string;
+  state: BulView['state'];
+  iface: string | null;
+}
+
+export function mnBindingView(hoa: string, e: BulView, nowMs: number): MnBindingView {
+  return {
+    hoa,
+    bid: e.bid ?? 0,
+    coa: e.careOf ?? '',
+    flags: e.role === 'ha' ? ['H'] : [],
+    lifetimeLeftSeconds: e.expiresAtMs === null ? 0 : Math.max(0, Math.floor((e.expiresAtMs - nowMs) / 1000)),
+    lifetimeSeconds: e.lifetimeSeconds ?? 0,
+    sequence: e.sequence ?? 0,
+    homeBinding: e.homeBinding,
+    mobileNetworkPrefixes: [],
+    peer: e.peer,
+    state: e.state,
+    iface: e.iface,
+  };
+}

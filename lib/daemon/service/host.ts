@@ -1,0 +1,74 @@
+// What a daemon touches outside its own memory: netlink and signalling sockets, the binding
+// store's directory, sysctl files and the clock. The running daemon gets the real ones
+// (realHost); host tests hand the same daemon code an in-memory kernel and socket doubles.
+import { readFile, writeFile } from 'node:fs/promises';
+import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSocketStats } from '../../net/mh-socket.js';
+import { MhSocket } from '../../net/mh-socket.js';
+import type { DadResult, NdSocketOptions } from '../../net/nd-socket.js';
+import { NdSocket } from '../../net/nd-socket.js';
+import { NetlinkSocket, type NetlinkSocketOptions } from '../../platform/netlink/socket.js';
+import { BindingStore } from '../../store/index.js';
+
+/** The Mobility Header socket as the daemons use it (lib/net/mh-socket.ts). */
+export interface MhPort {
+  readonly stats: Readonly<MhSocketStats>;
+  send(req: MhSendRequest): number;
+  close(): void;
+  on(event: 'message', listener: (m: MhReceived) => void): unknown;
+  on(event: 'receiveError', listener: (e: MhReceiveError) => void): unknown;
+}
+
+/** The Neighbor Discovery socket as the daemons use it (lib/net/nd-socket.ts). */
+export interface NdPort {
+  dad(ifname: string, address: string): Promise<DadResult>;
+  unsolicitedNa(ifname: string, address: string): number;
+  close(): void;
+}
+
+/** The binding store as the daemons use it (lib/store/binding-store.ts). */
+export type StorePort = Pick<BindingStore, 'append' | 'commit' | 'loadAll' | 'dropExpired' | 'close' | 'stats'>;
+
+/** Reads and writes /proc/sys files. */
+export interface SysctlPort {
+  read(path: string): Promise<string>;
+  write(path: string, value: string): Promise<void>;
+}
+
+export type TimerHandle = object;
+
+/** The clock the daemons' protocol timing runs on, and timers on it. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export interface HostPorts {
+  netlink(opts: NetlinkSocketOptions): NetlinkSocket;
+  mhSocket(opts: MhSocketOptions): MhPort;
+  ndSocket(opts: NdSocketOptions): NdPort;
+  openStore(dir: string): Promise<StorePort>;
+  readonly sysctl: SysctlPort;
+  readonly clock: Clock;
+}
+
+/** setTimeout's longest delay; a later deadline is approached in steps of this. */
+export const MAX_TIMER_MS = 0x7fffffff;
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** The kernel, the file system and the system clock. */
+export function realHost(): HostPorts {
+  return {
+    netlink: (opts) => NetlinkSocket.open(opts),
+    mhSocket: (opts) => MhSocket.open(opts),
+    ndSocket: (opts) => NdSocket.open(opts),
+    openStore: (dir) => BindingStore.open(dir),
+    sysctl: { read: (path) => readFile(path, 'utf8'), write: (path, value) => writeFile(path, value) },
+    clock: systemClock,
+  };
+}
