@@ -12,6 +12,7 @@ import { RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK, RTNLGRP_NEIGH } from '../../platform/
 import { MhSocket, type MhReceived } from '../../net/mh-socket.js';
 import { NdSocket } from '../../net/nd-socket.js';
 import { HomeAgentKernel } from './kernel.js';
+import { homeAgentDesiredFor } from '../../plan/ha/desired.js';
 import { BindingStore, bindingFromStored, recordsForEvents } from '../../store/index.js';
 import { canonicalIp6, formatIp6, mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
@@ -116,7 +117,7 @@ export class HomeAgentDaemon {
     this.log.info({ restored, expired: dropped }, 'binding cache loaded');
     this.setXfrm();
     for (const hoa of this.ha.cache.homeAddresses()) {
-      const desired = this.ha.desiredFor(hoa);
+      const desired = homeAgentDesiredFor(this.ha, hoa);
       this.kernel.index.update(hoa, desired);
       this.ipsec.tunnelsChanged(hoa, [...desired.tunnels.values()], [], false, now);
     }
@@ -229,7 +230,7 @@ export class HomeAgentDaemon {
     this.store.append(recordsForEvents(events, this.ha.cache, 0, hoa));
     const moves: Promise<boolean>[] = [];
     for (const h of touched) {
-      const desired = this.ha.desiredFor(h);
+      const desired = homeAgentDesiredFor(this.ha, h);
       this.kernel.index.update(h, desired);
       moves.push(...this.ipsec.tunnelsChanged(h, [...desired.tunnels.values()], events, keyManagement, now));
     }

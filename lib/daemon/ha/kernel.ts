@@ -7,9 +7,11 @@ import { ProxyDriver } from '../../reconcile/drivers/proxy.js';
 import { RouteDriver } from '../../reconcile/drivers/route.js';
 import { TunnelDriver, type TunnelSeen } from '../../reconcile/drivers/tunnel.js';
 import { Reconciler, type PassReport } from '../../reconcile/engine.js';
-import { KIND_ORDER, kernelWants, type RouteWant } from '../../plan/common/kernel-objects.js';
+import { KIND_ORDER, kernelWants } from '../../plan/ha/kernel-wants.js';
+import type { RouteWant } from '../../plan/common/kernel-objects.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../../reconcile/marks.js';
-import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, policyKey, stateKey, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import { keyedXfrm } from '../../plan/common/xfrm-objects.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 
@@ -53,8 +55,9 @@ export class HomeAgentKernel {
 
   /** The XFRM states and policies wanted (keyed by the kernel's identity of each). */
   setXfrm(states: readonly XfrmState[], policies: readonly XfrmPolicy[]): void {
-    this.reconciler.setDesired('xfrm-state', new Map(states.map((s) => [stateKey(s), s])));
-    this.reconciler.setDesired('xfrm-policy', new Map(policies.map((p) => [policyKey(p), p])));
+    const keyed = keyedXfrm({ states, policies });
+    this.reconciler.setDesired('xfrm-state', keyed.states);
+    this.reconciler.setDesired('xfrm-policy', keyed.policies);
   }
 
   pass(): Promise<PassReport> {
