@@ -5,11 +5,9 @@ import type { Logger } from 'pino';
 import type { HoaIpsecSas } from '../../config/daemon-config.js';
 import type { Prefix } from '../../inet/prefix.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
-import { GroupDriver, NexthopContext, NexthopDriver, type GroupSeen, type NexthopSeen } from '../../reconcile/drivers/nexthop.js';
-import { RouteDriver } from '../../reconcile/drivers/route.js';
+import { routeDrivers } from '../../reconcile/drivers/route-set.js';
 import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
 import { Reconciler } from '../../reconcile/engine.js';
-import type { RouteWant } from '../../plan/common/kernel-objects.js';
 import type { OwnershipMarks } from '../../reconcile/marks.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 import { PassScheduler } from '../../reconcile/pass-scheduler.js';
@@ -19,7 +17,7 @@ import { HomeAddressDriver } from '../../reconcile/drivers/home-address.js';
 import type { DirectRoute } from '../../plan/mn/direct-routes.js';
 import { MN_ROUTE_KINDS, mnTunnelKey, mobileNodeRouteWants, type AcceptedCareOf } from '../../plan/mn/routes.js';
 import { mobileNodeXfrm } from '../../plan/mn/xfrm.js';
-import { TunnelDriver, type TunnelSeen } from '../../reconcile/drivers/tunnel.js';
+import type { TunnelSeen } from '../../reconcile/drivers/tunnel.js';
 
 export type { AcceptedCareOf } from '../../plan/mn/routes.js';
 
@@ -47,18 +45,11 @@ export class MobileNodeKernel {
     log: Logger,
     readonly bands: XfrmBands = DEFAULT_XFRM_BANDS,
   ) {
-    const r = (): Reconciler => this.reconciler;
-    const ctx = new NexthopContext(rtnl, marks, () => r().observedAll<TunnelSeen>('tunnel'), () => r().observedAll<NexthopSeen>('nexthop'));
-    const idOf = (via: RouteWant['via']): number | undefined =>
-      via.kind === 'nexthop' ? r().observed<NexthopSeen>('nexthop', via.key)?.id : r().observed<GroupSeen>('group', via.key)?.id;
     this.reconciler = new Reconciler([
       new XfrmStateDriver(xfrm, bands),
       new XfrmPolicyDriver(xfrm, bands),
       new HomeAddressDriver(rtnl, homeAddress),
-      new TunnelDriver(rtnl, marks),
-      new NexthopDriver(ctx),
-      new GroupDriver(ctx),
-      new RouteDriver(rtnl, marks, idOf),
+      ...routeDrivers(rtnl, marks, () => this.reconciler),
     ]);
     this.setXfrm();
     this.reconciler.setDesired('home-address', new Map([[homeAddress, { address: homeAddress }]]));
