@@ -4,7 +4,6 @@ export * from './common/binding.js';
 export * from './common/cache.js';
 export * from './common/core-config.js';
 export * from './cn/correspondent.js';
-export * from '../plan/ha/desired.js';
 export * from './ha/home-agent.js';
 export * from './cn/nonce.js';
 export * from './common/outcome.js';

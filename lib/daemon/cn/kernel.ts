@@ -1,26 +1,18 @@
-// The correspondent node's kernel side: the XFRM objects of route optimisation
-// (ro-xfrm.ts) for its binding cache, through the reconciler and the XFRM drivers in
-// mcoad's priority and reqid bands, so a restart adopts what the last run installed.
+// The correspondent node's kernel side: the XFRM objects of route optimisation for its
+// binding cache (plan/cn/ro.ts), through the reconciler and the XFRM drivers in mcoad's
+// priority and reqid bands, so a restart adopts what the last run installed.
 import type { Logger } from 'pino';
 import type { BindingCache } from '../../proto/common/cache.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
-import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, policyKey, stateKey, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
 import { Reconciler } from '../../reconcile/engine.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 import { PassScheduler } from '../../reconcile/pass-scheduler.js';
-import { correspondentBindingXfrm, correspondentStaticXfrm, lowestBidCareOf, mergeRo, type RoObjects } from '../../plan/common/ro-xfrm.js';
-
-/** Every XFRM object a correspondent at `cn` needs for these bindings (pure). */
-export function correspondentXfrm(cn: Ip6Text, cache: BindingCache, bands: XfrmBands): RoObjects {
-  const parts = [correspondentStaticXfrm(cn, bands)];
-  for (const hoa of cache.homeAddresses()) {
-    const coa = lowestBidCareOf(cache.bindingsOf(hoa));
-    if (coa !== null) parts.push(correspondentBindingXfrm(cn, hoa, coa, bands));
-  }
-  return mergeRo(parts);
-}
+import { correspondentXfrm } from '../../plan/cn/ro.js';
+import { keepUnchanged } from '../../plan/common/stable.js';
+import { keyedXfrm } from '../../plan/common/xfrm-objects.js';
 
 export class CorrespondentKernel {
   readonly reconciler: Reconciler;
@@ -45,9 +37,9 @@ export class CorrespondentKernel {
 
   /** The objects for the cache as it is now; a pass follows. */
   setBindings(cache: BindingCache): void {
-    const want = correspondentXfrm(this.address, cache, this.bands);
-    this.states = keep(this.states, new Map(want.states.map((s) => [stateKey(s), s])));
-    this.policies = keep(this.policies, new Map(want.policies.map((p) => [policyKey(p), p])));
+    const want = keyedXfrm(correspondentXfrm(this.address, cache, this.bands));
+    this.states = keepUnchanged(this.states, want.states);
+    this.policies = keepUnchanged(this.policies, want.policies);
     this.reconciler.setDesired('xfrm-state', this.states);
     this.reconciler.setDesired('xfrm-policy', this.policies);
     this.scheduler.schedule();
@@ -64,12 +56,4 @@ export class CorrespondentKernel {
   stop(): Promise<void> {
     return this.scheduler.stop();
   }
-}
-
-function keep<T>(old: ReadonlyMap<string, T>, next: Map<string, T>): Map<string, T> {
-  for (const [k, v] of next) {
-    const o = old.get(k);
-    if (o !== undefined && JSON.stringify(o) === JSON.stringify(v)) next.set(k, o);
-  }
-  return next;
 }

@@ -13,6 +13,7 @@ import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK, RTNLGRP_NEIGH } from '../../platform/rtnl/rtnl-constants.js';
 import type { MhReceived } from '../../net/mh-socket.js';
 import { HomeAgentKernel } from './kernel.js';
+import { homeAgentDesiredFor } from '../../plan/ha/desired.js';
 import { bindingFromStored } from '../../store/index.js';
 import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
@@ -103,7 +104,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     this.setXfrm();
     const now = this.clock.now();
     for (const hoa of this.ha.cache.homeAddresses()) {
-      const desired = this.ha.desiredFor(hoa);
+      const desired = homeAgentDesiredFor(this.ha, hoa);
       this.kernel.index.update(hoa, desired);
       this.ipsec.tunnelsChanged(hoa, [...desired.tunnels.values()], [], false, now);
     }
@@ -192,7 +193,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private kernelChanged(hoas: ReadonlySet<string>, events: readonly CacheEvent[], now: number, keyManagement: boolean): Promise<boolean[]> {
     const moves: Promise<boolean>[] = [];
     for (const h of hoas) {
-      const desired = this.ha.desiredFor(h);
+      const desired = homeAgentDesiredFor(this.ha, h);
       this.kernel.index.update(h, desired);
       moves.push(...this.ipsec.tunnelsChanged(h, [...desired.tunnels.values()], events, keyManagement, now));
     }

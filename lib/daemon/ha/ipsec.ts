@@ -13,15 +13,17 @@ import { policyKey, stateKey } from '../../reconcile/drivers/xfrm.js';
 import type { MhReceived } from '../../net/mh-socket.js';
 import { canonicalIp6 } from '../../inet/ip6.js';
 import { RateLimit, type Counters } from '../counters.js';
-import { signallingIpsecXfrm, type IpsecObjects } from '../../plan/ha/signalling-ipsec.js';
+import type { IpsecObjects } from '../../plan/ha/signalling-ipsec.js';
+import { homeAgentConfiguredXfrm } from '../../plan/ha/xfrm.js';
+import { mergeXfrm } from '../../plan/common/xfrm-objects.js';
 import type { KernelSync } from './kernel-sync.js';
-import { payloadMoves, type CoaMove } from '../../plan/ha/payload-ipsec.js';
-import { PayloadIpsecIndex, migratePayload } from './payload-sync.js';
-import { homeAddressOptionXfrm } from './signalling.js';
+import { careOfChanges, payloadMoves, type CoaMove } from '../../plan/ha/payload-ipsec.js';
+import { PayloadIpsecIndex } from '../../plan/ha/payload-index.js';
+import { migratePayload } from '../payload-migrate.js';
 
 export class HomeAgentIpsec {
   private inbound: IpsecObjects['inbound'] = new Map();
-  /** Payload SAs per home address (payload-ipsec.ts). */
+  /** Payload SAs per home address (plan/ha/payload-index.ts). */
   readonly payload: PayloadIpsecIndex;
   private readonly reinstallLog = new RateLimit(1);
 
@@ -38,13 +40,13 @@ export class HomeAgentIpsec {
   /** The XFRM objects the configuration wants: Home Address option state and policy, signalling and payload SAs. */
   configure(cfg: HomeAgentDaemonConfig): void {
     const k = this.kernel.kernel;
-    const ro = homeAddressOptionXfrm(k.xfrmBands);
-    const esp = signallingIpsecXfrm(cfg.ipsecSas, cfg.homeAgent.homeAgentAddress, k.xfrmBands, cfg.ikeSignalling);
-    this.inbound = esp.inbound;
-    this.payload.configure({ sas: cfg.ipsecSas, ha: cfg.homeAgent.homeAgentAddress, bands: k.xfrmBands });
+    const settings = { bands: k.xfrmBands, ha: cfg.homeAgent.homeAgentAddress, sas: cfg.ipsecSas, ike: cfg.ikeSignalling };
+    const configured = homeAgentConfiguredXfrm(settings);
+    this.inbound = configured.inbound;
+    this.payload.configure(settings);
     for (const [hoa, other] of this.payload.clashes) this.log.error({ hoa, other }, 'payload spi_in already used by another home address: no payload SAs for this one');
-    const payload = this.payload.all();
-    k.setXfrm([...ro.states, ...esp.states, ...payload.states], [...ro.policies, ...esp.policies, ...payload.policies]);
+    const all = mergeXfrm([configured, this.payload.all()]);
+    k.setXfrm(all.states, all.policies);
   }
 
   /**
@@ -85,11 +87,11 @@ export class HomeAgentIpsec {
 
   /** RFC 6275 §11.7.1 / MCoA §8.1: a K-bit move for a home address without payload SAs. */
   noteKeyManagementMobility(events: readonly CacheEvent[]): void {
-    const moved = events.filter((e) => e.type === 'updated' && e.previous.coa !== e.binding.coa);
+    const moved = careOfChanges(events);
     if (moved.length === 0) return;
     this.counters.inc('bu', 'k-bit-coa-change');
     this.log.info(
-      { hoa: moved[0]!.binding.hoa, moves: moved.map((e) => ({ bid: e.binding.bid, coa: e.binding.coa, previous: e.type === 'updated' ? e.previous.coa : undefined })) },
+      { hoa: moved[0]!.binding.hoa, moves: moved.map((e) => ({ bid: e.binding.bid, coa: e.binding.coa, previous: e.previous.coa })) },
       'K bit with a new care-of address: transport-mode SAs use the home address; nothing to migrate; an IKE daemon must move its IKE SA to the new care-of address itself',
     );
   }

@@ -11,7 +11,7 @@ import { decodeRoute } from '../../platform/rtnl/route.js';
 import type { ProxySeen } from '../../reconcile/drivers/proxy.js';
 import type { TunnelSeen } from '../../reconcile/drivers/tunnel.js';
 import type { HomeAgentKernel } from './kernel.js';
-import { DesiredIndex } from './desired-index.js';
+import { DesiredIndex } from '../../plan/ha/desired-index.js';
 import { PassScheduler } from '../../reconcile/pass-scheduler.js';
 
 const REPAIR_DEBOUNCE_MS = 50;

@@ -2,14 +2,14 @@
 // Wires the object drivers into one Reconciler in dependency order.
 import type { DesiredState } from '../../plan/ha/desired.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
-import { GroupDriver, NexthopContext, NexthopDriver, type GroupSeen, type NexthopSeen } from '../../reconcile/drivers/nexthop.js';
 import { ProxyDriver } from '../../reconcile/drivers/proxy.js';
-import { RouteDriver } from '../../reconcile/drivers/route.js';
-import { TunnelDriver, type TunnelSeen } from '../../reconcile/drivers/tunnel.js';
+import { routeDrivers } from '../../reconcile/drivers/route-set.js';
+import type { TunnelSeen } from '../../reconcile/drivers/tunnel.js';
 import { Reconciler, type PassReport } from '../../reconcile/engine.js';
-import { KIND_ORDER, kernelWants, type RouteWant } from '../../plan/common/kernel-objects.js';
+import { KIND_ORDER, kernelWants } from '../../plan/ha/kernel-wants.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../../reconcile/marks.js';
-import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, policyKey, stateKey, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import { keyedXfrm } from '../../plan/common/xfrm-objects.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 
@@ -23,22 +23,7 @@ export class HomeAgentKernel {
   constructor(sock: NetlinkSocket, marks: Partial<OwnershipMarks> = {}, xfrmSock?: NetlinkSocket, xfrmBands: XfrmBands = DEFAULT_XFRM_BANDS) {
     this.marks = { ...DEFAULT_MARKS, ...marks };
     this.xfrmBands = xfrmBands;
-    const r = (): Reconciler => this.reconciler;
-    const ctx = new NexthopContext(
-      sock,
-      this.marks,
-      () => r().observedAll<TunnelSeen>('tunnel'),
-      () => r().observedAll<NexthopSeen>('nexthop'),
-    );
-    const idOf = (via: RouteWant['via']): number | undefined =>
-      via.kind === 'nexthop' ? r().observed<NexthopSeen>('nexthop', via.key)?.id : r().observed<GroupSeen>('group', via.key)?.id;
-    const drivers = [
-      new TunnelDriver(sock, this.marks),
-      new NexthopDriver(ctx),
-      new GroupDriver(ctx),
-      new RouteDriver(sock, this.marks, idOf),
-      new ProxyDriver(sock, this.marks),
-    ];
+    const drivers = [...routeDrivers(sock, this.marks, () => this.reconciler), new ProxyDriver(sock, this.marks)];
     if (drivers.map((d) => d.kind).join() !== KIND_ORDER.join()) throw new Error('driver order does not match KIND_ORDER');
     // XFRM first: states and the policies that use them exist before traffic needs them.
     const xfrm = xfrmSock ? [new XfrmStateDriver(xfrmSock, xfrmBands), new XfrmPolicyDriver(xfrmSock, xfrmBands)] : [];
@@ -53,8 +38,9 @@ export class HomeAgentKernel {
 
   /** The XFRM states and policies wanted (keyed by the kernel's identity of each). */
   setXfrm(states: readonly XfrmState[], policies: readonly XfrmPolicy[]): void {
-    this.reconciler.setDesired('xfrm-state', new Map(states.map((s) => [stateKey(s), s])));
-    this.reconciler.setDesired('xfrm-policy', new Map(policies.map((p) => [policyKey(p), p])));
+    const keyed = keyedXfrm({ states, policies });
+    this.reconciler.setDesired('xfrm-state', keyed.states);
+    this.reconciler.setDesired('xfrm-policy', keyed.policies);
   }
 
   pass(): Promise<PassReport> {

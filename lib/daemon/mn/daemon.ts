@@ -27,7 +27,8 @@ import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets, RoleStats } 
 import { mnBindingView } from './bul-view.js';
 import { HomeLinkActions, HomeLinkController } from './home-link.js';
 import { MobileNodeSender } from './send.js';
-import { DirectRouteKeeper, directInterfaces } from './ro-routes.js';
+import { DirectRouteKeeper } from './ro-routes.js';
+import { directInterfaces } from '../../plan/mn/direct-routes.js';
 import { planMobileNodeReload } from './reload-plan.js';
 import { InterfaceWatcher, type CareOfChange } from './interfaces.js';
 import { MobileNodeKernel, type AcceptedCareOf } from './kernel.js';

@@ -12,14 +12,14 @@ import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 import { RateLimit, type Counters } from '../counters.js';
 import { mobileNodePayloadMigration, mobileNodePayloadXfrm, planMobileNodePayload, type MnCoaMove } from '../../plan/mn/payload-ipsec.js';
-import type { PayloadObjects } from '../../plan/ha/payload-ipsec.js';
-import { migratePayload } from '../ha/payload-sync.js';
+import type { XfrmObjects } from '../../plan/common/xfrm-objects.js';
+import { migratePayload } from '../payload-migrate.js';
 
 /** What this needs of MobileNodeKernel. */
 export interface MnPayloadKernel {
   readonly reconciler: Reconciler;
   readonly bands: XfrmBands;
-  setPayload(objects: PayloadObjects): void;
+  setPayload(objects: XfrmObjects): void;
   schedule(): void;
 }
 

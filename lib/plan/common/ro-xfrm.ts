@@ -13,7 +13,7 @@
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import type { XfrmSelector } from '../../platform/xfrm/structs.js';
-import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import type { XfrmBands, XfrmObjects } from './xfrm-objects.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 
 const IPPROTO_ROUTING = 43;
@@ -21,6 +21,28 @@ const IPPROTO_DSTOPTS = 60;
 const IPPROTO_MH = 135;
 const XFRM_MODE_ROUTEOPTIMIZATION = 2;
 const XFRM_STATE_WILDRECV = 8;
+
+/** Every source, every destination, every protocol. */
+export const ANY_SELECTOR: Readonly<XfrmSelector> = Object.freeze({ src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 0 });
+
+/**
+ * The receive side of a route-optimisation header (hao or route2), shared by every role:
+ * the kernel processes the header only where a state for its protocol matches, and this
+ * one matches any packet (`flag wildrecv`, reqid at the band's base).
+ *   ip xfrm state add src :: dst :: proto PROTO spi 0 mode ro coa :: flag wildrecv sel src ::/0 dst ::/0 reqid R
+ */
+export function wildcardRoState(proto: number, bands: XfrmBands): XfrmState {
+  return { src: '::', dst: '::', proto, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: bands.reqidBase, flags: XFRM_STATE_WILDRECV, selector: { ...ANY_SELECTOR }, coaddr: '::' };
+}
+
+/**
+ * An inbound policy that lets packets matching `selector` in, with or without the header
+ * (an optional template, `level use`).
+ *   ip xfrm policy add SELECTOR dir in priority P tmpl proto PROTO mode ro level use
+ */
+export function roInboundPolicy(selector: XfrmSelector, proto: number, priority: number): XfrmPolicy {
+  return { selector, dir: 'in', priority, templates: [{ proto, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }] };
+}
 
 /**
  * Priorities inside the band (lower wins). The Mobility Header bypass must win over the data
@@ -30,11 +52,6 @@ const XFRM_STATE_WILDRECV = 8;
 export const RO_POLICY_PRIORITY_OFFSET = { signallingBypass: 0x40, data: 0x60, inbound: 0x90 } as const;
 /** Outbound RO states and their templates share one reqid (the kernel matches template and state by it). */
 export const RO_REQID_OFFSET = 0xff00;
-
-export interface RoObjects {
-  states: XfrmState[];
-  policies: XfrmPolicy[];
-}
 
 /** A binding as far as route optimisation cares. */
 export interface RoBinding {
@@ -52,7 +69,7 @@ export function lowestBidCareOf(bindings: readonly RoBinding[]): Ip6Text | null 
 const host = (src: Ip6Text, dst: Ip6Text, proto: number): XfrmSelector => ({ src, srcLen: 128, dst, dstLen: 128, proto });
 
 /** Outbound state, data policy and MH bypass for one (local, remote) pair with `coa`. */
-function outbound(local: Ip6Text, remote: Ip6Text, coa: Ip6Text, proto: number, bands: XfrmBands): RoObjects {
+function outbound(local: Ip6Text, remote: Ip6Text, coa: Ip6Text, proto: number, bands: XfrmBands): XfrmObjects {
   const reqid = bands.reqidBase + RO_REQID_OFFSET;
   return {
     states: [{ src: local, dst: remote, proto, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid, coaddr: coa }],
@@ -75,18 +92,10 @@ function outbound(local: Ip6Text, remote: Ip6Text, coa: Ip6Text, proto: number, 
  *   ip xfrm state add src :: dst :: proto hao spi 0 mode ro coa :: flag wildrecv sel src ::/0 dst ::/0 reqid R
  *   ip xfrm policy add src ::/0 dst CN/128 dir in priority P tmpl proto hao mode ro level use
  */
-export function correspondentStaticXfrm(cn: Ip6Text, bands: XfrmBands): RoObjects {
-  const any = { src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 0 };
+export function correspondentStaticXfrm(cn: Ip6Text, bands: XfrmBands): XfrmObjects {
   return {
-    states: [{ src: '::', dst: '::', proto: IPPROTO_DSTOPTS, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: bands.reqidBase, flags: XFRM_STATE_WILDRECV, selector: any, coaddr: '::' }],
-    policies: [
-      {
-        selector: { ...any, dst: cn, dstLen: 128 },
-        dir: 'in',
-        priority: bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound,
-        templates: [{ proto: IPPROTO_DSTOPTS, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
-      },
-    ],
+    states: [wildcardRoState(IPPROTO_DSTOPTS, bands)],
+    policies: [roInboundPolicy({ ...ANY_SELECTOR, dst: cn, dstLen: 128 }, IPPROTO_DSTOPTS, bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound)],
   };
 }
 
@@ -97,7 +106,7 @@ export function correspondentStaticXfrm(cn: Ip6Text, bands: XfrmBands): RoObject
  *   ip xfrm policy add src CN/128 dst HOA/128 proto 135 dir out priority P1
  *   ip xfrm policy add src CN/128 dst HOA/128 dir out priority P2 tmpl proto route2 mode ro reqid R
  */
-export function correspondentBindingXfrm(cn: Ip6Text, hoa: Ip6Text, coa: Ip6Text, bands: XfrmBands): RoObjects {
+export function correspondentBindingXfrm(cn: Ip6Text, hoa: Ip6Text, coa: Ip6Text, bands: XfrmBands): XfrmObjects {
   return outbound(cn, hoa, coa, IPPROTO_ROUTING, bands);
 }
 
@@ -105,17 +114,12 @@ export function correspondentBindingXfrm(cn: Ip6Text, hoa: Ip6Text, coa: Ip6Text
  * Mobile node, per configured correspondent: packets from it carrying a type 2 routing
  * header (to a care-of address, for the home address) get in, whatever their protocol.
  *   ip xfrm policy add src CN/128 dst HOA/128 dir in priority P tmpl proto route2 mode ro level use
- * (the route2 wildcard state is daemon/mn/kernel.ts's).
+ * (the route2 wildcard state is plan/mn/routing-header.ts's).
  */
-export function mobileNodeInboundXfrm(hoa: Ip6Text, correspondents: readonly Ip6Text[], bands: XfrmBands): RoObjects {
+export function mobileNodeInboundXfrm(hoa: Ip6Text, correspondents: readonly Ip6Text[], bands: XfrmBands): XfrmObjects {
   return {
     states: [],
-    policies: correspondents.map((cn) => ({
-      selector: host(cn, hoa, 0),
-      dir: 'in' as const,
-      priority: bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound,
-      templates: [{ proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
-    })),
+    policies: correspondents.map((cn) => roInboundPolicy(host(cn, hoa, 0), IPPROTO_ROUTING, bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound)),
   };
 }
 
@@ -126,10 +130,6 @@ export function mobileNodeInboundXfrm(hoa: Ip6Text, correspondents: readonly Ip6
  *   ip xfrm policy add src HOA/128 dst CN/128 proto 135 dir out priority P1
  *   ip xfrm policy add src HOA/128 dst CN/128 dir out priority P2 tmpl proto hao mode ro reqid R
  */
-export function mobileNodeBindingXfrm(hoa: Ip6Text, cn: Ip6Text, coa: Ip6Text, bands: XfrmBands): RoObjects {
+export function mobileNodeBindingXfrm(hoa: Ip6Text, cn: Ip6Text, coa: Ip6Text, bands: XfrmBands): XfrmObjects {
   return outbound(hoa, cn, coa, IPPROTO_DSTOPTS, bands);
-}
-
-export function mergeRo(parts: readonly RoObjects[]): RoObjects {
-  return { states: parts.flatMap((p) => p.states), policies: parts.flatMap((p) => p.policies) };
 }

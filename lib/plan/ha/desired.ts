@@ -7,6 +7,9 @@ import { mustParseIp6, type Ip6Text } from '../../inet/ip6.js';
 import { linkLocalOf } from '../../inet/prefix.js';
 import { bindingId, type Binding } from '../../proto/common/binding.js';
 import type { BindingCache } from '../../proto/common/cache.js';
+import type { CompiledHomeAgentConfig } from '../../proto/common/core-config.js';
+import type { HomeAgent } from '../../proto/ha/home-agent.js';
+import { nextHopKey, type NextHopSpec, type RouteOverNextHops } from '../common/kernel-objects.js';
 
 /** One ip6ip6 tunnel per (home agent address, care-of address); the reconciler names it. */
 export interface TunnelSpec {
@@ -16,16 +19,9 @@ export interface TunnelSpec {
   owners: string[];
 }
 
-export type NextHopSpec =
-  | { kind: 'tunnel'; tunnelKey: string; weight: number }
-  /** Home binding (§5.5): deliver on the home link; a prefix goes via the router's address. */
-  | { kind: 'home-link'; interface: string; gateway: Ip6Text | null; weight: number };
-
-/** A route for 'addr/len' over all next hops (realised as a nexthop group). */
-export interface RouteSpec {
+/** A route for 'addr/len' over all next hops (realised as a nexthop group); home link next hops for §5.5 home bindings. */
+export interface RouteSpec extends RouteOverNextHops {
   key: string;
-  prefix: string;
-  nexthops: NextHopSpec[];
   owners: string[];
 }
 
@@ -49,16 +45,17 @@ export interface DesiredConfig {
   homeLinkInterface: string;
 }
 
+/** What the planner needs of the home agent's configuration. */
+export function desiredConfigOf(config: CompiledHomeAgentConfig): DesiredConfig {
+  return { homeAgentAddress: config.haAddress, homeLinkInterface: config.source.homeLinkInterface };
+}
+
 export function emptyDesired(): DesiredState {
   return { tunnels: new Map(), routes: new Map(), proxies: new Map() };
 }
 
 export const tunnelKey = (ha: Ip6Text, coa: Ip6Text): string => `${ha}|${coa}`;
 export const proxyKey = (iface: string, addr: Ip6Text): string => `${iface}|${addr}`;
-
-export function nextHopKey(n: NextHopSpec): string {
-  return n.kind === 'tunnel' ? `t|${n.tunnelKey}` : `h|${n.interface}|${n.gateway ?? ''}`;
-}
 
 function addOwners(into: string[], more: readonly string[]): void {
   for (const o of more) if (!into.includes(o)) into.push(o);
@@ -147,4 +144,14 @@ export function desiredState(cache: BindingCache, cfg: DesiredConfig): DesiredSt
   const out = emptyDesired();
   for (const hoa of cache.homeAddresses()) mergeDesired(out, desiredForHomeAddress(cache, hoa, cfg));
   return out;
+}
+
+/** The whole desired state of a home agent core, as its cache stands. */
+export function homeAgentDesired(ha: Pick<HomeAgent, 'cache' | 'config'>): DesiredState {
+  return desiredState(ha.cache, desiredConfigOf(ha.config));
+}
+
+/** Incremental path: the objects one home address needs (recompute after its BU). */
+export function homeAgentDesiredFor(ha: Pick<HomeAgent, 'cache' | 'config'>, hoa: Ip6Text): DesiredState {
+  return desiredForHomeAddress(ha.cache, hoa, desiredConfigOf(ha.config));
 }

@@ -26,7 +26,7 @@ import type { CacheEvent } from '../../proto/common/outcome.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmMigrateEntry } from '../../platform/xfrm/report.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
-import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 
 const IPPROTO_IPV6 = 41;
@@ -35,11 +35,6 @@ const XFRM_MODE_TRANSPORT = 0;
 
 /** Inside the policy band: after the signalling policies (0x10), before the Home Address option's (0x80). */
 export const PAYLOAD_PRIORITY_OFFSET = 0x20;
-
-export interface PayloadObjects {
-  states: XfrmState[];
-  policies: XfrmPolicy[];
-}
 
 /** One tunnel of the home address (the core's TunnelSpec: local is the home agent address). */
 export interface PayloadTunnel {
@@ -70,8 +65,8 @@ export function payloadOutboundPolicy(local: Ip6Text, coa: Ip6Text, reqid: numbe
  * per tunnel an outbound SA and the two policies. No anti-replay window: manually keyed
  * SAs restart their sequence numbers with either end (RFC 4303 §3.3.3).
  */
-export function payloadIpsecXfrm(ha: Ip6Text, tunnels: readonly PayloadTunnel[], sa: PayloadIpsecSas, reqid: number, bands: XfrmBands): PayloadObjects {
-  const out: PayloadObjects = { states: [], policies: [] };
+export function payloadIpsecXfrm(ha: Ip6Text, tunnels: readonly PayloadTunnel[], sa: PayloadIpsecSas, reqid: number, bands: XfrmBands): XfrmObjects {
+  const out: XfrmObjects = { states: [], policies: [] };
   if (tunnels.length === 0) return out;
   out.states.push({ ...esp(sa, reqid), src: '::', dst: ha, spi: sa.spiIn });
   for (const t of tunnels) {
@@ -116,6 +111,11 @@ export interface CoaMove {
   to: Ip6Text;
 }
 
+/** The events that moved a binding to another care-of address. */
+export function careOfChanges(events: readonly CacheEvent[]): Extract<CacheEvent, { type: 'updated' }>[] {
+  return events.filter((e): e is Extract<CacheEvent, { type: 'updated' }> => e.type === 'updated' && e.previous.coa !== e.binding.coa);
+}
+
 /**
  * The care-of address changes of `events` whose outbound SA can move: the old address is
  * no longer a tunnel of the home address, and the new one was not one before (so no SA is
@@ -123,8 +123,7 @@ export interface CoaMove {
  */
 export function payloadMoves(events: readonly CacheEvent[], before: ReadonlySet<Ip6Text>, after: ReadonlySet<Ip6Text>): CoaMove[] {
   const out: CoaMove[] = [];
-  for (const e of events) {
-    if (e.type !== 'updated' || e.previous.coa === e.binding.coa) continue;
+  for (const e of careOfChanges(events)) {
     const from = e.previous.coa;
     const to = e.binding.coa;
     if (!before.has(from) || after.has(from) || !after.has(to) || before.has(to)) continue;

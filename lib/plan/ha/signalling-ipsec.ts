@@ -35,7 +35,7 @@
 import type { HoaIpsecSas, IkeSignalling } from '../../config/daemon-config.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
-import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 
 const IPPROTO_ESP = 50;
@@ -52,9 +52,7 @@ const MH_TYPE_BA = 6;
  */
 export const POLICY_PRIORITY_OFFSET = { ipsec: 0x10, homeAddressOption: 0x80 } as const;
 
-export interface IpsecObjects {
-  states: XfrmState[];
-  policies: XfrmPolicy[];
+export interface IpsecObjects extends XfrmObjects {
   /** Home address -> its inbound (BU) policy and SA (none when an IKE daemon supplies it): installed means BUs are protected. */
   inbound: Map<Ip6Text, { policy: XfrmPolicy; state?: XfrmState }>;
 }

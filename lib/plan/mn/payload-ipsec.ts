@@ -20,11 +20,10 @@
 import type { HoaIpsecSas, PayloadIpsecSas } from '../../config/daemon-config.js';
 import type { BulView } from '../../proto/mn/index.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
-import type { XfrmState } from '../../platform/xfrm/state.js';
-import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 import { ipsecReqids } from '../ha/signalling-ipsec.js';
-import { PAYLOAD_PRIORITY_OFFSET, type PayloadMigration, type PayloadObjects } from '../ha/payload-ipsec.js';
+import { PAYLOAD_PRIORITY_OFFSET, type PayloadMigration } from '../ha/payload-ipsec.js';
 
 const IPPROTO_IPV6 = 41;
 const IPPROTO_ESP = 50;
@@ -54,8 +53,8 @@ export function mobileNodePayloadInboundPolicy(homeAgent: Ip6Text, coa: Ip6Text,
  * outbound SA, and per care-of address its inbound SA and the two policies. No anti-replay
  * window, as at the home agent (manual keys restart their sequence numbers at either end).
  */
-export function mobileNodePayloadXfrm(sa: PayloadIpsecSas, homeAgent: Ip6Text, coas: readonly Ip6Text[], reqid: number, bands: XfrmBands): PayloadObjects {
-  const out: PayloadObjects = { states: [], policies: [] };
+export function mobileNodePayloadXfrm(sa: PayloadIpsecSas, homeAgent: Ip6Text, coas: readonly Ip6Text[], reqid: number, bands: XfrmBands): XfrmObjects {
+  const out: XfrmObjects = { states: [], policies: [] };
   if (coas.length === 0) return out;
   out.states.push({ ...esp(sa, reqid), src: '::', dst: homeAgent, spi: sa.spiOut });
   for (const coa of coas) {

@@ -22,9 +22,7 @@
 // - This BA policy must take precedence over the wildcard route2 policy that accepts every
 //   other Mobility Header message (lower priority number), or a BA without ESP would pass.
 import type { HoaIpsecSas } from '../../config/daemon-config.js';
-import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
-import type { XfrmState } from '../../platform/xfrm/state.js';
-import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
+import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 import { POLICY_PRIORITY_OFFSET, ipsecReqids } from '../ha/signalling-ipsec.js';
 
@@ -46,17 +44,12 @@ export const MN_POLICY_PRIORITY_OFFSET = {
   routingHeader: POLICY_PRIORITY_OFFSET.homeAddressOption,
 } as const;
 
-export interface MobileNodeIpsecObjects {
-  states: XfrmState[];
-  policies: XfrmPolicy[];
-}
-
 /**
  * The two ESP states and two policies for `mobile_node.ipsec`: spiOut protects BUs
  * (mobile node -> home agent, the home agent's spi_in), spiIn the BAs (home agent -> mobile
  * node). The reqid follows the home agent's rule: the configured one, else reqidBase + 1.
  */
-export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6Text, homeAgent: Ip6Text, bands: XfrmBands): MobileNodeIpsecObjects {
+export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6Text, homeAgent: Ip6Text, bands: XfrmBands): XfrmObjects {
   const reqid = ipsecReqids({ [homeAddress]: sas }, bands).get(homeAddress)!;
   const priority = bands.priorityBase + MN_POLICY_PRIORITY_OFFSET.ipsec;
   // No anti-replay window, as at the home agent: manually keyed SAs restart their sequence

@@ -11,7 +11,6 @@ import { bidOptions, alternateCoa } from '../common/bu-options.js';
 import { BindingCache } from '../common/cache.js';
 import { ChangeSet } from '../common/changes.js';
 import { compileHomeAgentConfig, type CompiledHomeAgentConfig, type HomeAgentConfig } from '../common/core-config.js';
-import { desiredForHomeAddress, desiredState, type DesiredState } from '../../plan/ha/desired.js';
 import { checkHomeRegistration } from './checks.js';
 import { registerBids, registerRegular, type RegisterContext } from './register.js';
 import { checkBidSubOptions, incompliantBu } from '../common/mcoa-checks.js';
@@ -192,19 +191,6 @@ export class HomeAgent {
     if (this.cache.bindingsOf(hoa).some((b) => b.coa === coa)) return { accept: true };
     const be: BindingError = { kind: 'be', payloadProto: 59, checksum: 0, status: 1, homeAddress: Uint8Array.from(hoaBytes), options: [] };
     return { accept: false, bindingError: { message: be, src: this.config.haAddress, dst: coa, homeAddress: null } };
-  }
-
-  desiredState(): DesiredState {
-    return desiredState(this.cache, this.desiredConfig());
-  }
-
-  /** Incremental path: the objects one home address needs (recompute after its BU). */
-  desiredFor(hoa: Ip6Text): DesiredState {
-    return desiredForHomeAddress(this.cache, hoa, this.desiredConfig());
-  }
-
-  private desiredConfig() {
-    return { homeAgentAddress: this.config.haAddress, homeLinkInterface: this.config.source.homeLinkInterface };
   }
 
   private scheduleRefresh(events: readonly CacheEvent[]): void {

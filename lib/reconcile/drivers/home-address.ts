@@ -62,6 +62,3 @@ export class HomeAddressDriver implements ObjectDriver<HomeAddressWant, HomeAddr
     }
   }
 }
-
-/** Tunnel key as the shared tunnel driver keys tunnels: `local|remote` (care-of address, home agent). */
-export const mnTunnelKey = (coa: Ip6Text, ha: Ip6Text): string => `${coa}|${ha}`;

@@ -6,28 +6,11 @@ import { classifyError } from '../../platform/kernel-errors.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { policyDelete, policyDump, policyUpdate, type XfrmPolicy } from '../../platform/xfrm/policy.js';
 import { stateAdd, stateDelete, stateDump, stateUpdate, type XfrmState } from '../../platform/xfrm/state.js';
-import type { XfrmSelector } from '../../platform/xfrm/structs.js';
 import type { ObjectDriver } from '../engine.js';
+import { policyKey, stateKey, type XfrmBands } from '../../plan/common/xfrm-objects.js';
 
-export interface XfrmBands {
-  /** Our policies have priority in [priorityBase, priorityBase + priorityCount). */
-  priorityBase: number;
-  priorityCount: number;
-  /** Our states have reqid in [reqidBase, reqidBase + reqidCount). */
-  reqidBase: number;
-  reqidCount: number;
-}
-
-export const DEFAULT_XFRM_BANDS: XfrmBands = { priorityBase: 0x4d4300, priorityCount: 0x100, reqidBase: 0x4d430000, reqidCount: 0x10000 };
-
-const selectorKey = (s: XfrmSelector): string =>
-  `${s.src}/${s.srcLen}>${s.dst}/${s.dstLen} p${s.proto}${s.mhType !== undefined ? ` mh${s.mhType}` : ''}${s.ifindex ? ` if${s.ifindex}` : ''}`;
-
-/** The kernel's identity of a policy: selector, direction, type (and mark). */
-export const policyKey = (p: Pick<XfrmPolicy, 'selector' | 'dir' | 'type'>): string => `${p.dir}|${p.type ?? 'main'}|${selectorKey(p.selector)}`;
-
-/** The kernel's identity of a state: (dst, spi, proto), plus src for route-optimisation states. */
-export const stateKey = (s: Pick<XfrmState, 'src' | 'dst' | 'spi' | 'proto'>): string => `${s.proto}|${s.src}>${s.dst}|${s.spi}`;
+// The bands and the kernel's identity of each object are the planners' too (plan/common).
+export { DEFAULT_XFRM_BANDS, policyKey, stateKey, type XfrmBands } from '../../plan/common/xfrm-objects.js';
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a === undefined || b === undefined ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigFileError, loadConfigFile, parseConfig } from '../../../lib/config/index.js';
 import { ipsecReqids, POLICY_PRIORITY_OFFSET, signallingIpsecXfrm } from '../../../lib/plan/ha/signalling-ipsec.js';
-import { homeAddressOptionXfrm } from '../../../lib/daemon/ha/signalling.js';
+import { homeAddressOptionXfrm } from '../../../lib/plan/ha/xfrm.js';
 import { parseXfrmStat } from '../../../lib/daemon/xfrm-stat.js';
 import { DEFAULT_XFRM_BANDS } from '../../../lib/reconcile/drivers/xfrm.js';
 

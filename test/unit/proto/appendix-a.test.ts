@@ -7,6 +7,7 @@ import { HomeAgent } from '../../../lib/proto/ha/home-agent.js';
 import type { CorrespondentNode } from '../../../lib/proto/cn/correspondent.js';
 import { bid, cacheLines, COA1, COA2, COA3, desiredSummary, HA, haConfig, HOA, makeBu, received, type BuSpec } from './fixtures.js';
 import { newCn, sealedBu } from './cn-fixtures.js';
+import { homeAgentDesired } from '../../../lib/plan/ha/desired.js';
 
 const binding = (coa: string, n: number) => `${HOA} ${coa} BID${n}`;
 const tunnel = (coa: string) => `${HA}|${coa}`;
@@ -36,7 +37,7 @@ test('Appendix A Figure 6: multiple interfaces attached to foreign links', () =>
   assert.deepEqual(cacheLines(ha.cache), [binding(COA1, 1), binding(COA2, 2), binding(COA3, 3)]);
   assert.deepEqual(cacheLines(cn.cache), [binding(COA1, 1), binding(COA2, 2), binding(COA3, 3)]);
   // Proxy neighbour advertisement is active; traffic spread over three tunnels.
-  assert.deepEqual(desiredSummary(ha.desiredState()), {
+  assert.deepEqual(desiredSummary(homeAgentDesired(ha)), {
     tunnels: [tunnel(COA1), tunnel(COA2), tunnel(COA3)],
     routes: [`${HOA}/128 -> ${tunnel(COA1)}, ${tunnel(COA2)}, ${tunnel(COA3)}`],
     proxies: [`eth0|${HOA}`],
@@ -54,7 +55,7 @@ test('Appendix A Figure 7: one interface attached to the home link, returning ho
   assert.deepEqual(cacheLines(ha.cache), []);
   assert.deepEqual(cacheLines(cn.cache), [binding(COA2, 2), binding(COA3, 3)]);
   // Proxy neighbour advertisement is inactive; nothing left to install.
-  assert.deepEqual(desiredSummary(ha.desiredState()), { tunnels: [], routes: [], proxies: [] });
+  assert.deepEqual(desiredSummary(homeAgentDesired(ha)), { tunnels: [], routes: [], proxies: [] });
 });
 
 test('Appendix A Figure 8: one interface attached to the home link, not returning home', () => {
@@ -66,7 +67,7 @@ test('Appendix A Figure 8: one interface attached to the home link, not returnin
   assert.deepEqual(cacheLines(ha.cache), [binding(COA1, 1), binding(COA2, 2)]);
   assert.deepEqual(cacheLines(cn.cache), [binding(COA1, 1), binding(COA2, 2)]);
   // Proxy ND still active: the HA intercepts and tunnels to the foreign interfaces.
-  assert.deepEqual(desiredSummary(ha.desiredState()), {
+  assert.deepEqual(desiredSummary(homeAgentDesired(ha)), {
     tunnels: [tunnel(COA1), tunnel(COA2)],
     routes: [`${HOA}/128 -> ${tunnel(COA1)}, ${tunnel(COA2)}`],
     proxies: [`eth0|${HOA}`],
@@ -80,7 +81,7 @@ test('Appendix A Figure 9: several interfaces attached to the home link, returni
   assert.equal(cn.processBu(sealedBu(cn, { seq: 5, lifetime: 0, options: [bid(3)], coa: HOA })).status, 0);
   assert.deepEqual(cacheLines(ha.cache), []);
   assert.deepEqual(cacheLines(cn.cache), [binding(COA2, 2)]);
-  assert.deepEqual(desiredSummary(ha.desiredState()), { tunnels: [], routes: [], proxies: [] });
+  assert.deepEqual(desiredSummary(homeAgentDesired(ha)), { tunnels: [], routes: [], proxies: [] });
 });
 
 test('Appendix A Figure 10: one foreign link is managed by the home agent', () => {
@@ -89,7 +90,7 @@ test('Appendix A Figure 10: one foreign link is managed by the home agent', () =
   const { ha, cn } = figure6(nearCoa);
   assert.deepEqual(cacheLines(ha.cache), [binding(nearCoa, 1), binding(COA2, 2), binding(COA3, 3)]);
   assert.deepEqual(cacheLines(cn.cache), [binding(nearCoa, 1), binding(COA2, 2), binding(COA3, 3)]);
-  assert.deepEqual(desiredSummary(ha.desiredState()), {
+  assert.deepEqual(desiredSummary(homeAgentDesired(ha)), {
     tunnels: [tunnel(nearCoa), tunnel(COA2), tunnel(COA3)],
     routes: [`${HOA}/128 -> ${tunnel(nearCoa)}, ${tunnel(COA2)}, ${tunnel(COA3)}`],
     proxies: [`eth0|${HOA}`],
@@ -101,12 +102,12 @@ test('§5.5 home binding (H flag) beside foreign bindings: proxy ND off, route o
   const o = haBu(ha, { lifetime: 0, options: [bid(3, { h: true })] }, COA1, 2);
   assert.deepEqual(o.events.map((e) => `${e.type}:${e.reason}`), ['updated:home-binding']);
   assert.deepEqual(cacheLines(ha.cache), [`${HOA} ${HOA} BID3 (home)`, binding(COA1, 1), binding(COA2, 2)]);
-  assert.deepEqual(desiredSummary(ha.desiredState()), {
+  assert.deepEqual(desiredSummary(homeAgentDesired(ha)), {
     tunnels: [tunnel(COA1), tunnel(COA2)],
     routes: [`${HOA}/128 -> ${tunnel(COA1)}, ${tunnel(COA2)}, eth0`],
     proxies: [],
   });
   // Leaving the home link: the home binding becomes a normal binding again, proxy ND resumes.
   haBu(ha, { options: [bid(3, { coa: COA3 })] }, COA3, 3);
-  assert.deepEqual(desiredSummary(ha.desiredState()).proxies, [`eth0|${HOA}`]);
+  assert.deepEqual(desiredSummary(homeAgentDesired(ha)).proxies, [`eth0|${HOA}`]);
 });

@@ -8,6 +8,7 @@ import { DRAFT04_PROFILE } from '../../../lib/wire/profiles.js';
 import { BaStatus } from '../../../lib/wire/types.js';
 import { HomeAgent } from '../../../lib/proto/ha/home-agent.js';
 import { bid, cacheLines, COA1, COA2, COA3, HA, haConfig, HOA, HOA2, makeBu, received } from './fixtures.js';
+import { homeAgentDesired } from '../../../lib/plan/ha/desired.js';
 
 function decodeError(bytes: Uint8Array) {
   const d = decodeMessage(bytes, DRAFT04_PROFILE);
@@ -55,7 +56,7 @@ test('RFC 6275 §10.3.1 DAD fails -> BA 134 to the held BU, bindings removed, no
   assert.equal(o.ba, null);
   assert.equal(o.baDeferred, true);
   assert.deepEqual(o.dad.addresses, [HOA]);
-  assert.equal(ha.desiredState().tunnels.size, 0, 'nothing installed while DAD runs');
+  assert.equal(homeAgentDesired(ha).tunnels.size, 0, 'nothing installed while DAD runs');
   const r = ha.dadResult(HOA, false);
   assert.equal(r.ba?.message.status, BaStatus.DAD_FAILED);
   assert.equal(r.ba?.message.sequence, 3);
@@ -78,7 +79,7 @@ test('RFC 6275 §10.3.1 a BU during DAD updates the held BA; success releases th
   const r = ha.dadResult(HOA, true);
   assert.equal(r.ba?.message.sequence, 2);
   assert.equal(r.ba?.dst, COA2);
-  assert.equal(ha.desiredState().tunnels.size, 2);
+  assert.equal(homeAgentDesired(ha).tunnels.size, 2);
   assert.equal(ha.dadResult(HOA, true).ba, null, 'a second result is ignored');
 });
 
@@ -87,7 +88,7 @@ test('RFC 6275 §10.3.1 L flag: DAD and proxy ND cover the link-local address to
   const o = ha.processBu(received(makeBu({ seq: 1, l: true })));
   assert.deepEqual(o.dad?.addresses, [HOA, 'fe80::200:ff:fe00:a2a2']);
   ha.dadResult(HOA, true);
-  assert.deepEqual([...ha.desiredState().proxies.keys()].sort(), [`eth0|${HOA}`, 'eth0|fe80::200:ff:fe00:a2a2']);
+  assert.deepEqual([...homeAgentDesired(ha).proxies.keys()].sort(), [`eth0|${HOA}`, 'eth0|fe80::200:ff:fe00:a2a2']);
 });
 
 test('the BA goes to the packet source with a type 2 routing header for the home address', () => {

@@ -7,6 +7,7 @@ import { HomeAgent } from '../../../lib/proto/ha/home-agent.js';
 import { REGULAR_BID } from '../../../lib/proto/common/binding.js';
 import { altCoa, bid, haConfig, HOA, HOA2, makeBu, received } from './fixtures.js';
 import type { BidOption, MobilityOption } from '../../../lib/wire/types.js';
+import { homeAgentDesired } from '../../../lib/plan/ha/desired.js';
 
 const HOAS = [HOA, HOA2];
 const COAS = ['2001:db8:a::1', '2001:db8:b::2', '2001:db8:c::3', '2001:db8:d::4'];
@@ -41,7 +42,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
 );
 
 function checkInvariants(ha: HomeAgent, lastExpireMs: number): void {
-  const desired = ha.desiredState();
+  const desired = homeAgentDesired(ha);
   let count = 0;
   let minExpiry = Infinity;
   for (const hoa of ha.cache.homeAddresses()) {

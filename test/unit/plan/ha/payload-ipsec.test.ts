@@ -1,14 +1,14 @@
 // Payload ESP objects (MCoA §8.3.2) and K-bit moves (§8.1), pure: one row per rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HoaIpsecSas } from '../../../lib/config/daemon-config.js';
-import type { Binding } from '../../../lib/proto/common/binding.js';
-import type { CacheEvent } from '../../../lib/proto/common/outcome.js';
-import { POLICY_PRIORITY_OFFSET } from '../../../lib/plan/ha/signalling-ipsec.js';
+import type { HoaIpsecSas } from '../../../../lib/config/daemon-config.js';
+import type { Binding } from '../../../../lib/proto/common/binding.js';
+import type { CacheEvent } from '../../../../lib/proto/common/outcome.js';
+import { POLICY_PRIORITY_OFFSET } from '../../../../lib/plan/ha/signalling-ipsec.js';
 import {
   PAYLOAD_PRIORITY_OFFSET, payloadIpsecXfrm, payloadMigration, payloadMoves, payloadSpiClashes,
-} from '../../../lib/plan/ha/payload-ipsec.js';
-import { DEFAULT_XFRM_BANDS as BANDS, policyKey, stateKey } from '../../../lib/reconcile/drivers/xfrm.js';
+} from '../../../../lib/plan/ha/payload-ipsec.js';
+import { DEFAULT_XFRM_BANDS as BANDS, policyKey, stateKey } from '../../../../lib/reconcile/drivers/xfrm.js';
 
 const HA = '2001:db8:aa::1';
 const A = '2001:db8:1::10';

@@ -1,16 +1,15 @@
-// The payload SAs and policies of every home address (payload-ipsec.ts), merged into the
-// reconciler per home address as its tunnels change, and the XFRM_MSG_MIGRATE step that
-// moves a binding's outbound SA to its new care-of address (MCoA §8.1, K bit).
+// The payload SAs and policies of every home address (payload-ipsec.ts), merged per home
+// address as its tunnels change into the desired set a reconciler holds, and the
+// XFRM_MSG_MIGRATE step that moves a binding's outbound SA to its new care-of address
+// (MCoA §8.1, K bit). Pure bookkeeping: changed keys go to a sink (the Reconciler's put).
 import type { HoaIpsecSas } from '../../config/daemon-config.js';
-import type { NetlinkSocket } from '../../platform/netlink/socket.js';
-import { xfrmMigrate } from '../../platform/xfrm/report.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
-import type { Reconciler } from '../../reconcile/engine.js';
-import { policyKey, stateKey, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
 import type { Ip6Text } from '../../inet/ip6.js';
-import { ipsecReqids } from '../../plan/ha/signalling-ipsec.js';
-import { payloadIpsecXfrm, payloadMigration, payloadSpiClashes, type PayloadMigration, type PayloadTunnel } from '../../plan/ha/payload-ipsec.js';
+import { policyKey, stateKey, type XfrmBands, type XfrmObjects } from '../common/xfrm-objects.js';
+import type { DesiredSink } from './desired-index.js';
+import { ipsecReqids } from './signalling-ipsec.js';
+import { payloadIpsecXfrm, payloadMigration, payloadSpiClashes, type PayloadMigration, type PayloadTunnel } from './payload-ipsec.js';
 
 type XfrmKind = 'xfrm-state' | 'xfrm-policy';
 const KINDS: readonly XfrmKind[] = ['xfrm-state', 'xfrm-policy'];
@@ -41,7 +40,7 @@ export class PayloadIpsecIndex {
   /** kind -> key -> (home address -> wanted); the first owner's object is the one installed. */
   private readonly owners = new Map<XfrmKind, Map<string, Map<Ip6Text, Wanted>>>(KINDS.map((k) => [k, new Map()]));
 
-  constructor(private readonly reconciler: Reconciler) {}
+  constructor(private readonly sink: DesiredSink) {}
 
   /** New configuration: every home address is recomputed (unchanged objects keep their identity). */
   configure(settings: PayloadSettings): void {
@@ -61,13 +60,13 @@ export class PayloadIpsecIndex {
     return new Set((this.tunnels.get(hoa) ?? []).map((t) => t.remote));
   }
 
-  /** The home address's tunnels changed: writes the keys that changed into the reconciler. */
+  /** The home address's tunnels changed: writes the keys that changed to the sink. */
   update(hoa: Ip6Text, tunnels: readonly PayloadTunnel[]): void {
     this.apply(hoa, tunnels, true);
   }
 
   /** Every wanted object, one per key (for the reconciler's full XFRM set). */
-  all(): { states: XfrmState[]; policies: XfrmPolicy[] } {
+  all(): XfrmObjects {
     const first = (kind: XfrmKind) => [...this.owners.get(kind)!.values()].map((o) => o.values().next().value!.obj);
     return { states: first('xfrm-state') as XfrmState[], policies: first('xfrm-policy') as XfrmPolicy[] };
   }
@@ -121,14 +120,6 @@ export class PayloadIpsecIndex {
       if (o && o.size === 0) byKey.delete(key);
     }
     const firstAfter = byKey.get(key)?.values().next().value;
-    if (put && firstAfter !== firstBefore) this.reconciler.put(kind, key, firstAfter?.obj);
+    if (put && firstAfter !== firstBefore) this.sink.put(kind, key, firstAfter?.obj);
   }
-}
-
-/**
- * Moves the outbound SA from the old care-of address to the new one: XFRM_MSG_MIGRATE on
- * the old outbound policy (which must still exist). No `ip` equivalent.
- */
-export function migratePayload(sock: NetlinkSocket, m: PayloadMigration): Promise<void> {
-  return xfrmMigrate(sock, m.policy, [m.entry]);
 }

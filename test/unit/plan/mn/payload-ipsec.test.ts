@@ -1,21 +1,17 @@
-// The mobile node's payload ESP (plan/mn/payload-ipsec.ts, daemon/mn/payload-sync.ts): the mirror image
-// of the home agent's objects for the same configuration (keys, SPIs, selectors agree), which
-// care-of addresses are protected as the Binding Update List changes, and the K-bit move:
-// XFRM_MSG_MIGRATE of the inbound SA, run before the pass that would re-install it.
+// The mobile node's payload ESP (lib/plan/mn/payload-ipsec.ts): the mirror image of the home
+// agent's objects for the same configuration (keys, SPIs, selectors agree), which care-of
+// addresses are protected as the Binding Update List changes, and the K-bit move's
+// XFRM_MSG_MIGRATE step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import type { HoaIpsecSas } from '../../../lib/config/daemon-config.js';
-import type { BulView } from '../../../lib/proto/mn/index.js';
-import { Counters } from '../../../lib/daemon/counters.js';
+import type { HoaIpsecSas } from '../../../../lib/config/daemon-config.js';
+import type { BulView } from '../../../../lib/proto/mn/index.js';
 import {
   MN_PAYLOAD_REQID_OFFSET, mobileNodePayloadMigration, mobileNodePayloadReqid, mobileNodePayloadXfrm, planMobileNodePayload,
-} from '../../../lib/plan/mn/payload-ipsec.js';
-import { MobileNodePayload } from '../../../lib/daemon/mn/payload-sync.js';
-import { PAYLOAD_PRIORITY_OFFSET, payloadIpsecXfrm, type PayloadObjects } from '../../../lib/plan/ha/payload-ipsec.js';
-import type { NetlinkSocket } from '../../../lib/platform/netlink/socket.js';
-import { DEFAULT_XFRM_BANDS as BANDS, policyKey, stateKey } from '../../../lib/reconcile/drivers/xfrm.js';
-import { Reconciler, type ObjectDriver } from '../../../lib/reconcile/engine.js';
+} from '../../../../lib/plan/mn/payload-ipsec.js';
+import { PAYLOAD_PRIORITY_OFFSET, payloadIpsecXfrm } from '../../../../lib/plan/ha/payload-ipsec.js';
+import type { XfrmObjects } from '../../../../lib/plan/common/xfrm-objects.js';
+import { DEFAULT_XFRM_BANDS as BANDS, stateKey } from '../../../../lib/plan/common/xfrm-objects.js';
 
 const HA = '2001:db8:aa::1';
 const HOA = '2001:db8:aa::100';
@@ -37,11 +33,11 @@ test('MCoA §8.3.2: the mobile node\'s objects mirror the home agent\'s for the 
   const mn = mobileNodePayloadXfrm(MN_SAS.payload!, HA, [A, B], R, BANDS);
   const ha = payloadIpsecXfrm(HA, [{ local: HA, remote: A }, { local: HA, remote: B }], HA_SAS.payload!, BANDS.reqidBase + 1, BANDS);
   // Same SA identities (source, destination, SPI) at both ends, same keys; the reqid is each end's own.
-  const ids = (o: PayloadObjects): string[] => o.states.map((s) => `${stateKey(s)} ${s.aead?.name} ${Buffer.from(s.aead!.key).toString('hex')}`).sort();
+  const ids = (o: XfrmObjects): string[] => o.states.map((s) => `${stateKey(s)} ${s.aead?.name} ${Buffer.from(s.aead!.key).toString('hex')}`).sort();
   assert.deepEqual(ids(mn), ids(ha));
   // Each policy has its opposite at the other end: out at one is in at the other, proto 41, ESP required.
   const flip = (d: string): string => (d === 'in' ? 'out' : 'in');
-  const sel = (o: PayloadObjects, swap: boolean): string[] => o.policies.map((p) => `${swap ? flip(p.dir) : p.dir} ${p.selector.src}>${p.selector.dst} ${p.selector.proto}`).sort();
+  const sel = (o: XfrmObjects, swap: boolean): string[] => o.policies.map((p) => `${swap ? flip(p.dir) : p.dir} ${p.selector.src}>${p.selector.dst} ${p.selector.proto}`).sort();
   assert.deepEqual(sel(mn, false), sel(ha, true));
   for (const p of mn.policies) {
     assert.equal(p.priority, BANDS.priorityBase + PAYLOAD_PRIORITY_OFFSET);
@@ -91,87 +87,4 @@ test('K-bit migration: through the old inbound policy, the inbound SA from (HA, 
   const m = mobileNodePayloadMigration(HA, { iface: 'mn2', bid: 2, from: B, to: C }, R, BANDS);
   assert.deepEqual(m.policy, { selector: { src: HA, srcLen: 128, dst: B, dstLen: 128, proto: 41 }, dir: 'in' });
   assert.deepEqual(m.entry, { oldSrc: HA, oldDst: B, newSrc: HA, newDst: C, proto: 50, mode: 0, reqid: R });
-});
-
-/** Records kernel writes in order. */
-class RecordingDriver implements ObjectDriver<unknown, unknown> {
-  constructor(readonly kind: string, private readonly log: string[]) {}
-  async list(): Promise<Map<string, unknown>> {
-    return new Map();
-  }
-  same(): boolean {
-    return false;
-  }
-  async create(key: string, d: unknown): Promise<unknown> {
-    this.log.push(`create ${this.kind} ${key}`);
-    return d;
-  }
-  async update(_key: string, d: unknown): Promise<unknown> {
-    return d;
-  }
-  async remove(key: string): Promise<void> {
-    this.log.push(`remove ${this.kind} ${key}`);
-  }
-}
-
-function harness(keyManagement: boolean, migrateFails = false) {
-  const log: string[] = [];
-  const reconciler = new Reconciler([new RecordingDriver('xfrm-state', log), new RecordingDriver('xfrm-policy', log)]);
-  const kernel = {
-    reconciler,
-    bands: BANDS,
-    setPayload(o: PayloadObjects): void {
-      reconciler.setDesired('xfrm-state', new Map(o.states.map((s) => [stateKey(s), s])));
-      reconciler.setDesired('xfrm-policy', new Map(o.policies.map((p) => [policyKey(p), p])));
-    },
-    schedule(): void {},
-  };
-  const sock = {
-    request: async (_bytes: Uint8Array, o: { op: () => string }): Promise<void> => {
-      log.push(o.op());
-      if (migrateFails) throw new Error('ENOENT');
-    },
-  } as unknown as NetlinkSocket;
-  const counters = new Counters();
-  const sync = new MobileNodePayload({ sa: MN_SAS.payload!, homeAgent: HA, reqid: R, keyManagement }, kernel, sock, counters, pino({ level: 'silent' }));
-  return { log, reconciler, sync, counters };
-}
-
-async function moveB2C(h: ReturnType<typeof harness>, baK: boolean): Promise<void> {
-  h.sync.update([entry('mn1', A, 'registered'), entry('mn2', B, 'registered')], [A, B]);
-  await h.reconciler.pass();
-  h.log.length = 0;
-  h.sync.update([entry('mn1', A, 'registered'), entry('mn2', C, 'pending')], [A]);
-  assert.equal(h.reconciler.isDesired('xfrm-state', stateKey({ proto: 50, src: HA, dst: B, spi: 0x2002 })), true, 'held for the BA');
-  h.sync.noteAck(baK);
-  h.sync.update([entry('mn1', A, 'registered'), entry('mn2', C, 'registered')], [A, C]);
-  await h.reconciler.pass();
-}
-
-test('BA with K: XFRM_MSG_MIGRATE runs first, then the pass creates the new policies and removes the old', async () => {
-  const h = harness(true);
-  await moveB2C(h, true);
-  assert.equal(h.log[0], `XFRM_MSG_MIGRATE dir in ${B}->${C}`, h.log.join('\n'));
-  assert.ok(h.log.includes(`remove xfrm-state 50|${HA}>${B}|${0x2002}`));
-  assert.ok(h.log.some((l) => l.startsWith('create xfrm-policy') && l.includes(C)));
-  assert.equal(h.counters.get('ipsec', 'payload-migrated'), 1);
-  assert.equal(h.counters.get('ipsec', 'payload-reinstalled'), 0);
-});
-
-test('BA without K, or key_management_mobility off: no migrate, re-installed and counted', async () => {
-  for (const [km, k] of [[true, false], [false, true]] as const) {
-    const h = harness(km);
-    await moveB2C(h, k);
-    assert.ok(!h.log.some((l) => l.startsWith('XFRM_MSG_MIGRATE')), h.log.join('\n'));
-    assert.ok(h.log.includes(`create xfrm-state 50|${HA}>${C}|${0x2002}`));
-    assert.equal(h.counters.get('ipsec', 'payload-reinstalled'), 1);
-    assert.equal(h.counters.get('ipsec', 'payload-migrated'), 0);
-  }
-});
-
-test('a failed migrate is counted; the pass re-installs at the new address anyway', async () => {
-  const h = harness(true, true);
-  await moveB2C(h, true);
-  assert.equal(h.counters.get('ipsec', 'payload-migrate-failed'), 1);
-  assert.ok(h.log.includes(`create xfrm-state 50|${HA}>${C}|${0x2002}`));
 });

@@ -1,13 +1,13 @@
-// The mobile node's ESP objects (plan/mn/signalling-ipsec.ts): the mirror image of the home agent's, one row
+// The mobile node's ESP objects (lib/plan/mn/signalling-ipsec.ts): the mirror image of the home agent's, one row
 // per rule (RFC 3776 §4-5, RFC 4877 §4), checked against what the home agent derives from
 // the matching configuration, so the two ends agree on SPIs, addresses, keys and reqids.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HoaIpsecSas } from '../../../lib/config/daemon-config.js';
-import { POLICY_PRIORITY_OFFSET, signallingIpsecXfrm } from '../../../lib/plan/ha/signalling-ipsec.js';
-import { routingHeaderXfrm } from '../../../lib/daemon/mn/kernel.js';
-import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm } from '../../../lib/plan/mn/signalling-ipsec.js';
-import { DEFAULT_XFRM_BANDS, policyKey, stateKey } from '../../../lib/reconcile/drivers/xfrm.js';
+import type { HoaIpsecSas } from '../../../../lib/config/daemon-config.js';
+import { POLICY_PRIORITY_OFFSET, signallingIpsecXfrm } from '../../../../lib/plan/ha/signalling-ipsec.js';
+import { routingHeaderXfrm } from '../../../../lib/plan/mn/xfrm.js';
+import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm } from '../../../../lib/plan/mn/signalling-ipsec.js';
+import { DEFAULT_XFRM_BANDS, policyKey, stateKey } from '../../../../lib/reconcile/drivers/xfrm.js';
 
 const HOA = '2001:db8:aa::100';
 const HA = '2001:db8:aa::1';

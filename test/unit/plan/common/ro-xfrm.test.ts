@@ -1,14 +1,11 @@
-// Route optimisation's XFRM objects (lib/plan/common/ro-xfrm.ts, daemon/cn/kernel.ts): what the
-// correspondent and the mobile node ask the kernel for, one row per rule.
+// Route optimisation's XFRM objects (lib/plan/common/ro-xfrm.ts): what the correspondent and
+// the mobile node ask the kernel for, one row per rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bindingFlags, NO_PREFIXES, type Binding } from '../../../lib/proto/common/binding.js';
-import { BindingCache } from '../../../lib/proto/common/cache.js';
-import { correspondentXfrm } from '../../../lib/daemon/cn/kernel.js';
 import {
   RO_POLICY_PRIORITY_OFFSET, RO_REQID_OFFSET, correspondentBindingXfrm, correspondentStaticXfrm, lowestBidCareOf, mobileNodeBindingXfrm, mobileNodeInboundXfrm,
-} from '../../../lib/plan/common/ro-xfrm.js';
-import { DEFAULT_XFRM_BANDS, policyKey, stateKey } from '../../../lib/reconcile/drivers/xfrm.js';
+} from '../../../../lib/plan/common/ro-xfrm.js';
+import { DEFAULT_XFRM_BANDS } from '../../../../lib/plan/common/xfrm-objects.js';
 
 const B = DEFAULT_XFRM_BANDS;
 const CN = '2001:db8:c::10';
@@ -18,10 +15,6 @@ const ROUTING = 43;
 const DSTOPTS = 60;
 const MH = 135;
 const RO = 2;
-
-function binding(hoa: string, bid: number, coa: string): Binding {
-  return { hoa, bid, coa, registeredAtMs: 0, expiresAtMs: 420_000, lifetimeSeconds: 420, lastSequence: 1, flags: bindingFlags(false, false, false, false), mobileNetworkPrefixes: NO_PREFIXES, homeBinding: false };
-}
 
 test('lowest BID wins, whatever the order; none without bindings', () => {
   const rows: [string, { bid: number; coa: string }[], string | null][] = [
@@ -62,26 +55,6 @@ test('correspondent always: wildcard hao state and an optional inbound template 
   assert.equal(p.priority, B.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound);
 });
 
-test('correspondent cache -> objects: one route2 state per home address at its lowest BID, switching when it goes', () => {
-  const cache = new BindingCache();
-  const other = '2001:db8:aa::200';
-  cache.put(binding(HOA, 2, C2));
-  cache.put(binding(HOA, 1, C1));
-  cache.put(binding(HOA, 3, C3));
-  cache.put(binding(other, 0, C3));
-  const route2 = (): string[] => correspondentXfrm(CN, cache, B).states.filter((s) => s.proto === ROUTING).map((s) => `${s.dst} ${s.coaddr}`).sort();
-  assert.deepEqual(route2(), [`${HOA} ${C1}`, `${other} ${C3}`]);
-  cache.remove(HOA, 1);
-  assert.deepEqual(route2(), [`${HOA} ${C2}`, `${other} ${C3}`], 'the next lowest BID takes over');
-  cache.removeAll(HOA);
-  assert.deepEqual(route2(), [`${other} ${C3}`]);
-  const all = correspondentXfrm(CN, cache, B);
-  // Keys are unique, so the reconciler holds each object once.
-  assert.equal(new Set(all.states.map(stateKey)).size, all.states.length);
-  assert.equal(new Set(all.policies.map(policyKey)).size, all.policies.length);
-  assert.deepEqual(correspondentXfrm(CN, new BindingCache(), B), correspondentStaticXfrm(CN, B), 'no bindings: only the static objects');
-});
-
 test('mobile node: hao state from the home address to the correspondent, inbound route2 per correspondent', () => {
   const o = mobileNodeBindingXfrm(HOA, CN, C1, B);
   const s = o.states[0]!;
@@ -96,26 +69,4 @@ test('mobile node: hao state from the home address to the correspondent, inbound
     `in ${cn2}/128>${HOA}/128 p0`,
   ]);
   for (const p of inbound.policies) assert.deepEqual(p.templates, [{ proto: ROUTING, mode: RO, optional: true }]);
-});
-
-test('mobile node Binding Update List -> hao state per correspondent at the lowest registered BID its interface still holds', async () => {
-  const { mobileNodeRoObjects } = await import('../../../lib/plan/mn/ro.js');
-  const HA = '2001:db8:aa::1';
-  const cn2 = '2001:db8:c::20';
-  const e = (peer: string, role: 'ha' | 'cn', bid: number | null, iface: string, careOf: string, state: 'registered' | 'pending' = 'registered') =>
-    ({ peer, role, bid, iface, careOf, homeBinding: false, state, sequence: 1, lifetimeSeconds: 420, expiresAtMs: 0, failedStatus: null });
-  const bul = [
-    e(HA, 'ha', 1, 'mn1', C1), // home agent entries make no RO state
-    e(CN, 'cn', 2, 'mn2', C2),
-    e(CN, 'cn', 1, 'mn1', C1),
-    e(CN, 'cn', 3, 'mn3', C3),
-    e(cn2, 'cn', 1, 'mn1', C1, 'pending'), // not registered yet
-    e(cn2, 'cn', null, 'mn3', C3), // a regular binding (no BID)
-  ];
-  const hao = (holds: (i: string, c: string) => boolean): string[] =>
-    mobileNodeRoObjects(bul, holds, HOA, [CN, cn2], B).states.map((s) => `${s.dst} ${s.coaddr}`).sort();
-  assert.deepEqual(hao(() => true), [`${CN} ${C1}`, `${cn2} ${C3}`]);
-  // mn1 lost its address: the correspondent's state moves to BID 2 at once, before the list catches up.
-  assert.deepEqual(hao((i) => i !== 'mn1'), [`${CN} ${C2}`, `${cn2} ${C3}`]);
-  assert.equal(mobileNodeRoObjects([], () => true, HOA, [CN], B).policies.length, 1, 'only the inbound policy without bindings');
 });
