@@ -70,13 +70,28 @@ async function registered(r: Running): Promise<BindingView[]> {
   return list;
 }
 
-/** ESP packets of the BU SA (out at the mobile node) and BA SA (in), each checked against the home agent's count. */
+/**
+ * ESP packets of the BU SA (out at the mobile node) and BA SA (in), each equal to the home
+ * agent's count. Read until two rounds agree: a BU retransmitted, or a BA still in flight,
+ * under load falls between single reads of the two namespaces.
+ */
 async function espCounts(r: Running): Promise<{ bus: number; bas: number }> {
-  const bus = await espPackets(r.ns.mn, '::', HA, SA.spiIn);
-  const bas = await espPackets(r.ns.mn, HA, HOA, SA.spiOut);
-  assert.equal(await espPackets(r.ns.ha, HOA, HA, SA.spiIn), bus, 'every BU sent over ESP was decrypted by the home agent');
-  assert.equal(await espPackets(r.ns.ha, HA, HOA, SA.spiOut), bas, 'every BA the home agent sent over ESP was decrypted');
-  return { bus, bas };
+  const read = async (): Promise<number[]> => [
+    await espPackets(r.ns.mn, '::', HA, SA.spiIn),
+    await espPackets(r.ns.ha, HOA, HA, SA.spiIn),
+    await espPackets(r.ns.mn, HA, HOA, SA.spiOut),
+    await espPackets(r.ns.ha, HA, HOA, SA.spiOut),
+  ];
+  let last: number[] = [];
+  return until('ESP counters of both namespaces to agree and settle (BUs out = decrypted, BAs sent = decrypted)', async () => {
+    const [busMn, busHa, basMn, basHa] = await read();
+    const now = [busMn ?? -1, busHa ?? -1, basMn ?? -1, basHa ?? -1];
+    const settled = busMn === busHa && basMn === basHa && now.join() === last.join();
+    last = now;
+    // Thrown, not returned, so a timeout names the last counts.
+    if (!settled) throw new Error(`BUs out/decrypted ${busMn}/${busHa}, BAs sent/decrypted ${basHa}/${basMn}`);
+    return { bus: busMn ?? 0, bas: basMn ?? 0 };
+  });
 }
 
 /** ESP on the uplink as tshark reads it, split by direction; anything else fails. */
