@@ -8,13 +8,22 @@ import { VERSION } from '../version.js';
 import { HOME_AGENT_ROLE } from './ha/daemon.js';
 import { MOBILE_NODE_ROLE } from './mn/daemon.js';
 import { CORRESPONDENT_ROLE } from './cn/daemon.js';
-import { realHost } from './service/host.js';
-import { DaemonShell, type ShellOptions } from './service/shell.js';
+import { realHost, type HostPorts } from './service/host.js';
+import { KERNEL_CHECKS } from './service/kernel-probes.js';
+import { preflightGuard, runPreflight, type PreflightCheck } from './service/preflight.js';
+import { SYSTEM_CHECKS } from './service/preflight-checks.js';
+import { notifyListeners, SdNotifier, startWatchdog, watchdogIntervalMs } from './service/sd-notify.js';
+import { DaemonShell, type ShellListeners, type ShellOptions } from './service/shell.js';
 import { claimProcess, processSignals } from './service/signals.js';
+import { stateLockGuard } from './service/state-lock.js';
+
+/** Everything checked before the daemon changes anything: the system first, then the kernel's support. */
+const PREFLIGHT: readonly PreflightCheck[] = [...SYSTEM_CHECKS, ...KERNEL_CHECKS];
 
 const USAGE = `usage: mcoad --config FILE | --check-config FILE | --version
   --config FILE         run the home agent with this configuration (YAML)
-  --check-config FILE   validate FILE, print its warnings, exit 0 (valid) or 1 (invalid)`;
+  --check-config FILE   validate FILE and the system checks that need no privileges; print
+                        warnings and what was not checked; exit 0 (valid) or 1 (invalid)`;
 
 async function main(argv: string[]): Promise<number> {
   claimProcess();
@@ -40,23 +49,61 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(err instanceof ConfigFileError ? `${err.message}\n` : `mcoad: ${file}: ${(err as Error).message}\n`);
     return 1;
   }
-  if (values['check-config'] !== undefined) {
-    for (const w of cfg.warnings) process.stdout.write(`warning: ${w}\n`);
-    process.stdout.write(`${file}: configuration is valid\n`);
-    return 0;
-  }
+  const host = realHost();
+  if (values['check-config'] !== undefined) return checkConfig(file, cfg, host);
 
-  const log = pino({ level: cfg.logLevel, base: { pid: process.pid, role: cfg.role } });
-  // The state directory lock and the preflight checks go into `guards` (ahead of any change).
-  const opts: ShellOptions = { host: realHost(), signals: processSignals, guards: [] };
-  switch (cfg.role) {
-    case 'mobile-node':
-      return new DaemonShell(cfg, log, MOBILE_NODE_ROLE, opts).run();
-    case 'correspondent':
-      return new DaemonShell(cfg, log, CORRESPONDENT_ROLE, opts).run();
-    case 'home-agent':
-      return new DaemonShell(cfg, log, HOME_AGENT_ROLE, opts).run();
+  let lastError: string | undefined;
+  const log = pino({
+    level: cfg.logLevel,
+    base: { pid: process.pid, role: cfg.role },
+    hooks: {
+      // The last error line, for sd_notify's STATUS=.
+      logMethod(args, method, level) {
+        if (level >= 50) lastError = args.map((a) => (typeof a === 'string' ? a : '')).filter((a) => a !== '').join(' ') || lastError;
+        method.apply(this, args);
+      },
+    },
+  });
+  const notifier = SdNotifier.fromEnv();
+  let shell: { statusLine(): Promise<string> } | undefined;
+  let notifyFailed = false;
+  const notify = notifier
+    ? notifyListeners(notifier, {
+        status: () => shell?.statusLine() ?? Promise.resolve('starting'),
+        lastError: () => lastError,
+        onSendError: (err) => {
+          if (!notifyFailed) log.warn({ err: String(err) }, 'cannot notify the service manager ($NOTIFY_SOCKET)');
+          notifyFailed = true;
+        },
+      })
+    : {};
+  const listeners: ShellListeners = { ...notify, failed: (message) => process.stderr.write(`mcoad: cannot start: ${message}\n`) };
+  // From the start, so a start stuck in a blocked event loop is caught as well.
+  const interval = watchdogIntervalMs();
+  const watchdog = notifier && interval !== null ? startWatchdog(notifier, interval) : undefined;
+  // The lock first: a second mcoad stops before it looks at anything else.
+  const opts: ShellOptions = { host, signals: processSignals, guards: [stateLockGuard(), preflightGuard(host, PREFLIGHT)], listeners };
+  const running = cfg.role === 'mobile-node' ? new DaemonShell(cfg, log, MOBILE_NODE_ROLE, opts)
+    : cfg.role === 'correspondent' ? new DaemonShell(cfg, log, CORRESPONDENT_ROLE, opts)
+    : new DaemonShell(cfg, log, HOME_AGENT_ROLE, opts);
+  shell = running;
+  try {
+    return await running.run();
+  } finally {
+    watchdog?.stop();
   }
+}
+
+/** `--check-config`: the file, then the preflight checks this user can run; the rest are listed. */
+async function checkConfig(file: string, cfg: AnyDaemonConfig, host: HostPorts): Promise<number> {
+  for (const w of cfg.warnings) process.stdout.write(`warning: ${w}\n`);
+  const report = await runPreflight(PREFLIGHT, cfg, host, 'offline');
+  for (const w of report.warnings) process.stdout.write(`warning: ${w}\n`);
+  if (report.skipped.length > 0) process.stdout.write(`warning: checked only when mcoad starts (needs its privileges): ${report.skipped.join('; ')}\n`);
+  for (const p of report.problems) process.stderr.write(`${file}: ${p}\n`);
+  if (report.problems.length > 0) return 1;
+  process.stdout.write(`${file}: configuration is valid\n`);
+  return 0;
 }
 
 // Exit explicitly: a handle left open by a failed start must not keep a stopped daemon alive.

@@ -1,7 +1,12 @@
 // When the reconciler runs, for both roles of the daemon: one pass at a time, coalescing
 // the changes made meanwhile; a full resync on a timer and on request; a failed pass
-// retried with backoff (one timer); totals for `mcoactl show stats`.
+// retried with backoff (one timer); totals for `mcoactl show stats`. A failure that no retry
+// can fix (kernel-errors.ts's permanent errnos: a module not loaded, an option not built in)
+// is logged once per object kind, operation and errno, and schedules no retry: the periodic
+// resync and the next change still try it, quietly.
 import type { Logger } from 'pino';
+import { isPermanent, KernelError } from '../platform/kernel-errors.js';
+import { SyscallError } from '../platform/sys/errno.js';
 import type { PassReport, Reconciler } from './engine.js';
 
 const RETRY_MS = [100, 500, 2000, 10000];
@@ -17,6 +22,8 @@ export class PassScheduler {
   private retryTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** kind|op|errno of the permanent failures already logged. */
+  private readonly permanentSeen = new Set<string>();
 
   constructor(
     readonly reconciler: Reconciler,
@@ -66,9 +73,12 @@ export class PassScheduler {
       if (rep.created + rep.updated + rep.removed > 0) {
         this.log.info({ created: rep.created, updated: rep.updated, removed: rep.removed, failed: rep.failed }, 'kernel changes applied');
       }
-      for (const e of rep.errors.slice(0, 5)) this.log.warn({ kind: e.kind, key: e.key, op: e.op, err: String(e.error) }, 'kernel operation failed');
+      const permanent = rep.errors.filter((e) => isPermanent(e.error));
+      const transient = rep.errors.filter((e) => !isPermanent(e.error));
+      for (const e of transient.slice(0, 5)) this.log.warn({ kind: e.kind, key: e.key, op: e.op, err: String(e.error) }, 'kernel operation failed');
+      for (const e of permanent) this.reportPermanent(e);
       this.afterPass?.(rep);
-      if (rep.failed > 0) this.retryLater();
+      if (transient.length > 0 || rep.failed > rep.errors.length) this.retryLater();
       else this.failures = 0;
     } catch (err) {
       this.log.error({ err: String(err) }, 'kernel pass failed');
@@ -77,6 +87,17 @@ export class PassScheduler {
       this.running = undefined;
       if (this.again) this.schedule();
     }
+  }
+
+  private reportPermanent(e: PassReport['errors'][number]): void {
+    const code = e.error instanceof KernelError || e.error instanceof SyscallError ? e.error.code : '?';
+    const seen = `${e.kind}|${e.op}|${code}`;
+    if (this.permanentSeen.has(seen)) return;
+    this.permanentSeen.add(seen);
+    this.log.error(
+      { kind: e.kind, key: e.key, op: e.op, err: String(e.error) },
+      `the kernel does not support this ${e.kind} operation (${code}); not retried until the next resync or change (reported once)`,
+    );
   }
 
   private retryLater(): void {

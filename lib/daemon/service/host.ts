@@ -1,7 +1,10 @@
 // What a daemon touches outside its own memory: netlink and signalling sockets, the binding
 // store's directory, sysctl files and the clock. The running daemon gets the real ones
 // (realHost); host tests hand the same daemon code an in-memory kernel and socket doubles.
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resolveGroup } from '../../control/group.js';
 import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSocketStats } from '../../net/mh-socket.js';
 import { MhSocket } from '../../net/mh-socket.js';
 import type { DadResult, NdSocketOptions } from '../../net/nd-socket.js';
@@ -43,6 +46,20 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** What the preflight checks ask of the system besides the kernel (service/preflight-checks.ts). */
+export interface SystemPort {
+  /** Group name or gid -> gid; throws GroupLookupError when there is no such group. */
+  resolveGroup(group: string | number): Promise<number>;
+  /** The effective group and the supplementary groups of this process. */
+  groups(): readonly number[];
+  /** CapEff of /proc/self/status: bit N is capability N (CAP_NET_ADMIN 12, CAP_NET_RAW 13). */
+  effectiveCapabilities(): Promise<bigint>;
+  /** access(2) with W_OK|X_OK; rejects with the errno (EACCES, EROFS, ENOENT, ENOTDIR). */
+  writableDirectory(dir: string): Promise<void>;
+  /** Writes, fsyncs and removes a scratch file of `bytes` octets in `dir`; rejects with the errno (ENOSPC, EROFS). */
+  writeScratch(dir: string, bytes: number): Promise<void>;
+}
+
 export interface HostPorts {
   netlink(opts: NetlinkSocketOptions): NetlinkSocket;
   mhSocket(opts: MhSocketOptions): MhPort;
@@ -50,6 +67,7 @@ export interface HostPorts {
   openStore(dir: string): Promise<StorePort>;
   readonly sysctl: SysctlPort;
   readonly clock: Clock;
+  readonly system: SystemPort;
 }
 
 /** setTimeout's longest delay; a later deadline is approached in steps of this. */
@@ -61,6 +79,30 @@ export const systemClock: Clock = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
+/** CapEff from the text of /proc/self/status (a 64-bit hex mask); 0 when the line is missing. */
+export function parseCapEff(status: string): bigint {
+  const m = /^CapEff:\s*([0-9a-fA-F]+)$/m.exec(status);
+  return m ? BigInt(`0x${m[1]!}`) : 0n;
+}
+
+export const realSystem: SystemPort = {
+  resolveGroup,
+  groups: () => [...new Set([process.getegid?.() ?? 0, ...(process.getgroups?.() ?? [])])],
+  effectiveCapabilities: async () => parseCapEff(await readFile('/proc/self/status', 'utf8')),
+  writableDirectory: (dir) => access(dir, fsConstants.W_OK | fsConstants.X_OK),
+  async writeScratch(dir, bytes) {
+    const path = join(dir, `.mcoad-preflight-${process.pid}`);
+    const fh = await open(path, 'w', 0o600);
+    try {
+      await fh.write(new Uint8Array(bytes));
+      await fh.sync();
+    } finally {
+      await fh.close();
+      await unlink(path).catch(() => undefined);
+    }
+  },
+};
+
 /** The kernel, the file system and the system clock. */
 export function realHost(): HostPorts {
   return {
@@ -70,5 +112,6 @@ export function realHost(): HostPorts {
     openStore: (dir) => BindingStore.open(dir),
     sysctl: { read: (path) => readFile(path, 'utf8'), write: (path, value) => writeFile(path, value) },
     clock: systemClock,
+    system: realSystem,
   };
 }

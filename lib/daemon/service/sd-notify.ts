@@ -125,3 +125,57 @@ export function startWatchdog(notifier: SdNotifier, intervalMs: number, onError?
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
+
+/** What the notify listeners need from the rest of the daemon. */
+export interface NotifySources {
+  /** The shell's status line (bindings). */
+  status(): Promise<string>;
+  /** The last error the daemon logged, if any. */
+  lastError(): string | undefined;
+  /** Told about a failed send (logged once by the caller). */
+  onSendError?(err: SyscallError): void;
+}
+
+/** STATUS= refreshed this often while serving (bindings change; systemctl status shows it). */
+export const STATUS_INTERVAL_MS = 30_000;
+
+/**
+ * The shell's listeners speaking sd_notify: READY=1 once serving (the control socket
+ * listens and the first kernel pass is done), RELOADING=1 and READY=1 around a reload,
+ * STOPPING=1, and a STATUS= line with the bindings and the last error at each of them and
+ * every STATUS_INTERVAL_MS in between.
+ */
+export function notifyListeners(notifier: SdNotifier, src: NotifySources): {
+  serving(): void;
+  reloading(): void;
+  reloaded(): void;
+  stopping(): void;
+} {
+  let timer: NodeJS.Timeout | undefined;
+  // One queue: READY=1 (which waits for the status) goes out before a RELOADING=1 that follows it.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (send: () => Promise<SyscallError | null> | SyscallError | null): void => {
+    queue = queue
+      .then(send)
+      .then((err) => (err ? src.onSendError?.(err) : undefined))
+      .catch(() => undefined);
+  };
+  const statusText = async (): Promise<string> => {
+    const last = src.lastError();
+    const status = await src.status().catch(() => 'serving');
+    return `${status}${last === undefined ? '' : `; last error: ${last}`}`;
+  };
+  return {
+    serving() {
+      enqueue(async () => notifier.ready(await statusText()));
+      timer = setInterval(() => enqueue(async () => notifier.status(await statusText())), STATUS_INTERVAL_MS);
+      timer.unref();
+    },
+    reloading: () => enqueue(() => notifier.reloading('reloading the configuration')),
+    reloaded: () => enqueue(async () => notifier.ready(await statusText())),
+    stopping() {
+      if (timer) clearInterval(timer);
+      enqueue(() => notifier.stopping('stopping'));
+    },
+  };
+}

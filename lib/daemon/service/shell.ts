@@ -27,6 +27,7 @@ import { Counters } from '../counters.js';
 import type { HostPorts, StorePort } from './host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets } from './role.js';
 import type { SignalSource } from './signals.js';
+import { doing, explainStartFailure } from './start-errors.js';
 
 /** A check or claim made before anything changes (the lock, preflight); returns what undoes it, if anything. */
 export interface StartGuard {
@@ -36,6 +37,8 @@ export interface StartGuard {
 
 /** Told at the points a service manager wants to hear about (sd_notify READY, RELOADING, STOPPING). */
 export interface ShellListeners {
+  /** The start failed: what it was doing and what to do, one line (main.ts puts it on stderr). */
+  failed?(message: string): void;
   serving?(): void;
   reloading?(): void;
   reloaded?(): void;
@@ -98,6 +101,14 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
     }
   }
 
+  /** One line for a service manager's status (sd_notify STATUS=): the state and, once serving, the bindings. */
+  async statusLine(): Promise<string> {
+    const daemon = this.daemon;
+    if (this.state !== 'serving' || !daemon) return this.state;
+    const s = await daemon.stats();
+    return `serving ${s.bindings} binding${s.bindings === 1 ? '' : 's'} of ${s.homeAddresses} home address${s.homeAddresses === 1 ? '' : 'es'}`;
+  }
+
   /** Re-reads the configuration file and hands it to the role; ControlError when refused. */
   reload(): Promise<ReloadResult> {
     const run = this.reloads.then(() => this.reloadNow());
@@ -138,8 +149,10 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
       await this.control.publish();
       this.undo.push({ step, run: () => this.control.close() });
     } catch (err) {
-      log.fatal({ step, err: String(err) }, 'cannot start');
+      const message = explainStartFailure(step, err);
+      log.fatal({ step, err: String(err) }, `cannot start: ${message}`);
       await this.unwind();
+      opts.listeners?.failed?.(message);
       return false;
     }
     this.state = 'serving';
@@ -260,15 +273,20 @@ class NamespaceSockets implements RoleSockets {
   }
 
   netlink(protocol: number, groups?: readonly number[]): ReturnType<RoleSockets['netlink']> {
-    return this.track(this.host.netlink({ protocol, ...this.ns, ...(groups ? { groups } : {}) }));
+    const what = `opening a netlink socket (protocol ${protocol}${groups ? ', monitoring' : ''})${this.where()}`;
+    return this.track(doing(what, () => this.host.netlink({ protocol, ...this.ns, ...(groups ? { groups } : {}) })));
   }
 
   mh(opts = {}): ReturnType<RoleSockets['mh']> {
-    return this.track(this.host.mhSocket({ ...opts, ...this.ns }));
+    return this.track(doing(`opening the Mobility Header socket${this.where()}`, () => this.host.mhSocket({ ...opts, ...this.ns })));
   }
 
   nd(opts = {}): ReturnType<RoleSockets['nd']> {
-    return this.track(this.host.ndSocket({ ...opts, ...this.ns }));
+    return this.track(doing(`opening the Neighbor Discovery socket${this.where()}`, () => this.host.ndSocket({ ...opts, ...this.ns })));
+  }
+
+  private where(): string {
+    return this.ns.netns === undefined ? '' : ` in network namespace ${this.ns.netns}`;
   }
 
   closeAll(): void {

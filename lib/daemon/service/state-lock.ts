@@ -6,6 +6,7 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync 
 import { join } from 'node:path';
 import { tryLockExclusive } from '../../platform/sys/flock.js';
 import { SyscallError } from '../../platform/sys/errno.js';
+import type { StartGuard } from './shell.js';
 
 export const LOCK_FILE_NAME = 'mcoad.lock';
 
@@ -128,4 +129,15 @@ export class StateLock {
       closeSync(fd);
     }
   }
+}
+
+/** The lock as the first start guard: held while the daemon runs, released last at stop. */
+export function stateLockGuard(pid = process.pid): StartGuard {
+  return {
+    name: 'state directory lock',
+    acquire(cfg) {
+      const lock = StateLock.acquire(cfg.stateDirectory, pid);
+      return Promise.resolve(() => lock.release());
+    },
+  };
 }

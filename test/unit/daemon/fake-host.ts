@@ -10,13 +10,15 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadAnyConfigFile, type AnyDaemonConfig } from '../../../lib/config/index.js';
 import { ControlClient } from '../../../lib/control/client.js';
-import { DaemonShell, type StartGuard } from '../../../lib/daemon/service/shell.js';
+import { DaemonShell, type ShellListeners, type StartGuard } from '../../../lib/daemon/service/shell.js';
 import type { RoleDaemon, RoleDefinition } from '../../../lib/daemon/service/role.js';
-import type { Clock, HostPorts, MhPort, NdPort, StorePort, TimerHandle } from '../../../lib/daemon/service/host.js';
+import { realSystem, type Clock, type HostPorts, type MhPort, type NdPort, type StorePort, type SystemPort, type TimerHandle } from '../../../lib/daemon/service/host.js';
+import { GroupLookupError } from '../../../lib/control/group.js';
 import type { SignalHandlers, SignalSource } from '../../../lib/daemon/service/signals.js';
 import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketStats } from '../../../lib/net/mh-socket.js';
 import type { DadResult } from '../../../lib/net/nd-socket.js';
 import { NetlinkSocket } from '../../../lib/platform/netlink/socket.js';
+import { Errno, SyscallError } from '../../../lib/platform/sys/errno.js';
 import { BindingStore, StoreError } from '../../../lib/store/index.js';
 import { InMemoryKernel } from '../platform/fake-kernel.js';
 
@@ -143,7 +145,50 @@ export class TestSignals implements SignalSource {
   }
 }
 
+/** An errno-carrying error as node:fs raises it. */
+export function errnoError(code: string, what: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${what} (test)`), { code });
+}
+
+/**
+ * The system as the preflight sees it: groups from a table, capabilities as the test sets
+ * them (all by default), directories the real file system's unless the test makes one fail.
+ */
+export class TestSystem implements SystemPort {
+  capabilities = (1n << 41n) - 1n;
+  readonly groupTable = new Map<string, number>();
+  memberOf: number[] = [];
+  /** Directory -> errno for writableDirectory. */
+  readonly unwritable = new Map<string, string>();
+  /** Directory -> errno for writeScratch (ENOSPC). */
+  readonly scratchFails = new Map<string, string>();
+
+  async resolveGroup(group: string | number): Promise<number> {
+    if (typeof group === 'number') return group;
+    const gid = this.groupTable.get(group);
+    if (gid === undefined) throw new GroupLookupError(`no such group: ${group}`);
+    return gid;
+  }
+  groups(): readonly number[] {
+    return this.memberOf;
+  }
+  async effectiveCapabilities(): Promise<bigint> {
+    return this.capabilities;
+  }
+  async writableDirectory(dir: string): Promise<void> {
+    const code = this.unwritable.get(dir);
+    if (code !== undefined) throw errnoError(code, `access ${dir}`);
+    return realSystem.writableDirectory(dir);
+  }
+  async writeScratch(dir: string, bytes: number): Promise<void> {
+    const code = this.scratchFails.get(dir);
+    if (code !== undefined) throw errnoError(code, `write ${dir}`);
+    return realSystem.writeScratch(dir, bytes);
+  }
+}
+
 export class TestHost {
+  readonly system = new TestSystem();
   readonly kernel = new InMemoryKernel();
   readonly clock = new FakeClock();
   readonly steps: string[] = [];
@@ -161,7 +206,7 @@ export class TestHost {
     const step = (s: string) => this.steps.push(s);
     this.ports = {
       netlink: (opts) => {
-        if (this.refuseNetlink.has(opts.protocol)) throw new Error(`socket(AF_NETLINK, ${opts.protocol}): EPROTONOSUPPORT (test)`);
+        if (this.refuseNetlink.has(opts.protocol)) throw new SyscallError('socket', Errno.EPROTONOSUPPORT, `(AF_NETLINK, ${opts.protocol}) (test)`);
         const name = `netlink ${opts.protocol}${opts.groups ? ' groups' : ''}`;
         step(`open ${name}`);
         const sock = new NetlinkSocket(this.kernel.transport(opts.protocol));
@@ -205,6 +250,7 @@ export class TestHost {
         },
       },
       clock: this.clock,
+      system: this.system,
     };
   }
 }
@@ -216,9 +262,9 @@ export class TestDir {
   readonly socket = join(this.dir, 'mcoad.sock');
   readonly state = join(this.dir, 'state');
 
-  /** Writes the file (state directory, control socket and log level added) and loads it. */
-  async write(body: string): Promise<AnyDaemonConfig> {
-    writeFileSync(this.config, `${body}state_directory: ${this.state}\ncontrol:\n  socket: ${this.socket}\nlog_level: debug\n`);
+  /** Writes the file (state directory, control socket and log level added; `control` more keys of that section) and loads it. */
+  async write(body: string, control = ''): Promise<AnyDaemonConfig> {
+    writeFileSync(this.config, `${body}state_directory: ${this.state}\ncontrol:\n  socket: ${this.socket}\n${control}log_level: debug\n`);
     return loadAnyConfigFile(this.config);
   }
   socketExists(): boolean {
@@ -276,6 +322,10 @@ export interface ServeOptions {
   yaml?: string;
   guards?: (r: { host: TestHost; dir: TestDir; signals: TestSignals }) => StartGuard[];
   prepare?: (host: TestHost, dir: TestDir) => void | Promise<void>;
+  /** More lines of the control section ("  group: mcoa\n"). */
+  control?: string;
+  /** Listeners besides the ones recording into host.steps (sd_notify's). */
+  listeners?: ShellListeners;
 }
 
 const running = new Set<Running>();
@@ -286,13 +336,15 @@ export async function serveRole<C extends AnyDaemonConfig, D extends RoleDaemon<
   const dir = new TestDir();
   const signals = new TestSignals();
   await opts.prepare?.(host, dir);
-  const cfg = (await dir.write(yaml)) as C;
+  const cfg = (await dir.write(yaml, opts.control)) as C;
   const { log, lines, messages } = captureLog();
-  const listeners = {
-    serving: () => host.steps.push('serving'),
-    reloading: () => host.steps.push('reloading'),
-    reloaded: () => host.steps.push('reloaded'),
-    stopping: () => host.steps.push('stopping'),
+  const more = opts.listeners ?? {};
+  const listeners: ShellListeners = {
+    failed: (m) => (host.steps.push('failed'), more.failed?.(m)),
+    serving: () => (host.steps.push('serving'), more.serving?.()),
+    reloading: () => (host.steps.push('reloading'), more.reloading?.()),
+    reloaded: () => (host.steps.push('reloaded'), more.reloaded?.()),
+    stopping: () => (host.steps.push('stopping'), more.stopping?.()),
   };
   const guards = opts.guards?.({ host, dir, signals }) ?? [];
   const shell = new DaemonShell(cfg, log, role, { host: host.ports, signals, guards, listeners });
