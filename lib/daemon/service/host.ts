@@ -2,7 +2,7 @@
 // store's directory, sysctl files and the clock. The running daemon gets the real ones
 // (realHost); host tests hand the same daemon code an in-memory kernel and socket doubles.
 import { constants as fsConstants } from 'node:fs';
-import { access, open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { access, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveGroup } from '../../control/group.js';
 import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSocketStats } from '../../net/mh-socket.js';
@@ -89,7 +89,10 @@ export const realSystem: SystemPort = {
   resolveGroup,
   groups: () => [...new Set([process.getegid?.() ?? 0, ...(process.getgroups?.() ?? [])])],
   effectiveCapabilities: async () => parseCapEff(await readFile('/proc/self/status', 'utf8')),
-  writableDirectory: (dir) => access(dir, fsConstants.W_OK | fsConstants.X_OK),
+  async writableDirectory(dir) {
+    if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error(`${dir}: not a directory`), { code: 'ENOTDIR' });
+    await access(dir, fsConstants.W_OK | fsConstants.X_OK);
+  },
   async writeScratch(dir, bytes) {
     const path = join(dir, `.mcoad-preflight-${process.pid}`);
     const fh = await open(path, 'w', 0o600);

@@ -147,7 +147,7 @@ export class InMemoryKernel {
   private readonly links = new Map<number, Uint8Array>();
   private nextIfindex = 100;
   /** Message types that fail with an errno, once each. */
-  private readonly failures: { type: number; errno: number }[] = [];
+  private readonly failures: { type: number; errno: number; protocol: number | undefined }[] = [];
 
   /** Declares an interface that is up (lo, the home link). */
   addLink(name: string, ifindex = this.nextIfindex++): number {
@@ -163,9 +163,12 @@ export class InMemoryKernel {
     return [...this.links.values()].map((p) => nameOf(p) ?? '');
   }
 
-  /** The next request of `type` fails with `errno`. */
-  failNext(type: number, errno: number): void {
-    this.failures.push({ type, errno });
+  /**
+   * The next request of `type` fails with `errno` (0: is acknowledged without effect). With
+   * `protocol`, only a request on that netlink protocol (XFRM_MSG_NEWSA and RTM_NEWLINK are both 16).
+   */
+  failNext(type: number, errno: number, protocol?: number): void {
+    this.failures.push({ type, errno, protocol });
   }
 
   /** Requests of one message type (RTM_NEWLINK, XFRM_MSG_NEWPOLICY, ...) received so far. */
@@ -180,7 +183,7 @@ export class InMemoryKernel {
   /** The replies to one request. */
   answer(protocol: number, m: NlMsg): Uint8Array[] {
     this.requests.push({ protocol, type: m.type, flags: m.flags, payload: m.payload.slice() });
-    const failure = this.failures.findIndex((f) => f.type === m.type);
+    const failure = this.failures.findIndex((f) => f.type === m.type && (f.protocol === undefined || f.protocol === protocol));
     if (failure >= 0) return [ack(m.seq, this.failures.splice(failure, 1)[0]!.errno)];
     if ((m.flags & NLM_F_DUMP) === NLM_F_DUMP) {
       const items = protocol === NETLINK_ROUTE && m.type === RTM_GETLINK ? [...this.links.values()] : [];
