@@ -10,7 +10,7 @@ import { NETLINK_ROUTE } from '../../platform/netlink/netlink-constants.js';
 import { linkGet } from '../../platform/rtnl/link.js';
 import { SyscallError } from '../../platform/sys/errno.js';
 import { StateDirectoryError } from './state-lock.js';
-import { CAP_CHOWN, CAP_NET_ADMIN, CAP_NET_RAW, capBit, ok, problem, type CheckResult, type PreflightCheck } from './preflight.js';
+import { CAP_CHOWN, CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN, capBit, ok, problem, type CheckResult, type PreflightCheck } from './preflight.js';
 
 /** sun_path holds 108 octets including the terminating NUL. */
 const SUN_PATH_MAX = 107;
@@ -28,8 +28,11 @@ function errnoOf(err: unknown): string {
 const capabilities: PreflightCheck = {
   name: 'capabilities',
   offline: 'warn',
-  async run({ capabilities: caps }) {
+  async run({ cfg, capabilities: caps }) {
     const missing: string[] = [];
+    if (cfg.netns !== null && (caps & capBit(CAP_SYS_ADMIN)) === 0n) {
+      missing.push(`CAP_SYS_ADMIN to enter network namespace ${cfg.netns} (netns; under systemd add it to CapabilityBoundingSet= and AmbientCapabilities=)`);
+    }
     if ((caps & capBit(CAP_NET_ADMIN)) === 0n) missing.push('CAP_NET_ADMIN (netlink changes: tunnels, routes, XFRM, sysctls)');
     if ((caps & capBit(CAP_NET_RAW)) === 0n) missing.push('CAP_NET_RAW (the Mobility Header and Neighbor Discovery sockets)');
     return { problems: missing.map((m) => `mcoad needs ${m}: ${HOW_TO_RUN}`), warnings: [] };
@@ -42,7 +45,8 @@ const capabilities: PreflightCheck = {
  */
 const controlGroup: PreflightCheck = {
   name: 'control socket group',
-  offline: 'run',
+  // Offline a warning: the file may be checked on another machine than the one it runs on.
+  offline: 'warn',
   applies: (cfg) => cfg.control.group !== null,
   async run({ cfg, host, capabilities: caps }) {
     const group = cfg.control.group!;

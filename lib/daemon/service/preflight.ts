@@ -26,8 +26,9 @@ export interface CheckResult {
 export interface PreflightCheck {
   readonly name: string;
   /**
-   * In `mcoad --check-config` (another user, no capabilities, nothing may change): 'run' as
-   * at start, 'warn' (run, its problems become warnings), 'skip' (listed as not checked).
+   * In `mcoad --check-config` (another user, no capabilities, nothing may change; its exit
+   * status is about the file): 'run' as at start, 'warn' (run, its problems become
+   * warnings: about this machine, not the file), 'skip' (listed as not checked).
    */
   readonly offline: 'run' | 'warn' | 'skip';
   /** Capability bits the check itself needs; without them it is skipped (the capability check says why). */
@@ -39,6 +40,7 @@ export interface PreflightCheck {
 export const CAP_CHOWN = 0;
 export const CAP_NET_ADMIN = 12;
 export const CAP_NET_RAW = 13;
+export const CAP_SYS_ADMIN = 21;
 export const capBit = (cap: number): bigint => 1n << BigInt(cap);
 
 export class PreflightError extends Error {
@@ -77,7 +79,7 @@ export async function runPreflight(checks: readonly PreflightCheck[], cfg: AnyDa
       if (mode === 'offline') report.skipped.push(check.name);
       continue;
     }
-    const r = await check.run(ctx);
+    const r = await check.run(ctx).catch((err: unknown) => problem(`${check.name}: cannot check: ${err instanceof Error ? err.message : String(err)}`));
     const asWarnings = mode === 'offline' && check.offline === 'warn';
     report.problems.push(...(asWarnings ? [] : r.problems));
     report.warnings.push(...(asWarnings ? r.problems : []), ...r.warnings);

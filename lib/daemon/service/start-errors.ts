@@ -40,8 +40,8 @@ function advice(doingWhat: string, code: string, err: unknown): string | undefin
     case 'EPERM':
     case 'EACCES':
       if (socketCall) return `needs CAP_NET_RAW (${HOW_TO_RUN})`;
-      if (err instanceof KernelError || /netlink|kernel/.test(doingWhat)) return `needs CAP_NET_ADMIN (${HOW_TO_RUN})`;
       if (/sysctl|kernel settings/.test(doingWhat)) return `needs CAP_NET_ADMIN and a writable /proc/sys/net/ipv6 (${HOW_TO_RUN}; the unit's ReadWritePaths=)`;
+      if (err instanceof KernelError || /netlink/.test(doingWhat)) return `needs CAP_NET_ADMIN (${HOW_TO_RUN})`;
       return `permission denied: ${HOW_TO_RUN}`;
     case 'EROFS':
       return 'the file system is read-only';

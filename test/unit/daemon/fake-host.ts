@@ -198,6 +198,8 @@ export class TestHost {
   store: SwitchableStore | undefined;
   /** Netlink protocols whose socket cannot be opened (a kernel without XFRM). */
   readonly refuseNetlink = new Set<number>();
+  /** The errno socket(2) fails with for the Mobility Header socket (EPERM without CAP_NET_RAW). */
+  refuseMh: number | undefined;
   readonly ports: HostPorts;
 
   constructor() {
@@ -220,6 +222,7 @@ export class TestHost {
         return sock;
       },
       mhSocket: () => {
+        if (this.refuseMh !== undefined) throw new SyscallError('socket', this.refuseMh, '(10, 3, 135)');
         step('open mh');
         const s = new FakeMhSocket(() => step('close mh'));
         this.mh.push(s);
