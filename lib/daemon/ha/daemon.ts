@@ -28,7 +28,7 @@ import { KernelSync } from './kernel-sync.js';
 import { HomeAgentIpsec } from './ipsec.js';
 import { applyHomeAgentReload } from './reload.js';
 import { sendOutgoing } from './signalling.js';
-import { enableHomeAgentSysctls } from './sysctl.js';
+import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
 import { watchHaoReports } from './xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 
@@ -292,6 +292,13 @@ export const HOME_AGENT_ROLE: RoleDefinition<HomeAgentDaemonConfig, HomeAgentDae
     }
     const changed = await enableHomeAgentSysctls(cfg.homeAgent.homeLinkInterface, sysctl);
     if (changed.length > 0) log.info({ changed }, 'kernel settings for a home agent enabled');
+    const ignoring = await interfacesIgnoringRas(sysctl);
+    if (ignoring.length > 0) {
+      log.warn(
+        { interfaces: ignoring },
+        `net.ipv6.conf.all.forwarding=1 is global: ${ignoring.join(', ')} no longer accept router advertisements (accept_ra is not 2); set accept_ra=2 on any that needs them`,
+      );
+    }
   },
   start: (ctx) => HomeAgentDaemon.start(ctx),
 };

@@ -1,7 +1,7 @@
 // What a daemon touches outside its own memory: netlink and signalling sockets, the binding
 // store's directory, sysctl files and the clock. The running daemon gets the real ones
 // (realHost); host tests hand the same daemon code an in-memory kernel and socket doubles.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSocketStats } from '../../net/mh-socket.js';
 import { MhSocket } from '../../net/mh-socket.js';
 import type { DadResult, NdSocketOptions } from '../../net/nd-socket.js';
@@ -32,6 +32,8 @@ export type StorePort = Pick<BindingStore, 'append' | 'commit' | 'loadAll' | 'dr
 export interface SysctlPort {
   read(path: string): Promise<string>;
   write(path: string, value: string): Promise<void>;
+  /** The entries of a /proc/sys directory (the interfaces under net/ipv6/conf). */
+  list(dir: string): Promise<string[]>;
 }
 
 export type TimerHandle = object;
@@ -68,7 +70,7 @@ export function realHost(): HostPorts {
     mhSocket: (opts) => MhSocket.open(opts),
     ndSocket: (opts) => NdSocket.open(opts),
     openStore: (dir) => BindingStore.open(dir),
-    sysctl: { read: (path) => readFile(path, 'utf8'), write: (path, value) => writeFile(path, value) },
+    sysctl: { read: (path) => readFile(path, 'utf8'), write: (path, value) => writeFile(path, value), list: (dir) => readdir(dir) },
     clock: systemClock,
   };
 }

@@ -150,6 +150,8 @@ export class TestHost {
   readonly mh: FakeMhSocket[] = [];
   readonly nd: FakeNdSocket[] = [];
   readonly sysctls = new Map<string, string>();
+  /** What /proc/sys/net/ipv6/conf lists. */
+  readonly ipv6Conf = ['all', 'default', 'lo', 'home0'];
   store: SwitchableStore | undefined;
   /** Netlink protocols whose socket cannot be opened (a kernel without XFRM). */
   readonly refuseNetlink = new Set<number>();
@@ -202,6 +204,10 @@ export class TestHost {
         write: async (path, value) => {
           step(`sysctl ${path.replace('/proc/sys/net/ipv6/conf/', '')}=${value}`);
           this.sysctls.set(path, value);
+        },
+        list: async (dir) => {
+          if (dir !== '/proc/sys/net/ipv6/conf') throw new Error(`ENOENT: ${dir} (test)`);
+          return [...this.ipv6Conf];
         },
       },
       clock: this.clock,
