@@ -68,7 +68,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       requireStore(ctx),
       {
         cache: () => this.ha.cache,
-        restore: (loaded, nowMs) => this.ha.restore(loaded.bindings.map((s) => bindingFromStored(s, 0)), loaded.sequences, nowMs),
+        restore: (loaded, nowMs, wallOffsetMs) => this.ha.restore(loaded.bindings.map((s) => bindingFromStored(s, wallOffsetMs)), loaded.sequences, nowMs),
         kernelChanged: (hoas, events, nowMs, keyManagement) => this.kernelChanged(hoas, events, nowMs, keyManagement),
         expire: (nowMs) => this.ha.expire(nowMs).events,
         nextDueMs: (nowMs) => this.sendRefreshRequests(nowMs),

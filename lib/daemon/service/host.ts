@@ -38,9 +38,17 @@ export interface SysctlPort {
 
 export type TimerHandle = object;
 
-/** The clock the daemons' protocol timing runs on, and timers on it. */
+/**
+ * The clock the daemons' protocol timing runs on (lifetimes, refresh requests,
+ * retransmissions), and timers on it. `now()` is monotonic: a wall-clock step moves none
+ * of it. `wallNow()` is the wall clock, read only where a time leaves the process (the
+ * journal, through lib/store/wall-frame.ts; times shown to people).
+ */
 export interface Clock {
+  /** Monotonic milliseconds (an arbitrary origin; only differences mean anything). */
   now(): number;
+  /** Wall-clock milliseconds since the epoch. */
+  wallNow(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -58,7 +66,10 @@ export interface HostPorts {
 export const MAX_TIMER_MS = 0x7fffffff;
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  // CLOCK_MONOTONIC through libuv, from an origin near the epoch time the process started,
+  // so its readings look like (and log like) the wall-clock times they replace.
+  now: () => performance.timeOrigin + performance.now(),
+  wallNow: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
