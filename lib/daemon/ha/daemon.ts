@@ -285,13 +285,15 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
 export const HOME_AGENT_ROLE: RoleDefinition<HomeAgentDaemonConfig, HomeAgentDaemon> = {
   role: 'home-agent',
   keepsBindings: true,
-  sysctls: async (cfg: HomeAgentDaemonConfig, sysctl: SysctlPort, log: Logger) => {
+  sysctls: async (cfg: HomeAgentDaemonConfig, sysctl: SysctlPort, log: Logger, phase: 'start' | 'reload') => {
     if (cfg.netns !== null) {
+      if (phase === 'reload') return;
       log.warn({ netns: cfg.netns }, 'sockets in another namespace: set forwarding and proxy_ndp there yourself');
       return;
     }
     const changed = await enableHomeAgentSysctls(cfg.homeAgent.homeLinkInterface, sysctl);
     if (changed.length > 0) log.info({ changed }, 'kernel settings for a home agent enabled');
+    if (phase === 'reload') return;
     const ignoring = await interfacesIgnoringRas(sysctl);
     if (ignoring.length > 0) {
       log.warn(
