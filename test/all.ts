@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PrerequisiteError, ensurePrerequisites } from './uml/prerequisites.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,6 +38,15 @@ const stages: [string, string, string[]][] = [
   // minutes of scenarios in one instance on a 2-core machine); the harness stops at 45.
   ['kernel tests (user-mode Linux)', process.execPath, [join(dist, 'test', 'uml', 'run.js'), '--timeout', '2700']],
 ];
+
+// The host tests run tshark and systemd-analyze too: install what is missing before either stage.
+try {
+  ensurePrerequisites(join(dist, '..'), (line) => process.stdout.write(`${line}\n`));
+} catch (err) {
+  if (!(err instanceof PrerequisiteError)) throw err;
+  process.stderr.write(`npm test: ${err.message}\n`);
+  process.exit(3);
+}
 
 const sum: Totals = { pass: 0, fail: 0, skipped: 0 };
 let failedStage = '';

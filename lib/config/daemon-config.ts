@@ -25,6 +25,8 @@ export interface DaemonCommon {
   file: string;
   /** Its absolute path, set by the file loaders: a reload reads it again from there, whatever the working directory. */
   path?: string;
+  /** The file as plain data, for reload's key-by-key comparison (it holds keys: never log it). */
+  raw?: unknown;
   stateDirectory: string;
   control: ControlSocketConfig;
   logLevel: LogLevel;

@@ -64,10 +64,25 @@ export function parseAnyConfig(text: string, fileName: string): AnyDaemonConfig 
   return parseRoles(text, fileName, ['home-agent', 'mobile-node', 'correspondent']);
 }
 
-function parseRoles(text: string, fileName: string, roles: readonly string[]): AnyDaemonConfig {
+/**
+ * The keys of every section `text` reaches, by key path (ConfigReader.schema): what the
+ * readers accept, for tests that must cover every key. Problems in the text are ignored.
+ */
+export function configSchema(text: string): Map<string, readonly string[]> {
+  const schema = new Map<string, readonly string[]>();
+  try {
+    parseRoles(text, 'schema.yaml', ROLES, schema);
+  } catch (e) {
+    if (!(e instanceof ConfigFileError)) throw e;
+  }
+  return schema;
+}
+
+function parseRoles(text: string, fileName: string, roles: readonly string[], schema: Map<string, readonly string[]> | null = null): AnyDaemonConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const r = new ConfigReader(fileName, lines, doc);
+  r.schema = schema;
   for (const e of doc.errors) r.report(e.pos[0], '', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
   if (doc.errors.length) throw new ConfigFileError(r.problems);
   const root = doc.contents as Node | null;
@@ -77,6 +92,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[]): A
   }
   const s = r.section({ node: root, path: '' }, TOP_KEYS, ['role']);
   if (!s) throw new ConfigFileError(r.problems);
+  const raw: unknown = doc.toJS();
 
   const roleField = s.get('role');
   const role = roleField && r.oneOf(roleField, ROLES);
@@ -110,7 +126,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[]): A
     if (r.problems.length > 0 || !mobileNode || !control) throw new ConfigFileError(r.problems);
     const marks = kernel?.marks ?? { ...DEFAULT_MARKS };
     const resyncIntervalSeconds = kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS;
-    return { role: 'mobile-node', file: fileName, mobileNode, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: mobileNode.ipsecRequired ? [] : [MN_IPSEC_OFF_WARNING] };
+    return { role: 'mobile-node', file: fileName, raw, mobileNode, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: mobileNode.ipsecRequired ? [] : [MN_IPSEC_OFF_WARNING] };
   }
   if (role === 'correspondent' && roles.includes(role)) {
     const cnField = s.get('correspondent');
@@ -123,7 +139,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[]): A
     if (r.problems.length > 0 || !correspondent || !control) throw new ConfigFileError(r.problems);
     const marks = kernel?.marks ?? { ...DEFAULT_MARKS };
     const resyncIntervalSeconds = kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS;
-    return { role: 'correspondent', file: fileName, correspondent, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: [] };
+    return { role: 'correspondent', file: fileName, raw, correspondent, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: [] };
   }
   const cnKey = s.get('correspondent');
   if (cnKey) r.report(cnKey.node, cnKey.path, 'only for role correspondent');
@@ -140,6 +156,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[]): A
   return {
     role: 'home-agent',
     file: fileName,
+    raw,
     homeAgent,
     ipsecSas: Object.fromEntries(ipsecSas),
     ikeSignalling: Object.fromEntries(ikeSignalling),

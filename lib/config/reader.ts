@@ -20,6 +20,12 @@ export class ConfigReader {
   readonly problems: ConfigProblem[] = [];
   /** Every mapping value read so far by key path, to place problems found later. */
   readonly visited = new Map<string, Field>();
+  /**
+   * When set, every section read records its allowed keys here, by key path with free-form
+   * keys (home addresses) and list positions written `[*]`: the schema, as the readers
+   * themselves define it (reload's per-key table is checked against it).
+   */
+  schema: Map<string, readonly string[]> | null = null;
 
   constructor(
     private readonly file: string,
@@ -36,6 +42,7 @@ export class ConfigReader {
 
   /** A mapping whose keys must all be in `keys`; null values count as absent. */
   section(f: Field, keys: readonly string[], required: readonly string[] = []): Map<string, Field> | undefined {
+    this.schema?.set(schemaPath(f.path), keys);
     const entries = this.entries(f);
     if (!entries) return undefined;
     const out = new Map<string, Field>();
@@ -186,8 +193,13 @@ function isNull(node: Node | undefined): boolean {
   return node === undefined || (isScalar(node) && (node.value === null || node.value === undefined));
 }
 
+/** A key path with its free-form keys and list positions as `[*]`. */
+export function schemaPath(path: string): string {
+  return path.replace(/\[[^\]]*\]/g, '[*]');
+}
+
 /** `a.b`, or `a[2001:db8::1]` for keys that are not identifiers (home addresses). */
-function joinPath(parent: string, key: string): string {
+export function joinPath(parent: string, key: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) return `${parent}[${key}]`;
   return parent ? `${parent}.${key}` : key;
 }

@@ -86,6 +86,10 @@ export interface DelResult {
 export interface ReloadResult {
   /** Warnings of the new configuration (see DaemonConfig.warnings). */
   warnings: string[];
+  /** Keys this reload changed and applied, with how (lib/daemon/service/reload-rules.ts). */
+  applied?: { key: string; detail: string }[];
+  /** Keys changed since the start that wait for the next restart, with why. */
+  notApplied?: { key: string; detail: string }[];
 }
 
 export interface MonitorEvent {

@@ -4,25 +4,28 @@
 // clients; send a Binding Acknowledgement only once the journal holds what it acknowledges
 // (a failed write stops the daemon, nothing more is acknowledged); one timer for the next
 // expiry and the role's other due work; the operator's removals (del binding, flush).
+// The core runs on the monotonic clock; the journal on the wall clock's frame
+// (store/wall-frame.ts), converted once at load and followed when the wall clock steps.
 import type { AnyDaemonConfig } from '../config/index.js';
 import type { BindingView, DelResult } from '../control/protocol.js';
 import { ControlError, type ControlServer } from '../control/server.js';
 import { bindingView } from '../control/views.js';
 import type { BindingCache } from '../proto/common/cache.js';
 import type { BuOutcome, CacheEvent } from '../proto/common/outcome.js';
-import { recordsForEvents, type LoadedState } from '../store/index.js';
+import { putRecord, recordsForEvents, storedFromBinding, type LoadedState } from '../store/index.js';
+import { checkFrame, loadFrame, WALL_STEP_MS } from '../store/wall-frame.js';
 import { bidArg, hoaArg } from './service/control-commands.js';
 import { RateLimit } from './counters.js';
 import { DueTimer } from './service/due-timer.js';
-import type { StorePort } from './service/host.js';
+import type { StorePort, TimerHandle } from './service/host.js';
 import type { RoleContext, RoleStats } from './service/role.js';
 
 /** What a binding-cache role supplies. */
 export interface BindingCacheRole {
   /** The protocol core's cache (the home agent's core is replaced on reload). */
   cache(): BindingCache;
-  /** Puts the journal's bindings into the core; returns how many it kept. */
-  restore(loaded: LoadedState, nowMs: number): number;
+  /** Puts the journal's bindings into the core (journal time = core time + wallOffsetMs); returns how many it kept. */
+  restore(loaded: LoadedState, nowMs: number, wallOffsetMs: number): number;
   /** The kernel side of a change to these home addresses; resolves per care-of move whether its SAs moved with it. */
   kernelChanged(hoas: ReadonlySet<string>, events: readonly CacheEvent[], nowMs: number, keyManagement: boolean): Promise<boolean[]>;
   /** Removes the bindings expired by `nowMs`. */
@@ -40,10 +43,18 @@ export interface OutcomeWords {
   refused: string;
 }
 
+/** How often the wall clock is compared with the journal's frame when nothing is written. */
+const WALL_WATCH_MS = 60_000;
+
 export class BindingCacheService {
   private readonly refusalLog = new RateLimit(10);
   private readonly timer: DueTimer;
   private stopped = false;
+  /** Journal time minus the core's (monotonic) time. */
+  private frameOffsetMs = 0;
+  /** The backward step last logged, so one step is logged once. */
+  private loggedBackStepMs = 0;
+  private wallWatch: TimerHandle | undefined;
 
   constructor(
     private readonly ctx: RoleContext<AnyDaemonConfig>,
@@ -54,13 +65,27 @@ export class BindingCacheService {
     this.timer = new DueTimer(ctx.clock, () => this.onTimer());
   }
 
-  /** Restores the journal's bindings; those that expired while the daemon was down leave the journal. */
+  /**
+   * Restores the journal's bindings, its wall-clock times converted once to the monotonic
+   * clock; those that expired while the daemon was down leave the journal.
+   */
   async restore(): Promise<void> {
-    const now = this.ctx.clock.now();
-    const restored = this.role.restore(this.store.loadAll(), now);
-    const expired = this.store.dropExpired(now).length;
+    const { clock, log } = this.ctx;
+    const now = clock.now();
+    const loaded = this.store.loadAll();
+    const frame = loadFrame(loaded, clock.wallNow(), now);
+    this.frameOffsetMs = frame.offsetMs;
+    if (frame.wallBehindMs > 0) {
+      log.warn(
+        { behindSeconds: Math.round(frame.wallBehindMs / 1000) },
+        "the wall clock is behind the binding journal's newest record (no RTC, clock not yet set?): lifetimes count from the journal's time",
+      );
+    }
+    const restored = this.role.restore(loaded, now, frame.offsetMs);
+    const expired = this.store.dropExpired(frame.frameNowMs).length;
     await this.store.commit();
-    this.ctx.log.info({ restored, expired }, 'binding cache loaded');
+    log.info({ restored, expired }, 'binding cache loaded');
+    this.watchWallClock();
   }
 
   /** Counts and logs a refusal and each BID's status; returns the home address the outcome is about. */
@@ -90,7 +115,8 @@ export class BindingCacheService {
     const touched = new Set<string>(hoa === undefined ? [] : [hoa]);
     for (const e of events) touched.add(e.binding.hoa);
     if (touched.size === 0) return Promise.resolve([]);
-    this.store.append(recordsForEvents(events, this.role.cache(), 0, hoa));
+    this.checkWallClock();
+    this.store.append(recordsForEvents(events, this.role.cache(), this.frameOffsetMs, hoa));
     const moved = this.role.kernelChanged(touched, events, nowMs, keyManagement);
     this.ctx.monitor(events, nowMs);
     this.armTimer();
@@ -157,8 +183,45 @@ export class BindingCacheService {
     this.armTimer();
   }
 
+  /**
+   * A forward wall-clock step moves the journal's frame and writes every binding again in
+   * it (a restart reads the stepped wall clock); a backward one is logged and the frame
+   * stays. The core's times do not move either way. True when the bindings were queued again.
+   */
+  private checkWallClock(): boolean {
+    const { clock, log } = this.ctx;
+    const c = checkFrame(this.frameOffsetMs, clock.wallNow(), clock.now());
+    if (c.kind === 'back') {
+      if (Math.abs(c.stepMs - this.loggedBackStepMs) > WALL_STEP_MS) {
+        this.loggedBackStepMs = c.stepMs;
+        log.warn({ stepSeconds: -Math.round(c.stepMs / 1000) }, 'the wall clock stepped back: binding lifetimes are unaffected; the journal keeps its time');
+      }
+      return false;
+    }
+    if (c.kind === 'same') return false;
+    this.frameOffsetMs = c.offsetMs;
+    this.loggedBackStepMs = 0;
+    const cache = this.role.cache();
+    this.store.append([...cache].map((b) => putRecord(storedFromBinding(b, c.offsetMs))));
+    log.info({ stepSeconds: Math.round(c.stepMs / 1000), bindings: cache.size }, 'the wall clock stepped forward: binding lifetimes are unaffected; their journal times are written again');
+    return true;
+  }
+
+  /** Checks the wall clock now and then, so a step is in the journal before a crash could need it. */
+  private watchWallClock(): void {
+    if (this.stopped) return;
+    this.wallWatch = this.ctx.clock.setTimeout(() => {
+      this.wallWatch = undefined;
+      if (this.stopped) return;
+      if (this.checkWallClock()) this.store.commit().catch((err: unknown) => this.ctx.fatal('binding store write failed', err));
+      this.watchWallClock();
+    }, WALL_WATCH_MS);
+  }
+
   stop(): void {
     this.stopped = true;
     this.timer.stop();
+    if (this.wallWatch !== undefined) this.ctx.clock.clearTimeout(this.wallWatch);
+    this.wallWatch = undefined;
   }
 }

@@ -1,7 +1,7 @@
 // The Mobility Header raw socket (RFC 6275 §6.1; RFC 3542 for the ancillary data) on
 // Node's event loop. One socket per namespace carries all signalling of a node.
 //
-// Receiving: the descriptor is watched with uv_poll and drained with recvmsg until EAGAIN;
+// Receiving: the descriptor is drained by the shared DatagramReader (datagram-reader.ts);
 // each packet becomes a 'message' event with the addresses as the kernel delivered them
 // (after its Home Address option swap and type 2 routing header processing). A packet whose
 // ancillary data is malformed, truncated or incomplete, or (with user checksums) whose
@@ -21,7 +21,6 @@ import { EventEmitter } from 'node:events';
 import { KernelError } from '../platform/kernel-errors.js';
 import { Errno, errnoName } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo, type Cmsg } from '../platform/sys/msghdr.js';
-import { FdWatch } from '../platform/sys/poll.js';
 import {
   AF_INET6,
   IPPROTO_IPV6,
@@ -33,7 +32,6 @@ import {
   IPV6_RECVPKTINFO,
   IPV6_RECVRTHDR,
   IPV6_RTHDR,
-  MSG_TRUNC,
   SOCK_RAW,
   closeFd,
   encodeSockaddrIn6,
@@ -45,6 +43,7 @@ import { writeMhChecksum } from '../wire/checksum.js';
 import { mustParseIp6 } from '../inet/ip6.js';
 import { encodeHomeAddressDstopts, encodePktinfo, encodeType2Rthdr } from './ancillary.js';
 import { IPPROTO_MH } from './socket-constants.js';
+import { DatagramReader } from './datagram-reader.js';
 import { readMhDatagram, type DropReason, type MhReceived, type RawDatagram } from './receive.js';
 
 export type { MhReceived } from './receive.js';
@@ -55,8 +54,6 @@ const RECEIVE_BUFFER_OCTETS = 65536;
 /** Room for PKTINFO, HOPLIMIT, RTHDR and destination options of the largest legal size. */
 const CONTROL_OCTETS = 4096;
 const DEFAULT_SOCKET_RCVBUF = 1 << 20;
-/** Packets read per readiness callback; the rest wait for the next loop turn (uv_poll is level-triggered). */
-const MAX_READS_PER_WAKEUP = 256;
 const MH_CHECKSUM_OFFSET = 4;
 
 export type MhChecksumMode = 'kernel' | 'user';
@@ -112,7 +109,7 @@ type MhSocketEvents = {
 
 export class MhSocket extends EventEmitter<MhSocketEvents> {
   private readonly io = new MsgIo({ bufferSize: RECEIVE_BUFFER_OCTETS, controlSize: CONTROL_OCTETS });
-  private readonly watch: FdWatch;
+  private readonly reader: DatagramReader;
   private open = true;
   private readonly counters: MhSocketStats = {
     received: 0,
@@ -128,9 +125,9 @@ export class MhSocket extends EventEmitter<MhSocketEvents> {
     readonly checksumMode: MhChecksumMode,
   ) {
     super();
-    this.watch = new FdWatch(fd, {
-      readable: () => this.drain(),
-      error: (status) => this.receiveFailed('recvmsg', -status, 'uv_poll reported an error'),
+    this.reader = new DatagramReader(fd, this.io, {
+      datagram: (d) => this.deliver(d),
+      failed: (reason, code, message) => this.receiveFailed(reason, code, message),
     });
   }
 
@@ -191,12 +188,12 @@ export class MhSocket extends EventEmitter<MhSocketEvents> {
 
   /** Lets the process exit while only this socket is open. */
   unref(): this {
-    this.watch.unref();
+    this.reader.unref();
     return this;
   }
 
   ref(): this {
-    this.watch.ref();
+    this.reader.ref();
     return this;
   }
 
@@ -204,24 +201,8 @@ export class MhSocket extends EventEmitter<MhSocketEvents> {
   close(): void {
     if (!this.open) return;
     this.open = false;
-    this.watch.close();
+    this.reader.close();
     closeFd(this.fd);
-  }
-
-  private drain(): void {
-    for (let i = 0; i < MAX_READS_PER_WAKEUP && this.open; i++) {
-      const r = this.io.recvmsg(this.fd);
-      if (typeof r === 'number') {
-        if (r === -Errno.EAGAIN || r === -Errno.EINTR) return;
-        this.receiveFailed('recvmsg', -r, 'recvmsg failed');
-        return; // a persistent error must not spin here; the next wakeup retries
-      }
-      if (r.flags & MSG_TRUNC || r.length > r.data.length) {
-        this.receiveFailed('truncated', 'MSG_TRUNC', `datagram of ${r.length} octets exceeds the buffer`);
-        continue;
-      }
-      this.deliver(r);
-    }
   }
 
   private deliver(d: RawDatagram): void {

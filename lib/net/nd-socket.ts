@@ -20,9 +20,8 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { KernelError } from '../platform/kernel-errors.js';
-import { Errno, errnoName } from '../platform/sys/errno.js';
+import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
-import { FdWatch } from '../platform/sys/poll.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -30,7 +29,6 @@ import {
   IPV6_PKTINFO,
   IPV6_RECVHOPLIMIT,
   IPV6_RECVPKTINFO,
-  MSG_TRUNC,
   SOCK_DGRAM,
   SOCK_RAW,
   closeFd,
@@ -53,6 +51,7 @@ import { ARPHRD_ETHER, hardwareAddress, IFF_RUNNING, IFF_UP, interfaceFlags, int
 import { AF_PACKET, encodeSockaddrLl, ethernetMulticastAddress, ETH_P_IPV6 } from './link-frame.js';
 import { GroupMemberships, setIcmp6FilterPassOnly } from './sockopt.js';
 import { dadProbePacket, encodeNd, formatMac, parseMac, solicitedNodeAddress } from './nd-codec.js';
+import { DatagramReader } from './datagram-reader.js';
 import { readNdDatagram, type DropReason, type NdObserved, type RawDatagram } from './receive.js';
 
 export type { NdObserved } from './receive.js';
@@ -102,7 +101,7 @@ function sameNonce(got: Uint8Array | undefined, mine: Uint8Array): boolean {
 
 export class NdSocket extends EventEmitter<NdSocketEvents> {
   private readonly io = new MsgIo({ bufferSize: 4096, controlSize: 256 });
-  private readonly watch: FdWatch;
+  private readonly reader: DatagramReader;
   private readonly pending = new Map<string, PendingDad>();
   /** Solicited-node groups joined for pending DADs. */
   private readonly groups: GroupMemberships;
@@ -116,9 +115,9 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
   ) {
     super();
     this.groups = new GroupMemberships(icmpFd);
-    this.watch = new FdWatch(icmpFd, {
-      readable: () => this.drain(),
-      error: (status) => this.receiveFailed('recvmsg', errnoName(-status), 'uv_poll reported an error'),
+    this.reader = new DatagramReader(icmpFd, this.io, {
+      datagram: (d) => this.handle(d),
+      failed: (reason, code, message) => this.receiveFailed(reason, code, message),
     });
   }
 
@@ -229,12 +228,12 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
   }
 
   unref(): this {
-    this.watch.unref();
+    this.reader.unref();
     return this;
   }
 
   ref(): this {
-    this.watch.ref();
+    this.reader.ref();
     return this;
   }
 
@@ -248,7 +247,7 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
       p.reject(new KernelError(Errno.ECANCELED, `dad ${key}: socket closed`));
     }
     this.groups.clear();
-    this.watch.close();
+    this.reader.close();
     closeFd(this.icmpFd);
     closeFd(this.probeFd);
   }
@@ -260,21 +259,6 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
     this.pending.delete(key);
     this.groups.leave(p.ifindex, p.group);
     p.resolve(result);
-  }
-
-  private drain(): void {
-    for (let i = 0; i < 256 && this.open; i++) {
-      const r = this.io.recvmsg(this.icmpFd);
-      if (typeof r === 'number') {
-        if (r !== -Errno.EAGAIN && r !== -Errno.EINTR) this.receiveFailed('recvmsg', errnoName(-r), 'recvmsg failed');
-        return;
-      }
-      if (r.flags & MSG_TRUNC || r.length > r.data.length) {
-        this.receiveFailed('truncated', 'MSG_TRUNC', `datagram of ${r.length} octets`);
-        continue;
-      }
-      this.handle(r);
-    }
   }
 
   private handle(d: RawDatagram): void {

@@ -30,8 +30,10 @@ export class PassScheduler {
     private readonly log: Logger,
   ) {}
 
-  /** The periodic full resync (dump and compare), besides every change. */
+  /** The periodic full resync (dump and compare), besides every change; again: the new period replaces the old. */
   startResyncTimer(intervalMs: number): void {
+    if (this.stopped) return;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.resyncTimer = setInterval(() => this.resync('timer'), intervalMs);
     this.resyncTimer.unref();
   }

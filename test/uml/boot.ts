@@ -58,7 +58,7 @@ export function findLinux(pathVar: string = process.env['PATH'] ?? ''): string {
       // not here; keep looking
     }
   }
-  throw new HarnessError('the user-mode Linux kernel `linux` is not on PATH; install it with .ci/uml-deps.sh (Debian package user-mode-linux)');
+  throw new HarnessError('the user-mode Linux kernel `linux` is not on PATH; install the Debian package user-mode-linux (as root: sh .ci/uml-deps.sh)');
 }
 
 /** Host directories that init.sh mounts over, so their host contents are invisible inside. */

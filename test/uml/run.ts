@@ -26,7 +26,9 @@
 // - Exit status: 0 all passed, 1 a test failed; 3 when the harness failed (no `linux`,
 //   kernel did not boot, init failed, no test files); 124 on a timeout; with several
 //   instances, the first instance's harness failure wins over a test failure.
-//   Install the prerequisites with .ci/uml-deps.sh.
+// - Missing programs (the UML kernel, ip, tshark, ...) are installed first when run as
+//   root, with .ci/uml-deps.sh as CI uses it (prerequisites.ts); otherwise the run stops
+//   naming them and the command to run.
 
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -35,6 +37,7 @@ import { parseArgs } from 'node:util';
 import { EXIT_HARNESS_FAILED, HarnessError, findLinux, runInUml, type UmlRun } from './boot.js';
 import { RECORD_PATH, RecordError, defaultEstimate, partition, readRecord, recordKey, withMeasurements, writeRecord, type DurationRecord } from './balance.js';
 import { closingReport, runShares } from './parallel.js';
+import { PrerequisiteError, ensurePrerequisites } from './prerequisites.js';
 
 const USAGE = `usage: node dist/test/uml/run.js [options] [test files or directories...]
   --timeout SECONDS       whole run, boot included (default 540, or $MCOA_UML_TIMEOUT)
@@ -131,6 +134,12 @@ function parseInvocation(argv: readonly string[]): Invocation | undefined {
   });
   if (values.help) return undefined;
   const root = repoRoot();
+  try {
+    ensurePrerequisites(root, (line) => process.stdout.write(`uml-run: ${line}\n`));
+  } catch (err) {
+    if (err instanceof PrerequisiteError) throw new HarnessError(err.message);
+    throw err;
+  }
   const memMiB = Math.round(positiveNumber('--mem', values.mem));
   if (memMiB < 256) throw new HarnessError('--mem below 256 MiB will not run node');
   const forceColor = process.env['FORCE_COLOR'];

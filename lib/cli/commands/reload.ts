@@ -1,5 +1,6 @@
 // `mcoactl reload`: the daemon rereads its configuration file. A file with problems is
 // refused and the running configuration stays; the problems are listed one per line.
+// Otherwise one line per changed key: applied (and how), or waiting for a restart (and why).
 import { parseArgs } from 'node:util';
 import { ControlRequestError } from '../../control/client.js';
 import { ErrorCode } from '../../control/protocol.js';
@@ -16,6 +17,12 @@ export const reloadCommand: Command = {
       try {
         const r = await c.request('reload', {});
         io.out('configuration reloaded');
+        const rows = [
+          ...(r.applied ?? []).map((a) => ['applied', a.key, a.detail]),
+          ...(r.notApplied ?? []).map((n) => ['restart', n.key, `needs a restart: ${n.detail}`]),
+        ];
+        const width = Math.max(0, ...rows.map((row) => row[1]!.length));
+        for (const [what, key, detail] of rows) io.out(`  ${what!.padEnd(7)}  ${key!.padEnd(width)}  ${detail!}`);
         for (const w of r.warnings) io.err(`mcoactl reload: warning: ${w}`);
         return EXIT_OK;
       } catch (e) {

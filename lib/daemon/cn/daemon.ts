@@ -57,8 +57,8 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
       requireStore(ctx),
       {
         cache: () => cn.cache,
-        restore: (loaded, nowMs) => {
-          restoreInto(cn.cache, loaded, 0);
+        restore: (loaded, nowMs, wallOffsetMs) => {
+          restoreInto(cn.cache, loaded, wallOffsetMs);
           cn.expire(nowMs);
           return cn.cache.size;
         },

@@ -28,7 +28,7 @@ import { KernelSync } from './kernel-sync.js';
 import { HomeAgentIpsec } from './ipsec.js';
 import { applyHomeAgentReload } from './reload.js';
 import { sendOutgoing } from './signalling.js';
-import { enableHomeAgentSysctls } from './sysctl.js';
+import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
 import { watchHaoReports } from './xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 
@@ -68,7 +68,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       requireStore(ctx),
       {
         cache: () => this.ha.cache,
-        restore: (loaded, nowMs) => this.ha.restore(loaded.bindings.map((s) => bindingFromStored(s, 0)), loaded.sequences, nowMs),
+        restore: (loaded, nowMs, wallOffsetMs) => this.ha.restore(loaded.bindings.map((s) => bindingFromStored(s, wallOffsetMs)), loaded.sequences, nowMs),
         kernelChanged: (hoas, events, nowMs, keyManagement) => this.kernelChanged(hoas, events, nowMs, keyManagement),
         expire: (nowMs) => this.ha.expire(nowMs).events,
         nextDueMs: (nowMs) => this.sendRefreshRequests(nowMs),
@@ -285,13 +285,22 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
 export const HOME_AGENT_ROLE: RoleDefinition<HomeAgentDaemonConfig, HomeAgentDaemon> = {
   role: 'home-agent',
   keepsBindings: true,
-  sysctls: async (cfg: HomeAgentDaemonConfig, sysctl: SysctlPort, log: Logger) => {
+  sysctls: async (cfg: HomeAgentDaemonConfig, sysctl: SysctlPort, log: Logger, phase: 'start' | 'reload') => {
     if (cfg.netns !== null) {
+      if (phase === 'reload') return;
       log.warn({ netns: cfg.netns }, 'sockets in another namespace: set forwarding and proxy_ndp there yourself');
       return;
     }
     const changed = await enableHomeAgentSysctls(cfg.homeAgent.homeLinkInterface, sysctl);
     if (changed.length > 0) log.info({ changed }, 'kernel settings for a home agent enabled');
+    if (phase === 'reload') return;
+    const ignoring = await interfacesIgnoringRas(sysctl);
+    if (ignoring.length > 0) {
+      log.warn(
+        { interfaces: ignoring },
+        `net.ipv6.conf.all.forwarding=1 is global: ${ignoring.join(', ')} no longer accept router advertisements (accept_ra is not 2); set accept_ra=2 on any that needs them`,
+      );
+    }
   },
   start: (ctx) => HomeAgentDaemon.start(ctx),
 };

@@ -29,7 +29,7 @@ export class KernelSync {
   constructor(
     readonly kernel: HomeAgentKernel,
     log: Logger,
-    private readonly resyncIntervalMs: number,
+    private resyncIntervalMs: number,
   ) {
     this.index = new DesiredIndex(kernel.reconciler);
     this.scheduler = new PassScheduler(kernel.reconciler, log);
@@ -65,6 +65,13 @@ export class KernelSync {
 
   resync(why: string): void {
     this.scheduler.resync(why);
+  }
+
+  /** A reload's new resync period (kernel.resync_interval); the timer restarts with it. */
+  setResyncInterval(ms: number): void {
+    if (ms === this.resyncIntervalMs) return;
+    this.resyncIntervalMs = ms;
+    this.scheduler.startResyncTimer(ms);
   }
 
   schedule(): void {

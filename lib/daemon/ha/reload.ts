@@ -1,32 +1,27 @@
-// What a reload changes in a running home agent. The shell re-reads the file and answers
-// the control commands (daemon/service/control-commands.ts, daemon/binding-cache-service.ts); this
-// moves the bindings into a core built from the new configuration.
+// What a reload changes in a running home agent. The shell re-reads the file, sets the log
+// level and the sysctls, and says which keys wait for a restart (service/reload-rules.ts);
+// this moves the bindings into a core built from the new configuration, and the kernel's
+// desired state and the signalling SAs follow it.
 import type { HomeAgentDaemonConfig } from '../../config/index.js';
+import { homeAgentDesiredFor } from '../../plan/ha/desired.js';
 import { HomeAgent } from '../../proto/ha/home-agent.js';
 import type { HomeAgentDaemon } from './daemon.js';
 
-/** Settings a reload cannot change while sockets and files are open. */
-function fixedSettingsChanged(a: HomeAgentDaemonConfig, b: HomeAgentDaemonConfig): string[] {
-  const out: string[] = [];
-  if (a.stateDirectory !== b.stateDirectory) out.push('state_directory');
-  if (a.control.path !== b.control.path) out.push('control.path');
-  if (a.netns !== b.netns) out.push('netns');
-  if (JSON.stringify(a.marks) !== JSON.stringify(b.marks)) out.push('kernel marks');
-  return out;
-}
-
-/** Applies `next`: bindings stay (they move into a core built from it); returns the warnings. */
+/** Applies `next`: bindings stay (they move into a core built from it); returns its warnings. */
 export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonConfig): string[] {
-  const fixed = fixedSettingsChanged(d.cfg, next);
-  const warnings = [...next.warnings, ...fixed.map((k) => `${k} changed: takes effect at the next restart`)];
+  const warnings = [...next.warnings];
   const old = d.ha;
   const ha = new HomeAgent(next.homeAgent);
   const sequences = new Map<string, number>();
   for (const hoa of old.cache.homeAddresses()) sequences.set(hoa, old.cache.lastSequence(hoa) ?? 0);
   ha.restore(old.cache, sequences, d.clock.now());
   d.ha = ha;
+  // Sockets, the journal and the kernel marks stay as started (the shell names them).
   d.cfg = { ...next, stateDirectory: d.cfg.stateDirectory, control: d.cfg.control, netns: d.cfg.netns, marks: d.cfg.marks };
   d.setXfrm(); // the signalling SAs follow the file
+  // Home link, mobile network prefixes: every home address's objects are planned again.
+  for (const hoa of ha.cache.homeAddresses()) d.kernel.index.update(hoa, homeAgentDesiredFor(ha, hoa));
+  d.kernel.setResyncInterval(next.resyncIntervalSeconds * 1000);
   d.kernel.schedule();
   for (const w of warnings) d.log.warn({ config: next.file }, w);
   d.log.info({ bindings: ha.cache.size }, 'configuration reloaded');

@@ -285,7 +285,8 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     if (plan.interfaces !== null) this.interfaces.setCandidates(plan.interfaces);
     this.feed(plan.commands.map((command) => ({ kind: 'operator', command })));
     this.log.info({ applied: plan.commands.map((c) => c.op), interfaces: plan.interfaces, restartNeeded: plan.restartKeys }, 'configuration reloaded');
-    return [...next.warnings, ...plan.restartKeys.map((k) => `${k} changed: takes effect at the next restart`)];
+    // The keys that wait for a restart are named by the shell (service/reload-rules.ts).
+    return [...next.warnings];
   }
 
   /** Its Binding Update List, as `show bindings` shows it; a home address filter matches its one home address. */

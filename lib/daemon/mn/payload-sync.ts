@@ -83,7 +83,7 @@ export class MobileNodePayload {
     const ids = { iface: m.iface, bid: m.bid, coa: m.to, previous: m.from };
     if (!this.opts.keyManagement || !this.lastAckK) {
       this.counters.inc('ipsec', 'payload-reinstalled');
-      if (this.warnLimit.allow(Date.now())) {
+      if (this.warnLimit.allow(performance.now())) {
         this.log.warn(ids, 'care-of address changed and the BA came without the K bit (or key_management_mobility is off): payload SAs re-installed at the new care-of address (new counters)');
       }
       return;

@@ -2,7 +2,7 @@
 // store's directory, sysctl files and the clock. The running daemon gets the real ones
 // (realHost); host tests hand the same daemon code an in-memory kernel and socket doubles.
 import { constants as fsConstants } from 'node:fs';
-import { access, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, open, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveGroup } from '../../control/group.js';
 import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSocketStats } from '../../net/mh-socket.js';
@@ -35,13 +35,23 @@ export type StorePort = Pick<BindingStore, 'append' | 'commit' | 'loadAll' | 'dr
 export interface SysctlPort {
   read(path: string): Promise<string>;
   write(path: string, value: string): Promise<void>;
+  /** The entries of a /proc/sys directory (the interfaces under net/ipv6/conf). */
+  list(dir: string): Promise<string[]>;
 }
 
 export type TimerHandle = object;
 
-/** The clock the daemons' protocol timing runs on, and timers on it. */
+/**
+ * The clock the daemons' protocol timing runs on (lifetimes, refresh requests,
+ * retransmissions), and timers on it. `now()` is monotonic: a wall-clock step moves none
+ * of it. `wallNow()` is the wall clock, read only where a time leaves the process (the
+ * journal, through lib/store/wall-frame.ts; times shown to people).
+ */
 export interface Clock {
+  /** Monotonic milliseconds (an arbitrary origin; only differences mean anything). */
   now(): number;
+  /** Wall-clock milliseconds since the epoch. */
+  wallNow(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -74,7 +84,10 @@ export interface HostPorts {
 export const MAX_TIMER_MS = 0x7fffffff;
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  // CLOCK_MONOTONIC through libuv, from an origin near the epoch time the process started,
+  // so its readings look like (and log like) the wall-clock times they replace.
+  now: () => performance.timeOrigin + performance.now(),
+  wallNow: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
@@ -113,7 +126,7 @@ export function realHost(): HostPorts {
     mhSocket: (opts) => MhSocket.open(opts),
     ndSocket: (opts) => NdSocket.open(opts),
     openStore: (dir) => BindingStore.open(dir),
-    sysctl: { read: (path) => readFile(path, 'utf8'), write: (path, value) => writeFile(path, value) },
+    sysctl: { read: (path) => readFile(path, 'utf8'), write: (path, value) => writeFile(path, value), list: (dir) => readdir(dir) },
     clock: systemClock,
     system: realSystem,
   };

@@ -57,8 +57,11 @@ export interface RoleDefinition<C extends AnyDaemonConfig, D extends RoleDaemon<
   readonly role: C['role'];
   /** Keeps its bindings in the state directory (home agent, correspondent). */
   readonly keepsBindings: boolean;
-  /** System settings it needs, written after the store opened and before any kernel object (home agent). */
-  sysctls?(cfg: C, sysctl: SysctlPort, log: Logger): Promise<void>;
+  /**
+   * System settings it needs, written after the store opened and before any kernel object
+   * (home agent); again on a reload, with the new configuration (idempotent).
+   */
+  sysctls?(cfg: C, sysctl: SysctlPort, log: Logger, phase: 'start' | 'reload'): Promise<void>;
   /** Restores its bindings, adopts its kernel objects, opens its signalling sockets. */
   start(ctx: RoleContext<C>): Promise<D>;
 }

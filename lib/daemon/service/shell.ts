@@ -13,6 +13,9 @@
 // all in reverse: control socket closed, role stopped, its sockets closed, store committed
 // and closed, guards released. SIGHUP reloads (one received while starting is replayed once
 // the daemon serves), SIGTERM and SIGINT stop, fatal() stops with exit status 1.
+// A reload re-reads the file, sets the log level and the role's sysctls, hands the file to
+// the role, and answers with what it applied and which keys wait for a restart, and why
+// (reload-rules.ts).
 // ShellListeners hear serving, reloading, reloaded and stopping (sd-notify.ts's READY=1,
 // RELOADING=1, READY=1 and STOPPING=1).
 import type { Logger } from 'pino';
@@ -27,6 +30,7 @@ import { Counters } from '../counters.js';
 import type { HostPorts, StorePort } from './host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets } from './role.js';
 import type { SignalSource } from './signals.js';
+import { planReload } from './reload-rules.js';
 import { doing, explainStartFailure } from './start-errors.js';
 
 /** A check or claim made before anything changes (the lock, preflight); returns what undoes it, if anything. */
@@ -72,6 +76,8 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
   private requestStop!: () => void;
   private readonly stopRequested = new Promise<void>((resolve) => (this.requestStop = resolve));
   private startedAtMs = 0;
+  /** The file of the last successful reload (or the start), to tell what a reload changes. */
+  private previousRaw: unknown;
 
   constructor(
     private readonly cfg: C,
@@ -79,6 +85,7 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
     private readonly role: RoleDefinition<C, D>,
     private readonly opts: ShellOptions,
   ) {
+    this.previousRaw = cfg.raw;
     this.control = new ControlServer({ onHandlerError: (cmd, err) => log.error({ cmd, err: String(err) }, 'control command failed') });
   }
 
@@ -137,7 +144,7 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
         this.undo.push({ step, run: () => closeStore(store) });
       }
       step = 'kernel settings';
-      await this.role.sysctls?.(cfg, opts.host.sysctl, log);
+      await this.role.sysctls?.(cfg, opts.host.sysctl, log, 'start');
       step = `${cfg.role} start`;
       const sockets = new NamespaceSockets(opts.host, cfg.netns);
       this.undo.push({ step: 'sockets', run: () => sockets.closeAll() });
@@ -219,9 +226,17 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
     if (this.state !== 'serving' || !daemon?.reload) throw new ControlError('NOT_SERVING', 'mcoad is not serving; nothing reloaded');
     this.opts.listeners?.reloading?.();
     try {
-      const next = await readConfig(this.cfg.path ?? this.cfg.file);
-      if (next.role !== this.cfg.role) throw new ControlError('CONFIG_INVALID', `${this.cfg.file}: role changed to ${next.role}: restart to apply`);
-      return { warnings: await daemon.reload(next as C) };
+      const { cfg, log } = this;
+      const next = (await readConfig(cfg.path ?? cfg.file)) as C;
+      if (next.role !== cfg.role) throw new ControlError('CONFIG_INVALID', `${cfg.file}: role changed to ${next.role}: restart to apply`);
+      const plan = planReload(cfg.role, cfg.raw, this.previousRaw, next.raw);
+      if (log.level !== next.logLevel) log.level = next.logLevel;
+      // In the namespace the sockets were opened in (netns waits for a restart).
+      await this.role.sysctls?.({ ...next, netns: cfg.netns }, this.opts.host.sysctl, log, 'reload');
+      const warnings = await daemon.reload(next);
+      this.previousRaw = next.raw;
+      log.info({ applied: plan.applied.map((a) => a.key), restartNeeded: plan.notApplied.map((n) => n.key) }, 'reload: keys applied, keys waiting for a restart');
+      return { warnings, applied: plan.applied, notApplied: plan.notApplied };
     } finally {
       this.opts.listeners?.reloaded?.();
     }

@@ -72,7 +72,11 @@ async function withDaemon(fn: (d: Daemon) => Promise<void>, bindings: BindingVie
     return { removed: n };
   });
   record('flush', () => ({ removed: bindings.length }));
-  record('reload', () => ({ warnings: ['IPsec protection of Binding Updates is OFF'] }));
+  record('reload', () => ({
+    warnings: ['IPsec protection of Binding Updates is OFF'],
+    applied: [{ key: 'log_level', detail: "the logger's level changes at once" }],
+    notApplied: [{ key: 'state_directory', detail: 'the journal is open (and locked) there' }],
+  }));
   try {
     await server.listen(t.path);
     await fn({ server, path: t.path, calls });
@@ -168,7 +172,11 @@ test('flush and reload', () =>
     assert.deepEqual(await mcoactl('flush', '--socket', path), { code: 0, out: ['flushed 3 bindings'], err: [] });
     assert.deepEqual(await mcoactl('reload', '--socket', path), {
       code: 0,
-      out: ['configuration reloaded'],
+      out: [
+        'configuration reloaded',
+        "  applied  log_level        the logger's level changes at once",
+        '  restart  state_directory  needs a restart: the journal is open (and locked) there',
+      ],
       err: ['mcoactl reload: warning: IPsec protection of Binding Updates is OFF'],
     });
     server.register('reload', () => {

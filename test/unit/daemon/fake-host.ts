@@ -22,14 +22,30 @@ import { Errno, SyscallError } from '../../../lib/platform/sys/errno.js';
 import { BindingStore, StoreError } from '../../../lib/store/index.js';
 import { InMemoryKernel } from '../platform/fake-kernel.js';
 
-/** A clock that moves only when the test says so, firing the timers that fall due in order. */
+/**
+ * A clock that moves only when the test says so, firing the timers that fall due in order.
+ * Its wall clock moves with it, and alone when the test steps it (NTP, a clock set by hand).
+ */
 export class FakeClock implements Clock {
   private timers: { at: number; fn: () => void; handle: TimerHandle }[] = [];
+  /** Wall clock minus monotonic clock. */
+  private wallOffset = 0;
 
   constructor(private t = Date.now()) {}
 
   now(): number {
     return this.t;
+  }
+  wallNow(): number {
+    return this.t + this.wallOffset;
+  }
+  /** Steps the wall clock by `ms` (negative: back); the monotonic clock and timers do not move. */
+  stepWall(ms: number): void {
+    this.wallOffset += ms;
+  }
+  /** Sets the wall clock to `wallMs` without moving the monotonic clock. */
+  setWall(wallMs: number): void {
+    this.wallOffset = wallMs - this.t;
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const handle = {};
@@ -195,6 +211,8 @@ export class TestHost {
   readonly mh: FakeMhSocket[] = [];
   readonly nd: FakeNdSocket[] = [];
   readonly sysctls = new Map<string, string>();
+  /** What /proc/sys/net/ipv6/conf lists. */
+  readonly ipv6Conf = ['all', 'default', 'lo', 'home0'];
   store: SwitchableStore | undefined;
   /** Netlink protocols whose socket cannot be opened (a kernel without XFRM). */
   readonly refuseNetlink = new Set<number>();
@@ -250,6 +268,10 @@ export class TestHost {
         write: async (path, value) => {
           step(`sysctl ${path.replace('/proc/sys/net/ipv6/conf/', '')}=${value}`);
           this.sysctls.set(path, value);
+        },
+        list: async (dir) => {
+          if (dir !== '/proc/sys/net/ipv6/conf') throw new Error(`ENOENT: ${dir} (test)`);
+          return [...this.ipv6Conf];
         },
       },
       clock: this.clock,
