@@ -48,9 +48,34 @@ try {
   process.exit(3);
 }
 
+/** A command with its output held back (printed once it ends), so it can run beside a stage. */
+function runQuiet(cmd: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    let output = '';
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    child.on('error', (err) => resolve({ code: 1, output: `${output}${err.message}\n` }));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+  });
+}
+
 const sum: Totals = { pass: 0, fail: 0, skipped: 0 };
 let failedStage = '';
+// The linter (typescript-eslint: floating and misused promises) runs beside the host unit
+// tests, which keep one core of two busy; its report follows theirs.
+const repo = join(dist, '..');
+const lint = runQuiet(process.execPath, [join(repo, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--max-warnings', '0', '.'], repo);
 for (const [name, cmd, args] of stages) {
+  if (name === stages[1]?.[0]) {
+    process.stdout.write('\n=== lint (eslint) ===\n');
+    const { code, output } = await lint;
+    process.stdout.write(output || 'no problems\n');
+    if (code !== 0) {
+      failedStage ||= 'lint (eslint)';
+      sum.fail += 1;
+    }
+  }
   process.stdout.write(`\n=== ${name} ===\n`);
   const { code, totals } = await run(cmd, args);
   sum.pass += totals.pass;

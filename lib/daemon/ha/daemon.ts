@@ -103,12 +103,15 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     await this.cacheService.restore();
     this.setXfrm();
     const now = this.clock.now();
+    const moves: Promise<boolean>[] = [];
     for (const hoa of this.ha.cache.homeAddresses()) {
       const desired = homeAgentDesiredFor(this.ha, hoa);
       this.kernel.index.update(hoa, desired);
-      this.ipsec.tunnelsChanged(hoa, [...desired.tunnels.values()], [], false, now);
+      moves.push(...this.ipsec.tunnelsChanged(hoa, [...desired.tunnels.values()], [], false, now));
     }
     await this.kernel.passNow();
+    // No events at a restore, so no payload SA moves; awaited all the same, never left floating.
+    await Promise.all(moves);
     this.cacheService.armTimer();
   }
 
@@ -214,7 +217,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
         if (this.stopped) return;
         this.counters.inc('dad', ok ? 'unique' : 'duplicate');
         this.apply(this.ha.dadResult(hoa, ok), this.clock.now());
-      });
+      })
+      .catch((err: unknown) => this.log.error({ hoa, err: String(err) }, 'applying the DAD result failed'));
   }
 
   /** RFC 6275 §10.4.1: when proxying starts, advertise the home address on the home link. */
