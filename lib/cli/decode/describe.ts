@@ -87,6 +87,9 @@ export function describeOption(opt: MobilityOption, profile: WireProfile): JsonO
       const out: JsonObject = { kind: 'bid', bid: opt.bid, status: opt.status, c: opt.c, o: opt.o, h: opt.h };
       if (opt.status !== 0) out.statusName = baStatusName(profile, opt.status);
       if (opt.coa) out.coa = formatIp6(opt.coa);
+      // RFC 5648's IPv4 care-of address (DSMIPv6) and RFC 6089's BID-PRI.
+      if (opt.coa4) out.coa4 = [...opt.coa4].join('.');
+      if (opt.pri) out.pri = opt.pri;
       return out;
     }
     case 'unknown':
