@@ -53,6 +53,12 @@ export interface McoaRules {
    * MCOA MALFORMED however the address was given.
    */
   nonRoutableCoaAlwaysMalformed: boolean;
+  /**
+   * A BID registration without O while a regular (BID-less) binding exists: draft-04 §6.3
+   * replaces the regular binding and answers MCOA BID CONFLICT (false); RFC 5648 §6.2 does
+   * not process the BU and answers MCOA NON-MCOA BINDING EXISTS (true).
+   */
+  nonMcoaBindingRejects: boolean;
   /** All sub-options of one BU carry equal flags (draft-04 §6.3 FLAG CONFLICTS); RFC 5648 has only H per option. */
   flagConflicts: boolean;
   /**

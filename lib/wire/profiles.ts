@@ -21,6 +21,7 @@ export const DRAFT04_STATUS: Readonly<McoaStatusNumbers> = Object.freeze({
 export const DRAFT04_RULES: Readonly<McoaRules> = Object.freeze({
   partialStatus: null,
   nonRoutableCoaAlwaysMalformed: false,
+  nonMcoaBindingRejects: false,
   flagConflicts: true,
   ipv4CoaStatus: null,
   coaAtCorrespondent: false,
@@ -62,6 +63,7 @@ export const RFC5648_STATUS: Readonly<McoaStatusNumbers> = Object.freeze({
 export const RFC5648_RULES: Readonly<McoaRules> = Object.freeze({
   partialStatus: RFC5648_ACCEPTED.notComplete,
   nonRoutableCoaAlwaysMalformed: true,
+  nonMcoaBindingRejects: true,
   flagConflicts: false,
   ipv4CoaStatus: RFC5648_UNKNOWN_COA,
   coaAtCorrespondent: true,
