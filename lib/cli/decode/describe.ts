@@ -153,8 +153,9 @@ export function renderOption(o: JsonObject, indent: string): string {
     case 'bid': {
       const flags = (['c', 'o', 'h'] as const).filter((f) => o[f] === true).map((f) => f.toUpperCase()).join('') || '-';
       const status = `status ${String(o.status)}` + (o.statusName ? ` (${String(o.statusName)})` : '');
-      const coa = o.coa ? `  care-of ${String(o.coa)}` : '';
-      return line(indent, 'BID', `${String(o.bid).padEnd(6)}${status}  flags ${flags}${coa}`);
+      const coa = o.coa ? `  care-of ${String(o.coa)}` : o.coa4 ? `  care-of ${String(o.coa4)} (IPv4)` : '';
+      const pri = o.pri ? `  BID-PRI ${String(o.pri)}` : '';
+      return line(indent, 'BID', `${String(o.bid).padEnd(6)}${status}  flags ${flags}${pri}${coa}`);
     }
     case 'bindingRefreshAdvice':
       return line(indent, 'refresh advice', `${String(o.intervalSeconds)} s`);
