@@ -12,6 +12,7 @@ import { HomeAgent } from '../../../lib/proto/ha/home-agent.js';
 import { altCoa, bid, cacheLines, COA1, COA2, COA3, haConfig, HOA, makeBu, received, type BuSpec, type PacketSpec } from './fixtures.js';
 import { newCn, sealedBu, type CnBuSpec } from './cn-fixtures.js';
 import { mustParseIp6 } from '../../../lib/inet/ip6.js';
+import { decodeMessage, encodeMessage } from '../../../lib/wire/mh.js';
 
 interface Outcome {
   status: number;
@@ -201,4 +202,23 @@ for (const row of cnRows) {
 test('the IPv4 care-of address of the rows is 192.0.2.7 (RFC 5737 documentation range)', () => {
   assert.deepEqual([...ipv4Bid(1).coa4!], [192, 0, 2, 7]);
   assert.equal(mustParseIp6(COA1).length, 16);
+});
+
+test('home agent: a Binding Identifier option of length 8 is MCOA MALFORMED under draft-04 (§4.2.1 lengths 4/20) and a decoded IPv4 care-of address under RFC 5648 (§4.3); length 5 is 164 under both', () => {
+  const withIpv4 = encodeMessage(makeBu({ seq: 3, options: [ipv4Bid(1)] }), RFC5648_PROFILE);
+  const length5 = Uint8Array.from(encodeMessage(makeBu({ seq: 4, options: [bid(1)] }), RFC5648_PROFILE));
+  length5[13] = 5; // Type at 12, Length at 13: 5 octets, which neither document allows
+  for (const [profile, wire, want] of [
+    [DRAFT04_PROFILE, withIpv4, 164],
+    [RFC5648_PROFILE, withIpv4, 167],
+    [DRAFT04_PROFILE, length5, 164],
+    [RFC5648_PROFILE, length5, 164],
+  ] as const) {
+    const ha = new HomeAgent(haConfig({ profile }));
+    const d = decodeMessage(wire, profile);
+    const o = d.ok
+      ? ha.processBu(received(d.value as ReturnType<typeof makeBu>))
+      : ha.processDecodeError({ ...received(makeBu({ seq: 0 })), error: d.error });
+    assert.equal(o.ba?.message.status, want, `${profile.name}, ${wire.length} octets`);
+  }
 });
