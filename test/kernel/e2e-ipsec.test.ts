@@ -102,9 +102,14 @@ const MH_FIELDS = ['mip6.mhtype', 'mip6.bu.seqnr', 'mip6.ba.seqnr', 'ipv6.src', 
  * Mobility Headers in clear (MH_FIELDS), as `-Y esp` and `-Y mipv6` would list them.
  */
 async function readUplink(file: string): Promise<{ esp: string[][]; clearMh: string[][] }> {
-  const rows = await tsharkFields(file, 'esp || mipv6', ['frame.protocols', 'ipv6.src', 'ipv6.dst', 'esp.spi', ...MH_FIELDS]);
+  // Each field named once: tshark leaves all but one column of a repeated field empty.
+  const rows = await tsharkFields(file, 'esp || mipv6', ['frame.protocols', 'ipv6.src', 'ipv6.dst', 'esp.spi', 'mip6.mhtype', 'mip6.bu.seqnr', 'mip6.ba.seqnr']);
   const has = (row: string[], proto: string): boolean => (row[0] ?? '').split(':').includes(proto);
-  return { esp: rows.filter((r) => has(r, 'esp')).map((r) => r.slice(1, 4)), clearMh: rows.filter((r) => has(r, 'mipv6')).map((r) => r.slice(4)) };
+  return {
+    esp: rows.filter((r) => has(r, 'esp')).map(([, src, dst, spi]) => [src ?? '', dst ?? '', spi ?? '']),
+    // In MH_FIELDS order.
+    clearMh: rows.filter((r) => has(r, 'mipv6')).map(([, src, dst, , type, buSeq, baSeq]) => [type ?? '', buSeq ?? '', baSeq ?? '', src ?? '', dst ?? '']),
+  };
 }
 
 /** ESP on the uplink as tshark read it, split by direction; anything else fails. */
