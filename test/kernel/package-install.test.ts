@@ -53,6 +53,16 @@ function unitCommand(root: string, key: string): string[] {
   return line.slice(key.length + 1).trim().split(/\s+/);
 }
 
+/** Whether `path` exists itself (a symbolic link to an absolute path points outside the scratch root). */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A path the package installed is taken from the scratch root; anything else (node) from this system. */
 const inRoot = (root: string, word: string): string => (word.startsWith('/') && existsSync(join(root, word)) ? join(root, word) : word);
 
@@ -134,13 +144,15 @@ control:
 
     // The operator's `systemctl enable`, done offline as an image builder would.
     await sh('systemctl', [`--root=${root}`, 'enable', 'mcoad.service']);
-    assert.ok(existsSync(join(root, 'etc/systemd/system/multi-user.target.wants/mcoad.service')));
+    const wants = join(root, 'etc/systemd/system/multi-user.target.wants/mcoad.service');
+    assert.equal(readlinkSync(wants), '/usr/lib/systemd/system/mcoad.service');
     // systemd removes the runtime directory when the unit stops.
     await sh('rm', ['-r', join(root, 'run')]);
 
     await dpkg(root, '--remove', 'mcoa');
-    assert.equal(existsSync(join(root, 'usr/lib/mcoa')), false, 'the program is gone');
-    assert.equal(existsSync(join(root, 'etc/systemd/system/multi-user.target.wants/mcoad.service')), false, 'prerm disabled the unit');
+    assert.equal(present(join(root, 'usr/lib/mcoa')), false, 'the program is gone');
+    assert.equal(present(join(root, 'usr/bin/mcoad')), false);
+    assert.equal(present(wants), false, 'prerm disabled the unit');
     assert.ok(existsSync(conffile), 'remove keeps the configuration');
     await dpkg(root, '--purge', 'mcoa');
     await assert.rejects(dpkg(root, '-s', 'mcoa'), 'dpkg knows nothing of mcoa any more');
