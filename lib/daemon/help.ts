@@ -49,7 +49,8 @@ export function roleHelp(role: string): string | undefined {
     lines.push('reload (SIGHUP, mcoactl reload): this role does not reload; restart it to apply a change.');
   } else {
     lines.push('reload (SIGHUP, mcoactl reload), key by key:');
-    const width = Math.max(...Object.keys(rules).map((k) => k.length));
+    // Aligned for the common keys; the few long per-home-address paths just run over.
+    const width = Math.min(44, Math.max(...Object.keys(rules).map((k) => k.length)));
     for (const [key, rule] of Object.entries(rules)) {
       lines.push(`  ${key.padEnd(width)}  ${'live' in rule ? `applied: ${rule.live}` : `restart: ${rule.restart}`}`);
     }
