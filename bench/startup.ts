@@ -110,14 +110,17 @@ try {
   for (const d of [emptyDir, fullDir]) writeFileSync(join(d, 'mcoad.yaml'), config(d));
   await writeJournal(join(fullDir, 'state'), N);
 
+  const say = (line: string) => console.log(`startup: ${line}`);
   const baseline: number[] = [];
   for (let i = 0; i < RUNS; i++) baseline.push((await startToReady(emptyHa, emptyDir, `empty-${i}`)).readyMs);
+  say(`empty journal: ${baseline.map((ms) => ms.toFixed(0)).join(', ')} ms; now the cold start with ${N} bindings (every kernel object created)`);
 
   const cold = await startToReady(fullHa, fullDir, 'cold');
   if (!cold.status.includes(`${N} bindings`)) throw new Error(`cold start: READY=1 says "${cold.status}", not ${N} bindings`);
   const tunnels = (await fullHa.ip('-o', 'link', 'show', 'type', 'ip6tnl')).split('\n').filter((l) => l.includes('mip6t')).length;
   if (tunnels !== N) throw new Error(`after the cold start the kernel holds ${tunnels} of ${N} tunnels`);
 
+  say(`cold start: ${cold.readyMs.toFixed(0)} ms, ${tunnels} tunnels; now ${RUNS} restarts that adopt them`);
   const adopt: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const s = await startToReady(fullHa, fullDir, `adopt-${i}`);
