@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigFileError, loadAnyConfigFile, type AnyDaemonConfig } from '../config/index.js';
 import { VERSION } from '../version.js';
+import { USAGE, closestRole, roleHelp } from './help.js';
 import { realHost, type HostPorts } from './service/host.js';
 import { KERNEL_CHECKS } from './service/kernel-probes.js';
 import { preflightGuard, runPreflight, type PreflightCheck } from './service/preflight.js';
@@ -17,24 +18,22 @@ import { stateLockGuard } from './service/state-lock.js';
 /** Everything checked before the daemon changes anything: the system first, then the kernel's support. */
 const PREFLIGHT: readonly PreflightCheck[] = [...SYSTEM_CHECKS, ...KERNEL_CHECKS];
 
-const USAGE = `usage: mcoad --config FILE | --check-config FILE | --version
-  --config FILE         run the home agent with this configuration (YAML)
-  --check-config FILE   validate FILE and the system checks that need no privileges; print
-                        warnings and what was not checked; exit 0 (valid) or 1 (invalid)`;
-
 async function main(argv: string[]): Promise<number> {
   claimProcess();
   let values: { config?: string; 'check-config'?: string; version?: boolean; help?: boolean };
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: argv,
+      allowPositionals: true,
       options: { config: { type: 'string', short: 'c' }, 'check-config': { type: 'string' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`mcoad: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  if (values.help) return (process.stdout.write(`${USAGE}\n`), 0);
+  if (values.help) return help(positionals[0]);
+  if (positionals.length > 0) return (process.stderr.write(`mcoad: unexpected argument ${JSON.stringify(positionals[0])}\n${USAGE}\n`), 2);
   if (values.version) return (process.stdout.write(`mcoad ${VERSION}\n`), 0);
   const file = values['check-config'] ?? values.config;
   if (file === undefined) return (process.stderr.write(`${USAGE}\n`), 2);
@@ -91,6 +90,16 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     watchdog?.stop();
   }
+}
+
+/** `--help [ROLE]`: the usage, or one role's help; a mistyped role gets "did you mean". */
+function help(role: string | undefined): number {
+  if (role === undefined) return (process.stdout.write(`${USAGE}\n`), 0);
+  const text = roleHelp(role);
+  if (text !== undefined) return (process.stdout.write(`${text}\n`), 0);
+  const near = closestRole(role);
+  process.stderr.write(`mcoad: no role ${JSON.stringify(role)}${near ? ` (did you mean ${near}?)` : ''}\n${USAGE}\n`);
+  return 2;
 }
 
 /** `--check-config`: the file, then the preflight checks this user can run; the rest are listed. */
