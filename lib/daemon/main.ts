@@ -10,7 +10,7 @@ import { realHost, type HostPorts } from './service/host.js';
 import { KERNEL_CHECKS } from './service/kernel-probes.js';
 import { preflightGuard, runPreflight, type PreflightCheck } from './service/preflight.js';
 import { SYSTEM_CHECKS } from './service/preflight-checks.js';
-import { notifyListeners, SdNotifier, startWatchdog, watchdogIntervalMs } from './service/sd-notify.js';
+import { extendStart, notifyListeners, SdNotifier, startWatchdog, watchdogIntervalMs } from './service/sd-notify.js';
 import { DaemonShell, type ShellListeners, type ShellOptions } from './service/shell.js';
 import { claimProcess, processSignals } from './service/signals.js';
 import { stateLockGuard } from './service/state-lock.js';
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   const notifier = SdNotifier.fromEnv();
   let shell: { statusLine(): Promise<string> } | undefined;
   let notifyFailed = false;
-  const notify = notifier
+  const notify: ShellListeners = notifier
     ? notifyListeners(notifier, {
         status: () => shell?.statusLine() ?? Promise.resolve('starting'),
         lastError: () => lastError,
@@ -73,7 +73,19 @@ async function main(argv: string[]): Promise<number> {
         },
       })
     : {};
-  const listeners: ShellListeners = { ...notify, failed: (message) => process.stderr.write(`mcoad: cannot start: ${message}\n`) };
+  // A long start (adopting many bindings) asks systemd for more time while it makes progress.
+  const startExtension = notifier ? extendStart(notifier) : undefined;
+  const listeners: ShellListeners = {
+    ...notify,
+    serving: () => {
+      startExtension?.stop();
+      notify.serving?.();
+    },
+    failed: (message) => {
+      startExtension?.stop();
+      process.stderr.write(`mcoad: cannot start: ${message}\n`);
+    },
+  };
   // From the start, so a start stuck in a blocked event loop is caught as well.
   const interval = watchdogIntervalMs();
   const watchdog = notifier && interval !== null ? startWatchdog(notifier, interval) : undefined;
@@ -88,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await running.run();
   } finally {
+    startExtension?.stop();
     watchdog?.stop();
   }
 }

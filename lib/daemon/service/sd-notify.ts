@@ -92,6 +92,11 @@ export class SdNotifier {
   watchdog(): SyscallError | null {
     return this.send({ WATCHDOG: 1 });
   }
+
+  /** EXTEND_TIMEOUT_USEC: the start may take `usec` more microseconds (until the next one). */
+  extendTimeout(usec: number): SyscallError | null {
+    return this.send({ EXTEND_TIMEOUT_USEC: Math.max(1, Math.round(usec)) });
+  }
 }
 
 /**
@@ -116,8 +121,27 @@ export interface Watchdog {
  * unref'd (it never keeps a stopping process alive). `onError` sees failed sends.
  */
 export function startWatchdog(notifier: SdNotifier, intervalMs: number, onError?: (err: SyscallError) => void): Watchdog {
+  return every(intervalMs, () => notifier.watchdog(), onError);
+}
+
+/** How often a start in progress asks for more time, and how much each time asks for. */
+export const START_EXTEND_INTERVAL_MS = 10_000;
+export const START_EXTEND_USEC = 30_000_000;
+
+/**
+ * While the daemon starts: EXTEND_TIMEOUT_USEC every `intervalMs` from the event loop, so
+ * adopting a large journal and kernel state (minutes at 100,000 bindings) is not killed by
+ * TimeoutStartSec= while it makes progress, and a start stuck in a blocked loop still is
+ * (the extension runs out `extendUsec` after the last ping). Stop it at READY=1.
+ */
+export function extendStart(notifier: SdNotifier, intervalMs = START_EXTEND_INTERVAL_MS, extendUsec = START_EXTEND_USEC, onError?: (err: SyscallError) => void): Watchdog {
+  return every(intervalMs, () => notifier.extendTimeout(extendUsec), onError);
+}
+
+/** Sends at once, then every `intervalMs` from an unref'd timer (it never keeps a stopping process alive). */
+function every(intervalMs: number, send: () => SyscallError | null, onError?: (err: SyscallError) => void): Watchdog {
   const ping = (): void => {
-    const err = notifier.watchdog();
+    const err = send();
     if (err && onError) onError(err);
   };
   ping();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SdNotifier, formatNotify, startWatchdog, watchdogIntervalMs } from '../../../../lib/daemon/service/sd-notify.js';
+import { SdNotifier, extendStart, formatNotify, startWatchdog, watchdogIntervalMs } from '../../../../lib/daemon/service/sd-notify.js';
 import { FdWatch } from '../../../../lib/platform/sys/poll.js';
 import { receiver } from './notify-receiver.js';
 
@@ -105,6 +105,34 @@ test('the watchdog pings WATCHDOG=1 repeatedly from the event loop until stopped
   dog.stop();
   try {
     assert.deepEqual(got.slice(0, 3), ['WATCHDOG=1', 'WATCHDOG=1', 'WATCHDOG=1']);
+    assert.deepEqual(errors, []);
+  } finally {
+    r.close();
+    cleanup();
+  }
+});
+
+test('a start in progress asks for more time (EXTEND_TIMEOUT_USEC) until it is stopped', async () => {
+  const { base, cleanup } = tempBase();
+  const path = join(base, 'notify');
+  const r = receiver(path);
+  const errors: unknown[] = [];
+  const ext = extendStart(new SdNotifier(path), 20, 30_000_000, (e) => errors.push(e));
+  const got: string[] = [];
+  await new Promise<void>((resolve) => {
+    const watch = new FdWatch(r.fd, {
+      readable: () => {
+        got.push(...r.take());
+        if (got.length >= 2) {
+          watch.close();
+          resolve();
+        }
+      },
+    });
+  });
+  ext.stop();
+  try {
+    assert.deepEqual(got.slice(0, 2), ['EXTEND_TIMEOUT_USEC=30000000', 'EXTEND_TIMEOUT_USEC=30000000']);
     assert.deepEqual(errors, []);
   } finally {
     r.close();
