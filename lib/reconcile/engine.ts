@@ -101,6 +101,11 @@ export class Reconciler {
     k.watchers.push(watcher as ObservedWatcher<unknown>);
   }
 
+  /** Whether this reconciler holds `kind`. */
+  has(kind: string): boolean {
+    return this.byName.has(kind);
+  }
+
   isDesired(kind: string, key: string): boolean {
     return this.state(kind).desired.has(key);
   }

@@ -10,6 +10,7 @@ import { decodeProxy } from '../../platform/rtnl/neigh.js';
 import { decodeRoute } from '../../platform/rtnl/route.js';
 import type { ProxySeen } from '../../reconcile/drivers/proxy.js';
 import type { TunnelSeen } from '../../reconcile/drivers/tunnel.js';
+import type { SharedDeviceSeen } from '../../reconcile/drivers/shared-device.js';
 import type { HomeAgentKernel } from './kernel.js';
 import { DesiredIndex } from '../../plan/ha/desired-index.js';
 import { PassScheduler } from '../../reconcile/pass-scheduler.js';
@@ -28,6 +29,7 @@ export class KernelSync {
   private readonly proxiesAdded = new Map<string, ProxySeen>();
   /** Observed objects by what a delete notification names: no scan per notification. */
   private readonly tunnelsByName = new ObservedIndex<TunnelSeen>((t) => t.name);
+  private readonly devicesByName = new ObservedIndex<SharedDeviceSeen>((d) => d.name);
   private readonly proxiesByEntry = new ObservedIndex<ProxySeen>((p) => proxyEntry(p.ifindex, p.dst));
   /** Kernel steps that must not overlap a pass (XFRM_MSG_MIGRATE), run at the start of the next one. */
   private readonly prePass: { run: () => Promise<void>; cancel: () => void }[] = [];
@@ -38,7 +40,7 @@ export class KernelSync {
     log: Logger,
     private resyncIntervalMs: number,
   ) {
-    this.index = new DesiredIndex(kernel.reconciler);
+    this.index = new DesiredIndex(kernel.reconciler, kernel.planner);
     this.scheduler = new PassScheduler(kernel.reconciler, log);
     // Whoever starts a pass (a change, the resync timer, a retry), it first runs the queued
     // steps; passes run one at a time, so a step never overlaps a pass's reads and writes.
@@ -48,6 +50,7 @@ export class KernelSync {
       return reconcile();
     };
     kernel.reconciler.watchObserved('tunnel', this.tunnelsByName);
+    if (kernel.reconciler.has('shared-device')) kernel.reconciler.watchObserved('shared-device', this.devicesByName);
     kernel.reconciler.watchObserved('proxy', this.proxiesByEntry);
     // New proxy entries are announced with an unsolicited NA (RFC 6275 §10.4.1): the ones
     // that appeared during a pass, recorded as they appear (O(k) per pass, not O(N)).
@@ -112,6 +115,8 @@ export class KernelSync {
       if (m.type === RTM_DELLINK) {
         const name = decodeLink(m).name;
         for (const key of this.tunnelsByName.lookup(name)) if (r.isDesired('tunnel', key)) wanted = true;
+        // The shared device: its nexthops, routes and filters went with it.
+        for (const key of this.devicesByName.lookup(name)) if (r.isDesired('shared-device', key)) wanted = true;
       } else if (m.type === RTM_DELROUTE) {
         const rt = decodeRoute(m);
         wanted = rt !== undefined && rt.protocol === this.kernel.marks.protocol && r.isDesired('route', `${rt.dst}/${rt.dstLen}`);

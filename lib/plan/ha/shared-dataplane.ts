@@ -20,7 +20,6 @@ export const PAIR_FILTER_PRIO = 1;
 export const DROP_FILTER_PRIO = 2;
 
 export interface SharedDataplaneConfig {
-  homeAgentAddress: Ip6Text;
   /** The one external ip6tnl device (named with the tunnel ownership prefix). */
   device: string;
 }
@@ -154,7 +153,7 @@ export function sharedWantsFor(hoa: Ip6Text, d: DesiredState, cfg: SharedDatapla
   for (const [key, r] of d.routes) {
     const members = r === own ? ownMembers : membersOf(r, d.tunnels, out, cfg);
     if (members.length === 0) continue;
-    const groupKey = r === own || sameMembers(members, ownMembers) ? hoa : `${hoa}|${key}`;
+    const groupKey = r === own || sameMembers(members, ownMembers) ? hoa : `mnp|${key}`;
     if (!out['res-group'].has(groupKey)) out['res-group'].set(groupKey, { members, buckets: SHARED_GROUP_BUCKETS });
     const slash = r.prefix.lastIndexOf('/');
     out.route.set(key, { dst: r.prefix.slice(0, slash), dstLen: Number(r.prefix.slice(slash + 1)), via: { kind: 'res-group', key: groupKey } });
