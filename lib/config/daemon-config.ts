@@ -79,6 +79,9 @@ export interface HomeAgentDaemonConfig extends DaemonCommon {
   ipsecSas: Readonly<Record<string, HoaIpsecSas>>;
   /** Per home address whose signalling SAs an IKE daemon installs: mcoad installs only the policies. */
   ikeSignalling: Readonly<Record<string, IkeSignalling>>;
+  /** `home_agent.dataplane`: an ip6tnl device per care-of address (the default), or one
+      shared external device with encap nexthops and pair filters (issue 13). */
+  dataplane: 'per-binding' | 'shared';
 }
 
 /** One variant per role mcoad runs; mobile-node and correspondent join when it runs them. */

@@ -27,6 +27,7 @@ const HOME_AGENT_KEYS = [
   'mobile_router_support',
   'authorisation',
   'binding_refresh_request',
+  'dataplane',
 ] as const;
 const AUTH_KEYS = ['allowed', 'mcoa', 'mobile_router', 'mobile_network_prefixes'] as const;
 const HOA_AUTH_KEYS = [...AUTH_KEYS, 'ipsec'] as const;
@@ -39,6 +40,8 @@ export interface SharedSettings {
   ipsecSas?: Map<string, HoaIpsecSas>;
   /** Filled with the home addresses whose signalling SAs come from an IKE daemon. */
   ikeSignalling?: Map<string, IkeSignalling>;
+  /** Set to `home_agent.dataplane` when the file has it. */
+  dataplane?: 'per-binding' | 'shared';
 }
 
 export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings): HomeAgentConfig | undefined {
@@ -58,6 +61,8 @@ export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings)
   const mrSupport = opt(get('mobile_router_support'), (x) => r.boolean(x));
   const auth = opt(get('authorisation'), (x) => readAuthorisation(r, x, served ?? [], shared.ipsecSas, shared.ikeSignalling));
   const brr = opt(get('binding_refresh_request'), (x) => readBrr(r, x));
+  const dataplane = opt(get('dataplane'), (x) => r.oneOf(x, ['per-binding', 'shared'] as const));
+  if (dataplane !== undefined) shared.dataplane = dataplane;
   if (iface === undefined || address === undefined || served === undefined || r.problems.length > 0) return undefined;
 
   const c: Parameters<typeof homeAgentConfig>[0] = {

@@ -9,7 +9,7 @@ import { compileHomeAgentConfig, type HomeAgentConfig } from '../proto/common/co
 import type { WireProfile } from '../wire/profile.js';
 import { ConfigFileError } from './problems.js';
 import { ConfigReader, type Field } from './reader.js';
-import { readHomeAgent } from './home-agent-section.js';
+import { readHomeAgent, type SharedSettings } from './home-agent-section.js';
 import { MN_IPSEC_OFF_WARNING, readMobileNode, type MobileNodeDaemonConfig } from './mobile-node-section.js';
 import { readCorrespondent, type CorrespondentDaemonConfig } from './correspondent-section.js';
 import { absolutePath, readControl, readKernel, readProfile } from './daemon-sections.js';
@@ -149,7 +149,8 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   if (!haField && role === 'home-agent') r.report(root, '', 'missing required key home_agent (role is home-agent)');
   const ipsecSas = new Map<string, HoaIpsecSas>();
   const ikeSignalling = new Map<string, IkeSignalling>();
-  const homeAgent = haField && readHomeAgent(r, haField, { ipsecRequired, profile, ipsecSas, ikeSignalling });
+  const settings: SharedSettings = { ipsecRequired, profile, ipsecSas, ikeSignalling };
+  const homeAgent = haField && readHomeAgent(r, haField, settings);
   if (homeAgent && r.problems.length === 0) coreCheck(r, homeAgent, haField);
   if (r.problems.length > 0 || !homeAgent || !control) throw new ConfigFileError(r.problems);
 
@@ -160,6 +161,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     homeAgent,
     ipsecSas: Object.fromEntries(ipsecSas),
     ikeSignalling: Object.fromEntries(ikeSignalling),
+    dataplane: settings.dataplane ?? 'per-binding',
     stateDirectory,
     control,
     logLevel,

@@ -4,6 +4,7 @@
 // updates go in kind order (tunnels before the routes that use them), deletes in reverse.
 // Errno semantics (EEXIST on create is an update, ENOENT on delete is success) live in the
 // drivers, which know the kernel; here any thrown error is a failure to retry.
+import type { ObservedWatcher } from './observed-index.js';
 
 /** How one kind of kernel object is listed, compared and written. */
 export interface ObjectDriver<D, O> {
@@ -33,6 +34,8 @@ interface KindState<D, O> {
   desired: Map<string, D>;
   seen: Map<string, O>;
   dirty: Set<string>;
+  /** Secondary indexes and listeners over `seen`, told of every change to it. */
+  watchers: ObservedWatcher<O>[];
 }
 
 type AnyKind = KindState<unknown, unknown>;
@@ -53,7 +56,7 @@ export class Reconciler {
 
   constructor(drivers: ObjectDriver<any, any>[], opts: ReconcilerOptions = {}) {
     this.concurrency = opts.concurrency ?? 4096;
-    this.kinds = drivers.map((driver) => ({ driver, desired: new Map(), seen: new Map(), dirty: new Set() }));
+    this.kinds = drivers.map((driver) => ({ driver, desired: new Map(), seen: new Map(), dirty: new Set(), watchers: [] }));
     for (const k of this.kinds) this.byName.set(k.driver.kind, k);
   }
 
@@ -86,6 +89,21 @@ export class Reconciler {
 
   observedAll<O>(kind: string): ReadonlyMap<string, O> {
     return this.state(kind).seen as Map<string, O>;
+  }
+
+  /**
+   * Tells `watcher` of every change to one kind's observed objects from now on (it is first
+   * told of those already seen): secondary indexes for notifications stay O(1) per change.
+   */
+  watchObserved<O>(kind: string, watcher: ObservedWatcher<O>): void {
+    const k = this.state(kind);
+    for (const [key, o] of k.seen) watcher.set(key, o as O, undefined);
+    k.watchers.push(watcher as ObservedWatcher<unknown>);
+  }
+
+  /** Whether this reconciler holds `kind`. */
+  has(kind: string): boolean {
+    return this.byName.has(kind);
   }
 
   isDesired(kind: string, key: string): boolean {
@@ -126,7 +144,7 @@ export class Reconciler {
       this.needsResync = false;
       for (const k of this.kinds) {
         try {
-          k.seen = await k.driver.list();
+          this.replaceSeen(k, await k.driver.list());
         } catch (error) {
           report.failed++;
           report.errors.push({ kind: k.driver.kind, key: '*', op: 'list', error });
@@ -177,7 +195,7 @@ export class Reconciler {
     const op = o === undefined ? 'create' : 'update';
     try {
       const now = o === undefined ? await k.driver.create(key, d) : await k.driver.update(key, d, o);
-      k.seen.set(key, now);
+      this.setSeen(k, key, now);
       // Changed again while the write was in flight: stays dirty for the next pass.
       if (k.desired.get(key) === d) k.dirty.delete(key);
       if (op === 'create') report.created++;
@@ -190,11 +208,35 @@ export class Reconciler {
   private async remove(k: AnyKind, key: string, o: unknown, report: PassReport): Promise<void> {
     try {
       await k.driver.remove(key, o);
-      k.seen.delete(key);
+      this.deleteSeen(k, key);
       if (!k.desired.has(key)) k.dirty.delete(key);
       report.removed++;
     } catch (error) {
       this.fail(k, key, 'delete', error, report);
+    }
+  }
+
+  private setSeen(k: AnyKind, key: string, o: unknown): void {
+    const before = k.seen.get(key);
+    k.seen.set(key, o);
+    for (const w of k.watchers) w.set(key, o, before);
+  }
+
+  private deleteSeen(k: AnyKind, key: string): void {
+    const before = k.seen.get(key);
+    if (!k.seen.delete(key)) return;
+    for (const w of k.watchers) w.delete(key, before);
+  }
+
+  /** A dump's result replaces the view; watchers hear only the differences (O(N), as the dump is). */
+  private replaceSeen(k: AnyKind, now: Map<string, unknown>): void {
+    const before = k.seen;
+    k.seen = now;
+    if (k.watchers.length === 0) return;
+    for (const [key, o] of before) if (!now.has(key)) for (const w of k.watchers) w.delete(key, o);
+    for (const [key, o] of now) {
+      const was = before.get(key);
+      if (was !== o) for (const w of k.watchers) w.set(key, o, was);
     }
   }
 

@@ -12,6 +12,10 @@ export interface OwnershipMarks {
   nexthopIdCount: number;
   /** Routing table of home address routes. */
   table: number;
+  /** Nexthop id band of the shared data plane (encap nexthops, resilient groups): apart from
+      the per-binding band, and large enough for 100,000 bindings and their groups. */
+  sharedNexthopIdBase: number;
+  sharedNexthopIdCount: number;
 }
 
 export const DEFAULT_MARKS: OwnershipMarks = {
@@ -20,7 +24,17 @@ export const DEFAULT_MARKS: OwnershipMarks = {
   nexthopIdBase: 0x4d430000,
   nexthopIdCount: 0x10000,
   table: 254,
+  sharedNexthopIdBase: 0x4d440000,
+  sharedNexthopIdCount: 0x400000,
 };
+
+/** The one external ip6tnl device of the shared data plane: our prefix, and a '-' that no
+    per-binding tunnel name (base 36 after the prefix) can contain. */
+export const sharedDeviceName = (marks: Pick<OwnershipMarks, 'tunnelPrefix'>): string => `${marks.tunnelPrefix}-0`;
+
+/** tc filter handles of ours on the shared device: 0x4d000000 (the drop) and up (pairs). */
+export const FILTER_HANDLE_BASE = 0x4d000000;
+export const FILTER_HANDLE_COUNT = 0x1000000;
 
 /** Allocates names or ids not in use, starting after the last one handed out. */
 export class Allocator<T> {

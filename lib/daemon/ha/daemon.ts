@@ -84,7 +84,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const { cfg, log, sockets } = ctx;
     const rtnl = sockets.netlink(NETLINK_ROUTE);
     const xfrm = sockets.netlink(NETLINK_XFRM);
-    const kernel = new HomeAgentKernel(rtnl, cfg.marks, xfrm);
+    const kernel = new HomeAgentKernel(rtnl, cfg.marks, xfrm, undefined, cfg.dataplane);
     const sync = new KernelSync(kernel, log.child({ component: 'kernel' }), cfg.resyncIntervalSeconds * 1000);
     const mh = sockets.mh();
     const nd = sockets.nd();
@@ -262,6 +262,12 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     // /proc/net is this process's namespace: only meaningful when the sockets live there too.
     const xfrm = this.cfg.netns === null ? await readXfrmStat() : undefined;
     if (xfrm) counters['xfrm'] = xfrm;
+    // §8.3 on the shared device: reverse-tunnelled packets from no registered
+    // (care-of address, home address) pair, dropped by the kernel's matchall after the pairs.
+    if (this.kernel.kernel.dataplane === 'shared') {
+      const drops = await this.kernel.kernel.pairCheckDrops().catch(() => undefined);
+      counters['dataplane'] = { 'pair-check-drops': drops ?? 0, 'pair-filters': this.kernel.kernel.reconciler.desiredCount('pair-filter') };
+    }
     return this.cacheService.stats(counters);
   }
 

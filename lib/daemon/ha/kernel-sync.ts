@@ -10,18 +10,27 @@ import { decodeProxy } from '../../platform/rtnl/neigh.js';
 import { decodeRoute } from '../../platform/rtnl/route.js';
 import type { ProxySeen } from '../../reconcile/drivers/proxy.js';
 import type { TunnelSeen } from '../../reconcile/drivers/tunnel.js';
+import type { SharedDeviceSeen } from '../../reconcile/drivers/shared-device.js';
 import type { HomeAgentKernel } from './kernel.js';
 import { DesiredIndex } from '../../plan/ha/desired-index.js';
 import { PassScheduler } from '../../reconcile/pass-scheduler.js';
+import { ObservedIndex } from '../../reconcile/observed-index.js';
 
 const REPAIR_DEBOUNCE_MS = 50;
+
+const proxyEntry = (ifindex: number, dst: string): string => `${ifindex}|${dst}`;
 
 export class KernelSync {
   readonly index: DesiredIndex;
   readonly scheduler: PassScheduler;
   onProxyAdded: ((iface: string, addr: string) => void) | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
-  private proxiesBefore = new Set<string>();
+  /** Proxy entries that appeared since the current pass began (key -> entry). */
+  private readonly proxiesAdded = new Map<string, ProxySeen>();
+  /** Observed objects by what a delete notification names: no scan per notification. */
+  private readonly tunnelsByName = new ObservedIndex<TunnelSeen>((t) => t.name);
+  private readonly devicesByName = new ObservedIndex<SharedDeviceSeen>((d) => d.name);
+  private readonly proxiesByEntry = new ObservedIndex<ProxySeen>((p) => proxyEntry(p.ifindex, p.dst));
   /** Kernel steps that must not overlap a pass (XFRM_MSG_MIGRATE), run at the start of the next one. */
   private readonly prePass: { run: () => Promise<void>; cancel: () => void }[] = [];
   private stopped = false;
@@ -31,7 +40,7 @@ export class KernelSync {
     log: Logger,
     private resyncIntervalMs: number,
   ) {
-    this.index = new DesiredIndex(kernel.reconciler);
+    this.index = new DesiredIndex(kernel.reconciler, kernel.planner);
     this.scheduler = new PassScheduler(kernel.reconciler, log);
     // Whoever starts a pass (a change, the resync timer, a retry), it first runs the queued
     // steps; passes run one at a time, so a step never overlaps a pass's reads and writes.
@@ -40,14 +49,21 @@ export class KernelSync {
       for (const step of this.prePass.splice(0)) await step.run();
       return reconcile();
     };
-    // New proxy entries are announced with an unsolicited NA (RFC 6275 §10.4.1).
-    this.scheduler.beforePass = () => {
-      this.proxiesBefore = new Set(kernel.reconciler.observedAll<ProxySeen>('proxy').keys());
-    };
+    kernel.reconciler.watchObserved('tunnel', this.tunnelsByName);
+    if (kernel.reconciler.has('shared-device')) kernel.reconciler.watchObserved('shared-device', this.devicesByName);
+    kernel.reconciler.watchObserved('proxy', this.proxiesByEntry);
+    // New proxy entries are announced with an unsolicited NA (RFC 6275 §10.4.1): the ones
+    // that appeared during a pass, recorded as they appear (O(k) per pass, not O(N)).
+    kernel.reconciler.watchObserved<ProxySeen>('proxy', {
+      set: (key, after, before) => {
+        if (before === undefined) this.proxiesAdded.set(key, after);
+      },
+      delete: (key) => this.proxiesAdded.delete(key),
+    });
+    this.scheduler.beforePass = () => this.proxiesAdded.clear();
     this.scheduler.afterPass = () => {
-      for (const [key, p] of kernel.reconciler.observedAll<ProxySeen>('proxy')) {
-        if (!this.proxiesBefore.has(key)) this.onProxyAdded?.(key.slice(0, key.indexOf('|')), p.dst);
-      }
+      for (const [key, p] of this.proxiesAdded) this.onProxyAdded?.(key.slice(0, key.indexOf('|')), p.dst);
+      this.proxiesAdded.clear();
     };
   }
 
@@ -98,13 +114,15 @@ export class KernelSync {
     try {
       if (m.type === RTM_DELLINK) {
         const name = decodeLink(m).name;
-        for (const [key, t] of r.observedAll<TunnelSeen>('tunnel')) if (t.name === name && r.isDesired('tunnel', key)) wanted = true;
+        for (const key of this.tunnelsByName.lookup(name)) if (r.isDesired('tunnel', key)) wanted = true;
+        // The shared device: its nexthops, routes and filters went with it.
+        for (const key of this.devicesByName.lookup(name)) if (r.isDesired('shared-device', key)) wanted = true;
       } else if (m.type === RTM_DELROUTE) {
         const rt = decodeRoute(m);
         wanted = rt !== undefined && rt.protocol === this.kernel.marks.protocol && r.isDesired('route', `${rt.dst}/${rt.dstLen}`);
       } else if (m.type === RTM_DELNEIGH) {
         const p = decodeProxy(m);
-        if (p) for (const [key, seen] of r.observedAll<ProxySeen>('proxy')) if (seen.dst === p.dst && seen.ifindex === p.ifindex && r.isDesired('proxy', key)) wanted = true;
+        if (p) for (const key of this.proxiesByEntry.lookup(proxyEntry(p.ifindex, p.dst))) if (r.isDesired('proxy', key)) wanted = true;
       }
     } catch {
       return; // a notification we cannot parse changes nothing; the timer resync covers it
@@ -114,6 +132,11 @@ export class KernelSync {
       this.repairTimer = undefined;
       this.resync('an owned object was deleted behind our back');
     }, REPAIR_DEBOUNCE_MS);
+  }
+
+  /** How many observed objects each notification index holds (for tests and stats). */
+  get indexSizes(): { tunnels: number; proxies: number } {
+    return { tunnels: this.tunnelsByName.size, proxies: this.proxiesByEntry.size };
   }
 
   async stop(): Promise<void> {

@@ -17,7 +17,7 @@ export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonCo
   ha.restore(old.cache, sequences, d.clock.now());
   d.ha = ha;
   // Sockets, the journal and the kernel marks stay as started (the shell names them).
-  d.cfg = { ...next, stateDirectory: d.cfg.stateDirectory, control: d.cfg.control, netns: d.cfg.netns, marks: d.cfg.marks };
+  d.cfg = { ...next, stateDirectory: d.cfg.stateDirectory, control: d.cfg.control, netns: d.cfg.netns, marks: d.cfg.marks, dataplane: d.cfg.dataplane };
   d.setXfrm(); // the signalling SAs follow the file
   // Home link, mobile network prefixes: every home address's objects are planned again.
   for (const hoa of ha.cache.homeAddresses()) d.kernel.index.update(hoa, homeAgentDesiredFor(ha, hoa));

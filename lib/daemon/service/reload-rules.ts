@@ -50,6 +50,7 @@ const HOME_AGENT: Readonly<Record<string, ReloadRule>> = {
   'home_agent.authorisation.home_addresses[*].mobile_network_prefixes': live(`${CORE}; routes follow in the next kernel pass`),
   'home_agent.authorisation.home_addresses[*].ipsec': live('the signalling SAs and policies follow the file'),
   'home_agent.binding_refresh_request': live(CORE),
+  'home_agent.dataplane': restart('the kernel objects are reconciled in the design chosen at start (a restart moves them)'),
 };
 
 const MN_ADDRESSING = 'the Binding Update List and the kernel objects are built on it';

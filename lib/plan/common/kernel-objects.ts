@@ -24,7 +24,7 @@ export interface RouteWant {
   dst: string;
   dstLen: number;
   /** A single next hop points at its nexthop object; several at a group. */
-  via: { kind: 'nexthop' | 'group'; key: string };
+  via: { kind: 'nexthop' | 'group' | 'res-group'; key: string };
 }
 
 export interface ProxyWant {

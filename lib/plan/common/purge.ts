@@ -55,7 +55,9 @@ const inBand = (v: number, base: number, count: number): boolean => v >= base &&
 /** Every object of `dump` carrying the marks, ordered for deletion, minus those still in use by others. */
 export function planPurge(dump: KernelDump, marks: OwnershipMarks, bands: XfrmBands): PurgePlan {
   const ourRoute = (r: Route6) => r.protocol === marks.protocol && r.table === marks.table;
-  const ourNexthop = (n: Nexthop) => n.protocol === marks.protocol && inBand(n.id, marks.nexthopIdBase, marks.nexthopIdCount);
+  // Both bands: the per-binding one and the shared data plane's (encap nexthops, resilient groups).
+  const ourNexthop = (n: Nexthop) =>
+    n.protocol === marks.protocol && (inBand(n.id, marks.nexthopIdBase, marks.nexthopIdCount) || inBand(n.id, marks.sharedNexthopIdBase, marks.sharedNexthopIdCount));
   const foreignRoutes = dump.routes.filter((r) => !ourRoute(r) && r.protocol !== RTPROT_KERNEL);
   const foreignNexthops = dump.nexthops.filter((n) => !ourNexthop(n));
   const kept: PurgeKept[] = [];

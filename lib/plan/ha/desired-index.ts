@@ -3,28 +3,49 @@
 // shared by several home addresses (a tunnel to one care-of address) stays while any of them
 // wants it. Pure bookkeeping: the changes go to a sink (the Reconciler's put), nothing else.
 import type { DesiredState } from './desired.js';
-import { KIND_ORDER, kernelWants, type KernelKind, type KernelWants } from './kernel-wants.js';
+import { KIND_ORDER, kernelWants } from './kernel-wants.js';
 
 /** Where changed keys go: `undefined` clears the key. The Reconciler is one. */
 export interface DesiredSink {
   put(kind: string, key: string, desired: unknown): void;
 }
 
-export class DesiredIndex {
-  private readonly perHoa = new Map<string, KernelWants>();
-  /** kind -> key -> (home address -> wanted object). */
-  private readonly owners = new Map<KernelKind, Map<string, Map<string, unknown>>>(KIND_ORDER.map((k) => [k, new Map()]));
+/** One home address's wanted objects, by kind. */
+export type WantsByKind = Readonly<Record<string, ReadonlyMap<string, unknown>>>;
 
-  constructor(private readonly sink: DesiredSink) {}
+/** How a home address's desired state becomes kernel objects: the per-binding design by default. */
+export interface WantsPlanner {
+  kinds: readonly string[];
+  wants(hoa: string, desired: DesiredState): WantsByKind;
+}
+
+export const PER_BINDING_PLANNER: WantsPlanner = {
+  kinds: KIND_ORDER,
+  wants: (_hoa, d) => kernelWants(d) as unknown as WantsByKind,
+};
+
+export class DesiredIndex {
+  private readonly perHoa = new Map<string, WantsByKind>();
+  /** kind -> key -> (home address -> wanted object). */
+  private readonly owners: Map<string, Map<string, Map<string, unknown>>>;
+
+  constructor(
+    private readonly sink: DesiredSink,
+    private readonly planner: WantsPlanner = PER_BINDING_PLANNER,
+  ) {
+    this.owners = new Map(planner.kinds.map((k) => [k, new Map()]));
+  }
 
   /** Replaces what one home address wants; writes only the keys it wants or stopped wanting. */
   update(hoa: string, desired: DesiredState): void {
-    const next = kernelWants(desired);
+    const next = this.planner.wants(hoa, desired);
     const prev = this.perHoa.get(hoa);
-    for (const kind of KIND_ORDER) {
+    let wanted = 0;
+    for (const kind of this.planner.kinds) {
       const owners = this.owners.get(kind)!;
-      const before = prev?.[kind] as Map<string, unknown> | undefined;
-      const after = next[kind] as Map<string, unknown>;
+      const before = prev?.[kind];
+      const after = next[kind] ?? EMPTY;
+      wanted += after.size;
       if (before) {
         for (const key of before.keys()) {
           if (after.has(key)) continue;
@@ -46,7 +67,7 @@ export class DesiredIndex {
         this.sink.put(kind, key, want);
       }
     }
-    if (next.tunnel.size + next.route.size + next.proxy.size === 0) this.perHoa.delete(hoa);
+    if (wanted === 0) this.perHoa.delete(hoa);
     else this.perHoa.set(hoa, next);
   }
 
@@ -54,3 +75,5 @@ export class DesiredIndex {
     return this.perHoa.keys();
   }
 }
+
+const EMPTY: ReadonlyMap<string, unknown> = new Map();

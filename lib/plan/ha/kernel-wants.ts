@@ -15,6 +15,14 @@ export const KIND_ORDER = ['tunnel', 'nexthop', 'group', 'route', 'proxy'] as co
 
 export type KernelKind = (typeof KIND_ORDER)[number];
 
+/**
+ * Every kind the home agent's reconciler holds, in creation order, whichever data plane is
+ * on: the other design's kinds stay (wanting nothing) so that switching
+ * `home_agent.dataplane` removes what the previous one left in the kernel. The shared
+ * device and its filters come first; its next hops beside the per-binding ones.
+ */
+export const HA_KIND_ORDER = ['tunnel', 'shared-device', 'clsact', 'pair-filter', 'drop-filter', 'encap-nexthop', 'nexthop', 'group', 'res-group', 'route', 'proxy'] as const;
+
 export function kernelWants(d: DesiredState): KernelWants {
   const tunnel = new Map<string, TunnelWant>();
   for (const [key, t] of d.tunnels) tunnel.set(key, { local: t.local, remote: t.remote });

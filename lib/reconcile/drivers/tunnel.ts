@@ -6,7 +6,7 @@ import { ip6tnlChange, ip6tnlCreate, type Ip6TnlConfig } from '../../platform/rt
 import { linkDelete, linkDump, linkGet } from '../../platform/rtnl/link.js';
 import type { ObjectDriver } from '../engine.js';
 import type { TunnelWant } from '../../plan/common/kernel-objects.js';
-import { Allocator, type OwnershipMarks } from '../marks.js';
+import { Allocator, sharedDeviceName, type OwnershipMarks } from '../marks.js';
 
 /** IP6_TNL_F_IGN_ENCAP_LIMIT | IP6_TNL_F_MIP6_DEV (linux/ip6_tunnel.h). */
 export const MIP6_TUNNEL_FLAGS = 0x1 | 0x8;
@@ -43,7 +43,7 @@ export class TunnelDriver implements ObjectDriver<TunnelWant, TunnelSeen> {
   async list(): Promise<Map<string, TunnelSeen>> {
     const out = new Map<string, TunnelSeen>();
     for (const l of await linkDump(this.sock, { kind: 'ip6tnl' })) {
-      if (!l.name.startsWith(this.marks.tunnelPrefix) || !l.ip6tnl) continue;
+      if (!l.name.startsWith(this.marks.tunnelPrefix) || !l.ip6tnl || l.name === sharedDeviceName(this.marks)) continue;
       this.names.claim(l.name);
       const seen: TunnelSeen = { name: l.name, ifindex: l.ifindex, local: l.ip6tnl.local, remote: l.ip6tnl.remote, flags: l.ip6tnl.flags, proto: l.ip6tnl.proto, up: l.up, link: l.ip6tnl.link };
       const key = `${seen.local}|${seen.remote}`;

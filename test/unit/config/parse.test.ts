@@ -95,7 +95,7 @@ wire_profile: { bid_option_type: 200, status: { flag_conflicts: 171 } }
 `,
     'm.yaml',
   );
-  assert.deepEqual(c.marks, { protocol: 200, tunnelPrefix: 'mt', nexthopIdBase: 0x1000, nexthopIdCount: 16, table: 100 });
+  assert.deepEqual(c.marks, { protocol: 200, tunnelPrefix: 'mt', nexthopIdBase: 0x1000, nexthopIdCount: 16, table: 100, sharedNexthopIdBase: 0x4d440000, sharedNexthopIdCount: 0x400000 });
   assert.equal(c.resyncIntervalSeconds, 90);
   assert.deepEqual(c.control, { path: '/tmp/x.sock', group: 1000, mode: 0o600 });
   assert.equal(c.netns, 'ha1');
@@ -230,4 +230,16 @@ test('the example files of the other roles load as shipped', async () => {
   }
   const cn = await loadAnyConfigFile(join(ROOT, 'examples', 'mcoad-correspondent.yaml'));
   assert.equal(cn.role, 'correspondent');
+});
+
+test('home_agent.dataplane: per-binding by default, shared when set, anything else refused', () => {
+  const base = (extra: string) => `role: home-agent
+home_agent:
+  interface: eth0
+  address: 2001:db8:1::1
+  served_prefixes: [2001:db8:1::/64]
+${extra}`;
+  assert.equal(parseConfig(base(''), 'x.yaml').dataplane, 'per-binding');
+  assert.equal(parseConfig(base('  dataplane: shared\n'), 'x.yaml').dataplane, 'shared');
+  assert.throws(() => parseConfig(base('  dataplane: both\n'), 'x.yaml'), /dataplane/);
 });

@@ -38,8 +38,8 @@ class RecordingDriver implements ObjectDriver<unknown, unknown> {
 function setup() {
   const log: string[] = [];
   const drivers = [new RecordingDriver('xfrm-state', log), new RecordingDriver('xfrm-policy', log)];
-  // KernelSync looks at the proxy entries around every pass.
-  const r = new Reconciler([...drivers, new RecordingDriver('proxy', [])]);
+  // KernelSync indexes the tunnels and proxy entries it sees.
+  const r = new Reconciler([...drivers, new RecordingDriver('tunnel', []), new RecordingDriver('proxy', [])]);
   return { log, drivers, r };
 }
 
