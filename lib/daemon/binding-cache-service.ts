@@ -93,11 +93,11 @@ export class BindingCacheService {
     const { counters, log } = this.ctx;
     const hoa = o.refusal?.hoa ?? o.events[0]?.binding.hoa ?? o.dad?.hoa;
     if (o.refusal) {
-      counters.inc('refused', o.refusal.reason);
+      counters.inc('bu_dropped', { reason: o.refusal.reason });
       if (this.refusalLog.allow(nowMs)) log.warn({ hoa: o.refusal.hoa, reason: o.refusal.reason, detail: o.refusal.detail }, 'binding update refused');
     }
     for (const s of o.statuses) {
-      counters.inc('status', String(s.status));
+      counters.inc('bu_status', { status: s.status, result: s.status < 128 ? 'accepted' : 'refused' });
       const b = o.events.find((e) => e.binding.bid === s.bid)?.binding;
       log.info(
         { hoa: b?.hoa ?? hoa ?? o.ba?.homeAddress ?? o.ba?.dst, bid: s.bid, coa: b?.coa ?? o.ba?.dst, status: s.status, statusName: this.role.statusName(s.status) },
@@ -178,7 +178,7 @@ export class BindingCacheService {
     const now = this.ctx.clock.now();
     const events = this.role.expire(now);
     for (const e of events) this.ctx.log.info({ hoa: e.binding.hoa, bid: e.binding.bid, coa: e.binding.coa }, 'binding expired');
-    if (events.length > 0) this.ctx.counters.inc('bindings', 'expired', events.length);
+    if (events.length > 0) this.ctx.counters.inc('bindings_expired', events.length);
     void this.changed(events, now);
     this.armTimer();
   }

@@ -103,19 +103,19 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     const dst = mustParseIp6(m.dst);
     const careOfSource = mustParseIp6(m.homeAddressOption ?? m.src);
     if (!decoded.ok) {
-      this.counters.inc('mh', 'malformed');
+      this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
       if (decoded.error.partial?.kind === 'bu') this.apply(this.cn.processDecodeError({ error: decoded.error, hoa: src, careOfSource, dst, ipsecProtected: false, nowMs: now }), now);
       return;
     }
     const msg = decoded.value;
-    this.counters.inc('received', msg.kind);
+    this.counters.inc('received', { type: msg.kind });
     switch (msg.kind) {
       case 'hoti':
       case 'coti':
         // RFC 6275 §9.4.1/§9.4.3: test init messages never carry a Home Address option.
         if (m.homeAddressOption !== undefined) {
-          this.counters.inc('mh', 'test-init-with-hao');
+          this.counters.inc('mh_test_init_with_hao');
           return;
         }
         this.send(msg.kind === 'hoti' ? this.cn.processHoti({ message: msg, src, dst, nowMs: now }) : this.cn.processCoti({ message: msg, src, dst, nowMs: now }));
@@ -124,7 +124,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
         this.apply(this.cn.processBu({ bu: msg, hoa: src, careOfSource, dst, rawMh: m.data, ipsecProtected: false, nowMs: now }), now);
         return;
       case 'unknown':
-        this.counters.inc('mh', `unknown-type-${msg.mhType}`);
+        this.counters.inc('mh_unknown_type', { mh_type: msg.mhType });
         this.send({
           message: { kind: 'be', payloadProto: 59, checksum: 0, status: BE_UNRECOGNIZED_MH_TYPE, homeAddress: src, options: [] },
           src: m.dst,
@@ -133,7 +133,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
         });
         return;
       default:
-        this.counters.inc('mh', `ignored-${msg.kind}`);
+        this.counters.inc('mh_ignored', { type: msg.kind });
     }
   }
 
@@ -158,9 +158,9 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
       // With a routing header the kernel wants the home address as destination, the care-of address in the header.
       if (out.homeAddress !== null) this.mh.send({ data, src: out.src, dst: out.homeAddress, routingHeader: out.dst });
       else this.mh.send({ data, src: out.src, dst: out.dst });
-      this.counters.inc('sent', out.message.kind);
+      this.counters.inc('sent', { type: out.message.kind });
     } catch (err) {
-      this.counters.inc('mh', 'send-error');
+      this.counters.inc('mh_send_errors');
       this.log.warn({ dst: out.dst, kind: out.message.kind, err: String(err) }, 'send failed');
     }
   }

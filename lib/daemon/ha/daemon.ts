@@ -123,7 +123,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const careOfSource = mustParseIp6(m.homeAddressOption ?? m.src);
     const dst = mustParseIp6(m.dst);
     if (!decoded.ok) {
-      this.counters.inc('mh', 'malformed');
+      this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
       if (decoded.error.partial?.kind === 'bu') {
         this.apply(this.ha.processDecodeError({ error: decoded.error, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now }), now);
@@ -131,7 +131,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       return;
     }
     const msg = decoded.value;
-    this.counters.inc('received', msg.kind);
+    this.counters.inc('received', { type: msg.kind });
     if (msg.kind === 'bu') {
       const o = this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now });
       // RFC 6275 §10.3.1: K when the node asks and the configuration lets keys follow it.
@@ -144,7 +144,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     if (m.homeAddressOption !== undefined) {
       const check = this.ha.checkHomeAddressOption(hoa, careOfSource);
       if (!check.accept) {
-        this.counters.inc('mh', 'hao-unregistered-coa');
+        this.counters.inc('mh_hao_unregistered');
         this.send(check.bindingError);
         return;
       }
@@ -171,7 +171,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
 
   /** RFC 6275 §9.2: an unrecognised MH type is answered with a Binding Error, status 2. */
   private sendUnknownTypeError(m: MhReceived, mhType: number): void {
-    this.counters.inc('mh', `unknown-type-${mhType}`);
+    this.counters.inc('mh_unknown_type', { mh_type: mhType });
     this.send({
       message: { kind: 'be', payloadProto: 59, checksum: 0, status: 2, homeAddress: mustParseIp6(m.src), options: [] },
       src: m.dst,
@@ -205,18 +205,18 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   }
 
   private runDad(hoa: string, addresses: string[], iface: string): void {
-    this.counters.inc('dad', 'started');
+    this.counters.inc('dad_started');
     Promise.all(addresses.map((a) => this.nd.dad(iface, a)))
-      .then((r) => r.every((x) => x === 'unique'))
+      .then((r): 'unique' | 'duplicate' | 'failed' => (r.every((x) => x === 'unique') ? 'unique' : 'duplicate'))
       .catch((err: unknown) => {
         // DAD could not run (interface gone): refuse rather than risk a duplicate address.
         this.log.error({ hoa, err: String(err) }, 'duplicate address detection failed to run');
-        return false;
+        return 'failed' as const;
       })
-      .then((ok) => {
+      .then((outcome) => {
         if (this.stopped) return;
-        this.counters.inc('dad', ok ? 'unique' : 'duplicate');
-        this.apply(this.ha.dadResult(hoa, ok), this.clock.now());
+        this.counters.inc('dad_results', { outcome });
+        this.apply(this.ha.dadResult(hoa, outcome === 'unique'), this.clock.now());
       })
       .catch((err: unknown) => this.log.error({ hoa, err: String(err) }, 'applying the DAD result failed'));
   }
@@ -225,9 +225,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private announce(iface: string, addr: string): void {
     try {
       this.nd.unsolicitedNa(iface, addr);
-      this.counters.inc('nd', 'unsolicited-na');
+      this.counters.inc('nd_unsolicited_na');
     } catch (err) {
-      this.counters.inc('nd', 'na-error');
+      this.counters.inc('nd_na_errors');
       this.log.warn({ hoa: addr, err: String(err) }, 'unsolicited neighbour advertisement failed');
     }
   }
@@ -235,9 +235,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   send(out: Parameters<typeof sendOutgoing>[2]): void {
     try {
       sendOutgoing(this.mh, this.cfg.homeAgent.profile, out, this.sendBuf);
-      this.counters.inc('sent', out.message.kind);
+      this.counters.inc('sent', { type: out.message.kind });
     } catch (err) {
-      this.counters.inc('mh', 'send-error');
+      this.counters.inc('mh_send_errors');
       this.log.warn({ dst: out.dst, kind: (out.message as MobilityMessage).kind, err: String(err) }, 'send failed');
     }
   }

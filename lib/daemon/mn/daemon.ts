@@ -20,7 +20,8 @@ import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../../platform/rtnl/rtnl-cons
 import type { MhReceived } from '../../net/mh-socket.js';
 import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
-import { RateLimit, countReceiveErrors, type Counters } from '../counters.js';
+import { RateLimit, countReceiveErrors } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { DueTimer } from '../service/due-timer.js';
 import type { Clock, MhPort, NdPort, TimerHandle } from '../service/host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets, RoleStats } from '../service/role.js';
@@ -43,7 +44,7 @@ const ADOPT_GRACE_MS = 10_000;
 
 export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   readonly core: MobileNodeCore;
-  readonly counters: Counters;
+  readonly counters: Metrics;
   private readonly clock: Clock;
   private readonly badInputLog = new RateLimit(10);
   /** At the core's nextTickMs. */
@@ -162,12 +163,12 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   private onMessage(m: MhReceived): void {
     const decoded = decodeMessage(m.data, this.cfg.mobileNode.profile);
     if (!decoded.ok) {
-      this.counters.inc('mh', 'malformed');
+      this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(this.clock.now())) this.log.debug({ src: m.src, code: decoded.error.code }, 'malformed mobility header');
       return;
     }
     const msg = decoded.value;
-    this.counters.inc('received', msg.kind);
+    this.counters.inc('received', { type: msg.kind });
     const from = mustParseIp6(m.src);
     // raw: a correspondent's BA is authenticated over the bytes as received.
     if (msg.kind === 'ba' && formatIp6(from) === this.cfg.mobileNode.homeAgent) this.payload?.noteAck(msg.flags.k);

@@ -4,7 +4,7 @@
 import type { BindingView, ReloadResult, StatsView } from '../../control/protocol.js';
 import { ControlError, type ControlServer } from '../../control/server.js';
 import { canonicalIp6 } from '../../inet/ip6.js';
-import type { Counters } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Clock, StorePort } from './host.js';
 import type { RoleStats } from './role.js';
 
@@ -25,7 +25,7 @@ export function bidArg(v: unknown): number | undefined {
 export interface CommonCommandSource {
   bindings(only: string | undefined, nowMs: number): BindingView[];
   stats(): RoleStats | Promise<RoleStats>;
-  readonly counters: Counters;
+  readonly counters: Metrics;
   readonly store: StorePort | null;
   readonly clock: Clock;
   readonly startedAtMs: number;

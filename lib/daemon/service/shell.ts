@@ -26,7 +26,7 @@ import { monitorEvent } from '../../control/views.js';
 import type { CacheEvent } from '../../proto/common/outcome.js';
 import { VERSION } from '../../version.js';
 import { registerCommonCommands } from './control-commands.js';
-import { Counters } from '../counters.js';
+import { Metrics } from '../metrics/metrics.js';
 import type { HostPorts, StorePort } from './host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets } from './role.js';
 import type { SignalSource } from './signals.js';
@@ -64,7 +64,7 @@ interface UndoStep {
 type ShellState = 'starting' | 'serving' | 'stopping';
 
 export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
-  readonly counters = new Counters();
+  readonly counters: Metrics;
   readonly control: ControlServer;
   private readonly undo: UndoStep[] = [];
   private state: ShellState = 'starting';
@@ -86,6 +86,7 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
     private readonly opts: ShellOptions,
   ) {
     this.previousRaw = cfg.raw;
+    this.counters = new Metrics(cfg.role);
     this.control = new ControlServer({ onHandlerError: (cmd, err) => log.error({ cmd, err: String(err) }, 'control command failed') });
   }
 
