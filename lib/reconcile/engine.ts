@@ -43,6 +43,8 @@ export interface ReconcilerOptions {
 }
 
 export class Reconciler {
+  /** Told of every kernel operation and its error, if any (the daemon's metrics). */
+  onOperation: ((kind: string, op: 'list' | 'create' | 'update' | 'delete', error?: unknown) => void) | undefined;
   private readonly kinds: AnyKind[];
   private readonly byName = new Map<string, AnyKind>();
   private readonly concurrency: number;
@@ -127,7 +129,9 @@ export class Reconciler {
       for (const k of this.kinds) {
         try {
           k.seen = await k.driver.list();
+          this.onOperation?.(k.driver.kind, 'list');
         } catch (error) {
+          this.onOperation?.(k.driver.kind, 'list', error);
           report.failed++;
           report.errors.push({ kind: k.driver.kind, key: '*', op: 'list', error });
           this.needsResync = true;
@@ -182,6 +186,7 @@ export class Reconciler {
       if (k.desired.get(key) === d) k.dirty.delete(key);
       if (op === 'create') report.created++;
       else report.updated++;
+      this.onOperation?.(k.driver.kind, op);
     } catch (error) {
       this.fail(k, key, op, error, report);
     }
@@ -193,13 +198,15 @@ export class Reconciler {
       k.seen.delete(key);
       if (!k.desired.has(key)) k.dirty.delete(key);
       report.removed++;
+      this.onOperation?.(k.driver.kind, 'delete');
     } catch (error) {
       this.fail(k, key, 'delete', error, report);
     }
   }
 
   /** The key stays dirty, and the failed pass forces a dump before the retry. */
-  private fail(k: AnyKind, key: string, op: string, error: unknown, report: PassReport): void {
+  private fail(k: AnyKind, key: string, op: 'create' | 'update' | 'delete', error: unknown, report: PassReport): void {
+    this.onOperation?.(k.driver.kind, op, error);
     report.failed++;
     report.errors.push({ kind: k.driver.kind, key, op, error });
   }

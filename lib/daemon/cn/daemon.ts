@@ -22,6 +22,8 @@ import { decodeMessage, encodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
+import { kernelObserver } from '../metrics/kernel-observer.js';
+import { bindingStates } from '../metrics/sources.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
@@ -80,10 +82,14 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     const { cfg, log, sockets } = ctx;
     const xfrm = sockets.netlink(NETLINK_XFRM);
     const kernel = new CorrespondentKernel(xfrm, cfg.correspondent.address, log.child({ component: 'kernel' }));
+    kernel.observe(kernelObserver(ctx.counters));
     const cn = new CorrespondentNode(cfg.correspondent.core, (n) => new Uint8Array(randomBytes(n)), ctx.clock.now());
     // Open before the kernel pass, as the home agent does; messages are taken once it is done.
     const mh = sockets.mh();
     const d = new CorrespondentDaemon(ctx, cn, kernel, mh);
+    ctx.counters.source('bindings', () => bindingStates(d.cn.cache));
+    ctx.counters.source('home_addresses', () => [[{}, d.cn.cache.homeAddressCount]]);
+    ctx.counters.source('kernel_pending', () => [[{}, kernel.reconciler.pendingCount()]]);
     await d.cacheService.restore();
     kernel.setBindings(cn.cache);
     await kernel.passNow();

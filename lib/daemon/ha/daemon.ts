@@ -20,6 +20,8 @@ import { decodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
+import { kernelObserver } from '../metrics/kernel-observer.js';
+import { bindingStates, xfrmErrors } from '../metrics/sources.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort, NdPort, SysctlPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
@@ -86,9 +88,15 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const xfrm = sockets.netlink(NETLINK_XFRM);
     const kernel = new HomeAgentKernel(rtnl, cfg.marks, xfrm);
     const sync = new KernelSync(kernel, log.child({ component: 'kernel' }), cfg.resyncIntervalSeconds * 1000);
+    sync.scheduler.observe(kernelObserver(ctx.counters));
     const mh = sockets.mh();
     const nd = sockets.nd();
     const d = new HomeAgentDaemon(ctx, sync, mh, nd, xfrm);
+    ctx.counters.source('bindings', () => bindingStates(d.ha.cache));
+    ctx.counters.source('home_addresses', () => [[{}, d.ha.cache.homeAddressCount]]);
+    ctx.counters.source('kernel_pending', () => [[{}, sync.kernel.reconciler.pendingCount()]]);
+    // /proc/net is this process's namespace: only meaningful when the sockets live there too.
+    if (cfg.netns === null) ctx.counters.source('xfrm_errors', () => xfrmErrors());
     await d.restore();
     mh.on('message', (m) => d.onMessage(m));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());

@@ -22,6 +22,8 @@ import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { kernelObserver } from '../metrics/kernel-observer.js';
+import { bulStates } from './bul-view.js';
 import { DueTimer } from '../service/due-timer.js';
 import type { Clock, MhPort, NdPort, TimerHandle } from '../service/host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets, RoleStats } from '../service/role.js';
@@ -111,6 +113,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     const xfrm = sockets.netlink(NETLINK_XFRM);
     const monitor = sockets.netlink(NETLINK_ROUTE, [RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR]);
     const kernel = new MobileNodeKernel(rtnl, xfrm, cfg.marks, m.homeAddress, m.homeAgent, m.routes, log.child({ component: 'kernel' }));
+    kernel.observe(kernelObserver(ctx.counters));
     kernel.protectSignalling(m.ipsec);
     kernel.holdRoutes();
     await kernel.passNow();
@@ -118,6 +121,8 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     const nd = openNd(sockets, log);
     const watcher = new InterfaceWatcher(rtnl, m.interfaces, m.homeAddress, m.homePrefixLength);
     const d = new MobileNodeDaemon(ctx, cfg, log, kernel, watcher, mh, rtnl, nd);
+    ctx.counters.source('bindings', () => bulStates(d.core.bindingUpdateList()));
+    ctx.counters.source('kernel_pending', () => [[{}, kernel.reconciler.pendingCount()]]);
     if (m.ipsec?.payload) {
       const opts = { sa: m.ipsec.payload, homeAgent: m.homeAgent, reqid: mobileNodePayloadReqid(m.ipsec, m.homeAddress, kernel.bands), keyManagement: m.keyManagementMobility };
       d.payload = new MobileNodePayload(opts, kernel, xfrm, d.counters, log.child({ component: 'payload-ipsec' }));

@@ -140,7 +140,7 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
       await this.control.bind(cfg.control.path, { mode: cfg.control.mode, group: cfg.control.group });
       if (this.role.keepsBindings) {
         step = `binding store ${cfg.stateDirectory}`;
-        const store = await opts.host.openStore(cfg.stateDirectory);
+        const store = await opts.host.openStore(cfg.stateDirectory, { onCommit: (seconds) => this.counters.observe('journal_commit', seconds) });
         this.store = store;
         this.undo.push({ step, run: () => closeStore(store) });
       }
