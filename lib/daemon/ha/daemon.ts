@@ -22,6 +22,7 @@ import type { MobilityMessage } from '../../wire/types.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import { kernelObserver } from '../metrics/kernel-observer.js';
 import { bindingStates, xfrmErrors } from '../metrics/sources.js';
+import type { LimitName } from '../../proto/ha/limits.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort, NdPort, SysctlPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
@@ -50,6 +51,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private readonly badInputLog = new RateLimit(10);
   /** RFC 6275 §9.3.1: Binding Errors for Home Address options are rate-limited. */
   private readonly bindingErrorLimit = new RateLimit(10);
+  private readonly limitLog = new RateLimit(1);
   private stopped = false;
 
   private constructor(
@@ -191,6 +193,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   /** Persists the outcome's changes, then sends its BA, runs DAD, updates the kernel. */
   private apply(o: BuOutcome, now: number, keyManagement = false): void {
     const hoa = this.cacheService.noteOutcome(o, now);
+    if (o.limit) this.noteLimit(o.limit, hoa, now);
     if (o.dad) this.runDad(o.dad.hoa, o.dad.addresses, o.dad.interface);
     const moved = this.cacheService.changed(o.events, now, hoa, keyManagement);
     const ba = o.ba;
@@ -198,6 +201,15 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     // K in the BA only when the SAs really follow the node: payload SAs, every move migrated.
     const k = ba.message.flags.k && hoa !== undefined && this.ipsec.protectsPayload(hoa) ? moved.then((all) => all.every(Boolean)) : Promise.resolve(false);
     this.cacheService.acknowledge(k, (kept) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }));
+  }
+
+  /** A configured cap answered a BU with 130: counted, and logged at most once a second (hostile input must not flood the log). */
+  private noteLimit(limit: LimitName, hoa: string | undefined, now: number): void {
+    this.counters.inc('limit_refusals', { limit });
+    if (!this.limitLog.allow(now)) return;
+    const suppressed = this.limitLog.suppressed;
+    this.limitLog.suppressed = 0;
+    this.log.warn({ hoa, limit, suppressed }, `binding update refused with 130 (insufficient resources): limit ${limit} reached`);
   }
 
   /** The desired kernel state of these home addresses; resolves per care-of move whether its SA moved. */

@@ -27,6 +27,7 @@ import type { CacheEvent } from '../../proto/common/outcome.js';
 import { VERSION } from '../../version.js';
 import { registerCommonCommands } from './control-commands.js';
 import { Metrics } from '../metrics/metrics.js';
+import { serveMetrics, type MetricsEndpoint } from '../metrics/http.js';
 import type { HostPorts, StorePort } from './host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets } from './role.js';
 import type { SignalSource } from './signals.js';
@@ -65,6 +66,8 @@ type ShellState = 'starting' | 'serving' | 'stopping';
 
 export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
   readonly counters: Metrics;
+  /** The Prometheus endpoint, when metrics.listen is set and the start got that far. */
+  metricsEndpoint: MetricsEndpoint | undefined;
   readonly control: ControlServer;
   private readonly undo: UndoStep[] = [];
   private state: ShellState = 'starting';
@@ -152,6 +155,14 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
       const daemon = await this.role.start(this.context(sockets));
       this.daemon = daemon;
       this.undo.push({ step: `${cfg.role} stop`, run: () => daemon.stop() });
+      const listen = cfg.metrics.listen;
+      if (listen) {
+        step = `metrics endpoint ${listen.host} port ${listen.port}`;
+        const endpoint = await serveMetrics(this.counters, listen.host, listen.port, (err) => log.warn({ err: String(err) }, 'metrics endpoint'));
+        this.metricsEndpoint = endpoint;
+        this.undo.push({ step, run: () => endpoint.close() });
+        log.info({ address: endpoint.address.host, port: endpoint.address.port }, 'serving metrics on /metrics');
+      }
       step = `control socket ${cfg.control.path}`;
       this.registerCommands(daemon);
       await this.control.publish();
