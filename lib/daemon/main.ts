@@ -5,9 +5,6 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigFileError, loadAnyConfigFile, type AnyDaemonConfig } from '../config/index.js';
 import { VERSION } from '../version.js';
-import { HOME_AGENT_ROLE } from './ha/daemon.js';
-import { MOBILE_NODE_ROLE } from './mn/daemon.js';
-import { CORRESPONDENT_ROLE } from './cn/daemon.js';
 import { realHost, type HostPorts } from './service/host.js';
 import { KERNEL_CHECKS } from './service/kernel-probes.js';
 import { preflightGuard, runPreflight, type PreflightCheck } from './service/preflight.js';
@@ -83,9 +80,11 @@ async function main(argv: string[]): Promise<number> {
   const watchdog = notifier && interval !== null ? startWatchdog(notifier, interval) : undefined;
   // The lock first: a second mcoad stops before it looks at anything else.
   const opts: ShellOptions = { host, signals: processSignals, guards: [stateLockGuard(), preflightGuard(host, PREFLIGHT)], listeners };
-  const running = cfg.role === 'mobile-node' ? new DaemonShell(cfg, log, MOBILE_NODE_ROLE, opts)
-    : cfg.role === 'correspondent' ? new DaemonShell(cfg, log, CORRESPONDENT_ROLE, opts)
-    : new DaemonShell(cfg, log, HOME_AGENT_ROLE, opts);
+  // Only the configured role's code is loaded: about half of mcoad's modules belong to the
+  // other two roles, and loading them is most of a start on a slow machine.
+  const running = cfg.role === 'mobile-node' ? new DaemonShell(cfg, log, (await import('./mn/daemon.js')).MOBILE_NODE_ROLE, opts)
+    : cfg.role === 'correspondent' ? new DaemonShell(cfg, log, (await import('./cn/daemon.js')).CORRESPONDENT_ROLE, opts)
+    : new DaemonShell(cfg, log, (await import('./ha/daemon.js')).HOME_AGENT_ROLE, opts);
   shell = running;
   try {
     return await running.run();
