@@ -3,6 +3,7 @@
 // socket, logging, network namespace).
 import type { HomeAgentConfig } from '../proto/common/core-config.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../reconcile/marks.js';
+import type { MetricsConfig } from './metrics-limits-sections.js';
 
 export const ROLES = ['home-agent', 'mobile-node', 'correspondent'] as const;
 export type Role = (typeof ROLES)[number];
@@ -32,6 +33,8 @@ export interface DaemonCommon {
   logLevel: LogLevel;
   /** Named network namespace (/run/netns/NAME) the daemon's sockets live in; null: its own. */
   netns: string | null;
+  /** The Prometheus endpoint, off unless configured. */
+  metrics: MetricsConfig;
   /** How the kernel objects the daemon owns are marked. */
   marks: OwnershipMarks;
   /** Full kernel resync period, seconds. */

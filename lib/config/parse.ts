@@ -13,6 +13,7 @@ import { readHomeAgent, type SharedSettings } from './home-agent-section.js';
 import { MN_IPSEC_OFF_WARNING, readMobileNode, type MobileNodeDaemonConfig } from './mobile-node-section.js';
 import { readCorrespondent, type CorrespondentDaemonConfig } from './correspondent-section.js';
 import { absolutePath, readControl, readKernel, readProfile } from './daemon-sections.js';
+import { readLimits, readMetrics } from './metrics-limits-sections.js';
 import {
   DEFAULT_LOG_LEVEL,
   DEFAULT_MARKS,
@@ -26,7 +27,7 @@ import {
   type IkeSignalling,
 } from './daemon-config.js';
 
-const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'correspondent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns'] as const;
+const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'correspondent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns', 'metrics', 'limits'] as const;
 
 export async function loadConfigFile(path: string): Promise<DaemonConfig> {
   let text: string;
@@ -114,6 +115,9 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   const logLevel = (levelField && r.oneOf(levelField, LOG_LEVELS)) ?? DEFAULT_LOG_LEVEL;
   const netnsField = s.get('netns');
   const netns = (netnsField && netnsName(r, netnsField)) ?? null;
+  const metrics = readMetrics(r, s.get('metrics'));
+  const limitsField = s.get('limits');
+  if (limitsField && role !== 'home-agent') r.report(limitsField.node, limitsField.path, 'only for role home-agent');
 
   if (role === 'mobile-node' && roles.includes(role)) {
     const mnField = s.get('mobile_node');
@@ -123,10 +127,10 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     const cnOnly = s.get('correspondent');
     if (cnOnly) r.report(cnOnly.node, cnOnly.path, 'only for role correspondent');
     const mobileNode = mnField && readMobileNode(r, mnField, { ipsecRequired, ipsecField: requiredField, profile });
-    if (r.problems.length > 0 || !mobileNode || !control) throw new ConfigFileError(r.problems);
+    if (r.problems.length > 0 || !mobileNode || !control || !metrics) throw new ConfigFileError(r.problems);
     const marks = kernel?.marks ?? { ...DEFAULT_MARKS };
     const resyncIntervalSeconds = kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS;
-    return { role: 'mobile-node', file: fileName, raw, mobileNode, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: mobileNode.ipsecRequired ? [] : [MN_IPSEC_OFF_WARNING] };
+    return { role: 'mobile-node', file: fileName, raw, mobileNode, stateDirectory, control, logLevel, netns, metrics, marks, resyncIntervalSeconds, warnings: mobileNode.ipsecRequired ? [] : [MN_IPSEC_OFF_WARNING] };
   }
   if (role === 'correspondent' && roles.includes(role)) {
     const cnField = s.get('correspondent');
@@ -136,10 +140,10 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
       if (other) r.report(other.node, other.path, `only for role ${k.replace('_', '-')}`);
     }
     const correspondent = cnField && readCorrespondent(r, cnField, profile);
-    if (r.problems.length > 0 || !correspondent || !control) throw new ConfigFileError(r.problems);
+    if (r.problems.length > 0 || !correspondent || !control || !metrics) throw new ConfigFileError(r.problems);
     const marks = kernel?.marks ?? { ...DEFAULT_MARKS };
     const resyncIntervalSeconds = kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS;
-    return { role: 'correspondent', file: fileName, raw, correspondent, stateDirectory, control, logLevel, netns, marks, resyncIntervalSeconds, warnings: [] };
+    return { role: 'correspondent', file: fileName, raw, correspondent, stateDirectory, control, logLevel, netns, metrics, marks, resyncIntervalSeconds, warnings: [] };
   }
   const cnKey = s.get('correspondent');
   if (cnKey) r.report(cnKey.node, cnKey.path, 'only for role correspondent');
@@ -150,9 +154,11 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   const ipsecSas = new Map<string, HoaIpsecSas>();
   const ikeSignalling = new Map<string, IkeSignalling>();
   const settings: SharedSettings = { ipsecRequired, profile, ipsecSas, ikeSignalling };
-  const homeAgent = haField && readHomeAgent(r, haField, settings);
-  if (homeAgent && r.problems.length === 0) coreCheck(r, homeAgent, haField);
-  if (r.problems.length > 0 || !homeAgent || !control) throw new ConfigFileError(r.problems);
+  const readHa = haField && readHomeAgent(r, haField, settings);
+  const limits = readLimits(r, limitsField);
+  const homeAgent = readHa && limits ? { ...readHa, limits } : undefined;
+  if (homeAgent && haField && r.problems.length === 0) coreCheck(r, homeAgent, haField);
+  if (r.problems.length > 0 || !homeAgent || !control || !metrics) throw new ConfigFileError(r.problems);
 
   return {
     role: 'home-agent',
@@ -166,6 +172,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     control,
     logLevel,
     netns,
+    metrics,
     marks: kernel?.marks ?? { ...DEFAULT_MARKS },
     resyncIntervalSeconds: kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS,
     warnings: ipsecRequired ? [] : [IPSEC_OFF_WARNING],

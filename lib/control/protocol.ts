@@ -72,6 +72,8 @@ export interface BindingView {
 }
 
 export interface StatsView {
+  /** The daemon's version (package.json). */
+  version: string;
   uptimeSeconds: number;
   bindings: number;
   homeAddresses: number;
@@ -105,6 +107,8 @@ export interface MonitorEvent {
 export interface Commands {
   'show-bindings': { args: { hoa?: string }; result: BindingView[] };
   'show-stats': { args: Record<string, never>; result: StatsView };
+  /** The Prometheus text exposition (what GET /metrics serves), for node_exporter's textfile collector. */
+  'show-metrics': { args: Record<string, never>; result: { contentType: string; text: string } };
   'del-binding': { args: { hoa: string; bid?: number }; result: DelResult };
   flush: { args: Record<string, never>; result: DelResult };
   reload: { args: Record<string, never>; result: ReloadResult };

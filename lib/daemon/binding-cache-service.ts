@@ -93,16 +93,18 @@ export class BindingCacheService {
     const { counters, log } = this.ctx;
     const hoa = o.refusal?.hoa ?? o.events[0]?.binding.hoa ?? o.dad?.hoa;
     if (o.refusal) {
-      counters.inc('refused', o.refusal.reason);
+      counters.inc('bu_dropped', { reason: o.refusal.reason });
       if (this.refusalLog.allow(nowMs)) log.warn({ hoa: o.refusal.hoa, reason: o.refusal.reason, detail: o.refusal.detail }, 'binding update refused');
     }
     for (const s of o.statuses) {
-      counters.inc('status', String(s.status));
+      const accepted = s.status < 128;
+      counters.inc('bu_status', { status: s.status, result: accepted ? 'accepted' : 'refused' });
+      // The binding's change has its own info line (changed()); a refusal's is rate-limited.
+      if (accepted ? !log.isLevelEnabled('debug') : !this.refusalLog.allow(nowMs)) continue;
       const b = o.events.find((e) => e.binding.bid === s.bid)?.binding;
-      log.info(
-        { hoa: b?.hoa ?? hoa ?? o.ba?.homeAddress ?? o.ba?.dst, bid: s.bid, coa: b?.coa ?? o.ba?.dst, status: s.status, statusName: this.role.statusName(s.status) },
-        s.status < 128 ? this.words.accepted : this.words.refused,
-      );
+      const fields = { hoa: b?.hoa ?? hoa ?? o.ba?.homeAddress ?? o.ba?.dst, bid: s.bid, coa: b?.coa ?? o.ba?.dst, status: s.status, statusName: this.role.statusName(s.status) };
+      if (accepted) log.debug(fields, this.words.accepted);
+      else log.info(fields, this.words.refused);
     }
     return hoa;
   }
@@ -116,11 +118,24 @@ export class BindingCacheService {
     for (const e of events) touched.add(e.binding.hoa);
     if (touched.size === 0) return Promise.resolve([]);
     this.checkWallClock();
+    for (const e of events) this.noteChange(e);
     this.store.append(recordsForEvents(events, this.role.cache(), this.frameOffsetMs, hoa));
     const moved = this.role.kernelChanged(touched, events, nowMs, keyManagement);
     this.ctx.monitor(events, nowMs);
     this.armTimer();
     return moved;
+  }
+
+  /** One info line per binding added, moved to another care-of address or removed; a refresh is counted and logged at debug. */
+  private noteChange(e: CacheEvent): void {
+    const { counters, log } = this.ctx;
+    const b = e.binding;
+    const change = e.type === 'updated' ? (e.previous.coa === b.coa ? 'refreshed' : 'moved') : e.type;
+    counters.inc('binding_changes', { change });
+    const fields = { hoa: b.hoa, bid: b.bid, coa: b.coa, reason: e.reason };
+    if (change === 'refreshed') log.debug(fields, 'binding refreshed');
+    else if (e.type === 'updated') log.info({ ...fields, from: e.previous.coa }, 'binding moved');
+    else log.info(fields, e.reason === 'expired' ? 'binding expired' : `binding ${change}`);
   }
 
   /** Calls `send` once the journal holds everything queued so far and `also` resolved; a failed write stops the daemon. */
@@ -177,8 +192,7 @@ export class BindingCacheService {
   private onTimer(): void {
     const now = this.ctx.clock.now();
     const events = this.role.expire(now);
-    for (const e of events) this.ctx.log.info({ hoa: e.binding.hoa, bid: e.binding.bid, coa: e.binding.coa }, 'binding expired');
-    if (events.length > 0) this.ctx.counters.inc('bindings', 'expired', events.length);
+    if (events.length > 0) this.ctx.counters.inc('bindings_expired', events.length);
     void this.changed(events, now);
     this.armTimer();
   }

@@ -1,26 +1,8 @@
-// Counters shown by `mcoactl show stats`: plain numbers in groups, no timers, no sampling.
+// The rate limit for log lines about bad input, and the counting of the Mobility Header
+// socket's failed receives. The counters themselves are declared in metrics/catalog.ts.
 import type { Logger } from 'pino';
+import type { Metrics } from './metrics/metrics.js';
 import type { MhPort } from './service/host.js';
-export class Counters {
-  private readonly groups = new Map<string, Map<string, number>>();
-
-  inc(group: string, name: string, n = 1): void {
-    let g = this.groups.get(group);
-    if (!g) this.groups.set(group, (g = new Map()));
-    g.set(name, (g.get(name) ?? 0) + n);
-  }
-
-  get(group: string, name: string): number {
-    return this.groups.get(group)?.get(name) ?? 0;
-  }
-
-  snapshot(): Record<string, Record<string, number>> {
-    const out: Record<string, Record<string, number>> = {};
-    for (const [g, m] of this.groups) out[g] = Object.fromEntries(m);
-    return out;
-  }
-}
-
 /** Allows `perSecond` events a second and counts the rest, for log lines about bad input. */
 export class RateLimit {
   private windowStart = 0;
@@ -44,9 +26,9 @@ export class RateLimit {
 }
 
 /** Counts the Mobility Header socket's failed receives by reason; logs them at debug, rate-limited. */
-export function countReceiveErrors(mh: MhPort, counters: Counters, log: Logger, limit: RateLimit, now: () => number): void {
+export function countReceiveErrors(mh: MhPort, counters: Metrics, log: Logger, limit: RateLimit, now: () => number): void {
   mh.on('receiveError', (e) => {
-    counters.inc('mh', `receive-error-${e.reason}`);
+    counters.inc('mh_receive_errors', { reason: e.reason });
     if (limit.allow(now())) log.debug({ reason: e.reason, code: e.code }, `mh receive error: ${e.message}`);
   });
 }

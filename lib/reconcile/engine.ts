@@ -46,6 +46,8 @@ export interface ReconcilerOptions {
 }
 
 export class Reconciler {
+  /** Told of every kernel operation and its error, if any (the daemon's metrics). */
+  onOperation: ((kind: string, op: 'list' | 'create' | 'update' | 'delete', error?: unknown) => void) | undefined;
   private readonly kinds: AnyKind[];
   private readonly byName = new Map<string, AnyKind>();
   private readonly concurrency: number;
@@ -145,7 +147,9 @@ export class Reconciler {
       for (const k of this.kinds) {
         try {
           this.replaceSeen(k, await k.driver.list());
+          this.onOperation?.(k.driver.kind, 'list');
         } catch (error) {
+          this.onOperation?.(k.driver.kind, 'list', error);
           report.failed++;
           report.errors.push({ kind: k.driver.kind, key: '*', op: 'list', error });
           this.needsResync = true;
@@ -200,6 +204,7 @@ export class Reconciler {
       if (k.desired.get(key) === d) k.dirty.delete(key);
       if (op === 'create') report.created++;
       else report.updated++;
+      this.onOperation?.(k.driver.kind, op);
     } catch (error) {
       this.fail(k, key, op, error, report);
     }
@@ -211,6 +216,7 @@ export class Reconciler {
       this.deleteSeen(k, key);
       if (!k.desired.has(key)) k.dirty.delete(key);
       report.removed++;
+      this.onOperation?.(k.driver.kind, 'delete');
     } catch (error) {
       this.fail(k, key, 'delete', error, report);
     }
@@ -241,7 +247,8 @@ export class Reconciler {
   }
 
   /** The key stays dirty, and the failed pass forces a dump before the retry. */
-  private fail(k: AnyKind, key: string, op: string, error: unknown, report: PassReport): void {
+  private fail(k: AnyKind, key: string, op: 'create' | 'update' | 'delete', error: unknown, report: PassReport): void {
+    this.onOperation?.(k.driver.kind, op, error);
     report.failed++;
     report.errors.push({ kind: k.driver.kind, key, op, error });
   }

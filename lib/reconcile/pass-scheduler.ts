@@ -11,6 +11,17 @@ import type { PassReport, Reconciler } from './engine.js';
 
 const RETRY_MS = [100, 500, 2000, 10000];
 
+/** Why a full resync ran: the timer, lost monitor notifications, an owned object deleted, anything else. */
+export type ResyncCause = 'timer' | 'monitor' | 'repair' | 'request';
+
+/** Told about every pass, kernel operation and resync (the daemon's metrics). */
+export interface PassObserver {
+  pass(seconds: number): void;
+  /** One kernel operation; errno is the error's name when it failed ('?' when it had none). */
+  operation(kind: string, op: string, errno: string | null): void;
+  resync(cause: ResyncCause): void;
+}
+
 export class PassScheduler {
   readonly totals = { passes: 0, created: 0, updated: 0, removed: 0, failed: 0, resyncs: 0 };
   /** Called around every pass (the home agent announces new proxy entries from here). */
@@ -24,22 +35,30 @@ export class PassScheduler {
   private stopped = false;
   /** kind|op|errno of the permanent failures already logged. */
   private readonly permanentSeen = new Set<string>();
+  private observer: PassObserver | undefined;
 
   constructor(
     readonly reconciler: Reconciler,
     private readonly log: Logger,
   ) {}
 
+  /** Reports passes, operations and resyncs to `o` from now on. */
+  observe(o: PassObserver): void {
+    this.observer = o;
+    this.reconciler.onOperation = (kind, op, error) => o.operation(kind, op, error === undefined ? null : errnoName(error));
+  }
+
   /** The periodic full resync (dump and compare), besides every change; again: the new period replaces the old. */
   startResyncTimer(intervalMs: number): void {
     if (this.stopped) return;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
-    this.resyncTimer = setInterval(() => this.resync('timer'), intervalMs);
+    this.resyncTimer = setInterval(() => this.resync('timer', 'timer'), intervalMs);
     this.resyncTimer.unref();
   }
 
-  resync(why: string): void {
+  resync(why: string, cause: ResyncCause = 'request'): void {
     this.totals.resyncs++;
+    this.observer?.resync(cause);
     this.log.info({ why }, 'kernel resync');
     this.reconciler.requestResync();
     this.schedule();
@@ -66,7 +85,9 @@ export class PassScheduler {
     try {
       this.again = false;
       this.beforePass?.();
+      const started = performance.now();
       const rep = await this.reconciler.pass();
+      this.observer?.pass((performance.now() - started) / 1000);
       this.totals.passes++;
       this.totals.created += rep.created;
       this.totals.updated += rep.updated;
@@ -92,7 +113,7 @@ export class PassScheduler {
   }
 
   private reportPermanent(e: PassReport['errors'][number]): void {
-    const code = e.error instanceof KernelError || e.error instanceof SyscallError ? e.error.code : '?';
+    const code = errnoName(e.error);
     const seen = `${e.kind}|${e.op}|${code}`;
     if (this.permanentSeen.has(seen)) return;
     this.permanentSeen.add(seen);
@@ -116,4 +137,9 @@ export class PassScheduler {
     for (const t of [this.retryTimer, this.resyncTimer]) if (t) clearTimeout(t);
     while (this.running) await this.running;
   }
+}
+
+/** The errno name of a kernel or syscall error ('EEXIST'); '?' for anything else. */
+export function errnoName(error: unknown): string {
+  return error instanceof KernelError || error instanceof SyscallError ? error.code : '?';
 }

@@ -24,6 +24,8 @@ export interface StoreOptions {
   compactAfterBytes?: number;
   /** Told about a failed compaction; the store carries on with its journal. */
   onCompactionError?: (e: Error) => void;
+  /** Told how long each commit's write and fdatasync took (the daemon's journal latency metric). */
+  onCommit?: (seconds: number) => void;
 }
 
 export interface StoreStats {
@@ -142,9 +144,11 @@ export class BindingStore {
     if (this.failure) return waiters.forEach((w) => w.reject(this.failure!));
     if (records.length === 0) return waiters.forEach((w) => w.resolve());
     const line = encodeLine(records);
+    const started = performance.now();
     try {
       await writeAll(this.journal, line);
       await this.journal.datasync();
+      this.options.onCommit?.((performance.now() - started) / 1000);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       this.failure = new StoreError('STORE_FAILED', `journal write failed (${err.code ?? err.message}); the store stops: restart to recover`);

@@ -33,6 +33,7 @@ export function bindingsTable(bindings: readonly BindingView[]): string[] {
 
 export function statsLines(s: StatsView): string[] {
   const entries: [string, string][] = [
+    ['version', s.version],
     ['uptime', duration(s.uptimeSeconds)],
     ['bindings', String(s.bindings)],
     ['home addresses', String(s.homeAddresses)],

@@ -7,12 +7,16 @@ import { bindingsTable, statsLines } from './render.js';
 
 export const showCommand: Command = {
   summary: 'show the binding cache or the daemon\'s counters',
-  usage: ['mcoactl show bindings [HOA] [--json] [--socket PATH]', 'mcoactl show stats [--json] [--socket PATH]'],
+  usage: ['mcoactl show bindings [HOA] [--json] [--socket PATH]', 'mcoactl show stats [--json | --prometheus] [--socket PATH]'],
   run: runShow,
 };
 
+const PROMETHEUS_OPTION = { prometheus: { type: 'boolean' } } as const;
+
 async function runShow(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...SOCKET_OPTION, ...JSON_OPTION }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args, options: { ...SOCKET_OPTION, ...JSON_OPTION, ...PROMETHEUS_OPTION }, allowPositionals: true, strict: true });
+  if (values.prometheus && positionals[0] !== 'stats') throw new UsageError('--prometheus is for show stats');
+  if (values.prometheus && values.json) throw new UsageError('--prometheus and --json: one or the other');
   const [what, ...rest] = positionals;
   const path = socketPath(values.socket);
   const print = (lines: string[], data: unknown) => (values.json ? io.out(JSON.stringify(data)) : lines.forEach((l) => io.out(l)));
@@ -31,6 +35,12 @@ async function runShow(args: string[], io: CliIo): Promise<number> {
     case 'stats': {
       noMorePositionals(rest);
       return withDaemon(path, io, async (c) => {
+        if (values.prometheus) {
+          // The text exposition as is: node_exporter's textfile collector reads it from a file.
+          const m = await c.request('show-metrics', {});
+          io.out(m.text.replace(/\n$/, ''));
+          return EXIT_OK;
+        }
         const stats = await c.request('show-stats', {});
         print(statsLines(stats), stats);
         return EXIT_OK;

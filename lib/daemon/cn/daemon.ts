@@ -22,6 +22,8 @@ import { decodeMessage, encodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
+import { kernelObserver } from '../metrics/kernel-observer.js';
+import { bindingStates } from '../metrics/sources.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
@@ -80,10 +82,14 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     const { cfg, log, sockets } = ctx;
     const xfrm = sockets.netlink(NETLINK_XFRM);
     const kernel = new CorrespondentKernel(xfrm, cfg.correspondent.address, log.child({ component: 'kernel' }));
+    kernel.observe(kernelObserver(ctx.counters));
     const cn = new CorrespondentNode(cfg.correspondent.core, (n) => new Uint8Array(randomBytes(n)), ctx.clock.now());
     // Open before the kernel pass, as the home agent does; messages are taken once it is done.
     const mh = sockets.mh();
     const d = new CorrespondentDaemon(ctx, cn, kernel, mh);
+    ctx.counters.source('bindings', () => bindingStates(d.cn.cache));
+    ctx.counters.source('home_addresses', () => [[{}, d.cn.cache.homeAddressCount]]);
+    ctx.counters.source('kernel_pending', () => [[{}, kernel.reconciler.pendingCount()]]);
     await d.cacheService.restore();
     kernel.setBindings(cn.cache);
     await kernel.passNow();
@@ -103,19 +109,19 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     const dst = mustParseIp6(m.dst);
     const careOfSource = mustParseIp6(m.homeAddressOption ?? m.src);
     if (!decoded.ok) {
-      this.counters.inc('mh', 'malformed');
+      this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
       if (decoded.error.partial?.kind === 'bu') this.apply(this.cn.processDecodeError({ error: decoded.error, hoa: src, careOfSource, dst, ipsecProtected: false, nowMs: now }), now);
       return;
     }
     const msg = decoded.value;
-    this.counters.inc('received', msg.kind);
+    this.counters.inc('received', { type: msg.kind });
     switch (msg.kind) {
       case 'hoti':
       case 'coti':
         // RFC 6275 §9.4.1/§9.4.3: test init messages never carry a Home Address option.
         if (m.homeAddressOption !== undefined) {
-          this.counters.inc('mh', 'test-init-with-hao');
+          this.counters.inc('mh_test_init_with_hao');
           return;
         }
         this.send(msg.kind === 'hoti' ? this.cn.processHoti({ message: msg, src, dst, nowMs: now }) : this.cn.processCoti({ message: msg, src, dst, nowMs: now }));
@@ -124,7 +130,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
         this.apply(this.cn.processBu({ bu: msg, hoa: src, careOfSource, dst, rawMh: m.data, ipsecProtected: false, nowMs: now }), now);
         return;
       case 'unknown':
-        this.counters.inc('mh', `unknown-type-${msg.mhType}`);
+        this.counters.inc('mh_unknown_type', { mh_type: msg.mhType });
         this.send({
           message: { kind: 'be', payloadProto: 59, checksum: 0, status: BE_UNRECOGNIZED_MH_TYPE, homeAddress: src, options: [] },
           src: m.dst,
@@ -133,7 +139,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
         });
         return;
       default:
-        this.counters.inc('mh', `ignored-${msg.kind}`);
+        this.counters.inc('mh_ignored', { type: msg.kind });
     }
   }
 
@@ -158,9 +164,9 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
       // With a routing header the kernel wants the home address as destination, the care-of address in the header.
       if (out.homeAddress !== null) this.mh.send({ data, src: out.src, dst: out.homeAddress, routingHeader: out.dst });
       else this.mh.send({ data, src: out.src, dst: out.dst });
-      this.counters.inc('sent', out.message.kind);
+      this.counters.inc('sent', { type: out.message.kind });
     } catch (err) {
-      this.counters.inc('mh', 'send-error');
+      this.counters.inc('mh_send_errors');
       this.log.warn({ dst: out.dst, kind: out.message.kind, err: String(err) }, 'send failed');
     }
   }

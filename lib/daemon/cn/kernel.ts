@@ -9,7 +9,7 @@ import type { XfrmState } from '../../platform/xfrm/state.js';
 import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
 import { Reconciler } from '../../reconcile/engine.js';
 import type { Ip6Text } from '../../inet/ip6.js';
-import { PassScheduler } from '../../reconcile/pass-scheduler.js';
+import { PassScheduler, type PassObserver } from '../../reconcile/pass-scheduler.js';
 import { correspondentXfrm } from '../../plan/cn/ro.js';
 import { keepUnchanged } from '../../plan/common/stable.js';
 import { keyedXfrm } from '../../plan/common/xfrm-objects.js';
@@ -29,6 +29,11 @@ export class CorrespondentKernel {
   ) {
     this.reconciler = new Reconciler([new XfrmStateDriver(xfrm, bands), new XfrmPolicyDriver(xfrm, bands)]);
     this.scheduler = new PassScheduler(this.reconciler, log);
+  }
+
+  /** Reports passes, kernel operations and resyncs (the daemon's metrics). */
+  observe(o: PassObserver): void {
+    this.scheduler.observe(o);
   }
 
   get totals(): PassScheduler['totals'] {

@@ -20,6 +20,9 @@ import { decodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
+import { kernelObserver } from '../metrics/kernel-observer.js';
+import { bindingStates, xfrmErrors } from '../metrics/sources.js';
+import type { LimitName } from '../../proto/ha/limits.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort, NdPort, SysctlPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
@@ -48,6 +51,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private readonly badInputLog = new RateLimit(10);
   /** RFC 6275 §9.3.1: Binding Errors for Home Address options are rate-limited. */
   private readonly bindingErrorLimit = new RateLimit(10);
+  private readonly limitLog = new RateLimit(1);
   private stopped = false;
 
   private constructor(
@@ -86,9 +90,15 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const xfrm = sockets.netlink(NETLINK_XFRM);
     const kernel = new HomeAgentKernel(rtnl, cfg.marks, xfrm, undefined, cfg.dataplane);
     const sync = new KernelSync(kernel, log.child({ component: 'kernel' }), cfg.resyncIntervalSeconds * 1000);
+    sync.scheduler.observe(kernelObserver(ctx.counters));
     const mh = sockets.mh();
     const nd = sockets.nd();
     const d = new HomeAgentDaemon(ctx, sync, mh, nd, xfrm);
+    ctx.counters.source('bindings', () => bindingStates(d.ha.cache));
+    ctx.counters.source('home_addresses', () => [[{}, d.ha.cache.homeAddressCount]]);
+    ctx.counters.source('kernel_pending', () => [[{}, sync.kernel.reconciler.pendingCount()]]);
+    // /proc/net is this process's namespace: only meaningful when the sockets live there too.
+    if (cfg.netns === null) ctx.counters.source('xfrm_errors', () => xfrmErrors());
     await d.restore();
     mh.on('message', (m) => d.onMessage(m));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
@@ -123,7 +133,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const careOfSource = mustParseIp6(m.homeAddressOption ?? m.src);
     const dst = mustParseIp6(m.dst);
     if (!decoded.ok) {
-      this.counters.inc('mh', 'malformed');
+      this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
       if (decoded.error.partial?.kind === 'bu') {
         this.apply(this.ha.processDecodeError({ error: decoded.error, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now }), now);
@@ -131,7 +141,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       return;
     }
     const msg = decoded.value;
-    this.counters.inc('received', msg.kind);
+    this.counters.inc('received', { type: msg.kind });
     if (msg.kind === 'bu') {
       const o = this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now });
       // RFC 6275 §10.3.1: K when the node asks and the configuration lets keys follow it.
@@ -144,7 +154,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     if (m.homeAddressOption !== undefined) {
       const check = this.ha.checkHomeAddressOption(hoa, careOfSource);
       if (!check.accept) {
-        this.counters.inc('mh', 'hao-unregistered-coa');
+        this.counters.inc('mh_hao_unregistered');
         this.send(check.bindingError);
         return;
       }
@@ -171,7 +181,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
 
   /** RFC 6275 §9.2: an unrecognised MH type is answered with a Binding Error, status 2. */
   private sendUnknownTypeError(m: MhReceived, mhType: number): void {
-    this.counters.inc('mh', `unknown-type-${mhType}`);
+    this.counters.inc('mh_unknown_type', { mh_type: mhType });
     this.send({
       message: { kind: 'be', payloadProto: 59, checksum: 0, status: 2, homeAddress: mustParseIp6(m.src), options: [] },
       src: m.dst,
@@ -183,6 +193,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   /** Persists the outcome's changes, then sends its BA, runs DAD, updates the kernel. */
   private apply(o: BuOutcome, now: number, keyManagement = false): void {
     const hoa = this.cacheService.noteOutcome(o, now);
+    if (o.limit) this.noteLimit(o.limit, hoa, now);
     if (o.dad) this.runDad(o.dad.hoa, o.dad.addresses, o.dad.interface);
     const moved = this.cacheService.changed(o.events, now, hoa, keyManagement);
     const ba = o.ba;
@@ -190,6 +201,15 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     // K in the BA only when the SAs really follow the node: payload SAs, every move migrated.
     const k = ba.message.flags.k && hoa !== undefined && this.ipsec.protectsPayload(hoa) ? moved.then((all) => all.every(Boolean)) : Promise.resolve(false);
     this.cacheService.acknowledge(k, (kept) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }));
+  }
+
+  /** A configured cap answered a BU with 130: counted, and logged at most once a second (hostile input must not flood the log). */
+  private noteLimit(limit: LimitName, hoa: string | undefined, now: number): void {
+    this.counters.inc('limit_refusals', { limit });
+    if (!this.limitLog.allow(now)) return;
+    const suppressed = this.limitLog.suppressed;
+    this.limitLog.suppressed = 0;
+    this.log.warn({ hoa, limit, suppressed }, `binding update refused with 130 (insufficient resources): limit ${limit} reached`);
   }
 
   /** The desired kernel state of these home addresses; resolves per care-of move whether its SA moved. */
@@ -205,18 +225,18 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   }
 
   private runDad(hoa: string, addresses: string[], iface: string): void {
-    this.counters.inc('dad', 'started');
+    this.counters.inc('dad_started');
     Promise.all(addresses.map((a) => this.nd.dad(iface, a)))
-      .then((r) => r.every((x) => x === 'unique'))
+      .then((r): 'unique' | 'duplicate' | 'failed' => (r.every((x) => x === 'unique') ? 'unique' : 'duplicate'))
       .catch((err: unknown) => {
         // DAD could not run (interface gone): refuse rather than risk a duplicate address.
         this.log.error({ hoa, err: String(err) }, 'duplicate address detection failed to run');
-        return false;
+        return 'failed' as const;
       })
-      .then((ok) => {
+      .then((outcome) => {
         if (this.stopped) return;
-        this.counters.inc('dad', ok ? 'unique' : 'duplicate');
-        this.apply(this.ha.dadResult(hoa, ok), this.clock.now());
+        this.counters.inc('dad_results', { outcome });
+        this.apply(this.ha.dadResult(hoa, outcome === 'unique'), this.clock.now());
       })
       .catch((err: unknown) => this.log.error({ hoa, err: String(err) }, 'applying the DAD result failed'));
   }
@@ -225,9 +245,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private announce(iface: string, addr: string): void {
     try {
       this.nd.unsolicitedNa(iface, addr);
-      this.counters.inc('nd', 'unsolicited-na');
+      this.counters.inc('nd_unsolicited_na');
     } catch (err) {
-      this.counters.inc('nd', 'na-error');
+      this.counters.inc('nd_na_errors');
       this.log.warn({ hoa: addr, err: String(err) }, 'unsolicited neighbour advertisement failed');
     }
   }
@@ -235,9 +255,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   send(out: Parameters<typeof sendOutgoing>[2]): void {
     try {
       sendOutgoing(this.mh, this.cfg.homeAgent.profile, out, this.sendBuf);
-      this.counters.inc('sent', out.message.kind);
+      this.counters.inc('sent', { type: out.message.kind });
     } catch (err) {
-      this.counters.inc('mh', 'send-error');
+      this.counters.inc('mh_send_errors');
       this.log.warn({ dst: out.dst, kind: (out.message as MobilityMessage).kind, err: String(err) }, 'send failed');
     }
   }

@@ -12,7 +12,8 @@ import type { XfrmState } from '../../platform/xfrm/state.js';
 import { policyKey, stateKey } from '../../reconcile/drivers/xfrm.js';
 import type { MhReceived } from '../../net/mh-socket.js';
 import { canonicalIp6 } from '../../inet/ip6.js';
-import { RateLimit, type Counters } from '../counters.js';
+import { RateLimit } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { IpsecObjects } from '../../plan/ha/signalling-ipsec.js';
 import { homeAgentConfiguredXfrm } from '../../plan/ha/xfrm.js';
 import { mergeXfrm } from '../../plan/common/xfrm-objects.js';
@@ -31,7 +32,7 @@ export class HomeAgentIpsec {
     private readonly kernel: KernelSync,
     /** Moves payload SAs (K bit). */
     private readonly xfrm: NetlinkSocket,
-    private readonly counters: Counters,
+    private readonly counters: Metrics,
     private readonly log: Logger,
   ) {
     this.payload = new PayloadIpsecIndex(kernel.kernel.reconciler);
@@ -89,7 +90,7 @@ export class HomeAgentIpsec {
   noteKeyManagementMobility(events: readonly CacheEvent[]): void {
     const moved = careOfChanges(events);
     if (moved.length === 0) return;
-    this.counters.inc('bu', 'k-bit-coa-change');
+    this.counters.inc('bu_k_bit_coa_change');
     this.log.info(
       { hoa: moved[0]!.binding.hoa, moves: moved.map((e) => ({ bid: e.binding.bid, coa: e.binding.coa, previous: e.previous.coa })) },
       'K bit with a new care-of address: transport-mode SAs use the home address; nothing to migrate; an IKE daemon must move its IKE SA to the new care-of address itself',
@@ -105,7 +106,7 @@ export class HomeAgentIpsec {
     const step = keyManagement ? this.payload.migration(m.hoa, m.from, m.to, m.bid) : undefined;
     const ids = { hoa: m.hoa, bid: m.bid, coa: m.to, previous: m.from };
     if (!step) {
-      this.counters.inc('ipsec', 'payload-reinstalled');
+      this.counters.inc('ipsec_payload', { outcome: 'reinstalled' });
       if (this.reinstallLog.allow(now)) {
         this.log.warn(ids, 'care-of address changed without the K bit (or with key_management_mobility off): payload SAs re-installed at the new care-of address (new sequence numbers); ' +
           'SAs from an IKE daemon must be re-established from the new care-of address (or moved with MOBIKE, RFC 4555)');
@@ -114,12 +115,12 @@ export class HomeAgentIpsec {
     }
     return this.kernel.beforeNextPass(() => migratePayload(this.xfrm, step)).then(
       () => {
-        this.counters.inc('ipsec', 'payload-migrated');
+        this.counters.inc('ipsec_payload', { outcome: 'migrated' });
         this.log.info({ ...ids, reqid: step.entry.reqid }, 'K bit: payload SA moved to the new care-of address (XFRM_MSG_MIGRATE; same SPI, keys and sequence numbers)');
         return true;
       },
       (err: unknown) => {
-        this.counters.inc('ipsec', 'payload-migrate-failed');
+        this.counters.inc('ipsec_payload', { outcome: 'migrate-failed' });
         this.log.warn({ ...ids, err: String(err) }, 'K bit: payload SA could not be moved; re-installed at the new care-of address (BA without K)');
         return false;
       },

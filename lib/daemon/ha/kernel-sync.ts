@@ -13,7 +13,7 @@ import type { TunnelSeen } from '../../reconcile/drivers/tunnel.js';
 import type { SharedDeviceSeen } from '../../reconcile/drivers/shared-device.js';
 import type { HomeAgentKernel } from './kernel.js';
 import { DesiredIndex } from '../../plan/ha/desired-index.js';
-import { PassScheduler } from '../../reconcile/pass-scheduler.js';
+import { PassScheduler, type ResyncCause } from '../../reconcile/pass-scheduler.js';
 import { ObservedIndex } from '../../reconcile/observed-index.js';
 
 const REPAIR_DEBOUNCE_MS = 50;
@@ -75,12 +75,12 @@ export class KernelSync {
   start(monitor?: NetlinkSocket): void {
     this.scheduler.startResyncTimer(this.resyncIntervalMs);
     if (!monitor) return;
-    monitor.on('resync', (reason) => this.resync(`monitor: ${reason}`));
+    monitor.on('resync', (reason) => this.resync(`monitor: ${reason}`, 'monitor'));
     monitor.on('notification', (m) => this.onNotification(m));
   }
 
-  resync(why: string): void {
-    this.scheduler.resync(why);
+  resync(why: string, cause: ResyncCause = 'request'): void {
+    this.scheduler.resync(why, cause);
   }
 
   /** A reload's new resync period (kernel.resync_interval); the timer restarts with it. */
@@ -130,7 +130,7 @@ export class KernelSync {
     if (!wanted || this.repairTimer) return;
     this.repairTimer = setTimeout(() => {
       this.repairTimer = undefined;
-      this.resync('an owned object was deleted behind our back');
+      this.resync('an owned object was deleted behind our back', 'repair');
     }, REPAIR_DEBOUNCE_MS);
   }
 

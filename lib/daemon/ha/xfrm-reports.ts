@@ -16,13 +16,14 @@ import { IPPROTO_DSTOPTS, XFRM_MSG_REPORT } from '../../platform/xfrm/xfrm-const
 import { decodeReport, type XfrmReport } from '../../platform/xfrm/report.js';
 import { parseIp6 } from '../../inet/ip6.js';
 import type { BindingError, Ip6Bytes } from '../../wire/types.js';
-import type { Counters, RateLimit } from '../counters.js';
+import type { RateLimit } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** What a report handler needs from the daemon. */
 export interface HaoReportContext {
   check(hoa: Ip6Bytes, coa: Ip6Bytes): HomeAddressCheck;
   send(out: Outgoing<BindingError>): void;
-  counters: Counters;
+  counters: Metrics;
   log: Logger;
   /** For log lines about bad input. */
   logLimit: RateLimit;
@@ -41,23 +42,23 @@ export function handleHaoReport(report: XfrmReport, ctx: HaoReportContext): HaoR
   const hoa = parseIp6(report.selector.src);
   const coa = report.coaddr === undefined ? null : parseIp6(report.coaddr);
   if (hoa === null || coa === null) {
-    ctx.counters.inc('xfrm-report', 'malformed');
+    ctx.counters.inc('xfrm_reports', { outcome: 'malformed' });
     return 'malformed';
   }
   const check = ctx.check(hoa, coa);
   if (check.accept) {
     // A registered care-of address: the packet is still dropped (this home agent accepts
     // no route-optimised traffic; the mobile node tunnels it, §8.3), but no error is due.
-    ctx.counters.inc('xfrm-report', 'hao-registered');
+    ctx.counters.inc('xfrm_reports', { outcome: 'hao-registered' });
     return 'registered';
   }
-  ctx.counters.inc('be', 'hao-unregistered');
+  ctx.counters.inc('be_hao_unregistered');
   const now = ctx.now();
   if (ctx.logLimit.allow(now)) {
     ctx.log.info({ hoa: report.selector.src, coa: report.coaddr, dst: report.selector.dst, proto: report.selector.proto }, 'home address option from an unregistered care-of address: binding error');
   }
   if (!ctx.sendLimit.allow(now)) {
-    ctx.counters.inc('be', 'rate-limited');
+    ctx.counters.inc('be_rate_limited');
     return 'rate-limited';
   }
   ctx.send(check.bindingError);
@@ -72,16 +73,16 @@ export function watchHaoReports(sock: NetlinkSocket, ctx: HaoReportContext): voi
     try {
       report = decodeReport(m);
     } catch (err) {
-      ctx.counters.inc('xfrm-report', 'malformed');
+      ctx.counters.inc('xfrm_reports', { outcome: 'malformed' });
       if (ctx.logLimit.allow(ctx.now())) ctx.log.debug({ err: String(err) }, 'malformed XFRM report');
       return;
     }
-    ctx.counters.inc('xfrm-report', 'received');
+    ctx.counters.inc('xfrm_reports', { outcome: 'received' });
     handleHaoReport(report, ctx);
   });
   // Lost reports cannot be asked for again; the sender's next packet is reported anew.
   sock.on('resync', (reason: string) => {
-    ctx.counters.inc('xfrm-report', 'lost');
+    ctx.counters.inc('xfrm_reports', { outcome: 'lost' });
     if (ctx.logLimit.allow(ctx.now())) ctx.log.debug({ reason }, 'XFRM reports lost');
   });
 }

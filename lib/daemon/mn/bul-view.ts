@@ -27,3 +27,10 @@ export function mnBindingView(hoa: string, e: BulView, nowMs: number): MnBinding
     iface: e.iface,
   };
 }
+
+/** Binding Update List entries by state, for the `mcoa_bindings` gauge. */
+export function bulStates(list: readonly BulView[]): [{ state: string }, number][] {
+  const by = new Map<string, number>();
+  for (const e of list) by.set(e.state, (by.get(e.state) ?? 0) + 1);
+  return [...by].map(([state, n]) => [{ state }, n]);
+}

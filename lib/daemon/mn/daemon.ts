@@ -20,7 +20,10 @@ import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../../platform/rtnl/rtnl-cons
 import type { MhReceived } from '../../net/mh-socket.js';
 import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
-import { RateLimit, countReceiveErrors, type Counters } from '../counters.js';
+import { RateLimit, countReceiveErrors } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { kernelObserver } from '../metrics/kernel-observer.js';
+import { bulStates } from './bul-view.js';
 import { DueTimer } from '../service/due-timer.js';
 import type { Clock, MhPort, NdPort, TimerHandle } from '../service/host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets, RoleStats } from '../service/role.js';
@@ -43,7 +46,7 @@ const ADOPT_GRACE_MS = 10_000;
 
 export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   readonly core: MobileNodeCore;
-  readonly counters: Counters;
+  readonly counters: Metrics;
   private readonly clock: Clock;
   private readonly badInputLog = new RateLimit(10);
   /** At the core's nextTickMs. */
@@ -110,6 +113,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     const xfrm = sockets.netlink(NETLINK_XFRM);
     const monitor = sockets.netlink(NETLINK_ROUTE, [RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR]);
     const kernel = new MobileNodeKernel(rtnl, xfrm, cfg.marks, m.homeAddress, m.homeAgent, m.routes, log.child({ component: 'kernel' }));
+    kernel.observe(kernelObserver(ctx.counters));
     kernel.protectSignalling(m.ipsec);
     kernel.holdRoutes();
     await kernel.passNow();
@@ -117,6 +121,8 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     const nd = openNd(sockets, log);
     const watcher = new InterfaceWatcher(rtnl, m.interfaces, m.homeAddress, m.homePrefixLength);
     const d = new MobileNodeDaemon(ctx, cfg, log, kernel, watcher, mh, rtnl, nd);
+    ctx.counters.source('bindings', () => bulStates(d.core.bindingUpdateList()));
+    ctx.counters.source('kernel_pending', () => [[{}, kernel.reconciler.pendingCount()]]);
     if (m.ipsec?.payload) {
       const opts = { sa: m.ipsec.payload, homeAgent: m.homeAgent, reqid: mobileNodePayloadReqid(m.ipsec, m.homeAddress, kernel.bands), keyManagement: m.keyManagementMobility };
       d.payload = new MobileNodePayload(opts, kernel, xfrm, d.counters, log.child({ component: 'payload-ipsec' }));
@@ -162,12 +168,12 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   private onMessage(m: MhReceived): void {
     const decoded = decodeMessage(m.data, this.cfg.mobileNode.profile);
     if (!decoded.ok) {
-      this.counters.inc('mh', 'malformed');
+      this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(this.clock.now())) this.log.debug({ src: m.src, code: decoded.error.code }, 'malformed mobility header');
       return;
     }
     const msg = decoded.value;
-    this.counters.inc('received', msg.kind);
+    this.counters.inc('received', { type: msg.kind });
     const from = mustParseIp6(m.src);
     // raw: a correspondent's BA is authenticated over the bytes as received.
     if (msg.kind === 'ba' && formatIp6(from) === this.cfg.mobileNode.homeAgent) this.payload?.noteAck(msg.flags.k);

@@ -17,7 +17,7 @@ import { IFA_F_NODAD } from '../../platform/rtnl/rtnl-constants.js';
 import { linkSetUp } from '../../platform/rtnl/link.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 import type { InterfaceAction } from '../../proto/mn/index.js';
-import type { Counters } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { NdPort } from '../service/host.js';
 
 export class HomeLinkActions {
@@ -30,7 +30,7 @@ export class HomeLinkActions {
     private readonly nd: NdPort | undefined,
     private readonly homeAddress: Ip6Text,
     private readonly prefixLength: number,
-    private readonly counters: Counters,
+    private readonly counters: Metrics,
     private readonly log: Logger,
   ) {}
 
@@ -43,10 +43,10 @@ export class HomeLinkActions {
     const run = async (): Promise<void> => {
       try {
         await op();
-        this.counters.inc('home-link', what);
+        this.counters.inc('home_link_steps', { step: what });
         this.log.info({ iface }, `home link: ${what}`);
       } catch (err) {
-        this.counters.inc('home-link', `${what}-failed`);
+        this.counters.inc('home_link_failures', { step: what });
         this.log.error({ iface, err: String(err) }, `home link: ${what} failed`);
       }
     };
@@ -128,11 +128,11 @@ export class HomeLinkController {
   constructor(
     readonly actions: HomeLinkActions,
     private readonly interfaces: HomeLinkInterfaces,
-    private readonly counters: Counters,
+    private readonly counters: Metrics,
   ) {}
 
   handle(a: InterfaceAction): void {
-    this.counters.inc('interface-action', a.op);
+    this.counters.inc('interface_actions', { op: a.op });
     switch (a.op) {
       case 'disable':
         this.disabled.add(a.iface);

@@ -10,7 +10,7 @@ import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, type XfrmBands }
 import { Reconciler } from '../../reconcile/engine.js';
 import type { OwnershipMarks } from '../../reconcile/marks.js';
 import type { Ip6Text } from '../../inet/ip6.js';
-import { PassScheduler } from '../../reconcile/pass-scheduler.js';
+import { PassScheduler, type PassObserver } from '../../reconcile/pass-scheduler.js';
 import { keepUnchanged } from '../../plan/common/stable.js';
 import { keyedXfrm, type XfrmObjects } from '../../plan/common/xfrm-objects.js';
 import { HomeAddressDriver } from '../../reconcile/drivers/home-address.js';
@@ -54,6 +54,11 @@ export class MobileNodeKernel {
     this.setXfrm();
     this.reconciler.setDesired('home-address', new Map([[homeAddress, { address: homeAddress }]]));
     this.scheduler = new PassScheduler(this.reconciler, log);
+  }
+
+  /** Reports passes, kernel operations and resyncs (the daemon's metrics). */
+  observe(o: PassObserver): void {
+    this.scheduler.observe(o);
   }
 
   /** ESP for the Binding Updates and Acknowledgements (plan/mn/signalling-ipsec.ts), or none: the XFRM objects next to the route2 ones. */

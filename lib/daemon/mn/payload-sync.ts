@@ -10,7 +10,8 @@ import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import type { Reconciler } from '../../reconcile/engine.js';
 import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
 import type { Ip6Text } from '../../inet/ip6.js';
-import { RateLimit, type Counters } from '../counters.js';
+import { RateLimit } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { mobileNodePayloadMigration, mobileNodePayloadXfrm, planMobileNodePayload, type MnCoaMove } from '../../plan/mn/payload-ipsec.js';
 import type { XfrmObjects } from '../../plan/common/xfrm-objects.js';
 import { migratePayload } from '../payload-migrate.js';
@@ -43,7 +44,7 @@ export class MobileNodePayload {
     private readonly opts: MnPayloadOptions,
     private readonly kernel: MnPayloadKernel,
     private readonly xfrm: NetlinkSocket,
-    private readonly counters: Counters,
+    private readonly counters: Metrics,
     private readonly log: Logger,
   ) {
     // Whoever starts a pass runs the queued steps first; passes run one at a time.
@@ -82,7 +83,7 @@ export class MobileNodePayload {
   private move(m: MnCoaMove): void {
     const ids = { iface: m.iface, bid: m.bid, coa: m.to, previous: m.from };
     if (!this.opts.keyManagement || !this.lastAckK) {
-      this.counters.inc('ipsec', 'payload-reinstalled');
+      this.counters.inc('ipsec_payload', { outcome: 'reinstalled' });
       if (this.warnLimit.allow(performance.now())) {
         this.log.warn(ids, 'care-of address changed and the BA came without the K bit (or key_management_mobility is off): payload SAs re-installed at the new care-of address (new counters)');
       }
@@ -92,11 +93,11 @@ export class MobileNodePayload {
     this.prePass.push(() =>
       migratePayload(this.xfrm, step).then(
         () => {
-          this.counters.inc('ipsec', 'payload-migrated');
+          this.counters.inc('ipsec_payload', { outcome: 'migrated' });
           this.log.info({ ...ids, reqid: step.entry.reqid }, 'K bit: payload SA moved to the new care-of address (XFRM_MSG_MIGRATE; same SPI, keys and counters)');
         },
         (err: unknown) => {
-          this.counters.inc('ipsec', 'payload-migrate-failed');
+          this.counters.inc('ipsec_payload', { outcome: 'migrate-failed' });
           this.log.warn({ ...ids, err: String(err) }, 'K bit: payload SA could not be moved; re-installed at the new care-of address');
         },
       ),

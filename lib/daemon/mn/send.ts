@@ -8,7 +8,7 @@ import { sealBindingUpdate, type SendAction } from '../../proto/mn/index.js';
 import { sendReverseTunnelled } from '../../net/reverse-tunnel.js';
 import { formatIp6 } from '../../inet/ip6.js';
 import { encodeMessage } from '../../wire/mh.js';
-import type { Counters } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { MhPort } from '../service/host.js';
 import type { AcceptedCareOf } from './kernel.js';
 
@@ -22,7 +22,7 @@ export class MobileNodeSender {
     private readonly ifindexOf: (iface: string) => number | undefined,
     /** Care-of addresses the home agent accepted: the first carries reverse-tunnelled messages. */
     private readonly accepted: () => AcceptedCareOf[],
-    private readonly counters: Counters,
+    private readonly counters: Metrics,
     private readonly log: Logger,
   ) {}
 
@@ -42,10 +42,10 @@ export class MobileNodeSender {
         ...(ifindex !== undefined ? { ifindex } : {}),
         ...(a.homeAddressOption ? { homeAddressOption: m.homeAddress } : {}),
       });
-      this.counters.inc('sent', a.message.kind);
+      this.counters.inc('sent', { type: a.message.kind });
       this.log.debug({ dst, src: formatIp6(a.source), iface: a.iface, kind: a.message.kind }, 'mobility header sent');
     } catch (err) {
-      this.counters.inc('mh', 'send-error');
+      this.counters.inc('mh_send_errors');
       this.log.warn({ dst, iface: a.iface, kind: a.message.kind, err: String(err) }, 'send failed');
     }
   }
@@ -58,7 +58,7 @@ export class MobileNodeSender {
   private sendReverseTunnelled(a: SendAction, dst: string): void {
     const via = this.accepted()[0];
     if (!via) {
-      this.counters.inc('mh', 'reverse-tunnel-unavailable');
+      this.counters.inc('mh_reverse_tunnel_unavailable');
       this.log.debug({ dst, kind: a.message.kind }, 'no accepted care-of address to reverse-tunnel from; the core retransmits');
       return;
     }
@@ -66,10 +66,10 @@ export class MobileNodeSender {
     try {
       const mh = encodeMessage(a.message, m.profile, this.buf, 0);
       sendReverseTunnelled({ mh, innerSrc: formatIp6(a.source), innerDst: dst, outerSrc: via.coa, outerDst: m.homeAgent, ifindex: via.ifindex, ...(this.netns === null ? {} : { netns: this.netns }) });
-      this.counters.inc('sent', a.message.kind);
+      this.counters.inc('sent', { type: a.message.kind });
       this.log.debug({ dst, via: via.coa, kind: a.message.kind }, 'mobility header sent through the home agent');
     } catch (err) {
-      this.counters.inc('mh', 'send-error');
+      this.counters.inc('mh_send_errors');
       this.log.warn({ dst, via: via.coa, kind: a.message.kind, err: String(err) }, 'reverse-tunnelled send failed');
     }
   }

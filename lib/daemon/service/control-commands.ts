@@ -4,7 +4,8 @@
 import type { BindingView, ReloadResult, StatsView } from '../../control/protocol.js';
 import { ControlError, type ControlServer } from '../../control/server.js';
 import { canonicalIp6 } from '../../inet/ip6.js';
-import type { Counters } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { VERSION } from '../../version.js';
 import type { Clock, StorePort } from './host.js';
 import type { RoleStats } from './role.js';
 
@@ -25,7 +26,7 @@ export function bidArg(v: unknown): number | undefined {
 export interface CommonCommandSource {
   bindings(only: string | undefined, nowMs: number): BindingView[];
   stats(): RoleStats | Promise<RoleStats>;
-  readonly counters: Counters;
+  readonly counters: Metrics;
   readonly store: StorePort | null;
   readonly clock: Clock;
   readonly startedAtMs: number;
@@ -45,12 +46,15 @@ export function registerCommonCommands(server: ControlServer, src: CommonCommand
     Object.assign(counters, role.counters);
     if (src.store) counters['store'] = { ...src.store.stats };
     return {
+      version: VERSION,
       uptimeSeconds: Math.floor((src.clock.now() - src.startedAtMs) / 1000),
       bindings: role.bindings,
       homeAddresses: role.homeAddresses,
       counters,
     };
   });
+
+  server.register('show-metrics', async () => ({ contentType: src.counters.contentType, text: await src.counters.exposition() }));
 
   const reload = src.reload;
   if (reload) server.register('reload', (): Promise<ReloadResult> => reload());

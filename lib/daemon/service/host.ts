@@ -10,7 +10,7 @@ import { MhSocket } from '../../net/mh-socket.js';
 import type { DadResult, NdSocketOptions } from '../../net/nd-socket.js';
 import { NdSocket } from '../../net/nd-socket.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from '../../platform/netlink/socket.js';
-import { BindingStore } from '../../store/index.js';
+import { BindingStore, type StoreOptions } from '../../store/index.js';
 
 /** The Mobility Header socket as the daemons use it (lib/net/mh-socket.ts). */
 export interface MhPort {
@@ -74,7 +74,7 @@ export interface HostPorts {
   netlink(opts: NetlinkSocketOptions): NetlinkSocket;
   mhSocket(opts: MhSocketOptions): MhPort;
   ndSocket(opts: NdSocketOptions): NdPort;
-  openStore(dir: string): Promise<StorePort>;
+  openStore(dir: string, options?: StoreOptions): Promise<StorePort>;
   readonly sysctl: SysctlPort;
   readonly clock: Clock;
   readonly system: SystemPort;
@@ -125,7 +125,7 @@ export function realHost(): HostPorts {
     netlink: (opts) => NetlinkSocket.open(opts),
     mhSocket: (opts) => MhSocket.open(opts),
     ndSocket: (opts) => NdSocket.open(opts),
-    openStore: (dir) => BindingStore.open(dir),
+    openStore: (dir, options) => BindingStore.open(dir, options),
     sysctl: { read: (path) => readFile(path, 'utf8'), write: (path, value) => writeFile(path, value), list: (dir) => readdir(dir) },
     clock: systemClock,
     system: realSystem,

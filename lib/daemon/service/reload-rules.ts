@@ -22,6 +22,7 @@ const COMMON: Readonly<Record<string, ReloadRule>> = {
   control: restart('the control socket is bound with its path, group and mode'),
   log_level: live("the logger's level changes at once"),
   netns: restart('the sockets were opened in that namespace'),
+  metrics: restart('the metrics endpoint is bound at start'),
   'kernel.route_protocol': restart(MARKS),
   'kernel.tunnel_prefix': restart(MARKS),
   'kernel.nexthop_id_base': restart(MARKS),
@@ -51,6 +52,7 @@ const HOME_AGENT: Readonly<Record<string, ReloadRule>> = {
   'home_agent.authorisation.home_addresses[*].ipsec': live('the signalling SAs and policies follow the file'),
   'home_agent.binding_refresh_request': live(CORE),
   'home_agent.dataplane': restart('the kernel objects are reconciled in the design chosen at start (a restart moves them)'),
+  limits: live(`${CORE}; a lowered cap refuses only growth, existing bindings stay`),
 };
 
 const MN_ADDRESSING = 'the Binding Update List and the kernel objects are built on it';
@@ -72,6 +74,7 @@ const MOBILE_NODE: Readonly<Record<string, ReloadRule>> = {
   'mobile_node.interfaces': live('a removed interface is de-registered and its BID released; a new one is watched'),
   'mobile_node.bulk': live('the next registration is bulk or one by one'),
   'mobile_node.home_link_policy': live('applies the next time the home link is seen'),
+  limits: restart('only a home agent has limits (the file is refused for this role)'),
   'mobile_node.correspondents': live('a new one gets return routability, a removed one a de-registration'),
 };
 

@@ -8,7 +8,7 @@ import type { MhSocketOptions } from '../../net/mh-socket.js';
 import type { NdSocketOptions } from '../../net/nd-socket.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import type { CacheEvent } from '../../proto/common/outcome.js';
-import type { Counters } from '../counters.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Clock, MhPort, NdPort, StorePort, SysctlPort } from './host.js';
 
 /** Sockets in the configured network namespace; the shell closes each after the role stopped, or when its start failed. */
@@ -22,7 +22,7 @@ export interface RoleContext<C extends AnyDaemonConfig> {
   readonly cfg: C;
   readonly log: Logger;
   /** Shown by `mcoactl show stats` before the role's own groups. */
-  readonly counters: Counters;
+  readonly counters: Metrics;
   readonly clock: Clock;
   readonly sockets: RoleSockets;
   /** The binding journal, opened by the shell for a role that keeps bindings; null otherwise. */

@@ -26,7 +26,8 @@ import { monitorEvent } from '../../control/views.js';
 import type { CacheEvent } from '../../proto/common/outcome.js';
 import { VERSION } from '../../version.js';
 import { registerCommonCommands } from './control-commands.js';
-import { Counters } from '../counters.js';
+import { Metrics } from '../metrics/metrics.js';
+import { serveMetrics, type MetricsEndpoint } from '../metrics/http.js';
 import type { HostPorts, StorePort } from './host.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets } from './role.js';
 import type { SignalSource } from './signals.js';
@@ -64,7 +65,9 @@ interface UndoStep {
 type ShellState = 'starting' | 'serving' | 'stopping';
 
 export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
-  readonly counters = new Counters();
+  readonly counters: Metrics;
+  /** The Prometheus endpoint, when metrics.listen is set and the start got that far. */
+  metricsEndpoint: MetricsEndpoint | undefined;
   readonly control: ControlServer;
   private readonly undo: UndoStep[] = [];
   private state: ShellState = 'starting';
@@ -86,6 +89,7 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
     private readonly opts: ShellOptions,
   ) {
     this.previousRaw = cfg.raw;
+    this.counters = new Metrics(cfg.role);
     this.control = new ControlServer({ onHandlerError: (cmd, err) => log.error({ cmd, err: String(err) }, 'control command failed') });
   }
 
@@ -139,7 +143,7 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
       await this.control.bind(cfg.control.path, { mode: cfg.control.mode, group: cfg.control.group });
       if (this.role.keepsBindings) {
         step = `binding store ${cfg.stateDirectory}`;
-        const store = await opts.host.openStore(cfg.stateDirectory);
+        const store = await opts.host.openStore(cfg.stateDirectory, { onCommit: (seconds) => this.counters.observe('journal_commit', seconds) });
         this.store = store;
         this.undo.push({ step, run: () => closeStore(store) });
       }
@@ -151,6 +155,14 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
       const daemon = await this.role.start(this.context(sockets));
       this.daemon = daemon;
       this.undo.push({ step: `${cfg.role} stop`, run: () => daemon.stop() });
+      const listen = cfg.metrics.listen;
+      if (listen) {
+        step = `metrics endpoint ${listen.host} port ${listen.port}`;
+        const endpoint = await serveMetrics(this.counters, listen.host, listen.port, (err) => log.warn({ err: String(err) }, 'metrics endpoint'));
+        this.metricsEndpoint = endpoint;
+        this.undo.push({ step, run: () => endpoint.close() });
+        log.info({ address: endpoint.address.host, port: endpoint.address.port }, 'serving metrics on /metrics');
+      }
       step = `control socket ${cfg.control.path}`;
       this.registerCommands(daemon);
       await this.control.publish();

@@ -26,6 +26,8 @@ export interface HoaRecord {
 export class BindingCache {
   private readonly records = new Map<Ip6Text, HoaRecord>();
   private count = 0;
+  /** Home addresses with dadPending set. */
+  private dadPending = 0;
   private readonly expiry = new LazyMinHeap<Binding>(
     (b) => b.expiresAtMs,
     (b) => this.isCurrent(b),
@@ -38,6 +40,11 @@ export class BindingCache {
 
   get homeAddressCount(): number {
     return this.records.size;
+  }
+
+  /** Home addresses whose DAD is running. */
+  get dadPendingCount(): number {
+    return this.dadPending;
   }
 
   /** True when `b` is the entry the cache holds for its (hoa, bid). */
@@ -92,7 +99,9 @@ export class BindingCache {
 
   setDadPending(hoa: Ip6Text, pending: boolean): void {
     const r = this.records.get(hoa);
-    if (r) r.dadPending = pending;
+    if (!r || r.dadPending === pending) return;
+    r.dadPending = pending;
+    this.dadPending += pending ? 1 : -1;
   }
 
   /** Adds `b`, or replaces the entry with the same (hoa, bid); returns the replaced one. */
@@ -123,16 +132,21 @@ export class BindingCache {
     if (i < 0) return undefined;
     const [b] = r.bindings.splice(i, 1);
     this.count--;
-    if (r.bindings.length === 0) this.records.delete(hoa);
+    if (r.bindings.length === 0) this.dropRecord(r);
     return b;
   }
 
   removeAll(hoa: Ip6Text): Binding[] {
     const r = this.records.get(hoa);
     if (!r) return [];
-    this.records.delete(hoa);
+    this.dropRecord(r);
     this.count -= r.bindings.length;
     return r.bindings.slice();
+  }
+
+  private dropRecord(r: HoaRecord): void {
+    this.records.delete(r.hoa);
+    if (r.dadPending) this.dadPending--;
   }
 
   /** Removes and returns every binding whose expiry time is at or before nowMs. */

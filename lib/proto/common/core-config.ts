@@ -5,6 +5,7 @@ import { MAX_LIFETIME_UNITS, LIFETIME_UNIT_SECONDS } from '../../wire/lifetime.j
 import type { WireProfile } from '../../wire/profile.js';
 import { DRAFT04_PROFILE } from '../../wire/profiles.js';
 import { parsePrefix, type Prefix } from '../../inet/prefix.js';
+import { DEFAULT_LIMITS, type HomeAgentLimits } from '../ha/limits.js';
 
 /** When a home agent asks for a refresh (draft-04 §6.4, RFC 6275 §9.5.5). */
 export interface BrrPolicy {
@@ -47,6 +48,8 @@ export interface HomeAgentConfig {
   brrPolicy: BrrPolicy;
   homeLinkInterface: string;
   profile: WireProfile;
+  /** Resource caps (proto/ha/limits.ts); DEFAULT_LIMITS when absent. */
+  limits?: HomeAgentLimits;
 }
 
 export interface CorrespondentConfig {
@@ -114,6 +117,7 @@ export interface CompiledHomeAgentConfig {
   readonly served: readonly Prefix[];
   readonly defaultAuth: CompiledAuthorisation;
   readonly authByHoa: ReadonlyMap<Ip6Text, CompiledAuthorisation>;
+  readonly limits: HomeAgentLimits;
 }
 
 function checkLifetime(v: number, what: string): void {
@@ -161,6 +165,7 @@ export function compileHomeAgentConfig(cfg: HomeAgentConfig): CompiledHomeAgentC
     served,
     defaultAuth: compileAuth(cfg.authorisation.default, 'authorisation default'),
     authByHoa,
+    limits: cfg.limits ?? DEFAULT_LIMITS,
   };
 }
 

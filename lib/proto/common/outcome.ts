@@ -3,6 +3,7 @@
 import type { BindingAck, BindingUpdate, Ip6Bytes, WireError } from '../../wire/types.js';
 import type { Ip6Text } from '../../inet/ip6.js';
 import type { Binding } from './binding.js';
+import type { LimitName } from '../ha/limits.js';
 
 export type ChangeReason =
   | 'registered' // a new binding
@@ -76,6 +77,8 @@ export interface BuOutcome {
   refusal: Refusal | null;
   /** The BA is held until the DAD result (HomeAgent.dadResult). */
   baDeferred: boolean;
+  /** Home agent: the configured cap that made this a 130 (proto/ha/limits.ts). */
+  limit?: LimitName;
 }
 
 /** A received Binding Update with the addresses of the packet that carried it. */

@@ -2,11 +2,11 @@
 // §10.3.1-2, RFC 3963 §6.2, draft-04 §6.3), DAD hand-off, expiry, refresh requests (§6.4)
 // and the Home Address option check (§6.5). No I/O and no clock: the caller passes the
 // time and sends what comes back.
-import { BaStatus, type BindingAck, type BindingError, type BindingRefreshRequest, type Ip6Bytes } from '../../wire/types.js';
-import { formatIp6, type Ip6Text } from '../../inet/ip6.js';
+import { BaStatus, type BidOption, type BindingAck, type BindingError, type BindingRefreshRequest, type BindingUpdate, type Ip6Bytes } from '../../wire/types.js';
+import { formatIp6, ip6Equal, type Ip6Text } from '../../inet/ip6.js';
 import { isUnicastRoutable, linkLocalOf } from '../../inet/prefix.js';
 import { bindingAck, uniformReply } from '../common/binding-ack.js';
-import { bindingFlags, type Binding } from '../common/binding.js';
+import { bindingFlags, REGULAR_BID, type Binding } from '../common/binding.js';
 import { bidOptions, alternateCoa } from '../common/bu-options.js';
 import { BindingCache } from '../common/cache.js';
 import { ChangeSet } from '../common/changes.js';
@@ -16,6 +16,7 @@ import { registerBids, registerRegular, type RegisterContext } from './register.
 import { checkBidSubOptions, incompliantBu } from '../common/mcoa-checks.js';
 import { emptyOutcome, type BuOutcome, type CacheEvent, type Outgoing, type ReceivedBu, type UndecodableBu } from '../common/outcome.js';
 import { RefreshScheduler } from './refresh.js';
+import { limitHit, type LimitName } from './limits.js';
 
 /** §6.5 verdict for a packet (not a BU) carrying a Home Address option. */
 export type HomeAddressCheck = { accept: true } | { accept: false; bindingError: Outgoing<BindingError> };
@@ -53,6 +54,9 @@ export class HomeAgent {
       homeAgent: true,
     });
     if (subStatus !== null) return reject(subStatus, bu.sequence);
+    const defaultCoa = alternateCoa(bu) ?? input.careOfSource;
+    const limit = this.limitFor(bu, subs, hoa, input.hoa, defaultCoa);
+    if (limit !== null) return { ...reject(BaStatus.INSUFFICIENT_RESOURCES, bu.sequence), limit };
 
     // RFC 6275 §10.3.1 K bit: set when asked and the key management can follow the node.
     const k = bu.flags.k && cfg.source.keyManagementMobility;
@@ -64,7 +68,7 @@ export class HomeAgent {
       hoa,
       hoaBytes: input.hoa,
       bu,
-      defaultCoa: alternateCoa(bu) ?? input.careOfSource,
+      defaultCoa,
       nowMs: input.nowMs,
       flags: bindingFlags(true, bu.flags.r, bu.flags.l, k),
       prefixes: verdict.prefixes,
@@ -91,6 +95,32 @@ export class HomeAgent {
       out.baDeferred = true;
     }
     return out;
+  }
+
+  /**
+   * The cap (proto/ha/limits.ts) this BU would pass, or null. It counts what the BU would
+   * leave: a regular binding replaces all; BID bindings join the others (or replace them,
+   * with O); a de-registration frees. Over-counts a BID sub-option that will fail on its own.
+   */
+  private limitFor(bu: BindingUpdate, subs: readonly BidOption[], hoa: Ip6Text, hoaBytes: Ip6Bytes, defaultCoa: Ip6Bytes): LimitName | null {
+    const existing = this.cache.bindingsOf(hoa);
+    const dereg = bu.lifetimeSeconds === 0;
+    let after: number;
+    let foreign: boolean;
+    if (subs.length === 0) {
+      if (dereg || ip6Equal(defaultCoa, hoaBytes)) return null;
+      after = 1;
+      foreign = true;
+    } else {
+      const bids = new Set(subs[0]!.o && !dereg ? [] : existing.filter((b) => b.bid !== REGULAR_BID).map((b) => b.bid));
+      for (const s of subs) if (s.h || !dereg) bids.add(s.bid);
+      after = bids.size;
+      foreign = !dereg && subs.some((s) => !s.h);
+    }
+    const startsDad = this.cache.record(hoa) === undefined && foreign;
+    const counts = { bindings: this.cache.size, bindingsOfHoa: existing.length, pendingDad: this.cache.dadPendingCount, heldAcks: this.heldAcks.size };
+    const holdsAck = (startsDad || this.cache.isDadPending(hoa)) && !this.heldAcks.has(hoa);
+    return limitHit(counts, { bindingsOfHoaAfter: after, startsDad, holdsAck }, this.config.limits);
   }
 
   /**

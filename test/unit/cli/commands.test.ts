@@ -34,6 +34,7 @@ const BINDINGS: BindingView[] = [
 ];
 
 const STATS: StatsView = {
+  version: '0.1.0',
   uptimeSeconds: 93784,
   bindings: 3,
   homeAddresses: 2,
@@ -66,6 +67,7 @@ async function withDaemon(fn: (d: Daemon) => Promise<void>, bindings: BindingVie
     });
   record('show-bindings', (a) => bindings.filter((b) => a.hoa === undefined || b.hoa === a.hoa));
   record('show-stats', () => STATS);
+  record('show-metrics', () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', text: EXPOSITION }));
   record('del-binding', (a) => {
     const n = bindings.filter((b) => b.hoa === a.hoa && (a.bid === undefined || b.bid === a.bid)).length;
     if (n === 0) throw new ControlError('NOT_FOUND', `no binding ${String(a.hoa)}${a.bid === undefined ? '' : ` bid ${String(a.bid)}`}`);
@@ -138,6 +140,7 @@ test('show stats: aligned counters by group, and --json', () =>
     const r = await mcoactl('show', 'stats', '--socket', path);
     assert.equal(r.code, 0);
     assert.deepEqual(r.out, [
+      'version         0.1.0',
       'uptime          1d02h03m',
       'bindings        3',
       'home addresses  2',
@@ -150,6 +153,20 @@ test('show stats: aligned counters by group, and --json', () =>
     ]);
     const j = await mcoactl('show', 'stats', '--json', '--socket', path);
     assert.deepEqual(JSON.parse(j.out[0]!), STATS);
+  }));
+
+const EXPOSITION = '# HELP mcoa_mh_sent_total Mobility Header messages sent\n# TYPE mcoa_mh_sent_total counter\nmcoa_mh_sent_total{type="ba"} 3\n';
+
+test('show stats --prometheus: the exposition text as the daemon gives it, for the textfile collector', () =>
+  withDaemon(async ({ path, calls }) => {
+    const r = await mcoactl('show', 'stats', '--prometheus', '--socket', path);
+    assert.equal(r.code, 0);
+    assert.deepEqual(r.out, [EXPOSITION.trimEnd()], r.err.join('\n'));
+    assert.deepEqual(calls.at(-1), ['show-metrics', {}]);
+    const both = await mcoactl('show', 'stats', '--prometheus', '--json', '--socket', path);
+    assert.equal(both.code, 2);
+    const bindings = await mcoactl('show', 'bindings', '--prometheus', '--socket', path);
+    assert.equal(bindings.code, 2);
   }));
 
 test('del binding HOA [BID], and the daemon\'s NOT_FOUND as one line with exit 1', () =>
@@ -310,5 +327,5 @@ test('help lists the daemon commands and the global --socket option', async () =
   const text = r.out.join('\n');
   for (const name of ['show', 'del', 'flush', 'reload', 'monitor', 'decode']) assert.match(text, new RegExp(`^  ${name} `, 'm'));
   assert.match(text, /--socket PATH +control socket of mcoad/);
-  assert.deepEqual((await mcoactl('help', 'show')).out, ['usage: mcoactl show bindings [HOA] [--json] [--socket PATH]', 'usage: mcoactl show stats [--json] [--socket PATH]']);
+  assert.deepEqual((await mcoactl('help', 'show')).out, ['usage: mcoactl show bindings [HOA] [--json] [--socket PATH]', 'usage: mcoactl show stats [--json | --prometheus] [--socket PATH]']);
 });

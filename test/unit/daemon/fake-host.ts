@@ -252,9 +252,9 @@ export class TestHost {
         this.nd.push(s);
         return s;
       },
-      openStore: async (dir) => {
+      openStore: async (dir, options) => {
         step('open store');
-        const store = new SwitchableStore(await BindingStore.open(dir));
+        const store = new SwitchableStore(await BindingStore.open(dir, options));
         this.store = store;
         const close = store.close.bind(store);
         store.close = async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import type { HoaIpsecSas } from '../../../lib/config/daemon-config.js';
 import type { BulView } from '../../../lib/proto/mn/index.js';
-import { Counters } from '../../../lib/daemon/counters.js';
+import { Metrics } from '../../../lib/daemon/metrics/metrics.js';
 import { MN_PAYLOAD_REQID_OFFSET } from '../../../lib/plan/mn/payload-ipsec.js';
 import { MobileNodePayload } from '../../../lib/daemon/mn/payload-sync.js';
 import { keyedXfrm, DEFAULT_XFRM_BANDS as BANDS, stateKey, type XfrmObjects } from '../../../lib/plan/common/xfrm-objects.js';
@@ -66,7 +66,7 @@ function harness(keyManagement: boolean, migrateFails = false) {
       if (migrateFails) throw new Error('ENOENT');
     },
   } as unknown as NetlinkSocket;
-  const counters = new Counters();
+  const counters = new Metrics('mobile-node');
   const sync = new MobileNodePayload({ sa: MN_SAS.payload!, homeAgent: HA, reqid: R, keyManagement }, kernel, sock, counters, pino({ level: 'silent' }));
   return { log, reconciler, sync, counters };
 }
@@ -88,8 +88,8 @@ test('BA with K: XFRM_MSG_MIGRATE runs first, then the pass creates the new poli
   assert.equal(h.log[0], `XFRM_MSG_MIGRATE dir in ${B}->${C}`, h.log.join('\n'));
   assert.ok(h.log.includes(`remove xfrm-state 50|${HA}>${B}|${0x2002}`));
   assert.ok(h.log.some((l) => l.startsWith('create xfrm-policy') && l.includes(C)));
-  assert.equal(h.counters.get('ipsec', 'payload-migrated'), 1);
-  assert.equal(h.counters.get('ipsec', 'payload-reinstalled'), 0);
+  assert.equal(h.counters.get('ipsec_payload', { outcome: 'migrated' }), 1);
+  assert.equal(h.counters.get('ipsec_payload', { outcome: 'reinstalled' }), 0);
 });
 
 test('BA without K, or key_management_mobility off: no migrate, re-installed and counted', async () => {
@@ -98,14 +98,14 @@ test('BA without K, or key_management_mobility off: no migrate, re-installed and
     await moveB2C(h, k);
     assert.ok(!h.log.some((l) => l.startsWith('XFRM_MSG_MIGRATE')), h.log.join('\n'));
     assert.ok(h.log.includes(`create xfrm-state 50|${HA}>${C}|${0x2002}`));
-    assert.equal(h.counters.get('ipsec', 'payload-reinstalled'), 1);
-    assert.equal(h.counters.get('ipsec', 'payload-migrated'), 0);
+    assert.equal(h.counters.get('ipsec_payload', { outcome: 'reinstalled' }), 1);
+    assert.equal(h.counters.get('ipsec_payload', { outcome: 'migrated' }), 0);
   }
 });
 
 test('a failed migrate is counted; the pass re-installs at the new address anyway', async () => {
   const h = harness(true, true);
   await moveB2C(h, true);
-  assert.equal(h.counters.get('ipsec', 'payload-migrate-failed'), 1);
+  assert.equal(h.counters.get('ipsec_payload', { outcome: 'migrate-failed' }), 1);
   assert.ok(h.log.includes(`create xfrm-state 50|${HA}>${C}|${0x2002}`));
 });

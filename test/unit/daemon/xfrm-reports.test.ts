@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { HomeAgent } from '../../../lib/proto/ha/home-agent.js';
 import { homeAgentConfig } from '../../../lib/proto/common/core-config.js';
 import type { Outgoing } from '../../../lib/proto/common/outcome.js';
-import { Counters, RateLimit } from '../../../lib/daemon/counters.js';
+import { RateLimit } from '../../../lib/daemon/counters.js';
+import { Metrics } from '../../../lib/daemon/metrics/metrics.js';
 import { handleHaoReport } from '../../../lib/daemon/ha/xfrm-reports.js';
 import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import type { BindingError } from '../../../lib/wire/types.js';
@@ -27,7 +28,7 @@ function setup(sendPerSecond = 10) {
   });
   if (out.dad) ha.dadResult(HOA, true);
   const sent: Outgoing<BindingError>[] = [];
-  const counters = new Counters();
+  const counters = new Metrics('home-agent');
   const ctx = {
     check: (h: Uint8Array, c: Uint8Array) => ha.checkHomeAddressOption(h, c),
     send: (o: Outgoing<BindingError>) => void sent.push(o),
@@ -70,6 +71,6 @@ test('RFC 6275 §9.3.1 Binding Errors are rate limited; the rest are counted', (
   const results = Array.from({ length: 5 }, () => handleHaoReport(report('2001:db8:1::20'), ctx));
   assert.deepEqual(results, ['binding-error', 'binding-error', 'rate-limited', 'rate-limited', 'rate-limited']);
   assert.equal(sent.length, 2);
-  assert.equal(counters.get('be', 'hao-unregistered'), 5);
-  assert.equal(counters.get('be', 'rate-limited'), 3);
+  assert.equal(counters.get('be_hao_unregistered'), 5);
+  assert.equal(counters.get('be_rate_limited'), 3);
 });

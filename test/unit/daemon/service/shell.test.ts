@@ -59,7 +59,7 @@ test('start order: guards, control socket bound, store, sysctls, kernel and sock
     // The socket is bound by now (a group problem would have stopped the start), but not at its path.
     prepare: (host, dir) => {
       const open = host.ports.openStore;
-      host.ports.openStore = (d) => (seen.push(`socket at its path during start: ${dir.socketExists()}`), open(d));
+      host.ports.openStore = (d, o) => (seen.push(`socket at its path during start: ${dir.socketExists()}`), open(d, o));
     },
   });
   assert.equal(r.exit, undefined, r.messages().join('\n'));
