@@ -2,6 +2,7 @@
 // reconciler holds: a BU recomputes the objects of its own home address only, and an object
 // shared by several home addresses (a tunnel to one care-of address) stays while any of them
 // wants it. Pure bookkeeping: the changes go to a sink (the Reconciler's put), nothing else.
+import type { Ip6 } from '../../inet/ip6.js';
 import type { DesiredState } from './desired.js';
 import { KIND_ORDER, kernelWants, type KernelKind, type KernelWants } from './kernel-wants.js';
 
@@ -18,7 +19,7 @@ export class DesiredIndex {
   constructor(private readonly sink: DesiredSink) {}
 
   /** Replaces what one home address wants; writes only the keys it wants or stopped wanting. */
-  update(hoa: string, desired: DesiredState): void {
+  update(hoa: Ip6, desired: DesiredState): void {
     const next = kernelWants(desired);
     const prev = this.perHoa.get(hoa);
     for (const kind of KIND_ORDER) {
