@@ -1,6 +1,7 @@
 // Sections around the protocol core: the wire profile numbers, kernel ownership marks,
 // and the control socket.
-import { makeProfile, type ProfileOverrides } from '../wire/profiles.js';
+import { isScalar } from 'yaml';
+import { DRAFT04_PROFILE, makeProfile, NAMED_PROFILES, type ProfileOverrides } from '../wire/profiles.js';
 import type { McoaStatusNumbers, WireProfile } from '../wire/profile.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../reconcile/marks.js';
 import { DEFAULT_CONTROL_MODE, DEFAULT_CONTROL_SOCKET, type ControlSocketConfig } from './daemon-config.js';
@@ -15,8 +16,21 @@ const STATUS_KEYS: readonly [string, keyof McoaStatusNumbers][] = [
   ['flag_conflicts', 'flagConflicts'],
 ];
 
-/** The draft's TBD numbers; makeProfile checks collisions with the base protocol. */
+const PROFILE_NAMES = [...NAMED_PROFILES.keys()].join(' or ');
+
+/**
+ * `wire_profile: draft-04 | rfc5648`, or a section: `name` (a named profile is the base,
+ * any other name labels draft-04 with the draft's TBD numbers replaced), `bid_option_type`,
+ * `status`. makeProfile checks collisions with the base protocol.
+ */
 export function readProfile(r: ConfigReader, f: Field): WireProfile | undefined {
+  if (isScalar(f.node)) {
+    const v = r.string(f);
+    if (v === undefined) return undefined;
+    const named = NAMED_PROFILES.get(v);
+    if (!named) r.report(f.node, f.path, `unknown wire profile ${JSON.stringify(v)}: ${PROFILE_NAMES}`);
+    return named;
+  }
   const s = r.section(f, ['name', 'bid_option_type', 'status']);
   if (!s) return undefined;
   const before = r.problems.length;
@@ -38,7 +52,7 @@ export function readProfile(r: ConfigReader, f: Field): WireProfile | undefined 
   }
   if (r.problems.length > before) return undefined;
   o.status = status;
-  const made = makeProfile(o);
+  const made = makeProfile(o, NAMED_PROFILES.get(o.name ?? '') ?? DRAFT04_PROFILE);
   if (made.ok) return made.value;
   // Point at the number the message is about; a clash with a default points at the section.
   const m = /^wire profile: (?:status (\w+)|(BID option type)|(profile name))/.exec(made.error);

@@ -5,9 +5,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigFileError, loadAnyConfigFile, type AnyDaemonConfig } from '../config/index.js';
 import { VERSION } from '../version.js';
-import { HOME_AGENT_ROLE } from './ha/daemon.js';
-import { MOBILE_NODE_ROLE } from './mn/daemon.js';
-import { CORRESPONDENT_ROLE } from './cn/daemon.js';
+import { USAGE, closestRole, roleHelp } from './help.js';
 import { realHost, type HostPorts } from './service/host.js';
 import { KERNEL_CHECKS } from './service/kernel-probes.js';
 import { preflightGuard, runPreflight, type PreflightCheck } from './service/preflight.js';
@@ -20,24 +18,22 @@ import { stateLockGuard } from './service/state-lock.js';
 /** Everything checked before the daemon changes anything: the system first, then the kernel's support. */
 const PREFLIGHT: readonly PreflightCheck[] = [...SYSTEM_CHECKS, ...KERNEL_CHECKS];
 
-const USAGE = `usage: mcoad --config FILE | --check-config FILE | --version
-  --config FILE         run the home agent with this configuration (YAML)
-  --check-config FILE   validate FILE and the system checks that need no privileges; print
-                        warnings and what was not checked; exit 0 (valid) or 1 (invalid)`;
-
 async function main(argv: string[]): Promise<number> {
   claimProcess();
   let values: { config?: string; 'check-config'?: string; version?: boolean; help?: boolean };
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: argv,
+      allowPositionals: true,
       options: { config: { type: 'string', short: 'c' }, 'check-config': { type: 'string' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`mcoad: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  if (values.help) return (process.stdout.write(`${USAGE}\n`), 0);
+  if (values.help) return help(positionals[0]);
+  if (positionals.length > 0) return (process.stderr.write(`mcoad: unexpected argument ${JSON.stringify(positionals[0])}\n${USAGE}\n`), 2);
   if (values.version) return (process.stdout.write(`mcoad ${VERSION}\n`), 0);
   const file = values['check-config'] ?? values.config;
   if (file === undefined) return (process.stderr.write(`${USAGE}\n`), 2);
@@ -83,15 +79,27 @@ async function main(argv: string[]): Promise<number> {
   const watchdog = notifier && interval !== null ? startWatchdog(notifier, interval) : undefined;
   // The lock first: a second mcoad stops before it looks at anything else.
   const opts: ShellOptions = { host, signals: processSignals, guards: [stateLockGuard(), preflightGuard(host, PREFLIGHT)], listeners };
-  const running = cfg.role === 'mobile-node' ? new DaemonShell(cfg, log, MOBILE_NODE_ROLE, opts)
-    : cfg.role === 'correspondent' ? new DaemonShell(cfg, log, CORRESPONDENT_ROLE, opts)
-    : new DaemonShell(cfg, log, HOME_AGENT_ROLE, opts);
+  // Only the configured role's code is loaded: about half of mcoad's modules belong to the
+  // other two roles, and loading them is most of a start on a slow machine.
+  const running = cfg.role === 'mobile-node' ? new DaemonShell(cfg, log, (await import('./mn/daemon.js')).MOBILE_NODE_ROLE, opts)
+    : cfg.role === 'correspondent' ? new DaemonShell(cfg, log, (await import('./cn/daemon.js')).CORRESPONDENT_ROLE, opts)
+    : new DaemonShell(cfg, log, (await import('./ha/daemon.js')).HOME_AGENT_ROLE, opts);
   shell = running;
   try {
     return await running.run();
   } finally {
     watchdog?.stop();
   }
+}
+
+/** `--help [ROLE]`: the usage, or one role's help; a mistyped role gets "did you mean". */
+function help(role: string | undefined): number {
+  if (role === undefined) return (process.stdout.write(`${USAGE}\n`), 0);
+  const text = roleHelp(role);
+  if (text !== undefined) return (process.stdout.write(`${text}\n`), 0);
+  const near = closestRole(role);
+  process.stderr.write(`mcoad: no role ${JSON.stringify(role)}${near ? ` (did you mean ${near}?)` : ''}\n${USAGE}\n`);
+  return 2;
 }
 
 /** `--check-config`: the file, then the preflight checks this user can run; the rest are listed. */

@@ -41,6 +41,9 @@ function checkBid(opt: BidOption): void {
   else if (opt.coa !== undefined) {
     throw new TypeError('BID sub-option: care-of address given but C flag is clear');
   }
+  // draft-04 has neither an IPv4 care-of address nor BID-PRI (both are RFC 5648 / 6089).
+  if (opt.coa4 !== undefined) throw new TypeError('BID sub-option: draft-04 cannot carry an IPv4 care-of address');
+  if (opt.pri) throw new RangeError('BID sub-option: draft-04 has no BID-PRI field');
 }
 
 export const draft04BidCodec: BidCodec = {

@@ -1,9 +1,12 @@
 // Public surface of the Mobility Header wire codec.
 export * from './types.js';
-export type { BidCodec, McoaStatusNumbers, WireProfile } from './profile.js';
+export type { BidCodec, McoaRules, McoaStatusNumbers, WireProfile } from './profile.js';
 export {
   DRAFT04_PROFILE,
   DRAFT04_STATUS,
+  NAMED_PROFILES,
+  RFC5648_PROFILE,
+  RFC5648_BU_FLAG_O,
   makeProfile,
   mcoaStatusName,
   type ProfileOverrides,

@@ -13,6 +13,7 @@ import { BE_FIXED_LENGTH, BE_TYPE, decodeBe, encodeBeFixed } from './messages/be
 import { decodeUnknownMessage, encodeUnknownBody, unknownMessageLength } from './messages/unknown-message.js';
 import { decodeOptions, layoutOptions } from './options/option-list.js';
 import { paddingFor, writePadding } from './options/padding.js';
+import { readBuOverwrite, writeBuOverwrite } from './bu-overwrite.js';
 
 /** Octets up to the options for each known MH Type (index = MH Type). */
 const FIXED_LENGTH: readonly number[] = [
@@ -62,10 +63,14 @@ export function decodeMessage(buf: Uint8Array, profile: WireProfile): DecodeResu
   if (!options.ok) {
     // The fixed part is sound: hand it back so a home agent can still answer with the right
     // sequence number (e.g. MCOA INCOMPLIANT for a bad BID sub-option).
-    const { options: _none, ...partial } = decodeKnown(mhType, buf, checksum, []);
+    const { options: _none, ...partial } = withOverwrite(decodeKnown(mhType, buf, checksum, []), buf, profile);
     return { ok: false, error: { ...options.error, partial } };
   }
-  return { ok: true, value: decodeKnown(mhType, buf, checksum, options.value) };
+  return { ok: true, value: withOverwrite(decodeKnown(mhType, buf, checksum, options.value), buf, profile) };
+}
+
+function withOverwrite(msg: MobilityMessage, buf: Uint8Array, profile: WireProfile): MobilityMessage {
+  return msg.kind === 'bu' ? readBuOverwrite(msg, buf, profile) : msg;
 }
 
 function decodeKnown(mhType: number, buf: Uint8Array, checksum: number, options: MobilityOption[]): MobilityMessage {
@@ -124,6 +129,7 @@ export function encodeMessage(msg: MobilityMessage, profile: WireProfile, buf?: 
     return out.subarray(offset, offset + total);
   }
   writeFixed(msg, out, offset);
+  if (msg.kind === 'bu') writeBuOverwrite(msg, out, offset, profile);
   const fixed = FIXED_LENGTH[MH_TYPE_OF_KIND[msg.kind]]!;
   const end = layoutOptions(msg.options, profile, fixed, out, offset);
   writePadding(out, offset + end, total - end);

@@ -1,9 +1,10 @@
 // Wire profiles: the numbers draft-04 left TBD and the BID sub-option layout, chosen once
 // at start-up. The codec reads only `bidOptionType` and `bid` from a profile, so an
 // RFC 5648 layout can be added as another profile without touching the message codecs.
-import type { BidCodec, McoaStatusNumbers, WireProfile } from './profile.js';
+import type { BidCodec, McoaRules, McoaStatusNumbers, WireProfile } from './profile.js';
 import { BaStatus, OptType } from './types.js';
 import { draft04BidCodec } from './bid-draft04.js';
+import { rfc5648BidCodec } from './bid-rfc5648.js';
 
 /** The MCoA status values as RFC 5648 assigned them, plus this project's FLAG CONFLICTS. */
 export const DRAFT04_STATUS: Readonly<McoaStatusNumbers> = Object.freeze({
@@ -16,13 +17,73 @@ export const DRAFT04_STATUS: Readonly<McoaStatusNumbers> = Object.freeze({
   flagConflicts: 170,
 });
 
+/** draft-04's behaviour where RFC 5648 differs (see McoaRules for the sections). */
+export const DRAFT04_RULES: Readonly<McoaRules> = Object.freeze({
+  partialStatus: null,
+  nonRoutableCoaAlwaysMalformed: false,
+  nonMcoaBindingRejects: false,
+  flagConflicts: true,
+  ipv4CoaStatus: null,
+  coaAtCorrespondent: false,
+});
+
 /** draft-04 layout of the BID sub-option under RFC 5648's option type number 35. */
 export const DRAFT04_PROFILE: WireProfile = Object.freeze({
   name: 'draft-04',
   bidOptionType: 35,
   status: DRAFT04_STATUS,
   bid: draft04BidCodec,
+  buOverwriteFlag: null,
+  rules: DRAFT04_RULES,
 });
+
+/** RFC 5648 §4.4's successful MCoA statuses (below 128: the BA still accepts). */
+export const RFC5648_ACCEPTED = Object.freeze({ notComplete: 4, returnHomeWithoutNdp: 5 });
+/** RFC 5648 §4.4's MCOA UNKNOWN COA and SIMULTANEOUS HOME AND FOREIGN PROHIBITED. */
+export const RFC5648_UNKNOWN_COA = 167;
+export const RFC5648_SIMULTANEOUS_PROHIBITED = 169;
+
+/**
+ * The BU flag carrying O (RFC 5648 §4.2): the bit after A H L K M R P F. IANA's Binding
+ * Update Flags registry does not list O (T of RFC 5845 was later given 0x0080 too), and
+ * Wireshark 4.0 does not dissect it; see the README's "Wire details".
+ */
+export const RFC5648_BU_FLAG_O = 0x0080;
+
+export const RFC5648_STATUS: Readonly<McoaStatusNumbers> = Object.freeze({
+  incompliant: 164, // MCOA MALFORMED
+  bidConflict: 165, // MCOA NON-MCOA BINDING EXISTS
+  prohibited: 166, // MCOA PROHIBITED
+  bulkNotSupported: 168, // MCOA BULK REGISTRATION PROHIBITED
+  // RFC 5648 has no per-option flags to conflict (rules.flagConflicts is false); kept
+  // distinct so a configured number cannot collide with it.
+  flagConflicts: 170,
+});
+
+export const RFC5648_RULES: Readonly<McoaRules> = Object.freeze({
+  partialStatus: RFC5648_ACCEPTED.notComplete,
+  nonRoutableCoaAlwaysMalformed: true,
+  nonMcoaBindingRejects: true,
+  flagConflicts: false,
+  ipv4CoaStatus: RFC5648_UNKNOWN_COA,
+  coaAtCorrespondent: true,
+});
+
+/** RFC 5648 as published: Binding Identifier option type 35, O in the BU, IANA's statuses. */
+export const RFC5648_PROFILE: WireProfile = Object.freeze({
+  name: 'rfc5648',
+  bidOptionType: 35,
+  status: RFC5648_STATUS,
+  bid: rfc5648BidCodec,
+  buOverwriteFlag: RFC5648_BU_FLAG_O,
+  rules: RFC5648_RULES,
+});
+
+/** The profiles `wire_profile` and `mcoactl decode --profile` name. */
+export const NAMED_PROFILES: ReadonlyMap<string, WireProfile> = new Map([
+  ['draft-04', DRAFT04_PROFILE],
+  ['rfc5648', RFC5648_PROFILE],
+]);
 
 export interface ProfileOverrides {
   name?: string;
@@ -79,7 +140,8 @@ export function makeProfile(overrides: ProfileOverrides = {}, base: WireProfile 
     seen.set(v, key);
   }
   const bid = overrides.bid ?? base.bid;
-  return { ok: true, value: Object.freeze({ name, bidOptionType, status: Object.freeze(status), bid }) };
+  const value: WireProfile = { name, bidOptionType, status: Object.freeze(status), bid, buOverwriteFlag: base.buOverwriteFlag, rules: base.rules };
+  return { ok: true, value: Object.freeze(value) };
 }
 
 function bad(error: string): ProfileResult {
@@ -88,6 +150,7 @@ function bad(error: string): ProfileResult {
 
 /** The MCoA status name for a BA/BID status value under this profile, if it is one. */
 export function mcoaStatusName(profile: WireProfile, status: number): string | undefined {
+  if (profile.bid === rfc5648BidCodec) return RFC5648_NAMES.get(status);
   const s = profile.status;
   if (status === s.incompliant) return 'MCOA INCOMPLIANT';
   if (status === s.bidConflict) return 'MCOA BID CONFLICT';
@@ -96,3 +159,15 @@ export function mcoaStatusName(profile: WireProfile, status: number): string | u
   if (status === s.flagConflicts) return 'MCOA FLAG CONFLICTS';
   return undefined;
 }
+
+/** RFC 5648 §4.4's names, as IANA lists them. */
+const RFC5648_NAMES: ReadonlyMap<number, string> = new Map([
+  [4, 'MCOA NOTCOMPLETE'],
+  [5, 'MCOA RETURNHOME WO/NDP'],
+  [164, 'MCOA MALFORMED'],
+  [165, 'MCOA NON-MCOA BINDING EXISTS'],
+  [166, 'MCOA PROHIBITED'],
+  [167, 'MCOA UNKNOWN COA'],
+  [168, 'MCOA BULK REGISTRATION PROHIBITED'],
+  [169, 'MCOA SIMULTANEOUS HOME AND FOREIGN PROHIBITED'],
+]);

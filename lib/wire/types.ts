@@ -48,6 +48,13 @@ export interface BidOption {
   h: boolean;
   /** Present exactly when c is true. */
   coa?: Ip6Bytes;
+  /**
+   * IPv4 care-of address (4 octets): RFC 5648 §4.3's length-8 form, for DSMIPv6 (RFC 5555).
+   * Only the rfc5648 profile carries it; c stays false (c means an IPv6 address follows).
+   */
+  coa4?: Uint8Array;
+  /** BID-PRI (RFC 6089 §5.1, the 7 bits after H in RFC 5648's layout); 0 or absent when unused. */
+  pri?: number;
 }
 
 export type MobilityOption =
@@ -71,6 +78,12 @@ export interface BuFlags {
   m: boolean; // MAP registration (HMIPv6)
   r: boolean; // mobile router (NEMO)
   p: boolean; // proxy registration
+  /**
+   * O, overwrite all bindings: RFC 5648 §4.2 moved it from the BID option into the BU's
+   * flags. Only a profile with `buOverwriteFlag` reads or writes it; draft-04 keeps O in
+   * each BID sub-option.
+   */
+  o?: boolean;
 }
 
 export interface BaFlags {
@@ -188,7 +201,7 @@ export type WireErrorCode =
   | 'OPTION_OVERRUN' // an option's length runs past the end of the message
   | 'BAD_OPTION_LENGTH' // a known option with a length its definition forbids
   | 'BAD_OPTION_VALUE' // a known option with a field value its definition forbids (prefix length > 128)
-  | 'BID_BAD_LENGTH' // BID sub-option length neither 4 nor 20, or not matching the C flag
+  | 'BID_BAD_LENGTH' // BID option length not one its profile allows (draft-04: 4/20 matching C; RFC 5648: 4/8/20)
   | 'BID_C_WITHOUT_COA' // C flag set but no care-of address present (length 4)
   | 'BID_ZERO' // BID value 0 (reserved)
   | 'BAD_NOT_LAST'; // Binding Authorization Data followed by another option

@@ -162,7 +162,7 @@ export function mcoadYaml(example: readonly string[]): ManPage {
               ['`mobile_node`', '`home_address`, `home_agent`, `home_prefix_length`, `interfaces` (care-of address candidates in order of preference), `bulk`, `lifetime`, `routes`, `home_link_policy`, `multiple_coa`, `bootstrap_overwrite`, `bid_conflict`, `key_management_mobility`, `correspondents`, `ipsec`'],
               ['`correspondent`', '`address`, `max_lifetime`, `mcoa`, `nonce_regenerate`'],
               ['`ipsec.required`', 'default true: Binding Updates and Acknowledgements must be protected by ESP (RFC 6275 section 5.1); false is for a lab, and mcoad warns at every start'],
-              ['`wire_profile`', 'the numbers draft-04 left open: `bid_option_type` and the five MCoA `status` values; both ends must agree'],
+              ['`wire_profile`', '`draft-04` (default) or `rfc5648` (RFC 5648\'s Binding Identifier option, O in the Binding Update, its statuses and rules); or a section replacing the numbers draft-04 left open: `bid_option_type` and the five MCoA `status` values; both ends must agree'],
               ['`kernel`', 'ownership marks of mcoad\'s kernel objects: `route_protocol` (135), `tunnel_prefix` (mip6t), `nexthop_id_base`, `nexthop_id_count`, `table`, and `resync_interval` (full comparison with the kernel)'],
               ['`state_directory`', 'binding journal directory (default /var/lib/mcoad); one daemon per directory'],
               ['`control.socket`, `control.group`, `control.mode`', 'the control socket, the group whose members may run mcoactl(8), and its mode (octal, default 0660)'],

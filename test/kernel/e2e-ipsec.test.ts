@@ -15,7 +15,7 @@ import { DRAFT04_PROFILE } from '../../lib/wire/profiles.js';
 import type { BindingAck } from '../../lib/wire/types.js';
 import {
   COAS, ERROR_LINE, FAILURE_LINE, HA, HOA, MH_BA, MH_BU, MobileNodeSide, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, bu, counter, echoFromCn,
-  espPackets, ipsecYaml, linesMatching, mobileNodeSas, procCounter, registeredWith, stats, tsharkFields, tunnels, until, untilForwarding, withRoutedWorld, writeHomeAgentConfig,
+  espPackets, framesWithMcoactl, ipsecYaml, linesMatching, mobileNodeSas, procCounter, registeredWith, stats, tsharkFields, tunnels, until, untilForwarding, withRoutedWorld, writeHomeAgentConfig,
   writeMobileNodeConfig, type BindingView, type Daemon, type RoutedNamespaces, type TestSas,
 } from './fixtures/index.js';
 
@@ -94,9 +94,26 @@ async function espCounts(r: Running): Promise<{ bus: number; bas: number }> {
   });
 }
 
-/** ESP on the uplink as tshark reads it, split by direction; anything else fails. */
-async function capturedEsp(file: string): Promise<{ upward: string[][]; downward: string[][]; shown: string[] }> {
-  const esp = await tsharkFields(file, 'esp', ['ipv6.src', 'ipv6.dst', 'esp.spi']);
+const MH_FIELDS = ['mip6.mhtype', 'mip6.bu.seqnr', 'mip6.ba.seqnr', 'ipv6.src', 'ipv6.dst'];
+
+/**
+ * The stopped capture as tshark reads it, in one run (tshark takes tens of seconds to start
+ * in a busy user-mode Linux): the ESP packets (outer source, destination, SPI) and the
+ * Mobility Headers in clear (MH_FIELDS), as `-Y esp` and `-Y mipv6` would list them.
+ */
+async function readUplink(file: string): Promise<{ esp: string[][]; clearMh: string[][] }> {
+  // Each field named once: tshark leaves all but one column of a repeated field empty.
+  const rows = await tsharkFields(file, 'esp || mipv6', ['frame.protocols', 'ipv6.src', 'ipv6.dst', 'esp.spi', 'mip6.mhtype', 'mip6.bu.seqnr', 'mip6.ba.seqnr']);
+  const has = (row: string[], proto: string): boolean => (row[0] ?? '').split(':').includes(proto);
+  return {
+    esp: rows.filter((r) => has(r, 'esp')).map(([, src, dst, spi]) => [src ?? '', dst ?? '', spi ?? '']),
+    // In MH_FIELDS order.
+    clearMh: rows.filter((r) => has(r, 'mipv6')).map(([, src, dst, , type, buSeq, baSeq]) => [type ?? '', buSeq ?? '', baSeq ?? '', src ?? '', dst ?? '']),
+  };
+}
+
+/** ESP on the uplink as tshark read it, split by direction; anything else fails. */
+function splitEsp(esp: string[][]): { upward: string[][]; downward: string[][]; shown: string[] } {
   const shown = esp.map(([src, dst, spi]) => `${src}>${dst} spi ${spiOf(spi ?? '')}`);
   const coas: readonly string[] = COAS;
   const upward = esp.filter(([src, dst, spi]) => coas.includes(src ?? '') && dst === HA && spiOf(spi ?? '') === SA.spiIn);
@@ -104,8 +121,6 @@ async function capturedEsp(file: string): Promise<{ upward: string[][]; downward
   assert.equal(upward.length + downward.length, esp.length, `no other ESP: ${shown.join(', ')}`);
   return { upward, downward, shown };
 }
-
-const MH_FIELDS = ['mip6.mhtype', 'mip6.bu.seqnr', 'mip6.ba.seqnr', 'ipv6.src', 'ipv6.dst'];
 
 test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Header in clear, a BU or BA in clear changes nothing', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await scenario(true, async (r) => {
@@ -180,14 +195,13 @@ test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Hea
 
     // The capture: the only Mobility Headers in clear are the BU and BA just sent by hand
     // (so the capture and tshark do see plain ones); the daemons' signalling is all ESP.
-    const mh = await until('the plain BU and BA in the capture file', async () => {
-      const rows = await tsharkFields(r.file, 'mipv6', MH_FIELDS);
-      return rows.length >= 2 ? rows : undefined;
-    });
+    // Waited for with our own decoder (in this process), then read once by tshark.
+    await until('the plain BU and BA in the capture file', async () => ((await framesWithMcoactl(r.file)).filter((p) => p.mh).length >= 2 ? true : undefined));
     await r.stopCapture();
-    const { upward, downward, shown } = await capturedEsp(r.file);
-    t.diagnostic(`capture: ${shown.length} ESP packet(s): ${[...new Set(shown)].join(', ')}; clear MH: ${mh.map((x) => x.join(' ')).join(' | ')}`);
-    assert.deepEqual(await tsharkFields(r.file, 'mipv6', MH_FIELDS), [
+    const uplink = await readUplink(r.file);
+    const { upward, downward, shown } = splitEsp(uplink.esp);
+    t.diagnostic(`capture: ${shown.length} ESP packet(s): ${[...new Set(shown)].join(', ')}; clear MH: ${uplink.clearMh.map((x) => x.join(' ')).join(' | ')}`);
+    assert.deepEqual(uplink.clearMh, [
       [String(MH_BU), String(plainSeq), '', COAS[0], HA],
       [String(MH_BA), '', String(plainSeq), HA, COAS[0]],
     ]);
@@ -215,13 +229,16 @@ test('individual registrations (bulk: false) over ESP: one BU from each care-of 
     t.diagnostic(`ESP: ${bus} BU(s) out (${sent} sent by mcoad), ${bas} BA(s) in`);
     assert.ok(sent >= 3);
     assert.equal(bus, sent, 'every BU the mobile node sent went through its ESP SA');
-    await until('the BAs in the capture file', async () => ((await capturedEsp(r.file)).downward.length >= bas ? true : undefined));
+    // Waited for with our own decoder (in this process), then read once by tshark.
+    const coas: readonly string[] = COAS;
+    await until('the BAs in the capture file', async () => ((await framesWithMcoactl(r.file)).filter((p) => p.esp && p.src === HA && coas.includes(p.dst)).length >= bas ? true : undefined));
     await r.stopCapture();
-    const { upward, downward } = await capturedEsp(r.file);
+    const uplink = await readUplink(r.file);
+    const { upward, downward } = splitEsp(uplink.esp);
     assert.deepEqual([...new Set(upward.map(([src]) => src))].sort(), [...COAS], 'ESP from every care-of address');
     assert.equal(upward.length, bus);
     assert.equal(downward.length, bas);
-    assert.deepEqual(await tsharkFields(r.file, 'mipv6', MH_FIELDS), [], 'no Mobility Header in clear');
+    assert.deepEqual(uplink.clearMh, [], 'no Mobility Header in clear');
 
     // The ESP states and policies read back from the kernel's dump as mcoad wants them: a
     // full resync (every 10 s here) changes nothing.

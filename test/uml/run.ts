@@ -26,6 +26,8 @@
 // - Exit status: 0 all passed, 1 a test failed; 3 when the harness failed (no `linux`,
 //   kernel did not boot, init failed, no test files); 124 on a timeout; with several
 //   instances, the first instance's harness failure wins over a test failure.
+// - A test that needs something built on the host first gets it before the boot: the .deb
+//   of package-install.test.js, in dist/deb/ (package-artifact.ts).
 // - Missing programs (the UML kernel, ip, tshark, ...) are installed first when run as
 //   root, with .ci/uml-deps.sh as CI uses it (prerequisites.ts); otherwise the run stops
 //   naming them and the command to run.
@@ -38,6 +40,7 @@ import { EXIT_HARNESS_FAILED, HarnessError, findLinux, runInUml, type UmlRun } f
 import { RECORD_PATH, RecordError, defaultEstimate, partition, readRecord, recordKey, withMeasurements, writeRecord, type DurationRecord } from './balance.js';
 import { closingReport, runShares } from './parallel.js';
 import { PrerequisiteError, ensurePrerequisites } from './prerequisites.js';
+import { preparePackage } from './package-artifact.js';
 
 const USAGE = `usage: node dist/test/uml/run.js [options] [test files or directories...]
   --timeout SECONDS       whole run, boot included (default 540, or $MCOA_UML_TIMEOUT)
@@ -221,7 +224,14 @@ async function main(): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    return inv.run.reporter === 'exec' ? await runInUml(inv.run) : await runTests(inv);
+    if (inv.run.reporter === 'exec') return await runInUml(inv.run);
+    try {
+      // Host-side artefacts a kernel test needs: the .deb that package-install.test.js installs.
+      await preparePackage(inv.run.repoRoot, inv.run.testFiles, (line) => process.stdout.write(`uml-run: ${line}\n`));
+    } catch (err) {
+      throw new HarnessError(`building the package for the package test: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return await runTests(inv);
   } catch (err) {
     // Bad arguments print the usage; the harness's own failures say what to do instead.
     const harness = err instanceof HarnessError;

@@ -1,15 +1,15 @@
 // `mcoactl decode`: shows Mobility Header messages given as hex or found in a capture file
 // (classic pcap or pcapng, told apart by their first four octets).
 //
-//   mcoactl decode [--json] [--profile-bid-type N] HEX...     one message ("-" reads stdin)
-//   mcoactl decode [--json] [--profile-bid-type N] --pcap FILE
+//   mcoactl decode [--json] [--profile draft-04|rfc5648] [--profile-bid-type N] HEX...     one message ("-" reads stdin)
+//   mcoactl decode [--json] [--profile draft-04|rfc5648] [--profile-bid-type N] --pcap FILE
 //
 // Exit status: 0 decoded (for --pcap: the file was read, whatever its packets held);
 // 1 the hex message is malformed, or bad hex / unreadable file / not a pcap; 2 usage.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { WireProfile } from '../../wire/profile.js';
-import { DRAFT04_PROFILE, makeProfile } from '../../wire/profiles.js';
+import { DRAFT04_PROFILE, makeProfile, NAMED_PROFILES } from '../../wire/profiles.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { verifyMhChecksum } from '../../wire/checksum.js';
 import { walkIp6, type Ip6Walk } from '../../wire/ip6-packet.js';
@@ -25,8 +25,8 @@ import { describeError, describeMessage, renderError, renderMessage, type JsonOb
 export const decodeCommand: Command = {
   summary: 'decode Mobility Header messages from hex or a pcap/pcapng file',
   usage: [
-    'mcoactl decode [--json] [--profile-bid-type N] HEX...   (HEX "-" reads standard input)',
-    'mcoactl decode [--json] [--profile-bid-type N] --pcap FILE',
+    'mcoactl decode [--json] [--profile draft-04|rfc5648] [--profile-bid-type N] HEX...   (HEX "-" reads standard input)',
+    'mcoactl decode [--json] [--profile draft-04|rfc5648] [--profile-bid-type N] --pcap FILE',
   ],
   run: runDecode,
 };
@@ -38,11 +38,12 @@ async function runDecode(args: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean', default: false },
       pcap: { type: 'string' },
       'profile-bid-type': { type: 'string' },
+      profile: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
   });
-  const profile = profileFrom(values['profile-bid-type']);
+  const profile = profileFrom(values.profile, values['profile-bid-type']);
   if (values.pcap !== undefined) {
     if (positionals.length) throw new UsageError('give either HEX or --pcap FILE, not both');
     return decodePcap(values.pcap, profile, values.json, io);
@@ -54,10 +55,12 @@ async function runDecode(args: string[], io: CliIo): Promise<number> {
   return decodeHexMessage(hex.value, profile, values.json, io);
 }
 
-function profileFrom(bidType: string | undefined): WireProfile {
-  if (bidType === undefined) return DRAFT04_PROFILE;
+function profileFrom(name: string | undefined, bidType: string | undefined): WireProfile {
+  const base = name === undefined ? DRAFT04_PROFILE : NAMED_PROFILES.get(name);
+  if (!base) throw new UsageError(`--profile: ${JSON.stringify(name)} is not ${[...NAMED_PROFILES.keys()].join(' or ')}`);
+  if (bidType === undefined) return base;
   if (!/^\d+$/.test(bidType)) throw new UsageError(`--profile-bid-type: not a number: ${JSON.stringify(bidType)}`);
-  const r = makeProfile({ bidOptionType: Number(bidType) });
+  const r = makeProfile({ bidOptionType: Number(bidType) }, base);
   if (!r.ok) throw new UsageError(`--profile-bid-type: ${r.error}`);
   return r.value;
 }

@@ -87,6 +87,9 @@ export function describeOption(opt: MobilityOption, profile: WireProfile): JsonO
       const out: JsonObject = { kind: 'bid', bid: opt.bid, status: opt.status, c: opt.c, o: opt.o, h: opt.h };
       if (opt.status !== 0) out.statusName = baStatusName(profile, opt.status);
       if (opt.coa) out.coa = formatIp6(opt.coa);
+      // RFC 5648's IPv4 care-of address (DSMIPv6) and RFC 6089's BID-PRI.
+      if (opt.coa4) out.coa4 = [...opt.coa4].join('.');
+      if (opt.pri) out.pri = opt.pri;
       return out;
     }
     case 'unknown':
@@ -150,8 +153,9 @@ export function renderOption(o: JsonObject, indent: string): string {
     case 'bid': {
       const flags = (['c', 'o', 'h'] as const).filter((f) => o[f] === true).map((f) => f.toUpperCase()).join('') || '-';
       const status = `status ${String(o.status)}` + (o.statusName ? ` (${String(o.statusName)})` : '');
-      const coa = o.coa ? `  care-of ${String(o.coa)}` : '';
-      return line(indent, 'BID', `${String(o.bid).padEnd(6)}${status}  flags ${flags}${coa}`);
+      const coa = o.coa ? `  care-of ${String(o.coa)}` : o.coa4 ? `  care-of ${String(o.coa4)} (IPv4)` : '';
+      const pri = o.pri ? `  BID-PRI ${String(o.pri)}` : '';
+      return line(indent, 'BID', `${String(o.bid).padEnd(6)}${status}  flags ${flags}${pri}${coa}`);
     }
     case 'bindingRefreshAdvice':
       return line(indent, 'refresh advice', `${String(o.intervalSeconds)} s`);

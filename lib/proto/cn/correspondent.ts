@@ -112,9 +112,17 @@ export class CorrespondentNode {
 
     const last = this.cache.lastSequence(hoa);
     if (last !== undefined && !sequenceNewer(bu.sequence, last)) return answer(BaStatus.SEQUENCE_OUT_OF_WINDOW, last, 0, auth);
-    const subStatus = checkBidSubOptions(subs, st, { mcoaAllowed: this.config.mcoaAllowed, bulkAllowed: false, homeAgent: false });
+    const rules = this.config.profile.rules;
+    const subStatus = checkBidSubOptions(subs, this.config.profile, { mcoaAllowed: this.config.mcoaAllowed, bulkAllowed: false, homeAgent: false });
     if (subStatus !== null) return answer(subStatus, bu.sequence, 0, auth);
-    if (!dereg && !isUnicastRoutable(coaBytes)) return answer(BaStatus.REASON_UNSPECIFIED, bu.sequence, 0, auth);
+    // RFC 5648 §4.3: a care-of address in the option towards a correspondent is the one
+    // return routability was run for (the authenticator covers it); any other is MALFORMED.
+    if (subs.some((s) => s.coa !== undefined && !ip6Equal(s.coa, coaBytes))) return answer(st.incompliant, bu.sequence, 0, auth);
+    if (!dereg && !isUnicastRoutable(coaBytes)) {
+      // RFC 6275 §9.5.1 gives no status (128); RFC 5648 §6.2 answers MCOA MALFORMED for MCoA.
+      const bad = rules.nonRoutableCoaAlwaysMalformed && subs.length > 0 ? st.incompliant : BaStatus.REASON_UNSPECIFIED;
+      return answer(bad, bu.sequence, 0, auth);
+    }
 
     const changes = new ChangeSet(this.cache);
     const sub = subs[0];
@@ -130,6 +138,10 @@ export class CorrespondentNode {
     } else {
       if (!sub) {
         for (const b of [...this.cache.bindingsOf(hoa)]) if (b.bid !== REGULAR_BID) changes.remove(hoa, b.bid, 'replaced-by-regular');
+      } else if (this.cache.lookupExact(hoa, REGULAR_BID) && rules.nonMcoaBindingRejects) {
+        // RFC 5648 §6.2: a regular binding exists and O is not set (it cannot be at a
+        // correspondent): the BU is not processed, MCOA NON-MCOA BINDING EXISTS.
+        return answer(st.bidConflict, bu.sequence, 0, auth);
       } else if (changes.remove(hoa, REGULAR_BID, 'bid-conflict')) {
         status = st.bidConflict;
       }

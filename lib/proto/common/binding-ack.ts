@@ -51,16 +51,20 @@ export function correspondentSendsAck(bu: BindingUpdate, status: number): boolea
  * Overall and per-sub-option statuses of a BU with BID sub-options (draft-04 §6.3): a
  * status specific to one binding goes in its sub-option; the BA's field holds the overall
  * one. If any binding was accepted the overall status is success (or MCOA BID CONFLICT when
- * a regular binding was replaced); otherwise it is the first binding's error. A sub-option
+ * a regular binding was replaced; or `partialStatus`, RFC 5648's MCOA NOTCOMPLETE, when
+ * others were refused); otherwise it is the first binding's error. A sub-option
  * whose status equals the overall one carries 0 ("use the BA's status", §4.2.1).
  */
 export function composeStatuses(
   subs: readonly BidOption[],
   perBid: readonly number[],
   conflictStatus: number | null,
+  partialStatus: number | null = null,
 ): { overall: number; options: BidOption[]; statuses: BidStatus[] } {
   const anyAccepted = perBid.some(isAccepted);
-  const overall = anyAccepted ? (conflictStatus ?? BaStatus.ACCEPTED) : (perBid[0] ?? BaStatus.REASON_UNSPECIFIED);
+  // RFC 5648 §6.2 (partialStatus = MCOA NOTCOMPLETE): some BIDs accepted, some refused.
+  const partial = partialStatus !== null && anyAccepted && !perBid.every(isAccepted);
+  const overall = partial ? partialStatus : anyAccepted ? (conflictStatus ?? BaStatus.ACCEPTED) : (perBid[0] ?? BaStatus.REASON_UNSPECIFIED);
   const options: BidOption[] = [];
   const statuses: BidStatus[] = [];
   subs.forEach((s, i) => {

@@ -47,7 +47,7 @@ export class HomeAgent {
       return { ...emptyOutcome(status), statuses: u.statuses, ba: reply(status, sequence, 0, false, u.options) };
     };
     if (verdict.kind === 'reject') return reject(verdict.status, verdict.sequence);
-    const subStatus = checkBidSubOptions(subs, cfg.source.profile.status, {
+    const subStatus = checkBidSubOptions(subs, cfg.source.profile, {
       mcoaAllowed: cfg.source.mcoaAllowed && verdict.auth.mcoa,
       bulkAllowed: cfg.source.bulkAllowed,
       homeAgent: true,

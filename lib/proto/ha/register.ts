@@ -102,6 +102,7 @@ type Plan = { kind: 'register'; coa: Ip6; home: boolean } | { kind: 'deregister'
  */
 export function registerBids(ctx: RegisterContext, subs: readonly BidOption[]): RegisterResult {
   const { bu, cache, changes, hoa, cfg } = ctx;
+  const { status: st, rules } = cfg.source.profile;
   const had = cache.record(hoa) !== undefined;
   const dereg = bu.lifetimeSeconds === 0;
   const homeLifetime = cfg.source.homeBindingLifetimeSeconds;
@@ -113,17 +114,26 @@ export function registerBids(ctx: RegisterContext, subs: readonly BidOption[]): 
     if (dereg) return { kind: 'deregister' };
     // Care-of address: the sub-option's with C, else the Alternate Care-of Address
     // option, else the packet's source (the three cases of §6.3).
+    // RFC 5648 §4.3 IPv4 care-of address: DSMIPv6 (RFC 5555) is not implemented here.
+    if (s.coa4) return { kind: 'error', status: rules.ipv4CoaStatus ?? st.incompliant };
     const coa = s.c && s.coa ? s.coa : ctx.defaultCoa;
     // RFC 6275 §9.5.1: a care-of address equal to the home address de-registers.
     if (ip6Equal(coa, ctx.hoaBytes)) return { kind: 'deregister' };
     if (badCoa(ctx, coa)) {
-      return { kind: 'error', status: s.c ? cfg.source.profile.status.incompliant : BaStatus.REASON_UNSPECIFIED };
+      // draft-04 §6.3: INCOMPLIANT for the sub-option's own address, else RFC 6275's 128;
+      // RFC 5648 §6.2: MCOA MALFORMED for any unusable care-of address.
+      const malformed = s.c || rules.nonRoutableCoaAlwaysMalformed;
+      return { kind: 'error', status: malformed ? st.incompliant : BaStatus.REASON_UNSPECIFIED };
     }
     return { kind: 'register', coa: formatIp6(coa), home: false };
   });
   let conflict = false;
   if (plans.some((p) => p.kind === 'register')) {
     const first = subs[0];
+    if (!(!dereg && first?.o) && rules.nonMcoaBindingRejects && cache.lookupExact(hoa, REGULAR_BID)) {
+      // RFC 5648 §6.2: O unset and a regular binding exists: the BU is not processed.
+      return { status: st.bidConflict, ...uniformReply(subs, st.bidConflict), lifetimeSeconds: 0, accepted: false, dad: false };
+    }
     if (!dereg && first?.o) {
       // O flag: the BU's bindings replace all others. BIDs named in the BU are updated in
       // place below rather than removed and re-added: same end state, less kernel churn.
@@ -148,7 +158,7 @@ export function registerBids(ctx: RegisterContext, subs: readonly BidOption[]): 
     if (!p.home) registeredForeign = true;
     return BaStatus.ACCEPTED;
   });
-  const composed = composeStatuses(subs, perBid, conflict ? cfg.source.profile.status.bidConflict : null);
+  const composed = composeStatuses(subs, perBid, conflict ? st.bidConflict : null, rules.partialStatus);
   const registered = plans.some((p, i) => p.kind === 'register' && isAccepted(perBid[i]!));
   return {
     status: composed.overall,

@@ -15,6 +15,7 @@ import { LINKTYPE_ETHERNET, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SL
 import { toHex } from '../../../lib/cli/decode/hex.js';
 import { main } from '../../../lib/cli/main.js';
 import { IPPROTO_MH } from '../../../lib/wire/types.js';
+import { RFC5648_PROFILE } from '../../../lib/wire/profiles.js';
 import { ba, bid, bu, bulkBu, bytes, ip } from '../wire/fixtures.js';
 import { COA, frameFor, HA, HOA, pcapVariant, samplePacket } from './capture.js';
 
@@ -117,6 +118,23 @@ test('decode with --profile-bid-type reads another option number as BID', async 
   const bad = await runIn(['decode', '--profile-bid-type', '3', toHex(wire)]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /collides/);
+});
+
+test('decode --profile rfc5648: the Binding Identifier option and O as RFC 5648 lays them out; an unknown profile is a usage error', async () => {
+  const msg = bu([bid(1, '2001:db8:a::1', { o: true }), { kind: 'bid', bid: 2, status: 0, c: false, o: true, h: true, coa4: Uint8Array.of(192, 0, 2, 1) }]);
+  const wire = toHex(encodeMessage(msg, RFC5648_PROFILE));
+  const j = JSON.parse((await runIn(['decode', '--json', '--profile', 'rfc5648', wire])).out) as { flags: { o: boolean }; options: Record<string, unknown>[] };
+  assert.equal(j.flags.o, true);
+  assert.deepEqual(j.options.map((o) => [o.bid, o.coa ?? o.coa4, o.h, o.o]), [[1, '2001:db8:a::1', false, true], [2, '192.0.2.1', true, true]]);
+  const text = (await runIn(['decode', '--profile', 'rfc5648', wire])).out;
+  assert.match(text, /BID +2 +status 0 +flags OH +care-of 192\.0\.2\.1 \(IPv4\)/);
+  // The same octets under draft-04: length 8 is not a draft-04 length (MCOA INCOMPLIANT).
+  const asDraft = await runIn(['decode', '--json', wire]);
+  assert.equal(asDraft.code, 1);
+  assert.match(asDraft.out, /BID_BAD_LENGTH/);
+  const bad = await runIn(['decode', '--profile', 'rfc3775', wire]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /--profile: "rfc3775" is not draft-04 or rfc5648/);
 });
 
 test('bad input: bad hex, unreadable file, not a pcap -> one line on stderr, exit 1', async () => {

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigFileError, coreErrorKey, IPSEC_OFF_WARNING, loadAnyConfigFile, loadConfigFile, parseConfig } from '../../../lib/config/index.js';
 import { compileHomeAgentConfig, ConfigError } from '../../../lib/proto/common/core-config.js';
-import { DRAFT04_PROFILE } from '../../../lib/wire/profiles.js';
+import { DRAFT04_PROFILE, RFC5648_PROFILE } from '../../../lib/wire/profiles.js';
 import { DEFAULT_MARKS } from '../../../lib/reconcile/marks.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
@@ -107,6 +107,19 @@ wire_profile: { bid_option_type: 200, status: { flag_conflicts: 171 } }
   assert.equal(c.homeAgent.profile.status.incompliant, 164);
 });
 
+test('wire_profile: rfc5648 selects RFC 5648 (layout, O in the BU, rules); draft-04 stays the default', () => {
+  const rfc = parseConfig(MINIMAL + 'wire_profile: rfc5648\n', 'm.yaml');
+  assert.equal(rfc.homeAgent.profile, RFC5648_PROFILE);
+  assert.equal(rfc.homeAgent.profile.buOverwriteFlag, 0x0080);
+  assert.equal(parseConfig(MINIMAL + 'wire_profile: draft-04\n', 'm.yaml').homeAgent.profile, DRAFT04_PROFILE);
+  assert.equal(parseConfig(MINIMAL, 'm.yaml').homeAgent.profile.name, 'draft-04');
+  // A section named rfc5648 keeps RFC 5648's layout and rules with a number replaced.
+  const custom = parseConfig(MINIMAL + 'wire_profile: { name: rfc5648, bid_option_type: 200 }\n', 'm.yaml').homeAgent.profile;
+  assert.equal(custom.bid, RFC5648_PROFILE.bid);
+  assert.equal(custom.rules, RFC5648_PROFILE.rules);
+  assert.equal(custom.bidOptionType, 200);
+});
+
 // One row per kind of mistake: [name, file text, expected problem lines].
 const ROWS: [string, string, string[]][] = [
   ['bad address', MINIMAL.replace('2001:db8:1::1', '2001:db8:1::g'), ['mcoad.yaml:4:12: home_agent.address: not an IPv6 address: "2001:db8:1::g"']],
@@ -132,6 +145,7 @@ const ROWS: [string, string, string[]][] = [
   ['profile: option type collides', MINIMAL + 'wire_profile:\n  bid_option_type: 1\n', ['mcoad.yaml:7:20: wire_profile.bid_option_type: BID option type 1 collides with a base mobility option (0..6)']],
   ['profile: status not a rejection', MINIMAL + 'wire_profile:\n  status:\n    prohibited: 100\n', ['mcoad.yaml:8:17: wire_profile.status.prohibited: out of range 128..255: 100']],
   ['profile: status means something else', MINIMAL + 'wire_profile:\n  status:\n    bid_conflict: 129\n', ['mcoad.yaml:8:19: wire_profile.status.bid_conflict: status bidConflict = 129 already means ADMINISTRATIVELY_PROHIBITED (RFC 6275/3963)']],
+  ['profile: unknown name', MINIMAL + 'wire_profile: rfc3775\n', ['mcoad.yaml:6:15: wire_profile: unknown wire profile "rfc3775": draft-04 or rfc5648']],
   ['profile: two statuses alike', MINIMAL + 'wire_profile:\n  status:\n    flag_conflicts: 164\n', ['mcoad.yaml:8:21: wire_profile.status.flag_conflicts: status flagConflicts = 164 is also used for incompliant']],
   ['authorised home address outside served prefixes', MINIMAL + '  authorisation:\n    home_addresses:\n      2001:db8:9::1: { allowed: true }\n', ['mcoad.yaml:8:7: home_agent.authorisation.home_addresses[2001:db8:9::1]: home address is outside every served prefix']],
   ['same home address twice in two spellings', MINIMAL + '  authorisation:\n    home_addresses:\n      2001:db8:1::1: {}\n      2001:DB8:1:0::1: {}\n', ['mcoad.yaml:9:7: home_agent.authorisation.home_addresses[2001:DB8:1:0::1]: same home address as 2001:db8:1::1']],

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDeb, REPO_ROOT, type BuiltDeb } from '../../../packaging/deb.js';
@@ -108,6 +108,47 @@ test('postinst creates the mcoa system group only when it is missing', () => {
     assert.doesNotMatch(readFileSync(log, 'utf8'), /groupadd/);
   } finally {
     rmSync(shims, { recursive: true, force: true });
+  }
+});
+
+test('maintainer scripts with $DPKG_ROOT act on that root only, and can run again', () => {
+  const ctl = join(out, 'control');
+  const shims = mkdtempSync(join(tmpdir(), 'mcoa-shims-'));
+  const target = mkdtempSync(join(tmpdir(), 'mcoa-root-'));
+  try {
+    const log = join(shims, 'calls');
+    writeFileSync(log, '');
+    const shim = (name: string, body: string) => {
+      writeFileSync(join(shims, name), `#!/bin/sh\necho "${name} $*" >> ${log}\n${body}\n`);
+      chmodSync(join(shims, name), 0o755);
+    };
+    // groupadd --prefix writes the group into the target's files, as the real one does.
+    shim('groupadd', `[ "$1" = --prefix ] && echo "mcoa:x:999:" >> "$2/etc/group"; exit 0`);
+    shim('getent', 'exit 0'); // this system's NSS: must not be asked
+    shim('systemctl', 'exit 0');
+    const env = { PATH: `${shims}:/usr/bin:/bin`, DPKG_ROOT: target };
+    mkdirSync(join(target, 'etc'));
+    writeFileSync(join(target, 'etc/group'), 'root:x:0:\n');
+    sh('sh', [join(ctl, 'postinst'), 'configure', ''], { env });
+    sh('sh', [join(ctl, 'postinst'), 'configure', ''], { env });
+    assert.equal(readFileSync(log, 'utf8'), `groupadd --prefix ${target} --system mcoa\n`, 'once, into the target; no getent, no systemctl');
+    assert.equal(readFileSync(join(target, 'etc/group'), 'utf8'), 'root:x:0:\nmcoa:x:999:\n');
+
+    writeFileSync(log, '');
+    sh('sh', [join(ctl, 'prerm'), 'remove'], { env });
+    assert.equal(readFileSync(log, 'utf8'), `systemctl --root=${target} disable mcoad.service\n`, 'the enablement links of the target only');
+
+    mkdirSync(join(target, 'var/lib/mcoad'), { recursive: true });
+    writeFileSync(join(target, 'var/lib/mcoad/journal.1'), 'x');
+    mkdirSync(join(target, 'etc/mcoad'));
+    writeFileSync(log, '');
+    for (let i = 0; i < 2; i++) sh('sh', [join(ctl, 'postrm'), 'purge'], { env });
+    assert.equal(existsSync(join(target, 'var/lib/mcoad')), false);
+    assert.equal(existsSync(join(target, 'etc/mcoad')), false);
+    assert.equal(readFileSync(log, 'utf8'), '', 'no daemon-reload of the running system');
+  } finally {
+    rmSync(shims, { recursive: true, force: true });
+    rmSync(target, { recursive: true, force: true });
   }
 });
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import { decodeMessage, encodeMessage } from '../../../lib/wire/mh.js';
 import { DRAFT04_PROFILE } from '../../../lib/wire/profiles.js';
+import type { WireProfile } from '../../../lib/wire/profile.js';
 import { IPPROTO_NONE, type MobilityOption } from '../../../lib/wire/types.js';
 import { correspondentConfig, type CorrespondentConfig } from '../../../lib/proto/common/core-config.js';
 import { CorrespondentNode, type ReceivedCnBu } from '../../../lib/proto/cn/correspondent.js';
@@ -31,6 +32,8 @@ export interface CnBuSpec extends BuSpec {
   /** Changes the encoded BU after sealing (tests that the authenticator covers it). */
   tamper?: (mh: Uint8Array) => void;
   omit?: 'nonceIndices' | 'bindingAuthData';
+  /** Wire profile to encode and decode with (default draft-04). */
+  profile?: WireProfile;
 }
 
 /** A BU with Nonce Indices and Binding Authorization Data, encoded, sealed and decoded. */
@@ -45,10 +48,11 @@ export function sealedBu(cn: CorrespondentNode, s: CnBuSpec): ReceivedCnBu {
   const options: MobilityOption[] = [...(s.options ?? [])];
   if (s.omit !== 'nonceIndices') options.push({ kind: 'nonceIndices', homeNonceIndex: rr.hot.nonceIndex, careOfNonceIndex: rr.cot.nonceIndex });
   if (s.omit !== 'bindingAuthData') options.push({ kind: 'bindingAuthData', authenticator: new Uint8Array(12) });
-  const raw = Uint8Array.from(encodeMessage(makeBu({ h: false, ...s, options }), DRAFT04_PROFILE));
+  const profile = s.profile ?? DRAFT04_PROFILE;
+  const raw = Uint8Array.from(encodeMessage(makeBu({ h: false, ...s, options }), profile));
   if (s.omit !== 'bindingAuthData') assert.ok(sealBindingAuthorization(raw, kbm, boundCoa, mustParseIp6(CN)));
   s.tamper?.(raw);
-  const d = decodeMessage(raw, DRAFT04_PROFILE);
+  const d = decodeMessage(raw, profile);
   assert.ok(d.ok && d.value.kind === 'bu');
   return { bu: d.value, rawMh: raw, hoa: mustParseIp6(HOA), careOfSource: mustParseIp6(coa), dst: mustParseIp6(CN), ipsecProtected: false, nowMs };
 }

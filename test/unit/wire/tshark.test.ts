@@ -7,7 +7,6 @@
 // (apt-get install tshark) and is skipped otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,28 +19,7 @@ import { formatIp6 } from '../../../lib/inet/ip6.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW, writePcap } from '../../../lib/cli/decode/pcap.js';
 import { IPPROTO_MH, type BidOption, type BindingAck, type BindingUpdate } from '../../../lib/wire/types.js';
 import { ip } from './fixtures.js';
-
-function tsharkAvailable(t: { skip(msg: string): void }): boolean {
-  const r = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
-  if (!r.error && r.status === 0) return true;
-  const why = 'tshark is not installed (apt-get install tshark)';
-  if (process.env.CI) assert.fail(`${why}; the tshark cross-check is required when CI is set`);
-  t.skip(why);
-  return false;
-}
-
-/** Runs tshark on `file` and returns one record per frame: field name -> all occurrences. */
-function tsharkFields(file: string, fields: string[]): Map<string, string[]>[] {
-  const args = ['-r', file, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=|'];
-  for (const f of fields) args.push('-e', f);
-  const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return out
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => new Map(l.split('\t').map((v, i) => [fields[i]!, v === '' ? [] : v.split('|')])));
-}
-
-const flagOf = (v: string | undefined): boolean => v === '1' || v === 'True';
+import { ethernet, flagOf, tsharkAvailable, tsharkFields } from './tshark-run.js';
 
 const coa = fc.uint8Array({ minLength: 16, maxLength: 16 });
 const bidOption: fc.Arbitrary<BidOption> = fc.oneof(
@@ -84,10 +62,6 @@ function packetFor(msg: BindingUpdate | BindingAck): { mh: Uint8Array; pkt: Uint
   }
   writeMhChecksum(mh, HA, HOA); // final destination is the home address (RH2)
   return { mh, pkt: buildIp6Packet({ src: HA, dst: COA, headers: [type2RoutingHeader(HOA)], nextHeader: IPPROTO_MH, payload: mh }) };
-}
-
-function ethernet(pkt: Uint8Array): Uint8Array {
-  return Uint8Array.from([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xdd, ...pkt]);
 }
 
 const FIELDS = [
