@@ -7,6 +7,7 @@
 //      baseline row is decoding alone; the ratio column is each row over it.
 // Run: npm run bench:core (re-executes itself with --expose-gc). The last line is
 // machine-readable: RESULT bu_per_s=<n> bytes_per_binding=<n>.
+import { ip6 } from '../test/ip6.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DRAFT04_PROFILE as P } from '../lib/wire/profiles.js';
@@ -61,7 +62,7 @@ const bidOpt = (bid: number, coa?: Uint8Array): BidOption =>
 
 const ha0 = heapUsed();
 const ha = new HomeAgent(
-  homeAgentConfig({ homeAgentAddress: '2001:db8:1::ffff:fff0', servedPrefixes: ['2001:db8:1::/64'], homeLinkInterface: 'eth0', ipsecRequired: true }),
+  homeAgentConfig({ homeAgentAddress: ip6('2001:db8:1::ffff:fff0'), servedPrefixes: ['2001:db8:1::/64'], homeLinkInterface: 'eth0', ipsecRequired: true }),
 );
 
 // 1. Populate with bulk registrations (one BU with three C-flag sub-options per node).

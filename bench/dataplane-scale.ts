@@ -7,6 +7,7 @@
 //   (`ping -f`) with 2 pair filters, with 30k same-mask filters, and with 30k filters
 //   spread over 64 masks (a flower hash table per mask).
 // Run: npx tsc -p . && node dist/test/uml/run.js --mem 2048 --timeout 1800 --exec dist/bench/dataplane-scale.js
+import { ip6 } from '../test/ip6.js';
 import { performance } from 'node:perf_hooks';
 import { NETLINK_ROUTE } from '../lib/platform/netlink/netlink-constants.js';
 import { NetlinkSocket } from '../lib/platform/netlink/socket.js';
@@ -31,8 +32,8 @@ const note = (k: string, v: string | number): void => {
 };
 
 /** Pair i: a care-of address and a home address no other pair uses. */
-const pairCoa = (i: number): string => `2001:db8:f9::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
-const pairHoa = (i: number): string => `2001:db8:aa::1:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
+const pairCoa = (i: number) => ip6(`2001:db8:f9::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
+const pairHoa = (i: number) => ip6(`2001:db8:aa::1:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
 
 async function externalWithClsact(sock: NetlinkSocket, ns: Netns): Promise<number> {
   await ip6tnlExternalCreate(sock, { name: 'mcoa0', up: true });

@@ -1,6 +1,7 @@
 // bench:reconcile — runs inside one user-mode Linux boot (npm run bench:reconcile):
 // reconcile N bindings (tunnel + nexthop + route + proxy entry each) from empty, then
 // delete them all, against `ip -batch` doing the same kernel operations in the same boot.
+import { ip6 } from '../test/ip6.js';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -14,10 +15,10 @@ import { createNetns, type Netns } from '../test/kernel/netns.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const HA = '2001:db8:aa::1';
+const HA = ip6('2001:db8:aa::1');
 const IFACE = 'home0';
-const hoaOf = (i: number) => `2001:db8:aa:1::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
-const coaOf = (i: number) => `2001:db8:${(0x100 + (i >> 16)).toString(16)}::${(i & 0xffff).toString(16)}`;
+const hoaOf = (i: number) => ip6(`2001:db8:aa:1::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
+const coaOf = (i: number) => ip6(`2001:db8:${(0x100 + (i >> 16)).toString(16)}::${(i & 0xffff).toString(16)}`);
 
 function desired(n: number): DesiredState {
   const d = emptyDesired();

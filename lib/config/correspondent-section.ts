@@ -3,7 +3,7 @@
 // MAX_RR_BINDING_LIFETIME, 420 s), MCoA on or off, and how often nonces and Kcn change.
 import { correspondentConfig, type CorrespondentConfig } from '../proto/common/core-config.js';
 import { MAX_NONCE_LIFETIME, MAX_RR_BINDING_LIFETIME, MAX_TOKEN_LIFETIME } from '../proto/common/rr-crypto.js';
-import type { Ip6Text } from '../inet/ip6.js';
+import type { Ip6 } from '../inet/ip6.js';
 import type { WireProfile } from '../wire/profile.js';
 import { DRAFT04_PROFILE } from '../wire/profiles.js';
 import type { DaemonCommon } from './daemon-config.js';
@@ -13,7 +13,7 @@ const CORRESPONDENT_KEYS = ['address', 'max_lifetime', 'mcoa', 'nonce_regenerate
 
 export interface CorrespondentSettings {
   /** The correspondent's own address: Binding Updates and data to a home address leave from it. */
-  address: Ip6Text;
+  address: Ip6;
   /** The protocol core's configuration (lifetime, MCoA, nonce and Kcn schedule, wire profile). */
   core: CorrespondentConfig;
 }

@@ -3,7 +3,7 @@
 // requested lifetime, the prefixes routed through the home agent, and the ESP SAs that
 // protect its Binding Updates and Acknowledgements (`ipsec`, read as the home agent's are).
 import { isUnicastRoutable, type Prefix } from '../inet/prefix.js';
-import { ip6InPrefix, mustParseIp6, type Ip6Text } from '../inet/ip6.js';
+import { ip6InPrefix, mustParseIp6, type Ip6 } from '../inet/ip6.js';
 import type { WireProfile } from '../wire/profile.js';
 import { DRAFT04_PROFILE } from '../wire/profiles.js';
 import type { DaemonCommon, HoaIpsecSas } from './daemon-config.js';
@@ -25,8 +25,8 @@ export const MN_IPSEC_OFF_WARNING =
   'Binding Updates leave without ESP protection (ipsec.required: false): use this in a lab only';
 
 export interface MobileNodeSettings {
-  homeAddress: Ip6Text;
-  homeAgent: Ip6Text;
+  homeAddress: Ip6;
+  homeAgent: Ip6;
   /** Length of the home link's prefix; the home agent address must lie inside it. */
   homePrefixLength: number;
   /** Candidate interfaces for care-of addresses, in order of preference. */
@@ -46,7 +46,7 @@ export interface MobileNodeSettings {
   /** Prefixes routed through the tunnels to the home agent with the home address as source (default ::/0). */
   routes: Prefix[];
   /** Correspondents to run return routability and route optimisation with (RFC 6275 §11.7.2). */
-  correspondents: Ip6Text[];
+  correspondents: Ip6[];
   profile: WireProfile;
   /**
    * Binding Updates to the home agent leave under ESP (the kernel policy requires it): true
@@ -169,10 +169,10 @@ function readPrefixes(r: ConfigReader, f: Field): Prefix[] | undefined {
 }
 
 /** Correspondent addresses: unicast, each once, neither the home address nor the home agent. */
-function readCorrespondents(r: ConfigReader, f: Field, own: readonly (Ip6Text | undefined)[]): Ip6Text[] | undefined {
+function readCorrespondents(r: ConfigReader, f: Field, own: readonly (Ip6 | undefined)[]): Ip6[] | undefined {
   const items = r.list(f);
   if (!items) return undefined;
-  const out: Ip6Text[] = [];
+  const out: Ip6[] = [];
   for (const item of items) {
     const a = r.ip6(item);
     if (a === undefined) continue;

@@ -2,7 +2,7 @@
 // throwing, so one pass reports every mistake in the file. Each reader returns undefined
 // when it recorded a problem; callers then leave the value out and carry on.
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
-import { canonicalIp6, type Ip6Text } from '../inet/ip6.js';
+import { canonicalIp6, type Ip6 } from '../inet/ip6.js';
 import { parsePrefix, type Prefix } from '../inet/prefix.js';
 import type { ConfigProblem } from './problems.js';
 import { editDistance } from './suggest.js';
@@ -118,7 +118,7 @@ export class ConfigReader {
   }
 
   /** An IPv6 address, returned in RFC 5952 form. */
-  ip6(f: Field): Ip6Text | undefined {
+  ip6(f: Field): Ip6 | undefined {
     const v = this.string(f);
     if (v === undefined) return undefined;
     const canonical = canonicalIp6(v);

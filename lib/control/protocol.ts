@@ -9,6 +9,8 @@
 // when the request was too broken to have one). This file also fixes the result shapes
 // the daemon's handlers return and mcoactl prints.
 
+import type { Ip6 } from '../inet/ip6.js';
+
 export const DEFAULT_SOCKET_PATH = '/run/mcoad/mcoad.sock';
 /** Longest request line the daemon reads; a longer one closes the connection. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -54,10 +56,11 @@ export const ErrorCode = {
 
 /** One binding cache entry as shown to operators. */
 export interface BindingView {
-  hoa: string;
+  hoa: Ip6;
   /** 0 for a regular binding (registered without a BID sub-option). */
   bid: number;
-  coa: string;
+  /** '' for a mobile node's list entry that has no care-of address yet. */
+  coa: Ip6 | '';
   /** Set BU flags granted: any of 'H', 'R', 'L', 'K'. */
   flags: string[];
   /** Seconds until expiry (floored, never negative). */

@@ -6,6 +6,7 @@
 // expiry and the role's other due work; the operator's removals (del binding, flush).
 // The core runs on the monotonic clock; the journal on the wall clock's frame
 // (store/wall-frame.ts), converted once at load and followed when the wall clock steps.
+import type { Ip6 } from '../inet/ip6.js';
 import type { AnyDaemonConfig } from '../config/index.js';
 import type { BindingView, DelResult } from '../control/protocol.js';
 import { ControlError, type ControlServer } from '../control/server.js';
@@ -27,13 +28,13 @@ export interface BindingCacheRole {
   /** Puts the journal's bindings into the core (journal time = core time + wallOffsetMs); returns how many it kept. */
   restore(loaded: LoadedState, nowMs: number, wallOffsetMs: number): number;
   /** The kernel side of a change to these home addresses; resolves per care-of move whether its SAs moved with it. */
-  kernelChanged(hoas: ReadonlySet<string>, events: readonly CacheEvent[], nowMs: number, keyManagement: boolean): Promise<boolean[]>;
+  kernelChanged(hoas: ReadonlySet<Ip6>, events: readonly CacheEvent[], nowMs: number, keyManagement: boolean): Promise<boolean[]>;
   /** Removes the bindings expired by `nowMs`. */
   expire(nowMs: number): CacheEvent[];
   /** Does what is due at `nowMs` besides expiry (refresh requests); returns when anything is due next. */
   nextDueMs(nowMs: number): number | null;
   /** One binding, or every binding of a home address, removed by the operator. */
-  removeByOperator(hoa: string, bid?: number): CacheEvent[];
+  removeByOperator(hoa: Ip6, bid?: number): CacheEvent[];
   statusName(status: number): string;
 }
 
@@ -89,7 +90,7 @@ export class BindingCacheService {
   }
 
   /** Counts and logs a refusal and each BID's status; returns the home address the outcome is about. */
-  noteOutcome(o: BuOutcome, nowMs: number): string | undefined {
+  noteOutcome(o: BuOutcome, nowMs: number): Ip6 | undefined {
     const { counters, log } = this.ctx;
     const hoa = o.refusal?.hoa ?? o.events[0]?.binding.hoa ?? o.dad?.hoa;
     if (o.refusal) {
@@ -113,8 +114,8 @@ export class BindingCacheService {
    * Cache events (and the sequence number of `hoa`, the BU's home address): journal records,
    * the kernel side, monitor clients, the timer. Resolves per care-of move whether its SAs moved.
    */
-  changed(events: readonly CacheEvent[], nowMs: number, hoa?: string, keyManagement = false): Promise<boolean[]> {
-    const touched = new Set<string>(hoa === undefined ? [] : [hoa]);
+  changed(events: readonly CacheEvent[], nowMs: number, hoa?: Ip6, keyManagement = false): Promise<boolean[]> {
+    const touched = new Set<Ip6>(hoa === undefined ? [] : [hoa]);
     for (const e of events) touched.add(e.binding.hoa);
     if (touched.size === 0) return Promise.resolve([]);
     this.checkWallClock();
@@ -153,7 +154,7 @@ export class BindingCacheService {
     return events.length;
   }
 
-  bindings(only: string | undefined, nowMs: number): BindingView[] {
+  bindings(only: Ip6 | undefined, nowMs: number): BindingView[] {
     const cache = this.role.cache();
     const list = only === undefined ? [...cache] : [...cache.bindingsOf(only)];
     return list.map((b) => bindingView(b, nowMs));

@@ -2,7 +2,7 @@
 // convert tens of thousands of addresses per second. Plain hex forms (with one
 // "::") are parsed here; anything else (an embedded IPv4 part, a zone) goes to
 // the general parser in lib/inet/ip6.ts, which also reports invalid text.
-import { mustParseIp6 } from './ip6.js';
+import { mustParseIp6, type Ip6 } from './ip6.js';
 
 const groups = new Uint16Array(8);
 
@@ -72,4 +72,11 @@ function parsePlain(text: string, out: Uint8Array, off: number): boolean {
 /** Writes the 16 octets of `text` at out[off]; throws TypeError for invalid text. */
 export function writeIp6(text: string, out: Uint8Array, off: number): void {
   if (!parsePlain(text, out, off)) out.set(mustParseIp6(text), off);
+}
+
+/** The 16 octets of an address (a new array). */
+export function ip6Octets(a: Ip6): Uint8Array {
+  const out = new Uint8Array(16);
+  writeIp6(a, out, 0);
+  return out;
 }

@@ -1,6 +1,6 @@
 // Address and prefix helpers the protocol core needs beyond lib/inet/ip6.ts: which
 // addresses may stand as a home or care-of address, prefix text, and link-local forms.
-import { formatIp6, ip6InPrefix, parseIp6, type Ip6Text } from './ip6.js';
+import { formatIp6, ip6InPrefix, mustIp6, parseIp6, type Ip6 } from './ip6.js';
 
 /** A parsed 'address/length' prefix with its host bits cleared. */
 export interface Prefix {
@@ -64,10 +64,22 @@ export function isUnicastRoutable(b: Uint8Array): boolean {
 }
 
 /** fe80::<interface identifier of addr> (RFC 6275 §10.3.1, L flag). */
-export function linkLocalOf(addr: Uint8Array): Ip6Text {
+export function linkLocalOf(addr: Uint8Array): Ip6 {
   const ll = new Uint8Array(16);
   ll[0] = 0xfe;
   ll[1] = 0x80;
   ll.set(addr.subarray(8, 16), 8);
   return formatIp6(ll);
+}
+
+/**
+ * The address and length of a route's prefix text, 'addr/len' or a bare address (/128), as
+ * the planners key routes (Prefix.text, or a canonical address); throws for anything else.
+ */
+export function routePrefixParts(text: string): { address: Ip6; length: number } {
+  const slash = text.lastIndexOf('/');
+  if (slash < 0) return { address: mustIp6(text, 'route prefix'), length: 128 };
+  const length = Number(text.slice(slash + 1));
+  if (!Number.isInteger(length) || length < 0 || length > 128) throw new TypeError(`route prefix: bad length in ${JSON.stringify(text)}`);
+  return { address: mustIp6(text.slice(0, slash), 'route prefix'), length };
 }

@@ -40,7 +40,8 @@ import {
   setsockoptInt,
 } from '../platform/sys/socket.js';
 import { writeMhChecksum } from '../wire/checksum.js';
-import { mustParseIp6 } from '../inet/ip6.js';
+import type { Ip6 } from '../inet/ip6.js';
+import { ip6Octets } from '../inet/ip6-write.js';
 import { encodeHomeAddressDstopts, encodePktinfo, encodeType2Rthdr } from './ancillary.js';
 import { IPPROTO_MH } from './socket-constants.js';
 import { DatagramReader } from './datagram-reader.js';
@@ -70,15 +71,15 @@ export interface MhSocketOptions {
 export interface MhSendRequest {
   data: Uint8Array;
   /** Source address (IPV6_PKTINFO); the kernel chooses when absent. */
-  src?: string;
+  src?: Ip6;
   /** Destination; with routingHeader, the final destination (the mobile node's home address). */
-  dst: string;
+  dst: Ip6;
   /** Outgoing interface (IPV6_PKTINFO); also the scope of a link-local destination. */
   ifindex?: number;
   /** Home agent / correspondent: a type 2 routing header carrying this care-of address. */
-  routingHeader?: string;
+  routingHeader?: Ip6;
   /** Mobile node: a Home Address option carrying this home address. */
-  homeAddressOption?: string;
+  homeAddressOption?: Ip6;
 }
 
 export type MhReceiveErrorReason = 'recvmsg' | 'truncated' | DropReason;
@@ -154,10 +155,10 @@ export class MhSocket extends EventEmitter<MhSocketEvents> {
 
   /** Sends one Mobility Header; returns the octets sent. Throws KernelError (errno name in `code`). */
   send(req: MhSendRequest): number {
-    const dst = mustParseIp6(req.dst, 'MhSocket.send dst');
-    const src = req.src === undefined ? undefined : mustParseIp6(req.src, 'MhSocket.send src');
-    const hoa = req.homeAddressOption === undefined ? undefined : mustParseIp6(req.homeAddressOption, 'homeAddressOption');
-    const coa = req.routingHeader === undefined ? undefined : mustParseIp6(req.routingHeader, 'routingHeader');
+    const dst = ip6Octets(req.dst);
+    const src = req.src === undefined ? undefined : ip6Octets(req.src);
+    const hoa = req.homeAddressOption === undefined ? undefined : ip6Octets(req.homeAddressOption);
+    const coa = req.routingHeader === undefined ? undefined : ip6Octets(req.routingHeader);
     const op = `sendmsg MH to ${req.dst}`;
     if (!this.open) throw new KernelError(Errno.EBADF, `${op} (socket closed)`);
     if (req.data.length < 8 || req.data.length > MH_MAX_OCTETS) {

@@ -36,7 +36,8 @@ import {
   openSocket,
   setsockoptInt,
 } from '../platform/sys/socket.js';
-import { formatIp6, mustParseIp6 } from '../inet/ip6.js';
+import { formatIp6, mustParseIp6, type Ip6 } from '../inet/ip6.js';
+import { ip6Octets } from '../inet/ip6-write.js';
 import { encodePktinfo } from './ancillary.js';
 import {
   ENETDOWN,
@@ -163,10 +164,10 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
    * Ethernet), a SyscallError ENODEV for an unknown interface, or ECANCELED when the socket
    * closes first.
    */
-  dad(ifname: string, address: string, timeoutMs = 1000): Promise<DadResult> {
+  dad(ifname: string, address: Ip6, timeoutMs = 1000): Promise<DadResult> {
     try {
       if (!this.open) throw new KernelError(Errno.EBADF, `dad ${address}: socket closed`);
-      const target = mustParseIp6(address, 'dad address');
+      const target = ip6Octets(address);
       const ifindex = this.interfaceIndex(ifname);
       const key = `${ifindex}/${formatIp6(target)}`;
       const existing = this.pending.get(key);
@@ -206,8 +207,8 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
    * the interface's own MAC. Returns the octets sent; throws KernelError. RFC 4861 allows up
    * to MAX_NEIGHBOR_ADVERTISEMENT (3) of these; repeating them is the caller's choice.
    */
-  unsolicitedNa(ifname: string, address: string, linkLayerAddress?: string): number {
-    const target = mustParseIp6(address, 'unsolicitedNa address');
+  unsolicitedNa(ifname: string, address: Ip6, linkLayerAddress?: string): number {
+    const target = ip6Octets(address);
     const op = `sendmsg unsolicited NA for ${address} on ${ifname}`;
     if (!this.open) throw new KernelError(Errno.EBADF, `${op}: socket closed`);
     const ifindex = this.interfaceIndex(ifname);

@@ -4,7 +4,7 @@
 import { decodeCmsgs } from '../platform/sys/msghdr.js';
 import { decodeSockaddrIn6, MSG_CTRUNC } from '../platform/sys/socket.js';
 import { verifyMhChecksum } from '../wire/checksum.js';
-import { formatIp6 } from '../inet/ip6.js';
+import { formatIp6, type Ip6 } from '../inet/ip6.js';
 import { decodeReceivedAncillary, type ReceivedAncillary } from './ancillary.js';
 import { ND_HOP_LIMIT } from './socket-constants.js';
 import { decodeNd, type NdMessage } from './nd-codec.js';
@@ -23,22 +23,22 @@ export interface MhReceived {
   /** The Mobility Header's octets (a copy). */
   data: Uint8Array;
   /** IPv6 source as delivered: after a Home Address option swap, the home address. */
-  src: string;
+  src: Ip6;
   /** IPv6 destination as delivered: after type 2 routing header processing, the home address. */
-  dst: string;
+  dst: Ip6;
   ifindex: number;
   /** Address in the Home Address option after the swap: the care-of address. */
-  homeAddressOption?: string;
+  homeAddressOption?: Ip6;
   /** Address in the type 2 routing header after processing: the care-of address. */
-  routingHeader?: string;
+  routingHeader?: Ip6;
   hopLimit?: number;
 }
 
 /** A valid NS or NA as received (RFC 4861 §7.1 checks passed). */
 export interface NdObserved {
   message: NdMessage;
-  src: string;
-  dst: string;
+  src: Ip6;
+  dst: Ip6;
   ifindex: number;
 }
 

@@ -10,7 +10,8 @@ import { KernelError } from '../platform/kernel-errors.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
 import { AF_INET6, IPPROTO_IPV6, IPV6_PKTINFO, SOCK_RAW, closeFd, encodeSockaddrIn6, openSocket } from '../platform/sys/socket.js';
 import { writeMhChecksum } from '../wire/checksum.js';
-import { mustParseIp6 } from '../inet/ip6.js';
+import type { Ip6 } from '../inet/ip6.js';
+import { ip6Octets } from '../inet/ip6-write.js';
 import { encodePktinfo } from './ancillary.js';
 import { IPPROTO_MH } from './socket-constants.js';
 
@@ -43,11 +44,11 @@ export interface ReverseTunnelRequest {
   /** The encoded Mobility Header (its checksum is filled in here). */
   mh: Uint8Array;
   /** Inner source and destination: home address -> correspondent. */
-  innerSrc: string;
-  innerDst: string;
+  innerSrc: Ip6;
+  innerDst: Ip6;
   /** Outer source and destination: a care-of address the home agent accepted -> the home agent. */
-  outerSrc: string;
-  outerDst: string;
+  outerSrc: Ip6;
+  outerDst: Ip6;
   /** The care-of address's interface. */
   ifindex?: number;
   netns?: string;
@@ -55,12 +56,12 @@ export interface ReverseTunnelRequest {
 
 /** Sends one reverse-tunnelled MH; returns the octets sent. Throws KernelError / SyscallError. */
 export function sendReverseTunnelled(req: ReverseTunnelRequest): number {
-  const packet = encapsulatedMh(req.mh, mustParseIp6(req.innerSrc, 'innerSrc'), mustParseIp6(req.innerDst, 'innerDst'));
+  const packet = encapsulatedMh(req.mh, ip6Octets(req.innerSrc), ip6Octets(req.innerDst));
   const fd = openSocket(AF_INET6, SOCK_RAW, IPPROTO_IPV6, req.netns === undefined ? {} : { netns: req.netns });
   try {
     const io = new MsgIo({ bufferSize: 1 });
-    const control = encodeCmsgs([{ level: IPPROTO_IPV6, type: IPV6_PKTINFO, data: encodePktinfo(mustParseIp6(req.outerSrc, 'outerSrc'), req.ifindex) }]);
-    const name = encodeSockaddrIn6({ address: mustParseIp6(req.outerDst, 'outerDst'), port: 0, scopeId: 0 });
+    const control = encodeCmsgs([{ level: IPPROTO_IPV6, type: IPV6_PKTINFO, data: encodePktinfo(ip6Octets(req.outerSrc), req.ifindex) }]);
+    const name = encodeSockaddrIn6({ address: ip6Octets(req.outerDst), port: 0, scopeId: 0 });
     const n = io.sendmsg(fd, [packet], { name, control });
     if (n < 0) throw new KernelError(-n, `sendmsg ip6ip6 to ${req.outerDst} (inner ${req.innerSrc} -> ${req.innerDst})`);
     return n;

@@ -1,6 +1,6 @@
 // Between the protocol core and the store: the records that persist a change set, and
 // putting loaded bindings back into a BindingCache.
-import type { Ip6Text } from '../inet/ip6.js';
+import type { Ip6 } from '../inet/ip6.js';
 import type { BindingCache } from '../proto/common/cache.js';
 import type { CacheEvent } from '../proto/common/outcome.js';
 import type { LoadedState } from './live-state.js';
@@ -11,9 +11,9 @@ import { bindingFromStored, delRecord, putRecord, seqRecord, storedFromBinding, 
  * home address they touched (and of `hoa`, the BU's home address, when given), read from
  * the cache after the core processed the BU.
  */
-export function recordsForEvents(events: readonly CacheEvent[], cache: BindingCache, wallOffsetMs: number, hoa?: Ip6Text): StoreRecord[] {
+export function recordsForEvents(events: readonly CacheEvent[], cache: BindingCache, wallOffsetMs: number, hoa?: Ip6): StoreRecord[] {
   const out: StoreRecord[] = [];
-  const touched = new Set<Ip6Text>(hoa === undefined ? [] : [hoa]);
+  const touched = new Set<Ip6>(hoa === undefined ? [] : [hoa]);
   for (const e of events) {
     const b = e.binding;
     out.push(e.type === 'removed' ? delRecord(b.hoa, b.bid) : putRecord(storedFromBinding(b, wallOffsetMs)));

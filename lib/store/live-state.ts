@@ -2,7 +2,7 @@
 // BindingCache's own rules (a put creates a home address with the binding's sequence, a
 // sequence exists only while its home address has bindings, the last binding's removal
 // drops the home address), so a reload reproduces exactly what the core held.
-import type { Ip6Text } from '../inet/ip6.js';
+import type { Ip6 } from '../inet/ip6.js';
 import { putRecord, seqRecord, type StoreRecord, type StoredBinding } from './records.js';
 
 interface HoaState {
@@ -15,11 +15,11 @@ export interface LoadedState {
   /** Per home address in arrival order: put them into a BindingCache in this order. */
   bindings: StoredBinding[];
   /** Last accepted sequence number per home address. */
-  sequences: Map<Ip6Text, number>;
+  sequences: Map<Ip6, number>;
 }
 
 export class LiveState {
-  private readonly hoas = new Map<Ip6Text, HoaState>();
+  private readonly hoas = new Map<Ip6, HoaState>();
   private count = 0;
 
   get size(): number {
@@ -63,7 +63,7 @@ export class LiveState {
 
   load(): LoadedState {
     const bindings: StoredBinding[] = [];
-    const sequences = new Map<Ip6Text, number>();
+    const sequences = new Map<Ip6, number>();
     for (const [hoa, h] of this.hoas) {
       bindings.push(...h.bindings.values());
       sequences.set(hoa, h.sequence);

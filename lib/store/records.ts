@@ -4,12 +4,12 @@
 // written, not that they were written by this version.
 import { bindingFlags, type Binding } from '../proto/common/binding.js';
 import { parsePrefix } from '../inet/prefix.js';
-import { canonicalIp6, type Ip6Text } from '../inet/ip6.js';
+import { canonicalIp6, type Ip6 } from '../inet/ip6.js';
 
 export interface StoredBinding {
-  readonly hoa: Ip6Text;
+  readonly hoa: Ip6;
   readonly bid: number;
-  readonly coa: Ip6Text;
+  readonly coa: Ip6;
   /** Wall clock (ms since the epoch) of the BU that set the current lifetime. */
   readonly registeredAtWallMs: number;
   readonly expiresAtWallMs: number;
@@ -23,16 +23,16 @@ export interface StoredBinding {
 export type StoreRecord =
   /** Adds or replaces the binding (hoa, bid), as BindingCache.put does. */
   | { readonly op: 'put'; readonly binding: StoredBinding }
-  | { readonly op: 'del'; readonly hoa: Ip6Text; readonly bid: number }
+  | { readonly op: 'del'; readonly hoa: Ip6; readonly bid: number }
   /** Every binding of the home address, and its sequence number. */
-  | { readonly op: 'del-hoa'; readonly hoa: Ip6Text }
+  | { readonly op: 'del-hoa'; readonly hoa: Ip6 }
   /** Last accepted sequence number of a home address (kept only while it has bindings). */
-  | { readonly op: 'seq'; readonly hoa: Ip6Text; readonly sequence: number };
+  | { readonly op: 'seq'; readonly hoa: Ip6; readonly sequence: number };
 
 export const putRecord = (binding: StoredBinding): StoreRecord => ({ op: 'put', binding });
-export const delRecord = (hoa: Ip6Text, bid: number): StoreRecord => ({ op: 'del', hoa, bid });
-export const delHoaRecord = (hoa: Ip6Text): StoreRecord => ({ op: 'del-hoa', hoa });
-export const seqRecord = (hoa: Ip6Text, sequence: number): StoreRecord => ({ op: 'seq', hoa, sequence });
+export const delRecord = (hoa: Ip6, bid: number): StoreRecord => ({ op: 'del', hoa, bid });
+export const delHoaRecord = (hoa: Ip6): StoreRecord => ({ op: 'del-hoa', hoa });
+export const seqRecord = (hoa: Ip6, sequence: number): StoreRecord => ({ op: 'seq', hoa, sequence });
 
 /**
  * The core's binding as stored. `wallOffsetMs` is wall clock minus the clock the core was
@@ -74,7 +74,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isU16 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff;
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isIp = (v: unknown): v is Ip6Text => typeof v === 'string' && canonicalIp6(v) === v;
+const isIp = (v: unknown): v is Ip6 => typeof v === 'string' && canonicalIp6(v) === v;
 
 /** A record from parsed JSON, or a sentence saying what is wrong with it. */
 export function checkRecord(v: unknown): { ok: true; record: StoreRecord } | { ok: false; error: string } {

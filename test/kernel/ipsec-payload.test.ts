@@ -5,6 +5,7 @@
 // what an operator with IKE-made SAs must do. The mobile node's side is made by hand with
 // `ip xfrm`: one outbound SA with source :: for all its care-of addresses, one inbound SA
 // per care-of address, policies on the proto-41 outer flow of its ip6ip6 tunnels.
+import { ip6 } from '../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
@@ -14,7 +15,7 @@ import {
   sendEchoRequest, stats, until, untilLogged, withK, withPair, writeHomeAgentConfig, type TestSas,
 } from './fixtures/index.js';
 
-const COA_B = '2001:db8:1::11';
+const COA_B = ip6('2001:db8:1::11');
 const SA: TestSas = {
   spiIn: 0x1001,
   spiOut: 0x1002,

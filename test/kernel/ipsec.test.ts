@@ -3,6 +3,7 @@
 // and its BA returns over ESP; a BU without ESP is dropped by the kernel (the binding stays
 // as it was, and `mcoactl show stats` shows the kernel's counter); a home address without
 // SAs is still refused while ipsec.required is on.
+import { ip6 } from '../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DRAFT04_PROFILE } from '../../lib/wire/profiles.js';
@@ -22,7 +23,7 @@ const SA: TestSas = {
   icvBits: 128,
 };
 /** Authorised by default, but without SAs. */
-const HOA_WITHOUT_SAS = '2001:db8:aa::200';
+const HOA_WITHOUT_SAS = ip6('2001:db8:aa::200');
 
 const HOME_AGENT = authorisedHomeAddress(ipsecYaml(SA));
 

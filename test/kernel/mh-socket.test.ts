@@ -7,6 +7,7 @@
 //          route 2001:db8:aa::/64 via 2001:db8:1::1
 //
 // XFRM route-optimisation state and policy each side needs (see HA_XFRM and MN_XFRM below).
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KernelError } from '../../lib/platform/kernel-errors.js';
@@ -15,10 +16,10 @@ import { DRAFT04_PROFILE, decodeMessage, encodeMessage, type BindingAck, type Bi
 import { withNetnsGroup, type Netns } from './netns.js';
 import { KERNEL_TEST_TIMEOUT_MS, WAIT_BOUND_MS, cable, procCounter, until } from './fixtures/index.js';
 
-const HA = '2001:db8:aa::1';
+const HA = ip6('2001:db8:aa::1');
 const HA_FOREIGN = '2001:db8:1::1';
-const COA = '2001:db8:1::10';
-const HOA = '2001:db8:aa::100';
+const COA = ip6('2001:db8:1::10');
+const HOA = ip6('2001:db8:aa::100');
 
 /**
  * Home agent: a wildcard Home Address option state (without `flag wildrecv` the wildcard is
@@ -245,11 +246,11 @@ test('sending to an unreachable address throws a KernelError with the errno name
     try {
       const data = encodeMessage(bu(4), DRAFT04_PROFILE);
       assert.throws(
-        () => mnSock.send({ data, dst: '2001:db8:ffff::1' }),
+        () => mnSock.send({ data, dst: ip6('2001:db8:ffff::1') }),
         (e: unknown) => e instanceof KernelError && e.code === 'ENETUNREACH' && e.op.includes('2001:db8:ffff::1'),
       );
       assert.throws(
-        () => mnSock.send({ data, src: '2001:db8:77::1', dst: HA }),
+        () => mnSock.send({ data, src: ip6('2001:db8:77::1'), dst: HA }),
         (e: unknown) => e instanceof KernelError && e.code === 'EINVAL',
         'a source address the node does not have',
       );

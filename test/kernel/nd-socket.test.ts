@@ -1,6 +1,7 @@
 // NdSocket against a real kernel: a home agent namespace (A, link a0) and a peer (B, link
 // b0) on one veth. A's interfaces skip kernel DAD (accept_dad 0) so its link-local address is
 // usable at once; B keeps normal DAD, so its addresses answer probes as any host would.
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KernelError } from '../../lib/platform/kernel-errors.js';
@@ -52,24 +53,24 @@ test('DAD: unique when nothing answers while it waits, duplicate when the peer h
     const peer = NdSocket.open({ netns: b!.name });
     try {
       // Nothing answers: unique once the wait is over (and a node's own probe is no answer).
-      assert.equal(await nd.dad('a0', '2001:db8:aa::200'), 'unique');
+      assert.equal(await nd.dad('a0', ip6('2001:db8:aa::200')), 'unique');
 
       // An answer while it waits ends it: B advertises the target after A's probe has gone
       // out (dad() has sent it when it returns), well inside A's wait.
-      const answered = nd.dad('a0', '2001:db8:aa::210', LONG_DAD_MS);
-      peer.unsolicitedNa('b0', '2001:db8:aa::210');
+      const answered = nd.dad('a0', ip6('2001:db8:aa::210'), LONG_DAD_MS);
+      peer.unsolicitedNa('b0', ip6('2001:db8:aa::210'));
       assert.equal(await bounded('the DAD answered by an NA', answered), 'duplicate');
 
       // B holds the address: its kernel answers the probe, long before the wait is over.
-      assert.equal(await bounded('the DAD answered by the holder', nd.dad('a0', '2001:db8:aa::300', LONG_DAD_MS)), 'duplicate');
+      assert.equal(await bounded('the DAD answered by the holder', nd.dad('a0', ip6('2001:db8:aa::300'), LONG_DAD_MS)), 'duplicate');
 
       // Four at once, two sharing a target: every probe leaves at once (each DAD waits on its
       // own timer, not after the others), and the shared one is one DAD.
       const sent0 = nd.stats.sent;
-      const p1 = nd.dad('a0', '2001:db8:aa::201', 3000);
-      const p2 = nd.dad('a0', '2001:db8:aa::202', 700);
-      const p3 = nd.dad('a0', '2001:db8:aa::301', LONG_DAD_MS);
-      const p4 = nd.dad('a0', '2001:db8:aa::201');
+      const p1 = nd.dad('a0', ip6('2001:db8:aa::201'), 3000);
+      const p2 = nd.dad('a0', ip6('2001:db8:aa::202'), 700);
+      const p3 = nd.dad('a0', ip6('2001:db8:aa::301'), LONG_DAD_MS);
+      const p4 = nd.dad('a0', ip6('2001:db8:aa::201'));
       assert.equal(p4, p1, 'a second DAD for a pending target shares the first');
       assert.equal(nd.stats.dadPending, 3);
       assert.equal(nd.stats.sent - sent0, 3, 'three probes sent before any DAD ended');
@@ -101,9 +102,9 @@ test("DAD: another node's probe for the same target means duplicate; a node's ow
       // target's solicited-node group and probes, waiting long; A starts only once B's probe
       // has passed a0 (and A's stack, not yet in the group, has dropped it). B hears A's
       // probe: duplicate. A never hears B's, nor its own: unique.
-      const atB = ndB.dad('b0', '2001:db8:aa::400', LONG_DAD_MS);
+      const atB = ndB.dad('b0', ip6('2001:db8:aa::400'), LONG_DAD_MS);
       await bounded("B's probe at A", bProbeAtA.seen);
-      const atA = ndA.dad('a0', '2001:db8:aa::400');
+      const atA = ndA.dad('a0', ip6('2001:db8:aa::400'));
       assert.deepEqual(await bounded('both DADs', Promise.all([atA, atB])), ['unique', 'duplicate']);
       const probe = seenByB.find((m) => m.message.kind === 'ns');
       assert.ok(probe, 'B observed the probe');
@@ -128,7 +129,7 @@ test('unsolicited NA: seen by a peer socket and by tcpdump with override, router
     try {
       const mac = await macOf(a!, 'a0');
       const observed = new Promise<NdObserved>((resolve) => peer.once('neighbor', resolve));
-      const octets = nd.unsolicitedNa('a0', '2001:db8:aa::100');
+      const octets = nd.unsolicitedNa('a0', ip6('2001:db8:aa::100'));
       assert.equal(octets, 32, 'NA of 24 octets and a target link-layer option of 8');
       const m = await bounded('the NA at the peer', observed);
       assert.equal(m.dst, 'ff02::1');
@@ -143,7 +144,7 @@ test('unsolicited NA: seen by a peer socket and by tcpdump with override, router
       assert.match(out, /hlim 255/);
       // An explicit link-layer address is used as given.
       const again = new Promise<NdObserved>((resolve) => peer.once('neighbor', resolve));
-      nd.unsolicitedNa('a0', '2001:db8:aa::101', '02:00:00:00:aa:01');
+      nd.unsolicitedNa('a0', ip6('2001:db8:aa::101'), '02:00:00:00:aa:01');
       const m2 = await bounded('the second NA at the peer', again);
       assert.ok(m2.message.kind === 'na' && formatMac(m2.message.targetLinkLayer!) === '02:00:00:00:aa:01');
     } finally {
@@ -158,18 +159,18 @@ test('errors: unknown interface, closing with DADs pending', { timeout: KERNEL_T
   await withNetnsGroup(2, async ([a, b]) => {
     await link(a!, b!);
     const nd = NdSocket.open({ netns: a!.name });
-    await assert.rejects(nd.dad('nosuch0', '2001:db8:aa::5'), (e: unknown) => e instanceof SyscallError && e.code === 'ENODEV');
-    assert.throws(() => nd.unsolicitedNa('nosuch0', '2001:db8:aa::5'), (e: unknown) => e instanceof SyscallError && e.code === 'ENODEV');
+    await assert.rejects(nd.dad('nosuch0', ip6('2001:db8:aa::5')), (e: unknown) => e instanceof SyscallError && e.code === 'ENODEV');
+    assert.throws(() => nd.unsolicitedNa('nosuch0', ip6('2001:db8:aa::5')), (e: unknown) => e instanceof SyscallError && e.code === 'ENODEV');
     // libuv names errno 95 ENOTSUP (Linux: EOPNOTSUPP and ENOTSUP are the same number).
     const notEthernet = (e: unknown): boolean => e instanceof KernelError && e.errno === Errno.EOPNOTSUPP;
-    assert.throws(() => nd.unsolicitedNa('lo', '2001:db8:aa::5'), notEthernet);
-    await assert.rejects(nd.dad('lo', '2001:db8:aa::5'), notEthernet);
+    assert.throws(() => nd.unsolicitedNa('lo', ip6('2001:db8:aa::5')), notEthernet);
+    await assert.rejects(nd.dad('lo', ip6('2001:db8:aa::5')), notEthernet);
     await a!.ip('link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1');
-    await assert.rejects(nd.dad('x0', '2001:db8:aa::5'), (e: unknown) => e instanceof KernelError && e.code === 'ENETDOWN');
-    const pending = nd.dad('a0', '2001:db8:aa::6');
+    await assert.rejects(nd.dad('x0', ip6('2001:db8:aa::5')), (e: unknown) => e instanceof KernelError && e.code === 'ENETDOWN');
+    const pending = nd.dad('a0', ip6('2001:db8:aa::6'));
     nd.close();
     await assert.rejects(pending, (e: unknown) => e instanceof KernelError && e.code === 'ECANCELED');
-    await assert.rejects(nd.dad('a0', '2001:db8:aa::6'), (e: unknown) => e instanceof KernelError && e.code === 'EBADF');
+    await assert.rejects(nd.dad('a0', ip6('2001:db8:aa::6')), (e: unknown) => e instanceof KernelError && e.code === 'EBADF');
     assert.equal(nd.stats.receiveErrors, 0);
   });
 });

@@ -1,5 +1,6 @@
 // Monitor sockets: multicast notifications decoded as they arrive, and a receive
 // queue overrun (ENOBUFS) reported as 'resync' while the socket keeps working.
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,7 +37,7 @@ test('monitor: route and link notifications arrive decoded; own requests on anot
       assert.ok(['v0', 'v1'].includes((await bounded('the link notification', link)).name));
       await ns.ip('link', 'set', 'v0', 'up');
       const ifindex = Number(/^(\d+):/.exec(await ns.ip('link', 'show', 'v0'))![1]);
-      const r = { dst: '2001:db8:5::', dstLen: 64, table: 254, protocol: 16, metric: 7, oif: ifindex };
+      const r = { dst: ip6('2001:db8:5::'), dstLen: 64, table: 254, protocol: 16, metric: 7, oif: ifindex };
       const added = nextNotification(mon, (m) => (m.type === RTM_NEWROUTE ? decodeRoute(m) : undefined));
       await routeReplace(sock, r);
       const got = await bounded('the new route notification', added);

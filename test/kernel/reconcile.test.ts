@@ -1,6 +1,8 @@
 // The home agent reconciler against a real kernel (user-mode Linux): create, adopt,
 // update, repair, restart and delete for tunnels, nexthops, groups, routes and proxy
 // entries, each read back with `ip` as an independent check.
+import { ip6Entries, type Ip6 } from '../../lib/inet/ip6.js';
+import { ip6 } from '../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetlinkSocket } from '../../lib/platform/netlink/socket.js';
@@ -8,16 +10,16 @@ import { HomeAgentKernel } from '../../lib/daemon/ha/kernel.js';
 import { emptyDesired, tunnelKey, type DesiredState } from '../../lib/plan/ha/desired.js';
 import { withNetns, type Netns } from './netns.js';
 
-const HA = '2001:db8:aa::1';
+const HA = ip6('2001:db8:aa::1');
 const IFACE = 'home0';
 
 /** Desired state for home addresses mapped to their care-of addresses. */
-function desired(map: Record<string, string[]>): DesiredState {
+function desired(map: Record<Ip6, Ip6[]>): DesiredState {
   const d = emptyDesired();
-  for (const [hoa, coas] of Object.entries(map)) {
+  for (const [hoa, coas] of ip6Entries(map)) {
     for (const coa of coas) {
       const key = tunnelKey(HA, coa);
-      const t = d.tunnels.get(key) ?? { key, local: HA, remote: coa, owners: [] };
+      const t = d.tunnels.get(key) ?? { key, local: HA, remote: coa, owners: [] as Ip6[] };
       t.owners.push(hoa);
       d.tunnels.set(key, t);
     }
@@ -47,7 +49,7 @@ interface Readback {
 }
 
 async function readback(ns: Netns): Promise<Readback> {
-  const links = JSON.parse(await ns.ip('-d', '-j', 'link', 'show', 'type', 'ip6tnl')) as { ifname: string; linkinfo?: { info_data?: { local?: string; remote?: string } } }[];
+  const links = JSON.parse(await ns.ip('-d', '-j', 'link', 'show', 'type', 'ip6tnl')) as { ifname: string; linkinfo?: { info_data?: { local?: Ip6; remote?: Ip6 } } }[];
   const tunnels = links
     .filter((l) => l.ifname.startsWith('mip6t'))
     .map((l) => `${l.linkinfo?.info_data?.local}>${l.linkinfo?.info_data?.remote}`)
@@ -75,11 +77,11 @@ async function withHomeAgent(fn: (ns: Netns, open: () => { k: HomeAgentKernel; s
   });
 }
 
-const H1 = '2001:db8:aa::100';
-const H2 = '2001:db8:aa::200';
-const C1 = '2001:db8:1::10';
-const C2 = '2001:db8:2::10';
-const C3 = '2001:db8:3::10';
+const H1 = ip6('2001:db8:aa::100');
+const H2 = ip6('2001:db8:aa::200');
+const C1 = ip6('2001:db8:1::10');
+const C2 = ip6('2001:db8:2::10');
+const C3 = ip6('2001:db8:3::10');
 
 test('create from empty: tunnels, nexthops, a group, routes and proxy entries, read back with ip', async () => {
   await withHomeAgent(async (ns, open) => {
@@ -180,8 +182,8 @@ test('repair: objects deleted or changed by hand come back at resync; hand-made 
 test('many bindings: 300 home addresses over 300 tunnels converge and delete in a few passes', async () => {
   await withHomeAgent(async (ns, open) => {
     const { k } = open();
-    const map: Record<string, string[]> = {};
-    for (let i = 1; i <= 300; i++) map[`2001:db8:aa::${(0x1000 + i).toString(16)}`] = [`2001:db8:${(0x100 + (i % 3)).toString(16)}::${i.toString(16)}`];
+    const map: Record<Ip6, Ip6[]> = {};
+    for (let i = 1; i <= 300; i++) map[ip6(`2001:db8:aa::${(0x1000 + i).toString(16)}`)] = [ip6(`2001:db8:${(0x100 + (i % 3)).toString(16)}::${i.toString(16)}`)];
     k.setDesired(desired(map));
     const rep = await k.pass();
     assert.equal(rep.failed, 0, JSON.stringify(rep.errors.slice(0, 3).map((e) => String(e.error))));

@@ -1,5 +1,6 @@
 // ip6tnl links (create, change, dump, up/down, counters, delete) and IPv6 addresses
 // with the home-address flag, read back with `ip -d link show` and `ip -6 addr show`.
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
@@ -18,8 +19,8 @@ test('ip6tnl: create with MIP6_DEV, read back, change, up/down, counters, delete
     try {
       const v0 = (await linkGet(sock, { name: 'v0' }))!.ifindex;
       const flags = IP6_TNL_F_MIP6_DEV | IP6_TNL_F_IGN_ENCAP_LIMIT;
-      await ip6tnlCreate(sock, { name: 'mip6-1', local: '2001:db8::1', remote: '2001:db8:c::1', link: v0, hopLimit: 64, encapLimit: 0, flags });
-      const dup = await settle(ip6tnlCreate(sock, { name: 'mip6-1', local: '2001:db8::1', remote: '2001:db8:c::9' }), 'create');
+      await ip6tnlCreate(sock, { name: 'mip6-1', local: ip6('2001:db8::1'), remote: ip6('2001:db8:c::1'), link: v0, hopLimit: 64, encapLimit: 0, flags });
+      const dup = await settle(ip6tnlCreate(sock, { name: 'mip6-1', local: ip6('2001:db8::1'), remote: ip6('2001:db8:c::9') }), 'create');
       assert.equal(dup.outcome, 'exists');
       assert.equal((dup.error as KernelError).op, 'RTM_NEWLINK ip6tnl mip6-1');
 
@@ -29,11 +30,11 @@ test('ip6tnl: create with MIP6_DEV, read back, change, up/down, counters, delete
       assert.equal(l.kind, 'ip6tnl');
       assert.equal(l.up, false);
       const { capabilities, ...params } = l.ip6tnl!;
-      assert.deepEqual(params, { local: '2001:db8::1', remote: '2001:db8:c::1', link: v0, hopLimit: 64, encapLimit: 0, flags, proto: 41, flowinfo: 0 });
+      assert.deepEqual(params, { local: ip6('2001:db8::1'), remote: ip6('2001:db8:c::1'), link: v0, hopLimit: 64, encapLimit: 0, flags, proto: 41, flowinfo: 0 });
       assert.equal((capabilities ?? 0) & 0xffff, 0, 'capability bits are kept apart from the flags');
       assert.equal(l.stats?.txPackets, 0);
 
-      await ip6tnlChange(sock, l.ifindex, { name: 'mip6-1', local: '2001:db8::1', remote: '2001:db8:d::1', link: v0, hopLimit: 32, encapLimit: 0, flags });
+      await ip6tnlChange(sock, l.ifindex, { name: 'mip6-1', local: ip6('2001:db8::1'), remote: ip6('2001:db8:d::1'), link: v0, hopLimit: 32, encapLimit: 0, flags });
       await linkSetUp(sock, { ifindex: l.ifindex }, true);
       const changed = (await linkGet(sock, { ifindex: l.ifindex }))!;
       assert.equal(changed.ip6tnl?.remote, '2001:db8:d::1');
@@ -41,7 +42,7 @@ test('ip6tnl: create with MIP6_DEV, read back, change, up/down, counters, delete
       assert.equal(changed.up, true);
       assert.match(await ns.ip('link', 'show', 'mip6-1'), /<[^>]*\bUP\b/);
 
-      await ip6tnlCreate(sock, { name: 'mip6-2', local: '2001:db8::1', remote: '2001:db8:c::2', up: true });
+      await ip6tnlCreate(sock, { name: 'mip6-2', local: ip6('2001:db8::1'), remote: ip6('2001:db8:c::2'), up: true });
       const tunnels = await linkDump(sock, { kind: 'ip6tnl' });
       assert.deepEqual(tunnels.map((t) => t.name).sort(), ['ip6tnl0', 'mip6-1', 'mip6-2'].filter((n) => tunnels.some((t) => t.name === n)).sort());
       assert.ok(tunnels.some((t) => t.name === 'mip6-2' && t.up && t.ip6tnl?.remote === '2001:db8:c::2'));
@@ -66,7 +67,7 @@ test('ip6tnl: 300 tunnels created and deleted in flight', async () => {
     const sock = NetlinkSocket.open({ protocol: NETLINK_ROUTE, netns: ns.name });
     try {
       const names = Array.from({ length: 300 }, (_, i) => `mip6-${i}`);
-      await Promise.all(names.map((name, i) => ip6tnlCreate(sock, { name, local: '2001:db8::1', remote: `2001:db8:c::${(i + 1).toString(16)}`, flags: IP6_TNL_F_MIP6_DEV, up: true })));
+      await Promise.all(names.map((name, i) => ip6tnlCreate(sock, { name, local: ip6('2001:db8::1'), remote: ip6(`2001:db8:c::${(i + 1).toString(16)}`), flags: IP6_TNL_F_MIP6_DEV, up: true })));
       const mine = (await linkDump(sock, { kind: 'ip6tnl' })).filter((l) => l.name.startsWith('mip6-'));
       assert.equal(mine.length, 300);
       const odd = mine.filter((l) => !l.up || l.ip6tnl?.flags !== IP6_TNL_F_MIP6_DEV).map((l) => l.name);
@@ -84,7 +85,7 @@ test('addresses: a home address on lo (IFA_F_HOMEADDRESS), dump, delete', async 
     const sock = NetlinkSocket.open({ protocol: NETLINK_ROUTE, netns: ns.name });
     try {
       const lo = (await linkGet(sock, { name: 'lo' }))!.ifindex;
-      const hoa = { ifindex: lo, address: '2001:db8:1::77', prefixLen: 128, flags: IFA_F_HOMEADDRESS | IFA_F_NODAD };
+      const hoa = { ifindex: lo, address: ip6('2001:db8:1::77'), prefixLen: 128, flags: IFA_F_HOMEADDRESS | IFA_F_NODAD };
       await addrAdd(sock, hoa);
       assert.equal((await settle(addrAdd(sock, hoa), 'create')).outcome, 'exists');
       await addrAdd(sock, hoa, { replace: true });

@@ -1,4 +1,5 @@
 // Proxy neighbour entries, read back with `ip -6 neigh show proxy`.
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
@@ -14,7 +15,7 @@ test('proxy neighbours: add (twice, harmlessly), dump, delete, ENOENT on a secon
     const sock = NetlinkSocket.open({ protocol: NETLINK_ROUTE, netns: ns.name });
     try {
       const ifindex = (await linkGet(sock, { name: 'home0' }))!.ifindex;
-      const entries = Array.from({ length: 50 }, (_, i) => ({ dst: `2001:db8:1::${(i + 1).toString(16)}`, ifindex }));
+      const entries = Array.from({ length: 50 }, (_, i) => ({ dst: ip6(`2001:db8:1::${(i + 1).toString(16)}`), ifindex }));
       await Promise.all(entries.map((p) => proxyAdd(sock, p)));
       await proxyAdd(sock, entries[0]!);
       const shown = await ns.ip('-6', 'neigh', 'show', 'proxy');

@@ -1,4 +1,5 @@
 // Nexthop objects, groups and routes that use them (RTA_NH_ID), read back with `ip`.
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
@@ -23,9 +24,9 @@ test('nexthop: two device next hops, a weighted group, a route via the group; ch
       const a0 = (await linkGet(sock, { name: 'a0' }))!.ifindex;
       const b0 = (await linkGet(sock, { name: 'b0' }))!.ifindex;
       await nexthopReplace(sock, { id: 1, protocol: PROTO, oif: a0 });
-      await nexthopReplace(sock, { id: 2, protocol: PROTO, oif: b0, gateway: 'fe80::2' });
+      await nexthopReplace(sock, { id: 2, protocol: PROTO, oif: b0, gateway: ip6('fe80::2') });
       await nexthopReplace(sock, { id: 10, protocol: PROTO, group: [{ id: 1, weight: 1 }, { id: 2, weight: 3 }] });
-      await routeReplace(sock, { dst: '2001:db8::1', dstLen: 128, table: 254, protocol: PROTO, metric: 1024, nhid: 10 });
+      await routeReplace(sock, { dst: ip6('2001:db8::1'), dstLen: 128, table: 254, protocol: PROTO, metric: 1024, nhid: 10 });
 
       const shown = await ns.ip('nexthop', 'show');
       assert.match(shown, /^id 1 dev a0 scope link proto dhcp/m);

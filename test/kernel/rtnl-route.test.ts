@@ -1,4 +1,5 @@
 // IPv6 routes through NetlinkSocket against a real kernel, read back with `ip`.
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KernelError, classifyError, settle } from '../../lib/platform/kernel-errors.js';
@@ -23,9 +24,9 @@ test('route: add, replace, dump filtered by protocol and table, delete; `ip` agr
   await withNetns(async (ns) => {
     const { sock, v0 } = await setup(ns);
     try {
-      const r: Route6 = { dst: '2001:db8:1::', dstLen: 64, table: TABLE, protocol: PROTO, metric: 10, oif: v0 };
+      const r: Route6 = { dst: ip6('2001:db8:1::'), dstLen: 64, table: TABLE, protocol: PROTO, metric: 10, oif: v0 };
       await routeAdd(sock, r);
-      await routeReplace(sock, { ...r, gateway: 'fe80::1' });
+      await routeReplace(sock, { ...r, gateway: ip6('fe80::1') });
       await ns.ip('-6', 'route', 'add', '2001:db8:2::/64', 'dev', 'v0', 'table', String(TABLE), 'proto', 'static');
       const shown = await ns.ip('-6', 'route', 'show', 'table', String(TABLE), 'proto', String(PROTO));
       // `ip` leaves out the field it filters on (proto).
@@ -48,7 +49,7 @@ test('route: EEXIST on add is "exists", ESRCH on delete is "gone", delete never 
   await withNetns(async (ns) => {
     const { sock, v0 } = await setup(ns);
     try {
-      const r: Route6 = { dst: '2001:db8::7', dstLen: 128, table: TABLE, protocol: PROTO, metric: 5, oif: v0 };
+      const r: Route6 = { dst: ip6('2001:db8::7'), dstLen: 128, table: TABLE, protocol: PROTO, metric: 5, oif: v0 };
       await routeAdd(sock, r);
       const again = await settle(routeAdd(sock, r), 'create');
       assert.equal(again.outcome, 'exists');
@@ -69,7 +70,7 @@ test('route: an invalid request fails with the kernel\'s extended-ack text', asy
   await withNetns(async (ns) => {
     const { sock, v0 } = await setup(ns);
     try {
-      await assert.rejects(routeAdd(sock, { dst: '2001:db8::', dstLen: 64, table: TABLE, protocol: PROTO, metric: 1, oif: v0, nhid: 999 }), (e: unknown) => {
+      await assert.rejects(routeAdd(sock, { dst: ip6('2001:db8::'), dstLen: 64, table: TABLE, protocol: PROTO, metric: 1, oif: v0, nhid: 999 }), (e: unknown) => {
         assert.ok(e instanceof KernelError);
         assert.equal(typeof e.extack, 'string');
         assert.ok(e.extack!.length > 0, 'kernel explains the refusal');
@@ -88,7 +89,7 @@ test('route: 5,000 requests in flight resolve per request; the failing ones are 
     try {
       const N = 5000;
       const routes = Array.from({ length: N }, (_, i): Route6 => ({
-        dst: `2001:db8:${(i >> 12).toString(16)}::${(i & 0xfff).toString(16)}`,
+        dst: ip6(`2001:db8:${(i >> 12).toString(16)}::${(i & 0xfff).toString(16)}`),
         dstLen: 128,
         table: TABLE,
         protocol: PROTO,

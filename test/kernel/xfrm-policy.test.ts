@@ -1,4 +1,5 @@
 // XFRM policies through NETLINK_XFRM, read back with `ip xfrm policy`.
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
@@ -11,18 +12,18 @@ import { withNetns } from './netns.js';
 
 // The home agent's policies for Mobile IPv6 signalling (RFC 6275 / UMIP layout).
 const baInHao: XfrmPolicy = {
-  selector: { src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 135, mhType: 5 },
+  selector: { src: ip6('::'), srcLen: 0, dst: ip6('::'), dstLen: 0, proto: 135, mhType: 5 },
   dir: 'in',
   priority: 1,
   type: 'sub',
   templates: [{ proto: IPPROTO_DSTOPTS, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
 };
 const baOutRh2: XfrmPolicy = {
-  selector: { src: '2001:db8::a', srcLen: 128, dst: '2001:db8:1::1', dstLen: 128, proto: 135, mhType: 6 },
+  selector: { src: ip6('2001:db8::a'), srcLen: 128, dst: ip6('2001:db8:1::1'), dstLen: 128, proto: 135, mhType: 6 },
   dir: 'out',
   priority: 1,
   type: 'sub',
-  templates: [{ proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, src: '2001:db8::a', dst: '2001:db8:1::1' }],
+  templates: [{ proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, src: ip6('2001:db8::a'), dst: ip6('2001:db8:1::1') }],
 };
 
 test('policy: add, EEXIST, update, dump, `ip xfrm policy` agrees, delete, ENOENT', async () => {
@@ -68,13 +69,13 @@ test('policy: XFRM_MSG_MIGRATE moves an ESP tunnel template to a new care-of add
     const sock = NetlinkSocket.open({ protocol: NETLINK_XFRM, netns: ns.name });
     try {
       const p: XfrmPolicy = {
-        selector: { src: '2001:db8:1::1', srcLen: 128, dst: '::', dstLen: 0, proto: 0 },
+        selector: { src: ip6('2001:db8:1::1'), srcLen: 128, dst: ip6('::'), dstLen: 0, proto: 0 },
         dir: 'out',
         priority: 10,
-        templates: [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TUNNEL, src: '2001:db8:c::1', dst: '2001:db8::a', reqid: 9 }],
+        templates: [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TUNNEL, src: ip6('2001:db8:c::1'), dst: ip6('2001:db8::a'), reqid: 9 }],
       };
       await policyAdd(sock, p);
-      await xfrmMigrate(sock, p, [{ oldSrc: '2001:db8:c::1', oldDst: '2001:db8::a', newSrc: '2001:db8:d::1', newDst: '2001:db8::a', proto: IPPROTO_ESP, mode: XFRM_MODE_TUNNEL, reqid: 9 }]);
+      await xfrmMigrate(sock, p, [{ oldSrc: ip6('2001:db8:c::1'), oldDst: ip6('2001:db8::a'), newSrc: ip6('2001:db8:d::1'), newDst: ip6('2001:db8::a'), proto: IPPROTO_ESP, mode: XFRM_MODE_TUNNEL, reqid: 9 }]);
       const [moved] = await policyDump(sock);
       assert.equal(moved!.templates[0]!.src, '2001:db8:d::1');
       assert.match(await ns.ip('xfrm', 'policy'), /tmpl src 2001:db8:d::1 dst 2001:db8::a/);

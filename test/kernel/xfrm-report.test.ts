@@ -4,6 +4,7 @@
 // the home address and the care-of address. ICMPv6 because its policy check comes
 // before checksum verification (the sender's checksum covers the care-of address,
 // the receiver's, after the option swap, the home address; UDP drops it as corrupt).
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NETLINK_XFRM } from '../../lib/platform/netlink/netlink-constants.js';
@@ -47,7 +48,7 @@ test('report: an ICMPv6 packet with a Home Address option and no policy is repor
     const mon = NetlinkSocket.open({ protocol: NETLINK_XFRM, netns: ha!.name, groups: [XFRMNLGRP_REPORT] });
     const fd = openSocket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, { netns: mn!.name });
     try {
-      await stateAdd(xfrm, { src: '::', dst: '::', proto: IPPROTO_DSTOPTS, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: 0, flags: XFRM_STATE_WILDRECV, coaddr: '::' });
+      await stateAdd(xfrm, { src: ip6('::'), dst: ip6('::'), proto: IPPROTO_DSTOPTS, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: 0, flags: XFRM_STATE_WILDRECV, coaddr: ip6('::') });
       const report = new Promise<XfrmReport>((resolve) => {
         mon.on('notification', (m) => {
           if (m.type === XFRM_MSG_REPORT) resolve(decodeReport(m));

@@ -1,4 +1,5 @@
 // XFRM states: Mobile IPv6 route-optimisation states and ESP, read back with `ip xfrm state`.
+import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KernelError, settle } from '../../lib/platform/kernel-errors.js';
@@ -16,16 +17,16 @@ import {
 import { stateAdd, stateDelete, stateDump, stateUpdate, type XfrmState } from '../../lib/platform/xfrm/state.js';
 import { withNetns } from './netns.js';
 
-const wildHao: XfrmState = { src: '::', dst: '::', proto: IPPROTO_DSTOPTS, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: 0, flags: XFRM_STATE_WILDRECV, coaddr: '::' };
+const wildHao: XfrmState = { src: ip6('::'), dst: ip6('::'), proto: IPPROTO_DSTOPTS, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: 0, flags: XFRM_STATE_WILDRECV, coaddr: ip6('::') };
 const rh2: XfrmState = {
-  src: '2001:db8::a',
-  dst: '2001:db8:1::1',
+  src: ip6('2001:db8::a'),
+  dst: ip6('2001:db8:1::1'),
   proto: IPPROTO_ROUTING,
   spi: 0,
   mode: XFRM_MODE_ROUTEOPTIMIZATION,
   reqid: 0,
-  coaddr: '2001:db8:c::1',
-  selector: { src: '2001:db8::a', srcLen: 128, dst: '2001:db8:1::1', dstLen: 128, proto: 0 },
+  coaddr: ip6('2001:db8:c::1'),
+  selector: { src: ip6('2001:db8::a'), srcLen: 128, dst: ip6('2001:db8:1::1'), dstLen: 128, proto: 0 },
 };
 
 test('RO states: wildcard hao with wildrecv and a per-node route2 state; update moves the care-of address', async () => {
@@ -39,7 +40,7 @@ test('RO states: wildcard hao with wildrecv and a per-node route2 state; update 
       assert.match(shown, /^src :: dst ::\n\s+proto hao reqid 0 mode ro\n\s+replay-window 0 flag wildrecv\n\s+coa ::\n/m);
       assert.match(shown, /^src 2001:db8::a dst 2001:db8:1::1\n\s+proto route2 reqid 0 mode ro\n.*\n\s+coa 2001:db8:c::1\n/m);
 
-      await stateUpdate(sock, { ...rh2, coaddr: '2001:db8:d::1' });
+      await stateUpdate(sock, { ...rh2, coaddr: ip6('2001:db8:d::1') });
       const states = await stateDump(sock);
       assert.equal(states.length, 2);
       const r = states.find((s) => s.proto === IPPROTO_ROUTING)!;
@@ -67,19 +68,19 @@ test('ESP states: transport with AEAD, tunnel with cipher and truncated auth', a
     const sock = NetlinkSocket.open({ protocol: NETLINK_XFRM, netns: ns.name });
     try {
       const transport: XfrmState = {
-        src: '2001:db8:1::1',
-        dst: '2001:db8::a',
+        src: ip6('2001:db8:1::1'),
+        dst: ip6('2001:db8::a'),
         proto: IPPROTO_ESP,
         spi: 0x1001,
         mode: XFRM_MODE_TRANSPORT,
         reqid: 1,
         replayWindow: 32,
-        selector: { src: '2001:db8:1::1', srcLen: 128, dst: '2001:db8::a', dstLen: 128, proto: 135 },
+        selector: { src: ip6('2001:db8:1::1'), srcLen: 128, dst: ip6('2001:db8::a'), dstLen: 128, proto: 135 },
         aead: { name: 'rfc4106(gcm(aes))', key: Buffer.from('00112233445566778899aabbccddeeff01020304', 'hex'), icvBits: 128 },
       };
       const tunnel: XfrmState = {
-        src: '2001:db8:c::1',
-        dst: '2001:db8::a',
+        src: ip6('2001:db8:c::1'),
+        dst: ip6('2001:db8::a'),
         proto: IPPROTO_ESP,
         spi: 0xc0000002,
         mode: XFRM_MODE_TUNNEL,
@@ -115,7 +116,7 @@ test('an unknown algorithm is refused with extended-ack text', async () => {
     const sock = NetlinkSocket.open({ protocol: NETLINK_XFRM, netns: ns.name });
     try {
       await assert.rejects(
-        stateAdd(sock, { src: '2001:db8::1', dst: '2001:db8::2', proto: IPPROTO_ESP, spi: 5, mode: 0, reqid: 0, aead: { name: 'no-such-aead', key: new Uint8Array(20), icvBits: 128 } }),
+        stateAdd(sock, { src: ip6('2001:db8::1'), dst: ip6('2001:db8::2'), proto: IPPROTO_ESP, spi: 5, mode: 0, reqid: 0, aead: { name: 'no-such-aead', key: new Uint8Array(20), icvBits: 128 } }),
         (e: unknown) => e instanceof KernelError && typeof e.extack === 'string' && e.extack.length > 0,
       );
     } finally {

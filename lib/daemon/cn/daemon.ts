@@ -17,7 +17,7 @@ import type { BindingView } from '../../control/protocol.js';
 import type { ControlServer } from '../../control/server.js';
 import type { MhReceived } from '../../net/mh-socket.js';
 import { restoreInto } from '../../store/index.js';
-import { mustParseIp6 } from '../../inet/ip6.js';
+import { mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { decodeMessage, encodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
@@ -171,7 +171,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     }
   }
 
-  bindings(only: string | undefined, nowMs: number): BindingView[] {
+  bindings(only: Ip6 | undefined, nowMs: number): BindingView[] {
     return this.cacheService.bindings(only, nowMs);
   }
 
@@ -198,7 +198,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
 }
 
 /** `mcoactl del binding` on a correspondent: one binding, or every binding of the home address. */
-function removeByOperator(cn: CorrespondentNode, hoa: string, bid?: number): CacheEvent[] {
+function removeByOperator(cn: CorrespondentNode, hoa: Ip6, bid?: number): CacheEvent[] {
   const changes = new ChangeSet(cn.cache);
   if (bid === undefined) changes.removeAll(hoa, 'administrative');
   else changes.remove(hoa, bid, 'administrative');

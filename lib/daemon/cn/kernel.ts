@@ -8,7 +8,7 @@ import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
 import { Reconciler } from '../../reconcile/engine.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { PassScheduler, type PassObserver } from '../../reconcile/pass-scheduler.js';
 import { correspondentXfrm } from '../../plan/cn/ro.js';
 import { keepUnchanged } from '../../plan/common/stable.js';
@@ -23,7 +23,7 @@ export class CorrespondentKernel {
 
   constructor(
     xfrm: NetlinkSocket,
-    private readonly address: Ip6Text,
+    private readonly address: Ip6,
     log: Logger,
     readonly bands: XfrmBands = DEFAULT_XFRM_BANDS,
   ) {

@@ -15,7 +15,7 @@ import type { MhReceived } from '../../net/mh-socket.js';
 import { HomeAgentKernel } from './kernel.js';
 import { homeAgentDesiredFor } from '../../plan/ha/desired.js';
 import { bindingFromStored } from '../../store/index.js';
-import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
+import { formatIp6, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
@@ -213,7 +213,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   }
 
   /** The desired kernel state of these home addresses; resolves per care-of move whether its SA moved. */
-  private kernelChanged(hoas: ReadonlySet<string>, events: readonly CacheEvent[], now: number, keyManagement: boolean): Promise<boolean[]> {
+  private kernelChanged(hoas: ReadonlySet<Ip6>, events: readonly CacheEvent[], now: number, keyManagement: boolean): Promise<boolean[]> {
     const moves: Promise<boolean>[] = [];
     for (const h of hoas) {
       const desired = homeAgentDesiredFor(this.ha, h);
@@ -224,7 +224,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     return Promise.all(moves);
   }
 
-  private runDad(hoa: string, addresses: string[], iface: string): void {
+  private runDad(hoa: Ip6, addresses: Ip6[], iface: string): void {
     this.counters.inc('dad_started');
     Promise.all(addresses.map((a) => this.nd.dad(iface, a)))
       .then((r): 'unique' | 'duplicate' | 'failed' => (r.every((x) => x === 'unique') ? 'unique' : 'duplicate'))
@@ -242,7 +242,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   }
 
   /** RFC 6275 §10.4.1: when proxying starts, advertise the home address on the home link. */
-  private announce(iface: string, addr: string): void {
+  private announce(iface: string, addr: Ip6): void {
     try {
       this.nd.unsolicitedNa(iface, addr);
       this.counters.inc('nd_unsolicited_na');
@@ -270,7 +270,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     return next === Infinity ? null : next;
   }
 
-  bindings(only: string | undefined, nowMs: number): BindingView[] {
+  bindings(only: Ip6 | undefined, nowMs: number): BindingView[] {
     return this.cacheService.bindings(only, nowMs);
   }
 

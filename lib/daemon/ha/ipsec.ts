@@ -11,7 +11,7 @@ import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import { policyKey, stateKey } from '../../reconcile/drivers/xfrm.js';
 import type { MhReceived } from '../../net/mh-socket.js';
-import { canonicalIp6 } from '../../inet/ip6.js';
+import { canonicalIp6, type Ip6 } from '../../inet/ip6.js';
 import { RateLimit } from '../counters.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { IpsecObjects } from '../../plan/ha/signalling-ipsec.js';
@@ -70,7 +70,7 @@ export class HomeAgentIpsec {
   }
 
   /** Whether this home address's traffic is ESP-protected per binding (K can mean something). */
-  protectsPayload(hoa: string): boolean {
+  protectsPayload(hoa: Ip6): boolean {
     return this.payload.protects(hoa);
   }
 
@@ -78,7 +78,7 @@ export class HomeAgentIpsec {
    * A home address's tunnels changed: its payload SAs follow, and each binding that moved to
    * a new care-of address is migrated (K) or re-installed. Resolves per move whether its SA moved.
    */
-  tunnelsChanged(hoa: string, tunnels: TunnelSpec[], events: readonly CacheEvent[], keyManagement: boolean, now: number): Promise<boolean>[] {
+  tunnelsChanged(hoa: Ip6, tunnels: TunnelSpec[], events: readonly CacheEvent[], keyManagement: boolean, now: number): Promise<boolean>[] {
     const before = this.payload.coas(hoa);
     this.payload.update(hoa, tunnels);
     if (!this.payload.protects(hoa)) return [];

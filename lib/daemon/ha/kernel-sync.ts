@@ -1,6 +1,7 @@
 // Drives the reconciler for the daemon: coalesced passes after changes, a full resync on a
 // timer, after a failed pass, after ENOBUFS on the monitor socket, and when someone deletes
 // an object we still want; and tells the daemon when a proxy entry appears (unsolicited NA).
+import type { Ip6 } from '../../inet/ip6.js';
 import type { Logger } from 'pino';
 import type { NlMsg } from '../../platform/netlink/parse.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
@@ -23,7 +24,7 @@ const proxyEntry = (ifindex: number, dst: string): string => `${ifindex}|${dst}`
 export class KernelSync {
   readonly index: DesiredIndex;
   readonly scheduler: PassScheduler;
-  onProxyAdded: ((iface: string, addr: string) => void) | undefined;
+  onProxyAdded: ((iface: string, addr: Ip6) => void) | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
   /** Proxy entries that appeared since the current pass began (key -> entry). */
   private readonly proxiesAdded = new Map<string, ProxySeen>();

@@ -2,6 +2,7 @@
 // level and the sysctls, and says which keys wait for a restart (service/reload-rules.ts);
 // this moves the bindings into a core built from the new configuration, and the kernel's
 // desired state and the signalling SAs follow it.
+import type { Ip6 } from '../../inet/ip6.js';
 import type { HomeAgentDaemonConfig } from '../../config/index.js';
 import { homeAgentDesiredFor } from '../../plan/ha/desired.js';
 import { HomeAgent } from '../../proto/ha/home-agent.js';
@@ -12,7 +13,7 @@ export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonCo
   const warnings = [...next.warnings];
   const old = d.ha;
   const ha = new HomeAgent(next.homeAgent);
-  const sequences = new Map<string, number>();
+  const sequences = new Map<Ip6, number>();
   for (const hoa of old.cache.homeAddresses()) sequences.set(hoa, old.cache.lastSequence(hoa) ?? 0);
   ha.restore(old.cache, sequences, d.clock.now());
   d.ha = ha;

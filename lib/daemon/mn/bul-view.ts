@@ -1,17 +1,18 @@
 // A mobile node's answer to `mcoactl show bindings`: its Binding Update List in the home
 // agent's BindingView shape (so mcoactl renders it), plus the list entry's peer and state.
 // The commands themselves are the shell's (daemon/service/control-commands.ts).
+import type { Ip6 } from '../../inet/ip6.js';
 import type { BindingView } from '../../control/protocol.js';
 import type { BulView } from '../../proto/mn/index.js';
 
 /** A Binding Update List entry as `show bindings` returns it on a mobile node. */
 export interface MnBindingView extends BindingView {
-  peer: string;
+  peer: Ip6;
   state: BulView['state'];
   iface: string | null;
 }
 
-export function mnBindingView(hoa: string, e: BulView, nowMs: number): MnBindingView {
+export function mnBindingView(hoa: Ip6, e: BulView, nowMs: number): MnBindingView {
   return {
     hoa,
     bid: e.bid ?? 0,

@@ -18,7 +18,7 @@ import type { InterfaceAction, MnAction, MnEvent, MnOutput } from '../../proto/m
 import { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../../platform/rtnl/rtnl-constants.js';
 import type { MhReceived } from '../../net/mh-socket.js';
-import { formatIp6, mustParseIp6 } from '../../inet/ip6.js';
+import { formatIp6, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -225,7 +225,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     this.payload?.update(this.core.bindingUpdateList(), this.accepted().map((a) => a.coa));
     const m = this.cfg.mobileNode;
     // Also with no correspondent left (after a reload): their objects go.
-    const holds = (iface: string, coa: string): boolean => this.interfaces.careOf(iface) === coa;
+    const holds = (iface: string, coa: Ip6): boolean => this.interfaces.careOf(iface) === coa;
     this.kernel.setRouteOptimisation(mobileNodeRoObjects(this.core.bindingUpdateList(), holds, m.homeAddress, m.correspondents, this.kernel.bands));
     this.direct.update(directInterfaces(this.core.bindingUpdateList(), holds));
     if (this.adopting && this.core.bindingUpdateList().every((e) => e.role !== 'ha' || e.state !== 'pending')) this.endAdoption('registrations settled');
@@ -296,7 +296,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   }
 
   /** Its Binding Update List, as `show bindings` shows it; a home address filter matches its one home address. */
-  bindings(only: string | undefined, nowMs: number): BindingView[] {
+  bindings(only: Ip6 | undefined, nowMs: number): BindingView[] {
     const hoa = this.cfg.mobileNode.homeAddress;
     if (only !== undefined && only !== hoa) return [];
     return this.core.bindingUpdateList().map((e) => mnBindingView(hoa, e, nowMs));

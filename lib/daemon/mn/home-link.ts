@@ -15,7 +15,7 @@ import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { addrAdd, addrDelete } from '../../platform/rtnl/addr.js';
 import { IFA_F_NODAD } from '../../platform/rtnl/rtnl-constants.js';
 import { linkSetUp } from '../../platform/rtnl/link.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import type { InterfaceAction } from '../../proto/mn/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { NdPort } from '../service/host.js';
@@ -28,7 +28,7 @@ export class HomeLinkActions {
   constructor(
     private readonly rtnl: NetlinkSocket,
     private readonly nd: NdPort | undefined,
-    private readonly homeAddress: Ip6Text,
+    private readonly homeAddress: Ip6,
     private readonly prefixLength: number,
     private readonly counters: Metrics,
     private readonly log: Logger,

@@ -10,7 +10,7 @@ import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { addrDump, type Addr6 } from '../../platform/rtnl/addr.js';
 import { RT_SCOPE_UNIVERSE } from '../../platform/rtnl/rtnl-constants.js';
 import { linkDump } from '../../platform/rtnl/link.js';
-import { ip6InPrefix, mustParseIp6, type Ip6Text } from '../../inet/ip6.js';
+import { ip6InPrefix, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 
 /** linux/if_addr.h */
 const IFA_F_DADFAILED = 0x08;
@@ -23,13 +23,13 @@ const SETTLE_MS = 20;
 
 export interface CareOfChange {
   iface: string;
-  address: Ip6Text | null;
+  address: Ip6 | null;
   /** Attached to the home link. */
   atHome: boolean;
 }
 
 interface Seen {
-  coa: Ip6Text | undefined;
+  coa: Ip6 | undefined;
   atHome: boolean;
 }
 
@@ -50,7 +50,7 @@ export class InterfaceWatcher {
   constructor(
     private readonly rtnl: NetlinkSocket,
     private candidates: readonly string[],
-    private readonly homeAddress: Ip6Text,
+    private readonly homeAddress: Ip6,
     private readonly homePrefixLength: number,
   ) {
     this.homePrefix = mustParseIp6(homeAddress);
@@ -64,7 +64,7 @@ export class InterfaceWatcher {
   }
 
   /** The care-of address of an interface now, if it has one. */
-  careOf(iface: string): Ip6Text | undefined {
+  careOf(iface: string): Ip6 | undefined {
     return this.seen.get(iface)?.coa;
   }
 
@@ -152,6 +152,6 @@ export class InterfaceWatcher {
   }
 }
 
-function isUsable(a: Addr6, homeAddress: Ip6Text): boolean {
+function isUsable(a: Addr6, homeAddress: Ip6): boolean {
   return (a.scope ?? RT_SCOPE_UNIVERSE) === RT_SCOPE_UNIVERSE && ((a.flags ?? 0) & UNUSABLE) === 0 && a.address !== homeAddress && !a.address.startsWith('fe80:');
 }

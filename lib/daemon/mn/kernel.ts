@@ -9,7 +9,7 @@ import { routeDrivers } from '../../reconcile/drivers/route-set.js';
 import { DEFAULT_XFRM_BANDS, XfrmPolicyDriver, XfrmStateDriver, type XfrmBands } from '../../reconcile/drivers/xfrm.js';
 import { Reconciler } from '../../reconcile/engine.js';
 import type { OwnershipMarks } from '../../reconcile/marks.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { PassScheduler, type PassObserver } from '../../reconcile/pass-scheduler.js';
 import { keepUnchanged } from '../../plan/common/stable.js';
 import { keyedXfrm, type XfrmObjects } from '../../plan/common/xfrm-objects.js';
@@ -39,8 +39,8 @@ export class MobileNodeKernel {
     rtnl: NetlinkSocket,
     xfrm: NetlinkSocket,
     marks: OwnershipMarks,
-    private readonly homeAddress: Ip6Text,
-    private readonly homeAgent: Ip6Text,
+    private readonly homeAddress: Ip6,
+    private readonly homeAgent: Ip6,
     private readonly routes: readonly Prefix[],
     log: Logger,
     readonly bands: XfrmBands = DEFAULT_XFRM_BANDS,
@@ -145,7 +145,7 @@ export class MobileNodeKernel {
   }
 
   /** The tunnel device serving a care-of address, if it exists. */
-  tunnelOf(coa: Ip6Text): TunnelSeen | undefined {
+  tunnelOf(coa: Ip6): TunnelSeen | undefined {
     return this.reconciler.observed<TunnelSeen>('tunnel', mnTunnelKey(coa, this.homeAgent));
   }
 

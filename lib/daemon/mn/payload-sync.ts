@@ -9,7 +9,7 @@ import type { BulView } from '../../proto/mn/index.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import type { Reconciler } from '../../reconcile/engine.js';
 import type { XfrmBands } from '../../reconcile/drivers/xfrm.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { RateLimit } from '../counters.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { mobileNodePayloadMigration, mobileNodePayloadXfrm, planMobileNodePayload, type MnCoaMove } from '../../plan/mn/payload-ipsec.js';
@@ -26,7 +26,7 @@ export interface MnPayloadKernel {
 
 export interface MnPayloadOptions {
   sa: PayloadIpsecSas;
-  homeAgent: Ip6Text;
+  homeAgent: Ip6;
   reqid: number;
   /** mobile_node.key_management_mobility: BUs carry K, and a BA with K moves the SAs. */
   keyManagement: boolean;
@@ -34,7 +34,7 @@ export interface MnPayloadOptions {
 
 export class MobileNodePayload {
   /** Interface -> care-of address whose payload objects are installed (or held for a move). */
-  private current = new Map<string, Ip6Text>();
+  private current = new Map<string, Ip6>();
   private lastAckK = false;
   /** Steps that must not overlap a pass (XFRM_MSG_MIGRATE), run at the start of the next one. */
   private readonly prePass: (() => Promise<void>)[] = [];
@@ -66,13 +66,13 @@ export class MobileNodePayload {
    * After a restart: the payload SAs of the tunnels kept from the previous run (interface ->
    * care-of address) stay while those bindings are re-registered.
    */
-  adopt(kept: readonly (readonly [string, Ip6Text])[]): void {
+  adopt(kept: readonly (readonly [string, Ip6])[]): void {
     this.current = new Map(kept);
     const o = this.opts;
     this.kernel.setPayload(mobileNodePayloadXfrm(o.sa, o.homeAgent, [...this.current.values()], o.reqid, this.kernel.bands));
   }
 
-  update(bul: readonly BulView[], accepted: readonly Ip6Text[]): void {
+  update(bul: readonly BulView[], accepted: readonly Ip6[]): void {
     const plan = planMobileNodePayload(this.current, bul, accepted);
     this.current = plan.current;
     for (const m of plan.moves) this.move(m);

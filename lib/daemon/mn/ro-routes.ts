@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { RT_TABLE_MAIN } from '../../platform/rtnl/rtnl-constants.js';
 import { routeDump } from '../../platform/rtnl/route.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { directRoutes, type DirectRoute } from '../../plan/mn/direct-routes.js';
 
 /**
@@ -25,7 +25,7 @@ export class DirectRouteKeeper {
     private readonly log: Logger,
   ) {}
 
-  update(wanted: ReadonlyMap<Ip6Text, string>): void {
+  update(wanted: ReadonlyMap<Ip6, string>): void {
     const key = JSON.stringify([...wanted]);
     if (key === this.key) return;
     this.key = key;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { MobileNodeSettings } from '../../config/index.js';
 import { sealBindingUpdate, type SendAction } from '../../proto/mn/index.js';
 import { sendReverseTunnelled } from '../../net/reverse-tunnel.js';
-import { formatIp6 } from '../../inet/ip6.js';
+import { formatIp6, type Ip6 } from '../../inet/ip6.js';
 import { encodeMessage } from '../../wire/mh.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { MhPort } from '../service/host.js';
@@ -55,7 +55,7 @@ export class MobileNodeSender {
    * the home agent accepted to the home agent, which forwards it. The first accepted
    * care-of address carries it; none means the home registration is not in force yet.
    */
-  private sendReverseTunnelled(a: SendAction, dst: string): void {
+  private sendReverseTunnelled(a: SendAction, dst: Ip6): void {
     const via = this.accepted()[0];
     if (!via) {
       this.counters.inc('mh_reverse_tunnel_unavailable');

@@ -3,14 +3,14 @@
 // role's folder; the argument checks they share are here.
 import type { BindingView, ReloadResult, StatsView } from '../../control/protocol.js';
 import { ControlError, type ControlServer } from '../../control/server.js';
-import { canonicalIp6 } from '../../inet/ip6.js';
+import { canonicalIp6, type Ip6 } from '../../inet/ip6.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { VERSION } from '../../version.js';
 import type { Clock, StorePort } from './host.js';
 import type { RoleStats } from './role.js';
 
 /** A home address argument in canonical text; BAD_ARGS otherwise. */
-export function hoaArg(v: unknown): string {
+export function hoaArg(v: unknown): Ip6 {
   const hoa = typeof v === 'string' ? canonicalIp6(v) : null;
   if (hoa === null) throw new ControlError('BAD_ARGS', `not an IPv6 home address: ${JSON.stringify(v)}`);
   return hoa;
@@ -24,7 +24,7 @@ export function bidArg(v: unknown): number | undefined {
 }
 
 export interface CommonCommandSource {
-  bindings(only: string | undefined, nowMs: number): BindingView[];
+  bindings(only: Ip6 | undefined, nowMs: number): BindingView[];
   stats(): RoleStats | Promise<RoleStats>;
   readonly counters: Metrics;
   readonly store: StorePort | null;

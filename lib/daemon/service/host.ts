@@ -1,6 +1,7 @@
 // What a daemon touches outside its own memory: netlink and signalling sockets, the binding
 // store's directory, sysctl files and the clock. The running daemon gets the real ones
 // (realHost); host tests hand the same daemon code an in-memory kernel and socket doubles.
+import type { Ip6 } from '../../inet/ip6.js';
 import { constants as fsConstants } from 'node:fs';
 import { access, open, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,8 +24,8 @@ export interface MhPort {
 
 /** The Neighbor Discovery socket as the daemons use it (lib/net/nd-socket.ts). */
 export interface NdPort {
-  dad(ifname: string, address: string): Promise<DadResult>;
-  unsolicitedNa(ifname: string, address: string): number;
+  dad(ifname: string, address: Ip6): Promise<DadResult>;
+  unsolicitedNa(ifname: string, address: Ip6): number;
   close(): void;
 }
 

@@ -4,6 +4,7 @@
 // refuses the create with a permanent errno (kernel-errors.ts); the problem then names the
 // module or the kernel option. A probe object left by a crash is found by the next probe
 // (EEXIST on create counts as supported) and deleted.
+import { mustIp6 } from '../../inet/ip6.js';
 import type { AnyDaemonConfig } from '../../config/index.js';
 import type { XfrmAead } from '../../platform/xfrm/state.js';
 import { isPermanent, KernelError } from '../../platform/kernel-errors.js';
@@ -18,9 +19,9 @@ import { IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_ROUTING, XFRM_MODE_ROUTEOPTIMIZAT
 import { CAP_NET_ADMIN, capBit, ok, problem, type CheckResult, type PreflightCheck, type PreflightContext } from './preflight.js';
 
 export const PROBE_TUNNEL_NAME = 'mcoa-probe';
-const PROBE_LOCAL = 'fd00:6d63:6f61::1';
-const PROBE_REMOTE = 'fd00:6d63:6f61::2';
-const PROBE_COA = 'fd00:6d63:6f61::3';
+const PROBE_LOCAL = mustIp6('fd00:6d63:6f61::1');
+const PROBE_REMOTE = mustIp6('fd00:6d63:6f61::2');
+const PROBE_COA = mustIp6('fd00:6d63:6f61::3');
 /** An SPI no configuration uses for the scratch ESP state (the top of the range). */
 const PROBE_SPI = 0xfffffff0;
 

@@ -1,5 +1,6 @@
 // The contract between the service shell (shell.ts) and a role (ha/, mn/, cn/): what the
 // shell hands a role when it starts it, and what it needs back from the running role.
+import type { Ip6 } from '../../inet/ip6.js';
 import type { Logger } from 'pino';
 import type { AnyDaemonConfig } from '../../config/index.js';
 import type { BindingView } from '../../control/protocol.js';
@@ -43,7 +44,7 @@ export interface RoleStats {
 /** A running role as the shell drives it. */
 export interface RoleDaemon<C extends AnyDaemonConfig> {
   /** `show bindings [HOA]`: every binding, or those of one home address (canonical text). */
-  bindings(only: string | undefined, nowMs: number): BindingView[];
+  bindings(only: Ip6 | undefined, nowMs: number): BindingView[];
   stats(): RoleStats | Promise<RoleStats>;
   /** Control commands only this role has. */
   registerCommands(server: ControlServer): void;

@@ -14,7 +14,7 @@ import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import type { XfrmSelector } from '../../platform/xfrm/structs.js';
 import type { XfrmBands, XfrmObjects } from './xfrm-objects.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 
 const IPPROTO_ROUTING = 43;
 const IPPROTO_DSTOPTS = 60;
@@ -23,7 +23,7 @@ const XFRM_MODE_ROUTEOPTIMIZATION = 2;
 const XFRM_STATE_WILDRECV = 8;
 
 /** Every source, every destination, every protocol. */
-export const ANY_SELECTOR: Readonly<XfrmSelector> = Object.freeze({ src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 0 });
+export const ANY_SELECTOR: Readonly<XfrmSelector> = Object.freeze({ src: IP6_UNSPECIFIED, srcLen: 0, dst: IP6_UNSPECIFIED, dstLen: 0, proto: 0 });
 
 /**
  * The receive side of a route-optimisation header (hao or route2), shared by every role:
@@ -32,7 +32,7 @@ export const ANY_SELECTOR: Readonly<XfrmSelector> = Object.freeze({ src: '::', s
  *   ip xfrm state add src :: dst :: proto PROTO spi 0 mode ro coa :: flag wildrecv sel src ::/0 dst ::/0 reqid R
  */
 export function wildcardRoState(proto: number, bands: XfrmBands): XfrmState {
-  return { src: '::', dst: '::', proto, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: bands.reqidBase, flags: XFRM_STATE_WILDRECV, selector: { ...ANY_SELECTOR }, coaddr: '::' };
+  return { src: IP6_UNSPECIFIED, dst: IP6_UNSPECIFIED, proto, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: bands.reqidBase, flags: XFRM_STATE_WILDRECV, selector: { ...ANY_SELECTOR }, coaddr: IP6_UNSPECIFIED };
 }
 
 /**
@@ -56,20 +56,20 @@ export const RO_REQID_OFFSET = 0xff00;
 /** A binding as far as route optimisation cares. */
 export interface RoBinding {
   bid: number;
-  coa: Ip6Text;
+  coa: Ip6;
 }
 
 /** The care-of address the kernel uses for a home address: the lowest BID's; null without bindings. */
-export function lowestBidCareOf(bindings: readonly RoBinding[]): Ip6Text | null {
+export function lowestBidCareOf(bindings: readonly RoBinding[]): Ip6 | null {
   let best: RoBinding | null = null;
   for (const b of bindings) if (best === null || b.bid < best.bid) best = b;
   return best?.coa ?? null;
 }
 
-const host = (src: Ip6Text, dst: Ip6Text, proto: number): XfrmSelector => ({ src, srcLen: 128, dst, dstLen: 128, proto });
+const host = (src: Ip6, dst: Ip6, proto: number): XfrmSelector => ({ src, srcLen: 128, dst, dstLen: 128, proto });
 
 /** Outbound state, data policy and MH bypass for one (local, remote) pair with `coa`. */
-function outbound(local: Ip6Text, remote: Ip6Text, coa: Ip6Text, proto: number, bands: XfrmBands): XfrmObjects {
+function outbound(local: Ip6, remote: Ip6, coa: Ip6, proto: number, bands: XfrmBands): XfrmObjects {
   const reqid = bands.reqidBase + RO_REQID_OFFSET;
   return {
     states: [{ src: local, dst: remote, proto, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid, coaddr: coa }],
@@ -92,7 +92,7 @@ function outbound(local: Ip6Text, remote: Ip6Text, coa: Ip6Text, proto: number, 
  *   ip xfrm state add src :: dst :: proto hao spi 0 mode ro coa :: flag wildrecv sel src ::/0 dst ::/0 reqid R
  *   ip xfrm policy add src ::/0 dst CN/128 dir in priority P tmpl proto hao mode ro level use
  */
-export function correspondentStaticXfrm(cn: Ip6Text, bands: XfrmBands): XfrmObjects {
+export function correspondentStaticXfrm(cn: Ip6, bands: XfrmBands): XfrmObjects {
   return {
     states: [wildcardRoState(IPPROTO_DSTOPTS, bands)],
     policies: [roInboundPolicy({ ...ANY_SELECTOR, dst: cn, dstLen: 128 }, IPPROTO_DSTOPTS, bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound)],
@@ -106,7 +106,7 @@ export function correspondentStaticXfrm(cn: Ip6Text, bands: XfrmBands): XfrmObje
  *   ip xfrm policy add src CN/128 dst HOA/128 proto 135 dir out priority P1
  *   ip xfrm policy add src CN/128 dst HOA/128 dir out priority P2 tmpl proto route2 mode ro reqid R
  */
-export function correspondentBindingXfrm(cn: Ip6Text, hoa: Ip6Text, coa: Ip6Text, bands: XfrmBands): XfrmObjects {
+export function correspondentBindingXfrm(cn: Ip6, hoa: Ip6, coa: Ip6, bands: XfrmBands): XfrmObjects {
   return outbound(cn, hoa, coa, IPPROTO_ROUTING, bands);
 }
 
@@ -116,7 +116,7 @@ export function correspondentBindingXfrm(cn: Ip6Text, hoa: Ip6Text, coa: Ip6Text
  *   ip xfrm policy add src CN/128 dst HOA/128 dir in priority P tmpl proto route2 mode ro level use
  * (the route2 wildcard state is plan/mn/routing-header.ts's).
  */
-export function mobileNodeInboundXfrm(hoa: Ip6Text, correspondents: readonly Ip6Text[], bands: XfrmBands): XfrmObjects {
+export function mobileNodeInboundXfrm(hoa: Ip6, correspondents: readonly Ip6[], bands: XfrmBands): XfrmObjects {
   return {
     states: [],
     policies: correspondents.map((cn) => roInboundPolicy(host(cn, hoa, 0), IPPROTO_ROUTING, bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound)),
@@ -130,6 +130,6 @@ export function mobileNodeInboundXfrm(hoa: Ip6Text, correspondents: readonly Ip6
  *   ip xfrm policy add src HOA/128 dst CN/128 proto 135 dir out priority P1
  *   ip xfrm policy add src HOA/128 dst CN/128 dir out priority P2 tmpl proto hao mode ro reqid R
  */
-export function mobileNodeBindingXfrm(hoa: Ip6Text, cn: Ip6Text, coa: Ip6Text, bands: XfrmBands): XfrmObjects {
+export function mobileNodeBindingXfrm(hoa: Ip6, cn: Ip6, coa: Ip6, bands: XfrmBands): XfrmObjects {
   return outbound(hoa, cn, coa, IPPROTO_DSTOPTS, bands);
 }

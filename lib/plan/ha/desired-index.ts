@@ -2,6 +2,7 @@
 // reconciler holds: a BU recomputes the objects of its own home address only, and an object
 // shared by several home addresses (a tunnel to one care-of address) stays while any of them
 // wants it. Pure bookkeeping: the changes go to a sink (the Reconciler's put), nothing else.
+import type { Ip6 } from '../../inet/ip6.js';
 import type { DesiredState } from './desired.js';
 import { KIND_ORDER, kernelWants } from './kernel-wants.js';
 
@@ -16,7 +17,7 @@ export type WantsByKind = Readonly<Record<string, ReadonlyMap<string, unknown>>>
 /** How a home address's desired state becomes kernel objects: the per-binding design by default. */
 export interface WantsPlanner {
   kinds: readonly string[];
-  wants(hoa: string, desired: DesiredState): WantsByKind;
+  wants(hoa: Ip6, desired: DesiredState): WantsByKind;
 }
 
 export const PER_BINDING_PLANNER: WantsPlanner = {
@@ -37,7 +38,7 @@ export class DesiredIndex {
   }
 
   /** Replaces what one home address wants; writes only the keys it wants or stopped wanting. */
-  update(hoa: string, desired: DesiredState): void {
+  update(hoa: Ip6, desired: DesiredState): void {
     const next = this.planner.wants(hoa, desired);
     const prev = this.perHoa.get(hoa);
     let wanted = 0;

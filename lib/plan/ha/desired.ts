@@ -3,7 +3,7 @@
 // network prefixes spread over those tunnels, and proxy neighbour entries on the home link.
 // Every object has a stable key and the ids of the bindings that need it, so a reconciler
 // can diff two states and remove an object only with its last owner.
-import { mustParseIp6, type Ip6Text } from '../../inet/ip6.js';
+import { mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { linkLocalOf } from '../../inet/prefix.js';
 import { bindingId, type Binding } from '../../proto/common/binding.js';
 import type { BindingCache } from '../../proto/common/cache.js';
@@ -14,8 +14,8 @@ import { nextHopKey, type NextHopSpec, type RouteOverNextHops } from '../common/
 /** One ip6ip6 tunnel per (home agent address, care-of address); the reconciler names it. */
 export interface TunnelSpec {
   key: string;
-  local: Ip6Text;
-  remote: Ip6Text;
+  local: Ip6;
+  remote: Ip6;
   owners: string[];
 }
 
@@ -28,7 +28,7 @@ export interface RouteSpec extends RouteOverNextHops {
 /** A proxy neighbour entry (NTF_PROXY) on the home link. */
 export interface ProxySpec {
   key: string;
-  address: Ip6Text;
+  address: Ip6;
   interface: string;
   owners: string[];
 }
@@ -41,7 +41,7 @@ export interface DesiredState {
 
 export interface DesiredConfig {
   /** Canonical (RFC 5952) home agent address. */
-  homeAgentAddress: Ip6Text;
+  homeAgentAddress: Ip6;
   homeLinkInterface: string;
 }
 
@@ -54,8 +54,8 @@ export function emptyDesired(): DesiredState {
   return { tunnels: new Map(), routes: new Map(), proxies: new Map() };
 }
 
-export const tunnelKey = (ha: Ip6Text, coa: Ip6Text): string => `${ha}|${coa}`;
-export const proxyKey = (iface: string, addr: Ip6Text): string => `${iface}|${addr}`;
+export const tunnelKey = (ha: Ip6, coa: Ip6): string => `${ha}|${coa}`;
+export const proxyKey = (iface: string, addr: Ip6): string => `${iface}|${addr}`;
 
 function addOwners(into: string[], more: readonly string[]): void {
   for (const o of more) if (!into.includes(o)) into.push(o);
@@ -66,7 +66,7 @@ function addOwners(into: string[], more: readonly string[]): void {
  * Objects needed by one home address's bindings. Nothing while DAD is still running for it
  * (RFC 6275 §10.3.1: the binding is not in force before the BA).
  */
-export function desiredForHomeAddress(cache: BindingCache, hoa: Ip6Text, cfg: DesiredConfig): DesiredState {
+export function desiredForHomeAddress(cache: BindingCache, hoa: Ip6, cfg: DesiredConfig): DesiredState {
   const out = emptyDesired();
   const bindings = cache.bindingsOf(hoa);
   if (bindings.length === 0 || cache.isDadPending(hoa)) return out;
@@ -85,7 +85,7 @@ export function desiredForHomeAddress(cache: BindingCache, hoa: Ip6Text, cfg: De
   }
   for (const key of [...tunnels.keys()].sort()) out.tunnels.set(key, tunnels.get(key)!);
 
-  const hops = (gateway: Ip6Text | null): NextHopSpec[] => {
+  const hops = (gateway: Ip6 | null): NextHopSpec[] => {
     const list: NextHopSpec[] = [...out.tunnels.keys()].map((k) => ({ kind: 'tunnel', tunnelKey: k, weight: 1 }));
     if (home.length > 0) list.push({ kind: 'home-link', interface: iface, gateway, weight: 1 });
     return list;
@@ -152,6 +152,6 @@ export function homeAgentDesired(ha: Pick<HomeAgent, 'cache' | 'config'>): Desir
 }
 
 /** Incremental path: the objects one home address needs (recompute after its BU). */
-export function homeAgentDesiredFor(ha: Pick<HomeAgent, 'cache' | 'config'>, hoa: Ip6Text): DesiredState {
+export function homeAgentDesiredFor(ha: Pick<HomeAgent, 'cache' | 'config'>, hoa: Ip6): DesiredState {
   return desiredForHomeAddress(ha.cache, hoa, desiredConfigOf(ha.config));
 }

@@ -5,7 +5,7 @@
 import type { HoaIpsecSas } from '../../config/daemon-config.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { policyKey, stateKey, type XfrmBands, type XfrmObjects } from '../common/xfrm-objects.js';
 import type { DesiredSink } from './desired-index.js';
 import { ipsecReqids } from './signalling-ipsec.js';
@@ -25,20 +25,20 @@ interface Wanted {
 }
 
 export interface PayloadSettings {
-  sas: Readonly<Record<Ip6Text, HoaIpsecSas>>;
-  ha: Ip6Text;
+  sas: Readonly<Record<Ip6, HoaIpsecSas>>;
+  ha: Ip6;
   bands: XfrmBands;
 }
 
 export class PayloadIpsecIndex {
   private settings: PayloadSettings | undefined;
-  private reqids = new Map<Ip6Text, number>();
+  private reqids = new Map<Ip6, number>();
   /** Home addresses refused payload SAs: spi_in shared with this other home address. */
-  clashes = new Map<Ip6Text, Ip6Text>();
-  private readonly tunnels = new Map<Ip6Text, PayloadTunnel[]>();
-  private readonly perHoa = new Map<Ip6Text, Map<string, Wanted>>();
+  clashes = new Map<Ip6, Ip6>();
+  private readonly tunnels = new Map<Ip6, PayloadTunnel[]>();
+  private readonly perHoa = new Map<Ip6, Map<string, Wanted>>();
   /** kind -> key -> (home address -> wanted); the first owner's object is the one installed. */
-  private readonly owners = new Map<XfrmKind, Map<string, Map<Ip6Text, Wanted>>>(KINDS.map((k) => [k, new Map()]));
+  private readonly owners = new Map<XfrmKind, Map<string, Map<Ip6, Wanted>>>(KINDS.map((k) => [k, new Map()]));
 
   constructor(private readonly sink: DesiredSink) {}
 
@@ -51,17 +51,17 @@ export class PayloadIpsecIndex {
   }
 
   /** Whether the home address has payload SAs in force. */
-  protects(hoa: Ip6Text): boolean {
+  protects(hoa: Ip6): boolean {
     return this.settings?.sas[hoa]?.payload !== undefined && !this.clashes.has(hoa);
   }
 
   /** Care-of addresses of the home address's tunnels at the last update. */
-  coas(hoa: Ip6Text): Set<Ip6Text> {
+  coas(hoa: Ip6): Set<Ip6> {
     return new Set((this.tunnels.get(hoa) ?? []).map((t) => t.remote));
   }
 
   /** The home address's tunnels changed: writes the keys that changed to the sink. */
-  update(hoa: Ip6Text, tunnels: readonly PayloadTunnel[]): void {
+  update(hoa: Ip6, tunnels: readonly PayloadTunnel[]): void {
     this.apply(hoa, tunnels, true);
   }
 
@@ -72,14 +72,14 @@ export class PayloadIpsecIndex {
   }
 
   /** The migrate step for a move, when the home address has payload SAs. */
-  migration(hoa: Ip6Text, from: Ip6Text, to: Ip6Text, bid: number): PayloadMigration | undefined {
+  migration(hoa: Ip6, from: Ip6, to: Ip6, bid: number): PayloadMigration | undefined {
     const s = this.settings;
     const reqid = this.reqids.get(hoa);
     if (!s || reqid === undefined || !this.protects(hoa)) return undefined;
     return payloadMigration(s.ha, { hoa, bid, from, to }, reqid, s.bands);
   }
 
-  private apply(hoa: Ip6Text, tunnels: readonly PayloadTunnel[], put: boolean): void {
+  private apply(hoa: Ip6, tunnels: readonly PayloadTunnel[], put: boolean): void {
     if (tunnels.length === 0) this.tunnels.delete(hoa);
     else this.tunnels.set(hoa, [...tunnels]);
     const next = new Map<string, Wanted>();
@@ -105,7 +105,7 @@ export class PayloadIpsecIndex {
     else this.perHoa.set(hoa, next);
   }
 
-  private setOwner(full: string, hoa: Ip6Text, w: Wanted | undefined, put: boolean): void {
+  private setOwner(full: string, hoa: Ip6, w: Wanted | undefined, put: boolean): void {
     const cut = full.indexOf('\n');
     const kind = full.slice(0, cut) as XfrmKind;
     const key = full.slice(cut + 1);

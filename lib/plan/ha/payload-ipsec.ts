@@ -27,7 +27,7 @@ import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmMigrateEntry } from '../../platform/xfrm/report.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import { IP6_UNSPECIFIED, ip6Entries, type Ip6 } from '../../inet/ip6.js';
 
 const IPPROTO_IPV6 = 41;
 const IPPROTO_ESP = 50;
@@ -38,20 +38,20 @@ export const PAYLOAD_PRIORITY_OFFSET = 0x20;
 
 /** One tunnel of the home address (the core's TunnelSpec: local is the home agent address). */
 export interface PayloadTunnel {
-  local: Ip6Text;
-  remote: Ip6Text;
+  local: Ip6;
+  remote: Ip6;
 }
 
 const esp = (sa: PayloadIpsecSas, reqid: number) => ({ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid, aead: sa.aead });
 const template = (reqid: number): XfrmPolicy['templates'] => [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid }];
 
 /** The outbound SA of one tunnel (home agent address -> care-of address). */
-export function payloadOutboundState(local: Ip6Text, coa: Ip6Text, sa: PayloadIpsecSas, reqid: number): XfrmState {
+export function payloadOutboundState(local: Ip6, coa: Ip6, sa: PayloadIpsecSas, reqid: number): XfrmState {
   return { ...esp(sa, reqid), src: local, dst: coa, spi: sa.spiOut };
 }
 
 /** The outbound policy of one tunnel: its outer flow, proto 41. */
-export function payloadOutboundPolicy(local: Ip6Text, coa: Ip6Text, reqid: number, bands: XfrmBands): XfrmPolicy {
+export function payloadOutboundPolicy(local: Ip6, coa: Ip6, reqid: number, bands: XfrmBands): XfrmPolicy {
   return {
     selector: { src: local, srcLen: 128, dst: coa, dstLen: 128, proto: IPPROTO_IPV6 },
     dir: 'out',
@@ -65,10 +65,10 @@ export function payloadOutboundPolicy(local: Ip6Text, coa: Ip6Text, reqid: numbe
  * per tunnel an outbound SA and the two policies. No anti-replay window: manually keyed
  * SAs restart their sequence numbers with either end (RFC 4303 §3.3.3).
  */
-export function payloadIpsecXfrm(ha: Ip6Text, tunnels: readonly PayloadTunnel[], sa: PayloadIpsecSas, reqid: number, bands: XfrmBands): XfrmObjects {
+export function payloadIpsecXfrm(ha: Ip6, tunnels: readonly PayloadTunnel[], sa: PayloadIpsecSas, reqid: number, bands: XfrmBands): XfrmObjects {
   const out: XfrmObjects = { states: [], policies: [] };
   if (tunnels.length === 0) return out;
-  out.states.push({ ...esp(sa, reqid), src: '::', dst: ha, spi: sa.spiIn });
+  out.states.push({ ...esp(sa, reqid), src: IP6_UNSPECIFIED, dst: ha, spi: sa.spiIn });
   for (const t of tunnels) {
     out.states.push(payloadOutboundState(t.local, t.remote, sa, reqid));
     out.policies.push(payloadOutboundPolicy(t.local, t.remote, reqid, bands), {
@@ -86,17 +86,17 @@ export function payloadIpsecXfrm(ha: Ip6Text, tunnels: readonly PayloadTunnel[],
  * (signalling or payload): both would have destination HA and the same SPI. The loader
  * checks signalling SPIs only; these home addresses get no payload SAs.
  */
-export function payloadSpiClashes(sas: Readonly<Record<Ip6Text, HoaIpsecSas>>): Map<Ip6Text, Ip6Text> {
-  const users = new Map<number, Ip6Text[]>();
-  const use = (spi: number, hoa: Ip6Text): void => {
+export function payloadSpiClashes(sas: Readonly<Record<Ip6, HoaIpsecSas>>): Map<Ip6, Ip6> {
+  const users = new Map<number, Ip6[]>();
+  const use = (spi: number, hoa: Ip6): void => {
     const u = users.get(spi) ?? [];
     if (!u.includes(hoa)) u.push(hoa);
     users.set(spi, u);
   };
-  for (const [hoa, sa] of Object.entries(sas)) use(sa.spiIn, hoa);
-  for (const [hoa, sa] of Object.entries(sas)) if (sa.payload) use(sa.payload.spiIn, hoa);
-  const out = new Map<Ip6Text, Ip6Text>();
-  for (const [hoa, sa] of Object.entries(sas)) {
+  for (const [hoa, sa] of ip6Entries(sas)) use(sa.spiIn, hoa);
+  for (const [hoa, sa] of ip6Entries(sas)) if (sa.payload) use(sa.payload.spiIn, hoa);
+  const out = new Map<Ip6, Ip6>();
+  for (const [hoa, sa] of ip6Entries(sas)) {
     const other = sa.payload && users.get(sa.payload.spiIn)?.find((h) => h !== hoa);
     if (other !== undefined) out.set(hoa, other);
   }
@@ -105,10 +105,10 @@ export function payloadSpiClashes(sas: Readonly<Record<Ip6Text, HoaIpsecSas>>): 
 
 /** A binding whose care-of address changed (BID, old and new address). */
 export interface CoaMove {
-  hoa: Ip6Text;
+  hoa: Ip6;
   bid: number;
-  from: Ip6Text;
-  to: Ip6Text;
+  from: Ip6;
+  to: Ip6;
 }
 
 /** The events that moved a binding to another care-of address. */
@@ -121,7 +121,7 @@ export function careOfChanges(events: readonly CacheEvent[]): Extract<CacheEvent
  * no longer a tunnel of the home address, and the new one was not one before (so no SA is
  * taken from a binding that still uses it, and none is made twice).
  */
-export function payloadMoves(events: readonly CacheEvent[], before: ReadonlySet<Ip6Text>, after: ReadonlySet<Ip6Text>): CoaMove[] {
+export function payloadMoves(events: readonly CacheEvent[], before: ReadonlySet<Ip6>, after: ReadonlySet<Ip6>): CoaMove[] {
   const out: CoaMove[] = [];
   for (const e of careOfChanges(events)) {
     const from = e.previous.coa;
@@ -139,7 +139,7 @@ export interface PayloadMigration {
   entry: XfrmMigrateEntry;
 }
 
-export function payloadMigration(local: Ip6Text, move: CoaMove, reqid: number, bands: XfrmBands): PayloadMigration {
+export function payloadMigration(local: Ip6, move: CoaMove, reqid: number, bands: XfrmBands): PayloadMigration {
   const old = payloadOutboundPolicy(local, move.from, reqid, bands);
   return {
     policy: { selector: old.selector, dir: old.dir },

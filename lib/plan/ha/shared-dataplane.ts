@@ -5,7 +5,7 @@
 // flower filter per (care-of address, home address) on that device's ingress, with a
 // matchall drop after them. Pure: the per home address desired state (desired.ts) in,
 // these kernel objects out; ids and handles are the drivers' to allocate and adopt.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { nextHopKey, type NexthopWant, type ProxyWant } from '../common/kernel-objects.js';
 import type { DesiredState, RouteSpec } from './desired.js';
 import type { WantsByKind, WantsPlanner } from './desired-index.js';
@@ -38,8 +38,8 @@ export interface ClsactWant {
     shared by the bindings of several home addresses that use the same one (same object). */
 export interface EncapNexthopWant {
   device: string;
-  dst: Ip6Text;
-  src: Ip6Text;
+  dst: Ip6;
+  src: Ip6;
 }
 
 /** A group member: an encap nexthop (by its key), or a home-link nexthop (§5.5 home binding). */
@@ -59,8 +59,8 @@ export interface ResGroupWant {
 /** `tc filter add dev DEV ingress prio 1 protocol ipv6 flower enc_src_ip COA src_ip HOA action pass`. */
 export interface PairFilterWant {
   device: string;
-  coa: Ip6Text;
-  hoa: Ip6Text;
+  coa: Ip6;
+  hoa: Ip6;
 }
 
 /** `tc filter add dev DEV ingress prio 2 protocol all matchall action drop`. */
@@ -100,7 +100,7 @@ export const SHARED_KIND_ORDER = ['shared-device', 'clsact', 'pair-filter', 'dro
 export type SharedKind = (typeof SHARED_KIND_ORDER)[number];
 export const SHARED_PER_HOA_KINDS = ['encap-nexthop', 'pair-filter', 'nexthop', 'res-group', 'route', 'proxy'] as const satisfies readonly SharedKind[];
 
-export const pairKey = (coa: Ip6Text, hoa: Ip6Text): string => `${coa}|${hoa}`;
+export const pairKey = (coa: Ip6, hoa: Ip6): string => `${coa}|${hoa}`;
 
 export function sharedBaseWants(cfg: SharedDataplaneConfig): SharedBaseWants {
   return {
@@ -146,7 +146,7 @@ const sameMembers = (a: readonly SharedMember[], b: readonly SharedMember[]): bo
  * next hops differ (a home binding: the home link via the home address), then its own.
  * Pair filters: one per (care-of address, home address) of its tunnelled bindings.
  */
-export function sharedWantsFor(hoa: Ip6Text, d: DesiredState, cfg: SharedDataplaneConfig): SharedWants {
+export function sharedWantsFor(hoa: Ip6, d: DesiredState, cfg: SharedDataplaneConfig): SharedWants {
   const out: SharedWants = { 'encap-nexthop': new Map(), 'pair-filter': new Map(), nexthop: new Map(), 'res-group': new Map(), route: new Map(), proxy: new Map() };
   const own = d.routes.get(`${hoa}/128`);
   const ownMembers = own ? membersOf(own, d.tunnels, out, cfg) : [];

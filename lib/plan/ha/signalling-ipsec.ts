@@ -36,7 +36,7 @@ import type { HoaIpsecSas, IkeSignalling } from '../../config/daemon-config.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import { ip6Entries, ip6Keys, type Ip6 } from '../../inet/ip6.js';
 
 const IPPROTO_ESP = 50;
 const IPPROTO_DSTOPTS = 60;
@@ -54,7 +54,7 @@ export const POLICY_PRIORITY_OFFSET = { ipsec: 0x10, homeAddressOption: 0x80 } a
 
 export interface IpsecObjects extends XfrmObjects {
   /** Home address -> its inbound (BU) policy and SA (none when an IKE daemon supplies it): installed means BUs are protected. */
-  inbound: Map<Ip6Text, { policy: XfrmPolicy; state?: XfrmState }>;
+  inbound: Map<Ip6, { policy: XfrmPolicy; state?: XfrmState }>;
 }
 
 /**
@@ -62,17 +62,17 @@ export interface IpsecObjects extends XfrmObjects {
  * addresses without one in address order (stable while the configured set is; pin it with
  * `reqid` when an IKE daemon must know it).
  */
-export function ipsecReqids(sas: Readonly<Record<Ip6Text, HoaIpsecSas>>, bands: XfrmBands): Map<Ip6Text, number> {
-  const out = new Map<Ip6Text, number>();
+export function ipsecReqids(sas: Readonly<Record<Ip6, HoaIpsecSas>>, bands: XfrmBands): Map<Ip6, number> {
+  const out = new Map<Ip6, number>();
   const taken = new Set<number>();
-  for (const [hoa, sa] of Object.entries(sas)) {
+  for (const [hoa, sa] of ip6Entries(sas)) {
     if (sa.reqid !== undefined) {
       out.set(hoa, sa.reqid);
       taken.add(sa.reqid);
     }
   }
   let next = bands.reqidBase + 1;
-  for (const hoa of Object.keys(sas).sort()) {
+  for (const hoa of ip6Keys(sas).sort()) {
     if (out.has(hoa)) continue;
     while (taken.has(next)) next++;
     if (next >= bands.reqidBase + bands.reqidCount) throw new RangeError('xfrm reqid band exhausted');
@@ -84,10 +84,10 @@ export function ipsecReqids(sas: Readonly<Record<Ip6Text, HoaIpsecSas>>, bands: 
 
 /** The ESP states and policies protecting BU (in) and BA (out) for every configured home address. */
 export function signallingIpsecXfrm(
-  sas: Readonly<Record<Ip6Text, HoaIpsecSas>>,
-  ha: Ip6Text,
+  sas: Readonly<Record<Ip6, HoaIpsecSas>>,
+  ha: Ip6,
   bands: XfrmBands,
-  ike: Readonly<Record<Ip6Text, IkeSignalling>> = {},
+  ike: Readonly<Record<Ip6, IkeSignalling>> = {},
 ): IpsecObjects {
   const reqids = ipsecReqids(sas, bands);
   const priority = bands.priorityBase + POLICY_PRIORITY_OFFSET.ipsec;
@@ -95,12 +95,12 @@ export function signallingIpsecXfrm(
   const policies: XfrmPolicy[] = [];
   const inbound: IpsecObjects['inbound'] = new Map();
   // SAs from an IKE daemon: the same policies, with its reqid; the SAs are its own.
-  for (const [hoa, { reqid }] of Object.entries(ike)) {
+  for (const [hoa, { reqid }] of ip6Entries(ike)) {
     const [inPolicy, outPolicy] = signallingPolicies(hoa, ha, reqid, priority);
     inbound.set(hoa, { policy: inPolicy });
     policies.push(inPolicy, outPolicy);
   }
-  for (const [hoa, sa] of Object.entries(sas)) {
+  for (const [hoa, sa] of ip6Entries(sas)) {
     const reqid = reqids.get(hoa)!;
     // No anti-replay window: manually keyed SAs restart their sequence numbers when either
     // end restarts (RFC 4303 §3.3.3); replayed BUs are refused by their MH sequence number.
@@ -115,7 +115,7 @@ export function signallingIpsecXfrm(
 }
 
 /** BU in (esp, then the optional hao) and BA out for one home address. */
-function signallingPolicies(hoa: Ip6Text, ha: Ip6Text, reqid: number, priority: number): [XfrmPolicy, XfrmPolicy] {
+function signallingPolicies(hoa: Ip6, ha: Ip6, reqid: number, priority: number): [XfrmPolicy, XfrmPolicy] {
   return [
     {
       selector: { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BU },

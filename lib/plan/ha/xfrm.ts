@@ -3,7 +3,7 @@
 // Address option (RFC 6275 §6.3, §9.5.1), and the ESP protecting each mobile node's
 // signalling (signalling-ipsec.ts). The payload SAs follow the bindings (payload-index.ts).
 import type { HoaIpsecSas, IkeSignalling } from '../../config/daemon-config.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { ANY_SELECTOR, roInboundPolicy, wildcardRoState } from '../common/ro-xfrm.js';
 import { mergeXfrm, type XfrmBands, type XfrmObjects } from '../common/xfrm-objects.js';
 import { POLICY_PRIORITY_OFFSET, signallingIpsecXfrm, type IpsecObjects } from './signalling-ipsec.js';
@@ -30,10 +30,10 @@ export function homeAddressOptionXfrm(bands: XfrmBands): XfrmObjects {
 export interface HomeAgentXfrmSettings {
   bands: XfrmBands;
   /** The home agent address. */
-  ha: Ip6Text;
-  sas: Readonly<Record<Ip6Text, HoaIpsecSas>>;
+  ha: Ip6;
+  sas: Readonly<Record<Ip6, HoaIpsecSas>>;
   /** Home addresses whose signalling SAs an IKE daemon installs. */
-  ike?: Readonly<Record<Ip6Text, IkeSignalling>>;
+  ike?: Readonly<Record<Ip6, IkeSignalling>>;
 }
 
 /** The Home Address option objects, then the signalling ESP objects (and which BU policy and SA prove ESP per home address). */

@@ -7,20 +7,20 @@
 // (daemon/mn/ro-routes.ts reads the table when the choice may change).
 import type { BulView } from '../../proto/mn/index.js';
 import type { Route6 } from '../../platform/rtnl/route.js';
-import { ip6InPrefix, mustParseIp6, type Ip6Text } from '../../inet/ip6.js';
+import { ip6InPrefix, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { lowestBidCareOf } from '../common/ro-xfrm.js';
 import { correspondentBindings, type HoldsCareOf } from './ro.js';
 
 export interface DirectRoute {
-  correspondent: Ip6Text;
+  correspondent: Ip6;
   iface: string;
   /** null: the correspondent is on-link there. */
-  gateway: Ip6Text | null;
+  gateway: Ip6 | null;
 }
 
 /** Per correspondent, the interface of the care-of address its route-optimisation state uses (lowest BID). */
-export function directInterfaces(bul: readonly BulView[], holds: HoldsCareOf): Map<Ip6Text, string> {
-  const out = new Map<Ip6Text, string>();
+export function directInterfaces(bul: readonly BulView[], holds: HoldsCareOf): Map<Ip6, string> {
+  const out = new Map<Ip6, string>();
   for (const [cn, list] of correspondentBindings(bul, holds)) {
     const coa = lowestBidCareOf(list);
     const iface = list.find((b) => b.coa === coa)?.iface;
@@ -33,7 +33,7 @@ export function directInterfaces(bul: readonly BulView[], holds: HoldsCareOf): M
  * The next hop toward `dst` among the routes through `ifindex` that are not ours (the longest
  * prefix wins, then the lowest metric); undefined when the interface has no way there.
  */
-export function gatewayVia(routes: readonly Route6[], ifindex: number, dst: Ip6Text, ownProtocol: number): { gateway: Ip6Text | null } | undefined {
+export function gatewayVia(routes: readonly Route6[], ifindex: number, dst: Ip6, ownProtocol: number): { gateway: Ip6 | null } | undefined {
   const target = mustParseIp6(dst);
   let best: Route6 | undefined;
   for (const r of routes) {
@@ -46,7 +46,7 @@ export function gatewayVia(routes: readonly Route6[], ifindex: number, dst: Ip6T
 
 /** The host routes for `wanted` (correspondent -> interface) that the table gives a way for, by correspondent. */
 export function directRoutes(
-  wanted: ReadonlyMap<Ip6Text, string>,
+  wanted: ReadonlyMap<Ip6, string>,
   ifindexOf: (iface: string) => number | undefined,
   routes: readonly Route6[],
   ownProtocol: number,

@@ -21,7 +21,7 @@ import type { HoaIpsecSas, PayloadIpsecSas } from '../../config/daemon-config.js
 import type { BulView } from '../../proto/mn/index.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import { ipsecReqids } from '../ha/signalling-ipsec.js';
 import { PAYLOAD_PRIORITY_OFFSET, type PayloadMigration } from '../ha/payload-ipsec.js';
 
@@ -33,7 +33,7 @@ const XFRM_MODE_TRANSPORT = 0;
 export const MN_PAYLOAD_REQID_OFFSET = 0xfe00;
 
 /** The payload SAs' reqid: apart from the signalling reqid of the same home address. */
-export function mobileNodePayloadReqid(sas: HoaIpsecSas, homeAddress: Ip6Text, bands: XfrmBands): number {
+export function mobileNodePayloadReqid(sas: HoaIpsecSas, homeAddress: Ip6, bands: XfrmBands): number {
   const signalling = ipsecReqids({ [homeAddress]: sas }, bands).get(homeAddress)!;
   const reqid = bands.reqidBase + MN_PAYLOAD_REQID_OFFSET;
   return reqid === signalling ? reqid + 1 : reqid;
@@ -41,10 +41,10 @@ export function mobileNodePayloadReqid(sas: HoaIpsecSas, homeAddress: Ip6Text, b
 
 const esp = (sa: PayloadIpsecSas, reqid: number) => ({ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid, aead: sa.aead });
 const template = (reqid: number): XfrmPolicy['templates'] => [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid }];
-const outerFlow = (src: Ip6Text, dst: Ip6Text): XfrmPolicy['selector'] => ({ src, srcLen: 128, dst, dstLen: 128, proto: IPPROTO_IPV6 });
+const outerFlow = (src: Ip6, dst: Ip6): XfrmPolicy['selector'] => ({ src, srcLen: 128, dst, dstLen: 128, proto: IPPROTO_IPV6 });
 
 /** The inbound policy of one care-of address's tunnel (home agent -> care-of address, proto 41). */
-export function mobileNodePayloadInboundPolicy(homeAgent: Ip6Text, coa: Ip6Text, reqid: number, bands: XfrmBands): XfrmPolicy {
+export function mobileNodePayloadInboundPolicy(homeAgent: Ip6, coa: Ip6, reqid: number, bands: XfrmBands): XfrmPolicy {
   return { selector: outerFlow(homeAgent, coa), dir: 'in', priority: bands.priorityBase + PAYLOAD_PRIORITY_OFFSET, templates: template(reqid) };
 }
 
@@ -53,10 +53,10 @@ export function mobileNodePayloadInboundPolicy(homeAgent: Ip6Text, coa: Ip6Text,
  * outbound SA, and per care-of address its inbound SA and the two policies. No anti-replay
  * window, as at the home agent (manual keys restart their sequence numbers at either end).
  */
-export function mobileNodePayloadXfrm(sa: PayloadIpsecSas, homeAgent: Ip6Text, coas: readonly Ip6Text[], reqid: number, bands: XfrmBands): XfrmObjects {
+export function mobileNodePayloadXfrm(sa: PayloadIpsecSas, homeAgent: Ip6, coas: readonly Ip6[], reqid: number, bands: XfrmBands): XfrmObjects {
   const out: XfrmObjects = { states: [], policies: [] };
   if (coas.length === 0) return out;
-  out.states.push({ ...esp(sa, reqid), src: '::', dst: homeAgent, spi: sa.spiOut });
+  out.states.push({ ...esp(sa, reqid), src: IP6_UNSPECIFIED, dst: homeAgent, spi: sa.spiOut });
   for (const coa of coas) {
     out.states.push({ ...esp(sa, reqid), src: homeAgent, dst: coa, spi: sa.spiIn });
     out.policies.push(
@@ -71,15 +71,15 @@ export function mobileNodePayloadXfrm(sa: PayloadIpsecSas, homeAgent: Ip6Text, c
 export interface MnCoaMove {
   iface: string;
   bid: number | null;
-  from: Ip6Text;
-  to: Ip6Text;
+  from: Ip6;
+  to: Ip6;
 }
 
 export interface MnPayloadPlan {
   /** Interface -> the care-of address whose payload objects stay installed for it. */
-  current: Map<string, Ip6Text>;
+  current: Map<string, Ip6>;
   /** The care-of addresses to protect, each once. */
-  coas: Ip6Text[];
+  coas: Ip6[];
   moves: MnCoaMove[];
 }
 
@@ -90,8 +90,8 @@ export interface MnPayloadPlan {
  * so that the BA can still move its SA; once accepted at a new address, that is a move,
  * unless the old address is still used by another binding or the new one already was.
  */
-export function planMobileNodePayload(previous: ReadonlyMap<string, Ip6Text>, bul: readonly BulView[], accepted: readonly Ip6Text[]): MnPayloadPlan {
-  const current = new Map<string, Ip6Text>();
+export function planMobileNodePayload(previous: ReadonlyMap<string, Ip6>, bul: readonly BulView[], accepted: readonly Ip6[]): MnPayloadPlan {
+  const current = new Map<string, Ip6>();
   const candidates: MnCoaMove[] = [];
   for (const e of bul) {
     if (e.role !== 'ha' || e.homeBinding || e.iface === null) continue;
@@ -118,7 +118,7 @@ export function planMobileNodePayload(previous: ReadonlyMap<string, Ip6Text>, bu
  * XFRM_MSG_MIGRATE for one move: through the old inbound policy (which must still exist),
  * the inbound SA from (HA, old) to (HA, new), keeping SPI, keys and counters.
  */
-export function mobileNodePayloadMigration(homeAgent: Ip6Text, move: MnCoaMove, reqid: number, bands: XfrmBands): PayloadMigration {
+export function mobileNodePayloadMigration(homeAgent: Ip6, move: MnCoaMove, reqid: number, bands: XfrmBands): PayloadMigration {
   const old = mobileNodePayloadInboundPolicy(homeAgent, move.from, reqid, bands);
   return {
     policy: { selector: old.selector, dir: old.dir },

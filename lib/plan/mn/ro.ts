@@ -3,12 +3,12 @@
 // address of its lowest BID that its interface still holds (ro-xfrm.ts), and the inbound
 // policies that let the correspondents' type 2 routing headers in.
 import type { BulView } from '../../proto/mn/index.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { lowestBidCareOf, mobileNodeBindingXfrm, mobileNodeInboundXfrm, type RoBinding } from '../common/ro-xfrm.js';
 import { mergeXfrm, type XfrmBands, type XfrmObjects } from '../common/xfrm-objects.js';
 
 /** Whether the interface holds this care-of address now. */
-export type HoldsCareOf = (iface: string, coa: Ip6Text) => boolean;
+export type HoldsCareOf = (iface: string, coa: Ip6) => boolean;
 
 /** A registered correspondent binding whose interface still holds its care-of address. */
 export interface CorrespondentBinding extends RoBinding {
@@ -16,8 +16,8 @@ export interface CorrespondentBinding extends RoBinding {
 }
 
 /** Per correspondent, its registered bindings that are still in use, in list order. */
-export function correspondentBindings(bul: readonly BulView[], holds: HoldsCareOf): Map<Ip6Text, CorrespondentBinding[]> {
-  const byPeer = new Map<Ip6Text, CorrespondentBinding[]>();
+export function correspondentBindings(bul: readonly BulView[], holds: HoldsCareOf): Map<Ip6, CorrespondentBinding[]> {
+  const byPeer = new Map<Ip6, CorrespondentBinding[]>();
   for (const e of bul) {
     if (e.role !== 'cn' || e.state !== 'registered' || e.careOf === null || e.iface === null || !holds(e.iface, e.careOf)) continue;
     byPeer.set(e.peer, [...(byPeer.get(e.peer) ?? []), { bid: e.bid ?? 0, coa: e.careOf, iface: e.iface }]);
@@ -28,8 +28,8 @@ export function correspondentBindings(bul: readonly BulView[], holds: HoldsCareO
 export function mobileNodeRoObjects(
   bul: readonly BulView[],
   holds: HoldsCareOf,
-  homeAddress: Ip6Text,
-  correspondents: readonly Ip6Text[],
+  homeAddress: Ip6,
+  correspondents: readonly Ip6[],
   bands: XfrmBands,
 ): XfrmObjects {
   const parts = [mobileNodeInboundXfrm(homeAddress, correspondents, bands)];

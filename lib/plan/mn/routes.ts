@@ -6,7 +6,7 @@
 // Source address: routes carry no preferred source; the kernel's source address selection
 // (RFC 6724 rule 4, "prefer home addresses", IFA_F_HOMEADDRESS) picks the home address for
 // them, and replies to traffic sent to the home address use it anyway.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import type { Prefix } from '../../inet/prefix.js';
 import type { RouteOverNextHops, TunnelWant } from '../common/kernel-objects.js';
 import { routeWants, type RouteWants } from '../common/route-wants.js';
@@ -14,12 +14,12 @@ import type { DirectRoute } from './direct-routes.js';
 
 /** One care-of address the home agent accepted, and where it lives. */
 export interface AcceptedCareOf {
-  coa: Ip6Text;
+  coa: Ip6;
   ifindex: number;
 }
 
 /** Tunnel key as the shared tunnel driver keys tunnels: `local|remote` (care-of address, home agent). */
-export const mnTunnelKey = (coa: Ip6Text, ha: Ip6Text): string => `${coa}|${ha}`;
+export const mnTunnelKey = (coa: Ip6, ha: Ip6): string => `${coa}|${ha}`;
 
 /** The route-side kinds the mobile node plans, in creation order (deletes go in reverse). */
 export const MN_ROUTE_KINDS = ['tunnel', 'nexthop', 'group', 'route'] as const;
@@ -30,7 +30,7 @@ export interface MobileNodeRouteWants extends RouteWants {
 
 export interface MobileNodeRoutePlan {
   accepted: readonly AcceptedCareOf[];
-  homeAgent: Ip6Text;
+  homeAgent: Ip6;
   /** `mobile_node.routes`: through the home agent. */
   routes: readonly Prefix[];
   direct: readonly DirectRoute[];

@@ -23,7 +23,7 @@
 //   other Mobility Header message (lower priority number), or a BA without ESP would pass.
 import type { HoaIpsecSas } from '../../config/daemon-config.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import { POLICY_PRIORITY_OFFSET, ipsecReqids } from '../ha/signalling-ipsec.js';
 
 const IPPROTO_ROUTING = 43;
@@ -49,7 +49,7 @@ export const MN_POLICY_PRIORITY_OFFSET = {
  * (mobile node -> home agent, the home agent's spi_in), spiIn the BAs (home agent -> mobile
  * node). The reqid follows the home agent's rule: the configured one, else reqidBase + 1.
  */
-export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6Text, homeAgent: Ip6Text, bands: XfrmBands): XfrmObjects {
+export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6, homeAgent: Ip6, bands: XfrmBands): XfrmObjects {
   const reqid = ipsecReqids({ [homeAddress]: sas }, bands).get(homeAddress)!;
   const priority = bands.priorityBase + MN_POLICY_PRIORITY_OFFSET.ipsec;
   // No anti-replay window, as at the home agent: manually keyed SAs restart their sequence
@@ -58,12 +58,12 @@ export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6Text, home
   const espTemplate = { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid };
   return {
     states: [
-      { ...esp, src: '::', dst: homeAgent, spi: sas.spiOut },
+      { ...esp, src: IP6_UNSPECIFIED, dst: homeAgent, spi: sas.spiOut },
       { ...esp, src: homeAgent, dst: homeAddress, spi: sas.spiIn },
     ],
     policies: [
       {
-        selector: { src: '::', srcLen: 0, dst: homeAgent, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BU },
+        selector: { src: IP6_UNSPECIFIED, srcLen: 0, dst: homeAgent, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BU },
         dir: 'out',
         priority,
         templates: [espTemplate],

@@ -3,7 +3,7 @@
 // (signalling-ipsec.ts), route optimisation's objects (ro.ts) and the payload ESP objects
 // (payload-ipsec.ts), in that order.
 import type { HoaIpsecSas } from '../../config/daemon-config.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { ANY_SELECTOR, roInboundPolicy, wildcardRoState } from '../common/ro-xfrm.js';
 import { NO_XFRM_OBJECTS, mergeXfrm, type XfrmBands, type XfrmObjects } from '../common/xfrm-objects.js';
 import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm } from './signalling-ipsec.js';
@@ -27,8 +27,8 @@ export function routingHeaderXfrm(bands: XfrmBands): XfrmObjects {
 
 export interface MobileNodeXfrmParts {
   bands: XfrmBands;
-  homeAddress: Ip6Text;
-  homeAgent: Ip6Text;
+  homeAddress: Ip6;
+  homeAgent: Ip6;
   /** `mobile_node.ipsec`: ESP for BUs and BAs; none without. */
   sas?: HoaIpsecSas | undefined;
   /** Route optimisation's objects (ro.ts), when any. */

@@ -2,7 +2,7 @@
 // datagram without trusting any length in it. Every read is preceded by a bounds
 // check; a malformed message becomes a NetlinkParseError (code + offset), never a
 // RangeError, an out-of-range read or a silently wrong number.
-import { formatIp6, type Ip6Text } from '../../inet/ip6.js';
+import { formatIp6, type Ip6 } from '../../inet/ip6.js';
 import { NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN, nlAlign } from './netlink-constants.js';
 
 export type NetlinkParseCode =
@@ -141,7 +141,7 @@ export class AttrSet {
     return Buffer.from(v.buffer, v.byteOffset, nul < 0 ? v.length : nul).toString('utf8');
   }
   /** A 16-octet IPv6 address as RFC 5952 text. */
-  ip6(type: number): Ip6Text | undefined {
+  ip6(type: number): Ip6 | undefined {
     const v = this.sized(type, 16, 'in6_addr');
     return v && formatIp6(v, 0);
   }

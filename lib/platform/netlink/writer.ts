@@ -2,7 +2,7 @@
 // nlmsghdr, gets its fixed family header and attributes appended, and finish()
 // patches nlmsg_len and returns an exact-size copy. seq and pid are left zero:
 // the socket fills them in when it sends.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { writeIp6 } from '../../inet/ip6-write.js';
 import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN, NLM_F_REQUEST, nlAlign } from './netlink-constants.js';
 
@@ -86,7 +86,7 @@ export class NlWriter {
     return this;
   }
   /** 16 octets of IPv6 address from text (or bytes). */
-  ip6(a: Ip6Text | Uint8Array): this {
+  ip6(a: Ip6 | Uint8Array): this {
     if (typeof a !== 'string') {
       if (a.length !== 16) throw new TypeError(`IPv6 address of ${a.length} octets`);
       return this.bytes(a);
@@ -144,7 +144,7 @@ export class NlWriter {
     const b = Buffer.from(`${s}\0`, 'utf8');
     return this.attrBytes(type, b);
   }
-  attrIp6(type: number, a: Ip6Text | Uint8Array): this {
+  attrIp6(type: number, a: Ip6 | Uint8Array): this {
     this.attrHeader(type, 16);
     return this.ip6(a);
   }

@@ -1,6 +1,6 @@
 // IPv6 addresses (RTM_NEWADDR / RTM_DELADDR / RTM_GETADDR), with IFA_F_HOMEADDRESS
 // for a mobile node's home address (`ip addr add HOA/128 dev lo home`).
-import type { Ip6Text } from '../../inet/ip6.js';
+import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../netlink/netlink-constants.js';
 import { AttrSet, need, rdU32, type NlMsg } from '../netlink/parse.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
@@ -19,7 +19,7 @@ import {
 
 export interface Addr6 {
   ifindex: number;
-  address: Ip6Text;
+  address: Ip6;
   prefixLen: number;
   /** IFA_F_* (HOMEADDRESS 0x10, NODAD 0x02, NOPREFIXROUTE 0x200, ...). */
   flags?: number;
@@ -62,7 +62,7 @@ export function decodeAddr(m: NlMsg): Addr6 | undefined {
   const a = new AttrSet(p, IFADDRMSG_SIZE);
   return {
     ifindex: rdU32(p, 4),
-    address: a.ip6(IFA_LOCAL) ?? a.ip6(IFA_ADDRESS) ?? '::',
+    address: a.ip6(IFA_LOCAL) ?? a.ip6(IFA_ADDRESS) ?? IP6_UNSPECIFIED,
     prefixLen: p[1]!,
     flags: a.u32(IFA_FLAGS) ?? p[2]!,
     scope: p[3]!,

@@ -1,6 +1,6 @@
 // ip6tnl links (IPv6-in-IPv6 tunnels): RTM_NEWLINK with IFLA_LINKINFO
 // { IFLA_INFO_KIND "ip6tnl", IFLA_INFO_DATA { IFLA_IPTUN_* } }.
-import type { Ip6Text } from '../../inet/ip6.js';
+import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../netlink/netlink-constants.js';
 import type { AttrSet } from '../netlink/parse.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
@@ -27,8 +27,8 @@ import {
 
 /** Tunnel parameters as the kernel reports them (IFLA_INFO_DATA). */
 export interface Ip6TnlParams {
-  local: Ip6Text;
-  remote: Ip6Text;
+  local: Ip6;
+  remote: Ip6;
   /** Underlying device ifindex (0: any). */
   link: number;
   /** Hop limit of the outer header (IFLA_IPTUN_TTL). */
@@ -46,8 +46,8 @@ export interface Ip6TnlParams {
 
 export interface Ip6TnlConfig extends Partial<Omit<Ip6TnlParams, 'local' | 'remote' | 'capabilities'>> {
   name: string;
-  local: Ip6Text;
-  remote: Ip6Text;
+  local: Ip6;
+  remote: Ip6;
   mtu?: number;
   /** Bring the link up as it is created. */
   up?: boolean;
@@ -95,8 +95,8 @@ const IP6_TNL_F_USER_MASK = 0xffff;
 export function decodeIp6TnlData(a: AttrSet): Ip6TnlParams {
   const raw = a.u32(IFLA_IPTUN_FLAGS) ?? 0;
   const p: Ip6TnlParams = {
-    local: a.ip6(IFLA_IPTUN_LOCAL) ?? '::',
-    remote: a.ip6(IFLA_IPTUN_REMOTE) ?? '::',
+    local: a.ip6(IFLA_IPTUN_LOCAL) ?? IP6_UNSPECIFIED,
+    remote: a.ip6(IFLA_IPTUN_REMOTE) ?? IP6_UNSPECIFIED,
     link: a.u32(IFLA_IPTUN_LINK) ?? 0,
     hopLimit: a.u8(IFLA_IPTUN_TTL) ?? 0,
     encapLimit: a.u8(IFLA_IPTUN_ENCAP_LIMIT) ?? 0,

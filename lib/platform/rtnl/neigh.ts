@@ -1,6 +1,6 @@
 // Proxy neighbour entries (RTM_NEWNEIGH with NTF_PROXY): the home agent answers
 // neighbour solicitations for a mobile node's home address on the home link.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { NLM_F_CREATE, NLM_F_REPLACE } from '../netlink/netlink-constants.js';
 import { AttrSet, need, rdI32, type NlMsg } from '../netlink/parse.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
@@ -8,7 +8,7 @@ import { NlWriter } from '../netlink/writer.js';
 import { AF_INET6, NDA_DST, NDA_IFINDEX, NDA_PROTOCOL, NDMSG_SIZE, NTF_PROXY, NUD_PERMANENT, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH } from './rtnl-constants.js';
 
 export interface ProxyNeigh6 {
-  dst: Ip6Text;
+  dst: Ip6;
   ifindex: number;
   /** NDA_PROTOCOL ownership mark, where the kernel keeps it. */
   protocol?: number;

@@ -3,7 +3,7 @@
 // source = home agent) out of the external ip6tnl device, and per home address one
 // group of them, resilient where the kernel allows it, so adding or removing one
 // care-of address moves only the flows of the buckets it gains or loses.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { NLM_F_CREATE, NLM_F_REPLACE } from '../netlink/netlink-constants.js';
 import { AttrSet, NetlinkParseError, need, rdU32, type NlMsg } from '../netlink/parse.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
@@ -39,8 +39,8 @@ import {
 
 /** LWTUNNEL_ENCAP_IP6 parameters: the outer IPv6 header the external device writes. */
 export interface Ip6Encap {
-  dst: Ip6Text;
-  src?: Ip6Text;
+  dst: Ip6;
+  src?: Ip6;
   /** 0 (absent): the device's default. */
   hopLimit?: number;
   trafficClass?: number;

@@ -1,7 +1,7 @@
 // Nexthop objects (RTM_NEWNEXTHOP): one per tunnel (`ip -6 nexthop add id N dev TUN`)
 // and groups of them (`ip nexthop add id G group 1/2`). IPv6 refuses device-only
 // next hops in RTA_MULTIPATH, so routes over several tunnels point at a group.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { NLM_F_CREATE, NLM_F_REPLACE } from '../netlink/netlink-constants.js';
 import { AttrSet, NetlinkParseError, need, rdU32, type NlMsg } from '../netlink/parse.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
@@ -35,7 +35,7 @@ export interface Nexthop {
   protocol: number;
   /** A device next hop: oif, and optionally a gateway on it. */
   oif?: number;
-  gateway?: Ip6Text;
+  gateway?: Ip6;
   blackhole?: boolean;
   /** A group of other nexthop ids (family AF_UNSPEC, as the kernel requires). */
   group?: NexthopGroupMember[];

@@ -1,7 +1,7 @@
 // IPv6 routes (RTM_NEWROUTE / RTM_DELROUTE / RTM_GETROUTE).
 // A route is identified by the kernel as dst/len + table + metric; `protocol`
 // marks who owns it, and deletes name it too so they never touch others' routes.
-import type { Ip6Text } from '../../inet/ip6.js';
+import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import { KernelError } from '../kernel-errors.js';
 import { Errno } from '../sys/errno.js';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../netlink/netlink-constants.js';
@@ -28,7 +28,7 @@ import {
 } from './rtnl-constants.js';
 
 export interface Route6 {
-  dst: Ip6Text;
+  dst: Ip6;
   dstLen: number;
   /** Routing table id (RT_TABLE_MAIN 254 by default when encoding). */
   table: number;
@@ -39,7 +39,7 @@ export interface Route6 {
   /** RTN_* route type; RTN_UNICAST by default. */
   type?: number;
   oif?: number;
-  gateway?: Ip6Text;
+  gateway?: Ip6;
   /** Nexthop object id (RTA_NH_ID); then oif and gateway are not given. */
   nhid?: number;
   /** Set by the decoder when the route has RTA_MULTIPATH next hops (not decoded). */
@@ -105,7 +105,7 @@ export function decodeRoute(m: NlMsg): Route6 | undefined {
   if (p[0] !== AF_INET6) return undefined;
   const a = new AttrSet(p, RTMSG_SIZE);
   const r: Route6 = {
-    dst: a.ip6(RTA_DST) ?? '::',
+    dst: a.ip6(RTA_DST) ?? IP6_UNSPECIFIED,
     dstLen: p[1]!,
     table: a.u32(RTA_TABLE) ?? p[4]!,
     protocol: p[5]!,

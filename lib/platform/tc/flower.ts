@@ -3,7 +3,7 @@
 // Every filter uses the same keys with full /128 masks, so flower keeps them in one
 // hash table and classifies a packet with one lookup however many pairs there are;
 // a key with another mask (a prefix, an extra field) would add a second table.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../netlink/netlink-constants.js';
 import { AttrSet, rdBe16 } from '../netlink/parse.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
@@ -34,9 +34,9 @@ export interface FlowerPairFilter {
   /** Chosen by the caller (not 0), so the filter can be replaced and deleted by it. */
   handle: number;
   /** Outer source address: the care-of address. */
-  encSrc: Ip6Text;
+  encSrc: Ip6;
   /** Inner source address: the home address. */
-  src: Ip6Text;
+  src: Ip6;
   verdict: GactVerdict;
 }
 
@@ -44,9 +44,9 @@ export interface FlowerPairFilter {
 export interface FlowerFilterInfo {
   kind: 'flower';
   header: TcHeader;
-  encSrc?: Ip6Text;
+  encSrc?: Ip6;
   encSrcMaskLen?: number;
-  src?: Ip6Text;
+  src?: Ip6;
   srcMaskLen?: number;
   ethType?: number;
   /** TCA_CLS_FLAGS_* as the kernel reports them (NOT_IN_HW set for software filters). */

@@ -1,10 +1,9 @@
 // XFRM policies (NEWPOLICY / UPDPOLICY / DELPOLICY / GETPOLICY).
 // A policy is identified by the kernel as selector + direction + type (+ mark).
-import type { Ip6Text } from '../../inet/ip6.js';
 import { AttrSet, NetlinkParseError, need, rdBe32, rdU16, rdU32, type NlMsg } from '../netlink/parse.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { NlWriter } from '../netlink/writer.js';
-import { formatIp6 } from '../../inet/ip6.js';
+import { formatIp6, IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import {
   AF_INET6,
   XFRMA_POLICY_TYPE,
@@ -42,8 +41,8 @@ export interface XfrmTemplate {
   proto: number;
   /** XFRM_MODE_*. */
   mode: number;
-  src?: Ip6Text;
-  dst?: Ip6Text;
+  src?: Ip6;
+  dst?: Ip6;
   spi?: number;
   reqid?: number;
   /** `level use`: the template may be skipped when no state matches. */
@@ -84,13 +83,13 @@ function writeTemplates(ts: readonly XfrmTemplate[]): void {
   if (ts.length === 0) return;
   const at = w.beginNest(XFRMA_TMPL, false);
   for (const t of ts) {
-    w.ip6(t.dst ?? '::')
+    w.ip6(t.dst ?? IP6_UNSPECIFIED)
       .be32(t.spi ?? 0)
       .u8(t.proto)
       .zeros(3)
       .u16(AF_INET6)
       .zeros(2)
-      .ip6(t.src ?? '::')
+      .ip6(t.src ?? IP6_UNSPECIFIED)
       .u32(t.reqid ?? 0)
       .u8(t.mode)
       .u8(t.share ?? 0)

@@ -2,7 +2,7 @@
 // route-optimisation state refused; UMIP turned these into Binding Errors.
 // And XFRM_MSG_MIGRATE: move a policy's templates and matching states to new
 // addresses in one step.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { AttrSet, need, type NlMsg } from '../netlink/parse.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { NlWriter } from '../netlink/writer.js';
@@ -27,7 +27,7 @@ export interface XfrmReport {
   /** The state protocol that refused the packet (IPPROTO_DSTOPTS or IPPROTO_ROUTING). */
   proto: number;
   selector: XfrmSelector;
-  coaddr?: Ip6Text;
+  coaddr?: Ip6;
 }
 
 /* struct xfrm_user_report (60): proto u8 @0, sel @4; then XFRMA_COADDR. */
@@ -41,10 +41,10 @@ export function decodeReport(m: NlMsg): XfrmReport {
 }
 
 export interface XfrmMigrateEntry {
-  oldSrc: Ip6Text;
-  oldDst: Ip6Text;
-  newSrc: Ip6Text;
-  newDst: Ip6Text;
+  oldSrc: Ip6;
+  oldDst: Ip6;
+  newSrc: Ip6;
+  newDst: Ip6;
   proto: number;
   mode: number;
   reqid: number;

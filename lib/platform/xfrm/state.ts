@@ -1,7 +1,7 @@
 // XFRM states (NEWSA / UPDSA / DELSA / GETSA): ESP in transport or tunnel mode,
 // and the route-optimisation states of Mobile IPv6 (mode ro, proto hao/route2,
 // XFRMA_COADDR, flag wildrecv).
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { formatIp6 } from '../../inet/ip6.js';
 import { AttrSet, need, rdBe32, rdU16, rdU32, type NlMsg } from '../netlink/parse.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
@@ -50,8 +50,8 @@ export interface XfrmAuth extends XfrmAlgo {
 }
 
 export interface XfrmState {
-  src: Ip6Text;
-  dst: Ip6Text;
+  src: Ip6;
+  dst: Ip6;
   /** IPPROTO_ESP 50, IPPROTO_DSTOPTS 60 (hao), IPPROTO_ROUTING 43 (route2). */
   proto: number;
   spi: number;
@@ -67,14 +67,14 @@ export interface XfrmState {
   crypt?: XfrmAlgo;
   auth?: XfrmAuth;
   /** Care-of address of a route-optimisation state (XFRMA_COADDR). */
-  coaddr?: Ip6Text;
+  coaddr?: Ip6;
   mark?: XfrmMark;
   /** Decoded only: current lifetime counters. */
   current?: XfrmLifetimeCur;
 }
 
 /** What identifies a state for delete: dst, spi, proto, plus src (needed for RO states). */
-export type XfrmStateKey = Pick<XfrmState, 'dst' | 'spi' | 'proto'> & { src?: Ip6Text; mark?: XfrmMark };
+export type XfrmStateKey = Pick<XfrmState, 'dst' | 'spi' | 'proto'> & { src?: Ip6; mark?: XfrmMark };
 
 const w = new NlWriter(2048);
 

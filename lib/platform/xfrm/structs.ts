@@ -1,8 +1,7 @@
 // The XFRM structs shared by policies, states and reports, with their layouts.
 // Addresses are 16 octets (xfrm_address_t); ports and SPIs are big-endian
 // (__be16/__be32); everything else is host order.
-import type { Ip6Text } from '../../inet/ip6.js';
-import { formatIp6 } from '../../inet/ip6.js';
+import { formatIp6, IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import { AttrSet, need, rdBe16, rdI32, rdU16, rdU32, rdU64 } from '../netlink/parse.js';
 import type { NlWriter } from '../netlink/writer.js';
 import { AF_INET6, IPPROTO_MH, XFRMA_MARK, XFRM_LIFETIME_CFG_SIZE, XFRM_SELECTOR_SIZE } from './xfrm-constants.js';
@@ -13,9 +12,9 @@ import { AF_INET6, IPPROTO_MH, XFRMA_MARK, XFRM_LIFETIME_CFG_SIZE, XFRM_SELECTOR
  * prefixlen_s u8 @43, proto u8 @44, ifindex i32 @48, user u32 @52.
  */
 export interface XfrmSelector {
-  src: Ip6Text;
+  src: Ip6;
   srcLen: number;
-  dst: Ip6Text;
+  dst: Ip6;
   dstLen: number;
   /** Upper-layer protocol; 0 = any. */
   proto: number;
@@ -29,7 +28,7 @@ export interface XfrmSelector {
 }
 
 /** A selector matching everything (::/0 to ::/0, any protocol). */
-export const ANY_SELECTOR: XfrmSelector = { src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 0 };
+export const ANY_SELECTOR: XfrmSelector = { src: IP6_UNSPECIFIED, srcLen: 0, dst: IP6_UNSPECIFIED, dstLen: 0, proto: 0 };
 
 export function writeSelector(w: NlWriter, s: XfrmSelector): void {
   const sport = s.mhType ?? s.sport ?? 0;

@@ -2,7 +2,7 @@
 // (RFC 6275 §9.5.1-9.5.4 with draft-04 §6.1-6.3). No bulk registration; the status always
 // travels in the BA's own field with the BID sub-option copied at status 0.
 import { BaStatus, type BindingAck, type CareOfTest, type CareOfTestInit, type HomeTest, type HomeTestInit } from '../../wire/types.js';
-import { formatIp6, ip6Equal, type Ip6Text } from '../../inet/ip6.js';
+import { formatIp6, ip6Equal, type Ip6 } from '../../inet/ip6.js';
 import { isUnicastRoutable } from '../../inet/prefix.js';
 import { bindingAck, correspondentSendsAck, isAccepted, uniformReply } from '../common/binding-ack.js';
 import { bindingFlags, REGULAR_BID, NO_PREFIXES } from '../common/binding.js';
@@ -195,7 +195,7 @@ export class CorrespondentNode {
   }
 
   /** §6.1: by (home address, BID) when the BID is known, else the first binding. */
-  lookup(hoa: Ip6Text, bid?: number) {
+  lookup(hoa: Ip6, bid?: number) {
     return this.cache.lookup(hoa, bid);
   }
 }

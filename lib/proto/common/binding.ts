@@ -1,7 +1,7 @@
 // One binding cache entry. Entries are immutable: an update replaces the object, so a
 // reference held by an event, a heap or a reconciler never changes under its holder, and
 // "is this heap entry still current" is an identity test.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 
 /** BID value of a regular (RFC 6275) binding, one registered without a BID sub-option. */
 export const REGULAR_BID = 0;
@@ -19,11 +19,11 @@ export interface BindingFlags {
 
 export interface Binding {
   /** Home address, RFC 5952 text. */
-  readonly hoa: Ip6Text;
+  readonly hoa: Ip6;
   /** 1..65535, or REGULAR_BID (0) for a binding registered without a BID sub-option. */
   readonly bid: number;
   /** Care-of address, RFC 5952 text; equals hoa for a home binding. */
-  readonly coa: Ip6Text;
+  readonly coa: Ip6;
   /** When the accepted BU that set the current lifetime arrived. */
   readonly registeredAtMs: number;
   readonly expiresAtMs: number;

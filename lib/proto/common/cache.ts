@@ -10,12 +10,12 @@
 //
 // Expiry: one lazy min-heap ordered by expiry time holds every binding; replaced or removed
 // entries stay in it until they surface and are skipped (see heap.ts).
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { LazyMinHeap } from './heap.js';
 import type { Binding } from './binding.js';
 
 export interface HoaRecord {
-  readonly hoa: Ip6Text;
+  readonly hoa: Ip6;
   /** In arrival order; a handful at most, so lookups scan. */
   readonly bindings: Binding[];
   lastSequence: number;
@@ -24,7 +24,7 @@ export interface HoaRecord {
 }
 
 export class BindingCache {
-  private readonly records = new Map<Ip6Text, HoaRecord>();
+  private readonly records = new Map<Ip6, HoaRecord>();
   private count = 0;
   /** Home addresses with dadPending set. */
   private dadPending = 0;
@@ -55,15 +55,15 @@ export class BindingCache {
     return false;
   }
 
-  record(hoa: Ip6Text): Readonly<HoaRecord> | undefined {
+  record(hoa: Ip6): Readonly<HoaRecord> | undefined {
     return this.records.get(hoa);
   }
 
-  bindingsOf(hoa: Ip6Text): readonly Binding[] {
+  bindingsOf(hoa: Ip6): readonly Binding[] {
     return this.records.get(hoa)?.bindings ?? [];
   }
 
-  lookupExact(hoa: Ip6Text, bid: number): Binding | undefined {
+  lookupExact(hoa: Ip6, bid: number): Binding | undefined {
     const r = this.records.get(hoa);
     if (!r) return undefined;
     for (const b of r.bindings) if (b.bid === bid) return b;
@@ -74,7 +74,7 @@ export class BindingCache {
    * draft-04 §6.1: search with (home address, BID) when the BID is known, else (or when no
    * such entry exists) with the home address alone; the first entry found is returned.
    */
-  lookup(hoa: Ip6Text, bid?: number): Binding | undefined {
+  lookup(hoa: Ip6, bid?: number): Binding | undefined {
     const r = this.records.get(hoa);
     if (!r) return undefined;
     if (bid !== undefined) {
@@ -83,21 +83,21 @@ export class BindingCache {
     return r.bindings[0];
   }
 
-  lastSequence(hoa: Ip6Text): number | undefined {
+  lastSequence(hoa: Ip6): number | undefined {
     return this.records.get(hoa)?.lastSequence;
   }
 
   /** Records the last accepted sequence; a home address without bindings keeps none. */
-  setLastSequence(hoa: Ip6Text, sequence: number): void {
+  setLastSequence(hoa: Ip6, sequence: number): void {
     const r = this.records.get(hoa);
     if (r) r.lastSequence = sequence;
   }
 
-  isDadPending(hoa: Ip6Text): boolean {
+  isDadPending(hoa: Ip6): boolean {
     return this.records.get(hoa)?.dadPending ?? false;
   }
 
-  setDadPending(hoa: Ip6Text, pending: boolean): void {
+  setDadPending(hoa: Ip6, pending: boolean): void {
     const r = this.records.get(hoa);
     if (!r || r.dadPending === pending) return;
     r.dadPending = pending;
@@ -125,7 +125,7 @@ export class BindingCache {
     return previous;
   }
 
-  remove(hoa: Ip6Text, bid: number): Binding | undefined {
+  remove(hoa: Ip6, bid: number): Binding | undefined {
     const r = this.records.get(hoa);
     if (!r) return undefined;
     const i = r.bindings.findIndex((x) => x.bid === bid);
@@ -136,7 +136,7 @@ export class BindingCache {
     return b;
   }
 
-  removeAll(hoa: Ip6Text): Binding[] {
+  removeAll(hoa: Ip6): Binding[] {
     const r = this.records.get(hoa);
     if (!r) return [];
     this.dropRecord(r);
@@ -166,7 +166,7 @@ export class BindingCache {
     return this.expiry.peek()?.expiresAtMs ?? null;
   }
 
-  homeAddresses(): IterableIterator<Ip6Text> {
+  homeAddresses(): IterableIterator<Ip6> {
     return this.records.keys();
   }
 

@@ -1,6 +1,6 @@
 // Cache mutations that record themselves as events, so every processing path reports the
 // same way what it changed.
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import type { Binding } from './binding.js';
 import type { BindingCache } from './cache.js';
 import type { CacheEvent, ChangeReason } from './outcome.js';
@@ -17,13 +17,13 @@ export class ChangeSet {
     else this.events.push({ type: 'added', binding: b, reason });
   }
 
-  remove(hoa: Ip6Text, bid: number, reason: ChangeReason): boolean {
+  remove(hoa: Ip6, bid: number, reason: ChangeReason): boolean {
     const b = this.cache.remove(hoa, bid);
     if (b) this.events.push({ type: 'removed', binding: b, reason });
     return b !== undefined;
   }
 
-  removeAll(hoa: Ip6Text, reason: ChangeReason): number {
+  removeAll(hoa: Ip6, reason: ChangeReason): number {
     const removed = this.cache.removeAll(hoa);
     for (const b of removed) this.events.push({ type: 'removed', binding: b, reason });
     return removed.length;

@@ -1,6 +1,6 @@
 // Configuration of the protocol core: the shape a daemon parses from its file, defaults,
 // and a compiled form with prefixes parsed and addresses canonical, checked once.
-import { canonicalIp6, mustParseIp6, type Ip6Text } from '../../inet/ip6.js';
+import { canonicalIp6, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { MAX_LIFETIME_UNITS, LIFETIME_UNIT_SECONDS } from '../../wire/lifetime.js';
 import type { WireProfile } from '../../wire/profile.js';
 import { DRAFT04_PROFILE } from '../../wire/profiles.js';
@@ -28,7 +28,7 @@ export interface HoaAuthorisation {
 }
 
 export interface HomeAgentConfig {
-  homeAgentAddress: Ip6Text;
+  homeAgentAddress: Ip6;
   /** Home link prefixes ('addr/len'); a home address outside all of them gets 132. */
   servedPrefixes: string[];
   maxLifetimeSeconds: number;
@@ -112,11 +112,11 @@ export interface CompiledAuthorisation {
 
 export interface CompiledHomeAgentConfig {
   readonly source: HomeAgentConfig;
-  readonly haAddress: Ip6Text;
+  readonly haAddress: Ip6;
   readonly haBytes: Uint8Array;
   readonly served: readonly Prefix[];
   readonly defaultAuth: CompiledAuthorisation;
-  readonly authByHoa: ReadonlyMap<Ip6Text, CompiledAuthorisation>;
+  readonly authByHoa: ReadonlyMap<Ip6, CompiledAuthorisation>;
   readonly limits: HomeAgentLimits;
 }
 
@@ -152,7 +152,7 @@ export function compileHomeAgentConfig(cfg: HomeAgentConfig): CompiledHomeAgentC
     throw new ConfigError('brrPolicy: leadSeconds must be >= 0 and leadFraction within 0..1');
   }
   if (!cfg.homeLinkInterface) throw new ConfigError('homeLinkInterface is empty');
-  const authByHoa = new Map<Ip6Text, CompiledAuthorisation>();
+  const authByHoa = new Map<Ip6, CompiledAuthorisation>();
   for (const [text, a] of Object.entries(cfg.authorisation.homeAddresses)) {
     const hoa = canonicalIp6(text);
     if (!hoa) throw new ConfigError(`authorisation: not an IPv6 address: ${text}`);
@@ -169,6 +169,6 @@ export function compileHomeAgentConfig(cfg: HomeAgentConfig): CompiledHomeAgentC
   };
 }
 
-export function authorisationFor(c: CompiledHomeAgentConfig, hoa: Ip6Text): CompiledAuthorisation {
+export function authorisationFor(c: CompiledHomeAgentConfig, hoa: Ip6): CompiledAuthorisation {
   return c.authByHoa.get(hoa) ?? c.defaultAuth;
 }

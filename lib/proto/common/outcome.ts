@@ -1,7 +1,7 @@
 // What the protocol core hands back to its caller: messages to send, cache changes as
 // events, requests for work it cannot do itself (DAD), and refusals worth a log line.
 import type { BindingAck, BindingUpdate, Ip6Bytes, WireError } from '../../wire/types.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import type { Binding } from './binding.js';
 import type { LimitName } from '../ha/limits.js';
 
@@ -26,16 +26,16 @@ export type CacheEvent =
 /** A Mobility Header message to send and where. */
 export interface Outgoing<M> {
   message: M;
-  src: Ip6Text;
+  src: Ip6;
   /** IPv6 destination: a care-of address (then homeAddress is set) or the home address. */
-  dst: Ip6Text;
+  dst: Ip6;
   /** Home address for a type 2 routing header; null when dst is the home address itself. */
-  homeAddress: Ip6Text | null;
+  homeAddress: Ip6 | null;
   /**
    * Correspondent node only: the message ends with a Binding Authorization Data option whose
    * authenticator must be computed over the encoded bytes (rr.ts sealBindingAuthorization).
    */
-  authorization?: { kbm: Uint8Array; coa: Ip6Text; correspondent: Ip6Text };
+  authorization?: { kbm: Uint8Array; coa: Ip6; correspondent: Ip6 };
 }
 
 /** Status of one binding of a BU, for logs: bid 0 is the regular binding. */
@@ -46,9 +46,9 @@ export interface BidStatus {
 
 /** RFC 6275 §10.3.1: DAD on the home link before the first binding of a home address. */
 export interface DadRequest {
-  hoa: Ip6Text;
+  hoa: Ip6;
   /** The home address, plus its link-local form when the L flag was set. */
-  addresses: Ip6Text[];
+  addresses: Ip6[];
   interface: string;
 }
 
@@ -62,7 +62,7 @@ export type RefusalReason =
 
 export interface Refusal {
   reason: RefusalReason;
-  hoa: Ip6Text;
+  hoa: Ip6;
   detail?: string;
 }
 

@@ -2,7 +2,7 @@
 // RFC 6275 §9.5.1 (validity, sequence number, registration type), §10.3.1 (home agent
 // service, home subnet, authorisation) and RFC 3963 §6.2 (mobile router and prefixes).
 import { BaStatus, type BindingUpdate } from '../../wire/types.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { isUnicastRoutable, makePrefix, prefixContains, prefixCovers } from '../../inet/prefix.js';
 import type { BindingCache } from '../common/cache.js';
 import { authorisationFor, type CompiledAuthorisation, type CompiledHomeAgentConfig } from '../common/core-config.js';
@@ -20,7 +20,7 @@ export function checkHomeRegistration(
   cache: BindingCache,
   cfg: CompiledHomeAgentConfig,
   input: ReceivedBu,
-  hoa: Ip6Text,
+  hoa: Ip6,
 ): HaVerdict {
   const { bu } = input;
   const reject = (status: number, sequence = bu.sequence): HaVerdict => ({ kind: 'reject', status, sequence });

@@ -3,7 +3,7 @@
 // and the Home Address option check (§6.5). No I/O and no clock: the caller passes the
 // time and sends what comes back.
 import { BaStatus, type BidOption, type BindingAck, type BindingError, type BindingRefreshRequest, type BindingUpdate, type Ip6Bytes } from '../../wire/types.js';
-import { formatIp6, ip6Equal, type Ip6Text } from '../../inet/ip6.js';
+import { formatIp6, ip6Equal, type Ip6 } from '../../inet/ip6.js';
 import { isUnicastRoutable, linkLocalOf } from '../../inet/prefix.js';
 import { bindingAck, uniformReply } from '../common/binding-ack.js';
 import { bindingFlags, REGULAR_BID, type Binding } from '../common/binding.js';
@@ -26,7 +26,7 @@ export class HomeAgent {
   readonly config: CompiledHomeAgentConfig;
   private readonly refresh: RefreshScheduler;
   /** Successful BAs held while DAD runs for their home address (RFC 6275 §10.3.1). */
-  private readonly heldAcks = new Map<Ip6Text, Outgoing<BindingAck>>();
+  private readonly heldAcks = new Map<Ip6, Outgoing<BindingAck>>();
 
   constructor(config: HomeAgentConfig) {
     this.config = compileHomeAgentConfig(config);
@@ -102,7 +102,7 @@ export class HomeAgent {
    * leave: a regular binding replaces all; BID bindings join the others (or replace them,
    * with O); a de-registration frees. Over-counts a BID sub-option that will fail on its own.
    */
-  private limitFor(bu: BindingUpdate, subs: readonly BidOption[], hoa: Ip6Text, hoaBytes: Ip6Bytes, defaultCoa: Ip6Bytes): LimitName | null {
+  private limitFor(bu: BindingUpdate, subs: readonly BidOption[], hoa: Ip6, hoaBytes: Ip6Bytes, defaultCoa: Ip6Bytes): LimitName | null {
     const existing = this.cache.bindingsOf(hoa);
     const dereg = bu.lifetimeSeconds === 0;
     let after: number;
@@ -143,7 +143,7 @@ export class HomeAgent {
   }
 
   /** The DAD result for a home address (RFC 6275 §10.3.1): accept, or 134 and remove. */
-  dadResult(hoa: Ip6Text, ok: boolean): BuOutcome {
+  dadResult(hoa: Ip6, ok: boolean): BuOutcome {
     const held = this.heldAcks.get(hoa);
     this.heldAcks.delete(hoa);
     if (!this.cache.isDadPending(hoa)) return emptyOutcome();
@@ -168,7 +168,7 @@ export class HomeAgent {
    * sequence number per home address, so a replayed old BU is still refused (RFC 6275
    * §9.5.1). Bindings already expired at `nowMs` are left out.
    */
-  restore(bindings: Iterable<Binding>, sequences: ReadonlyMap<Ip6Text, number>, nowMs: number): number {
+  restore(bindings: Iterable<Binding>, sequences: ReadonlyMap<Ip6, number>, nowMs: number): number {
     let n = 0;
     for (const b of bindings) {
       if (b.expiresAtMs <= nowMs) continue;
@@ -181,7 +181,7 @@ export class HomeAgent {
   }
 
   /** Operator removal (`mcoactl del binding HOA [BID]`): one binding, or all of a home address. */
-  removeByOperator(hoa: Ip6Text, bid?: number): CacheEvent[] {
+  removeByOperator(hoa: Ip6, bid?: number): CacheEvent[] {
     const changes = new ChangeSet(this.cache);
     if (bid === undefined) changes.removeAll(hoa, 'administrative');
     else changes.remove(hoa, bid, 'administrative');
@@ -228,7 +228,7 @@ export class HomeAgent {
   }
 
   /** RFC 6275 §9.5.4/§6.1.8: to the packet's source, with a type 2 routing header for the HoA. */
-  private ackTo(input: Omit<ReceivedBu, 'bu'>, hoa: Ip6Text, message: BindingAck): Outgoing<BindingAck> {
+  private ackTo(input: Omit<ReceivedBu, 'bu'>, hoa: Ip6, message: BindingAck): Outgoing<BindingAck> {
     const dst = formatIp6(input.careOfSource);
     return { message, src: formatIp6(input.dst), dst, homeAddress: dst === hoa ? null : hoa };
   }

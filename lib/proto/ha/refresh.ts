@@ -3,7 +3,7 @@
 // per-binding timers. Each binding object is scheduled once; a refresh BU makes a new object
 // and so a new schedule, which gives "at most one request per binding per lifetime period".
 import { IPPROTO_NONE, type BindingRefreshRequest } from '../../wire/types.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { REGULAR_BID, type Binding } from '../common/binding.js';
 import type { BindingCache } from '../common/cache.js';
 import type { BrrPolicy } from '../common/core-config.js';
@@ -21,7 +21,7 @@ export function refreshDueAtMs(b: Binding, policy: BrrPolicy): number {
   return b.expiresAtMs - leadMs;
 }
 
-export function bindingRefreshRequest(b: Binding, src: Ip6Text): Outgoing<BindingRefreshRequest> {
+export function bindingRefreshRequest(b: Binding, src: Ip6): Outgoing<BindingRefreshRequest> {
   return {
     // §6.4: a request for one binding registered with a BID carries its BID sub-option.
     message: {
@@ -43,7 +43,7 @@ export class RefreshScheduler {
   constructor(
     private readonly cache: BindingCache,
     private readonly policy: BrrPolicy,
-    private readonly src: Ip6Text,
+    private readonly src: Ip6,
   ) {
     this.heap = new LazyMinHeap<Binding>(
       (b) => refreshDueAtMs(b, policy),

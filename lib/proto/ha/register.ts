@@ -1,7 +1,7 @@
 // Applying an accepted-so-far home registration to the binding cache: RFC 6275 §10.3.1 /
 // §10.3.2 for a BU without BID sub-options, draft-04 §6.3 for one with them.
 import { BaStatus, type BidOption, type BindingUpdate } from '../../wire/types.js';
-import { formatIp6, ip6Equal, type Ip6Text } from '../../inet/ip6.js';
+import { formatIp6, ip6Equal, type Ip6 } from '../../inet/ip6.js';
 import { LIFETIME_UNIT_SECONDS } from '../../wire/lifetime.js';
 import { isUnicastRoutable } from '../../inet/prefix.js';
 import { NO_PREFIXES, REGULAR_BID, type Binding, type BindingFlags } from '../common/binding.js';
@@ -15,7 +15,7 @@ export interface RegisterContext {
   cache: BindingCache;
   cfg: CompiledHomeAgentConfig;
   changes: ChangeSet;
-  hoa: Ip6Text;
+  hoa: Ip6;
   hoaBytes: Uint8Array;
   bu: BindingUpdate;
   /** Alternate Care-of Address option if present, else the packet's source. */
@@ -42,7 +42,7 @@ export function grantLifetime(requested: number, max: number): number {
   return Math.max(LIFETIME_UNIT_SECONDS, s - (s % LIFETIME_UNIT_SECONDS));
 }
 
-function makeBinding(ctx: RegisterContext, bid: number, coa: Ip6Text, lifetimeSeconds: number, home: boolean, prefixes: readonly string[]): Binding {
+function makeBinding(ctx: RegisterContext, bid: number, coa: Ip6, lifetimeSeconds: number, home: boolean, prefixes: readonly string[]): Binding {
   const previous = ctx.cache.lookupExact(ctx.hoa, bid);
   return {
     hoa: ctx.cache.record(ctx.hoa)?.hoa ?? ctx.hoa,
@@ -94,7 +94,7 @@ export function registerRegular(ctx: RegisterContext): RegisterResult {
   return done(BaStatus.ACCEPTED, lifetime, !had);
 }
 
-type Plan = { kind: 'register'; coa: Ip6Text; home: boolean } | { kind: 'deregister' } | { kind: 'error'; status: number };
+type Plan = { kind: 'register'; coa: Ip6; home: boolean } | { kind: 'deregister' } | { kind: 'error'; status: number };
 
 /**
  * A BU with BID sub-options that passed the sub-option checks (length, C flag, bulk,

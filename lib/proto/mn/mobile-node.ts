@@ -3,7 +3,7 @@
 // List and return-routability state; it never touches sockets, the kernel or the clock.
 // Each event runs the same pipeline: apply it, reconcile desired bindings with the list,
 // send what is due, then report list changes and when to tick next.
-import { formatIp6 } from '../../inet/ip6.js';
+import { formatIp6, type Ip6 } from '../../inet/ip6.js';
 import { BidAllocator } from './bids.js';
 import { onBindingAck } from './ba-handling.js';
 import { onBindingError, onBindingRefreshRequest, onCareOfTest, onHomeTest } from './inbound.js';
@@ -16,7 +16,7 @@ import { nextDeadline, onTick } from './timers.js';
 import type { BulView, MnConfig, MnDeps, MnEvent, MnOutput, OperatorCommand } from './types.js';
 
 export interface PeerView {
-  peer: string;
+  peer: Ip6;
   role: 'ha' | 'cn';
   useBids: boolean;
   useBulk: boolean;

@@ -1,7 +1,7 @@
 // Internal state of the mobile node core, shared by its modules (plan, send, ack, rr).
 // Not exported from the package: the daemon sees BulView and actions only.
 import type { Ip6Bytes } from '../../wire/types.js';
-import { formatIp6 } from '../../inet/ip6.js';
+import { formatIp6, type Ip6 } from '../../inet/ip6.js';
 import { BidAllocator } from './bids.js';
 import type { CorrespondentRr } from './rr-state.js';
 import { INITIAL_BINDACK_TIMEOUT_FIRST_REG_MS, INITIAL_BINDACK_TIMEOUT_MS } from './timing.js';
@@ -24,7 +24,7 @@ export type Want = 'register' | 'deregister';
 /** A Binding Update List entry: one per (peer, BID), or the peer's regular binding (bid null). */
 export interface BulEntry {
   key: string;
-  peerKey: string;
+  peerKey: Ip6;
   bid: number | null;
   iface: string | null;
   coa: Ip6Bytes | null;
@@ -60,7 +60,7 @@ export interface SentBu {
 }
 
 export interface PeerState {
-  key: string;
+  key: Ip6;
   address: Ip6Bytes;
   role: 'ha' | 'cn';
   useBids: boolean;
@@ -84,9 +84,9 @@ export interface MnState {
   deps: MnDeps;
   ifaces: Map<string, IfaceState>;
   bids: BidAllocator;
-  peers: Map<string, PeerState>;
+  peers: Map<Ip6, PeerState>;
   bul: Map<string, BulEntry>;
-  rr: Map<string, CorrespondentRr>;
+  rr: Map<Ip6, CorrespondentRr>;
   started: boolean;
   shutdown: boolean;
   homeAddressIn: Set<string>;
@@ -95,15 +95,15 @@ export interface MnState {
   actions: MnAction[];
 }
 
-export function addrKey(a: Ip6Bytes): string {
+export function addrKey(a: Ip6Bytes): Ip6 {
   return formatIp6(a);
 }
 
-export function entryKey(peerKey: string, bid: number | null): string {
+export function entryKey(peerKey: Ip6, bid: number | null): string {
   return `${peerKey}#${bid ?? 0}`;
 }
 
-export function entriesOf(st: MnState, peerKey: string): BulEntry[] {
+export function entriesOf(st: MnState, peerKey: Ip6): BulEntry[] {
   const out: BulEntry[] = [];
   for (const e of st.bul.values()) if (e.peerKey === peerKey) out.push(e);
   return out.sort((a, b) => (a.bid ?? 0) - (b.bid ?? 0));
@@ -129,7 +129,7 @@ export function newPeer(address: Ip6Bytes, role: 'ha' | 'cn', st: { cfg: Resolve
   };
 }
 
-export function newEntry(peerKey: string, bid: number | null, want: Want): BulEntry {
+export function newEntry(peerKey: Ip6, bid: number | null, want: Want): BulEntry {
   return {
     key: entryKey(peerKey, bid),
     peerKey,

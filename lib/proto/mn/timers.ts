@@ -1,5 +1,6 @@
 // The one timer of the core: what a tick does (retransmissions, refreshes, expiries,
 // HoTI/CoTI retransmissions) and when the next tick is due.
+import type { Ip6 } from '../../inet/ip6.js';
 import { MAX_BINDACK_TIMEOUT_MS } from './timing.js';
 import { finishDeregistration } from './ba-handling.js';
 import { addrKey, entriesOf, log, markDirty, type MnState } from './state.js';
@@ -43,7 +44,7 @@ export function onTick(st: MnState, nowMs: number): void {
 
 /** HoTI/CoTI retransmissions, only while a Binding Update to that peer still waits for them. */
 function retransmitTestInits(st: MnState, nowMs: number): void {
-  const coas = new Set<string>();
+  const coas = new Set<Ip6>();
   for (const i of st.ifaces.values()) if (i.coa && !i.atHome) coas.add(addrKey(i.coa));
   for (const [key, rr] of st.rr) {
     const waiting = entriesOf(st, key).some((e) => e.dirty);

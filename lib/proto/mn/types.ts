@@ -1,5 +1,6 @@
 // Public shapes of the mobile node core: its configuration, the events the daemon feeds
 // it and the actions it hands back. Everything is plain data; the core never performs I/O.
+import type { Ip6 } from '../../inet/ip6.js';
 import type {
   BindingAck,
   BindingError,
@@ -142,12 +143,12 @@ export type BulState = 'pending' | 'registered' | 'deregistering' | 'failed';
 
 /** One Binding Update List entry as the daemon and the CLI see it. */
 export interface BulView {
-  peer: string;
+  peer: Ip6;
   role: 'ha' | 'cn';
   /** null for a regular (base protocol) binding or a de-register-all. */
   bid: number | null;
   iface: string | null;
-  careOf: string | null;
+  careOf: Ip6 | null;
   homeBinding: boolean;
   state: BulState;
   sequence: number | null;

@@ -6,17 +6,17 @@ import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { addrAdd, addrDelete, addrDump } from '../../platform/rtnl/addr.js';
 import { IFA_F_HOMEADDRESS, IFA_F_NODAD } from '../../platform/rtnl/rtnl-constants.js';
 import type { ObjectDriver } from '../engine.js';
-import type { Ip6Text } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 
 /** The loopback device's ifindex is fixed in every namespace (LOOPBACK_IFINDEX). */
 export const LOOPBACK_IFINDEX = 1;
 
 export interface HomeAddressWant {
-  address: Ip6Text;
+  address: Ip6;
 }
 
 export interface HomeAddressSeen {
-  address: Ip6Text;
+  address: Ip6;
   flags: number;
 }
 
@@ -26,7 +26,7 @@ export class HomeAddressDriver implements ObjectDriver<HomeAddressWant, HomeAddr
 
   constructor(
     private readonly sock: NetlinkSocket,
-    private readonly homeAddress: Ip6Text,
+    private readonly homeAddress: Ip6,
   ) {}
 
   /** `ip -6 addr show dev lo` */

@@ -1,6 +1,7 @@
 // Nexthop objects (one per tunnel, or per home-link interface for home bindings) and the
 // groups that spread one home address over several tunnels. IPv6 refuses device-only next
 // hops in RTA_MULTIPATH, and tunnels are device-only, hence nexthop objects.
+import type { Ip6 } from '../../inet/ip6.js';
 import { classifyError } from '../../platform/kernel-errors.js';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../../platform/netlink/netlink-constants.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
@@ -14,7 +15,7 @@ import type { TunnelSeen } from './tunnel.js';
 export interface NexthopSeen {
   id: number;
   oif: number;
-  gateway?: string;
+  gateway?: Ip6;
 }
 
 export interface GroupSeen {
@@ -113,7 +114,7 @@ export class NexthopDriver implements ObjectDriver<NexthopWant, NexthopSeen> {
     return this.ctx.oifOfKnown(d) === o.oif && o.gateway === gateway;
   }
 
-  private async build(d: NexthopWant): Promise<{ oif: number; gateway?: string }> {
+  private async build(d: NexthopWant): Promise<{ oif: number; gateway?: Ip6 }> {
     const oif = await this.ctx.oifOf(d);
     if (oif === undefined) throw new Error(`nexthop: no interface for ${d.kind === 'tunnel' ? `tunnel ${d.tunnelKey}` : d.interface}`);
     return d.kind === 'link' && d.gateway ? { oif, gateway: d.gateway } : { oif };

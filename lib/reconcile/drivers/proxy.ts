@@ -1,5 +1,6 @@
 // Proxy neighbour entries on the home link: the home agent defends each home address that
 // has bindings and no home binding (§5.5). NDA_PROTOCOL marks the entries as ours.
+import type { Ip6 } from '../../inet/ip6.js';
 import { classifyError } from '../../platform/kernel-errors.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { linkGet } from '../../platform/rtnl/link.js';
@@ -9,7 +10,7 @@ import type { ProxyWant } from '../../plan/common/kernel-objects.js';
 import type { OwnershipMarks } from '../marks.js';
 
 export interface ProxySeen {
-  dst: string;
+  dst: Ip6;
   ifindex: number;
 }
 

@@ -1,5 +1,6 @@
 // Home address (/128) and mobile network prefix routes, each pointing at a nexthop object
 // or group. Identity is dst/len in our table; our protocol number marks them as ours.
+import type { Ip6 } from '../../inet/ip6.js';
 import { classifyError } from '../../platform/kernel-errors.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { routeDelete, routeDump, routeReplace, type Route6 } from '../../platform/rtnl/route.js';

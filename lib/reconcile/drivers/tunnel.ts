@@ -1,5 +1,6 @@
 // ip6ip6 tunnels to care-of addresses: one per (home agent address, care-of address).
 // Identity is the endpoint pair; the name is ours to choose and is adopted from the kernel.
+import type { Ip6 } from '../../inet/ip6.js';
 import { classifyError } from '../../platform/kernel-errors.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { ip6tnlChange, ip6tnlCreate, type Ip6TnlConfig } from '../../platform/rtnl/ip6tnl.js';
@@ -16,8 +17,8 @@ const HOP_LIMIT = 64;
 export interface TunnelSeen {
   name: string;
   ifindex: number;
-  local: string;
-  remote: string;
+  local: Ip6;
+  remote: Ip6;
   flags: number;
   proto: number;
   up: boolean;

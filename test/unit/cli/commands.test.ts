@@ -1,6 +1,7 @@
 // mcoactl's daemon commands against an in-process control server with fake handlers:
 // tables and --json for each command, error responses, an absent daemon, usage errors,
 // and monitor ended by the daemon or by Ctrl-C.
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,9 +16,9 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
 const MCOACTL = join(ROOT, 'bin', 'mcoactl');
 
 const view = (over: Partial<BindingView>): BindingView => ({
-  hoa: '2001:db8:1::100',
+  hoa: ip6('2001:db8:1::100'),
   bid: 1,
-  coa: '2001:db8:a::1',
+  coa: ip6('2001:db8:a::1'),
   flags: ['H'],
   lifetimeLeftSeconds: 400,
   lifetimeSeconds: 400,
@@ -28,9 +29,9 @@ const view = (over: Partial<BindingView>): BindingView => ({
 });
 
 const BINDINGS: BindingView[] = [
-  view({ bid: 2, coa: '2001:db8:b::2', lifetimeLeftSeconds: 3723, lifetimeSeconds: 3724 }),
+  view({ bid: 2, coa: ip6('2001:db8:b::2'), lifetimeLeftSeconds: 3723, lifetimeSeconds: 3724 }),
   view({ bid: 1, flags: ['H', 'K'] }),
-  view({ hoa: '2001:db8:1::9', bid: 0, coa: '2001:db8:1::9', lifetimeLeftSeconds: 59, sequence: 3, homeBinding: true }),
+  view({ hoa: ip6('2001:db8:1::9'), bid: 0, coa: ip6('2001:db8:1::9'), lifetimeLeftSeconds: 59, sequence: 3, homeBinding: true }),
 ];
 
 const STATS: StatsView = {

@@ -1,6 +1,7 @@
 // `mcoactl purge` on the host: it refuses while a control socket answers (before touching
 // the kernel), and its kernel side deletes step by step over the fake netlink transport,
 // taking "already gone" as done and reporting other errors by errno name.
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -74,13 +75,13 @@ test('the kernel side deletes in the given order; already gone is done, other er
   const rtnl = new NetlinkSocket(rt, {});
   const xfrm = new NetlinkSocket(xt, {});
   const steps: PurgeStep[] = [
-    { kind: 'route', route: { dst: '2001:db8:aa::100', dstLen: 128, table: 254, protocol: 135, metric: 1024, nhid: 7 } },
+    { kind: 'route', route: { dst: ip6('2001:db8:aa::100'), dstLen: 128, table: 254, protocol: 135, metric: 1024, nhid: 7 } },
     { kind: 'group', nexthop: { id: 7, protocol: 135, group: [{ id: 6, weight: 1 }] } },
     { kind: 'nexthop', nexthop: { id: 6, protocol: 135, oif: 10 } },
     { kind: 'tunnel', link: { ifindex: 10, name: 'mip6t0' } },
-    { kind: 'proxy', proxy: { dst: '2001:db8:aa::100', ifindex: 3, protocol: 135 } },
-    { kind: 'xfrm-policy', policy: { selector: { src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 135 }, dir: 'in', priority: 0x4d4300, templates: [] } },
-    { kind: 'xfrm-state', state: { src: '::', dst: '::', proto: 60, spi: 0, mode: 2, reqid: 0x4d430000 } },
+    { kind: 'proxy', proxy: { dst: ip6('2001:db8:aa::100'), ifindex: 3, protocol: 135 } },
+    { kind: 'xfrm-policy', policy: { selector: { src: ip6('::'), srcLen: 0, dst: ip6('::'), dstLen: 0, proto: 135 }, dir: 'in', priority: 0x4d4300, templates: [] } },
+    { kind: 'xfrm-state', state: { src: ip6('::'), dst: ip6('::'), proto: 60, spi: 0, mode: 2, reqid: 0x4d430000 } },
   ];
   // The kernel's answer per step: ok, gone (ENOENT, ESRCH), or refused.
   const answers = [0, Errno.ENOENT, 0, Errno.EPERM, 0, 0, Errno.ESRCH];

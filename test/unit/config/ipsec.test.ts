@@ -1,6 +1,7 @@
 // Per home address ESP security associations (`home_agent.authorisation.home_addresses.<HOA>.ipsec`):
 // what the loader accepts, one row per mistake with its position, keys never echoed, and the
 // XFRM states and policies the daemon derives from them (RFC 3776 §4-5).
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
@@ -117,7 +118,7 @@ test('two home addresses cannot share a pinned reqid (templates match SAs by req
 
 test('RFC 3776 §5: ESP transport SAs both ways and BU-in/BA-out policies per home address', () => {
   const c = parseConfig(file(GOOD) + `      2001:db8:1::101:\n        ipsec:\n${GOOD.replace('0x1001', '0x2001').replace('0x1002', '0x2002')}          reqid: ${DEFAULT_XFRM_BANDS.reqidBase + 1}\n`, 'x.yaml');
-  const o = signallingIpsecXfrm(c.ipsecSas, '2001:db8:1::1', DEFAULT_XFRM_BANDS);
+  const o = signallingIpsecXfrm(c.ipsecSas, ip6('2001:db8:1::1'), DEFAULT_XFRM_BANDS);
   // The pinned reqid is kept; the other home address gets the next free one.
   assert.deepEqual([...ipsecReqids(c.ipsecSas, DEFAULT_XFRM_BANDS)].sort(), [
     ['2001:db8:1::100', DEFAULT_XFRM_BANDS.reqidBase + 2],
@@ -136,7 +137,7 @@ test('RFC 3776 §5: ESP transport SAs both ways and BU-in/BA-out policies per ho
   // Inbound: ESP required, then the optional Home Address option template; outbound: ESP only.
   assert.deepEqual(p[0]!.templates.map((t) => [t.proto, t.mode, !!t.optional]), [[50, 0, false], [60, 2, true]]);
   assert.deepEqual(p[1]!.templates.map((t) => [t.proto, t.mode, !!t.optional]), [[50, 0, false]]);
-  assert.equal(o.inbound.get('2001:db8:1::100')?.policy, p[0]);
+  assert.equal(o.inbound.get(ip6('2001:db8:1::100'))?.policy, p[0]);
   // The ESP policies take precedence over the wildcard Home Address option policy.
   const ro = homeAddressOptionXfrm(DEFAULT_XFRM_BANDS).policies[0]!;
   for (const x of o.policies) assert.ok(x.priority < ro.priority);
@@ -159,10 +160,10 @@ test('signalling SAs from an IKE daemon: `sas: ike` with a reqid outside the ban
   const c = parseConfig(file('          sas: ike\n          reqid: 42\n'), 'mcoad.yaml');
   assert.deepEqual(c.ikeSignalling, { '2001:db8:1::100': { reqid: 42 } });
   assert.deepEqual(c.ipsecSas, {});
-  const x = signallingIpsecXfrm(c.ipsecSas, '2001:db8:1::1', DEFAULT_XFRM_BANDS, c.ikeSignalling);
+  const x = signallingIpsecXfrm(c.ipsecSas, ip6('2001:db8:1::1'), DEFAULT_XFRM_BANDS, c.ikeSignalling);
   assert.deepEqual(x.states, []);
   assert.deepEqual(x.policies.map((p) => [p.dir, p.selector.mhType, p.templates[0]?.reqid]), [['in', 5, 42], ['out', 6, 42]]);
-  assert.equal(x.inbound.get('2001:db8:1::100')?.state, undefined);
+  assert.equal(x.inbound.get(ip6('2001:db8:1::100'))?.state, undefined);
 });
 
 test('`sas: ike` problems: a reqid inside the band, a missing reqid, keys next to it, another value', () => {

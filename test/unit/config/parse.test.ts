@@ -1,5 +1,6 @@
 // The configuration loader: the example file, defaults, and one row per kind of mistake
 // with the file:line:column and key path it must be reported at.
+import { ip6, notIp6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -208,7 +209,7 @@ test('an unreadable file is a ConfigFileError naming the file', async () => {
 
 test("the core's own complaints map to the YAML key they are about", () => {
   const cases: [() => unknown, string][] = [
-    [() => compileHomeAgentConfig({ ...parseConfig(MINIMAL, 'm').homeAgent, homeAgentAddress: 'x' }), 'address'],
+    [() => compileHomeAgentConfig({ ...parseConfig(MINIMAL, 'm').homeAgent, homeAgentAddress: notIp6('x') }), 'address'],
     [() => compileHomeAgentConfig({ ...parseConfig(MINIMAL, 'm').homeAgent, servedPrefixes: [] }), 'served_prefixes'],
     [() => compileHomeAgentConfig({ ...parseConfig(MINIMAL, 'm').homeAgent, maxLifetimeSeconds: 1 }), 'max_lifetime'],
     [() => compileHomeAgentConfig({ ...parseConfig(MINIMAL, 'm').homeAgent, homeLinkInterface: '' }), 'interface'],

@@ -1,5 +1,6 @@
 // The control socket: file mode and group, stale and live sockets, garbage from clients,
 // many clients at once, monitor streams, and the client's error classes.
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -239,9 +240,9 @@ test('bindingView and monitorEvent: the core binding as operators see it', async
   const { bindingView, monitorEvent } = await import('../../../lib/control/views.js');
   const { bindingFlags } = await import('../../../lib/proto/common/binding.js');
   const b = {
-    hoa: '2001:db8:1::100',
+    hoa: ip6('2001:db8:1::100'),
     bid: 3,
-    coa: '2001:db8:a::1',
+    coa: ip6('2001:db8:a::1'),
     registeredAtMs: 1000,
     expiresAtMs: 401_000,
     lifetimeSeconds: 400,
@@ -252,9 +253,9 @@ test('bindingView and monitorEvent: the core binding as operators see it', async
   };
   const v = bindingView(b, 101_500);
   assert.deepEqual(v, {
-    hoa: '2001:db8:1::100',
+    hoa: ip6('2001:db8:1::100'),
     bid: 3,
-    coa: '2001:db8:a::1',
+    coa: ip6('2001:db8:a::1'),
     flags: ['H', 'R', 'K'],
     lifetimeLeftSeconds: 299,
     lifetimeSeconds: 400,

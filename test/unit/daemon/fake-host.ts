@@ -3,6 +3,7 @@
 // is sent and let a test deliver what is received, a clock the test moves, sysctls in a
 // map, a real binding store in a temporary directory whose commits a test can make fail,
 // and signals the test sends. Every opening and closing is written to `steps`, in order.
+import { ip6 } from '../../ip6.js';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -300,9 +301,9 @@ export class TestDir {
   }
 }
 
-export const HA_ADDRESS = '2001:db8:1::1';
-export const HOA = '2001:db8:1::a2a2';
-export const COA = '2001:db8:a::1';
+export const HA_ADDRESS = ip6('2001:db8:1::1');
+export const HOA = ip6('2001:db8:1::a2a2');
+export const COA = ip6('2001:db8:a::1');
 
 export function homeAgentYaml(maxLifetime = 600): string {
   return `role: home-agent

@@ -16,6 +16,8 @@ import { encodeProxyDel } from '../../../lib/platform/rtnl/neigh.js';
 import type { ProxySeen } from '../../../lib/reconcile/drivers/proxy.js';
 import type { TunnelSeen } from '../../../lib/reconcile/drivers/tunnel.js';
 import { DEFAULT_MARKS } from '../../../lib/reconcile/marks.js';
+import { ip6 } from '../../ip6.js';
+import type { Ip6 } from '../../../lib/inet/ip6.js';
 
 /** A Map that counts iterations over it (each visited entry) and single-key reads. */
 class CountingMap<K, V> extends Map<K, V> {
@@ -70,14 +72,14 @@ class KernelTable<O> implements ObjectDriver<O, O> {
 
 const N = 5_000;
 const HOME_IFINDEX = 2;
-const hoa = (i: number): string => `2001:db8:1::${(i + 1).toString(16)}`;
-const coa = (i: number): string => `2001:db8:2::${(i + 1).toString(16)}`;
+const hoa = (i: number): Ip6 => ip6(`2001:db8:1::${(i + 1).toString(16)}`);
+const coa = (i: number): Ip6 => ip6(`2001:db8:2::${(i + 1).toString(16)}`);
 
 async function setup() {
   const tunnels = new KernelTable<TunnelSeen>('tunnel');
   const proxies = new KernelTable<ProxySeen>('proxy');
   for (let i = 0; i < N; i++) {
-    tunnels.objects.set(`2001:db8::1|${coa(i)}`, { name: `mip6t${i.toString(36)}`, ifindex: 100 + i, local: '2001:db8::1', remote: coa(i), flags: 9, proto: 41, up: true, link: 0 });
+    tunnels.objects.set(`2001:db8::1|${coa(i)}`, { name: `mip6t${i.toString(36)}`, ifindex: 100 + i, local: ip6('2001:db8::1'), remote: coa(i), flags: 9, proto: 41, up: true, link: 0 });
     proxies.objects.set(`home0|${hoa(i)}`, { dst: hoa(i), ifindex: HOME_IFINDEX });
   }
   const r = new Reconciler([tunnels, proxies]);
@@ -94,7 +96,7 @@ async function setup() {
 }
 
 const delLink = (name: string) => parseMessages(encodeLinkDel({ name }))[0]!;
-const delProxy = (dst: string) => parseMessages(encodeProxyDel({ dst, ifindex: HOME_IFINDEX }))[0]!;
+const delProxy = (dst: Ip6) => parseMessages(encodeProxyDel({ dst, ifindex: HOME_IFINDEX }))[0]!;
 
 test('kernel sync: delete notifications find their object without scanning the observed objects', async () => {
   const { sync, monitor, tunnels, proxies } = await setup();
@@ -108,7 +110,7 @@ test('kernel sync: delete notifications find their object without scanning the o
     monitor.emit('notification', delProxy(hoa(i)));
   }
   monitor.emit('notification', delLink('eth7'));
-  monitor.emit('notification', delProxy('2001:db8:ff::1'));
+  monitor.emit('notification', delProxy(ip6('2001:db8:ff::1')));
   assert.equal(t.visited + p.visited, 0, 'no notification iterates the observed tunnels or proxy entries');
   assert.equal(t.reads + p.reads, 0, 'the index answers alone');
   await sync.stop();

@@ -1,6 +1,8 @@
 // The mobile node's payload SAs kept in step with its Binding Update List
 // (lib/daemon/mn/payload-sync.ts) and the K-bit move (MCoA §8.1, RFC 6275 §11.7.1):
 // XFRM_MSG_MIGRATE of the inbound SA, run before the pass that would re-install it.
+import type { Ip6 } from '../../../lib/inet/ip6.js';
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -13,15 +15,15 @@ import { keyedXfrm, DEFAULT_XFRM_BANDS as BANDS, stateKey, type XfrmObjects } fr
 import type { NetlinkSocket } from '../../../lib/platform/netlink/socket.js';
 import { Reconciler, type ObjectDriver } from '../../../lib/reconcile/engine.js';
 
-const HA = '2001:db8:aa::1';
-const A = '2001:db8:f1::10';
-const B = '2001:db8:f2::10';
-const C = '2001:db8:f2::99';
+const HA = ip6('2001:db8:aa::1');
+const A = ip6('2001:db8:f1::10');
+const B = ip6('2001:db8:f2::10');
+const C = ip6('2001:db8:f2::99');
 const aead = { name: 'rfc4106(gcm(aes))', key: new Uint8Array(20).fill(9), icvBits: 128 };
 const MN_SAS: HoaIpsecSas = { spiIn: 0x1002, spiOut: 0x1001, aead, payload: { spiIn: 0x2002, spiOut: 0x2001, aead } };
 const R = BANDS.reqidBase + MN_PAYLOAD_REQID_OFFSET;
 
-const entry = (iface: string, careOf: string | null, state: BulView['state'], more: Partial<BulView> = {}): BulView => ({
+const entry = (iface: string, careOf: Ip6 | null, state: BulView['state'], more: Partial<BulView> = {}): BulView => ({
   peer: HA, role: 'ha', bid: Number(iface.slice(-1)), iface, careOf, homeBinding: false, state,
   sequence: 1, lifetimeSeconds: 300, expiresAtMs: null, failedStatus: null, ...more,
 });

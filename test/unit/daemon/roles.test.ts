@@ -2,6 +2,8 @@
 // correspondent restores its journal, installs route-optimisation states, expires a binding
 // on its timer and takes the operator's removals; it cannot reload (the signal is logged,
 // the command unknown). The mobile node starts without a store and stops in order.
+import type { Ip6 } from '../../../lib/inet/ip6.js';
+import { ip6 } from '../../ip6.js';
 import test, { afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -31,7 +33,7 @@ ipsec:
   required: false
 `;
 
-function binding(hoa: string, bid: number, coa: string, nowMs: number, lifetimeSeconds: number): StoredBinding {
+function binding(hoa: Ip6, bid: number, coa: Ip6, nowMs: number, lifetimeSeconds: number): StoredBinding {
   return {
     hoa,
     bid,
@@ -52,10 +54,10 @@ async function journal(host: TestHost, dir: TestDir): Promise<void> {
   const store = await BindingStore.open(dir.state);
   const now = host.clock.now();
   store.append([
-    putRecord(binding('2001:db8:aa::1', 1, '2001:db8:a::1', now, 20)),
-    seqRecord('2001:db8:aa::1', 7),
-    putRecord(binding('2001:db8:aa::2', 1, '2001:db8:b::1', now, 400)),
-    seqRecord('2001:db8:aa::2', 7),
+    putRecord(binding(ip6('2001:db8:aa::1'), 1, ip6('2001:db8:a::1'), now, 20)),
+    seqRecord(ip6('2001:db8:aa::1'), 7),
+    putRecord(binding(ip6('2001:db8:aa::2'), 1, ip6('2001:db8:b::1'), now, 400)),
+    seqRecord(ip6('2001:db8:aa::2'), 7),
   ]);
   await store.commit();
   await store.close();

@@ -1,4 +1,6 @@
 // §6.5 decisions on the kernel's XFRM reports, against the real home agent core.
+import type { Ip6 } from '../../../lib/inet/ip6.js';
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -11,9 +13,9 @@ import { handleHaoReport } from '../../../lib/daemon/ha/xfrm-reports.js';
 import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import type { BindingError } from '../../../lib/wire/types.js';
 
-const HA = '2001:db8:aa::1';
-const HOA = '2001:db8:aa::100';
-const COA = '2001:db8:1::10';
+const HA = ip6('2001:db8:aa::1');
+const HOA = ip6('2001:db8:aa::100');
+const COA = ip6('2001:db8:1::10');
 
 function setup(sendPerSecond = 10) {
   const ha = new HomeAgent(homeAgentConfig({ homeAgentAddress: HA, servedPrefixes: ['2001:db8:aa::/64'], homeLinkInterface: 'home0', ipsecRequired: false }));
@@ -41,16 +43,16 @@ function setup(sendPerSecond = 10) {
   return { ctx, sent, counters };
 }
 
-const report = (coaddr: string | undefined, proto = 60) => ({
+const report = (coaddr: Ip6 | undefined, proto = 60) => ({
   proto,
   selector: { src: HOA, srcLen: 128, dst: HA, dstLen: 128, proto: 58 },
   ...(coaddr === undefined ? {} : { coaddr }),
 });
 
 const rows: { name: string; report: ReturnType<typeof report>; result: string; be: number }[] = [
-  { name: '§6.5 unregistered care-of address -> Binding Error status 1 to it', report: report('2001:db8:1::20'), result: 'binding-error', be: 1 },
+  { name: '§6.5 unregistered care-of address -> Binding Error status 1 to it', report: report(ip6('2001:db8:1::20')), result: 'binding-error', be: 1 },
   { name: '§6.5 registered care-of address -> counted, no Binding Error', report: report(COA), result: 'registered', be: 0 },
-  { name: 'a report from the routing header state is not about a Home Address option', report: report('2001:db8:1::20', 43), result: 'not-hao', be: 0 },
+  { name: 'a report from the routing header state is not about a Home Address option', report: report(ip6('2001:db8:1::20'), 43), result: 'not-hao', be: 0 },
   { name: 'a report without a care-of address is malformed', report: report(undefined), result: 'malformed', be: 0 },
 ];
 
@@ -68,7 +70,7 @@ for (const row of rows) {
 
 test('RFC 6275 §9.3.1 Binding Errors are rate limited; the rest are counted', () => {
   const { ctx, sent, counters } = setup(2);
-  const results = Array.from({ length: 5 }, () => handleHaoReport(report('2001:db8:1::20'), ctx));
+  const results = Array.from({ length: 5 }, () => handleHaoReport(report(ip6('2001:db8:1::20')), ctx));
   assert.deepEqual(results, ['binding-error', 'binding-error', 'rate-limited', 'rate-limited', 'rate-limited']);
   assert.equal(sent.length, 2);
   assert.equal(counters.get('be_hao_unregistered'), 5);

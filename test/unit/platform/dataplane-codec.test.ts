@@ -2,6 +2,7 @@
 // nexthops and resilient groups, clsact, flower pair filters, matchall, and the
 // kernel's dump layout of their counters. Each NEW message decodes back to what was
 // encoded (the kernel answers dumps in the same layout); malformed ones fail typed.
+import { ip6 } from '../../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../../../lib/platform/netlink/netlink-constants.js';
@@ -49,7 +50,7 @@ test('ip6tnl external: create carries the collect_md flag and proto 41, and deco
 });
 
 test('encap nexthop: LWTUNNEL_ENCAP_IP6 with dst, src, hop limit round-trips', () => {
-  const nh = { id: 7, protocol: 16, oif: 9, encap: { dst: '2001:db8:f1::2', src: '2001:db8:aa::1', hopLimit: 64 } };
+  const nh = { id: 7, protocol: 16, oif: 9, encap: { dst: ip6('2001:db8:f1::2'), src: ip6('2001:db8:aa::1'), hopLimit: 64 } };
   const m = one(encodeEncapNexthopNew(nh));
   assert.equal(m.type, 104);
   assert.equal(m.payload[0], 10, 'family AF_INET6');
@@ -57,7 +58,7 @@ test('encap nexthop: LWTUNNEL_ENCAP_IP6 with dst, src, hop limit round-trips', (
   assert.deepEqual({ id: d.id, protocol: d.protocol, oif: d.oif, encap: d.encap }, nh);
   const a = new AttrSet(m.payload, 8);
   assert.equal(a.u16(NHA_ENCAP_TYPE), LWTUNNEL_ENCAP_IP6);
-  assert.deepEqual(decodeEncapNexthop(one(encodeEncapNexthopNew({ ...nh, encap: { dst: '2001:db8:f2::2' } }))).encap, { dst: '2001:db8:f2::2' });
+  assert.deepEqual(decodeEncapNexthop(one(encodeEncapNexthopNew({ ...nh, encap: { dst: ip6('2001:db8:f2::2') } }))).encap, { dst: ip6('2001:db8:f2::2') });
 });
 
 test('resilient group: members, type 1, buckets and timers in clock ticks; bounds', () => {
@@ -78,7 +79,7 @@ test('clsact: qdisc at ffff:0 under ffff:fff1', () => {
 });
 
 test('flower pair filter: tcm_info holds prio and ETH_P_IPV6 in network order; keys with full masks decode back', () => {
-  const f = { ifindex: 4, prio: 1, handle: 0x1234, encSrc: '2001:db8:f1::2', src: '2001:db8:aa::100', verdict: 'pass' as const };
+  const f = { ifindex: 4, prio: 1, handle: 0x1234, encSrc: ip6('2001:db8:f1::2'), src: ip6('2001:db8:aa::100'), verdict: 'pass' as const };
   const m = one(encodeFlowerPairNew(f));
   assert.equal(m.type, RTM_NEWTFILTER);
   assert.deepEqual([...m.payload.subarray(16, 20)], [0x86, 0xdd, 1, 0], 'tcm_info: protocol be16 in the low half, prio in the high half');

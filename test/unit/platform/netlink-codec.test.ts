@@ -1,5 +1,6 @@
 // Netlink encoding and decoding: the writer, attribute sets, message splitting and
 // acknowledgements, with every malformed shape giving a NetlinkParseError.
+import { ip6, notIp6 } from '../../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -21,7 +22,7 @@ test('writer: header, fixed fields, attributes with padding, nested attributes',
     .attrU8(1, 0xab)
     .attrString(3, 'tun0')
     .attrU32(4, 0xdeadbeef)
-    .attrIp6(5, '2001:db8::1')
+    .attrIp6(5, ip6('2001:db8::1'))
     .finish();
   const [msg] = parseMessages(m);
   assert.equal(m.length % 4, 0);
@@ -67,7 +68,7 @@ test('writer: u64 infinity and invalid addresses', () => {
   const m = w.begin(1).u64('inf').u64(5).finish();
   assert.deepEqual([...m.subarray(16, 24)], new Array(8).fill(255));
   assert.equal(m[24], 5);
-  assert.throws(() => w.begin(1).ip6('2001:db8::g'), TypeError);
+  assert.throws(() => w.begin(1).ip6(notIp6('2001:db8::g')), TypeError);
   assert.throws(() => w.begin(1).ip6(new Uint8Array(4)), TypeError);
 });
 

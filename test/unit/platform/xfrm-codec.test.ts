@@ -1,5 +1,6 @@
 // XFRM struct layouts (checked against linux/xfrm.h with gcc where available) and
 // policy/state/report codecs, including malformed messages.
+import { ip6 } from '../../ip6.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,13 +87,13 @@ test('the measured layout still holds for this machine\'s headers (gcc)', (t) =>
 });
 
 const roPolicy: XfrmPolicy = {
-  selector: { src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 135, mhType: 5 },
+  selector: { src: ip6('::'), srcLen: 0, dst: ip6('::'), dstLen: 0, proto: 135, mhType: 5 },
   dir: 'in',
   priority: 10,
   index: 0,
   action: 'allow',
   type: 'sub',
-  templates: [{ proto: C.IPPROTO_DSTOPTS, mode: C.XFRM_MODE_ROUTEOPTIMIZATION, src: '::', dst: '::', spi: 0, reqid: 0, share: 0, optional: true }],
+  templates: [{ proto: C.IPPROTO_DSTOPTS, mode: C.XFRM_MODE_ROUTEOPTIMIZATION, src: ip6('::'), dst: ip6('::'), spi: 0, reqid: 0, share: 0, optional: true }],
 };
 
 test('policy: payload is xfrm_userpolicy_info then attributes; round-trips incl. MH type and sub type', () => {
@@ -103,13 +104,13 @@ test('policy: payload is xfrm_userpolicy_info then attributes; round-trips incl.
   assert.deepEqual([...m.payload.subarray(36, 40)], [0, 5, 0xff, 0xff]);
   assert.deepEqual(decodePolicy(m), roPolicy);
   const esp: XfrmPolicy = {
-    selector: { src: '2001:db8::1', srcLen: 128, dst: '2001:db8:2::', dstLen: 64, proto: 0 },
+    selector: { src: ip6('2001:db8::1'), srcLen: 128, dst: ip6('2001:db8:2::'), dstLen: 64, proto: 0 },
     dir: 'out',
     priority: 5,
     index: 0,
     action: 'block',
     type: 'main',
-    templates: [{ proto: C.IPPROTO_ESP, mode: C.XFRM_MODE_TUNNEL, src: '2001:db8::a', dst: '2001:db8::b', spi: 0, reqid: 7, share: 0, optional: false }],
+    templates: [{ proto: C.IPPROTO_ESP, mode: C.XFRM_MODE_TUNNEL, src: ip6('2001:db8::a'), dst: ip6('2001:db8::b'), spi: 0, reqid: 7, share: 0, optional: false }],
     mark: { value: 5, mask: 0xff },
   };
   assert.deepEqual(decodePolicy(one(encodePolicy(esp, false))), esp);
@@ -128,9 +129,9 @@ test('policy: delete is xfrm_userpolicy_id; malformed policies fail typed', () =
 
 test('state: ESP with AEAD and RO state with care-of address round-trip', () => {
   const esp: XfrmState = {
-    selector: { src: '2001:db8::1', srcLen: 128, dst: '2001:db8::2', dstLen: 128, proto: 135 },
-    src: '2001:db8::1',
-    dst: '2001:db8::2',
+    selector: { src: ip6('2001:db8::1'), srcLen: 128, dst: ip6('2001:db8::2'), dstLen: 128, proto: 135 },
+    src: ip6('2001:db8::1'),
+    dst: ip6('2001:db8::2'),
     proto: C.IPPROTO_ESP,
     spi: 0xc0000001,
     mode: C.XFRM_MODE_TRANSPORT,
@@ -148,16 +149,16 @@ test('state: ESP with AEAD and RO state with care-of address round-trip', () => 
   assert.deepEqual(decodeState(m), esp);
 
   const ro: XfrmState = {
-    selector: { src: '::', srcLen: 0, dst: '::', dstLen: 0, proto: 0 },
-    src: '::',
-    dst: '::',
+    selector: { src: ip6('::'), srcLen: 0, dst: ip6('::'), dstLen: 0, proto: 0 },
+    src: ip6('::'),
+    dst: ip6('::'),
     proto: C.IPPROTO_DSTOPTS,
     spi: 0,
     mode: C.XFRM_MODE_ROUTEOPTIMIZATION,
     reqid: 0,
     replayWindow: 0,
     flags: C.XFRM_STATE_WILDRECV,
-    coaddr: '2001:db8:9::1',
+    coaddr: ip6('2001:db8:9::1'),
     current: { bytes: 0, packets: 0, addTime: 0, useTime: 0 },
   };
   assert.deepEqual(decodeState(one(encodeState(ro, true))), ro);
@@ -172,14 +173,14 @@ test('state: ESP with AEAD and RO state with care-of address round-trip', () => 
 });
 
 test('state: delete carries XFRMA_SRCADDR; a key longer than its attribute fails typed', () => {
-  const d = one(encodeStateDel({ src: '2001:db8::1', dst: '2001:db8::2', proto: 60, spi: 0 }));
+  const d = one(encodeStateDel({ src: ip6('2001:db8::1'), dst: ip6('2001:db8::2'), proto: 60, spi: 0 }));
   assert.equal(d.type, C.XFRM_MSG_DELSA);
   assert.equal(d.payload.length, 24 + 20);
-  const m = one(encodeState({ src: '::', dst: '::', proto: 50, spi: 1, mode: 0, reqid: 0, crypt: { name: 'cbc(aes)', key: new Uint8Array(16) } }, false));
+  const m = one(encodeState({ src: ip6('::'), dst: ip6('::'), proto: 50, spi: 1, mode: 0, reqid: 0, crypt: { name: 'cbc(aes)', key: new Uint8Array(16) } }, false));
   const bad = Uint8Array.from(m.payload);
   new DataView(bad.buffer).setUint32(224 + 4 + 64, 256, true); // alg_key_len: 256 bits, 16 octets present
   assert.throws(() => decodeState({ ...m, payload: bad }), isParseError('STRUCT_TRUNCATED'));
-  assert.throws(() => encodeState({ src: '::', dst: '::', proto: 50, spi: 1, mode: 0, reqid: 0, crypt: { name: 'x'.repeat(64), key: new Uint8Array(1) } }, false), RangeError);
+  assert.throws(() => encodeState({ src: ip6('::'), dst: ip6('::'), proto: 50, spi: 1, mode: 0, reqid: 0, crypt: { name: 'x'.repeat(64), key: new Uint8Array(1) } }, false), RangeError);
 });
 
 test('report: proto, selector and care-of address; a short report fails typed', () => {
@@ -201,8 +202,8 @@ test('report: proto, selector and care-of address; a short report fails typed', 
 
 test('migrate: userpolicy_id then XFRMA_MIGRATE entries of 76 octets', () => {
   const m = one(
-    encodeMigrate({ src: '::', srcLen: 0, dst: '2001:db8::1', dstLen: 128, proto: 0 }, 'out', 'main', [
-      { oldSrc: '2001:db8::a', oldDst: '2001:db8::b', newSrc: '2001:db8::c', newDst: '2001:db8::b', proto: 50, mode: 1, reqid: 7 },
+    encodeMigrate({ src: ip6('::'), srcLen: 0, dst: ip6('2001:db8::1'), dstLen: 128, proto: 0 }, 'out', 'main', [
+      { oldSrc: ip6('2001:db8::a'), oldDst: ip6('2001:db8::b'), newSrc: ip6('2001:db8::c'), newDst: ip6('2001:db8::b'), proto: 50, mode: 1, reqid: 7 },
     ]),
   );
   assert.equal(m.type, C.XFRM_MSG_MIGRATE);

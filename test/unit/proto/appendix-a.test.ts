@@ -1,6 +1,7 @@
 // draft-04 Appendix A, Figures 6-10: the message sequences that lead to each figure's
 // binding caches, at the home agent and at a correspondent node, and the kernel state the
 // home agent then wants (tunnels, routes, proxy ND).
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HomeAgent } from '../../../lib/proto/ha/home-agent.js';
@@ -86,7 +87,7 @@ test('Appendix A Figure 9: several interfaces attached to the home link, returni
 
 test('Appendix A Figure 10: one foreign link is managed by the home agent', () => {
   // CoA1 comes from a prefix the HA advertises on another of its links (not a home prefix).
-  const nearCoa = '2001:db8:2::a1';
+  const nearCoa = ip6('2001:db8:2::a1');
   const { ha, cn } = figure6(nearCoa);
   assert.deepEqual(cacheLines(ha.cache), [binding(nearCoa, 1), binding(COA2, 2), binding(COA3, 3)]);
   assert.deepEqual(cacheLines(cn.cache), [binding(nearCoa, 1), binding(COA2, 2), binding(COA3, 3)]);

@@ -1,4 +1,6 @@
 // Binding cache, lazy expiry heap and sequence number comparison.
+import { ip6 } from '../../ip6.js';
+import type { Ip6 } from '../../../lib/inet/ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -8,7 +10,7 @@ import { bindingFlags, NO_PREFIXES, type Binding } from '../../../lib/proto/comm
 import { sequenceNewer } from '../../../lib/proto/common/sequence.js';
 import { COA1, COA2, HOA, HOA2 } from './fixtures.js';
 
-function b(hoa: string, bid: number, expiresAtMs: number, coa = COA1, seq = 1): Binding {
+function b(hoa: Ip6, bid: number, expiresAtMs: number, coa = COA1, seq = 1): Binding {
   return {
     hoa,
     bid,
@@ -91,9 +93,9 @@ test('cache: one sequence per home address, forgotten with its last binding (RFC
 
 test('cache: stale heap entries stay bounded under constant refreshes', () => {
   const c = new BindingCache();
-  for (let i = 0; i < 100; i++) c.put(b(`2001:db8:1::${i.toString(16)}`, 1, 1_000_000));
+  for (let i = 0; i < 100; i++) c.put(b(ip6(`2001:db8:1::${i.toString(16)}`), 1, 1_000_000));
   for (let round = 1; round <= 100; round++) {
-    for (let i = 0; i < 100; i++) c.put(b(`2001:db8:1::${i.toString(16)}`, 1, 1_000_000 + round));
+    for (let i = 0; i < 100; i++) c.put(b(ip6(`2001:db8:1::${i.toString(16)}`), 1, 1_000_000 + round));
   }
   // 10,100 pushes for 100 live bindings: compaction keeps the heap near 2 x live + slack.
   const heapLength = (c as unknown as { expiry: { length: number } }).expiry.length;

@@ -1,5 +1,6 @@
 // Shared builders for the core tests: addresses of Appendix A's example network, BUs,
 // received-packet wrappers and compact views of caches and desired state.
+import { ip6 } from '../../ip6.js';
 import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import { IPPROTO_NONE, type BidOption, type BindingUpdate, type MobilityOption } from '../../../lib/wire/types.js';
 import { DRAFT04_PROFILE } from '../../../lib/wire/profiles.js';
@@ -9,13 +10,13 @@ import type { DesiredState } from '../../../lib/plan/ha/desired.js';
 import type { ReceivedBu } from '../../../lib/proto/common/outcome.js';
 
 export const ST = DRAFT04_PROFILE.status;
-export const HA = '2001:db8:1::1';
+export const HA = ip6('2001:db8:1::1');
 export const HOME_PREFIX = '2001:db8:1::/64';
 /** Appendix A's a:b:c:d::EUI. */
-export const HOA = '2001:db8:1:0:200:ff:fe00:a2a2';
-export const HOA2 = '2001:db8:1:0:200:ff:fe00:b3b3';
-export const COA1 = '2001:db8:a::1';
-export const COA2 = '2001:db8:b::2';
+export const HOA = ip6('2001:db8:1:0:200:ff:fe00:a2a2');
+export const HOA2 = ip6('2001:db8:1:0:200:ff:fe00:b3b3');
+export const COA1 = ip6('2001:db8:a::1');
+export const COA2 = ip6('2001:db8:b::2');
 export const COA3 = '2001:db8:c::3';
 export const CN = '2001:db8:cccc::3';
 export const IFACE = 'eth0';

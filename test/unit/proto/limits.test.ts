@@ -7,6 +7,8 @@ import { BaStatus } from '../../../lib/wire/types.js';
 import { HomeAgent } from '../../../lib/proto/ha/home-agent.js';
 import { DEFAULT_LIMITS, limitHit, type HomeAgentLimits, type LimitCounts, type LimitRequest } from '../../../lib/proto/ha/limits.js';
 import { bid, COA1, COA2, COA3, haConfig, HOA, HOA2, makeBu, received } from './fixtures.js';
+import { ip6 } from '../../ip6.js';
+import type { Ip6 } from '../../../lib/inet/ip6.js';
 
 const CAPS: HomeAgentLimits = { maxBindings: 4, maxBindingsPerHomeAddress: 2, maxPendingDad: 1, maxHeldAcks: 1 };
 const counts = (c: Partial<LimitCounts> = {}): LimitCounts => ({ bindings: 0, bindingsOfHoa: 0, pendingDad: 0, heldAcks: 0, ...c });
@@ -33,7 +35,7 @@ test('the defaults are documented numbers', () => {
 /** A home agent with CAPS whose DADs all succeed at once. */
 function agent(caps: Partial<HomeAgentLimits> = {}, dadDone = true) {
   const ha = new HomeAgent(haConfig({ limits: { ...CAPS, maxPendingDad: 100, maxHeldAcks: 100, ...caps } }));
-  const bu = (hoa: string, seq: number, opts: Parameters<typeof makeBu>[0]['options'] = [], lifetime = 400) => {
+  const bu = (hoa: Ip6, seq: number, opts: Parameters<typeof makeBu>[0]['options'] = [], lifetime = 400) => {
     const o = ha.processBu(received(makeBu({ seq, lifetime, options: opts }), { hoa }));
     if (o.dad && dadDone) return { first: o, final: ha.dadResult(hoa, true) };
     return { first: o, final: o };
@@ -41,7 +43,7 @@ function agent(caps: Partial<HomeAgentLimits> = {}, dadDone = true) {
   return { ha, bu };
 }
 
-const HOA3 = '2001:db8:1::33';
+const HOA3 = ip6('2001:db8:1::33');
 
 test('RFC 6275 §6.1.8 max_bindings: the binding past the cap gets 130 and nothing changes; refreshes and moves still pass', () => {
   const { ha, bu } = agent({ maxBindings: 2 });

@@ -1,4 +1,6 @@
 // Bindings and temporary store directories for the store tests.
+import { ip6 } from '../../ip6.js';
+import type { Ip6 } from '../../../lib/inet/ip6.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,15 +12,15 @@ export function tempDir(): { dir: string; cleanup(): void } {
 }
 
 /** Home address number n: 2001:db8:1::<n in hex>. */
-export function hoaOf(n: number): string {
-  return `2001:db8:1::${(n + 1).toString(16)}`;
+export function hoaOf(n: number): Ip6 {
+  return ip6(`2001:db8:1::${(n + 1).toString(16)}`);
 }
 
 export function stored(n: number, over: Partial<StoredBinding> = {}): StoredBinding {
   return {
     hoa: hoaOf(n),
     bid: 1,
-    coa: `2001:db8:a::${(n + 1).toString(16)}`,
+    coa: ip6(`2001:db8:a::${(n + 1).toString(16)}`),
     registeredAtWallMs: 1_700_000_000_000 + n,
     expiresAtWallMs: 1_700_000_400_000 + n,
     lifetimeSeconds: 400,

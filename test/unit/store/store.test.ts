@@ -1,5 +1,6 @@
 // The binding store: round trip, group commit, torn tails, corruption, compaction and
 // every crash point of a compaction.
+import { ip6, notIp6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -27,10 +28,10 @@ test('round trip: puts, replacement in place, deletes and sequences survive a re
   withStore(async (dir) => {
     const s = await BindingStore.open(dir);
     assert.equal((statSync(dir).mode & 0o777).toString(8), '700');
-    s.append([putRecord(stored(0)), putRecord(stored(0, { bid: 2, coa: '2001:db8:b::1' })), seqRecord(hoaOf(0), 7)]);
+    s.append([putRecord(stored(0)), putRecord(stored(0, { bid: 2, coa: ip6('2001:db8:b::1') })), seqRecord(hoaOf(0), 7)]);
     s.append([putRecord(stored(1)), putRecord(stored(2, { mobileNetworkPrefixes: ['2001:db8:100::/48'], flags: { homeRegistration: true, r: true, l: false, k: true } }))]);
     await s.commit();
-    s.append([putRecord(stored(0, { coa: '2001:db8:c::9', lastSequence: 8 })), seqRecord(hoaOf(0), 8), delRecord(hoaOf(1), 1), delHoaRecord(hoaOf(3))]);
+    s.append([putRecord(stored(0, { coa: ip6('2001:db8:c::9'), lastSequence: 8 })), seqRecord(hoaOf(0), 8), delRecord(hoaOf(1), 1), delHoaRecord(hoaOf(3))]);
     await s.commit();
     const before = s.loadAll();
     await s.close();
@@ -151,7 +152,7 @@ test('corruption before a good record is an error naming the file and offset', (
 test('a checksummed line holding a bad record is corruption, not a torn tail', () =>
   withStore(async (dir) => {
     await (await BindingStore.open(dir)).close();
-    writeFileSync(join(dir, 'journal.1'), encodeLine([{ op: 'put', binding: { ...stored(0), hoa: '2001:DB8::1' } }]));
+    writeFileSync(join(dir, 'journal.1'), encodeLine([{ op: 'put', binding: { ...stored(0), hoa: notIp6('2001:DB8::1') } }]));
     await assert.rejects(BindingStore.open(dir), /record at offset 0: binding address is not canonical IPv6 text/);
     writeFileSync(join(dir, 'journal.1'), encodeLine([{ op: 'rename', hoa: hoaOf(0) }]));
     await assert.rejects(BindingStore.open(dir), /unknown record op "rename"/);
@@ -181,7 +182,7 @@ test('compaction crash points: every intermediate directory state reopens to the
   withStore(async (dir) => {
     // State A in journal.1, then B in journal.2, as after compaction step 1 and a commit.
     const a = [putRecord(stored(0)), seqRecord(hoaOf(0), 5)];
-    const b = [putRecord(stored(0, { coa: '2001:db8:c::1', lastSequence: 3 })), putRecord(stored(1))];
+    const b = [putRecord(stored(0, { coa: ip6('2001:db8:c::1'), lastSequence: 3 })), putRecord(stored(1))];
     const s = await BindingStore.open(dir);
     s.append(a);
     await s.commit();

@@ -1,6 +1,8 @@
 // The correspondent node's route optimisation objects from its binding cache
 // (lib/plan/cn/ro.ts): one row per rule of RFC 6275 §9.3 (Home Address option in) and §6.4
 // (type 2 routing header out), at the lowest BID's care-of address per home address.
+import type { Ip6 } from '../../../../lib/inet/ip6.js';
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bindingFlags, NO_PREFIXES, type Binding } from '../../../../lib/proto/common/binding.js';
@@ -10,21 +12,21 @@ import { correspondentStaticXfrm } from '../../../../lib/plan/common/ro-xfrm.js'
 import { DEFAULT_XFRM_BANDS, policyKey, stateKey } from '../../../../lib/plan/common/xfrm-objects.js';
 
 const B = DEFAULT_XFRM_BANDS;
-const CN = '2001:db8:c::10';
-const HOA = '2001:db8:aa::100';
-const OTHER = '2001:db8:aa::200';
-const [C1, C2, C3] = ['2001:db8:f1::10', '2001:db8:f2::10', '2001:db8:f3::10'] as const;
+const CN = ip6('2001:db8:c::10');
+const HOA = ip6('2001:db8:aa::100');
+const OTHER = ip6('2001:db8:aa::200');
+const [C1, C2, C3] = [ip6('2001:db8:f1::10'), ip6('2001:db8:f2::10'), ip6('2001:db8:f3::10')] as const;
 const ROUTING = 43;
 const RO = 2;
 
-function binding(hoa: string, bid: number, coa: string): Binding {
+function binding(hoa: Ip6, bid: number, coa: Ip6): Binding {
   return { hoa, bid, coa, registeredAtMs: 0, expiresAtMs: 420_000, lifetimeSeconds: 420, lastSequence: 1, flags: bindingFlags(false, false, false, false), mobileNetworkPrefixes: NO_PREFIXES, homeBinding: false };
 }
 
 const route2 = (cache: BindingCache): string[] =>
   correspondentXfrm(CN, cache, B).states.filter((s) => s.proto === ROUTING).map((s) => `${s.src}>${s.dst} coa ${s.coaddr}`).sort();
 
-const ROWS: [string, [string, number, string][], string[]][] = [
+const ROWS: [string, [Ip6, number, Ip6][], string[]][] = [
   ['§9.3: no bindings: only the static objects (wildcard hao state, inbound policy)', [], []],
   ['§6.4: one binding: a route2 state from the correspondent to the home address via its care-of address', [[HOA, 0, C1]], [`${CN}>${HOA} coa ${C1}`]],
   ['MCoA: several BIDs: the lowest BID\'s care-of address, whatever the order', [[HOA, 2, C2], [HOA, 1, C1], [HOA, 3, C3]], [`${CN}>${HOA} coa ${C1}`]],

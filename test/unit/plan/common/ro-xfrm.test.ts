@@ -1,5 +1,7 @@
 // Route optimisation's XFRM objects (lib/plan/common/ro-xfrm.ts): what the correspondent and
 // the mobile node ask the kernel for, one row per rule.
+import type { Ip6 } from '../../../../lib/inet/ip6.js';
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -8,16 +10,16 @@ import {
 import { DEFAULT_XFRM_BANDS } from '../../../../lib/plan/common/xfrm-objects.js';
 
 const B = DEFAULT_XFRM_BANDS;
-const CN = '2001:db8:c::10';
-const HOA = '2001:db8:aa::100';
-const [C1, C2, C3] = ['2001:db8:f1::10', '2001:db8:f2::10', '2001:db8:f3::10'] as const;
+const CN = ip6('2001:db8:c::10');
+const HOA = ip6('2001:db8:aa::100');
+const [C1, C2, C3] = [ip6('2001:db8:f1::10'), ip6('2001:db8:f2::10'), ip6('2001:db8:f3::10')] as const;
 const ROUTING = 43;
 const DSTOPTS = 60;
 const MH = 135;
 const RO = 2;
 
 test('lowest BID wins, whatever the order; none without bindings', () => {
-  const rows: [string, { bid: number; coa: string }[], string | null][] = [
+  const rows: [string, { bid: number; coa: Ip6 }[], string | null][] = [
     ['empty', [], null],
     ['one', [{ bid: 7, coa: C2 }], C2],
     ['lowest first', [{ bid: 1, coa: C1 }, { bid: 2, coa: C2 }], C1],
@@ -61,7 +63,7 @@ test('mobile node: hao state from the home address to the correspondent, inbound
   assert.deepEqual([s.src, s.dst, s.proto, s.mode, s.coaddr], [HOA, CN, DSTOPTS, RO, C1]);
   assert.deepEqual(o.policies[1]!.templates, [{ proto: DSTOPTS, mode: RO, reqid: s.reqid }]);
   assert.equal(o.policies[0]!.selector.proto, MH);
-  const cn2 = '2001:db8:c::20';
+  const cn2 = ip6('2001:db8:c::20');
   const inbound = mobileNodeInboundXfrm(HOA, [CN, cn2], B);
   assert.deepEqual(inbound.states, []);
   assert.deepEqual(inbound.policies.map((p) => `${p.dir} ${p.selector.src}/${p.selector.srcLen}>${p.selector.dst}/${p.selector.dstLen} p${p.selector.proto}`), [

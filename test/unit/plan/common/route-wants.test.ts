@@ -1,12 +1,14 @@
 // Routes over next hops -> nexthop objects, groups and routes (lib/plan/common/route-wants.ts),
 // shared by the home agent and the mobile node: one row per rule.
+import { ip6 } from '../../../ip6.js';
+import type { Ip6 } from '../../../../lib/inet/ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NextHopSpec, RouteOverNextHops } from '../../../../lib/plan/common/kernel-objects.js';
 import { routeWants } from '../../../../lib/plan/common/route-wants.js';
 
 const t = (tunnelKey: string, weight = 1): NextHopSpec => ({ kind: 'tunnel', tunnelKey, weight });
-const link = (iface: string, gateway: string | null): NextHopSpec => ({ kind: 'home-link', interface: iface, gateway, weight: 1 });
+const link = (iface: string, gateway: Ip6 | null): NextHopSpec => ({ kind: 'home-link', interface: iface, gateway, weight: 1 });
 const route = (prefix: string, ...nexthops: NextHopSpec[]): [string, RouteOverNextHops] => [prefix, { prefix, nexthops }];
 
 /** Every object as one line: nexthops, groups, then routes, each in insertion order. */
@@ -49,7 +51,7 @@ const ROWS: [string, [string, RouteOverNextHops][], string[]][] = [
     'group t|A*1;t|B*256;t|C*3 = t|A*1 t|B*256 t|C*3',
     'route 2001:db8::a/128 = 2001:db8::a/128 -> group t|A*1;t|B*256;t|C*3',
   ]],
-  ['out of an interface: on-link, or via a gateway; each its own nexthop object', [route('2001:db8::a/128', link('eth0', null)), route('2001:db8:9::/48', link('eth0', '2001:db8::a'))], [
+  ['out of an interface: on-link, or via a gateway; each its own nexthop object', [route('2001:db8::a/128', link('eth0', null)), route('2001:db8:9::/48', link('eth0', ip6('2001:db8::a')))], [
     'nexthop h|eth0| = dev eth0',
     'nexthop h|eth0|2001:db8::a = dev eth0 via 2001:db8::a',
     'route 2001:db8::a/128 = 2001:db8::a/128 -> nexthop h|eth0|',

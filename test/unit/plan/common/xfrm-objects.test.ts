@@ -1,5 +1,6 @@
 // What the XFRM planners share (lib/plan/common/xfrm-objects.ts, stable.ts): the kernel's
 // identity of states and policies, merging and keying sets, and keeping unchanged objects.
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { XfrmPolicy } from '../../../../lib/platform/xfrm/policy.js';
@@ -7,8 +8,8 @@ import type { XfrmState } from '../../../../lib/platform/xfrm/state.js';
 import { keyedXfrm, mergeXfrm, NO_XFRM_OBJECTS, policyKey, stateKey } from '../../../../lib/plan/common/xfrm-objects.js';
 import { keepUnchanged } from '../../../../lib/plan/common/stable.js';
 
-const A = '2001:db8::a';
-const B = '2001:db8::b';
+const A = ip6('2001:db8::a');
+const B = ip6('2001:db8::b');
 const state = (over: Partial<XfrmState> = {}): XfrmState => ({ src: A, dst: B, proto: 50, spi: 0x100, mode: 0, reqid: 1, ...over });
 const policy = (over: Partial<XfrmPolicy> = {}): XfrmPolicy => ({ selector: { src: A, srcLen: 128, dst: B, dstLen: 128, proto: 41 }, dir: 'out', priority: 10, templates: [], ...over });
 
@@ -16,7 +17,7 @@ const KEY_ROWS: [string, boolean, () => [string, string]][] = [
   // [rule, same key?, the two keys]
   ['state: (proto, src, dst, spi) identify it', false, () => [stateKey(state()), stateKey(state({ spi: 0x101 }))]],
   ['state: the reqid, mode and keys are not part of its identity', true, () => [stateKey(state()), stateKey(state({ reqid: 9, mode: 2 }))]],
-  ['state: route-optimisation states differ by source', false, () => [stateKey(state({ proto: 60, spi: 0 })), stateKey(state({ proto: 60, spi: 0, src: '::' }))]],
+  ['state: route-optimisation states differ by source', false, () => [stateKey(state({ proto: 60, spi: 0 })), stateKey(state({ proto: 60, spi: 0, src: ip6('::') }))]],
   ['policy: direction is part of its identity', false, () => [policyKey(policy()), policyKey(policy({ dir: 'in' }))]],
   ['policy: the MH type of the selector is part of it', false, () => [policyKey(policy({ selector: { ...policy().selector, proto: 135, mhType: 5 } })), policyKey(policy({ selector: { ...policy().selector, proto: 135, mhType: 6 } }))]],
   ['policy: priority and templates are not (XFRM_MSG_UPDPOLICY replaces them)', true, () => [policyKey(policy()), policyKey(policy({ priority: 99, templates: [{ proto: 50, mode: 0, reqid: 1 }] }))]],

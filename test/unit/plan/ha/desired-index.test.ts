@@ -1,6 +1,8 @@
 // The home agent's incremental desired set (lib/plan/ha/desired-index.ts): each home address's
 // objects recomputed alone, an object shared by several home addresses kept while any wants
 // it; one row per case, as the puts the last update makes and the set it leaves.
+import { ip6 } from '../../../ip6.js';
+import type { Ip6 } from '../../../../lib/inet/ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bindingFlags, NO_PREFIXES, type Binding } from '../../../../lib/proto/common/binding.js';
@@ -10,18 +12,18 @@ import { DesiredIndex } from '../../../../lib/plan/ha/desired-index.js';
 import { KIND_ORDER, kernelWants } from '../../../../lib/plan/ha/kernel-wants.js';
 import { RecordingSink } from '../recording-sink.js';
 
-const HA = '2001:db8:1::1';
+const HA = ip6('2001:db8:1::1');
 const IF = 'eth0';
 const CFG = { homeAgentAddress: HA, homeLinkInterface: IF };
-const H1 = '2001:db8:1::a';
-const H2 = '2001:db8:1::b';
-const C1 = '2001:db8:a::1';
-const C2 = '2001:db8:b::2';
+const H1 = ip6('2001:db8:1::a');
+const H2 = ip6('2001:db8:1::b');
+const C1 = ip6('2001:db8:a::1');
+const C2 = ip6('2001:db8:b::2');
 
 /** One update: the home address and the (bid, care-of address) of all its bindings now. */
-type Step = [hoa: string, bindings: [number, string][]];
+type Step = [hoa: Ip6, bindings: [number, Ip6][]];
 
-function binding(hoa: string, bid: number, coa: string): Binding {
+function binding(hoa: Ip6, bid: number, coa: Ip6): Binding {
   return { hoa, bid, coa, registeredAtMs: 0, expiresAtMs: 1, lifetimeSeconds: 1, lastSequence: 1, flags: bindingFlags(true, false, false, false), mobileNetworkPrefixes: NO_PREFIXES, homeBinding: false };
 }
 

@@ -1,6 +1,8 @@
 // The home agent's desired kernel state (lib/plan/ha/desired.ts): tunnels, routes (home
 // address and mobile network prefixes) and proxy entries with their owners, per home
 // address and whole; one row per rule, named by the section it comes from.
+import { ip6 } from '../../../ip6.js';
+import type { Ip6 } from '../../../../lib/inet/ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HomeAgent } from '../../../../lib/proto/ha/home-agent.js';
@@ -12,12 +14,12 @@ import {
 import { bid, COA1, COA2, desiredSummary, HA, haConfig, HOA, HOA2, IFACE, makeBu, mnp, received } from '../../proto/fixtures.js';
 
 const CFG = { homeAgentAddress: HA, homeLinkInterface: IFACE };
-const HOA_LL = 'fe80::200:ff:fe00:a2a2';
+const HOA_LL = ip6('fe80::200:ff:fe00:a2a2');
 
 interface B {
-  hoa?: string;
+  hoa?: Ip6;
   bid: number;
-  coa?: string;
+  coa?: Ip6;
   home?: boolean;
   l?: boolean;
   mnps?: string[];
@@ -39,7 +41,7 @@ function binding(b: B): Binding {
   };
 }
 
-function cacheOf(bindings: B[], dadPending: string[] = []): BindingCache {
+function cacheOf(bindings: B[], dadPending: Ip6[] = []): BindingCache {
   const cache = new BindingCache();
   for (const b of bindings) cache.put(binding(b));
   for (const h of dadPending) cache.setDadPending(h, true);
@@ -58,7 +60,7 @@ function owned(d: DesiredState): string[] {
 const T1 = `${HA}|${COA1}`;
 const T2 = `${HA}|${COA2}`;
 
-const ROWS: [string, B[], string[], string[]][] = [
+const ROWS: [string, B[], Ip6[], string[]][] = [
   // [rule, bindings of HOA, DAD pending for, objects]
   ['no binding: nothing', [], [], []],
   ['RFC 6275 §10.3.1: nothing while DAD runs for the home address (not in force before the BA)', [{ bid: 1 }], [HOA], []],

@@ -1,12 +1,13 @@
 // The home agent's desired state in the kernel's object kinds (lib/plan/ha/kernel-wants.ts).
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyDesired, type DesiredState } from '../../../../lib/plan/ha/desired.js';
 import { KIND_ORDER, kernelWants } from '../../../../lib/plan/ha/kernel-wants.js';
 
-const HA = '2001:db8:1::1';
-const HOA = '2001:db8:1::a';
-const COA = '2001:db8:a::1';
+const HA = ip6('2001:db8:1::1');
+const HOA = ip6('2001:db8:1::a');
+const COA = ip6('2001:db8:a::1');
 const TK = `${HA}|${COA}`;
 
 function state(): DesiredState {

@@ -1,4 +1,6 @@
 // Payload ESP objects (MCoA §8.3.2) and K-bit moves (§8.1), pure: one row per rule.
+import type { Ip6 } from '../../../../lib/inet/ip6.js';
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HoaIpsecSas } from '../../../../lib/config/daemon-config.js';
@@ -10,10 +12,10 @@ import {
 } from '../../../../lib/plan/ha/payload-ipsec.js';
 import { DEFAULT_XFRM_BANDS as BANDS, policyKey, stateKey } from '../../../../lib/reconcile/drivers/xfrm.js';
 
-const HA = '2001:db8:aa::1';
-const A = '2001:db8:1::10';
-const B = '2001:db8:1::11';
-const C = '2001:db8:1::12';
+const HA = ip6('2001:db8:aa::1');
+const A = ip6('2001:db8:1::10');
+const B = ip6('2001:db8:1::11');
+const C = ip6('2001:db8:1::12');
 const R = BANDS.reqidBase + 7;
 const aead = { name: 'rfc4106(gcm(aes))', key: new Uint8Array(20).fill(7), icvBits: 128 };
 const PAYLOAD = { spiIn: 0x2001, spiOut: 0x2002, aead };
@@ -51,26 +53,26 @@ const sas = (spiIn: number, payloadSpiIn?: number): HoaIpsecSas => ({
 });
 
 test('a payload spi_in another home address uses for an inbound SA (signalling or payload) is a clash', () => {
-  assert.deepEqual([...payloadSpiClashes({ 'h::1': sas(0x100, 0x200), 'h::2': sas(0x300, 0x400) })], []);
-  assert.deepEqual([...payloadSpiClashes({ 'h::1': sas(0x100, 0x300), 'h::2': sas(0x300) })], [['h::1', 'h::2']]);
-  assert.deepEqual([...payloadSpiClashes({ 'h::1': sas(0x100, 0x500), 'h::2': sas(0x300, 0x500) })].sort(), [['h::1', 'h::2'], ['h::2', 'h::1']]);
+  assert.deepEqual([...payloadSpiClashes({ [ip6('2001:db8:aa::1')]: sas(0x100, 0x200), [ip6('2001:db8:aa::2')]: sas(0x300, 0x400) })], []);
+  assert.deepEqual([...payloadSpiClashes({ [ip6('2001:db8:aa::1')]: sas(0x100, 0x300), [ip6('2001:db8:aa::2')]: sas(0x300) })], [[ip6('2001:db8:aa::1'), ip6('2001:db8:aa::2')]]);
+  assert.deepEqual([...payloadSpiClashes({ [ip6('2001:db8:aa::1')]: sas(0x100, 0x500), [ip6('2001:db8:aa::2')]: sas(0x300, 0x500) })].sort(), [[ip6('2001:db8:aa::1'), ip6('2001:db8:aa::2')], [ip6('2001:db8:aa::2'), ip6('2001:db8:aa::1')]]);
 });
 
-function binding(bid: number, coa: string): Binding {
-  return { hoa: 'h::1', bid, coa } as unknown as Binding;
+function binding(bid: number, coa: Ip6): Binding {
+  return { hoa: ip6('2001:db8:aa::1'), bid, coa } as unknown as Binding;
 }
-const moved = (bid: number, from: string, to: string): CacheEvent => ({ type: 'updated', binding: binding(bid, to), previous: binding(bid, from), reason: 'bu' } as unknown as CacheEvent);
+const moved = (bid: number, from: Ip6, to: Ip6): CacheEvent => ({ type: 'updated', binding: binding(bid, to), previous: binding(bid, from), reason: 'bu' } as unknown as CacheEvent);
 
-const MOVE_ROWS: { name: string; events: CacheEvent[]; before: string[]; after: string[]; expect: string[] }[] = [
+const MOVE_ROWS: { name: string; events: CacheEvent[]; before: Ip6[]; after: Ip6[]; expect: string[] }[] = [
   { name: '§8.1: BID 1 from A to B moves its SA', events: [moved(1, A, B)], before: [A], after: [B], expect: [`1 ${A}>${B}`] },
   { name: 'A still used by another BID: its SA stays, B gets a new one', events: [moved(1, A, B)], before: [A], after: [A, B], expect: [] },
   { name: 'B already had an SA (another BID): nothing moves', events: [moved(1, A, B)], before: [A, B], after: [B], expect: [] },
   { name: 'a refresh from the same address is no move', events: [moved(1, A, A)], before: [A], after: [A], expect: [] },
   { name: 'two BIDs swap addresses: both SAs stay', events: [moved(1, A, B), moved(2, B, A)], before: [A, B], after: [A, B], expect: [] },
-  { name: 'bulk: two BIDs move to two new addresses', events: [moved(1, A, B), moved(2, C, '2001:db8:1::13')], before: [A, C], after: [B, '2001:db8:1::13'],
+  { name: 'bulk: two BIDs move to two new addresses', events: [moved(1, A, B), moved(2, C, ip6('2001:db8:1::13'))], before: [A, C], after: [B, ip6('2001:db8:1::13')],
     expect: [`1 ${A}>${B}`, `2 ${C}>2001:db8:1::13`] },
   { name: 'two BIDs from A to B (one SA): moved once', events: [moved(1, A, B), moved(2, A, B)], before: [A], after: [B], expect: [`1 ${A}>${B}`] },
-  { name: 'to the home link (no tunnel): nothing to move to', events: [moved(1, A, 'h::1')], before: [A], after: [], expect: [] },
+  { name: 'to the home link (no tunnel): nothing to move to', events: [moved(1, A, ip6('2001:db8:aa::1'))], before: [A], after: [], expect: [] },
   { name: 'added and removed bindings are no moves', events: [{ type: 'added', binding: binding(1, B), reason: 'bu' } as unknown as CacheEvent], before: [], after: [B], expect: [] },
 ];
 
@@ -82,7 +84,7 @@ for (const row of MOVE_ROWS) {
 }
 
 test('§8.1 migrate step: the old outbound policy, and its ESP transport SA from (HA, old) to (HA, new) with the reqid', () => {
-  const m = payloadMigration(HA, { hoa: 'h::1', bid: 1, from: A, to: B }, R, BANDS);
+  const m = payloadMigration(HA, { hoa: ip6(ip6('2001:db8:aa::1')), bid: 1, from: A, to: B }, R, BANDS);
   assert.deepEqual(m.policy, { selector: { src: HA, srcLen: 128, dst: A, dstLen: 128, proto: 41 }, dir: 'out' });
   assert.deepEqual(m.entry, { oldSrc: HA, oldDst: A, newSrc: HA, newDst: B, proto: 50, mode: 0, reqid: R });
   // The policy it names is the one payloadIpsecXfrm installed for A.

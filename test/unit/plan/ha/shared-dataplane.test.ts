@@ -8,22 +8,24 @@ import { desiredForHomeAddress } from '../../../../lib/plan/ha/desired.js';
 import { DesiredIndex } from '../../../../lib/plan/ha/desired-index.js';
 import { SHARED_GROUP_BUCKETS, sharedBaseWants, sharedPlanner, sharedWantsFor, type SharedWants } from '../../../../lib/plan/ha/shared-dataplane.js';
 import { RecordingSink } from '../recording-sink.js';
+import { ip6 } from '../../../ip6.js';
+import type { Ip6 } from '../../../../lib/inet/ip6.js';
 
-const HA = '2001:db8:1::1';
+const HA = ip6('2001:db8:1::1');
 const IF = 'eth0';
 const DEV = 'mip6t-ext';
 const CFG = { homeAgentAddress: HA, homeLinkInterface: IF };
 const SCFG = { device: DEV };
-const H1 = '2001:db8:1::a';
-const H2 = '2001:db8:1::b';
-const C1 = '2001:db8:a::1';
-const C2 = '2001:db8:b::2';
+const H1 = ip6('2001:db8:1::a');
+const H2 = ip6('2001:db8:1::b');
+const C1 = ip6('2001:db8:a::1');
+const C2 = ip6('2001:db8:b::2');
 
-function binding(hoa: string, bid: number, coa: string, extra: Partial<Binding> = {}): Binding {
+function binding(hoa: Ip6, bid: number, coa: Ip6, extra: Partial<Binding> = {}): Binding {
   return { hoa, bid, coa, registeredAtMs: 0, expiresAtMs: 1, lifetimeSeconds: 1, lastSequence: 1, flags: bindingFlags(true, false, false, false), mobileNetworkPrefixes: NO_PREFIXES, homeBinding: false, ...extra };
 }
 
-function plan(hoa: string, bindings: Binding[], dadPending = false): SharedWants {
+function plan(hoa: Ip6, bindings: Binding[], dadPending = false): SharedWants {
   const cache = new BindingCache();
   for (const b of bindings) cache.put(b);
   if (dadPending) cache.setDadPending(hoa, true);

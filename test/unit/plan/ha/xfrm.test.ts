@@ -1,6 +1,7 @@
 // The home agent's configured XFRM objects (lib/plan/ha/xfrm.ts): the wildcard Home Address
 // option objects (RFC 6275 §9.5.1 needs the BU's home address after the kernel swapped it in)
 // and the signalling ESP objects after them; one row per rule.
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HoaIpsecSas } from '../../../../lib/config/daemon-config.js';
@@ -8,9 +9,9 @@ import { homeAddressOptionXfrm, homeAgentConfiguredXfrm } from '../../../../lib/
 import { POLICY_PRIORITY_OFFSET, signallingIpsecXfrm } from '../../../../lib/plan/ha/signalling-ipsec.js';
 import { DEFAULT_XFRM_BANDS as BANDS, policyKey, stateKey } from '../../../../lib/plan/common/xfrm-objects.js';
 
-const HA = '2001:db8:1::1';
-const H1 = '2001:db8:1::a';
-const H2 = '2001:db8:1::b';
+const HA = ip6('2001:db8:1::1');
+const H1 = ip6('2001:db8:1::a');
+const H2 = ip6('2001:db8:1::b');
 const aead = { name: 'rfc4106(gcm(aes))', key: new Uint8Array(20).fill(3), icvBits: 128 };
 const SAS: Record<string, HoaIpsecSas> = { [H1]: { spiIn: 0x100, spiOut: 0x101, aead } };
 const DSTOPTS = 60;

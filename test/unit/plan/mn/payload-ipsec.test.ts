@@ -2,6 +2,8 @@
 // agent's objects for the same configuration (keys, SPIs, selectors agree), which care-of
 // addresses are protected as the Binding Update List changes, and the K-bit move's
 // XFRM_MSG_MIGRATE step.
+import type { Ip6 } from '../../../../lib/inet/ip6.js';
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HoaIpsecSas } from '../../../../lib/config/daemon-config.js';
@@ -13,18 +15,18 @@ import { PAYLOAD_PRIORITY_OFFSET, payloadIpsecXfrm } from '../../../../lib/plan/
 import type { XfrmObjects } from '../../../../lib/plan/common/xfrm-objects.js';
 import { DEFAULT_XFRM_BANDS as BANDS, stateKey } from '../../../../lib/plan/common/xfrm-objects.js';
 
-const HA = '2001:db8:aa::1';
-const HOA = '2001:db8:aa::100';
-const A = '2001:db8:f1::10';
-const B = '2001:db8:f2::10';
-const C = '2001:db8:f2::99';
+const HA = ip6('2001:db8:aa::1');
+const HOA = ip6('2001:db8:aa::100');
+const A = ip6('2001:db8:f1::10');
+const B = ip6('2001:db8:f2::10');
+const C = ip6('2001:db8:f2::99');
 const aead = { name: 'rfc4106(gcm(aes))', key: new Uint8Array(20).fill(9), icvBits: 128 };
 /** The home agent's view, and the mobile node's (directions swapped). */
 const HA_SAS: HoaIpsecSas = { spiIn: 0x1001, spiOut: 0x1002, aead, payload: { spiIn: 0x2001, spiOut: 0x2002, aead } };
 const MN_SAS: HoaIpsecSas = { spiIn: 0x1002, spiOut: 0x1001, aead, payload: { spiIn: 0x2002, spiOut: 0x2001, aead } };
 const R = BANDS.reqidBase + MN_PAYLOAD_REQID_OFFSET;
 
-const entry = (iface: string, careOf: string | null, state: BulView['state'], more: Partial<BulView> = {}): BulView => ({
+const entry = (iface: string, careOf: Ip6 | null, state: BulView['state'], more: Partial<BulView> = {}): BulView => ({
   peer: HA, role: 'ha', bid: Number(iface.slice(-1)), iface, careOf, homeBinding: false, state,
   sequence: 1, lifetimeSeconds: 300, expiresAtMs: null, failedStatus: null, ...more,
 });
@@ -79,7 +81,7 @@ test('plan: no move when the old address is still used by another binding, or th
   // mn1 moves to B while mn2 keeps B: the old A is free but B was protected: no move.
   assert.deepEqual(planMobileNodePayload(prev, [entry('mn1', B, 'registered'), entry('mn2', B, 'registered')], [B]).moves, []);
   // Correspondent entries and the home binding are not tunnels.
-  const other = [entry('mn1', A, 'registered', { role: 'cn', peer: '2001:db8:c::10' }), entry('mn2', HOA, 'registered', { homeBinding: true })];
+  const other = [entry('mn1', A, 'registered', { role: 'cn', peer: ip6('2001:db8:c::10') }), entry('mn2', HOA, 'registered', { homeBinding: true })];
   assert.deepEqual(planMobileNodePayload(new Map(), other, [A, HOA]).coas, []);
 });
 

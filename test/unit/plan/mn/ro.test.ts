@@ -1,4 +1,6 @@
 // The mobile node's route optimisation objects from its Binding Update List (lib/plan/mn/ro.ts).
+import type { Ip6 } from '../../../../lib/inet/ip6.js';
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BulView } from '../../../../lib/proto/mn/index.js';
@@ -6,14 +8,14 @@ import { correspondentBindings, mobileNodeRoObjects } from '../../../../lib/plan
 import { DEFAULT_XFRM_BANDS } from '../../../../lib/plan/common/xfrm-objects.js';
 
 const B = DEFAULT_XFRM_BANDS;
-const CN = '2001:db8:c::10';
-const HOA = '2001:db8:aa::100';
-const [C1, C2, C3] = ['2001:db8:f1::10', '2001:db8:f2::10', '2001:db8:f3::10'] as const;
+const CN = ip6('2001:db8:c::10');
+const HOA = ip6('2001:db8:aa::100');
+const [C1, C2, C3] = [ip6('2001:db8:f1::10'), ip6('2001:db8:f2::10'), ip6('2001:db8:f3::10')] as const;
 
 test('Binding Update List -> hao state per correspondent at the lowest registered BID its interface still holds', () => {
-  const HA = '2001:db8:aa::1';
-  const cn2 = '2001:db8:c::20';
-  const e = (peer: string, role: 'ha' | 'cn', bid: number | null, iface: string, careOf: string, state: 'registered' | 'pending' = 'registered') =>
+  const HA = ip6('2001:db8:aa::1');
+  const cn2 = ip6('2001:db8:c::20');
+  const e = (peer: Ip6, role: 'ha' | 'cn', bid: number | null, iface: string, careOf: Ip6, state: 'registered' | 'pending' = 'registered') =>
     ({ peer, role, bid, iface, careOf, homeBinding: false, state, sequence: 1, lifetimeSeconds: 420, expiresAtMs: 0, failedStatus: null });
   const bul = [
     e(HA, 'ha', 1, 'mn1', C1), // home agent entries make no RO state
@@ -31,7 +33,7 @@ test('Binding Update List -> hao state per correspondent at the lowest registere
   assert.equal(mobileNodeRoObjects([], () => true, HOA, [CN], B).policies.length, 1, 'only the inbound policy without bindings');
 });
 
-const entry = (peer: string, role: 'ha' | 'cn', bid: number | null, iface: string | null, careOf: string | null, state: BulView['state'] = 'registered'): BulView =>
+const entry = (peer: Ip6, role: 'ha' | 'cn', bid: number | null, iface: string | null, careOf: Ip6 | null, state: BulView['state'] = 'registered'): BulView =>
   ({ peer, role, bid, iface, careOf, homeBinding: false, state, sequence: 1, lifetimeSeconds: 420, expiresAtMs: 0, failedStatus: null });
 
 const CN_ROWS: [string, BulView[], string[]][] = [

@@ -1,16 +1,17 @@
 // The mobile node's tunnels and routes (lib/plan/mn/routes.ts): one tunnel per accepted
 // care-of address bound to its interface, `mobile_node.routes` over all of them, and the host
 // routes of route optimisation straight out of an interface; one row per case.
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePrefix } from '../../../../lib/inet/prefix.js';
 import { MN_ROUTE_KINDS, mnTunnelKey, mobileNodeRouteWants, type MobileNodeRoutePlan } from '../../../../lib/plan/mn/routes.js';
 
-const HA = '2001:db8:1::1';
-const C1 = '2001:db8:a::10';
-const C2 = '2001:db8:b::10';
-const CN = '2001:db8:c::10';
-const GW = 'fe80::1';
+const HA = ip6('2001:db8:1::1');
+const C1 = ip6('2001:db8:a::10');
+const C2 = ip6('2001:db8:b::10');
+const CN = ip6('2001:db8:c::10');
+const GW = ip6('fe80::1');
 const DEFAULT = [parsePrefix('::/0')!];
 
 function lines(p: Partial<MobileNodeRoutePlan>): string[] {

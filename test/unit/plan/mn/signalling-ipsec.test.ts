@@ -1,6 +1,7 @@
 // The mobile node's ESP objects (lib/plan/mn/signalling-ipsec.ts): the mirror image of the home agent's, one row
 // per rule (RFC 3776 §4-5, RFC 4877 §4), checked against what the home agent derives from
 // the matching configuration, so the two ends agree on SPIs, addresses, keys and reqids.
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HoaIpsecSas } from '../../../../lib/config/daemon-config.js';
@@ -9,8 +10,8 @@ import { routingHeaderXfrm } from '../../../../lib/plan/mn/xfrm.js';
 import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm } from '../../../../lib/plan/mn/signalling-ipsec.js';
 import { DEFAULT_XFRM_BANDS, policyKey, stateKey } from '../../../../lib/reconcile/drivers/xfrm.js';
 
-const HOA = '2001:db8:aa::100';
-const HA = '2001:db8:aa::1';
+const HOA = ip6('2001:db8:aa::100');
+const HA = ip6('2001:db8:aa::1');
 const AEAD = { name: 'rfc4106(gcm(aes))', key: new Uint8Array(20).fill(7), icvBits: 128 };
 /** The mobile node's view: spiOut carries its BUs, spiIn the BAs. */
 const MN: HoaIpsecSas = { spiIn: 0x1002, spiOut: 0x1001, aead: AEAD };

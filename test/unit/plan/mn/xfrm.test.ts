@@ -1,5 +1,6 @@
 // The mobile node's whole XFRM set (lib/plan/mn/xfrm.ts): the wildcard route2 objects always,
 // then signalling ESP, route optimisation and payload ESP when present; one row per case.
+import { ip6 } from '../../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HoaIpsecSas } from '../../../../lib/config/daemon-config.js';
@@ -9,10 +10,10 @@ import { mobileNodeBindingXfrm } from '../../../../lib/plan/common/ro-xfrm.js';
 import { mobileNodePayloadXfrm } from '../../../../lib/plan/mn/payload-ipsec.js';
 import { DEFAULT_XFRM_BANDS as BANDS, mergeXfrm, stateKey, type XfrmObjects } from '../../../../lib/plan/common/xfrm-objects.js';
 
-const HOA = '2001:db8:1::a';
-const HA = '2001:db8:1::1';
-const CN = '2001:db8:c::10';
-const COA = '2001:db8:f1::10';
+const HOA = ip6('2001:db8:1::a');
+const HA = ip6('2001:db8:1::1');
+const CN = ip6('2001:db8:c::10');
+const COA = ip6('2001:db8:f1::10');
 const aead = { name: 'rfc4106(gcm(aes))', key: new Uint8Array(20).fill(3), icvBits: 128 };
 const SAS: HoaIpsecSas = { spiIn: 0x1002, spiOut: 0x1001, aead, payload: { spiIn: 0x2002, spiOut: 0x2001, aead } };
 const RH = routingHeaderXfrm(BANDS);
