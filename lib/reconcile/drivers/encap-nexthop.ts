@@ -3,17 +3,15 @@
 // Ours by nexthop protocol and the shared id band. An encap nexthop is keyed by what it
 // encapsulates (HA|CoA); a group by the home address whose route points at it (a group's
 // members alone cannot tell two home addresses with the same care-of addresses apart).
-import { classifyError } from '../../platform/kernel-errors.js';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../../platform/netlink/netlink-constants.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { NEXTHOP_GRP_TYPE_RES } from '../../platform/rtnl/dataplane-constants.js';
 import { encapNexthopDump, encapNexthopReplace, encodeEncapNexthopNew, encodeResilientGroupNew, resilientGroupReplace, type EncapNexthopInfo } from '../../platform/rtnl/nexthop-encap.js';
-import { nexthopDelete } from '../../platform/rtnl/nexthop.js';
 import { routeDump } from '../../platform/rtnl/route.js';
 import type { EncapNexthopWant, ResGroupWant } from '../../plan/ha/shared-dataplane.js';
 import type { ObjectDriver } from '../engine.js';
 import { Allocator, type OwnershipMarks } from '../marks.js';
-import type { NexthopSeen } from './nexthop.js';
+import { createNexthopWithFreshId, removeNexthopId, type NexthopSeen } from './nexthop.js';
 import type { DeviceIfindex } from './shared-device.js';
 
 /** Seconds a bucket must be idle before it moves to another member, and after which an
@@ -55,30 +53,13 @@ export class SharedNexthopContext {
   }
 
   /** Creates with a fresh id from the shared band; an id someone else holds is skipped. */
-  async createWithFreshId(encode: (id: number) => Uint8Array, what: string): Promise<number> {
-    for (let tries = 0; tries < 8; tries++) {
-      const id = this.ids.take();
-      try {
-        await this.sock.request(encode(id), { op: () => `RTM_NEWNEXTHOP id ${id} ${what}` });
-        return id;
-      } catch (err) {
-        if (classifyError(err, 'create') !== 'exists') {
-          this.ids.release(id);
-          throw err;
-        }
-      }
-    }
-    throw new Error('no free nexthop id found in 8 tries in the shared band; is it shared with another program?');
+  createWithFreshId(encode: (id: number) => Uint8Array, what: string): Promise<number> {
+    return createNexthopWithFreshId(this.sock, this.ids, encode, 'shared band', what);
   }
 
   /** `ip nexthop del id N` */
-  async remove(id: number): Promise<void> {
-    try {
-      await nexthopDelete(this.sock, id);
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
-    this.ids.release(id);
+  remove(id: number): Promise<void> {
+    return removeNexthopId(this.sock, this.ids, id);
   }
 }
 

@@ -24,6 +24,36 @@ export interface GroupSeen {
 }
 
 /** What the nexthop and group drivers share: the socket, the id band, the views of other kinds. */
+/**
+ * Creates a nexthop under a fresh id from `ids` (the encoder must ask for NLM_F_EXCL): an id
+ * someone else holds is skipped, never replaced. Shared by the per-binding and shared bands.
+ */
+export async function createNexthopWithFreshId(sock: NetlinkSocket, ids: Allocator<number>, encode: (id: number) => Uint8Array, band: string, what: string): Promise<number> {
+  for (let tries = 0; tries < 8; tries++) {
+    const id = ids.take();
+    try {
+      await sock.request(encode(id), { op: () => `RTM_NEWNEXTHOP id ${id}${what === '' ? '' : ` ${what}`}` });
+      return id;
+    } catch (err) {
+      if (classifyError(err, 'create') !== 'exists') {
+        ids.release(id);
+        throw err;
+      }
+    }
+  }
+  throw new Error(`no free nexthop id found in 8 tries in the ${band}; is it shared with another program?`);
+}
+
+/** `ip nexthop del id N` (already gone is success); the id goes back to `ids`. */
+export async function removeNexthopId(sock: NetlinkSocket, ids: Allocator<number>, id: number): Promise<void> {
+  try {
+    await nexthopDelete(sock, id);
+  } catch (err) {
+    if (classifyError(err, 'delete') !== 'gone') throw err;
+  }
+  ids.release(id);
+}
+
 export class NexthopContext {
   readonly ids: Allocator<number>;
   private readonly ifindexByName = new Map<string, number>();
@@ -52,29 +82,12 @@ export class NexthopContext {
   }
 
   /** Creates with a fresh id from our band; an id someone else holds is skipped, never replaced. */
-  async createWithFreshId(build: (id: number) => Nexthop): Promise<number> {
-    for (let tries = 0; tries < 8; tries++) {
-      const id = this.ids.take();
-      try {
-        await this.sock.request(encodeNexthopNew(build(id), NLM_F_CREATE | NLM_F_EXCL), { op: () => `RTM_NEWNEXTHOP id ${id}` });
-        return id;
-      } catch (err) {
-        if (classifyError(err, 'create') !== 'exists') {
-          this.ids.release(id);
-          throw err;
-        }
-      }
-    }
-    throw new Error('no free nexthop id found in 8 tries; is the id band shared with another program?');
+  createWithFreshId(build: (id: number) => Nexthop): Promise<number> {
+    return createNexthopWithFreshId(this.sock, this.ids, (id) => encodeNexthopNew(build(id), NLM_F_CREATE | NLM_F_EXCL), 'id band', '');
   }
 
-  async remove(id: number): Promise<void> {
-    try {
-      await nexthopDelete(this.sock, id);
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
-    this.ids.release(id);
+  remove(id: number): Promise<void> {
+    return removeNexthopId(this.sock, this.ids, id);
   }
 
   /** One dump serves both kinds at a resync; ours carry our protocol and an id in our band. */
