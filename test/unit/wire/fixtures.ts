@@ -1,4 +1,5 @@
 // Sample messages and options shared by the wire tests.
+import fc from 'fast-check';
 import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import type {
   BaFlags,
@@ -91,3 +92,21 @@ export const EVERY_MESSAGE: { name: string; msg: MobilityMessage }[] = [
   { name: 'unknown MH type', msg: { kind: 'unknown', ...common, mhType: 42, body: seq(10), options: [] } },
   { name: 'unknown MH type, largest', msg: { kind: 'unknown', ...common, mhType: 255, body: seq(2042), options: [] } },
 ];
+
+/** Any RFC 5648 Binding Identifier option: BID, status, H, BID-PRI, and no, an IPv4 or an IPv6 care-of address. */
+export const rfc5648BidArb: fc.Arbitrary<BidOption> = fc
+  .record({
+    bid: fc.integer({ min: 1, max: 0xffff }),
+    status: fc.integer({ min: 0, max: 255 }),
+    h: fc.boolean(),
+    pri: fc.integer({ min: 0, max: 0x7f }),
+    shape: fc.constantFrom('none', 'v4', 'v6'),
+    v6: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    v4: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+  })
+  .map((r): BidOption => {
+    const base = { kind: 'bid' as const, bid: r.bid, status: r.status, o: false, h: r.h, pri: r.pri };
+    if (r.shape === 'v6') return { ...base, c: true, coa: r.v6 };
+    if (r.shape === 'v4') return { ...base, c: false, coa4: r.v4 };
+    return { ...base, c: false };
+  });

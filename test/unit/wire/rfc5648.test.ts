@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { DRAFT04_PROFILE, RFC5648_BU_FLAG_O, RFC5648_PROFILE as R, mcoaStatusName } from '../../../lib/wire/profiles.js';
 import { decodeMessage, encodeMessage, encodedLength } from '../../../lib/wire/mh.js';
 import type { BidOption, BindingAck, BindingUpdate, MobilityMessage, WireErrorCode } from '../../../lib/wire/types.js';
-import { ba, bid, bu, ip, NO_BU_FLAGS } from './fixtures.js';
+import { ba, bid, bu, ip, NO_BU_FLAGS, rfc5648BidArb } from './fixtures.js';
 
 const v4 = (id: number, extra: Partial<BidOption> = {}): BidOption => ({ kind: 'bid', bid: id, status: 0, c: false, o: false, h: false, coa4: Uint8Array.of(192, 0, 2, 9), ...extra });
 
@@ -147,26 +147,10 @@ test('encode refuses what RFC 5648 cannot say, and draft-04 refuses RFC 5648-onl
   assert.throws(() => encodeMessage(bu([bid(1, undefined, { pri: 3 })]), DRAFT04_PROFILE), /no BID-PRI/);
 });
 
-const bidArb: fc.Arbitrary<BidOption> = fc
-  .record({
-    bid: fc.integer({ min: 1, max: 0xffff }),
-    status: fc.integer({ min: 0, max: 255 }),
-    h: fc.boolean(),
-    pri: fc.integer({ min: 0, max: 0x7f }),
-    shape: fc.constantFrom('none', 'v4', 'v6'),
-    v6: fc.uint8Array({ minLength: 16, maxLength: 16 }),
-    v4: fc.uint8Array({ minLength: 4, maxLength: 4 }),
-  })
-  .map((r): BidOption => {
-    const base = { kind: 'bid' as const, bid: r.bid, status: r.status, o: false, h: r.h, pri: r.pri };
-    if (r.shape === 'v6') return { ...base, c: true, coa: r.v6 };
-    if (r.shape === 'v4') return { ...base, c: false, coa4: r.v4 };
-    return { ...base, c: false };
-  });
 
 test('property: every BU with RFC 5648 options round-trips (O from the BU flags)', () => {
   fc.assert(
-    fc.property(fc.array(bidArb, { maxLength: 6 }), fc.boolean(), fc.integer({ min: 0, max: 0xffff }), (opts, o, sequence) => {
+    fc.property(fc.array(rfc5648BidArb, { maxLength: 6 }), fc.boolean(), fc.integer({ min: 0, max: 0xffff }), (opts, o, sequence) => {
       const m = bu(opts.map((x) => ({ ...x, o })), { sequence });
       assert.deepEqual(roundTrip(m), normalised(m));
     }),
@@ -176,7 +160,7 @@ test('property: every BU with RFC 5648 options round-trips (O from the BU flags)
 
 test('property: decodeMessage never throws on mutated RFC 5648 encodings, and what decodes re-encodes', () => {
   fc.assert(
-    fc.property(fc.array(bidArb, { minLength: 1, maxLength: 4 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), (opts, flips) => {
+    fc.property(fc.array(rfc5648BidArb, { minLength: 1, maxLength: 4 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), (opts, flips) => {
       const wire = Uint8Array.from(encodeMessage(bu(opts), R));
       for (const [at, v] of flips) wire[at % wire.length] = v;
       const d = decodeMessage(wire, R);

@@ -19,34 +19,18 @@ import { formatIp6 } from '../../../lib/inet/ip6.js';
 import { LINKTYPE_RAW, writePcap } from '../../../lib/cli/decode/pcap.js';
 import { main } from '../../../lib/cli/main.js';
 import { IPPROTO_MH, type BidOption, type BindingAck, type BindingUpdate } from '../../../lib/wire/types.js';
-import { ip } from './fixtures.js';
+import { ip, rfc5648BidArb } from './fixtures.js';
 import { flagOf, tsharkAvailable, tsharkFields } from './tshark-run.js';
 
 const HA = ip('2001:db8::1');
 const HOA = ip('2001:db8::100');
 const COA = ip('2001:db8:1::2');
 
-const bidArb: fc.Arbitrary<BidOption> = fc
-  .record({
-    bid: fc.integer({ min: 1, max: 0xffff }),
-    status: fc.integer({ min: 0, max: 255 }),
-    h: fc.boolean(),
-    pri: fc.integer({ min: 0, max: 0x7f }),
-    shape: fc.constantFrom('none', 'v4', 'v6'),
-    v6: fc.uint8Array({ minLength: 16, maxLength: 16 }),
-    v4: fc.uint8Array({ minLength: 4, maxLength: 4 }),
-  })
-  .map((r): BidOption => {
-    const base = { kind: 'bid' as const, bid: r.bid, status: r.status, o: false, h: r.h, pri: r.pri };
-    if (r.shape === 'v6') return { ...base, c: true, coa: r.v6 };
-    if (r.shape === 'v4') return { ...base, c: false, coa4: r.v4 };
-    return { ...base, c: false };
-  });
 
 const lifetime = fc.integer({ min: 0, max: 0xffff }).map((u) => u * 4);
 const buArb: fc.Arbitrary<BindingUpdate> = fc
   .record({
-    options: fc.array(bidArb, { maxLength: 4 }),
+    options: fc.array(rfc5648BidArb, { maxLength: 4 }),
     sequence: fc.integer({ min: 0, max: 0xffff }),
     a: fc.boolean(),
     h: fc.boolean(),
@@ -60,7 +44,7 @@ const buArb: fc.Arbitrary<BindingUpdate> = fc
     options: r.options,
   }));
 const baArb: fc.Arbitrary<BindingAck> = fc
-  .record({ options: fc.array(bidArb, { maxLength: 4 }), status: fc.integer({ min: 0, max: 255 }), sequence: fc.integer({ min: 0, max: 0xffff }), lifetimeSeconds: lifetime })
+  .record({ options: fc.array(rfc5648BidArb, { maxLength: 4 }), status: fc.integer({ min: 0, max: 255 }), sequence: fc.integer({ min: 0, max: 0xffff }), lifetimeSeconds: lifetime })
   .map((r) => ({ kind: 'ba' as const, payloadProto: 59, checksum: 0, flags: { k: false, r: false, p: false }, ...r }));
 
 function packetFor(msg: BindingUpdate | BindingAck): Uint8Array {
