@@ -2,6 +2,7 @@
 # Installs what the user-mode Linux kernel test harness (test/uml/run.ts) needs.
 # Idempotent: apt is only touched when a package is missing.
 #   user-mode-linux  the 6.1 UML kernel (`linux`) and its modules (ip6_tunnel, mip6, esp6, ...)
+#   gcc libc6-dev    cc for test/uml/xstate-preload.c (UML 6.1 on AVX-512/AMX hosts)
 #   kmod             modprobe, run inside UML against /usr/lib/uml/modules
 #   iproute2         ip (links, nexthops, xfrm, neigh) for tests and the init script
 #   procps           sysctl
@@ -11,7 +12,7 @@
 #   iputils-ping     ping: ICMPv6 echo to the home address in the end-to-end tests
 set -eu
 
-PACKAGES="user-mode-linux kmod iproute2 procps util-linux tshark tcpdump systemd iputils-ping"
+PACKAGES="user-mode-linux gcc libc6-dev kmod iproute2 procps util-linux tshark tcpdump systemd iputils-ping"
 
 missing=""
 for p in $PACKAGES; do

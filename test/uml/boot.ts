@@ -37,6 +37,8 @@ export interface UmlRun {
   show?: (line: string) => void;
   /** MiB the instances booting beside this one take from the same memory directory. */
   siblingMemMiB?: number;
+  /** LD_PRELOAD for `linux` (xstate-preload.ts). */
+  preload?: string;
 }
 
 export class HarnessError extends Error {
@@ -245,7 +247,7 @@ export function runInUml(run: UmlRun): Promise<number> {
       cwd: ctlDir,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group, so one kill reaches every UML host process
-      env: { ...process.env, TMPDIR: memDir },
+      env: withPreload({ ...process.env, TMPDIR: memDir }, run.preload),
     });
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => filter.push(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -271,6 +273,13 @@ export function runInUml(run: UmlRun): Promise<number> {
       finish();
     });
   });
+}
+
+/** LD_PRELOAD for the `linux` process: the preload first, then whatever the caller had. */
+export function withPreload(env: NodeJS.ProcessEnv, preload: string | undefined): NodeJS.ProcessEnv {
+  if (preload === undefined) return env;
+  const before = env['LD_PRELOAD'];
+  return { ...env, LD_PRELOAD: before === undefined || before === '' ? preload : `${preload} ${before}` };
 }
 
 /** Reads what init left behind: the test runner's exit status, or why init gave up. */

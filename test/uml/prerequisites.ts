@@ -10,6 +10,7 @@ import { delimiter, join } from 'node:path';
 /** Program -> the Debian package .ci/uml-deps.sh installs it from. */
 export const REQUIRED_PROGRAMS: readonly (readonly [program: string, pkg: string])[] = [
   ['linux', 'user-mode-linux'],
+  ['cc', 'gcc'],
   ['modprobe', 'kmod'],
   ['ip', 'iproute2'],
   ['sysctl', 'procps'],

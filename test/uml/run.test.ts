@@ -5,15 +5,24 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { REQUIRED_PROGRAMS } from './prerequisites.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const runJs = join(here, 'run.js');
 const fixture = (name: string): string => join(here, 'fixtures', `${name}.fixture.js`);
+
+/** A program's path on this PATH, or undefined. */
+function which(prog: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (dir !== '' && existsSync(join(dir, prog))) return join(dir, prog);
+  }
+  return undefined;
+}
 
 interface Outcome {
   status: number | null;
@@ -125,12 +134,20 @@ test('a run past its deadline is killed and exits 124', async () => {
 });
 
 test('a missing `linux` or a kernel that dies at boot fails the run', async () => {
-  const missing = await runHarness([fixture('passing')], { ...process.env, PATH: '/nonexistent' });
-  assert.equal(missing.status, 3);
-  assert.match(missing.stderr, /`linux` is not on PATH/);
-
   const bin = mkdtempSync(join(tmpdir(), 'mcoa-uml-fake-'));
   try {
+    // Every other prerequisite present, and what .ci/uml-deps.sh runs: as root the harness
+    // runs it, finds the package installed, and still no `linux` on this PATH.
+    const noLinux = join(bin, 'no-linux');
+    mkdirSync(noLinux);
+    for (const prog of [...REQUIRED_PROGRAMS.map(([p]) => p), 'sh', 'dpkg-query', 'grep', 'id']) {
+      const path = which(prog);
+      if (prog !== 'linux' && path !== undefined) symlinkSync(path, join(noLinux, prog));
+    }
+    const missing = await runHarness([fixture('passing')], { ...process.env, PATH: `${noLinux}:/usr/sbin:/sbin` });
+    assert.equal(missing.status, 3, missing.stderr);
+    assert.match(missing.stderr, process.getuid?.() === 0 ? /still missing after .*: linux$/m : /missing linux .*run this command as root/);
+
     writeFileSync(join(bin, 'linux'), '#!/bin/sh\necho "fake kernel: panic"\nexit 7\n');
     chmodSync(join(bin, 'linux'), 0o755);
     const died = await runHarness([fixture('passing')], { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` });

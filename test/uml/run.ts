@@ -41,6 +41,7 @@ import { RECORD_PATH, RecordError, defaultEstimate, partition, readRecord, recor
 import { closingReport, runShares } from './parallel.js';
 import { PrerequisiteError, ensurePrerequisites } from './prerequisites.js';
 import { preparePackage } from './package-artifact.js';
+import { buildXstatePreload } from './xstate-preload.js';
 
 const USAGE = `usage: node dist/test/uml/run.js [options] [test files or directories...]
   --timeout SECONDS       whole run, boot included (default 540, or $MCOA_UML_TIMEOUT)
@@ -155,6 +156,7 @@ function parseInvocation(argv: readonly string[]): Invocation | undefined {
   if (values.exec && values['record-durations']) throw new HarnessError('--record-durations records test files; it does not go with --exec');
   const run: UmlRun = {
     linux: findLinux(),
+    preload: buildXstatePreload(root),
     repoRoot: root,
     initScript: join(root, 'test', 'uml', 'init.sh'),
     node: process.execPath,
