@@ -47,6 +47,29 @@ export interface FileResult {
   /** From the start marker to the end marker (or to the instance's end). */
   seconds: number;
   counts: SummaryCounts;
+  /** For a file that failed: its reporter's account of the failures (failureExcerpt). */
+  failure?: string[];
+}
+
+/** Lines of a failed file's account kept for the closing report. */
+export const FAILURE_EXCERPT_LINES = 80;
+
+/**
+ * What a failed file's reporter said about its failures, for the closing report (a CI log
+ * that keeps only its tail then still shows why): the spec reporter's closing "failing
+ * tests" section, else from the first failed test on (✖, or TAP's "not ok"); at most
+ * FAILURE_EXCERPT_LINES lines.
+ */
+export function failureExcerpt(lines: readonly string[]): string[] {
+  let from = -1;
+  lines.forEach((l, i) => {
+    if (l.trimStart().startsWith('✖ failing tests')) from = i;
+  });
+  if (from < 0) from = lines.findIndex((l) => /^\s*(✖|not ok )/.test(l));
+  if (from < 0) return lines.slice(-FAILURE_EXCERPT_LINES);
+  const excerpt = lines.slice(from, from + FAILURE_EXCERPT_LINES);
+  if (lines.length - from > FAILURE_EXCERPT_LINES) excerpt.push(`... (${lines.length - from - FAILURE_EXCERPT_LINES} more line(s) above in the file's output)`);
+  return excerpt;
 }
 
 export interface FileOutputOptions {
@@ -65,6 +88,7 @@ export interface FileOutputOptions {
 interface OpenFile {
   file: string;
   startedMs: number;
+  /** Every line (printed at the end in whole mode; kept for the failure excerpt either way). */
   lines: string[];
   counts: SummaryCounts;
 }
@@ -97,10 +121,9 @@ export class FileOutputAssembler {
     const count = summaryCount(line);
     if (count !== undefined) {
       this.open.counts[count[0]] = (this.open.counts[count[0]] ?? 0) + count[1];
-    } else if (this.opts.whole) {
-      this.open.lines.push(line);
     } else {
-      this.opts.print(`${line}\n`);
+      this.open.lines.push(line);
+      if (!this.opts.whole) this.opts.print(`${line}\n`);
     }
   }
 
@@ -119,9 +142,10 @@ export class FileOutputAssembler {
       exitStatus,
       seconds: (this.opts.now() - open.startedMs) / 1000,
       counts: open.counts,
+      ...(exitStatus === 0 ? {} : { failure: failureExcerpt(open.lines) }),
     };
     this.results.push(result);
-    const body = open.lines.map((l) => `${l}\n`).join('');
+    const body = this.opts.whole ? open.lines.map((l) => `${l}\n`).join('') : '';
     const head = this.opts.whole ? `${this.header(open.file)}\n` : '';
     this.opts.print(`${head}${body}${this.footer(result)}\n`);
   }

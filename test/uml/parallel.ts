@@ -101,6 +101,8 @@ export function closingReport(outcome: ParallelOutcome, reporter: string, wallMs
     if (r.exitStatus === 0) continue;
     const what = r.exitStatus === undefined ? 'did not finish' : `failed (exit status ${r.exitStatus})`;
     stdout += `uml-run: ${what}: ${displayName(r.file)}${r.instance === undefined ? '' : ` (${r.instance})`}\n`;
+    // Repeated here so that a log cut to its tail still says why.
+    if (r.failure !== undefined && r.failure.length > 0) stdout += r.failure.map((l) => `uml-run:   | ${l}\n`).join('');
   }
   if (outcome.instances.length > 1) {
     const parts = outcome.instances.map((o) => `${o.label}: ${o.files.length} file(s), exit status ${o.exitStatus} (${describeStatus(o.exitStatus)})`);

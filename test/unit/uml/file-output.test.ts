@@ -3,7 +3,7 @@
 // once, unfinished and unrun files named, and one exit status for several instances.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FileOutputAssembler, formatSummary, summaryCount } from '../../uml/file-output.js';
+import { FAILURE_EXCERPT_LINES, FileOutputAssembler, failureExcerpt, formatSummary, summaryCount } from '../../uml/file-output.js';
 import { closingReport, combinedStatus, type ParallelOutcome } from '../../uml/parallel.js';
 
 /** An assembler with a clock the test moves and a list of the texts it printed. */
@@ -127,4 +127,30 @@ test('closingReport: a single instance that passed adds only the sum; a reporter
 
 test('formatSummary keeps node --test order whatever order the counts came in', () => {
   assert.equal(formatSummary({ fail: 0, pass: 4, tests: 4 }, 'spec'), 'ℹ tests 4\nℹ pass 4\nℹ fail 0\n');
+});
+
+test('a failed file keeps its reporter\'s account of the failures, and the closing report repeats it', () => {
+  const { a } = assembler('uml 2/2', true);
+  const body = ['✔ first (10ms)', '✖ second (20ms)', '  AssertionError: early', 'ℹ tests 2', 'ℹ fail 1',
+    '✖ failing tests:', '', 'test at dist/x.test.js:3:1', '✖ second (20ms)', '  AssertionError: no ip6ip6 in clear'];
+  for (const l of fileLines('/repo/x.test.js', 1, body)) a.line(l);
+  const failed = a.results[0]!;
+  assert.deepEqual(failed.failure, ['✖ failing tests:', '', 'test at dist/x.test.js:3:1', '✖ second (20ms)', '  AssertionError: no ip6ip6 in clear']);
+  const outcome: ParallelOutcome = { exitStatus: 1, instances: [{ label: 'uml 2/2', files: ['/repo/x.test.js'], exitStatus: 1 }], results: [failed] };
+  assert.match(closingReport(outcome, 'spec', 1, (f) => f.slice(6)).stdout,
+    /uml-run: failed \(exit status 1\): x\.test\.js \(uml 2\/2\)\numl-run: {3}\| ✖ failing tests:\n(uml-run: {3}\| .*\n){3}uml-run: {3}\| {3}AssertionError: no ip6ip6 in clear\n/);
+
+  const { a: passing } = assembler(undefined, false);
+  for (const l of fileLines('/repo/y.test.js', 0, ['✔ fine (1ms)'])) passing.line(l);
+  assert.equal(passing.results[0]?.failure, undefined, 'a passing file keeps nothing');
+});
+
+test('failureExcerpt: TAP from the first "not ok"; a long account is cut with a count; no marker: the tail', () => {
+  assert.deepEqual(failureExcerpt(['ok 1 - a', 'not ok 2 - b', '  ---', '  error: x']), ['not ok 2 - b', '  ---', '  error: x']);
+  const long = ['✖ failing tests:', ...Array.from({ length: 100 }, (_, i) => `line ${i}`)];
+  const cut = failureExcerpt(long);
+  assert.equal(cut.length, FAILURE_EXCERPT_LINES + 1);
+  assert.equal(cut.at(-1), `... (${101 - FAILURE_EXCERPT_LINES} more line(s) above in the file's output)`);
+  const plain = Array.from({ length: 100 }, (_, i) => `out ${i}`);
+  assert.deepEqual(failureExcerpt(plain), plain.slice(-FAILURE_EXCERPT_LINES));
 });
