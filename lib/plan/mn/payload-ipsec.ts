@@ -5,16 +5,20 @@
 //
 // Each ip6ip6 tunnel CoA -> HA carries the payload; ESP in transport mode on its outer flow
 // (proto 41) is, on the wire, ESP tunnel mode with the care-of address as endpoint. Home
-// agent HA, payload reqid R, per accepted care-of address CoA:
+// agent HA, payload reqid R; once, while any care-of address is accepted:
 //   ip xfrm state add src :: dst HA proto esp spi SPI_OUT reqid R mode transport aead NAME KEY ICV
-//   ip xfrm state add src HA dst CoA proto esp spi SPI_IN reqid R mode transport aead NAME KEY ICV
-//   ip xfrm policy update src CoA/128 dst HA/128 proto 41 dir out priority P \
+//   ip xfrm policy update src ::/0 dst HA/128 proto 41 dir out priority P \
 //       tmpl proto esp mode transport reqid R level required
+// and per accepted care-of address CoA:
+//   ip xfrm state add src HA dst CoA proto esp spi SPI_IN reqid R mode transport aead NAME KEY ICV
 //   ip xfrm policy update src HA/128 dst CoA/128 proto 41 dir in priority P \
 //       tmpl proto esp mode transport reqid R level required
-// One outbound SA serves every care-of address (source ::, as for the Binding Updates); it
-// has a reqid of its own, since the kernel picks an outbound SA by destination, protocol,
-// mode and reqid, and the signalling SA to the same home agent must not be taken for it.
+// One outbound SA and one outbound policy serve every care-of address (source ::, as for
+// the Binding Updates): a tunnel moved to a new care-of address sends through ESP from its
+// first packet, before the home agent's BA for that address arrives (a policy per care-of
+// address left that first packet in clear). The SA has a reqid of its own, since the kernel
+// picks an outbound SA by destination, protocol, mode and reqid, and the signalling SA to
+// the same home agent must not be taken for it.
 // The inbound SA per care-of address is what a K-bit move migrates (the home agent moves
 // its outbound SA HA -> CoA the same way).
 import type { HoaIpsecSas, PayloadIpsecSas } from '../../config/daemon-config.js';
@@ -50,19 +54,23 @@ export function mobileNodePayloadInboundPolicy(homeAgent: Ip6, coa: Ip6, reqid: 
 
 /**
  * `mobile_node.ipsec.payload` for these care-of addresses: nothing without one; else the
- * outbound SA, and per care-of address its inbound SA and the two policies. No anti-replay
- * window, as at the home agent (manual keys restart their sequence numbers at either end).
+ * outbound SA and policy (any source), and per care-of address its inbound SA and policy.
+ * No anti-replay window, as at the home agent (manual keys restart their sequence numbers
+ * at either end).
  */
 export function mobileNodePayloadXfrm(sa: PayloadIpsecSas, homeAgent: Ip6, coas: readonly Ip6[], reqid: number, bands: XfrmBands): XfrmObjects {
   const out: XfrmObjects = { states: [], policies: [] };
   if (coas.length === 0) return out;
   out.states.push({ ...esp(sa, reqid), src: IP6_UNSPECIFIED, dst: homeAgent, spi: sa.spiOut });
+  out.policies.push({
+    selector: { src: IP6_UNSPECIFIED, srcLen: 0, dst: homeAgent, dstLen: 128, proto: IPPROTO_IPV6 },
+    dir: 'out',
+    priority: bands.priorityBase + PAYLOAD_PRIORITY_OFFSET,
+    templates: template(reqid),
+  });
   for (const coa of coas) {
     out.states.push({ ...esp(sa, reqid), src: homeAgent, dst: coa, spi: sa.spiIn });
-    out.policies.push(
-      { selector: outerFlow(coa, homeAgent), dir: 'out', priority: bands.priorityBase + PAYLOAD_PRIORITY_OFFSET, templates: template(reqid) },
-      mobileNodePayloadInboundPolicy(homeAgent, coa, reqid, bands),
-    );
+    out.policies.push(mobileNodePayloadInboundPolicy(homeAgent, coa, reqid, bands));
   }
   return out;
 }

@@ -37,10 +37,15 @@ test('MCoA §8.3.2: the mobile node\'s objects mirror the home agent\'s for the 
   // Same SA identities (source, destination, SPI) at both ends, same keys; the reqid is each end's own.
   const ids = (o: XfrmObjects): string[] => o.states.map((s) => `${stateKey(s)} ${s.aead?.name} ${Buffer.from(s.aead!.key).toString('hex')}`).sort();
   assert.deepEqual(ids(mn), ids(ha));
-  // Each policy has its opposite at the other end: out at one is in at the other, proto 41, ESP required.
-  const flip = (d: string): string => (d === 'in' ? 'out' : 'in');
-  const sel = (o: XfrmObjects, swap: boolean): string[] => o.policies.map((p) => `${swap ? flip(p.dir) : p.dir} ${p.selector.src}>${p.selector.dst} ${p.selector.proto}`).sort();
-  assert.deepEqual(sel(mn, false), sel(ha, true));
+  // Each home agent policy has its opposite at the mobile node, proto 41, ESP required: the
+  // home agent's outbound ones are the node's inbound ones; the node's one outbound policy
+  // (any source) covers every inbound one of the home agent, and a care-of address not yet
+  // accepted too, so a moved tunnel never sends in clear.
+  const sel = (o: XfrmObjects, dir: 'in' | 'out'): string[] =>
+    o.policies.filter((p) => p.dir === dir).map((p) => `${p.selector.src}/${p.selector.srcLen}>${p.selector.dst}/${p.selector.dstLen} ${p.selector.proto}`).sort();
+  assert.deepEqual(sel(mn, 'in'), sel(ha, 'out'));
+  assert.deepEqual(sel(mn, 'out'), [`::/0>${HA}/128 41`]);
+  assert.deepEqual(sel(ha, 'in'), [`${A}/128>${HA}/128 41`, `${B}/128>${HA}/128 41`].sort());
   for (const p of mn.policies) {
     assert.equal(p.priority, BANDS.priorityBase + PAYLOAD_PRIORITY_OFFSET);
     assert.deepEqual(p.templates, [{ proto: 50, mode: 0, reqid: R }]);
