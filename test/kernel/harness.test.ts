@@ -4,8 +4,12 @@
 // here fails, by design: a missing feature must never turn into a skip.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { addVethPair, assertInUml, CommandError, createNetns, sh, withNetns, withNetnsGroup } from './netns.js';
 
 /** Parses `ip -j` output, which is always a JSON array of objects. */
@@ -25,6 +29,25 @@ test('runs inside user-mode Linux as root with MCOA_IN_UML=1', () => {
   assert.equal(process.env['MCOA_IN_UML'], '1');
   assert.match(readFileSync('/proc/cpuinfo', 'utf8'), /User Mode Linux/i, '/proc/cpuinfo is not a UML kernel');
   assert.equal(process.getuid?.(), 0, 'kernel tests run as root');
+});
+
+test('each thread of a process gets its own vector registers back across thread switches, AVX-512 included', (t) => {
+  const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const dir = mkdtempSync(join(tmpdir(), 'mcoa-vector-'));
+  try {
+    const program = join(dir, 'vector-threads');
+    const cc = spawnSync('cc', ['-O2', '-pthread', '-o', program, join(repo, 'test', 'kernel', 'fixtures', 'vector-threads.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const run = spawnSync(program, { encoding: 'utf8', timeout: 600_000 });
+    if (run.status === 77) {
+      t.skip(run.stdout.trim());
+      return;
+    }
+    assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
+    t.diagnostic(run.stdout.trim());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('ip6tnl: an ip6ip6 tunnel is created and read back', async () => {

@@ -2,16 +2,17 @@
  * LD_PRELOAD for Debian's user-mode Linux 6.1 on hosts with a large XSAVE area.
  *
  * UML 6.1 saves and restores each of its processes' vector registers with
- * ptrace(PTRACE_GETREGSET / PTRACE_SETREGSET, NT_X86_XSTATE) through a buffer sized for
- * x87, SSE and AVX only (832 bytes). The host kernel refuses a SETREGSET of any size but
- * its own XSAVE size with EFAULT; on hosts with AVX-512 or AMX that size is larger, and UML
- * dies at its first user process ("ptrace set fp regs failed, errno = 14", then "Attempted
- * to kill init"). Later UML kernels size the buffer from CPUID; Debian bookworm ships 6.1.
+ * ptrace(PTRACE_GETREGSET / PTRACE_SETREGSET, NT_X86_XSTATE) through a buffer of a size
+ * fixed when it was built (2,696 bytes in Debian's: x87 to AVX-512 and PKRU). The host
+ * kernel refuses a SETREGSET of any size but its own XSAVE size with EFAULT; on a host with
+ * AMX that size is 11,008 bytes (the tile state comes after PKRU), and UML dies at its first
+ * user process ("ptrace set fp regs failed, errno = 14", then "Attempted to kill init").
+ * Later UML kernels size the buffer from CPUID; Debian bookworm ships 6.1.
  *
  * This library widens those two calls to the host's size. For each UML buffer (one per UML
- * thread) it keeps the part UML has no room for, so every UML thread gets its own complete
- * register state back, AVX-512 registers included. Every other ptrace call passes through.
- * UML makes these calls from one host thread, so the table needs no lock.
+ * thread) it keeps the part UML has no room for, so each UML thread gets back exactly what
+ * it had (and a SETREGSET needs no extra GETREGSET first). Every other ptrace call passes
+ * through. UML makes these calls from one host thread, so the table needs no lock.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
