@@ -6,16 +6,19 @@
 // Also shown, run once: the cold start (journal full, kernel empty: every object created).
 // READY=1 is sent once the control socket listens and the first kernel pass is done.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalIp6 } from '../lib/inet/ip6.js';
 import { BindingStore, putRecord, type StoredBinding } from '../lib/store/index.js';
 import { createNetns, type Netns } from '../test/kernel/netns.js';
 import { HA, HOME_PREFIX, pairTopology, removeDir, tempDir } from '../test/kernel/fixtures/index.js';
 import { receiver } from '../test/unit/daemon/service/notify-receiver.js';
+import { profileSummary } from './cpu-profile.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const N = Number(process.argv[2] ?? 10_000);
+/** `profile` after N: the cold start and the first adopting start run with --cpu-prof; their top functions are printed. */
+const PROFILE = process.argv.includes('profile');
 const RUNS = 3;
 const LIFETIME_S = 36_000; // outlives the bench: nothing expires while it runs
 const READY_BOUND_MS = 1_800_000;
@@ -65,12 +68,13 @@ interface Start {
 }
 
 /** Spawns mcoad in `ns` on `dir`, resolves with spawn -> READY=1 in ms, then stops it with SIGTERM. */
-async function startToReady(ns: Netns, dir: string, label: string): Promise<Start> {
+async function startToReady(ns: Netns, dir: string, label: string, profileDir?: string): Promise<Start> {
   const notifyPath = join(dir, `notify-${label}`);
   const notify = receiver(notifyPath);
   const output: string[] = [];
   const t0 = process.hrtime.bigint();
-  const proc = spawn('ip', ['netns', 'exec', ns.name, process.execPath, join(ROOT, 'bin', 'mcoad'), '--config', join(dir, 'mcoad.yaml')], {
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const proc = spawn('ip', ['netns', 'exec', ns.name, process.execPath, ...profile, join(ROOT, 'bin', 'mcoad'), '--config', join(dir, 'mcoad.yaml')], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NOTIFY_SOCKET: notifyPath },
   });
@@ -115,7 +119,8 @@ try {
   for (let i = 0; i < RUNS; i++) baseline.push((await startToReady(emptyHa, emptyDir, `empty-${i}`)).readyMs);
   say(`empty journal: ${baseline.map((ms) => ms.toFixed(0)).join(', ')} ms; now the cold start with ${N} bindings (every kernel object created)`);
 
-  const cold = await startToReady(fullHa, fullDir, 'cold');
+  const profiles = (label: string): string | undefined => (PROFILE ? join(fullDir, `profile-${label}`) : undefined);
+  const cold = await startToReady(fullHa, fullDir, 'cold', profiles('cold'));
   if (!cold.status.includes(`${N} bindings`)) throw new Error(`cold start: READY=1 says "${cold.status}", not ${N} bindings`);
   const tunnels = (await fullHa.ip('-o', 'link', 'show', 'type', 'ip6tnl')).split('\n').filter((l) => l.includes('mip6t')).length;
   if (tunnels !== N) throw new Error(`after the cold start the kernel holds ${tunnels} of ${N} tunnels`);
@@ -123,11 +128,15 @@ try {
   say(`cold start: ${cold.readyMs.toFixed(0)} ms, ${tunnels} tunnels; now ${RUNS} restarts that adopt them`);
   const adopt: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const s = await startToReady(fullHa, fullDir, `adopt-${i}`);
+    const s = await startToReady(fullHa, fullDir, `adopt-${i}`, i === 0 ? profiles('adopt') : undefined);
     if (!s.status.includes(`${N} bindings`)) throw new Error(`adoption: READY=1 says "${s.status}", not ${N} bindings`);
     adopt.push(s.readyMs);
   }
 
+  for (const label of PROFILE ? ['cold', 'adopt'] : []) {
+    const dir = profiles(label)!;
+    for (const f of readdirSync(dir)) console.log(profileSummary(join(dir, f), ROOT, 20).join('\n'));
+  }
   const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   console.log(`| start | spawn -> READY=1 (median of ${RUNS}) | runs |`);
   console.log('|---|---:|---|');
