@@ -29,6 +29,7 @@ import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
 import { CorrespondentKernel } from './kernel.js';
+import { applyCorrespondentReload } from './reload.js';
 
 const NETLINK_XFRM = 6;
 /** RFC 6275 §6.1.9: Binding Error status 2, unrecognised MH type. */
@@ -196,6 +197,11 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     this.cacheService.registerCommands(server);
   }
 
+  /** Applies the caps of a re-read file (cn/reload.ts); the rest waits for a restart. */
+  reload(next: CorrespondentDaemonConfig): string[] {
+    return applyCorrespondentReload(this, next);
+  }
+
   /** Stops serving; kernel objects stay so a restarted daemon adopts them. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -214,7 +220,7 @@ function removeByOperator(cn: CorrespondentNode, hoa: Ip6, bid?: number): CacheE
   return changes.events;
 }
 
-/** The correspondent role for the service shell (no reload: restart to apply changes). */
+/** The correspondent role for the service shell (a reload applies the caps; service/reload-rules.ts). */
 export const CORRESPONDENT_ROLE: RoleDefinition<CorrespondentDaemonConfig, CorrespondentDaemon> = {
   role: 'correspondent',
   keepsBindings: true,
