@@ -68,6 +68,7 @@ export class BindingCacheService {
     private readonly words: OutcomeWords,
   ) {
     this.timer = new DueTimer(ctx.clock, () => this.onTimer());
+    ctx.counters.source('journal_backlog', () => [[{}, this.backlog.size]]);
   }
 
   /**

@@ -99,6 +99,7 @@ export const HISTOGRAMS = {
 export const COLLECTED = {
   bindings: { type: 'gauge', collected: true, name: 'mcoa_bindings', help: 'Bindings in the binding cache (mobile node: Binding Update List entries) by state', labels: ['state'], roles: ALL },
   home_addresses: { type: 'gauge', collected: true, name: 'mcoa_home_addresses', help: 'Home addresses with at least one binding', labels: [], roles: HA_CN },
+  journal_backlog: { type: 'gauge', collected: true, name: 'mcoa_journal_backlog', help: 'Binding Updates whose journal commit has not resolved (their BAs wait for it); at limits.max_journal_backlog new ones are dropped', labels: [], roles: HA_CN },
   kernel_pending: { type: 'gauge', collected: true, name: 'mcoa_kernel_pending_objects', help: 'Kernel objects that differ from the desired state and wait for a reconciler pass', labels: [], roles: ALL },
   xfrm_errors: { type: 'counter', collected: true, name: 'mcoa_xfrm_errors_total', help: 'The kernel\'s XFRM error counters (/proc/net/xfrm_stat) of the daemon\'s namespace, by counter: packets IPsec dropped', labels: ['counter'], roles: HA },
   info: { type: 'gauge', collected: true, name: 'mcoa_info', help: 'Always 1: the daemon\'s version and role', labels: ['version', 'role'], roles: ALL },
