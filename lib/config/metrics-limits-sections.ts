@@ -1,7 +1,9 @@
 // The `metrics:` section (the Prometheus endpoint) and the home agent's `limits:` section
-// (caps that answer a Binding Update with 130, insufficient resources).
+// and the correspondent's `limits:` section (caps that answer a Binding Update with 130,
+// insufficient resources, and the bound on BUs waiting for the journal).
 import { isIP } from 'node:net';
 import { DEFAULT_LIMITS, type HomeAgentLimits } from '../proto/ha/limits.js';
+import { DEFAULT_CN_LIMITS, type CorrespondentLimits } from '../proto/cn/limits.js';
 import type { ConfigReader, Field } from './reader.js';
 
 export interface MetricsConfig {
@@ -53,20 +55,31 @@ const LIMIT_KEYS: readonly [string, keyof HomeAgentLimits, number][] = [
   ['max_bindings_per_home_address', 'maxBindingsPerHomeAddress', 65535],
   ['max_pending_dad', 'maxPendingDad', 1_000_000],
   ['max_held_acknowledgements', 'maxHeldAcks', 1_000_000],
+  ['max_journal_backlog', 'maxJournalBacklog', 1_000_000],
 ];
+
+/** The correspondent's keys: it runs no DAD and keeps one binding per (home address, BID) it authenticated. */
+const CN_LIMIT_KEYS = LIMIT_KEYS.filter((k): k is [string, keyof CorrespondentLimits, number] => k[1] in DEFAULT_CN_LIMITS);
 
 export const LIMIT_YAML_KEYS = LIMIT_KEYS.map(([k]) => k);
 
 export function readLimits(r: ConfigReader, f: Field | undefined): HomeAgentLimits | undefined {
-  const out: HomeAgentLimits = { ...DEFAULT_LIMITS };
+  return readCaps(r, f, { ...DEFAULT_LIMITS }, LIMIT_KEYS);
+}
+
+export function readCorrespondentLimits(r: ConfigReader, f: Field | undefined): CorrespondentLimits | undefined {
+  return readCaps(r, f, { ...DEFAULT_CN_LIMITS }, CN_LIMIT_KEYS);
+}
+
+function readCaps<T extends object>(r: ConfigReader, f: Field | undefined, out: T, keys: readonly [string, keyof T, number][]): T | undefined {
   if (!f) return out;
-  const s = r.section(f, LIMIT_YAML_KEYS);
+  const s = r.section(f, keys.map(([k]) => k));
   if (!s) return undefined;
   const before = r.problems.length;
-  for (const [yaml, key, max] of LIMIT_KEYS) {
+  for (const [yaml, key, max] of keys) {
     const x = s.get(yaml);
     const v = x && r.integer(x, 1, max);
-    if (v !== undefined) out[key] = v;
+    if (v !== undefined) (out[key] as number) = v;
   }
   return r.problems.length === before ? out : undefined;
 }

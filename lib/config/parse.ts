@@ -13,7 +13,7 @@ import { readHomeAgent, type SharedSettings } from './home-agent-section.js';
 import { MN_IPSEC_OFF_WARNING, readMobileNode, type MobileNodeDaemonConfig } from './mobile-node-section.js';
 import { readCorrespondent, type CorrespondentDaemonConfig } from './correspondent-section.js';
 import { absolutePath, readControl, readKernel, readProfile } from './daemon-sections.js';
-import { readLimits, readMetrics } from './metrics-limits-sections.js';
+import { readCorrespondentLimits, readLimits, readMetrics } from './metrics-limits-sections.js';
 import {
   DEFAULT_LOG_LEVEL,
   DEFAULT_MARKS,
@@ -117,7 +117,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   const netns = (netnsField && netnsName(r, netnsField)) ?? null;
   const metrics = readMetrics(r, s.get('metrics'));
   const limitsField = s.get('limits');
-  if (limitsField && role !== 'home-agent') r.report(limitsField.node, limitsField.path, 'only for role home-agent');
+  if (limitsField && role === 'mobile-node') r.report(limitsField.node, limitsField.path, 'only for roles home-agent and correspondent');
 
   if (role === 'mobile-node' && roles.includes(role)) {
     const mnField = s.get('mobile_node');
@@ -139,7 +139,9 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
       const other = s.get(k);
       if (other) r.report(other.node, other.path, `only for role ${k.replace('_', '-')}`);
     }
-    const correspondent = cnField && readCorrespondent(r, cnField, profile);
+    const read = cnField && readCorrespondent(r, cnField, profile);
+    const limits = readCorrespondentLimits(r, limitsField);
+    const correspondent = read && limits ? { ...read, core: { ...read.core, limits } } : undefined;
     if (r.problems.length > 0 || !correspondent || !control || !metrics) throw new ConfigFileError(r.problems);
     const marks = kernel?.marks ?? { ...DEFAULT_MARKS };
     const resyncIntervalSeconds = kernel?.resyncIntervalSeconds ?? DEFAULT_RESYNC_INTERVAL_SECONDS;

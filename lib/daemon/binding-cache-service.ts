@@ -15,6 +15,7 @@ import type { BindingCache } from '../proto/common/cache.js';
 import type { BuOutcome, CacheEvent } from '../proto/common/outcome.js';
 import { putRecord, recordsForEvents, storedFromBinding, type LoadedState } from '../store/index.js';
 import { checkFrame, loadFrame, WALL_STEP_MS } from '../store/wall-frame.js';
+import { JournalBacklog } from '../store/backlog.js';
 import { bidArg, hoaArg } from './service/control-commands.js';
 import { RateLimit } from './counters.js';
 import { DueTimer } from './service/due-timer.js';
@@ -49,6 +50,9 @@ const WALL_WATCH_MS = 60_000;
 
 export class BindingCacheService {
   private readonly refusalLog = new RateLimit(10);
+  /** BUs whose journal commit has not resolved (store/backlog.ts). */
+  readonly backlog = new JournalBacklog();
+  private readonly backlogLog = new RateLimit(1);
   private readonly timer: DueTimer;
   private stopped = false;
   /** Journal time minus the core's (monotonic) time. */
@@ -64,6 +68,7 @@ export class BindingCacheService {
     private readonly words: OutcomeWords,
   ) {
     this.timer = new DueTimer(ctx.clock, () => this.onTimer());
+    ctx.counters.source('journal_backlog', () => [[{}, this.backlog.size]]);
   }
 
   /**
@@ -139,9 +144,33 @@ export class BindingCacheService {
     else log.info(fields, e.reason === 'expired' ? 'binding expired' : `binding ${change}`);
   }
 
+  /**
+   * Whether a received Binding Update may be processed while `cap` BUs wait for the journal.
+   * At the cap it is dropped, not answered: RFC 6275 §11.8 has the mobile node retransmit a
+   * BU that got no BA (backing off to MAX_BINDACK_TIMEOUT), so it is taken again once the
+   * disk caught up, whereas a 130 (insufficient resources) is a final answer that would
+   * refuse refreshes of existing bindings, send the node looking for another home agent,
+   * and answer every packet of a flood. Counted and logged at most once a second.
+   */
+  admitBu(cap: number, nowMs: number): boolean {
+    if (this.backlog.hasRoom(cap)) return true;
+    this.ctx.counters.inc('bu_dropped', { reason: 'journal-backlog' });
+    if (this.backlogLog.allow(nowMs)) {
+      const suppressed = this.backlogLog.suppressed;
+      this.backlogLog.suppressed = 0;
+      this.ctx.log.warn({ waiting: this.backlog.size, cap, suppressed }, 'binding update dropped: limit max_journal_backlog reached (the journal is slow)');
+    }
+    return false;
+  }
+
+  /** Journals a BU's outcome and, with a BA, sends it once committed; the BU counts in the backlog until then. */
+  settle<T>(o: BuOutcome, also: Promise<T>, send: (value: T) => void): void {
+    if (o.ba || o.events.length > 0) this.acknowledge(also, send);
+  }
+
   /** Calls `send` once the journal holds everything queued so far and `also` resolved; a failed write stops the daemon. */
   acknowledge<T>(also: Promise<T>, send: (value: T) => void): void {
-    Promise.all([this.store.commit(), also]).then(
+    Promise.all([this.backlog.track(this.store.commit()), also]).then(
       ([, value]) => send(value),
       (err: unknown) => this.ctx.fatal('binding store write failed', err),
     );

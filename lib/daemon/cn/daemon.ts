@@ -21,6 +21,7 @@ import { mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { decodeMessage, encodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
+import { noteLimitRefusal } from '../limit-log.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import { kernelObserver } from '../metrics/kernel-observer.js';
 import { bindingStates } from '../metrics/sources.js';
@@ -28,6 +29,7 @@ import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
 import { CorrespondentKernel } from './kernel.js';
+import { applyCorrespondentReload } from './reload.js';
 
 const NETLINK_XFRM = 6;
 /** RFC 6275 §6.1.9: Binding Error status 2, unrecognised MH type. */
@@ -42,6 +44,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
   readonly cacheService: BindingCacheService;
   private readonly sendBuf = new Uint8Array(4096);
   private readonly badInputLog = new RateLimit(10);
+  private readonly limitLog = new RateLimit(1);
   private stopped = false;
 
   private constructor(
@@ -111,7 +114,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     if (!decoded.ok) {
       this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
-      if (decoded.error.partial?.kind === 'bu') this.apply(this.cn.processDecodeError({ error: decoded.error, hoa: src, careOfSource, dst, ipsecProtected: false, nowMs: now }), now);
+      if (decoded.error.partial?.kind === 'bu' && this.admitBu(now)) this.apply(this.cn.processDecodeError({ error: decoded.error, hoa: src, careOfSource, dst, ipsecProtected: false, nowMs: now }), now);
       return;
     }
     const msg = decoded.value;
@@ -127,7 +130,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
         this.send(msg.kind === 'hoti' ? this.cn.processHoti({ message: msg, src, dst, nowMs: now }) : this.cn.processCoti({ message: msg, src, dst, nowMs: now }));
         return;
       case 'bu':
-        this.apply(this.cn.processBu({ bu: msg, hoa: src, careOfSource, dst, rawMh: m.data, ipsecProtected: false, nowMs: now }), now);
+        if (this.admitBu(now)) this.apply(this.cn.processBu({ bu: msg, hoa: src, careOfSource, dst, rawMh: m.data, ipsecProtected: false, nowMs: now }), now);
         return;
       case 'unknown':
         this.counters.inc('mh_unknown_type', { mh_type: msg.mhType });
@@ -143,12 +146,19 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     }
   }
 
+  private admitBu(now: number): boolean {
+    return this.cacheService.admitBu(this.cn.limits.maxJournalBacklog, now);
+  }
+
   /** Journal the changes, then the BA (sealed when it carries authorization data), then the kernel. */
   private apply(o: BuOutcome, now: number): void {
-    this.cacheService.noteOutcome(o, now);
+    const hoa = this.cacheService.noteOutcome(o, now);
+    if (o.limit) noteLimitRefusal(this, this.limitLog, o.limit, hoa, now);
     void this.cacheService.changed(o.events, now);
     const ba = o.ba;
-    if (ba) this.cacheService.acknowledge(Promise.resolve(), () => this.send(ba));
+    this.cacheService.settle(o, Promise.resolve(), () => {
+      if (ba) this.send(ba);
+    });
   }
 
   send(out: Outgoing<MobilityMessage>): void {
@@ -187,6 +197,11 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     this.cacheService.registerCommands(server);
   }
 
+  /** Applies the caps of a re-read file (cn/reload.ts); the rest waits for a restart. */
+  reload(next: CorrespondentDaemonConfig): string[] {
+    return applyCorrespondentReload(this, next);
+  }
+
   /** Stops serving; kernel objects stay so a restarted daemon adopts them. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -205,7 +220,7 @@ function removeByOperator(cn: CorrespondentNode, hoa: Ip6, bid?: number): CacheE
   return changes.events;
 }
 
-/** The correspondent role for the service shell (no reload: restart to apply changes). */
+/** The correspondent role for the service shell (a reload applies the caps; service/reload-rules.ts). */
 export const CORRESPONDENT_ROLE: RoleDefinition<CorrespondentDaemonConfig, CorrespondentDaemon> = {
   role: 'correspondent',
   keepsBindings: true,

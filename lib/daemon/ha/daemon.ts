@@ -19,10 +19,10 @@ import { formatIp6, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
+import { noteLimitRefusal } from '../limit-log.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import { kernelObserver } from '../metrics/kernel-observer.js';
 import { bindingStates, xfrmErrors } from '../metrics/sources.js';
-import type { LimitName } from '../../proto/ha/limits.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort, NdPort, SysctlPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
@@ -135,7 +135,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     if (!decoded.ok) {
       this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
-      if (decoded.error.partial?.kind === 'bu') {
+      if (decoded.error.partial?.kind === 'bu' && this.cacheService.admitBu(this.ha.config.limits.maxJournalBacklog, now)) {
         this.apply(this.ha.processDecodeError({ error: decoded.error, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now }), now);
       }
       return;
@@ -143,6 +143,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const msg = decoded.value;
     this.counters.inc('received', { type: msg.kind });
     if (msg.kind === 'bu') {
+      if (!this.cacheService.admitBu(this.ha.config.limits.maxJournalBacklog, now)) return;
       const o = this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now });
       // RFC 6275 §10.3.1: K when the node asks and the configuration lets keys follow it.
       const hoaText = formatIp6(hoa);
@@ -193,23 +194,14 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   /** Persists the outcome's changes, then sends its BA, runs DAD, updates the kernel. */
   private apply(o: BuOutcome, now: number, keyManagement = false): void {
     const hoa = this.cacheService.noteOutcome(o, now);
-    if (o.limit) this.noteLimit(o.limit, hoa, now);
+    if (o.limit) noteLimitRefusal(this, this.limitLog, o.limit, hoa, now);
     if (o.dad) this.runDad(o.dad.hoa, o.dad.addresses, o.dad.interface);
     const moved = this.cacheService.changed(o.events, now, hoa, keyManagement);
     const ba = o.ba;
-    if (!ba) return;
+    if (!ba) return this.cacheService.settle(o, Promise.resolve(), () => undefined);
     // K in the BA only when the SAs really follow the node: payload SAs, every move migrated.
     const k = ba.message.flags.k && hoa !== undefined && this.ipsec.protectsPayload(hoa) ? moved.then((all) => all.every(Boolean)) : Promise.resolve(false);
-    this.cacheService.acknowledge(k, (kept) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }));
-  }
-
-  /** A configured cap answered a BU with 130: counted, and logged at most once a second (hostile input must not flood the log). */
-  private noteLimit(limit: LimitName, hoa: string | undefined, now: number): void {
-    this.counters.inc('limit_refusals', { limit });
-    if (!this.limitLog.allow(now)) return;
-    const suppressed = this.limitLog.suppressed;
-    this.limitLog.suppressed = 0;
-    this.log.warn({ hoa, limit, suppressed }, `binding update refused with 130 (insufficient resources): limit ${limit} reached`);
+    this.cacheService.settle(o, k, (kept) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }));
   }
 
   /** The desired kernel state of these home addresses; resolves per care-of move whether its SA moved. */

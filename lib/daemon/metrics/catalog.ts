@@ -73,7 +73,7 @@ export const COUNTERS = {
   bu_status: counter('mcoa_binding_update_statuses_total', 'Binding Update results per binding (BID), by result and Binding Acknowledgement status', HA_CN, { group: 'status', key: '{status}' }, ['status', 'result']),
   binding_changes: counter('mcoa_binding_changes_total', 'Binding cache changes: added, moved (new care-of address), refreshed, removed', HA_CN, { group: 'bindings', key: '{change}' }, ['change'], ['added', 'moved', 'refreshed', 'removed']),
   bindings_expired: counter('mcoa_bindings_expired_total', 'Bindings removed because their lifetime ran out', HA_CN, { group: 'bindings', key: 'expired' }, []),
-  limit_refusals: counter('mcoa_limit_refusals_total', 'Binding Updates refused with status 130 (insufficient resources) because a configured limit was reached, by limit', HA, { group: 'limits', key: '{limit}' }, ['limit'], ['bindings', 'bindings-per-home-address', 'pending-dad', 'held-acks']),
+  limit_refusals: counter('mcoa_limit_refusals_total', 'Binding Updates refused with status 130 (insufficient resources) because a configured limit was reached, by limit', HA_CN, { group: 'limits', key: '{limit}' }, ['limit'], ['bindings', 'bindings-per-home-address', 'pending-dad', 'held-acks']),
   dad_started: counter('mcoa_dad_started_total', 'Duplicate address detections started for a new home address (RFC 6275 §10.3.1)', HA, { group: 'dad', key: 'started' }, []),
   dad_results: counter('mcoa_dad_results_total', 'Duplicate address detection outcomes: unique, duplicate (BA status 134), failed (could not run; refused as 134)', HA, { group: 'dad', key: '{outcome}' }, ['outcome'], ['unique', 'duplicate', 'failed']),
   nd_unsolicited_na: counter('mcoa_nd_unsolicited_na_total', 'Unsolicited Neighbour Advertisements sent for a newly proxied home address', HA, { group: 'nd', key: 'unsolicited-na' }, []),
@@ -99,6 +99,7 @@ export const HISTOGRAMS = {
 export const COLLECTED = {
   bindings: { type: 'gauge', collected: true, name: 'mcoa_bindings', help: 'Bindings in the binding cache (mobile node: Binding Update List entries) by state', labels: ['state'], roles: ALL },
   home_addresses: { type: 'gauge', collected: true, name: 'mcoa_home_addresses', help: 'Home addresses with at least one binding', labels: [], roles: HA_CN },
+  journal_backlog: { type: 'gauge', collected: true, name: 'mcoa_journal_backlog', help: 'Binding Updates whose journal commit has not resolved (their BAs wait for it); at limits.max_journal_backlog new ones are dropped', labels: [], roles: HA_CN },
   kernel_pending: { type: 'gauge', collected: true, name: 'mcoa_kernel_pending_objects', help: 'Kernel objects that differ from the desired state and wait for a reconciler pass', labels: [], roles: ALL },
   xfrm_errors: { type: 'counter', collected: true, name: 'mcoa_xfrm_errors_total', help: 'The kernel\'s XFRM error counters (/proc/net/xfrm_stat) of the daemon\'s namespace, by counter: packets IPsec dropped', labels: ['counter'], roles: HA },
   info: { type: 'gauge', collected: true, name: 'mcoa_info', help: 'Always 1: the daemon\'s version and role', labels: ['version', 'role'], roles: ALL },

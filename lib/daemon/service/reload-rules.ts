@@ -78,10 +78,25 @@ const MOBILE_NODE: Readonly<Record<string, ReloadRule>> = {
   'mobile_node.correspondents': live('a new one gets return routability, a removed one a de-registration'),
 };
 
-/** Roles whose running daemon applies a reload; the correspondent restarts for any change. */
+const CN_CORE = 'the protocol core is built at start';
+const CORRESPONDENT: Readonly<Record<string, ReloadRule>> = {
+  ...COMMON,
+  'kernel.resync_interval': restart('the resync timer is set at start'),
+  'ipsec.required': restart('a correspondent has no IPsec objects of its own; read at start'),
+  wire_profile: restart('the codec is built at start'),
+  'correspondent.address': restart('the route-optimisation objects are built on it'),
+  'correspondent.max_lifetime': restart(CN_CORE),
+  'correspondent.mcoa': restart(CN_CORE),
+  'correspondent.nonce_regenerate': restart(CN_CORE),
+  'correspondent.kcn_rotate': restart(CN_CORE),
+  limits: live('the caps change at once; a lowered max_bindings refuses only growth, existing bindings stay'),
+};
+
+/** Roles whose running daemon applies a reload. */
 export const RELOAD_RULES: Readonly<Partial<Record<Role, Readonly<Record<string, ReloadRule>>>>> = {
   'home-agent': HOME_AGENT,
   'mobile-node': MOBILE_NODE,
+  correspondent: CORRESPONDENT,
 };
 
 /** The rule for a key path (its own or the nearest ancestor's); undefined: no rule. */

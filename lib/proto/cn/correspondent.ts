@@ -26,6 +26,7 @@ import {
   verifyBindingAuthorization,
 } from '../common/rr-crypto.js';
 import { sequenceNewer } from '../common/sequence.js';
+import { correspondentCapHit, DEFAULT_CN_LIMITS, type CorrespondentLimits } from './limits.js';
 
 export interface ReceivedCnBu extends ReceivedBu {
   /** The Mobility Header exactly as received: the authenticator is checked over it. */
@@ -35,6 +36,8 @@ export interface ReceivedCnBu extends ReceivedBu {
 export class CorrespondentNode {
   readonly cache = new BindingCache();
   readonly nonces: NonceTable;
+  /** Replaced by a reload; a lowered cap refuses only growth. */
+  limits: CorrespondentLimits;
   private readonly maxLifetime: number;
 
   constructor(
@@ -55,6 +58,7 @@ export class CorrespondentNode {
     this.nonces = new NonceTable({ randomBytes, regenerateMs: regen * 1000, kcnRotateMs: rotate }, nowMs);
     // RFC 6275 §5.2.6: bindings made with return routability live MAX_RR_BINDING_LIFETIME at most.
     this.maxLifetime = Math.min(config.maxLifetimeSeconds, MAX_RR_BINDING_LIFETIME, MAX_WIRE_LIFETIME_SECONDS);
+    this.limits = config.limits ?? DEFAULT_CN_LIMITS;
   }
 
   processHoti(input: ReceivedTestInit<HomeTestInit>): Outgoing<HomeTest> {
@@ -124,9 +128,14 @@ export class CorrespondentNode {
       return answer(bad, bu.sequence, 0, auth);
     }
 
-    const changes = new ChangeSet(this.cache);
     const sub = subs[0];
     const bid = sub ? sub.bid : REGULAR_BID;
+    // Checked after the authenticator, so only a node that passed return routability
+    // learns that the cache is full; nothing is changed for a refused BU.
+    if (!dereg && correspondentCapHit(this.cache.size, this.growth(hoa, bid, sub === undefined), this.limits)) {
+      return { ...answer(BaStatus.INSUFFICIENT_RESOURCES, bu.sequence, 0, auth), limit: 'bindings' };
+    }
+    const changes = new ChangeSet(this.cache);
     let status: number = BaStatus.ACCEPTED;
     let lifetime = 0;
     if (dereg) {
@@ -166,6 +175,14 @@ export class CorrespondentNode {
     }
     if (isAccepted(status) || status === st.bidConflict) this.cache.setLastSequence(hoa, bu.sequence);
     return { ...answer(status, bu.sequence, lifetime, auth), events: changes.events };
+  }
+
+  /** Bindings a registration of (hoa, bid) adds: a regular one replaces every binding of the home address, a BID one replaces its own or a regular binding. */
+  private growth(hoa: Ip6, bid: number, regular: boolean): number {
+    const held = this.cache.bindingsOf(hoa);
+    if (held.length === 0) return 1;
+    if (regular || this.cache.lookupExact(hoa, bid) || this.cache.lookupExact(hoa, REGULAR_BID)) return 0;
+    return 1;
   }
 
   /**

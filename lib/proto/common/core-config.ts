@@ -6,6 +6,7 @@ import type { WireProfile } from '../../wire/profile.js';
 import { DRAFT04_PROFILE } from '../../wire/profiles.js';
 import { parsePrefix, type Prefix } from '../../inet/prefix.js';
 import { DEFAULT_LIMITS, type HomeAgentLimits } from '../ha/limits.js';
+import type { CorrespondentLimits } from '../cn/limits.js';
 
 /** When a home agent asks for a refresh (draft-04 §6.4, RFC 6275 §9.5.5). */
 export interface BrrPolicy {
@@ -62,6 +63,8 @@ export interface CorrespondentConfig {
   /** How often Kcn is replaced; null keeps one Kcn for the node's life. */
   kcnRotateSeconds: number | null;
   profile: WireProfile;
+  /** Resource caps (proto/cn/limits.ts); DEFAULT_CN_LIMITS when absent. */
+  limits?: CorrespondentLimits;
 }
 
 export const MAX_WIRE_LIFETIME_SECONDS = MAX_LIFETIME_UNITS * LIFETIME_UNIT_SECONDS;

@@ -12,7 +12,16 @@ export interface HomeAgentLimits {
   maxPendingDad: number;
   /** Successful BAs held until their home address's DAD ends. */
   maxHeldAcks: number;
+  /** Binding Updates whose journal commit has not resolved yet (read by the daemon, store/backlog.ts). */
+  maxJournalBacklog: number;
 }
+
+/**
+ * Binding Updates waiting for their journal commit (store/backlog.ts), both roles: 4096 is
+ * a few milliseconds of a busy intake on a healthy disk (a commit takes about 1 ms, see
+ * mcoa_journal_commit_seconds) and a few MB of queued records and BAs.
+ */
+export const DEFAULT_MAX_JOURNAL_BACKLOG = 4096;
 
 /**
  * Defaults: 100,000 bindings (about 45 MB of core state, bench/core.ts measures 441 B
@@ -24,6 +33,7 @@ export const DEFAULT_LIMITS: Readonly<HomeAgentLimits> = Object.freeze({
   maxBindingsPerHomeAddress: 16,
   maxPendingDad: 256,
   maxHeldAcks: 256,
+  maxJournalBacklog: DEFAULT_MAX_JOURNAL_BACKLOG,
 });
 
 export type LimitName = 'bindings' | 'bindings-per-home-address' | 'pending-dad' | 'held-acks';

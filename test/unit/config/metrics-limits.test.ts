@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { ConfigFileError, parseAnyConfig, parseConfig } from '../../../lib/config/index.js';
 import { parseListen } from '../../../lib/config/metrics-limits-sections.js';
 import { DEFAULT_LIMITS } from '../../../lib/proto/ha/limits.js';
+import { DEFAULT_CN_LIMITS } from '../../../lib/proto/cn/limits.js';
 import { planReload } from '../../../lib/daemon/service/reload-rules.js';
 
 const MINIMAL = `role: home-agent
@@ -37,8 +38,8 @@ test('metrics.listen on loopback, IPv4 and IPv6; a remote address with allow_rem
 });
 
 test('limits: each key reaches the core configuration', () => {
-  const c = parseConfig(`${MINIMAL}limits:\n  max_bindings: 10\n  max_bindings_per_home_address: 3\n  max_pending_dad: 2\n  max_held_acknowledgements: 1\n`, 'm.yaml');
-  assert.deepEqual(c.homeAgent.limits, { maxBindings: 10, maxBindingsPerHomeAddress: 3, maxPendingDad: 2, maxHeldAcks: 1 });
+  const c = parseConfig(`${MINIMAL}limits:\n  max_bindings: 10\n  max_bindings_per_home_address: 3\n  max_pending_dad: 2\n  max_held_acknowledgements: 1\n  max_journal_backlog: 7\n`, 'm.yaml');
+  assert.deepEqual(c.homeAgent.limits, { maxBindings: 10, maxBindingsPerHomeAddress: 3, maxPendingDad: 2, maxHeldAcks: 1, maxJournalBacklog: 7 });
 });
 
 const bad: [string, string, RegExp][] = [
@@ -59,9 +60,22 @@ for (const [name, yaml, re] of bad) {
   });
 }
 
-test('limits is a home agent section', () => {
-  const mn = `role: correspondent\ncorrespondent:\n  address: 2001:db8:c::1\nlimits: { max_bindings: 5 }\n`;
-  assert.ok(problems(mn).some((l) => /limits: only for role home-agent/.test(l)));
+const CN = `role: correspondent\ncorrespondent:\n  address: 2001:db8:c::1\n`;
+
+test('limits on a correspondent: max_bindings and max_journal_backlog, the documented defaults', () => {
+  const dflt = parseAnyConfig(CN, 'cn.yaml');
+  assert.equal(dflt.role, 'correspondent');
+  if (dflt.role !== 'correspondent') return;
+  assert.deepEqual(dflt.correspondent.core.limits, { ...DEFAULT_CN_LIMITS });
+  const set = parseAnyConfig(`${CN}limits: { max_bindings: 5, max_journal_backlog: 9 }\n`, 'cn.yaml');
+  assert.ok(set.role === 'correspondent');
+  assert.deepEqual(set.correspondent.core.limits, { maxBindings: 5, maxJournalBacklog: 9 });
+});
+
+test('limits: the home agent\'s DAD caps are unknown keys on a correspondent; a mobile node has no limits', () => {
+  assert.ok(problems(`${CN}limits: { max_pending_dad: 5 }\n`).some((l) => /limits\.max_pending_dad: unknown key/.test(l)));
+  const mn = `role: mobile-node\nmobile_node:\n  home_address: 2001:db8:1::100\n  home_agent: 2001:db8:1::1\n  interfaces: [eth0]\nipsec: { required: false }\nlimits: { max_bindings: 5 }\n`;
+  assert.ok(problems(mn).some((l) => /limits: only for roles home-agent and correspondent/.test(l)), problems(mn).join('\n'));
 });
 
 test('parseListen rows', () => {

@@ -120,9 +120,20 @@ export class FakeNdSocket implements NdPort {
   }
 }
 
-/** The real store, with commits that fail (as after an I/O error) once the test says so. */
+/** The real store, with commits that fail (as after an I/O error) or wait (a slow disk) once the test says so. */
 export class SwitchableStore implements StorePort {
   failing = false;
+  /** While set, commits wait here until release(). */
+  private held: (() => void)[] | null = null;
+
+  hold(): void {
+    this.held ??= [];
+  }
+  release(): void {
+    const waiting = this.held ?? [];
+    this.held = null;
+    for (const go of waiting) go();
+  }
 
   constructor(private readonly real: BindingStore) {}
   get stats(): BindingStore['stats'] {
@@ -132,7 +143,10 @@ export class SwitchableStore implements StorePort {
     this.real.append(...a);
   }
   commit(): Promise<void> {
-    return this.failing ? Promise.reject(new StoreError('STORE_FAILED', 'journal write: EIO (test)')) : this.real.commit();
+    if (this.failing) return Promise.reject(new StoreError('STORE_FAILED', 'journal write: EIO (test)'));
+    const held = this.held;
+    if (held) return new Promise<void>((go) => held.push(go)).then(() => this.real.commit());
+    return this.real.commit();
   }
   loadAll(): ReturnType<BindingStore['loadAll']> {
     return this.real.loadAll();

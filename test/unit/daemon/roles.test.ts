@@ -1,7 +1,7 @@
 // The correspondent and the mobile node in the same shell, on the in-memory kernel: the
 // correspondent restores its journal, installs route-optimisation states, expires a binding
-// on its timer and takes the operator's removals; it cannot reload (the signal is logged,
-// the command unknown). The mobile node starts without a store and stops in order.
+// on its timer and takes the operator's removals; a reload applies its caps and names the
+// rest as waiting for a restart. The mobile node starts without a store and stops in order.
 import type { Ip6 } from '../../../lib/inet/ip6.js';
 import { ip6 } from '../../ip6.js';
 import test, { afterEach } from 'node:test';
@@ -63,7 +63,7 @@ async function journal(host: TestHost, dir: TestDir): Promise<void> {
   await store.close();
 }
 
-test('correspondent: journal restored, its route-optimisation states installed; expiry on the timer; del binding; no reload', async () => {
+test('correspondent: journal restored, its route-optimisation states installed; expiry on the timer; del binding; reload of its caps', async () => {
   const r = await serveRole(CORRESPONDENT_ROLE, CN_YAML, { prepare: journal });
   assert.equal(r.exit, undefined, r.messages().join('\n'));
   assert.ok(!r.host.steps.some((s) => s.startsWith('sysctl')), 'a correspondent sets no sysctls');
@@ -83,9 +83,11 @@ test('correspondent: journal restored, its route-optimisation states installed; 
   assert.equal(stats.counters['bindings']?.['expired'], 1);
   assert.deepEqual(stats.counters['nonces'], { held: 0 });
 
-  r.signals.hup();
-  assert.ok(r.messages().includes('reload is not supported in the correspondent role; restart to apply changes'));
-  await assert.rejects(command(r, 'reload'), (e: unknown) => e instanceof ControlRequestError && e.code === 'UNKNOWN_COMMAND');
+  await r.dir.write(`${CN_YAML.replace('2001:db8:c::10', '2001:db8:c::11')}limits: { max_bindings: 7 }\n`);
+  const reload = await command<{ applied: { key: string }[]; notApplied: { key: string }[] }>(r, 'reload');
+  assert.deepEqual(reload.applied.map((a) => a.key), ['limits']);
+  assert.deepEqual(reload.notApplied.map((a) => a.key), ['correspondent.address']);
+  assert.ok(r.lines.some((l) => l['msg'] === 'configuration reloaded' && l['maxBindings'] === 7));
   const state = r.dir.state;
   const dir = r.dir;
   r.signals.term();

@@ -19,14 +19,16 @@ export function newCn(over: Partial<CorrespondentConfig> = {}): CorrespondentNod
 }
 
 /** HoTI/CoTI exchange as a mobile node would run it; returns tokens and nonce indices. */
-export function returnRoutability(cn: CorrespondentNode, coa: string, nowMs: number, cotiOptions: MobilityOption[] = []) {
-  const hot = cn.processHoti({ message: { kind: 'hoti', payloadProto: IPPROTO_NONE, checksum: 0, cookie, options: [] }, src: mustParseIp6(HOA), dst: mustParseIp6(CN), nowMs });
+export function returnRoutability(cn: CorrespondentNode, coa: string, nowMs: number, cotiOptions: MobilityOption[] = [], hoa: string = HOA) {
+  const hot = cn.processHoti({ message: { kind: 'hoti', payloadProto: IPPROTO_NONE, checksum: 0, cookie, options: [] }, src: mustParseIp6(hoa), dst: mustParseIp6(CN), nowMs });
   const cot = cn.processCoti({ message: { kind: 'coti', payloadProto: IPPROTO_NONE, checksum: 0, cookie, options: cotiOptions }, src: mustParseIp6(coa), dst: mustParseIp6(CN), nowMs });
   return { hot: hot.message, cot: cot.message };
 }
 
 export interface CnBuSpec extends BuSpec {
   coa?: string;
+  /** The home address (default HOA). */
+  hoa?: string;
   nowMs?: number;
   rr?: ReturnType<typeof returnRoutability>;
   /** Changes the encoded BU after sealing (tests that the authenticator covers it). */
@@ -39,11 +41,12 @@ export interface CnBuSpec extends BuSpec {
 /** A BU with Nonce Indices and Binding Authorization Data, encoded, sealed and decoded. */
 export function sealedBu(cn: CorrespondentNode, s: CnBuSpec): ReceivedCnBu {
   const coa = s.coa ?? COA1;
+  const hoa = s.hoa ?? HOA;
   const nowMs = s.nowMs ?? 0;
-  const rr = s.rr ?? returnRoutability(cn, coa, nowMs);
+  const rr = s.rr ?? returnRoutability(cn, coa, nowMs, [], hoa);
   const alt = (s.options ?? []).find((o) => o.kind === 'alternateCoa');
   const boundCoa = alt && alt.kind === 'alternateCoa' ? alt.address : mustParseIp6(coa);
-  const dereg = s.lifetime === 0 || boundCoa.every((x, i) => x === mustParseIp6(HOA)[i]);
+  const dereg = s.lifetime === 0 || boundCoa.every((x, i) => x === mustParseIp6(hoa)[i]);
   const kbm = bindingManagementKey(rr.hot.keygenToken, dereg ? null : rr.cot.keygenToken);
   const options: MobilityOption[] = [...(s.options ?? [])];
   if (s.omit !== 'nonceIndices') options.push({ kind: 'nonceIndices', homeNonceIndex: rr.hot.nonceIndex, careOfNonceIndex: rr.cot.nonceIndex });
@@ -54,6 +57,6 @@ export function sealedBu(cn: CorrespondentNode, s: CnBuSpec): ReceivedCnBu {
   s.tamper?.(raw);
   const d = decodeMessage(raw, profile);
   assert.ok(d.ok && d.value.kind === 'bu');
-  return { bu: d.value, rawMh: raw, hoa: mustParseIp6(HOA), careOfSource: mustParseIp6(coa), dst: mustParseIp6(CN), ipsecProtected: false, nowMs };
+  return { bu: d.value, rawMh: raw, hoa: mustParseIp6(hoa), careOfSource: mustParseIp6(coa), dst: mustParseIp6(CN), ipsecProtected: false, nowMs };
 }
 

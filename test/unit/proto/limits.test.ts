@@ -10,7 +10,7 @@ import { bid, COA1, COA2, COA3, haConfig, HOA, HOA2, makeBu, received } from './
 import { ip6 } from '../../ip6.js';
 import type { Ip6 } from '../../../lib/inet/ip6.js';
 
-const CAPS: HomeAgentLimits = { maxBindings: 4, maxBindingsPerHomeAddress: 2, maxPendingDad: 1, maxHeldAcks: 1 };
+const CAPS: HomeAgentLimits = { maxBindings: 4, maxBindingsPerHomeAddress: 2, maxPendingDad: 1, maxHeldAcks: 1, maxJournalBacklog: 8 };
 const counts = (c: Partial<LimitCounts> = {}): LimitCounts => ({ bindings: 0, bindingsOfHoa: 0, pendingDad: 0, heldAcks: 0, ...c });
 const req = (r: Partial<LimitRequest> = {}): LimitRequest => ({ bindingsOfHoaAfter: 1, startsDad: false, holdsAck: false, ...r });
 
@@ -29,7 +29,7 @@ for (const row of rows) {
 }
 
 test('the defaults are documented numbers', () => {
-  assert.deepEqual({ ...DEFAULT_LIMITS }, { maxBindings: 100_000, maxBindingsPerHomeAddress: 16, maxPendingDad: 256, maxHeldAcks: 256 });
+  assert.deepEqual({ ...DEFAULT_LIMITS }, { maxBindings: 100_000, maxBindingsPerHomeAddress: 16, maxPendingDad: 256, maxHeldAcks: 256, maxJournalBacklog: 4096 });
 });
 
 /** A home agent with CAPS whose DADs all succeed at once. */
