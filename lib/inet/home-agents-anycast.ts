@@ -2,7 +2,7 @@
 // the reserved subnet anycast address of RFC 2526 §2 with anycast ID 0x7e (RFC 2526 §3).
 // For a 64-bit interface identifier in EUI-64 format the identifier is
 // fdff:ffff:ffff:ff80 | ID (the universal/local bit, 0x02 of the first octet, is clear):
-// so 2001:db8:1::/64 gives 2001:db8:1::fdff:ffff:ffff:fffe. For any other prefix length
+// so 2001:db8:1::/64 gives 2001:db8:1:0:fdff:ffff:ffff:fffe. For any other prefix length
 // every bit after the prefix is one but the low 7, which hold the ID.
 import { formatIp6, type Ip6 } from './ip6.js';
 import type { Prefix } from './prefix.js';
