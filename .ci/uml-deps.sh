@@ -10,9 +10,10 @@
 #   tshark tcpdump   packet captures for kernel tests that look at the wire
 #   systemd          systemd-analyze verify for the unit file test
 #   iputils-ping     ping: ICMPv6 echo to the home address in the end-to-end tests
+#   radvd            router advertisements with the H bit and Home Agent Information (DHAAD test)
 set -eu
 
-PACKAGES="user-mode-linux gcc libc6-dev kmod iproute2 procps util-linux tshark tcpdump systemd iputils-ping"
+PACKAGES="user-mode-linux gcc libc6-dev kmod iproute2 procps util-linux tshark tcpdump systemd iputils-ping radvd"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,6 +1,7 @@
 // What mcoad reads from its configuration file, after validation: the protocol core's own
 // configuration plus the daemon's surroundings (kernel marks, state directory, control
 // socket, logging, network namespace).
+import type { HomeAgentDhaadConfig } from './dhaad-section.js';
 import type { HomeAgentConfig } from '../proto/common/core-config.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../reconcile/marks.js';
 import type { MetricsConfig } from './metrics-limits-sections.js';
@@ -85,6 +86,8 @@ export interface HomeAgentDaemonConfig extends DaemonCommon {
   /** `home_agent.dataplane`: an ip6tnl device per care-of address (the default), or one
       shared external device with encap nexthops and pair filters (issue 13). */
   dataplane: 'per-binding' | 'shared';
+  /** `home_agent.dhaad`: answer DHAAD Requests (RFC 6275 §10.5); null: not configured. */
+  dhaad: HomeAgentDhaadConfig | null;
 }
 
 /** One variant per role mcoad runs; mobile-node and correspondent join when it runs them. */

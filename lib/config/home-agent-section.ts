@@ -15,6 +15,7 @@ import type { WireProfile } from '../wire/profile.js';
 import type { HoaIpsecSas, IkeSignalling } from './daemon-config.js';
 import { isIkeIpsec, readHoaIpsec, readIkeIpsec } from './ipsec-section.js';
 import type { ConfigReader, Field } from './reader.js';
+import { readDhaad, type HomeAgentDhaadConfig } from './dhaad-section.js';
 
 const HOME_AGENT_KEYS = [
   'interface',
@@ -28,6 +29,7 @@ const HOME_AGENT_KEYS = [
   'authorisation',
   'binding_refresh_request',
   'dataplane',
+  'dhaad',
 ] as const;
 const AUTH_KEYS = ['allowed', 'mcoa', 'mobile_router', 'mobile_network_prefixes'] as const;
 const HOA_AUTH_KEYS = [...AUTH_KEYS, 'ipsec'] as const;
@@ -42,6 +44,8 @@ export interface SharedSettings {
   ikeSignalling?: Map<string, IkeSignalling>;
   /** Set to `home_agent.dataplane` when the file has it. */
   dataplane?: 'per-binding' | 'shared';
+  /** Set to `home_agent.dhaad` when the file has it. */
+  dhaad?: HomeAgentDhaadConfig;
 }
 
 export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings): HomeAgentConfig | undefined {
@@ -63,6 +67,8 @@ export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings)
   const brr = opt(get('binding_refresh_request'), (x) => readBrr(r, x));
   const dataplane = opt(get('dataplane'), (x) => r.oneOf(x, ['per-binding', 'shared'] as const));
   if (dataplane !== undefined) shared.dataplane = dataplane;
+  const dhaad = opt(get('dhaad'), (x) => readDhaad(r, x));
+  if (dhaad !== undefined) shared.dhaad = dhaad;
   if (iface === undefined || address === undefined || served === undefined || r.problems.length > 0) return undefined;
 
   const c: Parameters<typeof homeAgentConfig>[0] = {

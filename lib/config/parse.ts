@@ -170,6 +170,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     ipsecSas: Object.fromEntries(ipsecSas),
     ikeSignalling: Object.fromEntries(ikeSignalling),
     dataplane: settings.dataplane ?? 'per-binding',
+    dhaad: settings.dhaad ?? null,
     stateDirectory,
     control,
     logLevel,

@@ -107,3 +107,22 @@ export function readNdDatagram(d: RawDatagram): ReadResult<NdObserved> {
   if (!nd.ok) return drop('invalid', nd.error.code, nd.error.message);
   return { ok: true, value: { message: nd.value, src: formatIp6(src), dst: formatIp6(dst), ifindex } };
 }
+
+/** An ICMPv6 message as received on a raw ICMPv6 socket, before any decoding. */
+export interface Icmp6Received {
+  /** The ICMPv6 message's octets (a copy). */
+  data: Uint8Array;
+  src: Ip6;
+  dst: Ip6;
+  ifindex: number;
+  hopLimit: number;
+}
+
+/** Any ICMPv6 message with its addresses, interface and hop limit (which ND-style checks need). */
+export function readIcmp6Datagram(d: RawDatagram): ReadResult<Icmp6Received> {
+  const env = readEnvelope(d);
+  if (!env.ok) return env;
+  const { src, dst, ifindex, anc } = env.value;
+  if (anc.hopLimit === undefined) return drop('ancillary', 'NO_HOPLIMIT', 'no IPV6_HOPLIMIT control message');
+  return { ok: true, value: { data: d.data.slice(), src: formatIp6(src), dst: formatIp6(dst), ifindex, hopLimit: anc.hopLimit } };
+}

@@ -20,6 +20,7 @@ export const REQUIRED_PROGRAMS: readonly (readonly [program: string, pkg: string
   ['tcpdump', 'tcpdump'],
   ['systemd-analyze', 'systemd'],
   ['ping', 'iputils-ping'],
+  ['radvd', 'radvd'],
 ];
 
 export const DEPS_SCRIPT = '.ci/uml-deps.sh';

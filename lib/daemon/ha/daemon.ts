@@ -34,6 +34,7 @@ import { sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
 import { watchHaoReports } from './xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
+import { startHomeAgentDhaad, type HomeAgentDhaad } from './dhaad.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -53,6 +54,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private readonly bindingErrorLimit = new RateLimit(10);
   private readonly limitLog = new RateLimit(1);
   private stopped = false;
+  /** Home agent address discovery on the home link (home_agent.dhaad), or null. */
+  dhaad: HomeAgentDhaad | null = null;
 
   private constructor(
     ctx: RoleContext<HomeAgentDaemonConfig>,
@@ -106,6 +109,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     sync.start(sockets.netlink(NETLINK_ROUTE, [RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV6_ROUTE]));
     // §6.5: non-MH packets with a Home Address option come back as XFRM reports.
     d.watchReports(sockets.netlink(NETLINK_XFRM, [XFRMNLGRP_REPORT]));
+    d.dhaad = startHomeAgentDhaad(ctx);
     return d;
   }
 
@@ -297,6 +301,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     if (this.stopped) return;
     this.stopped = true;
     this.cacheService.stop();
+    this.dhaad?.stop();
     this.mh.close();
     this.nd.close();
     await this.kernel.stop();

@@ -52,6 +52,7 @@ const HOME_AGENT: Readonly<Record<string, ReloadRule>> = {
   'home_agent.authorisation.home_addresses[*].ipsec': live('the signalling SAs and policies follow the file'),
   'home_agent.binding_refresh_request': live(CORE),
   'home_agent.dataplane': restart('the kernel objects are reconciled in the design chosen at start (a restart moves them)'),
+  'home_agent.dhaad': restart('the DHAAD socket, its anycast addresses and the own Home Agents List entry are set up at start'),
   limits: live(`${CORE}; a lowered cap refuses only growth, existing bindings stay`),
 };
 

@@ -3,6 +3,7 @@
 // is sent and let a test deliver what is received, a clock the test moves, sysctls in a
 // map, a real binding store in a temporary directory whose commits a test can make fail,
 // and signals the test sends. Every opening and closing is written to `steps`, in order.
+import { FakeIcmp6Socket } from './fake-icmp6.js';
 import { ip6 } from '../../ip6.js';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -225,6 +226,7 @@ export class TestHost {
   readonly steps: string[] = [];
   readonly mh: FakeMhSocket[] = [];
   readonly nd: FakeNdSocket[] = [];
+  readonly icmp6: FakeIcmp6Socket[] = [];
   readonly sysctls = new Map<string, string>();
   /** What /proc/sys/net/ipv6/conf lists. */
   readonly ipv6Conf = ['all', 'default', 'lo', 'home0'];
@@ -265,6 +267,12 @@ export class TestHost {
         step('open nd');
         const s = new FakeNdSocket(() => step('close nd'));
         this.nd.push(s);
+        return s;
+      },
+      icmp6Socket: () => {
+        step('open icmp6');
+        const s = new FakeIcmp6Socket({ home0: 2 }, () => step('close icmp6'));
+        this.icmp6.push(s);
         return s;
       },
       openStore: async (dir, options) => {

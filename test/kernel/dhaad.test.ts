@@ -1,0 +1,70 @@
+// Dynamic Home Agent Address Discovery against a real kernel (RFC 6275 §10.5, §11.4.1).
+// Home link: a home agent namespace (A, a0) and a second home agent (B, b0) on one veth, B's
+// radvd advertising H, Home Agent Information and its address with the R bit.
+import { ip6 } from '../ip6.js';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Icmp6Socket, type Icmp6Received } from '../../lib/net/dhaad/icmp6-socket.js';
+import { decodeDhaad, encodeDhaad, ICMP6_DHAAD_REPLY, ICMP6_DHAAD_REQUEST } from '../../lib/net/dhaad/dhaad-codec.js';
+import { decodeRa, ND_ROUTER_ADVERT } from '../../lib/net/dhaad/ra-codec.js';
+import { homeAgentsAnycast } from '../../lib/inet/home-agents-anycast.js';
+import { parsePrefix } from '../../lib/inet/prefix.js';
+import { formatIp6 } from '../../lib/inet/ip6.js';
+import { addVethPair, withNetnsGroup, type Netns } from './netns.js';
+import { KERNEL_TEST_TIMEOUT_MS, until, withScope } from './fixtures/index.js';
+import { radvdStderr, startRadvd } from './fixtures/radvd.js';
+
+const HOME = parsePrefix('2001:db8:aa::/64')!;
+const ANYCAST = homeAgentsAnycast(HOME);
+
+async function homeLink(a: Netns, b: Netns): Promise<void> {
+  for (const ns of [a, b]) {
+    await ns.exec('sysctl', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0');
+    await ns.exec('sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1');
+  }
+  await addVethPair(a, 'a0', b, 'b0');
+  await a.ip('addr', 'add', '2001:db8:aa::1/64', 'dev', 'a0');
+  await b.ip('addr', 'add', '2001:db8:aa::2/64', 'dev', 'b0');
+  await a.ip('link', 'set', 'a0', 'up');
+  await b.ip('link', 'set', 'b0', 'up');
+}
+
+function collect(sock: Icmp6Socket): Icmp6Received[] {
+  const got: Icmp6Received[] = [];
+  sock.on('message', (m) => got.push(m));
+  return got;
+}
+
+test('Icmp6Socket: radvd RAs with H and Home Agent Information arrive; a Request to the joined Home-Agents anycast address arrives and the Reply goes back', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
+  await withNetnsGroup(2, ([a, b]) =>
+    withScope(async (scope) => {
+      await homeLink(a!, b!);
+      const ha = scope.closeAtEnd(Icmp6Socket.open({ netns: a!.name, types: [ND_ROUTER_ADVERT, ICMP6_DHAAD_REQUEST] }));
+      const got = collect(ha);
+      const radvd = startRadvd(scope, b!, { iface: 'b0', address: '2001:db8:aa::2/64', preference: 20, lifetime: 600 });
+      const ra = await until(`an RA from radvd (radvd said: ${radvdStderr(radvd)})`, () => got.find((m) => m.data[0] === ND_ROUTER_ADVERT));
+      const decoded = decodeRa(ra.data);
+      assert.ok(decoded.ok);
+      assert.equal(decoded.value.homeAgent, true, 'H bit');
+      assert.deepEqual(decoded.value.options.find((o) => o.kind === 'homeAgentInformation'), { kind: 'homeAgentInformation', preference: 20, lifetime: 600 });
+      const pi = decoded.value.options.find((o) => o.kind === 'prefixInformation');
+      assert.ok(pi && pi.routerAddress && formatIp6(pi.prefix) === ip6('2001:db8:aa::2'), 'the R bit with the full address');
+      assert.equal(ra.hopLimit, 255);
+      assert.match(ra.src, /^fe80:/);
+
+      ha.joinAnycast(ha.interfaceIndex('a0'), ANYCAST);
+      const anycast6 = await a!.exec('cat', '/proc/net/anycast6');
+      assert.match(anycast6, /a0\s+20010db800aa0000fdfffffffffffffe/, anycast6);
+      const mn = scope.closeAtEnd(Icmp6Socket.open({ netns: b!.name, types: [ICMP6_DHAAD_REPLY] }));
+      const replies = collect(mn);
+      mn.send({ dst: ANYCAST, src: ip6('2001:db8:aa::2'), data: encodeDhaad({ kind: 'dhaadRequest', identifier: 77, mobileRouter: false }) });
+      const req = await until('the Request at the anycast address', () => got.find((m) => m.data[0] === ICMP6_DHAAD_REQUEST));
+      assert.equal(req.dst, ANYCAST);
+      assert.equal(req.src, ip6('2001:db8:aa::2'));
+      ha.send({ dst: req.src, src: ip6('2001:db8:aa::1'), data: encodeDhaad({ kind: 'dhaadReply', identifier: 77, mobileRouter: false, homeAgents: [] }) });
+      const reply = await until('the Reply', () => replies[0]);
+      assert.deepEqual(decodeDhaad(reply.data), { ok: true, value: { kind: 'dhaadReply', identifier: 77, mobileRouter: false, homeAgents: [] } });
+      assert.equal(reply.src, ip6('2001:db8:aa::1'));
+    }),
+  );
+});

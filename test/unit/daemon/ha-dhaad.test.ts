@@ -1,0 +1,88 @@
+// The home agent's DHAAD responder (RFC 6275 §10.5, §10.5.1) over an in-memory socket: the
+// anycast addresses it holds, RAs into the list, Replies to Requests, expiry on its timer.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { HomeAgentDhaad } from '../../../lib/daemon/ha/dhaad.js';
+import { Metrics } from '../../../lib/daemon/metrics/metrics.js';
+import { decodeDhaad, encodeDhaad } from '../../../lib/net/dhaad/dhaad-codec.js';
+import { encodeRa } from '../../../lib/net/dhaad/ra-codec.js';
+import { formatIp6, mustIp6, mustParseIp6, type Ip6 } from '../../../lib/inet/ip6.js';
+import { FakeClock } from './fake-host.js';
+import { FakeIcmp6Socket } from './fake-icmp6.js';
+
+const OWN = mustIp6('2001:db8:aa::1');
+const OTHER = mustIp6('2001:db8:aa::2');
+const ANYCAST = mustIp6('2001:db8:aa:0:fdff:ffff:ffff:fffe');
+const COA = mustIp6('2001:db8:f1::10');
+
+function setup(): { sock: FakeIcmp6Socket; clock: FakeClock; metrics: Metrics; dhaad: HomeAgentDhaad } {
+  const sock = new FakeIcmp6Socket({ home0: 2 });
+  const clock = new FakeClock(1_000_000);
+  const metrics = new Metrics('home-agent');
+  const settings = { iface: 'home0', address: OWN, servedPrefixes: ['2001:db8:aa::/64', '2001:db8:bb::/126'], dhaad: { preference: 5, lifetime: 1800 } };
+  const dhaad = new HomeAgentDhaad(sock, settings, clock, metrics, pino({ level: 'silent' }), () => 0);
+  return { sock, clock, metrics, dhaad };
+}
+
+function raFrom(sock: FakeIcmp6Socket, preference: number, lifetime: number, hopLimit = 255, src: Ip6 = mustIp6('fe80::2'), ifindex = 2): void {
+  const data = encodeRa({
+    curHopLimit: 64, managed: false, other: false, homeAgent: true, routerLifetime: 1800, reachableTime: 0, retransTimer: 0,
+    options: [
+      { kind: 'homeAgentInformation', preference, lifetime },
+      { kind: 'prefixInformation', prefixLength: 64, onLink: true, autonomous: true, routerAddress: true, validLifetime: 86400, preferredLifetime: 14400, prefix: mustParseIp6(OTHER) },
+    ],
+  });
+  sock.deliver({ data, src, dst: mustIp6('ff02::1'), ifindex, hopLimit });
+}
+
+function request(sock: FakeIcmp6Socket, dst: Ip6 = ANYCAST, identifier = 42): void {
+  sock.deliver({ data: encodeDhaad({ kind: 'dhaadRequest', identifier, mobileRouter: false }), src: COA, dst, ifindex: 2, hopLimit: 60 });
+}
+
+function lastReply(sock: FakeIcmp6Socket): { dst: Ip6; src: Ip6 | undefined; identifier: number; homeAgents: string[] } {
+  const s = sock.sent.at(-1)!;
+  const r = decodeDhaad(s.data);
+  assert.ok(r.ok && r.value.kind === 'dhaadReply');
+  return { dst: s.dst, src: s.src, identifier: r.value.identifier, homeAgents: r.value.homeAgents.map((a) => formatIp6(a)) };
+}
+
+test('§10.5 joins the Home-Agents anycast address of each served prefix that has one (RFC 2526 needs 7 host bits)', () => {
+  const { sock, dhaad } = setup();
+  assert.deepEqual(sock.anycast, [`2 ${ANYCAST}`]);
+  assert.deepEqual([...dhaad.anycast.keys()], [ANYCAST]);
+});
+
+test('§10.5.1 a Request to the anycast address is answered to its source, from our address, the list by preference', () => {
+  const { sock, metrics } = setup();
+  request(sock);
+  assert.deepEqual(lastReply(sock), { dst: COA, src: OWN, identifier: 42, homeAgents: [OWN] });
+  raFrom(sock, 9, 600);
+  request(sock, ANYCAST, 43);
+  assert.deepEqual(lastReply(sock).homeAgents, [OTHER, OWN], 'preference 9 before our 5');
+  assert.equal(metrics.get('dhaad', { event: 'reply' }), 2);
+  assert.equal(metrics.get('dhaad', { event: 'ra-added' }), 1);
+});
+
+test('§10.5.1 input that must not count: RAs with a hop limit below 255 or off the home link, Requests to another address', () => {
+  const { sock, metrics } = setup();
+  raFrom(sock, 9, 600, 64);
+  raFrom(sock, 9, 600, 255, mustIp6('fe80::2'), 3);
+  request(sock, OWN);
+  assert.equal(sock.sent.length, 0);
+  assert.equal(metrics.get('dhaad', { event: 'dropped' }), 3);
+  request(sock);
+  assert.deepEqual(lastReply(sock).homeAgents, [OWN]);
+});
+
+test('§10.5.1 an entry leaves the list when its Home Agent Lifetime runs out (the timer at the next expiry)', () => {
+  const { sock, clock, metrics } = setup();
+  raFrom(sock, 9, 600);
+  clock.advance(599_000);
+  request(sock);
+  assert.deepEqual(lastReply(sock).homeAgents, [OTHER, OWN]);
+  clock.advance(1_000);
+  assert.equal(metrics.get('dhaad', { event: 'expired' }), 1);
+  request(sock);
+  assert.deepEqual(lastReply(sock).homeAgents, [OWN]);
+});
