@@ -29,14 +29,18 @@ import {
 
 const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'correspondent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns', 'metrics', 'limits'] as const;
 
-export async function loadConfigFile(path: string): Promise<DaemonConfig> {
-  let text: string;
+/** The file's text; a file that cannot be read is one problem at 1:1. */
+async function readConfigText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new ConfigFileError([{ file: path, line: 1, col: 1, path: '', message: `cannot read: ${err.code ?? err.message}` }]);
   }
+}
+
+export async function loadConfigFile(path: string): Promise<DaemonConfig> {
+  const text = await readConfigText(path);
   return { ...parseConfig(text, basename(path)), path: resolve(path) };
 }
 
@@ -45,13 +49,7 @@ export type AnyDaemonConfig = DaemonConfig | MobileNodeDaemonConfig | Correspond
 
 /** loadConfigFile for any role mcoad runs. */
 export async function loadAnyConfigFile(path: string): Promise<AnyDaemonConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new ConfigFileError([{ file: path, line: 1, col: 1, path: '', message: `cannot read: ${err.code ?? err.message}` }]);
-  }
+  const text = await readConfigText(path);
   return { ...parseAnyConfig(text, basename(path)), path: resolve(path) };
 }
 
