@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
+import type { Ip6 } from '../inet/ip6.js';
 import { compileHomeAgentConfig, type HomeAgentConfig } from '../proto/common/core-config.js';
 import type { WireProfile } from '../wire/profile.js';
 import { ConfigFileError } from './problems.js';
@@ -149,8 +150,8 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   if (mnKey) r.report(mnKey.node, mnKey.path, 'only for role mobile-node');
   const haField = s.get('home_agent');
   if (!haField && role === 'home-agent') r.report(root, '', 'missing required key home_agent (role is home-agent)');
-  const ipsecSas = new Map<string, HoaIpsecSas>();
-  const ikeSignalling = new Map<string, IkeSignalling>();
+  const ipsecSas = new Map<Ip6, HoaIpsecSas>();
+  const ikeSignalling = new Map<Ip6, IkeSignalling>();
   const settings: SharedSettings = { ipsecRequired, profile, ipsecSas, ikeSignalling };
   const readHa = haField && readHomeAgent(r, haField, settings);
   const limits = readLimits(r, limitsField);
