@@ -15,6 +15,7 @@ import { decodeMessage, encodeMessage } from '../lib/wire/mh.js';
 import type { BindingUpdate, BidOption } from '../lib/wire/types.js';
 import { HomeAgent } from '../lib/proto/ha/home-agent.js';
 import { homeAgentConfig } from '../lib/proto/common/core-config.js';
+import { formatIp6 } from '../lib/inet/ip6.js';
 
 const HOAS = 100_000;
 const BIDS = 3;
@@ -44,6 +45,8 @@ function addr(prefixGroup: number, i: number): Uint8Array {
 const hoaOf = (i: number) => addr(0x0001, i + 1);
 const coaOf = (i: number, bid: number) => addr(0xa000 + bid, i + 1);
 const HA = addr(0x0001, 0xffff_fff0);
+/** The packet's addresses as the MH socket delivers them (formatted once from its octets). */
+const HA_IP6 = formatIp6(HA);
 
 function bu(sequence: number, options: BidOption[]): BindingUpdate {
   return {
@@ -70,7 +73,7 @@ let now = 0;
 for (let i = 0; i < HOAS; i++) {
   const hoa = hoaOf(i);
   const opts = [1, 2, 3].map((b) => bidOpt(b, coaOf(i, b)));
-  const out = ha.processBu({ bu: bu(1, opts), hoa, careOfSource: coaOf(i, 1), dst: HA, ipsecProtected: true, nowMs: now });
+  const out = ha.processBu({ bu: bu(1, opts), hoa: formatIp6(hoa), careOfSource: formatIp6(coaOf(i, 1)), dst: HA_IP6, ipsecProtected: true, nowMs: now });
   if (!out.dad) throw new Error('expected a DAD request for a new home address');
   ha.dadResult(out.dad.hoa, true);
 }
@@ -80,8 +83,8 @@ const freshBytes = (heapUsed() - ha0) / ha.cache.size;
 // 2. Refresh BUs as received: 24 octets, one template per BID; the sequence is patched in
 // place per packet (octets 6-7), as a new packet would bring it.
 const templates = [1, 2, 3].map((b) => Uint8Array.from(encodeMessage(bu(0, [bidOpt(b)]), P)));
-const hoas = Array.from({ length: HOAS }, (_, i) => hoaOf(i));
-const coas = Array.from({ length: HOAS * BIDS }, (_, j) => coaOf(Math.floor(j / BIDS), (j % BIDS) + 1));
+const hoas = Array.from({ length: HOAS }, (_, i) => formatIp6(hoaOf(i)));
+const coas = Array.from({ length: HOAS * BIDS }, (_, j) => formatIp6(coaOf(Math.floor(j / BIDS), (j % BIDS) + 1)));
 let seq = 1;
 /** The BA is encoded into one reused send buffer, as a daemon would. */
 const scratch = new Uint8Array(1280);
@@ -104,7 +107,7 @@ function round(mode: Mode): number {
         sink += d.value.sequence;
         continue;
       }
-      const out = ha.processBu({ bu: d.value, hoa: hoas[i]!, careOfSource: coas[i * BIDS + k]!, dst: HA, ipsecProtected: true, nowMs: now });
+      const out = ha.processBu({ bu: d.value, hoa: hoas[i]!, careOfSource: coas[i * BIDS + k]!, dst: HA_IP6, ipsecProtected: true, nowMs: now });
       if (out.status !== 0 || !out.ba) throw new Error(`refresh rejected with ${out.status}`);
       sink += mode === 'process+encode' ? encodeMessage(out.ba.message, P, scratch).length : out.ba.message.sequence;
     }

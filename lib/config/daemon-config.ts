@@ -2,6 +2,7 @@
 // configuration plus the daemon's surroundings (kernel marks, state directory, control
 // socket, logging, network namespace).
 import type { HomeAgentDhaadConfig } from './dhaad-section.js';
+import type { Ip6 } from '../inet/ip6.js';
 import type { HomeAgentConfig } from '../proto/common/core-config.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../reconcile/marks.js';
 import type { MetricsConfig } from './metrics-limits-sections.js';
@@ -79,10 +80,10 @@ export interface PayloadIpsecSas {
 export interface HomeAgentDaemonConfig extends DaemonCommon {
   role: 'home-agent';
   homeAgent: HomeAgentConfig;
-  /** Per home address (RFC 5952 text): the SAs protecting its signalling, when configured. */
-  ipsecSas: Readonly<Record<string, HoaIpsecSas>>;
+  /** Per home address: the SAs protecting its signalling, when configured. */
+  ipsecSas: Readonly<Record<Ip6, HoaIpsecSas>>;
   /** Per home address whose signalling SAs an IKE daemon installs: mcoad installs only the policies. */
-  ikeSignalling: Readonly<Record<string, IkeSignalling>>;
+  ikeSignalling: Readonly<Record<Ip6, IkeSignalling>>;
   /** `home_agent.dataplane`: an ip6tnl device per care-of address (the default), or one
       shared external device with encap nexthops and pair filters (issue 13). */
   dataplane: 'per-binding' | 'shared';

@@ -10,7 +10,7 @@ import {
 } from '../proto/common/core-config.js';
 import { prefixContains, type Prefix } from '../inet/prefix.js';
 import { LIFETIME_UNIT_SECONDS } from '../wire/lifetime.js';
-import { mustParseIp6 } from '../inet/ip6.js';
+import { mustParseIp6, type Ip6 } from '../inet/ip6.js';
 import type { WireProfile } from '../wire/profile.js';
 import type { HoaIpsecSas, IkeSignalling } from './daemon-config.js';
 import { isIkeIpsec, readHoaIpsec, readIkeIpsec } from './ipsec-section.js';
@@ -39,9 +39,9 @@ export interface SharedSettings {
   ipsecRequired: boolean;
   profile: WireProfile | undefined;
   /** Filled with each home address's `ipsec` SAs (they live in the daemon's configuration). */
-  ipsecSas?: Map<string, HoaIpsecSas>;
+  ipsecSas?: Map<Ip6, HoaIpsecSas>;
   /** Filled with the home addresses whose signalling SAs come from an IKE daemon. */
-  ikeSignalling?: Map<string, IkeSignalling>;
+  ikeSignalling?: Map<Ip6, IkeSignalling>;
   /** Set to `home_agent.dataplane` when the file has it. */
   dataplane?: 'per-binding' | 'shared';
   /** Set to `home_agent.dhaad` when the file has it. */
@@ -122,15 +122,15 @@ function readAuthorisation(
   r: ConfigReader,
   f: Field,
   served: readonly Prefix[],
-  ipsecSas: Map<string, HoaIpsecSas> | undefined,
-  ikeSignalling: Map<string, IkeSignalling> | undefined,
+  ipsecSas: Map<Ip6, HoaIpsecSas> | undefined,
+  ikeSignalling: Map<Ip6, IkeSignalling> | undefined,
 ): HomeAgentConfig['authorisation'] | undefined {
   const s = r.section(f, ['default', 'home_addresses']);
   if (!s) return undefined;
   const defaultField = s.get('default');
   const def = defaultField ? readHoaAuth(r, defaultField) : { allowed: true };
-  const homeAddresses: Record<string, HoaAuthorisation> = {};
-  const firstSeen = new Map<string, string>();
+  const homeAddresses: Record<Ip6, HoaAuthorisation> = {};
+  const firstSeen = new Map<Ip6, string>();
   const spiInUsers = new Map<number, string>();
   const reqidUsers = new Map<number, string>();
   const hoasField = s.get('home_addresses');

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
+import type { Ip6 } from '../inet/ip6.js';
 import { compileHomeAgentConfig, type HomeAgentConfig } from '../proto/common/core-config.js';
 import type { WireProfile } from '../wire/profile.js';
 import { ConfigFileError } from './problems.js';
@@ -29,14 +30,18 @@ import {
 
 const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'correspondent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns', 'metrics', 'limits'] as const;
 
-export async function loadConfigFile(path: string): Promise<DaemonConfig> {
-  let text: string;
+/** The file's text; a file that cannot be read is one problem at 1:1. */
+async function readConfigText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new ConfigFileError([{ file: path, line: 1, col: 1, path: '', message: `cannot read: ${err.code ?? err.message}` }]);
   }
+}
+
+export async function loadConfigFile(path: string): Promise<DaemonConfig> {
+  const text = await readConfigText(path);
   return { ...parseConfig(text, basename(path)), path: resolve(path) };
 }
 
@@ -45,13 +50,7 @@ export type AnyDaemonConfig = DaemonConfig | MobileNodeDaemonConfig | Correspond
 
 /** loadConfigFile for any role mcoad runs. */
 export async function loadAnyConfigFile(path: string): Promise<AnyDaemonConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new ConfigFileError([{ file: path, line: 1, col: 1, path: '', message: `cannot read: ${err.code ?? err.message}` }]);
-  }
+  const text = await readConfigText(path);
   return { ...parseAnyConfig(text, basename(path)), path: resolve(path) };
 }
 
@@ -153,8 +152,8 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   if (mnKey) r.report(mnKey.node, mnKey.path, 'only for role mobile-node');
   const haField = s.get('home_agent');
   if (!haField && role === 'home-agent') r.report(root, '', 'missing required key home_agent (role is home-agent)');
-  const ipsecSas = new Map<string, HoaIpsecSas>();
-  const ikeSignalling = new Map<string, IkeSignalling>();
+  const ipsecSas = new Map<Ip6, HoaIpsecSas>();
+  const ikeSignalling = new Map<Ip6, IkeSignalling>();
   const settings: SharedSettings = { ipsecRequired, profile, ipsecSas, ikeSignalling };
   const readHa = haField && readHomeAgent(r, haField, settings);
   const limits = readLimits(r, limitsField);

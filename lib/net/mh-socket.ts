@@ -17,9 +17,8 @@
 // packet's own addresses. 'user' (IPV6_CHECKSUM -1) is for the mobile node: with a Home
 // Address option the pseudo-header source must be the home address, which the kernel would
 // not use, so send() computes the checksum and received messages are verified here.
-import { EventEmitter } from 'node:events';
 import { KernelError } from '../platform/kernel-errors.js';
-import { Errno, errnoName } from '../platform/sys/errno.js';
+import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo, type Cmsg } from '../platform/sys/msghdr.js';
 import {
   AF_INET6,
@@ -44,8 +43,8 @@ import type { Ip6 } from '../inet/ip6.js';
 import { ip6Octets } from '../inet/ip6-write.js';
 import { encodeHomeAddressDstopts, encodePktinfo, encodeType2Rthdr } from './ancillary.js';
 import { IPPROTO_MH } from './socket-constants.js';
-import { DatagramReader } from './datagram-reader.js';
-import { readMhDatagram, type DropReason, type MhReceived, type RawDatagram } from './receive.js';
+import { DatagramSocket, type ReceiveFailure } from './datagram-socket.js';
+import { readMhDatagram, type MhReceived, type RawDatagram } from './receive.js';
 
 export type { MhReceived } from './receive.js';
 
@@ -82,7 +81,7 @@ export interface MhSendRequest {
   homeAddressOption?: Ip6;
 }
 
-export type MhReceiveErrorReason = 'recvmsg' | 'truncated' | DropReason;
+export type MhReceiveErrorReason = ReceiveFailure;
 
 export interface MhReceiveError {
   reason: MhReceiveErrorReason;
@@ -108,10 +107,7 @@ type MhSocketEvents = {
   receiveError: [MhReceiveError];
 };
 
-export class MhSocket extends EventEmitter<MhSocketEvents> {
-  private readonly io = new MsgIo({ bufferSize: RECEIVE_BUFFER_OCTETS, controlSize: CONTROL_OCTETS });
-  private readonly reader: DatagramReader;
-  private open = true;
+export class MhSocket extends DatagramSocket<MhSocketEvents> {
   private readonly counters: MhSocketStats = {
     received: 0,
     sent: 0,
@@ -125,11 +121,7 @@ export class MhSocket extends EventEmitter<MhSocketEvents> {
     readonly fd: number,
     readonly checksumMode: MhChecksumMode,
   ) {
-    super();
-    this.reader = new DatagramReader(fd, this.io, {
-      datagram: (d) => this.deliver(d),
-      failed: (reason, code, message) => this.receiveFailed(reason, code, message),
-    });
+    super(fd, new MsgIo({ bufferSize: RECEIVE_BUFFER_OCTETS, controlSize: CONTROL_OCTETS }));
   }
 
   /** socket(AF_INET6, SOCK_RAW, 135) with the options above; throws SyscallError. */
@@ -187,26 +179,12 @@ export class MhSocket extends EventEmitter<MhSocketEvents> {
     return n;
   }
 
-  /** Lets the process exit while only this socket is open. */
-  unref(): this {
-    this.reader.unref();
-    return this;
-  }
-
-  ref(): this {
-    this.reader.ref();
-    return this;
-  }
-
   /** Stops watching and closes the descriptor; safe to call twice. */
   close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.reader.close();
-    closeFd(this.fd);
+    if (this.shut()) closeFd(this.fd);
   }
 
-  private deliver(d: RawDatagram): void {
+  protected deliver(d: RawDatagram): void {
     const r = readMhDatagram(d, this.checksumMode === 'user');
     if (!r.ok) {
       if (r.error.reason === 'ancillary') this.counters.malformedCmsgs++;
@@ -217,9 +195,8 @@ export class MhSocket extends EventEmitter<MhSocketEvents> {
     this.emit('message', r.value);
   }
 
-  private receiveFailed(reason: MhReceiveErrorReason, codeOrErrno: string | number, message: string): void {
+  protected receiveFailed(reason: MhReceiveErrorReason, code: string, message: string): void {
     this.counters.receiveErrors++;
-    const code = typeof codeOrErrno === 'number' ? errnoName(codeOrErrno) : codeOrErrno;
     this.emit('receiveError', { reason, code, message });
   }
 }

@@ -18,7 +18,6 @@
 // timer, and concurrent calls for the same pair share one probe and one answer.
 // Receive problems become 'receiveError' events and counters, never an 'error' event.
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
@@ -52,8 +51,8 @@ import { ARPHRD_ETHER, hardwareAddress, IFF_RUNNING, IFF_UP, interfaceFlags, int
 import { AF_PACKET, encodeSockaddrLl, ethernetMulticastAddress, ETH_P_IPV6 } from './link-frame.js';
 import { GroupMemberships, setIcmp6FilterPassOnly } from './sockopt.js';
 import { dadProbePacket, encodeNd, formatMac, parseMac, solicitedNodeAddress } from './nd-codec.js';
-import { DatagramReader } from './datagram-reader.js';
-import { readNdDatagram, type DropReason, type NdObserved, type RawDatagram } from './receive.js';
+import { DatagramSocket, type ReceiveFailure } from './datagram-socket.js';
+import { readNdDatagram, type NdObserved, type RawDatagram } from './receive.js';
 
 export type { NdObserved } from './receive.js';
 
@@ -69,7 +68,7 @@ export interface NdSocketOptions {
 }
 
 export interface NdReceiveError {
-  reason: 'recvmsg' | 'truncated' | DropReason;
+  reason: ReceiveFailure;
   code: string;
   message: string;
 }
@@ -100,13 +99,10 @@ function sameNonce(got: Uint8Array | undefined, mine: Uint8Array): boolean {
   return got !== undefined && got.length === mine.length && got.every((b, i) => b === mine[i]);
 }
 
-export class NdSocket extends EventEmitter<NdSocketEvents> {
-  private readonly io = new MsgIo({ bufferSize: 4096, controlSize: 256 });
-  private readonly reader: DatagramReader;
+export class NdSocket extends DatagramSocket<NdSocketEvents> {
   private readonly pending = new Map<string, PendingDad>();
   /** Solicited-node groups joined for pending DADs. */
   private readonly groups: GroupMemberships;
-  private open = true;
   private readonly counters = { received: 0, sent: 0, receiveErrors: 0, malformedCmsgs: 0, invalid: 0 };
 
   private constructor(
@@ -114,12 +110,8 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
     private readonly probeFd: number,
     private readonly router: boolean,
   ) {
-    super();
+    super(icmpFd, new MsgIo({ bufferSize: 4096, controlSize: 256 }));
     this.groups = new GroupMemberships(icmpFd);
-    this.reader = new DatagramReader(icmpFd, this.io, {
-      datagram: (d) => this.handle(d),
-      failed: (reason, code, message) => this.receiveFailed(reason, code, message),
-    });
   }
 
   static open(opts: NdSocketOptions = {}): NdSocket {
@@ -228,27 +220,15 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
     return n;
   }
 
-  unref(): this {
-    this.reader.unref();
-    return this;
-  }
-
-  ref(): this {
-    this.reader.ref();
-    return this;
-  }
-
   /** Closes both descriptors; pending DADs reject with ECANCELED. Safe to call twice. */
   close(): void {
-    if (!this.open) return;
-    this.open = false;
+    if (!this.shut()) return;
     for (const [key, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(key);
       p.reject(new KernelError(Errno.ECANCELED, `dad ${key}: socket closed`));
     }
     this.groups.clear();
-    this.reader.close();
     closeFd(this.icmpFd);
     closeFd(this.probeFd);
   }
@@ -262,7 +242,7 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
     p.resolve(result);
   }
 
-  private handle(d: RawDatagram): void {
+  protected deliver(d: RawDatagram): void {
     const r = readNdDatagram(d);
     if (!r.ok) {
       if (r.error.reason === 'ancillary' || r.error.reason === 'address') this.counters.malformedCmsgs++;
@@ -278,7 +258,7 @@ export class NdSocket extends EventEmitter<NdSocketEvents> {
     this.emit('neighbor', r.value);
   }
 
-  private receiveFailed(reason: NdReceiveError['reason'], code: string, message: string): void {
+  protected receiveFailed(reason: ReceiveFailure, code: string, message: string): void {
     this.counters.receiveErrors++;
     this.emit('receiveError', { reason, code, message });
   }

@@ -17,7 +17,8 @@ import type { BindingView } from '../../control/protocol.js';
 import type { ControlServer } from '../../control/server.js';
 import type { MhReceived } from '../../net/mh-socket.js';
 import { restoreInto } from '../../store/index.js';
-import { mustParseIp6, type Ip6 } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
+import { ip6Octets } from '../../inet/ip6-write.js';
 import { decodeMessage, encodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
@@ -108,9 +109,8 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     const now = this.clock.now();
     const profile = this.cfg.correspondent.core.profile;
     const decoded = decodeMessage(m.data, profile);
-    const src = mustParseIp6(m.src);
-    const dst = mustParseIp6(m.dst);
-    const careOfSource = mustParseIp6(m.homeAddressOption ?? m.src);
+    const { src, dst } = m;
+    const careOfSource = m.homeAddressOption ?? m.src;
     if (!decoded.ok) {
       this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
@@ -135,7 +135,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
       case 'unknown':
         this.counters.inc('mh_unknown_type', { mh_type: msg.mhType });
         this.send({
-          message: { kind: 'be', payloadProto: 59, checksum: 0, status: BE_UNRECOGNIZED_MH_TYPE, homeAddress: src, options: [] },
+          message: { kind: 'be', payloadProto: 59, checksum: 0, status: BE_UNRECOGNIZED_MH_TYPE, homeAddress: ip6Octets(src), options: [] },
           src: m.dst,
           dst: m.homeAddressOption ?? m.src,
           homeAddress: null,
@@ -169,7 +169,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
         // The authenticator covers the encoded BA with a zero checksum; the kernel fills the checksum.
         data = encoded.slice();
         const a = out.authorization;
-        if (!sealBindingAuthorization(data, a.kbm, mustParseIp6(a.coa), mustParseIp6(a.correspondent))) throw new TypeError('BA does not end with Binding Authorization Data');
+        if (!sealBindingAuthorization(data, a.kbm, ip6Octets(a.coa), ip6Octets(a.correspondent))) throw new TypeError('BA does not end with Binding Authorization Data');
       }
       // With a routing header the kernel wants the home address as destination, the care-of address in the header.
       if (out.homeAddress !== null) this.mh.send({ data, src: out.src, dst: out.homeAddress, routingHeader: out.dst });

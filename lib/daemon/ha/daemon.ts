@@ -15,7 +15,8 @@ import type { MhReceived } from '../../net/mh-socket.js';
 import { HomeAgentKernel } from './kernel.js';
 import { homeAgentDesiredFor } from '../../plan/ha/desired.js';
 import { bindingFromStored } from '../../store/index.js';
-import { formatIp6, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
+import { ip6Octets } from '../../inet/ip6-write.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
@@ -133,9 +134,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private onMessage(m: MhReceived): void {
     const now = this.clock.now();
     const decoded = decodeMessage(m.data, this.cfg.homeAgent.profile);
-    const hoa = mustParseIp6(m.src);
-    const careOfSource = mustParseIp6(m.homeAddressOption ?? m.src);
-    const dst = mustParseIp6(m.dst);
+    const hoa = m.src;
+    const careOfSource = m.homeAddressOption ?? m.src;
+    const dst = m.dst;
     if (!decoded.ok) {
       this.counters.inc('mh_malformed');
       if (this.badInputLog.allow(now)) this.log.debug({ src: m.src, code: decoded.error.code, offset: decoded.error.offset }, 'malformed mobility header');
@@ -150,8 +151,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       if (!this.cacheService.admitBu(this.ha.config.limits.maxJournalBacklog, now)) return;
       const o = this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now });
       // RFC 6275 §10.3.1: K when the node asks and the configuration lets keys follow it.
-      const hoaText = formatIp6(hoa);
-      if (msg.flags.k && !this.ipsec.protectsPayload(hoaText)) this.ipsec.noteKeyManagementMobility(o.events);
+      if (msg.flags.k && !this.ipsec.protectsPayload(hoa)) this.ipsec.noteKeyManagementMobility(o.events);
       this.apply(o, now, msg.flags.k && this.ha.config.source.keyManagementMobility);
       return;
     }
@@ -188,7 +188,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private sendUnknownTypeError(m: MhReceived, mhType: number): void {
     this.counters.inc('mh_unknown_type', { mh_type: mhType });
     this.send({
-      message: { kind: 'be', payloadProto: 59, checksum: 0, status: 2, homeAddress: mustParseIp6(m.src), options: [] },
+      message: { kind: 'be', payloadProto: 59, checksum: 0, status: 2, homeAddress: ip6Octets(m.src), options: [] },
       src: m.dst,
       dst: m.homeAddressOption ?? m.src,
       homeAddress: null,

@@ -11,7 +11,7 @@ import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import { policyKey, stateKey } from '../../reconcile/drivers/xfrm.js';
 import type { MhReceived } from '../../net/mh-socket.js';
-import { canonicalIp6, type Ip6 } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import { RateLimit } from '../counters.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { IpsecObjects } from '../../plan/ha/signalling-ipsec.js';
@@ -57,10 +57,9 @@ export class HomeAgentIpsec {
    * socket (plan/ha/signalling-ipsec.ts). So: protected exactly when the BU is addressed to the home
    * agent address and its home address has configured SAs the kernel holds now.
    */
-  isProtected(m: MhReceived, homeAgentAddress: string): boolean {
-    const hoa = canonicalIp6(m.src);
-    const want = hoa === null ? undefined : this.inbound.get(hoa);
-    if (!want || canonicalIp6(m.dst) !== canonicalIp6(homeAgentAddress)) return false;
+  isProtected(m: MhReceived, homeAgentAddress: Ip6): boolean {
+    const want = this.inbound.get(m.src);
+    if (!want || m.dst !== homeAgentAddress) return false;
     const r = this.kernel.kernel.reconciler;
     const policy = r.observed<XfrmPolicy>('xfrm-policy', policyKey(want.policy));
     if (policy?.priority !== want.policy.priority) return false;

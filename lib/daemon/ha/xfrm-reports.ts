@@ -14,14 +14,14 @@ import type { NlMsg } from '../../platform/netlink/parse.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { IPPROTO_DSTOPTS, XFRM_MSG_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { decodeReport, type XfrmReport } from '../../platform/xfrm/report.js';
-import { parseIp6 } from '../../inet/ip6.js';
-import type { BindingError, Ip6Bytes } from '../../wire/types.js';
+import type { BindingError } from '../../wire/types.js';
+import type { Ip6 } from '../../inet/ip6.js';
 import type { RateLimit } from '../counters.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 /** What a report handler needs from the daemon. */
 export interface HaoReportContext {
-  check(hoa: Ip6Bytes, coa: Ip6Bytes): HomeAddressCheck;
+  check(hoa: Ip6, coa: Ip6): HomeAddressCheck;
   send(out: Outgoing<BindingError>): void;
   counters: Metrics;
   log: Logger;
@@ -39,9 +39,9 @@ export type HaoReportResult = 'not-hao' | 'malformed' | 'registered' | 'binding-
 export function handleHaoReport(report: XfrmReport, ctx: HaoReportContext): HaoReportResult {
   // Reports also come from the type 2 routing header state (IPPROTO_ROUTING); not ours.
   if (report.proto !== IPPROTO_DSTOPTS) return 'not-hao';
-  const hoa = parseIp6(report.selector.src);
-  const coa = report.coaddr === undefined ? null : parseIp6(report.coaddr);
-  if (hoa === null || coa === null) {
+  const hoa = report.selector.src;
+  const coa = report.coaddr;
+  if (coa === undefined) {
     ctx.counters.inc('xfrm_reports', { outcome: 'malformed' });
     return 'malformed';
   }

@@ -3,6 +3,7 @@
 import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../netlink/netlink-constants.js';
 import { AttrSet, need, rdU32, type NlMsg } from '../netlink/parse.js';
+import { onInterface } from '../netlink/dump-filter.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { NlWriter } from '../netlink/writer.js';
 import {
@@ -85,11 +86,7 @@ export function addrDelete(sock: NetlinkSocket, a: Addr6): Promise<void> {
 export function addrDump(sock: NetlinkSocket, filter: { ifindex?: number } = {}): Promise<Addr6[]> {
   return sock.dump(
     encodeAddrDump(filter.ifindex ?? 0),
-    (m) => {
-      if (m.type !== RTM_NEWADDR) return undefined;
-      const a = decodeAddr(m);
-      return a && (filter.ifindex === undefined || a.ifindex === filter.ifindex) ? a : undefined;
-    },
+    onInterface(RTM_NEWADDR, decodeAddr, filter.ifindex),
     'RTM_GETADDR dump',
   );
 }

@@ -3,6 +3,7 @@
 import type { Ip6 } from '../../inet/ip6.js';
 import { NLM_F_CREATE, NLM_F_REPLACE } from '../netlink/netlink-constants.js';
 import { AttrSet, need, rdI32, type NlMsg } from '../netlink/parse.js';
+import { onInterface } from '../netlink/dump-filter.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { NlWriter } from '../netlink/writer.js';
 import { AF_INET6, NDA_DST, NDA_IFINDEX, NDA_PROTOCOL, NDMSG_SIZE, NTF_PROXY, NUD_PERMANENT, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH } from './rtnl-constants.js';
@@ -75,11 +76,7 @@ export function proxyDelete(sock: NetlinkSocket, p: ProxyNeigh6): Promise<void> 
 export function proxyDump(sock: NetlinkSocket, filter: { ifindex?: number } = {}): Promise<ProxyNeigh6[]> {
   return sock.dump(
     encodeProxyDump(filter.ifindex ?? 0),
-    (m) => {
-      if (m.type !== RTM_NEWNEIGH) return undefined;
-      const p = decodeProxy(m);
-      return p && (filter.ifindex === undefined || p.ifindex === filter.ifindex) ? p : undefined;
-    },
+    onInterface(RTM_NEWNEIGH, decodeProxy, filter.ifindex),
     'RTM_GETNEIGH proxy dump',
   );
 }

@@ -1,6 +1,7 @@
 // The clsact qdisc: the hook that ingress (and egress) filters hang from.
 import { NLM_F_CREATE, NLM_F_EXCL } from '../netlink/netlink-constants.js';
 import { AttrSet, type NlMsg } from '../netlink/parse.js';
+import { onInterface } from '../netlink/dump-filter.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { NlWriter } from '../netlink/writer.js';
 import { CLSACT_HANDLE, RTM_DELQDISC, RTM_GETQDISC, RTM_NEWQDISC, TCA_KIND, TCMSG_SIZE, TC_H_CLSACT } from './tc-constants.js';
@@ -51,11 +52,7 @@ export function clsactDelete(sock: NetlinkSocket, ifindex: number): Promise<void
 export function qdiscDump(sock: NetlinkSocket, filter: { ifindex?: number } = {}): Promise<Qdisc[]> {
   return sock.dump(
     encodeQdiscDump(),
-    (m) => {
-      if (m.type !== RTM_NEWQDISC) return undefined;
-      const q = decodeQdisc(m);
-      return filter.ifindex === undefined || q.ifindex === filter.ifindex ? q : undefined;
-    },
+    onInterface(RTM_NEWQDISC, decodeQdisc, filter.ifindex),
     'RTM_GETQDISC dump',
   );
 }

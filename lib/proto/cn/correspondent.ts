@@ -3,6 +3,7 @@
 // travels in the BA's own field with the BID sub-option copied at status 0.
 import { BaStatus, type BindingAck, type CareOfTest, type CareOfTestInit, type HomeTest, type HomeTestInit } from '../../wire/types.js';
 import { formatIp6, ip6Equal, type Ip6 } from '../../inet/ip6.js';
+import { ip6Octets } from '../../inet/ip6-write.js';
 import { isUnicastRoutable } from '../../inet/prefix.js';
 import { bindingAck, correspondentSendsAck, isAccepted, uniformReply } from '../common/binding-ack.js';
 import { bindingFlags, REGULAR_BID, NO_PREFIXES } from '../common/binding.js';
@@ -70,13 +71,14 @@ export class CorrespondentNode {
   }
 
   processBu(input: ReceivedCnBu): BuOutcome {
-    const { bu, nowMs } = input;
-    const hoa = formatIp6(input.hoa);
+    const { bu, nowMs, hoa } = input;
+    // The addresses' bits, for the prefix tests and the return routability hashes (§5.2.5).
+    const hoaOctets = ip6Octets(hoa);
     const subs = bidOptions(bu.options);
     const st = this.config.profile.status;
-    const src = formatIp6(input.dst);
+    const src = input.dst;
     const baTo = (message: BindingAck, auth?: Outgoing<BindingAck>['authorization']): Outgoing<BindingAck> => {
-      const dst = formatIp6(input.careOfSource);
+      const dst = input.careOfSource;
       return { message, src, dst, homeAddress: dst === hoa ? null : hoa, ...(auth ? { authorization: auth } : {}) };
     };
     const answer = (status: number, sequence: number, lifetime: number, auth?: Outgoing<BindingAck>['authorization']): BuOutcome => {
@@ -92,26 +94,26 @@ export class CorrespondentNode {
 
     // RFC 6275 §10.3.1: a node that is not a home agent answers a home registration with 131.
     if (bu.flags.h) return answer(BaStatus.HOME_REGISTRATION_NOT_SUPPORTED, bu.sequence, 0);
-    if (!isUnicastRoutable(input.hoa)) return drop('home-address-not-routable');
+    if (!isUnicastRoutable(hoaOctets)) return drop('home-address-not-routable');
     // §9.5.1: without the H bit, Nonce Indices and Binding Authorization Data must be there.
     const ni = nonceIndicesOf(bu);
     if (!ni) return drop('nonce-indices-missing');
     if (!hasAuthorizationData(bu)) return drop('authorization-data-missing');
-    const coaBytes = alternateCoa(bu) ?? input.careOfSource;
+    const coaBytes = alternateCoa(bu) ?? ip6Octets(input.careOfSource);
     // §9.5.1: lifetime 0 or care-of = home address is a de-registration; the care-of nonce
     // index is then ignored and Kbm comes from the home keygen token alone.
-    const dereg = bu.lifetimeSeconds === 0 || ip6Equal(coaBytes, input.hoa);
+    const dereg = bu.lifetimeSeconds === 0 || ip6Equal(coaBytes, hoaOctets);
     const home = this.nonces.lookup(ni.homeNonceIndex, nowMs);
     const careOf = dereg ? null : this.nonces.lookup(ni.careOfNonceIndex, nowMs);
     if (!home && !dereg && !careOf) return answer(BaStatus.EXPIRED_NONCES, bu.sequence, 0);
     if (!home) return answer(BaStatus.EXPIRED_HOME_NONCE_INDEX, bu.sequence, 0);
     if (!dereg && !careOf) return answer(BaStatus.EXPIRED_CARE_OF_NONCE_INDEX, bu.sequence, 0);
     const kbm = bindingManagementKey(
-      homeKeygenToken(home.kcn, input.hoa, home.nonce),
+      homeKeygenToken(home.kcn, hoaOctets, home.nonce),
       careOf ? careOfKeygenToken(careOf.kcn, coaBytes, careOf.nonce) : null,
     );
     // The authenticator covers the BID sub-option too (draft-04 §3): it is in the MH data.
-    if (!verifyBindingAuthorization(input.rawMh, kbm, coaBytes, input.dst)) return drop('authenticator-mismatch');
+    if (!verifyBindingAuthorization(input.rawMh, kbm, coaBytes, ip6Octets(src))) return drop('authenticator-mismatch');
     const auth = { kbm, coa: formatIp6(coaBytes), correspondent: src };
 
     const last = this.cache.lastSequence(hoa);
@@ -191,15 +193,15 @@ export class CorrespondentNode {
    * authorization data. Anything else is dropped.
    */
   processDecodeError(input: UndecodableBu): BuOutcome {
-    const hoa = formatIp6(input.hoa);
+    const { hoa } = input;
     const bu = incompliantBu(input.error);
     if (!bu) return { ...emptyOutcome(), refusal: { reason: 'malformed', hoa, detail: input.error.code } };
     const st = this.config.profile.status.incompliant;
     const out: BuOutcome = { ...emptyOutcome(st), statuses: [{ bid: 0, status: st }] };
     if (!bu.flags.a) return out;
-    const dst = formatIp6(input.careOfSource);
+    const dst = input.careOfSource;
     const message = bindingAck(st, bu.sequence, 0, { k: false, r: false });
-    return { ...out, ba: { message, src: formatIp6(input.dst), dst, homeAddress: dst === hoa ? null : hoa } };
+    return { ...out, ba: { message, src: input.dst, dst, homeAddress: dst === hoa ? null : hoa } };
   }
 
   expire(nowMs: number): { events: CacheEvent[]; nextExpiryMs: number | null } {

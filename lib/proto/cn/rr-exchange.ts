@@ -1,6 +1,7 @@
 // A correspondent node's answers to HoTI and CoTI (RFC 6275 §9.4.1-9.4.4, draft-04 §6.2).
 import { IPPROTO_NONE, type CareOfTest, type CareOfTestInit, type HomeTest, type HomeTestInit, type Ip6Bytes } from '../../wire/types.js';
-import { formatIp6 } from '../../inet/ip6.js';
+import type { Ip6 } from '../../inet/ip6.js';
+import { ip6Octets } from '../../inet/ip6-write.js';
 import type { McoaStatusNumbers } from '../../wire/profile.js';
 import { bidOptions, replyBid } from '../common/bu-options.js';
 import type { NonceTable } from './nonce.js';
@@ -10,8 +11,8 @@ import { careOfKeygenToken, homeKeygenToken, KEYGEN_TOKEN_LENGTH } from '../comm
 export interface ReceivedTestInit<M> {
   message: M;
   /** Source of the packet: the home address (HoTI, via the home agent) or care-of address. */
-  src: Ip6Bytes;
-  dst: Ip6Bytes;
+  src: Ip6;
+  dst: Ip6;
   nowMs: number;
 }
 
@@ -25,11 +26,11 @@ export function answerHoti(nonces: NonceTable, input: ReceivedTestInit<HomeTestI
       checksum: 0,
       nonceIndex: n.index,
       cookie: Uint8Array.from(input.message.cookie),
-      keygenToken: homeKeygenToken(n.kcn, input.src, n.nonce),
+      keygenToken: homeKeygenToken(n.kcn, ip6Octets(input.src), n.nonce),
       options: [],
     },
-    src: formatIp6(input.dst),
-    dst: formatIp6(input.src),
+    src: input.dst,
+    dst: input.src,
     homeAddress: null,
   };
 }
@@ -55,11 +56,11 @@ export function answerCoti(
       checksum: 0,
       nonceIndex: n.index,
       cookie: Uint8Array.from(input.message.cookie),
-      keygenToken: incompliant ? new Uint8Array(KEYGEN_TOKEN_LENGTH) : careOfKeygenToken(n.kcn, input.src, n.nonce),
+      keygenToken: incompliant ? new Uint8Array(KEYGEN_TOKEN_LENGTH) : careOfKeygenToken(n.kcn, ip6Octets(input.src), n.nonce),
       options: subs.map((s) => replyBid(s, s.c || s.o ? mcoa.status.incompliant : 0)),
     },
-    src: formatIp6(input.dst),
-    dst: formatIp6(input.src),
+    src: input.dst,
+    dst: input.src,
     homeAddress: null,
   };
 }

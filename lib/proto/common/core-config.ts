@@ -1,6 +1,6 @@
 // Configuration of the protocol core: the shape a daemon parses from its file, defaults,
 // and a compiled form with prefixes parsed and addresses canonical, checked once.
-import { canonicalIp6, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
+import { canonicalIp6, ip6Entries, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { MAX_LIFETIME_UNITS, LIFETIME_UNIT_SECONDS } from '../../wire/lifetime.js';
 import type { WireProfile } from '../../wire/profile.js';
 import { DRAFT04_PROFILE } from '../../wire/profiles.js';
@@ -45,7 +45,8 @@ export interface HomeAgentConfig {
   keyManagementMobility: boolean;
   /** NEMO mobile router support at all (BA R flag, RFC 3963 §6.2). */
   mobileRouterSupport: boolean;
-  authorisation: { default: HoaAuthorisation; homeAddresses: Record<string, HoaAuthorisation> };
+  /** Per home address; compileHomeAgentConfig checks each key (a checked edge: records from JSON or tests). */
+  authorisation: { default: HoaAuthorisation; homeAddresses: Record<Ip6, HoaAuthorisation> };
   brrPolicy: BrrPolicy;
   homeLinkInterface: string;
   profile: WireProfile;
@@ -156,7 +157,8 @@ export function compileHomeAgentConfig(cfg: HomeAgentConfig): CompiledHomeAgentC
   }
   if (!cfg.homeLinkInterface) throw new ConfigError('homeLinkInterface is empty');
   const authByHoa = new Map<Ip6, CompiledAuthorisation>();
-  for (const [text, a] of Object.entries(cfg.authorisation.homeAddresses)) {
+  for (const [text, a] of ip6Entries(cfg.authorisation.homeAddresses)) {
+    // Checked all the same: the record may come from JSON, where any string is a key.
     const hoa = canonicalIp6(text);
     if (!hoa) throw new ConfigError(`authorisation: not an IPv6 address: ${text}`);
     authByHoa.set(hoa, compileAuth(a, `authorisation ${text}`));

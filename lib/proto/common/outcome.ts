@@ -85,11 +85,11 @@ export interface BuOutcome {
 export interface ReceivedBu {
   bu: BindingUpdate;
   /** Home address: the source after the kernel swapped in the Home Address option. */
-  hoa: Ip6Bytes;
+  hoa: Ip6;
   /** The packet's real source, i.e. the address that was in the Home Address option. */
-  careOfSource: Ip6Bytes;
+  careOfSource: Ip6;
   /** Destination of the packet (this node's address). */
-  dst: Ip6Bytes;
+  dst: Ip6;
   ipsecProtected: boolean;
   nowMs: number;
 }

@@ -20,15 +20,15 @@ export function checkHomeRegistration(
   cache: BindingCache,
   cfg: CompiledHomeAgentConfig,
   input: ReceivedBu,
-  hoa: Ip6,
+  hoaOctets: Uint8Array,
 ): HaVerdict {
-  const { bu } = input;
+  const { bu, hoa } = input;
   const reject = (status: number, sequence = bu.sequence): HaVerdict => ({ kind: 'reject', status, sequence });
   // RFC 6275 §5.1: BUs to the home agent MUST be protected by IPsec; anything else is
   // silently discarded (§9.5.1 last rule: failures other than sequence/type/nonces).
   if (cfg.source.ipsecRequired && !input.ipsecProtected) return { kind: 'drop', reason: 'ipsec-required' };
   // §9.5.1: the packet MUST carry a unicast routable home address.
-  if (!isUnicastRoutable(input.hoa)) return { kind: 'drop', reason: 'home-address-not-routable' };
+  if (!isUnicastRoutable(hoaOctets)) return { kind: 'drop', reason: 'home-address-not-routable' };
   const rec = cache.record(hoa);
   if (rec) {
     // §9.5.1: not newer than the last accepted -> 135 carrying the last accepted number.
@@ -46,7 +46,7 @@ export function checkHomeRegistration(
   // correspondent registration, which the daemon routes to the correspondent core if any.
   if (!bu.flags.h) return reject(BaStatus.HOME_REGISTRATION_NOT_SUPPORTED);
   // §10.3.1: the home address must be on-link with respect to the home prefixes (132).
-  if (!cfg.served.some((p) => prefixContains(p, input.hoa))) return reject(BaStatus.NOT_HOME_SUBNET);
+  if (!cfg.served.some((p) => prefixContains(p, hoaOctets))) return reject(BaStatus.NOT_HOME_SUBNET);
   // §10.3.1: "rejects the Binding Update for any other reason" - local policy (129).
   const auth = authorisationFor(cfg, hoa);
   if (!auth.allowed) return reject(BaStatus.ADMINISTRATIVELY_PROHIBITED);

@@ -2,8 +2,9 @@
 // §10.3.1-2, RFC 3963 §6.2, draft-04 §6.3), DAD hand-off, expiry, refresh requests (§6.4)
 // and the Home Address option check (§6.5). No I/O and no clock: the caller passes the
 // time and sends what comes back.
-import { BaStatus, type BidOption, type BindingAck, type BindingError, type BindingRefreshRequest, type BindingUpdate, type Ip6Bytes } from '../../wire/types.js';
-import { formatIp6, ip6Equal, type Ip6 } from '../../inet/ip6.js';
+import { BaStatus, type BidOption, type BindingAck, type BindingError, type BindingRefreshRequest, type BindingUpdate } from '../../wire/types.js';
+import { formatIp6, type Ip6 } from '../../inet/ip6.js';
+import { ip6Octets } from '../../inet/ip6-write.js';
 import { isUnicastRoutable, linkLocalOf } from '../../inet/prefix.js';
 import { bindingAck, uniformReply } from '../common/binding-ack.js';
 import { bindingFlags, REGULAR_BID, type Binding } from '../common/binding.js';
@@ -34,11 +35,12 @@ export class HomeAgent {
   }
 
   processBu(input: ReceivedBu): BuOutcome {
-    const { bu } = input;
-    const hoa = formatIp6(input.hoa);
+    const { bu, hoa } = input;
+    // The home address's bits, for the prefix tests of §9.5.1 and §10.3.1.
+    const hoaOctets = ip6Octets(hoa);
     const subs = bidOptions(bu.options);
     const cfg = this.config;
-    const verdict = checkHomeRegistration(this.cache, cfg, input, hoa);
+    const verdict = checkHomeRegistration(this.cache, cfg, input, hoaOctets);
     if (verdict.kind === 'drop') return { ...emptyOutcome(), refusal: { reason: verdict.reason, hoa } };
     const r = bu.flags.r && cfg.source.mobileRouterSupport; // RFC 3963 §4.2
     const reply = (status: number, sequence: number, lifetime: number, k: boolean, options: BindingAck['options']) =>
@@ -54,8 +56,9 @@ export class HomeAgent {
       homeAgent: true,
     });
     if (subStatus !== null) return reject(subStatus, bu.sequence);
-    const defaultCoa = alternateCoa(bu) ?? input.careOfSource;
-    const limit = this.limitFor(bu, subs, hoa, input.hoa, defaultCoa);
+    const alternate = alternateCoa(bu);
+    const defaultCoa = alternate ? formatIp6(alternate) : input.careOfSource;
+    const limit = this.limitFor(bu, subs, hoa, defaultCoa);
     if (limit !== null) return { ...reject(BaStatus.INSUFFICIENT_RESOURCES, bu.sequence), limit };
 
     // RFC 6275 §10.3.1 K bit: set when asked and the key management can follow the node.
@@ -66,7 +69,6 @@ export class HomeAgent {
       cfg,
       changes,
       hoa,
-      hoaBytes: input.hoa,
       bu,
       defaultCoa,
       nowMs: input.nowMs,
@@ -85,7 +87,7 @@ export class HomeAgent {
     if (res.dad) {
       // First binding of this home address: DAD first, the BA waits for its result.
       this.cache.setDadPending(hoa, true);
-      const addresses = [hoa, ...(bu.flags.l ? [linkLocalOf(input.hoa)] : [])];
+      const addresses = [hoa, ...(bu.flags.l ? [linkLocalOf(hoaOctets)] : [])];
       out.dad = { hoa, addresses, interface: cfg.source.homeLinkInterface };
     }
     if (!this.cache.record(hoa)) this.heldAcks.delete(hoa);
@@ -102,13 +104,13 @@ export class HomeAgent {
    * leave: a regular binding replaces all; BID bindings join the others (or replace them,
    * with O); a de-registration frees. Over-counts a BID sub-option that will fail on its own.
    */
-  private limitFor(bu: BindingUpdate, subs: readonly BidOption[], hoa: Ip6, hoaBytes: Ip6Bytes, defaultCoa: Ip6Bytes): LimitName | null {
+  private limitFor(bu: BindingUpdate, subs: readonly BidOption[], hoa: Ip6, defaultCoa: Ip6): LimitName | null {
     const existing = this.cache.bindingsOf(hoa);
     const dereg = bu.lifetimeSeconds === 0;
     let after: number;
     let foreign: boolean;
     if (subs.length === 0) {
-      if (dereg || ip6Equal(defaultCoa, hoaBytes)) return null;
+      if (dereg || defaultCoa === hoa) return null;
       after = 1;
       foreign = true;
     } else {
@@ -129,13 +131,13 @@ export class HomeAgent {
    * (§6.3 first two steps); anything else is dropped.
    */
   processDecodeError(input: UndecodableBu): BuOutcome {
-    const hoa = formatIp6(input.hoa);
+    const { hoa } = input;
     const bu = incompliantBu(input.error);
     if (!bu) return { ...emptyOutcome(), refusal: { reason: 'malformed', hoa, detail: input.error.code } };
     if (this.config.source.ipsecRequired && !input.ipsecProtected) {
       return { ...emptyOutcome(), refusal: { reason: 'ipsec-required', hoa } };
     }
-    if (!isUnicastRoutable(input.hoa)) return { ...emptyOutcome(), refusal: { reason: 'home-address-not-routable', hoa } };
+    if (!isUnicastRoutable(ip6Octets(hoa))) return { ...emptyOutcome(), refusal: { reason: 'home-address-not-routable', hoa } };
     const st = this.config.source.profile.status.incompliant;
     const r = bu.flags.r && this.config.source.mobileRouterSupport;
     const ba = this.ackTo(input, hoa, bindingAck(st, bu.sequence, 0, { k: false, r }));
@@ -215,11 +217,9 @@ export class HomeAgent {
    * accepted only when its source is one of the care-of addresses bound to that home
    * address; otherwise it is dropped and a Binding Error (status 1) goes to the source.
    */
-  checkHomeAddressOption(hoaBytes: Ip6Bytes, srcCoa: Ip6Bytes): HomeAddressCheck {
-    const hoa = formatIp6(hoaBytes);
-    const coa = formatIp6(srcCoa);
+  checkHomeAddressOption(hoa: Ip6, coa: Ip6): HomeAddressCheck {
     if (this.cache.bindingsOf(hoa).some((b) => b.coa === coa)) return { accept: true };
-    const be: BindingError = { kind: 'be', payloadProto: 59, checksum: 0, status: 1, homeAddress: Uint8Array.from(hoaBytes), options: [] };
+    const be: BindingError = { kind: 'be', payloadProto: 59, checksum: 0, status: 1, homeAddress: ip6Octets(hoa), options: [] };
     return { accept: false, bindingError: { message: be, src: this.config.haAddress, dst: coa, homeAddress: null } };
   }
 
@@ -229,7 +229,7 @@ export class HomeAgent {
 
   /** RFC 6275 §9.5.4/§6.1.8: to the packet's source, with a type 2 routing header for the HoA. */
   private ackTo(input: Omit<ReceivedBu, 'bu'>, hoa: Ip6, message: BindingAck): Outgoing<BindingAck> {
-    const dst = formatIp6(input.careOfSource);
-    return { message, src: formatIp6(input.dst), dst, homeAddress: dst === hoa ? null : hoa };
+    const dst = input.careOfSource;
+    return { message, src: input.dst, dst, homeAddress: dst === hoa ? null : hoa };
   }
 }

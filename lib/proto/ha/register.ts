@@ -1,7 +1,8 @@
 // Applying an accepted-so-far home registration to the binding cache: RFC 6275 §10.3.1 /
 // §10.3.2 for a BU without BID sub-options, draft-04 §6.3 for one with them.
 import { BaStatus, type BidOption, type BindingUpdate } from '../../wire/types.js';
-import { formatIp6, ip6Equal, type Ip6 } from '../../inet/ip6.js';
+import { formatIp6, type Ip6 } from '../../inet/ip6.js';
+import { ip6Octets } from '../../inet/ip6-write.js';
 import { LIFETIME_UNIT_SECONDS } from '../../wire/lifetime.js';
 import { isUnicastRoutable } from '../../inet/prefix.js';
 import { NO_PREFIXES, REGULAR_BID, type Binding, type BindingFlags } from '../common/binding.js';
@@ -16,10 +17,9 @@ export interface RegisterContext {
   cfg: CompiledHomeAgentConfig;
   changes: ChangeSet;
   hoa: Ip6;
-  hoaBytes: Uint8Array;
   bu: BindingUpdate;
   /** Alternate Care-of Address option if present, else the packet's source. */
-  defaultCoa: Uint8Array;
+  defaultCoa: Ip6;
   nowMs: number;
   flags: BindingFlags;
   prefixes: readonly string[];
@@ -63,8 +63,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function badCoa(ctx: RegisterContext, coa: Uint8Array): boolean {
-  return !isUnicastRoutable(coa) || ip6Equal(coa, ctx.cfg.haBytes);
+function badCoa(ctx: RegisterContext, coa: Ip6): boolean {
+  return coa === ctx.cfg.haAddress || !isUnicastRoutable(ip6Octets(coa));
 }
 
 /** A BU without BID sub-options: one regular binding replaces all (§6.3 first paragraph). */
@@ -78,7 +78,7 @@ export function registerRegular(ctx: RegisterContext): RegisterResult {
     dad,
   });
   // RFC 6275 §9.5.1: lifetime 0, or care-of address = home address, is a de-registration.
-  if (bu.lifetimeSeconds === 0 || ip6Equal(ctx.defaultCoa, ctx.hoaBytes)) {
+  if (bu.lifetimeSeconds === 0 || ctx.defaultCoa === hoa) {
     // §10.3.2: no home registration entry for this node -> 133.
     if (!cache.record(hoa)) return done(BaStatus.NOT_HOME_AGENT_FOR_THIS_MN, 0);
     changes.removeAll(hoa, 'deregistered');
@@ -90,7 +90,7 @@ export function registerRegular(ctx: RegisterContext): RegisterResult {
     if (b.bid !== REGULAR_BID) changes.remove(hoa, b.bid, 'replaced-by-regular');
   }
   const lifetime = grantLifetime(bu.lifetimeSeconds, ctx.cfg.source.maxLifetimeSeconds);
-  changes.put(makeBinding(ctx, REGULAR_BID, formatIp6(ctx.defaultCoa), lifetime, false, ctx.prefixes), 'registered');
+  changes.put(makeBinding(ctx, REGULAR_BID, ctx.defaultCoa, lifetime, false, ctx.prefixes), 'registered');
   return done(BaStatus.ACCEPTED, lifetime, !had);
 }
 
@@ -116,16 +116,16 @@ export function registerBids(ctx: RegisterContext, subs: readonly BidOption[]): 
     // option, else the packet's source (the three cases of §6.3).
     // RFC 5648 §4.3 IPv4 care-of address: DSMIPv6 (RFC 5555) is not implemented here.
     if (s.coa4) return { kind: 'error', status: rules.ipv4CoaStatus ?? st.incompliant };
-    const coa = s.c && s.coa ? s.coa : ctx.defaultCoa;
+    const coa = s.c && s.coa ? formatIp6(s.coa) : ctx.defaultCoa;
     // RFC 6275 §9.5.1: a care-of address equal to the home address de-registers.
-    if (ip6Equal(coa, ctx.hoaBytes)) return { kind: 'deregister' };
+    if (coa === hoa) return { kind: 'deregister' };
     if (badCoa(ctx, coa)) {
       // draft-04 §6.3: INCOMPLIANT for the sub-option's own address, else RFC 6275's 128;
       // RFC 5648 §6.2: MCOA MALFORMED for any unusable care-of address.
       const malformed = s.c || rules.nonRoutableCoaAlwaysMalformed;
       return { kind: 'error', status: malformed ? st.incompliant : BaStatus.REASON_UNSPECIFIED };
     }
-    return { kind: 'register', coa: formatIp6(coa), home: false };
+    return { kind: 'register', coa, home: false };
   });
   let conflict = false;
   if (plans.some((p) => p.kind === 'register')) {

@@ -1,12 +1,12 @@
 // The kernel object driver only the mobile node needs: its home address on lo with the
 // IFA_F_HOMEADDRESS flag. Its tunnels use the shared tunnel driver, bound to the interface
 // that holds the care-of address (outer packets leave where the care-of address lives).
-import { classifyError } from '../../platform/kernel-errors.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { addrAdd, addrDelete, addrDump } from '../../platform/rtnl/addr.js';
 import { IFA_F_HOMEADDRESS, IFA_F_NODAD } from '../../platform/rtnl/rtnl-constants.js';
 import type { ObjectDriver } from '../engine.js';
 import type { Ip6 } from '../../inet/ip6.js';
+import { deleted } from './idempotent.js';
 
 /** The loopback device's ifindex is fixed in every namespace (LOOPBACK_IFINDEX). */
 export const LOOPBACK_IFINDEX = 1;
@@ -55,10 +55,6 @@ export class HomeAddressDriver implements ObjectDriver<HomeAddressWant, HomeAddr
 
   /** `ip -6 addr del HOA/128 dev lo`; already gone is success. */
   async remove(_key: string, o: HomeAddressSeen): Promise<void> {
-    try {
-      await addrDelete(this.sock, { ifindex: LOOPBACK_IFINDEX, address: o.address, prefixLen: 128 });
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(addrDelete(this.sock, { ifindex: LOOPBACK_IFINDEX, address: o.address, prefixLen: 128 }));
   }
 }

@@ -11,6 +11,7 @@ import type { ObjectDriver } from '../engine.js';
 import type { GroupWant, NexthopWant } from '../../plan/common/kernel-objects.js';
 import { Allocator, type OwnershipMarks } from '../marks.js';
 import type { TunnelSeen } from './tunnel.js';
+import { deleted } from './idempotent.js';
 
 export interface NexthopSeen {
   id: number;
@@ -46,11 +47,7 @@ export async function createNexthopWithFreshId(sock: NetlinkSocket, ids: Allocat
 
 /** `ip nexthop del id N` (already gone is success); the id goes back to `ids`. */
 export async function removeNexthopId(sock: NetlinkSocket, ids: Allocator<number>, id: number): Promise<void> {
-  try {
-    await nexthopDelete(sock, id);
-  } catch (err) {
-    if (classifyError(err, 'delete') !== 'gone') throw err;
-  }
+  await deleted(nexthopDelete(sock, id));
   ids.release(id);
 }
 

@@ -1,13 +1,13 @@
 // Proxy neighbour entries on the home link: the home agent defends each home address that
 // has bindings and no home binding (§5.5). NDA_PROTOCOL marks the entries as ours.
 import type { Ip6 } from '../../inet/ip6.js';
-import { classifyError } from '../../platform/kernel-errors.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { linkGet } from '../../platform/rtnl/link.js';
 import { proxyAdd, proxyDelete, proxyDump } from '../../platform/rtnl/neigh.js';
 import type { ObjectDriver } from '../engine.js';
 import type { ProxyWant } from '../../plan/common/kernel-objects.js';
 import type { OwnershipMarks } from '../marks.js';
+import { deleted } from './idempotent.js';
 
 export interface ProxySeen {
   dst: Ip6;
@@ -73,10 +73,6 @@ export class ProxyDriver implements ObjectDriver<ProxyWant, ProxySeen> {
 
   /** `ip -6 neigh del proxy HOA dev HOMELINK`; already gone is success. */
   async remove(_key: string, o: ProxySeen): Promise<void> {
-    try {
-      await proxyDelete(this.sock, { dst: o.dst, ifindex: o.ifindex });
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(proxyDelete(this.sock, { dst: o.dst, ifindex: o.ifindex }));
   }
 }

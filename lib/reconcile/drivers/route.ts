@@ -1,12 +1,12 @@
 // Home address (/128) and mobile network prefix routes, each pointing at a nexthop object
 // or group. Identity is dst/len in our table; our protocol number marks them as ours.
 import type { Ip6 } from '../../inet/ip6.js';
-import { classifyError } from '../../platform/kernel-errors.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { routeDelete, routeDump, routeReplace, type Route6 } from '../../platform/rtnl/route.js';
 import type { ObjectDriver } from '../engine.js';
 import type { RouteWant } from '../../plan/common/kernel-objects.js';
 import type { OwnershipMarks } from '../marks.js';
+import { deleted } from './idempotent.js';
 
 export type RouteSeen = Pick<Route6, 'dst' | 'dstLen' | 'nhid'>;
 
@@ -53,10 +53,6 @@ export class RouteDriver implements ObjectDriver<RouteWant, RouteSeen> {
 
   /** `ip -6 route del HOA/128 table T proto P`; already gone is success. */
   async remove(_key: string, o: RouteSeen): Promise<void> {
-    try {
-      await routeDelete(this.sock, { dst: o.dst, dstLen: o.dstLen, table: this.marks.table, protocol: this.marks.protocol });
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(routeDelete(this.sock, { dst: o.dst, dstLen: o.dstLen, table: this.marks.table, protocol: this.marks.protocol }));
   }
 }

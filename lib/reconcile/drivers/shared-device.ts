@@ -15,6 +15,7 @@ import { ETH_P_ALL, ETH_P_IPV6 } from '../../platform/tc/tc-constants.js';
 import { DROP_FILTER_PRIO, PAIR_FILTER_PRIO, type ClsactWant, type DropFilterWant, type PairFilterWant, type SharedDeviceWant } from '../../plan/ha/shared-dataplane.js';
 import type { ObjectDriver } from '../engine.js';
 import { Allocator, FILTER_HANDLE_BASE, FILTER_HANDLE_COUNT } from '../marks.js';
+import { createdOrThere, deleted, oneOnDevice } from './idempotent.js';
 
 export interface SharedDeviceSeen {
   name: string;
@@ -48,11 +49,7 @@ export class SharedDeviceDriver implements ObjectDriver<SharedDeviceWant, Shared
 
   /** `ip link add NAME type ip6tnl external && ip link set NAME up` */
   async create(_key: string, d: SharedDeviceWant): Promise<SharedDeviceSeen> {
-    try {
-      await ip6tnlExternalCreate(this.sock, { name: d.name, up: true });
-    } catch (err) {
-      if (classifyError(err, 'create') !== 'exists') throw err;
-    }
+    await createdOrThere(ip6tnlExternalCreate(this.sock, { name: d.name, up: true }));
     const l = await linkGet(this.sock, { name: d.name });
     if (!l) throw new Error(`device ${d.name} vanished right after it was created`);
     if (!l.up) await linkSetUp(this.sock, { ifindex: l.ifindex }, true);
@@ -67,11 +64,7 @@ export class SharedDeviceDriver implements ObjectDriver<SharedDeviceWant, Shared
 
   /** `ip link del NAME` (its nexthops, routes, qdisc and filters go with it). */
   async remove(_key: string, o: SharedDeviceSeen): Promise<void> {
-    try {
-      await linkDelete(this.sock, { ifindex: o.ifindex });
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(linkDelete(this.sock, { ifindex: o.ifindex }));
   }
 }
 
@@ -88,12 +81,8 @@ export class ClsactDriver implements ObjectDriver<ClsactWant, ClsactSeen> {
   ) {}
 
   /** `tc qdisc show dev NAME` */
-  async list(): Promise<Map<string, ClsactSeen>> {
-    const out = new Map<string, ClsactSeen>();
-    const ifindex = this.device();
-    if (ifindex === undefined) return out;
-    if ((await qdiscDump(this.sock, { ifindex })).some((q) => q.kind === 'clsact')) out.set(this.name, { ifindex });
-    return out;
+  list(): Promise<Map<string, ClsactSeen>> {
+    return oneOnDevice(this.name, this.device(), async (ifindex) => ((await qdiscDump(this.sock, { ifindex })).some((q) => q.kind === 'clsact') ? { ifindex } : undefined));
   }
 
   same(_d: ClsactWant, o: ClsactSeen): boolean {
@@ -104,11 +93,7 @@ export class ClsactDriver implements ObjectDriver<ClsactWant, ClsactSeen> {
   async create(): Promise<ClsactSeen> {
     const ifindex = this.device();
     if (ifindex === undefined) throw new Error(`clsact: device ${this.name} does not exist yet`);
-    try {
-      await clsactAdd(this.sock, ifindex);
-    } catch (err) {
-      if (classifyError(err, 'create') !== 'exists') throw err;
-    }
+    await createdOrThere(clsactAdd(this.sock, ifindex));
     return { ifindex };
   }
 
@@ -118,11 +103,7 @@ export class ClsactDriver implements ObjectDriver<ClsactWant, ClsactSeen> {
 
   /** `tc qdisc del dev NAME clsact` */
   async remove(_key: string, o: ClsactSeen): Promise<void> {
-    try {
-      await clsactDelete(this.sock, o.ifindex);
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(clsactDelete(this.sock, o.ifindex));
   }
 }
 
@@ -195,11 +176,7 @@ export class PairFilterDriver implements ObjectDriver<PairFilterWant, PairFilter
 
   /** `tc filter del dev NAME ingress prio 1 handle H protocol ipv6 flower` */
   async remove(_key: string, o: PairFilterSeen): Promise<void> {
-    try {
-      await filterDelete(this.sock, { ifindex: o.ifindex, prio: PAIR_FILTER_PRIO, protocol: ETH_P_IPV6, kind: 'flower', handle: o.handle });
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(filterDelete(this.sock, { ifindex: o.ifindex, prio: PAIR_FILTER_PRIO, protocol: ETH_P_IPV6, kind: 'flower', handle: o.handle }));
     this.handles.release(o.handle);
   }
 }
@@ -218,13 +195,11 @@ export class DropFilterDriver implements ObjectDriver<DropFilterWant, DropFilter
     private readonly device: DeviceIfindex,
   ) {}
 
-  async list(): Promise<Map<string, DropFilterSeen>> {
-    const out = new Map<string, DropFilterSeen>();
-    const ifindex = this.device();
-    if (ifindex === undefined) return out;
-    const drops = await this.read(ifindex);
-    if (drops !== undefined) out.set(this.name, { ifindex, drops });
-    return out;
+  list(): Promise<Map<string, DropFilterSeen>> {
+    return oneOnDevice(this.name, this.device(), async (ifindex) => {
+      const drops = await this.read(ifindex);
+      return drops === undefined ? undefined : { ifindex, drops };
+    });
   }
 
   /** `tc -s filter show dev NAME ingress`: our matchall's drop count, undefined when it is absent. */
@@ -254,10 +229,6 @@ export class DropFilterDriver implements ObjectDriver<DropFilterWant, DropFilter
 
   /** `tc filter del dev NAME ingress prio 2 handle 0x4d000000 protocol all matchall` */
   async remove(_key: string, o: DropFilterSeen): Promise<void> {
-    try {
-      await filterDelete(this.sock, { ifindex: o.ifindex, prio: DROP_FILTER_PRIO, protocol: ETH_P_ALL, kind: 'matchall', handle: DROP_HANDLE });
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(filterDelete(this.sock, { ifindex: o.ifindex, prio: DROP_FILTER_PRIO, protocol: ETH_P_ALL, kind: 'matchall', handle: DROP_HANDLE }));
   }
 }

@@ -8,6 +8,7 @@ import { linkDelete, linkDump, linkGet } from '../../platform/rtnl/link.js';
 import type { ObjectDriver } from '../engine.js';
 import type { TunnelWant } from '../../plan/common/kernel-objects.js';
 import { Allocator, sharedDeviceName, type OwnershipMarks } from '../marks.js';
+import { deleted } from './idempotent.js';
 
 /** IP6_TNL_F_IGN_ENCAP_LIMIT | IP6_TNL_F_MIP6_DEV (linux/ip6_tunnel.h). */
 export const MIP6_TUNNEL_FLAGS = 0x1 | 0x8;
@@ -81,11 +82,7 @@ export class TunnelDriver implements ObjectDriver<TunnelWant, TunnelSeen> {
 
   /** `ip link del NAME`; already gone is success. */
   async remove(_key: string, o: TunnelSeen): Promise<void> {
-    try {
-      await linkDelete(this.sock, { ifindex: o.ifindex });
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(linkDelete(this.sock, { ifindex: o.ifindex }));
     this.names.release(o.name);
   }
 }

@@ -8,6 +8,7 @@ import { policyDelete, policyDump, policyUpdate, type XfrmPolicy } from '../../p
 import { stateAdd, stateDelete, stateDump, stateUpdate, type XfrmState } from '../../platform/xfrm/state.js';
 import type { ObjectDriver } from '../engine.js';
 import { policyKey, stateKey, type XfrmBands } from '../../plan/common/xfrm-objects.js';
+import { deleted, ownedByKey } from './idempotent.js';
 
 // The bands and the kernel's identity of each object are the planners' too (plan/common).
 export { DEFAULT_XFRM_BANDS, policyKey, stateKey, type XfrmBands } from '../../plan/common/xfrm-objects.js';
@@ -41,9 +42,7 @@ export class XfrmPolicyDriver implements ObjectDriver<XfrmPolicy, XfrmPolicy> {
 
   /** `ip xfrm policy show`, keeping our priority band. */
   async list(): Promise<Map<string, XfrmPolicy>> {
-    const out = new Map<string, XfrmPolicy>();
-    for (const p of await policyDump(this.sock)) if (this.ours(p)) out.set(policyKey(p), p);
-    return out;
+    return ownedByKey(await policyDump(this.sock), (p) => this.ours(p), policyKey);
   }
 
   same(d: XfrmPolicy, o: XfrmPolicy): boolean {
@@ -67,11 +66,7 @@ export class XfrmPolicyDriver implements ObjectDriver<XfrmPolicy, XfrmPolicy> {
 
   /** `ip xfrm policy delete src S dst D proto P dir DIR` */
   async remove(_key: string, o: XfrmPolicy): Promise<void> {
-    try {
-      await policyDelete(this.sock, { selector: o.selector, dir: o.dir, ...(o.type ? { type: o.type } : {}) });
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(policyDelete(this.sock, { selector: o.selector, dir: o.dir, ...(o.type ? { type: o.type } : {}) }));
   }
 }
 
@@ -88,9 +83,7 @@ export class XfrmStateDriver implements ObjectDriver<XfrmState, XfrmState> {
 
   /** `ip xfrm state show`, keeping our reqid band. */
   async list(): Promise<Map<string, XfrmState>> {
-    const out = new Map<string, XfrmState>();
-    for (const s of await stateDump(this.sock)) if (this.ours(s)) out.set(stateKey(s), s);
-    return out;
+    return ownedByKey(await stateDump(this.sock), (s) => this.ours(s), stateKey);
   }
 
   same(d: XfrmState, o: XfrmState): boolean {
@@ -125,10 +118,6 @@ export class XfrmStateDriver implements ObjectDriver<XfrmState, XfrmState> {
 
   /** `ip xfrm state delete src S dst D proto P spi N` */
   async remove(_key: string, o: XfrmState): Promise<void> {
-    try {
-      await stateDelete(this.sock, { src: o.src, dst: o.dst, spi: o.spi, proto: o.proto });
-    } catch (err) {
-      if (classifyError(err, 'delete') !== 'gone') throw err;
-    }
+    await deleted(stateDelete(this.sock, { src: o.src, dst: o.dst, spi: o.spi, proto: o.proto }));
   }
 }

@@ -44,7 +44,7 @@ function problems(text: string): string[] {
 
 test('RFC 3776 §4: static SAs of a home address reach the daemon configuration', () => {
   const c = parseConfig(file(GOOD, '2001:DB8:1:0::100'), 'mcoad.yaml');
-  const sa = c.ipsecSas['2001:db8:1::100'];
+  const sa = c.ipsecSas[ip6('2001:db8:1::100')];
   assert.ok(sa);
   assert.equal(sa.spiIn, 0x1001);
   assert.equal(sa.spiOut, 0x1002);
@@ -52,14 +52,14 @@ test('RFC 3776 §4: static SAs of a home address reach the daemon configuration'
   assert.equal(sa.aead.name, 'rfc4106(gcm(aes))');
   assert.equal(sa.aead.icvBits, 128);
   assert.equal(Buffer.from(sa.aead.key).toString('hex'), KEY.slice(2));
-  assert.equal(c.homeAgent.authorisation.homeAddresses['2001:db8:1::100']?.allowed, true);
+  assert.equal(c.homeAgent.authorisation.homeAddresses[ip6('2001:db8:1::100')]?.allowed, true);
 });
 
 test('the example file carries SAs for one home address', async () => {
   const root = resolve(fileURLToPath(import.meta.url), '../../../../..');
   const c = await loadConfigFile(join(root, 'examples', 'mcoad.yaml'));
   assert.deepEqual(Object.keys(c.ipsecSas), ['2001:db8:1::100']);
-  assert.equal(c.ipsecSas['2001:db8:1::100']?.aead.key.length, 20);
+  assert.equal(c.ipsecSas[ip6('2001:db8:1::100')]?.aead.key.length, 20);
 });
 
 test('no ipsec entries: no SAs', () => {

@@ -42,13 +42,13 @@ test('the example file parses, and its values reach the core configuration', asy
   assert.deepEqual(ha.servedPrefixes, ['2001:db8:1::/64']);
   assert.equal(ha.maxLifetimeSeconds, 3600);
   assert.equal(ha.ipsecRequired, true);
-  assert.deepEqual(ha.authorisation.homeAddresses['2001:db8:1::100'], {
+  assert.deepEqual(ha.authorisation.homeAddresses[ip6('2001:db8:1::100')], {
     allowed: true,
     mcoa: true,
     mobileRouter: true,
     mobileNetworkPrefixes: ['2001:db8:100::/48'],
   });
-  assert.equal(ha.authorisation.homeAddresses['2001:db8:1::bad']?.allowed, false);
+  assert.equal(ha.authorisation.homeAddresses[ip6('2001:db8:1::bad')]?.allowed, false);
   assert.deepEqual(ha.profile.status, DRAFT04_PROFILE.status);
   assert.equal(c.control.mode, 0o660, 'mode 0660 is read as octal');
   assert.equal(c.control.group, 'mcoa');

@@ -1,5 +1,6 @@
 // `home_agent.authorisation.home_addresses.<HOA>.ipsec.payload` (MCoA §8.3.2): what the
 // loader accepts, one row per mistake with its position, keys never echoed.
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigFileError, parseConfig } from '../../../lib/config/index.js';
@@ -41,7 +42,7 @@ function problems(text: string): string[] {
 
 test('§8.3.2: payload SAs of a home address reach the daemon configuration beside its signalling SAs', () => {
   const c = parseConfig(file(GOOD), 'mcoad.yaml');
-  const sa = c.ipsecSas['2001:db8:1::100'];
+  const sa = c.ipsecSas[ip6('2001:db8:1::100')];
   assert.ok(sa);
   assert.equal(sa.spiIn, 0x1001);
   assert.ok(sa.payload);
@@ -54,7 +55,7 @@ test('§8.3.2: payload SAs of a home address reach the daemon configuration besi
 
 test('payload is optional', () => {
   const c = parseConfig(file(''), 'mcoad.yaml');
-  assert.equal(c.ipsecSas['2001:db8:1::100']?.payload, undefined);
+  assert.equal(c.ipsecSas[ip6('2001:db8:1::100')]?.payload, undefined);
 });
 
 const P = 'home_agent.authorisation.home_addresses[2001:db8:1::100].ipsec.payload';

@@ -10,7 +10,6 @@ import type { Outgoing } from '../../../lib/proto/common/outcome.js';
 import { RateLimit } from '../../../lib/daemon/counters.js';
 import { Metrics } from '../../../lib/daemon/metrics/metrics.js';
 import { handleHaoReport } from '../../../lib/daemon/ha/xfrm-reports.js';
-import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import type { BindingError } from '../../../lib/wire/types.js';
 
 const HA = ip6('2001:db8:aa::1');
@@ -22,9 +21,9 @@ function setup(sendPerSecond = 10) {
   const now = 1_000_000;
   const out = ha.processBu({
     bu: { kind: 'bu', payloadProto: 59, checksum: 0, sequence: 1, flags: { a: true, h: true, l: false, k: false, m: false, r: false, p: false }, lifetimeSeconds: 400, options: [] },
-    hoa: mustParseIp6(HOA),
-    careOfSource: mustParseIp6(COA),
-    dst: mustParseIp6(HA),
+    hoa: HOA,
+    careOfSource: COA,
+    dst: HA,
     ipsecProtected: false,
     nowMs: now,
   });
@@ -32,7 +31,7 @@ function setup(sendPerSecond = 10) {
   const sent: Outgoing<BindingError>[] = [];
   const counters = new Metrics('home-agent');
   const ctx = {
-    check: (h: Uint8Array, c: Uint8Array) => ha.checkHomeAddressOption(h, c),
+    check: (h: Ip6, c: Ip6) => ha.checkHomeAddressOption(h, c),
     send: (o: Outgoing<BindingError>) => void sent.push(o),
     counters,
     log: pino({ level: 'silent' }),

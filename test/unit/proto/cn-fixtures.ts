@@ -1,5 +1,6 @@
 // Correspondent node helpers for tests: a deterministic node, the HoTI/CoTI exchange and
 // BUs encoded, sealed with Kbm and decoded again, as a mobile node would send them.
+import { ip6 } from '../../ip6.js';
 import assert from 'node:assert/strict';
 import { mustParseIp6 } from '../../../lib/inet/ip6.js';
 import { decodeMessage, encodeMessage } from '../../../lib/wire/mh.js';
@@ -20,8 +21,8 @@ export function newCn(over: Partial<CorrespondentConfig> = {}): CorrespondentNod
 
 /** HoTI/CoTI exchange as a mobile node would run it; returns tokens and nonce indices. */
 export function returnRoutability(cn: CorrespondentNode, coa: string, nowMs: number, cotiOptions: MobilityOption[] = [], hoa: string = HOA) {
-  const hot = cn.processHoti({ message: { kind: 'hoti', payloadProto: IPPROTO_NONE, checksum: 0, cookie, options: [] }, src: mustParseIp6(hoa), dst: mustParseIp6(CN), nowMs });
-  const cot = cn.processCoti({ message: { kind: 'coti', payloadProto: IPPROTO_NONE, checksum: 0, cookie, options: cotiOptions }, src: mustParseIp6(coa), dst: mustParseIp6(CN), nowMs });
+  const hot = cn.processHoti({ message: { kind: 'hoti', payloadProto: IPPROTO_NONE, checksum: 0, cookie, options: [] }, src: ip6(hoa), dst: ip6(CN), nowMs });
+  const cot = cn.processCoti({ message: { kind: 'coti', payloadProto: IPPROTO_NONE, checksum: 0, cookie, options: cotiOptions }, src: ip6(coa), dst: ip6(CN), nowMs });
   return { hot: hot.message, cot: cot.message };
 }
 
@@ -57,6 +58,6 @@ export function sealedBu(cn: CorrespondentNode, s: CnBuSpec): ReceivedCnBu {
   s.tamper?.(raw);
   const d = decodeMessage(raw, profile);
   assert.ok(d.ok && d.value.kind === 'bu');
-  return { bu: d.value, rawMh: raw, hoa: mustParseIp6(hoa), careOfSource: mustParseIp6(coa), dst: mustParseIp6(CN), ipsecProtected: false, nowMs };
+  return { bu: d.value, rawMh: raw, hoa: ip6(hoa), careOfSource: ip6(coa), dst: ip6(CN), ipsecProtected: false, nowMs };
 }
 

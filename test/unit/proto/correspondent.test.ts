@@ -1,5 +1,6 @@
 // Correspondent node: return routability answers (§6.2) and BU processing without bulk
 // registration (§6.3), each BU built, encoded and authenticated the way a mobile node would.
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mustParseIp6 } from '../../../lib/inet/ip6.js';
@@ -150,7 +151,7 @@ test('§6.2 CN without MCoA ignores the sub-option: CoT without it, token comput
 
 test('RFC 6275 §9.4.2 HoT: to the home address, cookie copied, token of the current nonce', () => {
   const cn = newCn();
-  const hot = cn.processHoti({ message: { kind: 'hoti', payloadProto: IPPROTO_NONE, checksum: 0, cookie, options: [] }, src: mustParseIp6(HOA), dst: mustParseIp6(CN), nowMs: 5 });
+  const hot = cn.processHoti({ message: { kind: 'hoti', payloadProto: IPPROTO_NONE, checksum: 0, cookie, options: [] }, src: ip6(HOA), dst: ip6(CN), nowMs: 5 });
   assert.equal(hot.dst, HOA);
   assert.equal(hot.src, CN);
   assert.deepEqual(hot.message.cookie, cookie);
@@ -163,7 +164,7 @@ test('§6.3 CN: undecodable BID sub-option -> MCOA INCOMPLIANT when A is set', (
   bytes[bytes.indexOf(35, 12) + 5] = 0x80;
   const d = decodeMessage(bytes, DRAFT04_PROFILE);
   assert.ok(!d.ok);
-  const o = cn.processDecodeError({ error: d.error, hoa: mustParseIp6(HOA), careOfSource: mustParseIp6(COA1), dst: mustParseIp6(CN), ipsecProtected: false, nowMs: 0 });
+  const o = cn.processDecodeError({ error: d.error, hoa: ip6(HOA), careOfSource: ip6(COA1), dst: ip6(CN), ipsecProtected: false, nowMs: 0 });
   assert.equal(o.ba?.message.status, ST.incompliant);
   assert.equal(o.ba?.message.sequence, 4);
 });

@@ -73,9 +73,9 @@ export interface PacketSpec {
 export function received(bu: BindingUpdate, p: PacketSpec = {}): ReceivedBu {
   return {
     bu,
-    hoa: mustParseIp6(p.hoa ?? HOA),
-    careOfSource: mustParseIp6(p.src ?? COA1),
-    dst: mustParseIp6(p.dst ?? HA),
+    hoa: ip6(p.hoa ?? HOA),
+    careOfSource: ip6(p.src ?? COA1),
+    dst: ip6(p.dst ?? HA),
     ipsecProtected: p.ipsec ?? true,
     nowMs: p.nowMs ?? 0,
   };

@@ -1,5 +1,6 @@
 // Home agent behaviour beyond single BU rules: decode errors, DAD hand-off, expiry,
 // Binding Refresh Requests (§6.4) and the Home Address option check (§6.5).
+import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mustParseIp6 } from '../../../lib/inet/ip6.js';
@@ -151,14 +152,14 @@ test('§6.5 Home Address option: accepted from any registered care-of address, e
   const ha = new HomeAgent(haConfig());
   ha.processBu(received(makeBu({ seq: 1, options: [bid(1, { coa: COA1 }), bid(2, { coa: COA2 })] })));
   ha.dadResult(HOA, true);
-  assert.deepEqual(ha.checkHomeAddressOption(mustParseIp6(HOA), mustParseIp6(COA2)), { accept: true });
-  const v = ha.checkHomeAddressOption(mustParseIp6(HOA), mustParseIp6(COA3));
+  assert.deepEqual(ha.checkHomeAddressOption(HOA, COA2), { accept: true });
+  const v = ha.checkHomeAddressOption(HOA, ip6(COA3));
   assert.equal(v.accept, false);
   if (v.accept) return;
   assert.equal(v.bindingError.message.status, 1);
   assert.equal(v.bindingError.dst, COA3);
   assert.deepEqual(v.bindingError.message.homeAddress, mustParseIp6(HOA));
-  assert.equal(ha.checkHomeAddressOption(mustParseIp6(HOA2), mustParseIp6(COA1)).accept, false, 'no binding at all');
+  assert.equal(ha.checkHomeAddressOption(HOA2, COA1).accept, false, 'no binding at all');
 });
 
 test('§6.1 lookup by (home address, BID), falling back to the home address alone', () => {

@@ -63,15 +63,16 @@ export class Net {
     // With a Home Address option the receiver sees the home address as source.
     const hoa = a.homeAddressOption ? HOA : a.source;
     if (msg.kind === 'hoti') {
-      const hot = this.cn.processHoti({ message: msg, src: HOA, dst: a.destination, nowMs: now });
+      const hot = this.cn.processHoti({ message: msg, src: formatIp6(HOA), dst: formatIp6(a.destination), nowMs: now });
       return [{ kind: 'homeTest', from: CN, message: onWire(encodeMessage(hot.message, DRAFT04_PROFILE)) }];
     }
     if (msg.kind === 'coti') {
-      const cot = this.cn.processCoti({ message: msg, src: a.source, dst: a.destination, nowMs: now });
+      const cot = this.cn.processCoti({ message: msg, src: formatIp6(a.source), dst: formatIp6(a.destination), nowMs: now });
       return [{ kind: 'careOfTest', from: CN, message: onWire(encodeMessage(cot.message, DRAFT04_PROFILE)) }];
     }
     if (msg.kind !== 'bu') return [];
-    const received = { bu: msg as BindingUpdate, hoa, careOfSource: a.source, dst: a.destination, nowMs: now };
+    // The receiver's socket formats the packet's addresses once (lib/net/receive.ts).
+    const received = { bu: msg as BindingUpdate, hoa: formatIp6(hoa), careOfSource: formatIp6(a.source), dst: formatIp6(a.destination), nowMs: now };
     if (ip6Equal(a.destination, HA)) {
       let out = this.ha.processBu({ ...received, ipsecProtected: true });
       if (out.dad) out = { ...out, ...this.ha.dadResult(out.dad.hoa, true) };
