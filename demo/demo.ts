@@ -171,8 +171,13 @@ function abandon(status: number): never {
 async function main(): Promise<number> {
   // The launcher probed this kernel in a scratch namespace before choosing the direct path.
   if (process.env['MCOA_DEMO_DIRECT'] === '1') allowOutsideUml();
+  // `on`, not `once`: a second signal (the terminal's Ctrl-C and the launcher's copy of it)
+  // must find a handler, not the default action that would end the cleanup half-way.
+  let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
       failure(new Error(`interrupted by ${signal}`));
       abandon(130);
     });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PrerequisiteError, ensurePrerequisites } from '../test/uml/prerequisites.js';
 import { probeKernel } from './kernel-probe.js';
-import { choiceLine, choosePath, wantsProbe, type ForcedPath } from './path-choice.js';
+import { choiceLine, choosePath, wantsProbe, type ForcedPath, type ProbeOutcome } from './path-choice.js';
 
 const USAGE = `usage: npm run demo [-- --uml | --direct]
   (no option)  directly in network namespaces when this kernel has ip6tnl, Mobile IPv6 and
@@ -62,11 +62,14 @@ async function main(): Promise<number> {
     return 0;
   }
   const uid = process.getuid?.() ?? -1;
-  // A signal during the probe still deletes its scratch namespace (its exit hook).
+  // A signal during the probe still deletes its scratch namespace (its exit hook); `on`, so
+  // that a second signal finds this handler instead of the default action.
   const exitOnSignal = (): never => process.exit(130);
-  process.once('SIGINT', exitOnSignal);
-  process.once('SIGTERM', exitOnSignal);
-  const probe = wantsProbe(uid, forced) ? await probeKernel() : undefined;
+  process.on('SIGINT', exitOnSignal);
+  process.on('SIGTERM', exitOnSignal);
+  const probe = wantsProbe(uid, forced)
+    ? await probeKernel().catch((err: unknown): ProbeOutcome => ({ ran: false, why: `the probe failed: ${err instanceof Error ? err.message : String(err)}` }))
+    : undefined;
   process.removeListener('SIGINT', exitOnSignal);
   process.removeListener('SIGTERM', exitOnSignal);
   const choice = choosePath({ uid, inUml: process.env['MCOA_IN_UML'] === '1', forced, probe });

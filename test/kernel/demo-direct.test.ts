@@ -4,11 +4,13 @@
 // scratch namespace is gone afterwards whatever its pieces did. The decisions themselves
 // are the host table test's (test/unit/demo/path-choice.test.ts).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEMO_PIECES, pairedLinkKind, probeKernel, type ProbePiece } from '../../demo/kernel-probe.js';
 import { choosePath } from '../../demo/path-choice.js';
-import { COAS, KERNEL_TEST_TIMEOUT_MS, SCENARIO_TIMEOUT_MS } from './fixtures/index.js';
+import { COAS, KERNEL_TEST_TIMEOUT_MS, SCENARIO_TIMEOUT_MS, bounded, until } from './fixtures/index.js';
 import { CommandError, assertInUml, sh } from './netns.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
@@ -49,6 +51,34 @@ test('demo launcher: inside UML it probes, runs the demo directly and shows bind
   assert.match(out, /namespaces (mcoa-demo-\d+-\d+, ){3}mcoa-demo-\d+-\d+ deleted/);
   assert.match(out, /demo finished: OK$/m);
   assert.doesNotMatch(await namespaces(), /mcoa-demo-|mcoa-probe-/, 'the demo and its probe left namespaces behind');
+});
+
+/** Pids of mcoad processes (named so by process.title, lib/daemon/service/signals.ts). */
+function mcoadPids(): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'mcoad';
+    } catch {
+      return false; // exited meanwhile
+    }
+  }).map(Number);
+}
+
+test('demo launcher: SIGINT while the demo runs directly leaves no namespace and no mcoad behind', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+  assertInUml();
+  assert.deepEqual(mcoadPids(), [], 'an mcoad from before this test');
+  const child = spawn(process.execPath, [LAUNCHER], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await until('the demo to show the binding cache', () => out.includes('== Home agent binding cache'));
+  assert.ok(mcoadPids().length === 2, `two mcoad running: ${mcoadPids().join(' ')}`);
+  child.kill('SIGINT');
+  assert.equal(await bounded('the launcher to exit', exited), 130, out);
+  assert.match(out, /DEMO FAILED: interrupted by SIGINT/);
+  assert.doesNotMatch(await namespaces(), /mcoa-demo-/, 'namespaces left behind');
+  await until('no mcoad left', () => mcoadPids().length === 0);
 });
 
 test('demo launcher: --uml inside UML is refused (no UML within UML)', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
