@@ -1,22 +1,29 @@
-// `npm run demo`: the routed topology of test/kernel/fixtures/topology.ts inside user-mode
-// Linux, mcoad as home agent and as mobile node with three foreign interfaces, and what a
-// network engineer wants to see: the binding cache, the tunnels carrying a flow, one
-// interface lost and found again. Daemon logs go to /tmp/mcoa-demo/ inside UML; their last
-// lines are printed only on failure. Exit status 0 on success, 1 on any failure.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// The demo, run by `npm run demo` (launch.ts) inside user-mode Linux or, on a kernel that
+// has ip6tnl, Mobile IPv6 and ESP, directly (MCOA_DEMO_DIRECT=1): the routed topology of
+// test/kernel/fixtures/topology.ts in four namespaces of its own (mcoa-demo-<pid>-<n>,
+// deleted by name at the end, on failure and on SIGINT/SIGTERM), mcoad as home agent and as
+// mobile node with three foreign interfaces, and what a network engineer wants to see: the
+// binding cache, the tunnels carrying a flow, one interface lost and found again. Daemon
+// logs go to a fresh /tmp/mcoa-demo-XXXXXX/; their last lines are printed only on failure.
+// Exit status 0 on success, 1 on any failure (130 when interrupted).
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sh, withNetnsGroup, type Netns } from '../test/kernel/netns.js';
+import { allowOutsideUml, sh, withNetnsGroup, type Netns } from '../test/kernel/netns.js';
 import {
   COAS, HOA, MN_IFACES, bindings, echoFromCnInBackground, mcoactl, removeDir, routedTopology, startDaemon, startEchoServer, stopDaemon, tempDir, tunnels,
   until, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type EchoResult,
 } from '../test/kernel/fixtures/index.js';
 import { Monitor, indent, sampleCounters, say, section, sleep } from './view.js';
 
-const LOG_DIR = '/tmp/mcoa-demo';
+const LOG_DIR = mkdtempSync('/tmp/mcoa-demo-');
+const IN_UML = process.env['MCOA_IN_UML'] === '1';
 const DEADLINE_MS = 120_000;
 /** Late echo replies still count for a second after the last datagram. */
 const ECHO_GRACE_MS = 1000;
 const daemons: { label: string; d: Daemon }[] = [];
+/** Processes running inside the namespaces besides the daemons, killed on a failure. */
+const others: ChildProcess[] = [];
 
 const TOPOLOGY = `
   cn  2001:db8:c::10 ---- rt ---- 2001:db8:e::2  ha (home agent, home link 2001:db8:aa::/64)
@@ -91,6 +98,7 @@ async function run([cn, rt, ha, mn]: Netns[]): Promise<void> {
 
     section('Flow: UDP echo from cn to the home address, 10 datagrams/s');
     echo = await startEchoServer(ns.mn);
+    others.push(echo);
     const before = await tunnels(ns.ha);
     const flow = echoFromCnInBackground(ns.cn, 50, 100, ECHO_GRACE_MS);
     await withTimeout('the first echo reply', 10_000, flow.started);
@@ -136,7 +144,7 @@ async function run([cn, rt, ha, mn]: Netns[]): Promise<void> {
     writeLogs();
     removeDir(haDir);
     removeDir(mnDir);
-    say(`  daemons stopped; logs in ${LOG_DIR}/ (inside UML)`);
+    say(`  daemons stopped; logs in ${LOG_DIR}/${IN_UML ? ' (inside UML)' : ''}`);
   }
 }
 
@@ -153,23 +161,40 @@ function failure(err: unknown): void {
   }
 }
 
+/** Kills what runs in the namespaces, writes the logs and exits; netns.ts deletes the namespaces on exit. */
+function abandon(status: number): never {
+  for (const p of [...daemons.map(({ d }) => d.proc), ...others]) p.kill('SIGKILL');
+  writeLogs();
+  process.exit(status);
+}
+
 async function main(): Promise<number> {
-  mkdirSync(LOG_DIR, { recursive: true });
+  // The launcher probed this kernel in a scratch namespace before choosing the direct path.
+  if (process.env['MCOA_DEMO_DIRECT'] === '1') allowOutsideUml();
+  // `on`, not `once`: a second signal (the terminal's Ctrl-C and the launcher's copy of it)
+  // must find a handler, not the default action that would end the cleanup half-way.
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      failure(new Error(`interrupted by ${signal}`));
+      abandon(130);
+    });
+  }
   say('mcoa demo: Mobile IPv6 home agent with Multiple Care-of Addresses (draft-ietf-monami6-multiplecoa-04)');
   let names: string[] = [];
   const demo = withNetnsGroup(4, async (nss) => {
     names = nss.map((n) => n.name);
     await run(nss);
-  }, 'demo');
+  }, 'mcoa-demo');
   try {
     await withTimeout(`the demo (limit ${DEADLINE_MS / 1000} s)`, DEADLINE_MS, demo);
   } catch (err) {
     failure(err);
-    for (const { d } of daemons) d.proc.kill('SIGKILL');
-    writeLogs();
-    // After a timeout the demo may still be waiting somewhere: exit now; netns.ts deletes
-    // the namespaces on exit. (Any other error has been cleaned up by run() already.)
-    process.exit(1);
+    // After a timeout the demo may still be waiting somewhere: exit now. (Any other error
+    // has been cleaned up by run() already.)
+    abandon(1);
   }
   const listed = await sh('ip', ['netns', 'list']);
   const left = names.filter((n) => listed.includes(n));

@@ -2,7 +2,8 @@
 // of its own, named mcoa-<pid>-<n>, and deletes them by name afterwards, so tests cannot
 // see each other's links, routes or XFRM state, and a failed test leaves nothing behind.
 // Refuses to run outside user-mode Linux (see test/uml/run.ts), so a kernel test run on
-// the wrong kernel fails instead of skipping or touching the host.
+// the wrong kernel fails instead of skipping or touching the host; only the demo's direct
+// path lifts that (allowOutsideUml).
 
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -86,6 +87,18 @@ export function assertInUml(): void {
   }
 }
 
+/** Namespaces may be made outside UML in this process (the demo's direct path). */
+let outsideUml = false;
+
+/**
+ * Lets this process create namespaces on a kernel other than UML's. Only the demo's direct
+ * path calls it, after its launcher probed the kernel (demo/launch.ts); kernel tests never.
+ * The names stay PREFIX-<pid>-<n> and are deleted by name, as always.
+ */
+export function allowOutsideUml(): void {
+  outsideUml = true;
+}
+
 let counter = 0;
 const live = new Set<string>();
 let exitHookInstalled = false;
@@ -109,7 +122,7 @@ async function deleteNetns(name: string): Promise<void> {
 
 /** The next name `PREFIX-<pid>-<n>`, after the checks every creation makes. */
 function nextName(prefix: string): string {
-  assertInUml();
+  if (!outsideUml) assertInUml();
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new Error(`bad namespace prefix "${prefix}"`);
   counter += 1;
   if (!exitHookInstalled) {

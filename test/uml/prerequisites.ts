@@ -45,11 +45,18 @@ export function planPrerequisites(missing: readonly string[], uid: number, scrip
   };
 }
 
+const ALL_PROGRAMS: readonly string[] = REQUIRED_PROGRAMS.map(([prog]) => prog);
+
 /**
- * The programs of REQUIRED_PROGRAMS not found as executables on `pathVar` or in `alsoIn`
- * (Debian keeps ip, sysctl and modprobe in sbin, which a user's PATH may leave out).
+ * The programs of `programs` (default all of REQUIRED_PROGRAMS) not found as executables on
+ * `pathVar` or in `alsoIn` (Debian keeps ip, sysctl and modprobe in sbin, which a user's
+ * PATH may leave out).
  */
-export function missingPrograms(pathVar: string = process.env['PATH'] ?? '', alsoIn: readonly string[] = ['/usr/sbin', '/sbin']): string[] {
+export function missingPrograms(
+  pathVar: string = process.env['PATH'] ?? '',
+  alsoIn: readonly string[] = ['/usr/sbin', '/sbin'],
+  programs: readonly string[] = ALL_PROGRAMS,
+): string[] {
   const dirs = [...new Set([...pathVar.split(delimiter).filter((d) => d !== ''), ...alsoIn])];
   const found = (prog: string): boolean =>
     dirs.some((d) => {
@@ -60,7 +67,7 @@ export function missingPrograms(pathVar: string = process.env['PATH'] ?? '', als
         return false;
       }
     });
-  return REQUIRED_PROGRAMS.map(([prog]) => prog).filter((p) => !found(p));
+  return programs.filter((p) => !found(p));
 }
 
 export class PrerequisiteError extends Error {
@@ -68,18 +75,24 @@ export class PrerequisiteError extends Error {
 }
 
 /**
- * Installs what is missing (as root, with the repository's .ci/uml-deps.sh, its output
- * shown), or throws PrerequisiteError saying what to run. Silent when all are present.
+ * Installs what is missing of `programs` (as root, with the repository's .ci/uml-deps.sh,
+ * its output shown), or throws PrerequisiteError saying what to run. Silent when all are
+ * present. The demo's direct path asks only for the programs it runs.
  */
-export function ensurePrerequisites(repoRoot: string, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
-  const plan = planPrerequisites(missingPrograms(), process.getuid?.() ?? -1, join(repoRoot, DEPS_SCRIPT));
+export function ensurePrerequisites(
+  repoRoot: string,
+  say: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  programs: readonly string[] = ALL_PROGRAMS,
+): void {
+  const missing = (): string[] => missingPrograms(undefined, undefined, programs);
+  const plan = planPrerequisites(missing(), process.getuid?.() ?? -1, join(repoRoot, DEPS_SCRIPT));
   if (plan.action === 'none') return;
   if (plan.action === 'refuse') throw new PrerequisiteError(plan.message);
   say(`prerequisites: missing ${plan.missing.join(', ')}; installing Debian packages ${plan.packages.join(' ')}: ${plan.command.join(' ')}`);
   const r = spawnSync(plan.command[0]!, plan.command.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], cwd: repoRoot });
   if (r.error) throw new PrerequisiteError(`${plan.command.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) throw new PrerequisiteError(`${plan.command.join(' ')} failed (exit status ${r.status ?? r.signal}); see its output above`);
-  const still = missingPrograms();
+  const still = missing();
   if (still.length > 0) throw new PrerequisiteError(`still missing after ${plan.command.join(' ')}: ${still.join(', ')}`);
   say('prerequisites: installed');
 }

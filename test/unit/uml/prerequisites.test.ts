@@ -49,6 +49,8 @@ test('prerequisites: missingPrograms looks on PATH and in the extra directories,
     assert.deepEqual(missingPrograms(dir, []), ['linux', 'tshark']);
     assert.deepEqual(missingPrograms('', [dir]), ['linux', 'tshark']);
     assert.deepEqual(missingPrograms('', []), REQUIRED_PROGRAMS.map(([p]) => p));
+    // The demo's direct path asks only for what it runs.
+    assert.deepEqual(missingPrograms(dir, [], ['ip', 'tshark', 'sysctl']), ['tshark']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
