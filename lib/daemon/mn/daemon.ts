@@ -21,6 +21,7 @@ import type { MhReceived } from '../../net/mh-socket.js';
 import { formatIp6, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
+import { InboundLogLimit } from './inbound-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { kernelObserver } from '../metrics/kernel-observer.js';
 import { bulStates } from './bul-view.js';
@@ -49,6 +50,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   readonly counters: Metrics;
   private readonly clock: Clock;
   private readonly badInputLog = new RateLimit(10);
+  private readonly inboundLog = new InboundLogLimit();
   /** At the core's nextTickMs. */
   private readonly timer: DueTimer;
   private stopped = false;
@@ -245,9 +247,12 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
       case 'send':
         this.sender.send(a);
         return;
-      case 'log':
-        this.log[a.level](a.fields, a.event);
+      case 'log': {
+        if (!this.inboundLog.allow(a.event, this.clock.now())) return;
+        const suppressed = this.inboundLog.takeSuppressed();
+        this.log[a.level](suppressed > 0 ? { ...a.fields, suppressed } : a.fields, a.event);
         return;
+      }
     }
   }
 
