@@ -9,6 +9,9 @@ import { DRAFT04_PROFILE } from '../wire/profiles.js';
 import type { DaemonCommon, HoaIpsecSas } from './daemon-config.js';
 import { readHoaIpsec } from './ipsec-section.js';
 import type { ConfigReader, Field } from './reader.js';
+import { isScalar } from 'yaml';
+import { homeAgentsAnycast } from '../inet/home-agents-anycast.js';
+import { makePrefix } from '../inet/prefix.js';
 
 const MOBILE_NODE_KEYS = [
   'home_address', 'home_agent', 'home_prefix_length', 'interfaces', 'bulk', 'lifetime', 'routes',
@@ -26,7 +29,13 @@ export const MN_IPSEC_OFF_WARNING =
 
 export interface MobileNodeSettings {
   homeAddress: Ip6;
+  /**
+   * The home agent; with discoverHomeAgent, the Home-Agents anycast address of the home
+   * prefix until discovery (daemon/mn/discovery.ts) replaces it with a discovered one.
+   */
   homeAgent: Ip6;
+  /** `home_agent: auto`: find the home agent by DHAAD (RFC 6275 §11.4.1). */
+  discoverHomeAgent: boolean;
   /** Length of the home link's prefix; the home agent address must lie inside it. */
   homePrefixLength: number;
   /** Candidate interfaces for care-of addresses, in order of preference. */
@@ -82,9 +91,13 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
   const hoaField = get('home_address');
   const haField = get('home_agent');
   const homeAddress = hoaField && r.ip6(hoaField);
-  const homeAgent = haField && r.ip6(haField);
+  const discoverHomeAgent = haField !== undefined && isScalar(haField.node) && haField.node.value === 'auto';
   const lenField = get('home_prefix_length');
   const homePrefixLength = (lenField && r.integer(lenField, 1, 128)) ?? 64;
+  if (discoverHomeAgent && homePrefixLength > 121 && lenField) r.report(lenField.node, lenField.path, 'home_agent: auto needs a home prefix of at most /121 (RFC 2526)');
+  const homeAgent = discoverHomeAgent
+    ? homeAddress && homePrefixLength <= 121 ? homeAgentsAnycast(makePrefix(mustParseIp6(homeAddress), homePrefixLength)) : undefined
+    : haField && r.ip6(haField);
   if (homeAddress && homeAgent && haField && !ip6InPrefix(mustParseIp6(homeAgent), mustParseIp6(homeAddress), homePrefixLength)) {
     r.report(haField.node, haField.path, `home agent is outside the home prefix ${homeAddress}/${homePrefixLength}`);
   }
@@ -123,6 +136,7 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
   return {
     homeAddress,
     homeAgent,
+    discoverHomeAgent,
     homePrefixLength,
     interfaces,
     bulk,

@@ -82,6 +82,8 @@ export interface StatsView {
   homeAddresses: number;
   /** Counters by group, e.g. { bu: { received: 10, accepted: 9 }, kernel: { applies: 4 } }. */
   counters: Record<string, Record<string, number>>;
+  /** Mobile node: the home agent in use (address null while DHAAD runs) and the discovered list. */
+  homeAgent?: { address: string | null; discovered: boolean; candidates: string[] };
 }
 
 export interface DelResult {

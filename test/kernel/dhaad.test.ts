@@ -1,6 +1,8 @@
 // Dynamic Home Agent Address Discovery against a real kernel (RFC 6275 §10.5, §11.4.1).
-// Home link: a home agent namespace (A, a0) and a second home agent (B, b0) on one veth, B's
-// radvd advertising H, Home Agent Information and its address with the R bit.
+// First test, the socket: a home agent namespace (A, a0) and a second home agent (B, b0) on
+// one veth, B's radvd advertising H, Home Agent Information and its address with the R bit.
+// Second, the daemons: two mcoad home agents with radvd each on one home link and a mobile
+// node with home_agent: auto (fixtures/topology.ts twoHomeAgentsTopology).
 import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,9 +13,26 @@ import { homeAgentsAnycast } from '../../lib/inet/home-agents-anycast.js';
 import { parsePrefix } from '../../lib/inet/prefix.js';
 import { formatIp6 } from '../../lib/inet/ip6.js';
 import { addVethPair, withNetnsGroup, type Netns } from './netns.js';
-import { KERNEL_TEST_TIMEOUT_MS, until, withScope } from './fixtures/index.js';
+import {
+  HA,
+  HA2,
+  HOA,
+  KERNEL_TEST_TIMEOUT_MS,
+  counter,
+  killDaemon,
+  mcoactl,
+  registeredWith,
+  stats,
+  twoHomeAgentsTopology,
+  until,
+  withScope,
+  writeHomeAgentConfig,
+  writeMobileNodeConfig,
+} from './fixtures/index.js';
 import { radvdStderr, startRadvd } from './fixtures/radvd.js';
 
+/** Home agent 2's bindings expire (8 s), then REGISTRATION_TIMEOUT_MS (20 s) passes: a generous bound over both. */
+const SCENARIO_WAIT_MS = 180_000;
 const HOME = parsePrefix('2001:db8:aa::/64')!;
 const ANYCAST = homeAgentsAnycast(HOME);
 
@@ -65,6 +84,42 @@ test('Icmp6Socket: radvd RAs with H and Home Agent Information arrive; a Request
       const reply = await until('the Reply', () => replies[0]);
       assert.deepEqual(decodeDhaad(reply.data), { ok: true, value: { kind: 'dhaadReply', identifier: 77, mobileRouter: false, homeAgents: [] } });
       assert.equal(reply.src, ip6('2001:db8:aa::1'));
+    }),
+  );
+});
+
+test('DHAAD end to end: two home agents with radvd on one home link; a mobile node with home_agent: auto registers with the preferred one, and moves to the other when it goes', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
+  await withNetnsGroup(3, ([ha, ha2, mn]) =>
+    withScope(async (scope) => {
+      await twoHomeAgentsTopology(ha!, ha2!, mn!);
+      const dhaad = (preference: number): string => `  dhaad:\n    preference: ${preference}\n    lifetime: 600\n`;
+      const d1 = await scope.startDaemon(ha!, 'home agent 1', (dir) => writeHomeAgentConfig(dir, { ipsecRequired: false, homeAgent: dhaad(10) }));
+      const d2 = await scope.startDaemon(ha2!, 'home agent 2', (dir) => writeHomeAgentConfig(dir, { address: HA2, ipsecRequired: false, homeAgent: dhaad(20) }));
+      // HA2 is the preferred one (20 over 10); each advertises itself through its own radvd
+      // (started once mcoad has turned forwarding on, as radvd expects of a router).
+      startRadvd(scope, ha!, { iface: 'home0', address: `${HA}/64`, preference: 10, lifetime: 600 });
+      const radvd2 = startRadvd(scope, ha2!, { iface: 'home0', address: `${HA2}/64`, preference: 20, lifetime: 600 });
+      // Each home agent learns the other from its RAs (§10.5.1).
+      await until('home agent 1 heard home agent 2 advertise', async () => (await counter(d1, 'dhaad', 'ra-added')) >= 1);
+      await until('home agent 2 heard home agent 1 advertise', async () => (await counter(d2, 'dhaad', 'ra-added')) >= 1);
+
+      const m = await scope.startDaemon(mn!, 'mobile node', (dir) => writeMobileNodeConfig(dir, { homeAgent: 'auto', interfaces: ['mn1'], lifetime: 8 }));
+      await until('the mobile node registered with home agent 2', async () => (await registeredWith(m, HA2)).length > 0);
+      // The Request went to the anycast address and reached home agent 1 (the route's first hop), which answered with both, HA2 first.
+      assert.ok((await counter(d1, 'dhaad', 'reply')) >= 1, 'home agent 1 answered');
+      const s = (await stats(m)) as Awaited<ReturnType<typeof stats>> & { homeAgent?: { address: string; candidates: string[] } };
+      assert.deepEqual(s.homeAgent, { address: HA2, discovered: true, candidates: [HA2, HA] });
+      assert.match(await mcoactl(m, 'show', 'stats'), new RegExp(`home agent\\s+${HA2} \\(discovered by DHAAD: ${HA2} ${HA}\\)`));
+
+      // Home agent 2 goes: its daemon and radvd die, its address goes and so does the proxy
+      // entry it left for the home address (else home agent 1's DAD would find it taken).
+      // The link stays up: home agent 1 runs DAD on it.
+      await killDaemon(d2);
+      radvd2.kill('SIGKILL');
+      await ha2!.ip('-6', 'addr', 'del', `${HA2}/64`, 'dev', 'home0');
+      await ha2!.ip('-6', 'neigh', 'del', 'proxy', HOA, 'dev', 'home0').catch(() => '');
+      await until('the mobile node registered with home agent 1', async () => (await registeredWith(m, HA)).length > 0, SCENARIO_WAIT_MS);
+      assert.equal((await stats(m) as { homeAgent?: { address: string } }).homeAgent?.address, HA);
     }),
   );
 });

@@ -31,6 +31,13 @@ export function bindingsTable(bindings: readonly BindingView[]): string[] {
   return table(headers, rows, new Set([1, 4, 5]));
 }
 
+/** `2001:db8::2 (discovered by DHAAD: 2001:db8::2 2001:db8::3)`, or what discovery is doing. */
+function homeAgentText(h: NonNullable<StatsView['homeAgent']>): string {
+  if (!h.discovered) return h.address ?? '-';
+  const list = h.candidates.length > 0 ? `: ${h.candidates.join(' ')}` : '';
+  return h.address === null ? `discovering (DHAAD${list})` : `${h.address} (discovered by DHAAD${list})`;
+}
+
 export function statsLines(s: StatsView): string[] {
   const entries: [string, string][] = [
     ['version', s.version],
@@ -38,6 +45,7 @@ export function statsLines(s: StatsView): string[] {
     ['bindings', String(s.bindings)],
     ['home addresses', String(s.homeAddresses)],
   ];
+  if (s.homeAgent) entries.push(['home agent', homeAgentText(s.homeAgent)]);
   for (const [group, counters] of Object.entries(s.counters)) {
     entries.push([`${group}:`, '']);
     for (const [name, v] of Object.entries(counters)) entries.push([`  ${name}`, String(v)]);

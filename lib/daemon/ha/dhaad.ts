@@ -70,12 +70,13 @@ export class HomeAgentDhaad {
   }
 
   private onMessage(m: Icmp6Received): void {
-    if (m.ifindex !== this.ifindex) return this.dropped(m, 'not the home link');
     if (m.data[0] === ND_ROUTER_ADVERT) this.onRa(m);
     else if (m.data[0] === ICMP6_DHAAD_REQUEST) this.onRequest(m);
   }
 
   private onRa(m: Icmp6Received): void {
+    // Requests are routed to us from anywhere; only the home link's RAs make the list.
+    if (m.ifindex !== this.ifindex) return this.dropped(m, 'RA not on the home link');
     if (m.hopLimit !== ND_HOP_LIMIT || !m.src.startsWith('fe80:')) return this.dropped(m, 'RA not from a neighbour (hop limit 255, link-local source)');
     const ra = decodeRa(m.data);
     if (!ra.ok) return this.dropped(m, ra.error.code);

@@ -344,8 +344,9 @@ function openNd(sockets: RoleSockets, log: Logger): NdPort | undefined {
 }
 
 /** The mobile node role for the service shell. */
-export const MOBILE_NODE_ROLE: RoleDefinition<MobileNodeDaemonConfig, MobileNodeDaemon> = {
+export const MOBILE_NODE_ROLE: RoleDefinition<MobileNodeDaemonConfig, RoleDaemon<MobileNodeDaemonConfig>> = {
   role: 'mobile-node',
   keepsBindings: false,
-  start: (ctx) => MobileNodeDaemon.start(ctx),
+  // home_agent: auto finds the home agent first (discovering-daemon.ts, loaded only then).
+  start: async (ctx) => (ctx.cfg.mobileNode.discoverHomeAgent ? (await import('./discovering-daemon.js')).DiscoveringMobileNode.start(ctx) : MobileNodeDaemon.start(ctx)),
 };

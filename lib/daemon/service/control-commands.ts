@@ -51,6 +51,7 @@ export function registerCommonCommands(server: ControlServer, src: CommonCommand
       bindings: role.bindings,
       homeAddresses: role.homeAddresses,
       counters,
+      ...(role.homeAgent ? { homeAgent: role.homeAgent } : {}),
     };
   });
 

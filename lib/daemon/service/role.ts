@@ -41,6 +41,15 @@ export interface RoleStats {
   homeAddresses: number;
   /** The role's counter groups (kernel, socket, ...), shown after the shared ones. */
   counters: Record<string, Record<string, number>>;
+  /** Mobile node: the home agent in use, and whether DHAAD found it (with the Reply's list). */
+  homeAgent?: HomeAgentInUse;
+}
+
+export interface HomeAgentInUse {
+  /** null while discovery runs. */
+  address: Ip6 | null;
+  discovered: boolean;
+  candidates: Ip6[];
 }
 
 /** A running role as the shell drives it. */

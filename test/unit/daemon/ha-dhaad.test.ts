@@ -36,8 +36,9 @@ function raFrom(sock: FakeIcmp6Socket, preference: number, lifetime: number, hop
   sock.deliver({ data, src, dst: mustIp6('ff02::1'), ifindex, hopLimit });
 }
 
+/** A Request as routed in from a foreign link (interface 3, not the home link's 2). */
 function request(sock: FakeIcmp6Socket, dst: Ip6 = ANYCAST, identifier = 42): void {
-  sock.deliver({ data: encodeDhaad({ kind: 'dhaadRequest', identifier, mobileRouter: false }), src: COA, dst, ifindex: 2, hopLimit: 60 });
+  sock.deliver({ data: encodeDhaad({ kind: 'dhaadRequest', identifier, mobileRouter: false }), src: COA, dst, ifindex: 3, hopLimit: 60 });
 }
 
 function lastReply(sock: FakeIcmp6Socket): { dst: Ip6; src: Ip6 | undefined; identifier: number; homeAgents: string[] } {
