@@ -62,6 +62,8 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   /** Care-of addresses whose tunnels a previous run left, kept while adopting. */
   private adopted = new Set<string>();
   private adoptTimer: TimerHandle | undefined;
+  /** Netlink sockets this daemon opened; closed by stop() (a DHAAD switch stops one daemon and starts another). */
+  private netlinkSockets: { close(): void }[] = [];
   readonly homeLink: HomeLinkController;
   private readonly sender: MobileNodeSender;
   /** Host routes to route-optimised correspondents (daemon/mn/ro-routes.ts). */
@@ -123,6 +125,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     const nd = openNd(sockets, log);
     const watcher = new InterfaceWatcher(rtnl, m.interfaces, m.homeAddress, m.homePrefixLength);
     const d = new MobileNodeDaemon(ctx, cfg, log, kernel, watcher, mh, rtnl, nd);
+    d.netlinkSockets = [monitor, xfrm, rtnl];
     ctx.counters.source('bindings', () => bulStates(d.core.bindingUpdateList()));
     ctx.counters.source('kernel_pending', () => [[{}, kernel.reconciler.pendingCount()]]);
     if (m.ipsec?.payload) {
@@ -330,6 +333,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     this.mh.close();
     this.nd?.close();
     await this.kernel.stop();
+    for (const s of this.netlinkSockets) s.close();
   }
 }
 

@@ -325,8 +325,15 @@ class NamespaceSockets implements RoleSockets {
     for (const s of this.opened.splice(0).reverse()) s.close();
   }
 
+  /** Keeps `s` for closeAll until its owner closes it (a role that restarts a part must not leak). */
   private track<T extends { close(): void }>(s: T): T {
     this.opened.push(s);
+    const close = s.close.bind(s);
+    s.close = () => {
+      const i = this.opened.indexOf(s);
+      if (i >= 0) this.opened.splice(i, 1);
+      close();
+    };
     return s;
   }
 }
