@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { CorrespondentDaemonConfig } from '../../config/correspondent-section.js';
 import { CorrespondentNode } from '../../proto/cn/correspondent.js';
 import { ChangeSet } from '../../proto/common/changes.js';
+import { checkHomeAddressOption, type HomeAddressCheck } from '../../proto/common/hao-check.js';
 import type { BuOutcome, CacheEvent, Outgoing } from '../../proto/common/outcome.js';
 import { sealBindingAuthorization } from '../../proto/common/rr-crypto.js';
 import type { BindingView } from '../../control/protocol.js';
@@ -20,13 +21,16 @@ import { restoreInto } from '../../store/index.js';
 import { mustParseIp6, type Ip6 } from '../../inet/ip6.js';
 import { decodeMessage, encodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
-import type { MobilityMessage } from '../../wire/types.js';
+import type { Ip6Bytes, MobilityMessage } from '../../wire/types.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import { kernelObserver } from '../metrics/kernel-observer.js';
 import { bindingStates } from '../metrics/sources.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
+import { watchHaoReports } from '../xfrm-reports.js';
 import { CorrespondentKernel } from './kernel.js';
 
 const NETLINK_XFRM = 6;
@@ -42,6 +46,8 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
   readonly cacheService: BindingCacheService;
   private readonly sendBuf = new Uint8Array(4096);
   private readonly badInputLog = new RateLimit(10);
+  /** RFC 6275 §9.3.3: Binding Errors are rate-limited. */
+  private readonly bindingErrorLimit = new RateLimit(10);
   private stopped = false;
 
   private constructor(
@@ -96,6 +102,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     kernel.start(cfg.resyncIntervalSeconds * 1000);
     mh.on('message', (m) => d.onMessage(m));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
+    d.watchReports(sockets.netlink(NETLINK_XFRM, [XFRMNLGRP_REPORT]));
     d.cacheService.armTimer();
     return d;
   }
@@ -116,31 +123,56 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     }
     const msg = decoded.value;
     this.counters.inc('received', { type: msg.kind });
-    switch (msg.kind) {
-      case 'hoti':
-      case 'coti':
-        // RFC 6275 §9.4.1/§9.4.3: test init messages never carry a Home Address option.
-        if (m.homeAddressOption !== undefined) {
-          this.counters.inc('mh_test_init_with_hao');
-          return;
-        }
-        this.send(msg.kind === 'hoti' ? this.cn.processHoti({ message: msg, src, dst, nowMs: now }) : this.cn.processCoti({ message: msg, src, dst, nowMs: now }));
+    if (msg.kind === 'hoti' || msg.kind === 'coti') {
+      // RFC 6275 §9.4.1/§9.4.3: test init messages never carry a Home Address option.
+      if (m.homeAddressOption !== undefined) {
+        this.counters.inc('mh_test_init_with_hao');
         return;
-      case 'bu':
-        this.apply(this.cn.processBu({ bu: msg, hoa: src, careOfSource, dst, rawMh: m.data, ipsecProtected: false, nowMs: now }), now);
-        return;
-      case 'unknown':
-        this.counters.inc('mh_unknown_type', { mh_type: msg.mhType });
-        this.send({
-          message: { kind: 'be', payloadProto: 59, checksum: 0, status: BE_UNRECOGNIZED_MH_TYPE, homeAddress: src, options: [] },
-          src: m.dst,
-          dst: m.homeAddressOption ?? m.src,
-          homeAddress: null,
-        });
-        return;
-      default:
-        this.counters.inc('mh_ignored', { type: msg.kind });
+      }
+      this.send(msg.kind === 'hoti' ? this.cn.processHoti({ message: msg, src, dst, nowMs: now }) : this.cn.processCoti({ message: msg, src, dst, nowMs: now }));
+      return;
     }
+    if (msg.kind === 'bu') {
+      this.apply(this.cn.processBu({ bu: msg, hoa: src, careOfSource, dst, rawMh: m.data, ipsecProtected: false, nowMs: now }), now);
+      return;
+    }
+    // RFC 6275 §9.3.1: any other message with a Home Address option must come from a bound care-of address.
+    if (m.homeAddressOption !== undefined) {
+      const check = this.checkHomeAddressOption(src, careOfSource);
+      if (!check.accept) {
+        this.counters.inc('mh_hao_unregistered');
+        this.send(check.bindingError);
+        return;
+      }
+    }
+    if (msg.kind === 'unknown') {
+      this.counters.inc('mh_unknown_type', { mh_type: msg.mhType });
+      this.send({
+        message: { kind: 'be', payloadProto: 59, checksum: 0, status: BE_UNRECOGNIZED_MH_TYPE, homeAddress: src, options: [] },
+        src: m.dst,
+        dst: m.homeAddressOption ?? m.src,
+        homeAddress: null,
+      });
+      return;
+    }
+    this.counters.inc('mh_ignored', { type: msg.kind });
+  }
+
+  private checkHomeAddressOption(hoa: Ip6Bytes, coa: Ip6Bytes): HomeAddressCheck {
+    return checkHomeAddressOption(this.cn.cache, this.cfg.correspondent.address, hoa, coa);
+  }
+
+  /** RFC 6275 §9.3.1: other packets with a Home Address option, dropped by the kernel, come back as XFRM reports. */
+  private watchReports(sock: NetlinkSocket): void {
+    watchHaoReports(sock, {
+      check: (hoa, coa) => this.checkHomeAddressOption(hoa, coa),
+      send: (out) => this.send(out),
+      counters: this.counters,
+      log: this.log,
+      logLimit: this.badInputLog,
+      sendLimit: this.bindingErrorLimit,
+      now: () => this.clock.now(),
+    });
   }
 
   /** Journal the changes, then the BA (sealed when it carries authorization data), then the kernel. */

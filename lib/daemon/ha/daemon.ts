@@ -32,7 +32,7 @@ import { HomeAgentIpsec } from './ipsec.js';
 import { applyHomeAgentReload } from './reload.js';
 import { sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
-import { watchHaoReports } from './xfrm-reports.js';
+import { watchHaoReports } from '../xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 
 const NETLINK_ROUTE = 0;
