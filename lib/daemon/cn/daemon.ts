@@ -32,13 +32,14 @@ import type { Clock, MhPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
 import { watchHaoReports } from '../xfrm-reports.js';
 import { CorrespondentKernel } from './kernel.js';
+import { planCorrespondentReload } from './reload-plan.js';
 
 const NETLINK_XFRM = 6;
 /** RFC 6275 §6.1.9: Binding Error status 2, unrecognised MH type. */
 const BE_UNRECOGNIZED_MH_TYPE = 2;
 
 export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig> {
-  readonly cfg: CorrespondentDaemonConfig;
+  cfg: CorrespondentDaemonConfig;
   readonly log: Logger;
   readonly counters: RoleContext<CorrespondentDaemonConfig>['counters'];
   readonly clock: Clock;
@@ -203,6 +204,17 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     }
   }
 
+  /** Applies a re-read file: what can change live does (reload-plan.ts); the shell names what waits for a restart. */
+  reload(next: CorrespondentDaemonConfig): string[] {
+    const plan = planCorrespondentReload(this.cfg, next);
+    this.cfg = plan.running;
+    this.cn.reconfigure(plan.running.correspondent.core);
+    if (plan.resyncChanged) this.kernel.start(plan.running.resyncIntervalSeconds * 1000);
+    const c = plan.running.correspondent.core;
+    this.log.info({ maxLifetime: c.maxLifetimeSeconds, mcoa: c.mcoaAllowed, profile: c.profile.name, resyncInterval: plan.running.resyncIntervalSeconds }, 'configuration reloaded');
+    return [];
+  }
+
   bindings(only: Ip6 | undefined, nowMs: number): BindingView[] {
     return this.cacheService.bindings(only, nowMs);
   }
@@ -237,7 +249,7 @@ function removeByOperator(cn: CorrespondentNode, hoa: Ip6, bid?: number): CacheE
   return changes.events;
 }
 
-/** The correspondent role for the service shell (no reload: restart to apply changes). */
+/** The correspondent role for the service shell. */
 export const CORRESPONDENT_ROLE: RoleDefinition<CorrespondentDaemonConfig, CorrespondentDaemon> = {
   role: 'correspondent',
   keepsBindings: true,

@@ -78,10 +78,25 @@ const MOBILE_NODE: Readonly<Record<string, ReloadRule>> = {
   'mobile_node.correspondents': live('a new one gets return routability, a removed one a de-registration'),
 };
 
-/** Roles whose running daemon applies a reload; the correspondent restarts for any change. */
+const CN_NEXT = 'read for each message: the next BU and CoTI follow it, bindings keep what they were granted';
+const CORRESPONDENT: Readonly<Record<string, ReloadRule>> = {
+  ...COMMON,
+  'kernel.resync_interval': live('the resync timer restarts with the new period'),
+  'ipsec.required': live('nothing to change: a correspondent checks Binding Updates by return routability, not IPsec'),
+  wire_profile: live(CN_NEXT),
+  'correspondent.address': restart('the route-optimisation objects and every binding were made at this address'),
+  'correspondent.max_lifetime': live(CN_NEXT),
+  'correspondent.mcoa': live(CN_NEXT),
+  'correspondent.nonce_regenerate': restart('the nonce table was built on the schedule; tokens handed out keep their nonces'),
+  'correspondent.kcn_rotate': restart('the nonce table was built on the schedule; tokens handed out keep their nonces'),
+  limits: restart('only a home agent has limits (the file is refused for this role)'),
+};
+
+/** Roles whose running daemon applies a reload (every role mcoad runs). */
 export const RELOAD_RULES: Readonly<Partial<Record<Role, Readonly<Record<string, ReloadRule>>>>> = {
   'home-agent': HOME_AGENT,
   'mobile-node': MOBILE_NODE,
+  correspondent: CORRESPONDENT,
 };
 
 /** The rule for a key path (its own or the nearest ancestor's); undefined: no rule. */
