@@ -18,7 +18,7 @@ import { IPPROTO_DSTOPTS, XFRM_MSG_REPORT } from '../platform/xfrm/xfrm-constant
 import { decodeReport, type XfrmReport } from '../platform/xfrm/report.js';
 import { parseIp6 } from '../inet/ip6.js';
 import type { BindingError, Ip6Bytes } from '../wire/types.js';
-import type { RateLimit } from './counters.js';
+import { RateLimit } from './counters.js';
 import type { Metrics } from './metrics/metrics.js';
 
 /** What a report handler needs from the daemon. */
@@ -87,4 +87,21 @@ export function watchHaoReports(sock: NetlinkSocket, ctx: HaoReportContext): voi
     ctx.counters.inc('xfrm_reports', { outcome: 'lost' });
     if (ctx.logLimit.allow(ctx.now())) ctx.log.debug({ reason }, 'XFRM reports lost');
   });
+}
+
+/** What a daemon hands watchHaoDrops: its check and send, counters, log and clock. */
+export interface HaoReportDaemon {
+  check(hoa: Ip6Bytes, coa: Ip6Bytes): HomeAddressCheck;
+  send(out: Outgoing<BindingError>): void;
+  counters: Metrics;
+  log: Logger;
+  /** The daemon's limit for log lines about bad input. */
+  logLimit: RateLimit;
+  clock: { now(): number };
+}
+
+/** watchHaoReports for a daemon, with the RFC 6275 §9.3.3 rate limit for its Binding Errors (10/s). */
+export function watchHaoDrops(sock: NetlinkSocket, d: HaoReportDaemon): void {
+  const { clock, ...rest } = d;
+  watchHaoReports(sock, { ...rest, sendLimit: new RateLimit(10), now: () => clock.now() });
 }

@@ -30,7 +30,7 @@ import { bindingStates } from '../metrics/sources.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
-import { watchHaoReports } from '../xfrm-reports.js';
+import { watchHaoDrops } from '../xfrm-reports.js';
 import { CorrespondentKernel } from './kernel.js';
 import { planCorrespondentReload } from './reload-plan.js';
 
@@ -47,8 +47,6 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
   readonly cacheService: BindingCacheService;
   private readonly sendBuf = new Uint8Array(4096);
   private readonly badInputLog = new RateLimit(10);
-  /** RFC 6275 §9.3.3: Binding Errors are rate-limited. */
-  private readonly bindingErrorLimit = new RateLimit(10);
   private stopped = false;
 
   private constructor(
@@ -165,14 +163,13 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
 
   /** RFC 6275 §9.3.1: other packets with a Home Address option, dropped by the kernel, come back as XFRM reports. */
   private watchReports(sock: NetlinkSocket): void {
-    watchHaoReports(sock, {
+    watchHaoDrops(sock, {
       check: (hoa, coa) => this.checkHomeAddressOption(hoa, coa),
       send: (out) => this.send(out),
       counters: this.counters,
       log: this.log,
       logLimit: this.badInputLog,
-      sendLimit: this.bindingErrorLimit,
-      now: () => this.clock.now(),
+      clock: this.clock,
     });
   }
 

@@ -32,7 +32,7 @@ import { HomeAgentIpsec } from './ipsec.js';
 import { applyHomeAgentReload } from './reload.js';
 import { sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
-import { watchHaoReports } from '../xfrm-reports.js';
+import { watchHaoDrops } from '../xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 
 const NETLINK_ROUTE = 0;
@@ -49,8 +49,6 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   readonly clock: Clock;
   private readonly sendBuf = new Uint8Array(4096);
   private readonly badInputLog = new RateLimit(10);
-  /** RFC 6275 §9.3.1: Binding Errors for Home Address options are rate-limited. */
-  private readonly bindingErrorLimit = new RateLimit(10);
   private readonly limitLog = new RateLimit(1);
   private stopped = false;
 
@@ -163,14 +161,13 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   }
 
   private watchReports(sock: NetlinkSocket): void {
-    watchHaoReports(sock, {
+    watchHaoDrops(sock, {
       check: (hoa, coa) => this.ha.checkHomeAddressOption(hoa, coa),
       send: (out) => this.send(out),
       counters: this.counters,
       log: this.log,
       logLimit: this.badInputLog,
-      sendLimit: this.bindingErrorLimit,
-      now: () => this.clock.now(),
+      clock: this.clock,
     });
   }
 
