@@ -246,6 +246,11 @@ test('2. bootstrapping (§5.9): restarted without de-registering and one care-of
     for (const e of events.filter(relevant)) t.diagnostic(`mn: ${e.replace(/\s+/g, ' ').slice(0, 170)}`);
     for (const e of (await haMonitor.stop()).filter(relevant)) t.diagnostic(`ha: ${e.replace(/\s+/g, ' ').slice(0, 170)}`);
     const gap = tunnelGap(events, initial, stay);
+    // The echo is not asserted here: datagrams hashed to the removed care-of address are lost
+    // from its removal until the restarted node's first kernel pass (nothing of mcoad runs
+    // meanwhile) and, the other way, until the home agent takes the O-flag BU. Measured on
+    // 2026-12-04: 132 of 300 (2.6 s), both groups changing 2.7-2.8 s after the restart began.
+    // Once running, the node drops such a member at once (test/unit/plan/mn/live-care-of.test.ts).
     t.diagnostic(`restart: mobile node tunnels for ${stay.join(', ')} missing for ${gap.gapMs} ms; echo during it ${lost.received}/${lost.sent}, missing ${lost.missing.length} (20 ms apart: ${ranges(lost.missing)})`);
     const first = bus(seen)[0];
     assert.ok(first, 'a BU after the restart');

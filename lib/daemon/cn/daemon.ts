@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { CorrespondentDaemonConfig } from '../../config/correspondent-section.js';
 import { CorrespondentNode } from '../../proto/cn/correspondent.js';
 import { ChangeSet } from '../../proto/common/changes.js';
+import { checkHomeAddressOption, type HomeAddressCheck } from '../../proto/common/hao-check.js';
 import type { BuOutcome, CacheEvent, Outgoing } from '../../proto/common/outcome.js';
 import { sealBindingAuthorization } from '../../proto/common/rr-crypto.js';
 import type { BindingView } from '../../control/protocol.js';
@@ -23,21 +24,24 @@ import { decodeMessage, encodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
 import { noteLimitRefusal } from '../limit-log.js';
+import type { NetlinkSocket } from '../../platform/netlink/socket.js';
+import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import { kernelObserver } from '../metrics/kernel-observer.js';
 import { bindingStates } from '../metrics/sources.js';
 import { BindingCacheService } from '../binding-cache-service.js';
 import type { Clock, MhPort } from '../service/host.js';
 import { requireStore, type RoleContext, type RoleDaemon, type RoleDefinition, type RoleStats } from '../service/role.js';
+import { watchHaoDrops } from '../xfrm-reports.js';
 import { CorrespondentKernel } from './kernel.js';
-import { applyCorrespondentReload } from './reload.js';
+import { planCorrespondentReload } from './reload-plan.js';
 
 const NETLINK_XFRM = 6;
 /** RFC 6275 §6.1.9: Binding Error status 2, unrecognised MH type. */
 const BE_UNRECOGNIZED_MH_TYPE = 2;
 
 export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig> {
-  readonly cfg: CorrespondentDaemonConfig;
+  cfg: CorrespondentDaemonConfig;
   readonly log: Logger;
   readonly counters: RoleContext<CorrespondentDaemonConfig>['counters'];
   readonly clock: Clock;
@@ -100,6 +104,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     kernel.start(cfg.resyncIntervalSeconds * 1000);
     mh.on('message', (m) => d.onMessage(m));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
+    d.watchReports(sockets.netlink(NETLINK_XFRM, [XFRMNLGRP_REPORT]));
     d.cacheService.armTimer();
     return d;
   }
@@ -119,31 +124,55 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     }
     const msg = decoded.value;
     this.counters.inc('received', { type: msg.kind });
-    switch (msg.kind) {
-      case 'hoti':
-      case 'coti':
-        // RFC 6275 §9.4.1/§9.4.3: test init messages never carry a Home Address option.
-        if (m.homeAddressOption !== undefined) {
-          this.counters.inc('mh_test_init_with_hao');
-          return;
-        }
-        this.send(msg.kind === 'hoti' ? this.cn.processHoti({ message: msg, src, dst, nowMs: now }) : this.cn.processCoti({ message: msg, src, dst, nowMs: now }));
+    if (msg.kind === 'hoti' || msg.kind === 'coti') {
+      // RFC 6275 §9.4.1/§9.4.3: test init messages never carry a Home Address option.
+      if (m.homeAddressOption !== undefined) {
+        this.counters.inc('mh_test_init_with_hao');
         return;
-      case 'bu':
-        if (this.admitBu(now)) this.apply(this.cn.processBu({ bu: msg, hoa: src, careOfSource, dst, rawMh: m.data, ipsecProtected: false, nowMs: now }), now);
-        return;
-      case 'unknown':
-        this.counters.inc('mh_unknown_type', { mh_type: msg.mhType });
-        this.send({
-          message: { kind: 'be', payloadProto: 59, checksum: 0, status: BE_UNRECOGNIZED_MH_TYPE, homeAddress: ip6Octets(src), options: [] },
-          src: m.dst,
-          dst: m.homeAddressOption ?? m.src,
-          homeAddress: null,
-        });
-        return;
-      default:
-        this.counters.inc('mh_ignored', { type: msg.kind });
+      }
+      this.send(msg.kind === 'hoti' ? this.cn.processHoti({ message: msg, src, dst, nowMs: now }) : this.cn.processCoti({ message: msg, src, dst, nowMs: now }));
+      return;
     }
+    if (msg.kind === 'bu') {
+      if (this.admitBu(now)) this.apply(this.cn.processBu({ bu: msg, hoa: src, careOfSource, dst, rawMh: m.data, ipsecProtected: false, nowMs: now }), now);
+      return;
+    }
+    // RFC 6275 §9.3.1: any other message with a Home Address option must come from a bound care-of address.
+    if (m.homeAddressOption !== undefined) {
+      const check = this.checkHomeAddressOption(src, careOfSource);
+      if (!check.accept) {
+        this.counters.inc('mh_hao_unregistered');
+        this.send(check.bindingError);
+        return;
+      }
+    }
+    if (msg.kind === 'unknown') {
+      this.counters.inc('mh_unknown_type', { mh_type: msg.mhType });
+      this.send({
+        message: { kind: 'be', payloadProto: 59, checksum: 0, status: BE_UNRECOGNIZED_MH_TYPE, homeAddress: ip6Octets(src), options: [] },
+        src: m.dst,
+        dst: m.homeAddressOption ?? m.src,
+        homeAddress: null,
+      });
+      return;
+    }
+    this.counters.inc('mh_ignored', { type: msg.kind });
+  }
+
+  private checkHomeAddressOption(hoa: Ip6, coa: Ip6): HomeAddressCheck {
+    return checkHomeAddressOption(this.cn.cache, this.cfg.correspondent.address, hoa, coa);
+  }
+
+  /** RFC 6275 §9.3.1: other packets with a Home Address option, dropped by the kernel, come back as XFRM reports. */
+  private watchReports(sock: NetlinkSocket): void {
+    watchHaoDrops(sock, {
+      check: (hoa, coa) => this.checkHomeAddressOption(hoa, coa),
+      send: (out) => this.send(out),
+      counters: this.counters,
+      log: this.log,
+      logLimit: this.badInputLog,
+      clock: this.clock,
+    });
   }
 
   private admitBu(now: number): boolean {
@@ -181,6 +210,17 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
     }
   }
 
+  /** Applies a re-read file: what can change live does (reload-plan.ts); the shell names what waits for a restart. */
+  reload(next: CorrespondentDaemonConfig): string[] {
+    const plan = planCorrespondentReload(this.cfg, next);
+    this.cfg = plan.running;
+    this.cn.reconfigure(plan.running.correspondent.core);
+    if (plan.resyncChanged) this.kernel.start(plan.running.resyncIntervalSeconds * 1000);
+    const c = plan.running.correspondent.core;
+    this.log.info({ maxLifetime: c.maxLifetimeSeconds, mcoa: c.mcoaAllowed, profile: c.profile.name, resyncInterval: plan.running.resyncIntervalSeconds, maxBindings: this.cn.limits.maxBindings, maxJournalBacklog: this.cn.limits.maxJournalBacklog }, 'configuration reloaded');
+    return [...next.warnings];
+  }
+
   bindings(only: Ip6 | undefined, nowMs: number): BindingView[] {
     return this.cacheService.bindings(only, nowMs);
   }
@@ -195,11 +235,6 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
 
   registerCommands(server: ControlServer): void {
     this.cacheService.registerCommands(server);
-  }
-
-  /** Applies the caps of a re-read file (cn/reload.ts); the rest waits for a restart. */
-  reload(next: CorrespondentDaemonConfig): string[] {
-    return applyCorrespondentReload(this, next);
   }
 
   /** Stops serving; kernel objects stay so a restarted daemon adopts them. */
@@ -220,7 +255,7 @@ function removeByOperator(cn: CorrespondentNode, hoa: Ip6, bid?: number): CacheE
   return changes.events;
 }
 
-/** The correspondent role for the service shell (a reload applies the caps; service/reload-rules.ts). */
+/** The correspondent role for the service shell (what a reload applies: reload-plan.ts, service/reload-rules.ts). */
 export const CORRESPONDENT_ROLE: RoleDefinition<CorrespondentDaemonConfig, CorrespondentDaemon> = {
   role: 'correspondent',
   keepsBindings: true,

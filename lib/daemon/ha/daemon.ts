@@ -33,7 +33,7 @@ import { HomeAgentIpsec } from './ipsec.js';
 import { applyHomeAgentReload } from './reload.js';
 import { sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
-import { watchHaoReports } from './xfrm-reports.js';
+import { watchHaoDrops } from '../xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { startHomeAgentDhaad, type HomeAgentDhaad } from './dhaad.js';
 
@@ -51,8 +51,6 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   readonly clock: Clock;
   private readonly sendBuf = new Uint8Array(4096);
   private readonly badInputLog = new RateLimit(10);
-  /** RFC 6275 §9.3.1: Binding Errors for Home Address options are rate-limited. */
-  private readonly bindingErrorLimit = new RateLimit(10);
   private readonly limitLog = new RateLimit(1);
   private stopped = false;
   /** Home agent address discovery on the home link (home_agent.dhaad), or null. */
@@ -168,14 +166,13 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   }
 
   private watchReports(sock: NetlinkSocket): void {
-    watchHaoReports(sock, {
+    watchHaoDrops(sock, {
       check: (hoa, coa) => this.ha.checkHomeAddressOption(hoa, coa),
       send: (out) => this.send(out),
       counters: this.counters,
       log: this.log,
       logLimit: this.badInputLog,
-      sendLimit: this.bindingErrorLimit,
-      now: () => this.clock.now(),
+      clock: this.clock,
     });
   }
 

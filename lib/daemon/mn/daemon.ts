@@ -39,6 +39,7 @@ import { MobileNodeKernel, type AcceptedCareOf } from './kernel.js';
 import { mobileNodePayloadReqid } from '../../plan/mn/payload-ipsec.js';
 import { MobileNodePayload } from './payload-sync.js';
 import { mobileNodeRoObjects } from '../../plan/mn/ro.js';
+import { liveCareOfs } from '../../plan/mn/live-care-of.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -261,20 +262,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
 
   /** Care-of addresses the home agent accepted that the interface still holds (and, while adopting, those of a previous run). */
   private accepted(): AcceptedCareOf[] {
-    const out: AcceptedCareOf[] = [];
-    for (const e of this.core.bindingUpdateList()) {
-      if (e.role !== 'ha' || e.state !== 'registered' || e.homeBinding || e.careOf === null || e.iface === null) continue;
-      const ifindex = this.interfaces.ifindexOf(e.iface);
-      if (ifindex === undefined || this.interfaces.careOf(e.iface) !== e.careOf) continue;
-      out.push({ coa: e.careOf, ifindex });
-    }
-    if (!this.adopting) return out;
-    for (const iface of this.cfg.mobileNode.interfaces) {
-      const coa = this.interfaces.careOf(iface);
-      const ifindex = this.interfaces.ifindexOf(iface);
-      if (coa !== undefined && ifindex !== undefined && this.adopted.has(coa) && !out.some((a) => a.coa === coa)) out.push({ coa, ifindex });
-    }
-    return out;
+    return liveCareOfs(this.core.bindingUpdateList(), this.interfaces, this.adopting ? { interfaces: this.cfg.mobileNode.interfaces, adopted: this.adopted } : null);
   }
 
   /**

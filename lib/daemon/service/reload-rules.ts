@@ -79,21 +79,21 @@ const MOBILE_NODE: Readonly<Record<string, ReloadRule>> = {
   'mobile_node.correspondents': live('a new one gets return routability, a removed one a de-registration'),
 };
 
-const CN_CORE = 'the protocol core is built at start';
+const CN_NEXT = 'read for each message: the next BU and CoTI follow it, bindings keep what they were granted';
 const CORRESPONDENT: Readonly<Record<string, ReloadRule>> = {
   ...COMMON,
-  'kernel.resync_interval': restart('the resync timer is set at start'),
-  'ipsec.required': restart('a correspondent has no IPsec objects of its own; read at start'),
-  wire_profile: restart('the codec is built at start'),
-  'correspondent.address': restart('the route-optimisation objects are built on it'),
-  'correspondent.max_lifetime': restart(CN_CORE),
-  'correspondent.mcoa': restart(CN_CORE),
-  'correspondent.nonce_regenerate': restart(CN_CORE),
-  'correspondent.kcn_rotate': restart(CN_CORE),
+  'kernel.resync_interval': live('the resync timer restarts with the new period'),
+  'ipsec.required': live('nothing to change: a correspondent checks Binding Updates by return routability, not IPsec'),
+  wire_profile: live(CN_NEXT),
+  'correspondent.address': restart('the route-optimisation objects and every binding were made at this address'),
+  'correspondent.max_lifetime': live(CN_NEXT),
+  'correspondent.mcoa': live(CN_NEXT),
+  'correspondent.nonce_regenerate': restart('the nonce table was built on the schedule; tokens handed out keep their nonces'),
+  'correspondent.kcn_rotate': restart('the nonce table was built on the schedule; tokens handed out keep their nonces'),
   limits: live('the caps change at once; a lowered max_bindings refuses only growth, existing bindings stay'),
 };
 
-/** Roles whose running daemon applies a reload. */
+/** Roles whose running daemon applies a reload (every role mcoad runs). */
 export const RELOAD_RULES: Readonly<Partial<Record<Role, Readonly<Record<string, ReloadRule>>>>> = {
   'home-agent': HOME_AGENT,
   'mobile-node': MOBILE_NODE,

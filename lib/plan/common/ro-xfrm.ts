@@ -47,9 +47,11 @@ export function roInboundPolicy(selector: XfrmSelector, proto: number, priority:
 /**
  * Priorities inside the band (lower wins). The Mobility Header bypass must win over the data
  * policy: HoT goes to the home address through the home agent, and a BA already carries its
- * routing header (or the BU its Home Address option) as ancillary data.
+ * routing header (or the BU its Home Address option) as ancillary data. Inbound, the
+ * correspondent's Mobility Header policy must win over its per-home-address policy, so a BU
+ * from a new care-of address gets in.
  */
-export const RO_POLICY_PRIORITY_OFFSET = { signallingBypass: 0x40, data: 0x60, inbound: 0x90 } as const;
+export const RO_POLICY_PRIORITY_OFFSET = { signallingBypass: 0x40, data: 0x60, inbound: 0x90, homeAddressInbound: 0x98 } as const;
 /** Outbound RO states and their templates share one reqid (the kernel matches template and state by it). */
 export const RO_REQID_OFFSET = 0xff00;
 
@@ -87,15 +89,17 @@ function outbound(local: Ip6, remote: Ip6, coa: Ip6, proto: number, bands: XfrmB
 
 /**
  * Correspondent node, always: the wildcard Home Address option state (as the home agent's)
- * and an inbound policy for every protocol addressed to the correspondent, so BUs and data
- * packets from a care-of address with a Home Address option get in.
+ * and an inbound policy for Mobility Header packets addressed to the correspondent, so a BU
+ * from any care-of address with a Home Address option gets in (the daemon checks the other
+ * MH types, RFC 6275 §9.3.1). Other packets with the option get in only from a bound
+ * care-of address (plan/cn/hao-inbound.ts); the kernel reports the rest.
  *   ip xfrm state add src :: dst :: proto hao spi 0 mode ro coa :: flag wildrecv sel src ::/0 dst ::/0 reqid R
- *   ip xfrm policy add src ::/0 dst CN/128 dir in priority P tmpl proto hao mode ro level use
+ *   ip xfrm policy add src ::/0 dst CN/128 proto 135 dir in priority P tmpl proto hao mode ro level use
  */
 export function correspondentStaticXfrm(cn: Ip6, bands: XfrmBands): XfrmObjects {
   return {
     states: [wildcardRoState(IPPROTO_DSTOPTS, bands)],
-    policies: [roInboundPolicy({ ...ANY_SELECTOR, dst: cn, dstLen: 128 }, IPPROTO_DSTOPTS, bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound)],
+    policies: [roInboundPolicy({ ...ANY_SELECTOR, dst: cn, dstLen: 128, proto: IPPROTO_MH }, IPPROTO_DSTOPTS, bands.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound)],
   };
 }
 

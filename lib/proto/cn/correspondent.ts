@@ -39,13 +39,15 @@ export class CorrespondentNode {
   readonly nonces: NonceTable;
   /** Replaced by a reload; a lowered cap refuses only growth. */
   limits: CorrespondentLimits;
-  private readonly maxLifetime: number;
+  private maxLifetime: number;
+  private current: CorrespondentConfig;
 
   constructor(
-    readonly config: CorrespondentConfig,
+    config: CorrespondentConfig,
     randomBytes: RandomBytes,
     nowMs: number,
   ) {
+    this.current = config;
     const regen = config.nonceRegenerateSeconds;
     // A token the mobile node may still use (MAX_TOKEN_LIFETIME) must find its nonce valid
     // (MAX_NONCE_LIFETIME) even if it was handed out just before the next regeneration.
@@ -57,9 +59,23 @@ export class CorrespondentNode {
     }
     const rotate = config.kcnRotateSeconds === null ? null : config.kcnRotateSeconds * 1000;
     this.nonces = new NonceTable({ randomBytes, regenerateMs: regen * 1000, kcnRotateMs: rotate }, nowMs);
-    // RFC 6275 §5.2.6: bindings made with return routability live MAX_RR_BINDING_LIFETIME at most.
-    this.maxLifetime = Math.min(config.maxLifetimeSeconds, MAX_RR_BINDING_LIFETIME, MAX_WIRE_LIFETIME_SECONDS);
+    this.maxLifetime = grantableLifetime(config);
     this.limits = config.limits ?? DEFAULT_CN_LIMITS;
+  }
+
+  get config(): CorrespondentConfig {
+    return this.current;
+  }
+
+  /**
+   * A reload: the lifetime, MCoA and wire profile apply to the next message; bindings keep
+   * what they were granted. The nonce schedule stays as started (the nonce table was built
+   * on it, and tokens handed out must keep their nonces).
+   */
+  reconfigure(next: CorrespondentConfig): void {
+    this.current = { ...next, nonceRegenerateSeconds: this.current.nonceRegenerateSeconds, kcnRotateSeconds: this.current.kcnRotateSeconds };
+    this.maxLifetime = grantableLifetime(this.current);
+    this.limits = next.limits ?? DEFAULT_CN_LIMITS;
   }
 
   processHoti(input: ReceivedTestInit<HomeTestInit>): Outgoing<HomeTest> {
@@ -217,4 +233,9 @@ export class CorrespondentNode {
   lookup(hoa: Ip6, bid?: number) {
     return this.cache.lookup(hoa, bid);
   }
+}
+
+/** RFC 6275 §5.2.6: bindings made with return routability live MAX_RR_BINDING_LIFETIME at most. */
+function grantableLifetime(config: CorrespondentConfig): number {
+  return Math.min(config.maxLifetimeSeconds, MAX_RR_BINDING_LIFETIME, MAX_WIRE_LIFETIME_SECONDS);
 }

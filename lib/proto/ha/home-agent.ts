@@ -17,10 +17,10 @@ import { registerBids, registerRegular, type RegisterContext } from './register.
 import { checkBidSubOptions, incompliantBu } from '../common/mcoa-checks.js';
 import { emptyOutcome, type BuOutcome, type CacheEvent, type Outgoing, type ReceivedBu, type UndecodableBu } from '../common/outcome.js';
 import { RefreshScheduler } from './refresh.js';
+import { checkHomeAddressOption, type HomeAddressCheck } from '../common/hao-check.js';
 import { limitHit, type LimitName } from './limits.js';
 
-/** §6.5 verdict for a packet (not a BU) carrying a Home Address option. */
-export type HomeAddressCheck = { accept: true } | { accept: false; bindingError: Outgoing<BindingError> };
+export type { HomeAddressCheck } from '../common/hao-check.js';
 
 export class HomeAgent {
   readonly cache = new BindingCache();
@@ -218,9 +218,7 @@ export class HomeAgent {
    * address; otherwise it is dropped and a Binding Error (status 1) goes to the source.
    */
   checkHomeAddressOption(hoa: Ip6, coa: Ip6): HomeAddressCheck {
-    if (this.cache.bindingsOf(hoa).some((b) => b.coa === coa)) return { accept: true };
-    const be: BindingError = { kind: 'be', payloadProto: 59, checksum: 0, status: 1, homeAddress: ip6Octets(hoa), options: [] };
-    return { accept: false, bindingError: { message: be, src: this.config.haAddress, dst: coa, homeAddress: null } };
+    return checkHomeAddressOption(this.cache, this.config.haAddress, hoa, coa);
   }
 
   private scheduleRefresh(events: readonly CacheEvent[]): void {

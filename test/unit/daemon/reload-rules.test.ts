@@ -18,7 +18,7 @@ const example = (name: string): string => readFileSync(new URL(`../../../../exam
 const COMPLETE: Record<Role, string> = {
   'home-agent': '',
   correspondent: example('mcoad-correspondent.yaml').replace('  nonce_regenerate: 30s', '  nonce_regenerate: 30s\n  kcn_rotate: 1h') +
-    `wire_profile: rfc5648\nkernel:\n  table: 254\n  resync_interval: 5m\nnetns: cn1\nipsec: { required: true }\nlimits: { max_bindings: 5, max_journal_backlog: 9 }\n`,
+    `ipsec:\n  required: true\nwire_profile:\n  name: x\n  bid_option_type: 35\n  status: { incompliant: 164 }\nkernel:\n  table: 254\n  resync_interval: 5m\nnetns: cn1\nlimits: { max_bindings: 5, max_journal_backlog: 9 }\n`,
   'mobile-node': example('mcoad-mobile-node.yaml').replace('# correspondents:', 'correspondents:') +
     `wire_profile:\n  name: x\n  bid_option_type: 35\n  status: { incompliant: 164 }\nkernel:\n  table: 254\n  resync_interval: 5m\nnetns: mn1\n`,
 };
@@ -44,7 +44,9 @@ for (const role of ['home-agent', 'mobile-node', 'correspondent'] as const) {
   test(`reload rules (${role}): the complete example parses, and reaches every section`, () => {
     assert.equal(parseAnyConfig(COMPLETE[role], 'complete.yaml').role, role);
     const { sections } = keyPaths(role, COMPLETE[role]);
-    const want = role === 'home-agent'
+    const want = role === 'correspondent'
+      ? ['', 'ipsec', 'wire_profile', 'wire_profile.status', 'kernel', 'control', 'correspondent']
+      : role === 'home-agent'
       ? ['', 'ipsec', 'wire_profile', 'wire_profile.status', 'kernel', 'control', 'home_agent', 'home_agent.mcoa', 'home_agent.authorisation',
         'home_agent.authorisation.default', 'home_agent.authorisation.home_addresses[*]', 'home_agent.authorisation.home_addresses[*].ipsec',
         'home_agent.authorisation.home_addresses[*].ipsec.aead', 'home_agent.authorisation.home_addresses[*].ipsec.payload',
@@ -58,7 +60,7 @@ for (const role of ['home-agent', 'mobile-node', 'correspondent'] as const) {
   test(`reload rules (${role}): every key the readers accept is applied live or needs a restart, with a reason`, () => {
     const rules = RELOAD_RULES[role]!;
     const { keys } = keyPaths(role, COMPLETE[role]);
-    assert.ok(keys.length > (role === 'correspondent' ? 18 : 30), `only ${keys.length} keys found`);
+    assert.ok(keys.length > (role === 'correspondent' ? 20 : 30), `only ${keys.length} keys found`);
     const rows = keys.map((k) => [k, ruleFor(rules, k)] as const);
     const missing = rows.filter(([, r]) => r === undefined).map(([k]) => k);
     assert.deepEqual(missing, [], `keys without a reload rule: ${missing.join(', ')}`);
@@ -95,7 +97,7 @@ test('reload rules (mobile-node): keys the mobile node applies live are not amon
   }
 });
 
-test('planReload: applied since the last file, waiting since the start; a correspondent applies only its caps', () => {
+test('planReload: applied since the last file, waiting since the start; a correspondent applies its live keys and caps', () => {
   const started = { role: 'home-agent', log_level: 'info', state_directory: '/a', home_agent: { max_lifetime: 600, interface: 'eth1' } };
   const previous = { ...started, log_level: 'debug', state_directory: '/b' };
   const next = { ...previous, home_agent: { max_lifetime: 40, interface: 'eth1' }, control: { socket: '/run/x.sock' } };
@@ -103,9 +105,9 @@ test('planReload: applied since the last file, waiting since the start; a corres
   assert.deepEqual(plan.applied.map((a) => a.key), ['home_agent.max_lifetime'], 'log_level was applied by the reload before');
   assert.deepEqual(plan.notApplied.map((n) => n.key), ['state_directory', 'control']);
   assert.match(plan.notApplied[0]!.detail, /journal/);
-  const cn = planReload('correspondent', { correspondent: { mcoa: true } }, { correspondent: { mcoa: true } }, { correspondent: { mcoa: false }, limits: { max_bindings: 5 } });
-  assert.deepEqual(cn.applied.map((a) => a.key), ['limits']);
-  assert.deepEqual(cn.notApplied, [{ key: 'correspondent.mcoa', detail: 'the protocol core is built at start' }]);
+  const cn = planReload('correspondent', { correspondent: { mcoa: true, address: '::1' } }, { correspondent: { mcoa: true, address: '::1' } }, { correspondent: { mcoa: false, address: '::2' }, limits: { max_bindings: 5 } });
+  assert.deepEqual(cn.applied.map((a) => a.key).sort(), ['correspondent.mcoa', 'limits']);
+  assert.deepEqual(cn.notApplied.map((n) => n.key), ['correspondent.address']);
 });
 
 test('changedPaths: leaves that differ, sections on one side compared with nothing, lists as values', () => {

@@ -1,7 +1,7 @@
 // The correspondent and the mobile node in the same shell, on the in-memory kernel: the
 // correspondent restores its journal, installs route-optimisation states, expires a binding
-// on its timer and takes the operator's removals; a reload applies its caps and names the
-// rest as waiting for a restart. The mobile node starts without a store and stops in order.
+// on its timer and takes the operator's removals; a reload applies its live keys and caps and
+// names the rest as waiting for a restart. The mobile node starts without a store and stops in order.
 import type { Ip6 } from '../../../lib/inet/ip6.js';
 import { ip6 } from '../../ip6.js';
 import test, { afterEach } from 'node:test';
@@ -63,7 +63,7 @@ async function journal(host: TestHost, dir: TestDir): Promise<void> {
   await store.close();
 }
 
-test('correspondent: journal restored, its route-optimisation states installed; expiry on the timer; del binding; reload of its caps', async () => {
+test('correspondent: journal restored, its route-optimisation states installed; expiry on the timer; del binding; reload', async () => {
   const r = await serveRole(CORRESPONDENT_ROLE, CN_YAML, { prepare: journal });
   assert.equal(r.exit, undefined, r.messages().join('\n'));
   assert.ok(!r.host.steps.some((s) => s.startsWith('sysctl')), 'a correspondent sets no sysctls');

@@ -9,7 +9,7 @@ import { homeAgentConfig } from '../../../lib/proto/common/core-config.js';
 import type { Outgoing } from '../../../lib/proto/common/outcome.js';
 import { RateLimit } from '../../../lib/daemon/counters.js';
 import { Metrics } from '../../../lib/daemon/metrics/metrics.js';
-import { handleHaoReport } from '../../../lib/daemon/ha/xfrm-reports.js';
+import { handleHaoReport } from '../../../lib/daemon/xfrm-reports.js';
 import type { BindingError } from '../../../lib/wire/types.js';
 
 const HA = ip6('2001:db8:aa::1');

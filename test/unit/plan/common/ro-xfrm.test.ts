@@ -47,12 +47,12 @@ test('correspondent per home address: route2 state with the care-of address, dat
   for (const p of o.policies) assert.ok(p.priority >= B.priorityBase && p.priority < B.priorityBase + B.priorityCount, 'inside our band (adopted after a restart)');
 });
 
-test('correspondent always: wildcard hao state and an optional inbound template for everything to its address', () => {
+test('§9.3.1 correspondent always: wildcard hao state and an optional inbound template for Mobility Header packets to its address', () => {
   const o = correspondentStaticXfrm(CN, B);
   assert.equal(o.states[0]!.flags, 8, 'wildrecv');
   assert.equal(o.states[0]!.proto, DSTOPTS);
   const p = o.policies[0]!;
-  assert.deepEqual([p.dir, p.selector.dst, p.selector.dstLen, p.selector.srcLen, p.selector.proto], ['in', CN, 128, 0, 0]);
+  assert.deepEqual([p.dir, p.selector.dst, p.selector.dstLen, p.selector.srcLen, p.selector.proto], ['in', CN, 128, 0, MH]);
   assert.deepEqual(p.templates, [{ proto: DSTOPTS, mode: RO, optional: true }]);
   assert.equal(p.priority, B.priorityBase + RO_POLICY_PRIORITY_OFFSET.inbound);
 });

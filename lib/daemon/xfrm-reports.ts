@@ -1,23 +1,25 @@
 // RFC 6275 §9.3.1 / MCoA §6.5: a packet with a Home Address option from a care-of address
 // not registered for that home address is dropped and answered with a Binding Error
-// (status 1). Mobility Header packets reach the MH socket and are checked there
-// (daemon/ha/daemon.ts); every other packet with the option meets the wildcard `hao`
-// state and no inbound policy, so the kernel drops it (XfrmInNoPols) and sends
-// XFRM_MSG_REPORT to XFRMNLGRP_REPORT with the home address as selector source and the
-// care-of address in XFRMA_COADDR (mip6_destopt_reject; at most one report per
-// source, destination and interface per second). UMIP answered these the same way.
+// (status 1), at the home agent and at the correspondent. Mobility Header packets reach
+// the MH socket and are checked there (each role's daemon.ts); every other packet with the
+// option is dropped by the kernel's policy check (home agent: the wildcard `hao` state and
+// no inbound policy, XfrmInNoPols; correspondent: no template for that care-of address,
+// plan/common/ro-xfrm.ts), which sends XFRM_MSG_REPORT to XFRMNLGRP_REPORT with the home
+// address as selector source and the care-of address in XFRMA_COADDR
+// (mip6_destopt_reject; at most one report per source, destination and interface per
+// second). UMIP answered these the same way.
 //   equivalent: ip -6 xfrm monitor report
 import type { Logger } from 'pino';
-import type { Outgoing } from '../../proto/common/outcome.js';
-import type { HomeAddressCheck } from '../../proto/ha/home-agent.js';
-import type { NlMsg } from '../../platform/netlink/parse.js';
-import type { NetlinkSocket } from '../../platform/netlink/socket.js';
-import { IPPROTO_DSTOPTS, XFRM_MSG_REPORT } from '../../platform/xfrm/xfrm-constants.js';
-import { decodeReport, type XfrmReport } from '../../platform/xfrm/report.js';
-import type { BindingError } from '../../wire/types.js';
-import type { Ip6 } from '../../inet/ip6.js';
-import type { RateLimit } from '../counters.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { Outgoing } from '../proto/common/outcome.js';
+import type { HomeAddressCheck } from '../proto/common/hao-check.js';
+import type { NlMsg } from '../platform/netlink/parse.js';
+import type { NetlinkSocket } from '../platform/netlink/socket.js';
+import { IPPROTO_DSTOPTS, XFRM_MSG_REPORT } from '../platform/xfrm/xfrm-constants.js';
+import { decodeReport, type XfrmReport } from '../platform/xfrm/report.js';
+import type { Ip6 } from '../inet/ip6.js';
+import type { BindingError } from '../wire/types.js';
+import { RateLimit } from './counters.js';
+import type { Metrics } from './metrics/metrics.js';
 
 /** What a report handler needs from the daemon. */
 export interface HaoReportContext {
@@ -47,8 +49,8 @@ export function handleHaoReport(report: XfrmReport, ctx: HaoReportContext): HaoR
   }
   const check = ctx.check(hoa, coa);
   if (check.accept) {
-    // A registered care-of address: the packet is still dropped (this home agent accepts
-    // no route-optimised traffic; the mobile node tunnels it, §8.3), but no error is due.
+    // A registered care-of address: no error is due. (The home agent still drops the
+    // packet: it accepts no route-optimised traffic, the mobile node tunnels it, §8.3.)
     ctx.counters.inc('xfrm_reports', { outcome: 'hao-registered' });
     return 'registered';
   }
@@ -85,4 +87,21 @@ export function watchHaoReports(sock: NetlinkSocket, ctx: HaoReportContext): voi
     ctx.counters.inc('xfrm_reports', { outcome: 'lost' });
     if (ctx.logLimit.allow(ctx.now())) ctx.log.debug({ reason }, 'XFRM reports lost');
   });
+}
+
+/** What a daemon hands watchHaoDrops: its check and send, counters, log and clock. */
+export interface HaoReportDaemon {
+  check(hoa: Ip6, coa: Ip6): HomeAddressCheck;
+  send(out: Outgoing<BindingError>): void;
+  counters: Metrics;
+  log: Logger;
+  /** The daemon's limit for log lines about bad input. */
+  logLimit: RateLimit;
+  clock: { now(): number };
+}
+
+/** watchHaoReports for a daemon, with the RFC 6275 §9.3.3 rate limit for its Binding Errors (10/s). */
+export function watchHaoDrops(sock: NetlinkSocket, d: HaoReportDaemon): void {
+  const { clock, ...rest } = d;
+  watchHaoReports(sock, { ...rest, sendLimit: new RateLimit(10), now: () => clock.now() });
 }
