@@ -2,6 +2,7 @@
 // configuration plus the daemon's surroundings (kernel marks, state directory, control
 // socket, logging, network namespace).
 import type { HomeAgentConfig } from '../proto/common/core-config.js';
+import type { PrefixDiscoveryConfig } from '../proto/ha/prefix-advert.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../reconcile/marks.js';
 import type { MetricsConfig } from './metrics-limits-sections.js';
 
@@ -85,6 +86,8 @@ export interface HomeAgentDaemonConfig extends DaemonCommon {
   /** `home_agent.dataplane`: an ip6tnl device per care-of address (the default), or one
       shared external device with encap nexthops and pair filters (issue 13). */
   dataplane: 'per-binding' | 'shared';
+  /** `home_agent.prefix_discovery`: advertised prefix lifetimes; absent, RFC 4861's defaults. */
+  prefixDiscovery?: PrefixDiscoveryConfig;
 }
 
 /** One variant per role mcoad runs; mobile-node and correspondent join when it runs them. */

@@ -15,6 +15,8 @@ import type { WireProfile } from '../wire/profile.js';
 import type { HoaIpsecSas, IkeSignalling } from './daemon-config.js';
 import { isIkeIpsec, readHoaIpsec, readIkeIpsec } from './ipsec-section.js';
 import type { ConfigReader, Field } from './reader.js';
+import { readPrefixDiscovery } from './prefix-discovery-section.js';
+import type { PrefixDiscoveryConfig } from '../proto/ha/prefix-advert.js';
 
 const HOME_AGENT_KEYS = [
   'interface',
@@ -28,6 +30,7 @@ const HOME_AGENT_KEYS = [
   'authorisation',
   'binding_refresh_request',
   'dataplane',
+  'prefix_discovery',
 ] as const;
 const AUTH_KEYS = ['allowed', 'mcoa', 'mobile_router', 'mobile_network_prefixes'] as const;
 const HOA_AUTH_KEYS = [...AUTH_KEYS, 'ipsec'] as const;
@@ -42,6 +45,8 @@ export interface SharedSettings {
   ikeSignalling?: Map<string, IkeSignalling>;
   /** Set to `home_agent.dataplane` when the file has it. */
   dataplane?: 'per-binding' | 'shared';
+  /** Set to `home_agent.prefix_discovery` when the file has it. */
+  prefixDiscovery?: PrefixDiscoveryConfig;
 }
 
 export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings): HomeAgentConfig | undefined {
@@ -63,6 +68,8 @@ export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings)
   const brr = opt(get('binding_refresh_request'), (x) => readBrr(r, x));
   const dataplane = opt(get('dataplane'), (x) => r.oneOf(x, ['per-binding', 'shared'] as const));
   if (dataplane !== undefined) shared.dataplane = dataplane;
+  const mpd = opt(get('prefix_discovery'), (x) => readPrefixDiscovery(r, x));
+  if (mpd !== undefined) shared.prefixDiscovery = mpd;
   if (iface === undefined || address === undefined || served === undefined || r.problems.length > 0) return undefined;
 
   const c: Parameters<typeof homeAgentConfig>[0] = {

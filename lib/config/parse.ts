@@ -168,6 +168,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     ipsecSas: Object.fromEntries(ipsecSas),
     ikeSignalling: Object.fromEntries(ikeSignalling),
     dataplane: settings.dataplane ?? 'per-binding',
+    ...(settings.prefixDiscovery ? { prefixDiscovery: settings.prefixDiscovery } : {}),
     stateDirectory,
     control,
     logLevel,

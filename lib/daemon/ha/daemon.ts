@@ -34,6 +34,7 @@ import { sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
 import { watchHaoReports } from './xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
+import { HomeAgentPrefixDiscovery } from './prefix-discovery.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -53,6 +54,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private readonly bindingErrorLimit = new RateLimit(10);
   private readonly limitLog = new RateLimit(1);
   private stopped = false;
+  /** RFC 6275 §10.6 (daemon/ha/prefix-discovery.ts). */
+  prefixDiscovery: HomeAgentPrefixDiscovery | undefined;
 
   private constructor(
     ctx: RoleContext<HomeAgentDaemonConfig>,
@@ -100,6 +103,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     // /proc/net is this process's namespace: only meaningful when the sockets live there too.
     if (cfg.netns === null) ctx.counters.source('xfrm_errors', () => xfrmErrors());
     await d.restore();
+    d.prefixDiscovery = HomeAgentPrefixDiscovery.open(sockets, cfg, d.tunnelledHomeAddresses(), ctx.counters, log, ctx.clock);
     mh.on('message', (m) => d.onMessage(m));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
     sync.onProxyAdded = (iface, addr) => d.announce(iface, addr);
@@ -148,6 +152,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       const hoaText = formatIp6(hoa);
       if (msg.flags.k && !this.ipsec.protectsPayload(hoaText)) this.ipsec.noteKeyManagementMobility(o.events);
       this.apply(o, now, msg.flags.k && this.ha.config.source.keyManagementMobility);
+      if (o.events.length > 0) this.prefixDiscovery?.bindingUpdateFrom(formatIp6(hoa));
       return;
     }
     // §6.5: anything else with a Home Address option must come from a registered care-of address.
@@ -160,6 +165,12 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       }
     }
     if (msg.kind === 'unknown') this.sendUnknownTypeError(m, msg.mhType);
+  }
+
+  /** Home addresses with a binding through a tunnel (not only a home binding, not waiting for DAD). */
+  private tunnelledHomeAddresses(): { has(hoa: Ip6): boolean; all(): Ip6[] } {
+    const has = (hoa: Ip6): boolean => !this.ha.cache.isDadPending(hoa) && this.ha.cache.bindingsOf(hoa).some((b) => !b.homeBinding);
+    return { has, all: () => [...this.ha.cache.homeAddresses()].filter(has) };
   }
 
   private watchReports(sock: NetlinkSocket): void {
@@ -305,6 +316,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     if (this.stopped) return;
     this.stopped = true;
     this.cacheService.stop();
+    this.prefixDiscovery?.stop();
     this.mh.close();
     this.nd.close();
     await this.kernel.stop();

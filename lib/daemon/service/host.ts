@@ -10,6 +10,7 @@ import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSock
 import { MhSocket } from '../../net/mh-socket.js';
 import type { DadResult, NdSocketOptions } from '../../net/nd-socket.js';
 import { NdSocket } from '../../net/nd-socket.js';
+import { Icmp6Socket, type Icmp6Received, type Icmp6ReceiveError, type Icmp6SocketOptions, type Icmp6SocketStats } from '../../net/icmp6-socket.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from '../../platform/netlink/socket.js';
 import { BindingStore, type StoreOptions } from '../../store/index.js';
 
@@ -27,6 +28,15 @@ export interface NdPort {
   dad(ifname: string, address: Ip6): Promise<DadResult>;
   unsolicitedNa(ifname: string, address: Ip6): number;
   close(): void;
+}
+
+/** The ICMPv6 socket of Mobile Prefix Discovery as the daemons use it (lib/net/icmp6-socket.ts). */
+export interface Icmp6Port {
+  readonly stats: Readonly<Icmp6SocketStats>;
+  send(dst: Ip6, message: Uint8Array, src?: Ip6): number;
+  close(): void;
+  on(event: 'message', listener: (m: Icmp6Received) => void): unknown;
+  on(event: 'receiveError', listener: (e: Icmp6ReceiveError) => void): unknown;
 }
 
 /** The binding store as the daemons use it (lib/store/binding-store.ts). */
@@ -75,6 +85,7 @@ export interface HostPorts {
   netlink(opts: NetlinkSocketOptions): NetlinkSocket;
   mhSocket(opts: MhSocketOptions): MhPort;
   ndSocket(opts: NdSocketOptions): NdPort;
+  icmp6Socket(opts: Icmp6SocketOptions): Icmp6Port;
   openStore(dir: string, options?: StoreOptions): Promise<StorePort>;
   readonly sysctl: SysctlPort;
   readonly clock: Clock;
@@ -126,6 +137,7 @@ export function realHost(): HostPorts {
     netlink: (opts) => NetlinkSocket.open(opts),
     mhSocket: (opts) => MhSocket.open(opts),
     ndSocket: (opts) => NdSocket.open(opts),
+    icmp6Socket: (opts) => Icmp6Socket.open(opts),
     openStore: (dir, options) => BindingStore.open(dir, options),
     sysctl: { read: (path) => readFile(path, 'utf8'), write: (path, value) => writeFile(path, value), list: (dir) => readdir(dir) },
     clock: systemClock,

@@ -7,16 +7,18 @@ import type { BindingView } from '../../control/protocol.js';
 import type { ControlServer } from '../../control/server.js';
 import type { MhSocketOptions } from '../../net/mh-socket.js';
 import type { NdSocketOptions } from '../../net/nd-socket.js';
+import type { Icmp6SocketOptions } from '../../net/icmp6-socket.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import type { CacheEvent } from '../../proto/common/outcome.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Clock, MhPort, NdPort, StorePort, SysctlPort } from './host.js';
+import type { Clock, Icmp6Port, MhPort, NdPort, StorePort, SysctlPort } from './host.js';
 
 /** Sockets in the configured network namespace; the shell closes each after the role stopped, or when its start failed. */
 export interface RoleSockets {
   netlink(protocol: number, groups?: readonly number[]): NetlinkSocket;
   mh(opts?: Omit<MhSocketOptions, 'netns'>): MhPort;
   nd(opts?: Omit<NdSocketOptions, 'netns'>): NdPort;
+  icmp6(opts: Omit<Icmp6SocketOptions, 'netns'>): Icmp6Port;
 }
 
 export interface RoleContext<C extends AnyDaemonConfig> {

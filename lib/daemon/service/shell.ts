@@ -312,6 +312,10 @@ class NamespaceSockets implements RoleSockets {
     return this.track(doing(`opening the Neighbor Discovery socket${this.where()}`, () => this.host.ndSocket({ ...opts, ...this.ns })));
   }
 
+  icmp6(opts: Parameters<RoleSockets['icmp6']>[0]): ReturnType<RoleSockets['icmp6']> {
+    return this.track(doing(`opening the ICMPv6 socket${this.where()}`, () => this.host.icmp6Socket({ ...opts, ...this.ns })));
+  }
+
   private where(): string {
     return this.ns.netns === undefined ? '' : ` in network namespace ${this.ns.netns}`;
   }

@@ -13,11 +13,12 @@ import { loadAnyConfigFile, type AnyDaemonConfig } from '../../../lib/config/ind
 import { ControlClient } from '../../../lib/control/client.js';
 import { DaemonShell, type ShellListeners, type StartGuard } from '../../../lib/daemon/service/shell.js';
 import type { RoleDaemon, RoleDefinition } from '../../../lib/daemon/service/role.js';
-import { realSystem, type Clock, type HostPorts, type MhPort, type NdPort, type StorePort, type SystemPort, type TimerHandle } from '../../../lib/daemon/service/host.js';
+import { realSystem, type Clock, type HostPorts, type Icmp6Port, type MhPort, type NdPort, type StorePort, type SystemPort, type TimerHandle } from '../../../lib/daemon/service/host.js';
 import { GroupLookupError } from '../../../lib/control/group.js';
 import type { SignalHandlers, SignalSource } from '../../../lib/daemon/service/signals.js';
 import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketStats } from '../../../lib/net/mh-socket.js';
 import type { DadResult } from '../../../lib/net/nd-socket.js';
+import type { Icmp6SocketStats } from '../../../lib/net/icmp6-socket.js';
 import { NetlinkSocket } from '../../../lib/platform/netlink/socket.js';
 import { Errno, SyscallError } from '../../../lib/platform/sys/errno.js';
 import { BindingStore, StoreError } from '../../../lib/store/index.js';
@@ -96,6 +97,21 @@ export class FakeMhSocket extends EventEmitter implements MhPort {
   }
   receiveError(e: MhReceiveError): void {
     this.emit('receiveError', e);
+  }
+}
+
+/** The Mobile Prefix Discovery socket: records what was sent; `emit('message', ...)` delivers. */
+export class FakeIcmp6Socket extends EventEmitter implements Icmp6Port {
+  readonly sent: { dst: string; data: Uint8Array; src?: string }[] = [];
+  closed = false;
+  readonly stats: Icmp6SocketStats = { received: 0, sent: 0, receiveErrors: 0 };
+  send(dst: string, data: Uint8Array, src?: string): number {
+    if (this.closed) throw new Error('ICMPv6 socket closed');
+    this.sent.push({ dst, data: data.slice(), ...(src === undefined ? {} : { src }) });
+    return data.length;
+  }
+  close(): void {
+    this.closed = true;
   }
 }
 
@@ -211,6 +227,7 @@ export class TestHost {
   readonly steps: string[] = [];
   readonly mh: FakeMhSocket[] = [];
   readonly nd: FakeNdSocket[] = [];
+  readonly icmp6: FakeIcmp6Socket[] = [];
   readonly sysctls = new Map<string, string>();
   /** What /proc/sys/net/ipv6/conf lists. */
   readonly ipv6Conf = ['all', 'default', 'lo', 'home0'];
@@ -251,6 +268,12 @@ export class TestHost {
         step('open nd');
         const s = new FakeNdSocket(() => step('close nd'));
         this.nd.push(s);
+        return s;
+      },
+      // Not among the recorded steps: the start-order tests predate Mobile Prefix Discovery.
+      icmp6Socket: () => {
+        const s = new FakeIcmp6Socket();
+        this.icmp6.push(s);
         return s;
       },
       openStore: async (dir, options) => {
