@@ -305,8 +305,8 @@ test('usage errors exit 2 with the command usage', async () => {
   const cases: [string[], string][] = [
     [['show'], 'mcoactl show: show what? bindings, stats or prefixes'],
     [['show', 'routes'], 'mcoactl show: cannot show "routes": bindings, stats or prefixes'],
-    [['show', 'bindngs'], 'mcoactl show: cannot show "bindngs": bindings or stats (did you mean bindings?)'],
-    [['show', 'stat'], 'mcoactl show: cannot show "stat": bindings or stats (did you mean stats?)'],
+    [['show', 'bindngs'], 'mcoactl show: cannot show "bindngs": bindings, stats or prefixes (did you mean bindings?)'],
+    [['show', 'stat'], 'mcoactl show: cannot show "stat": bindings, stats or prefixes (did you mean stats?)'],
     [['show', 'bindings', 'not-an-address'], 'mcoactl show: not an IPv6 address: "not-an-address"'],
     [['show', 'stats', 'extra'], 'mcoactl show: unexpected argument "extra"'],
     [['del', 'binding'], 'mcoactl del: which home address?'],
