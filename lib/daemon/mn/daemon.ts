@@ -135,11 +135,13 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
     const homeAgent = mustParseIp6(m.homeAgent);
     d.prefixes = MobileNodePrefixDiscovery.open(sockets, cfg, {
-      accepted: () => d.accepted(),
+      // Only care-of addresses whose tunnel is in the kernel: the answer comes back through it.
+      accepted: () => d.accepted().filter((a) => kernel.tunnelOf(a.coa) !== undefined),
       // §11.4.3: the acknowledgement is a Binding Update to the home agent; the core refreshes
       // every home registration as for a Binding Refresh Request without a BID sub-option.
       refreshHomeRegistration: () => d.feed([{ kind: 'bindingRefreshRequest', from: homeAgent, message: { kind: 'brr', payloadProto: 59, checksum: 0, options: [] } }]),
     }, ctx.counters, log, ctx.clock);
+    kernel.observe({ pass: () => d.prefixes?.tick(), operation: () => undefined, resync: () => undefined });
     watcher.onChange = (changes) => d.careOfChanged(changes);
     watcher.onError = (err) => log.warn({ err: String(err) }, 'interface dump failed; retrying');
     const initial = await watcher.start(monitor);
