@@ -2,13 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../lib/config/index.js';
+import { homeAgentYaml } from './ha-yaml.js';
 
-const base = (extra: string) => `role: home-agent
-home_agent:
-  interface: eth0
-  address: 2001:db8:1::1
-  served_prefixes: [2001:db8:1::/64]
-${extra}`;
+const base = homeAgentYaml;
 
 test('prefix_discovery absent: no section (the advertiser uses RFC 4861 defaults)', () => {
   assert.equal(parseConfig(base(''), 'x.yaml').prefixDiscovery, undefined);

@@ -5,18 +5,14 @@
 // is skipped otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { encodeMobilePrefix, type MobilePrefixMessage } from '../../../lib/wire/icmp/mobile-prefix.js';
 import { ip6UpperLayerChecksum } from '../../../lib/wire/checksum.js';
 import { buildIp6Packet } from '../../../lib/wire/ip6-packet.js';
 import { formatIp6 } from '../../../lib/inet/ip6.js';
-import { LINKTYPE_RAW, writePcap } from '../../../lib/cli/decode/pcap.js';
 import { ip } from './fixtures.js';
 import { mobilePrefixArb } from './mobile-prefix-arb.js';
-import { flagOf, tsharkAvailable, tsharkFields } from './tshark-run.js';
+import { flagOf, tsharkAvailable, tsharkRowsOf } from './tshark-run.js';
 
 const HA = ip('2001:db8:aa::1');
 const HOA = ip('2001:db8:aa::100');
@@ -63,14 +59,7 @@ test('tshark decodes our Mobile Prefix Solicitations and Advertisements as we en
     kind: 'mpa', identifier: 1, managed: false, other: false, options: [],
     prefixes: [{ prefixLength: 64, onLink: true, autonomous: true, routerAddress: true, validLifetime: 86400, preferredLifetime: 14400, prefix: HA }],
   });
-  const dir = mkdtempSync(join(tmpdir(), 'mcoa-tshark-mpd-'));
-  try {
-    const file = join(dir, 'mpd.pcap');
-    writeFileSync(file, writePcap(LINKTYPE_RAW, messages.map(packetFor)));
-    const rows = tsharkFields(file, FIELDS);
-    assert.equal(rows.length, messages.length, 'one row per frame');
-    rows.forEach((row, i) => compare(row, messages[i]!, `frame ${i + 1} (${messages[i]!.kind})`));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const rows = tsharkRowsOf(messages.map(packetFor), FIELDS);
+  assert.equal(rows.length, messages.length, 'one row per frame');
+  rows.forEach((row, i) => compare(row, messages[i]!, `frame ${i + 1} (${messages[i]!.kind})`));
 });
