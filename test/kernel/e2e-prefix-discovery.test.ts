@@ -55,6 +55,9 @@ test('prefix discovery: the mobile node solicits and learns its home prefix; a r
     const unsolicited = await until('the mobile node logging an unsolicited advertisement', () =>
       logRecords<{ msg: string; unsolicited: boolean }>(mnD).find((r) => r.msg === 'mobile prefix advertisement received' && r.unsolicited === true));
     assert.ok(unsolicited);
+    // §11.4.3/§10.6.2: the node acknowledges with a Binding Update, which ends the retransmissions.
+    await until('the home agent taking a BU as the acknowledgement', () =>
+      logRecords<{ msg: string; hoa: string }>(haD).find((r) => r.msg === 'mobile prefix advertisement acknowledged by a binding update' && r.hoa === HOA));
 
     // Both advertisements left the home agent through a tunnel: outer HA -> care-of address, inner HA -> home address.
     const rows = await until('both advertisements in the capture', async () => {

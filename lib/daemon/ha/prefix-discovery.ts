@@ -81,7 +81,7 @@ export class HomeAgentPrefixDiscovery {
 
   /** §10.6.2: a Binding Update accepted from `hoa` acknowledges an unsolicited advertisement. */
   bindingUpdateFrom(hoa: Ip6): void {
-    if (this.advertiser.acknowledged(hoa)) this.log.debug({ hoa }, 'mobile prefix advertisement acknowledged by a binding update');
+    if (this.advertiser.acknowledged(hoa)) this.log.info({ hoa }, 'mobile prefix advertisement acknowledged by a binding update');
   }
 
   /** §10.6.2: the served prefixes or their lifetimes may have changed. */
