@@ -4,6 +4,7 @@
 import type { HomeAgentDhaadConfig } from './dhaad-section.js';
 import type { Ip6 } from '../inet/ip6.js';
 import type { HomeAgentConfig } from '../proto/common/core-config.js';
+import type { PrefixDiscoveryConfig } from '../proto/ha/prefix-advert.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../reconcile/marks.js';
 import type { MetricsConfig } from './metrics-limits-sections.js';
 
@@ -89,6 +90,8 @@ export interface HomeAgentDaemonConfig extends DaemonCommon {
   dataplane: 'per-binding' | 'shared';
   /** `home_agent.dhaad`: answer DHAAD Requests (RFC 6275 §10.5); null: not configured. */
   dhaad: HomeAgentDhaadConfig | null;
+  /** `home_agent.prefix_discovery`: advertised prefix lifetimes; absent, RFC 4861's defaults. */
+  prefixDiscovery?: PrefixDiscoveryConfig;
 }
 
 /** One variant per role mcoad runs; mobile-node and correspondent join when it runs them. */

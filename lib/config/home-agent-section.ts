@@ -16,6 +16,8 @@ import type { HoaIpsecSas, IkeSignalling } from './daemon-config.js';
 import { isIkeIpsec, readHoaIpsec, readIkeIpsec } from './ipsec-section.js';
 import type { ConfigReader, Field } from './reader.js';
 import { readDhaad, type HomeAgentDhaadConfig } from './dhaad-section.js';
+import { readPrefixDiscovery } from './prefix-discovery-section.js';
+import type { PrefixDiscoveryConfig } from '../proto/ha/prefix-advert.js';
 
 const HOME_AGENT_KEYS = [
   'interface',
@@ -30,6 +32,7 @@ const HOME_AGENT_KEYS = [
   'binding_refresh_request',
   'dataplane',
   'dhaad',
+  'prefix_discovery',
 ] as const;
 const AUTH_KEYS = ['allowed', 'mcoa', 'mobile_router', 'mobile_network_prefixes'] as const;
 const HOA_AUTH_KEYS = [...AUTH_KEYS, 'ipsec'] as const;
@@ -46,6 +49,8 @@ export interface SharedSettings {
   dataplane?: 'per-binding' | 'shared';
   /** Set to `home_agent.dhaad` when the file has it. */
   dhaad?: HomeAgentDhaadConfig;
+  /** Set to `home_agent.prefix_discovery` when the file has it. */
+  prefixDiscovery?: PrefixDiscoveryConfig;
 }
 
 export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings): HomeAgentConfig | undefined {
@@ -69,6 +74,8 @@ export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings)
   if (dataplane !== undefined) shared.dataplane = dataplane;
   const dhaad = opt(get('dhaad'), (x) => readDhaad(r, x));
   if (dhaad !== undefined) shared.dhaad = dhaad;
+  const mpd = opt(get('prefix_discovery'), (x) => readPrefixDiscovery(r, x));
+  if (mpd !== undefined) shared.prefixDiscovery = mpd;
   if (iface === undefined || address === undefined || served === undefined || r.problems.length > 0) return undefined;
 
   const c: Parameters<typeof homeAgentConfig>[0] = {

@@ -170,6 +170,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     ikeSignalling: Object.fromEntries(ikeSignalling),
     dataplane: settings.dataplane ?? 'per-binding',
     dhaad: settings.dhaad ?? null,
+    ...(settings.prefixDiscovery ? { prefixDiscovery: settings.prefixDiscovery } : {}),
     stateDirectory,
     control,
     logLevel,

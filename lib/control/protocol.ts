@@ -10,6 +10,7 @@
 // the daemon's handlers return and mcoactl prints.
 
 import type { Ip6 } from '../inet/ip6.js';
+import type { PrefixDiscoveryView } from '../proto/mn/prefix-discovery.js';
 
 export const DEFAULT_SOCKET_PATH = '/run/mcoad/mcoad.sock';
 /** Longest request line the daemon reads; a longer one closes the connection. */
@@ -109,11 +110,24 @@ export interface MonitorEvent {
 }
 
 /** Arguments and result of each command mcoactl sends; the daemon registers these. */
+/** `show prefixes` on a mobile node: what Mobile Prefix Discovery learned (RFC 6275 §11.4.3). */
+export interface PrefixesView {
+  homeAddress: Ip6;
+  homeAgent: Ip6;
+  /** The solicitation waiting for its advertisement. */
+  outstandingIdentifier: number | null;
+  nextSolicitInSeconds: number | null;
+  lastAdvertisementSecondsAgo: number | null;
+  prefixes: PrefixDiscoveryView['prefixes'];
+}
+
 export interface Commands {
   'show-bindings': { args: { hoa?: string }; result: BindingView[] };
   'show-stats': { args: Record<string, never>; result: StatsView };
   /** The Prometheus text exposition (what GET /metrics serves), for node_exporter's textfile collector. */
   'show-metrics': { args: Record<string, never>; result: { contentType: string; text: string } };
+  /** Mobile node: what Mobile Prefix Discovery learned (lib/daemon/mn/prefix-discovery.ts). */
+  'show-prefixes': { args: Record<string, never>; result: PrefixesView | null };
   'del-binding': { args: { hoa: string; bid?: number }; result: DelResult };
   flush: { args: Record<string, never>; result: DelResult };
   reload: { args: Record<string, never>; result: ReloadResult };

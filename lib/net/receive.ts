@@ -57,7 +57,7 @@ const drop = (reason: DropReason, code: string, message: string): { ok: false; e
   error: { reason, code, message },
 });
 
-interface Envelope {
+export interface Envelope {
   src: Uint8Array;
   dst: Uint8Array;
   ifindex: number;
@@ -65,7 +65,7 @@ interface Envelope {
 }
 
 /** Source, destination and IPv6 control messages, or why they cannot be trusted. */
-function readEnvelope(d: RawDatagram): ReadResult<Envelope> {
+export function readEnvelope(d: RawDatagram): ReadResult<Envelope> {
   // MSG_CTRUNC: some control data did not fit, and a lost Home Address option would
   // make the packet look as if it came from the care-of address.
   if (d.flags & MSG_CTRUNC) return drop('ancillary', 'MSG_CTRUNC', 'control data truncated by the kernel');

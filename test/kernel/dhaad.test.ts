@@ -6,7 +6,7 @@
 import { ip6 } from '../ip6.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Icmp6Socket, type Icmp6Received } from '../../lib/net/dhaad/icmp6-socket.js';
+import { Icmp6Socket, type Icmp6Received } from '../../lib/net/icmp6-socket.js';
 import { decodeDhaad, encodeDhaad, ICMP6_DHAAD_REPLY, ICMP6_DHAAD_REQUEST } from '../../lib/net/dhaad/dhaad-codec.js';
 import { decodeRa, ND_ROUTER_ADVERT } from '../../lib/net/dhaad/ra-codec.js';
 import { homeAgentsAnycast } from '../../lib/inet/home-agents-anycast.js';

@@ -193,7 +193,7 @@ test('5. no user traffic through the daemon: tunnel counters grow by N, daemon c
     assert.deepEqual(inv.other, [], 'no TCP, UDP, IPv4 raw or unidentified socket');
     assert.deepEqual(inv.devices.filter((d) => d !== '/dev/null'), [], 'no device open (a tun/tap would be /dev/net/tun)');
     assert.deepEqual(inv.raw6.filter((p) => p === 135), [135], 'one raw IPPROTO_MH socket');
-    assert.deepEqual(inv.raw6.filter((p) => p !== 135 && p !== 58), [], 'raw IPv6 sockets: MH and the ND one (ICMPv6, NS/NA filter) only');
+    assert.deepEqual(inv.raw6.filter((p) => p !== 135 && p !== 58), [], 'raw IPv6 sockets: MH and ICMPv6 (ND with an NS/NA filter, Mobile Prefix Discovery with 146/147) only');
     // A packet socket bound to protocol 0 sends (DAD probes) but receives no frame at all.
     assert.deepEqual(inv.packet.filter((p) => p !== 0), [], 'packet sockets receive nothing');
     assert.ok(inv.netlink.length > 0 && inv.netlink.every((p) => p === 0 || p === 6), `netlink: route and xfrm only (${inv.netlink.join(',')})`);

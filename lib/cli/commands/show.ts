@@ -4,10 +4,15 @@ import { closest } from '../../config/suggest.js';
 import { EXIT_OK, UsageError, type CliIo, type Command } from '../command.js';
 import { homeAddressArg, JSON_OPTION, noMorePositionals, SOCKET_OPTION, socketPath, withDaemon } from './daemon.js';
 import { bindingsTable, statsLines } from './render.js';
+import { prefixesLines } from './prefixes-render.js';
 
 export const showCommand: Command = {
   summary: 'show the binding cache or the daemon\'s counters',
-  usage: ['mcoactl show bindings [HOA] [--json] [--socket PATH]', 'mcoactl show stats [--json | --prometheus] [--socket PATH]'],
+  usage: [
+    'mcoactl show bindings [HOA] [--json] [--socket PATH]',
+    'mcoactl show stats [--json | --prometheus] [--socket PATH]',
+    'mcoactl show prefixes [--json] [--socket PATH]',
+  ],
   run: runShow,
 };
 
@@ -46,10 +51,18 @@ async function runShow(args: string[], io: CliIo): Promise<number> {
         return EXIT_OK;
       });
     }
+    case 'prefixes': {
+      noMorePositionals(rest);
+      return withDaemon(path, io, async (c) => {
+        const v = await c.request('show-prefixes', {});
+        print(prefixesLines(v), v);
+        return EXIT_OK;
+      });
+    }
     case undefined:
-      throw new UsageError('show what? bindings or stats');
+      throw new UsageError('show what? bindings, stats or prefixes');
     default:
-      const near = closest(what, ['bindings', 'stats']);
-      throw new UsageError(`cannot show ${JSON.stringify(what)}: bindings or stats${near ? ` (did you mean ${near}?)` : ''}`);
+      const near = closest(what, ['bindings', 'stats', 'prefixes']);
+      throw new UsageError(`cannot show ${JSON.stringify(what)}: bindings, stats or prefixes${near ? ` (did you mean ${near}?)` : ''}`);
   }
 }

@@ -36,6 +36,7 @@ import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
 import { watchHaoDrops } from '../xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { startHomeAgentDhaad, type HomeAgentDhaad } from './dhaad.js';
+import { HomeAgentPrefixDiscovery } from './prefix-discovery.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -55,6 +56,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private stopped = false;
   /** Home agent address discovery on the home link (home_agent.dhaad), or null. */
   dhaad: HomeAgentDhaad | null = null;
+  /** RFC 6275 §10.6 (daemon/ha/prefix-discovery.ts). */
+  prefixDiscovery: HomeAgentPrefixDiscovery | undefined;
 
   private constructor(
     ctx: RoleContext<HomeAgentDaemonConfig>,
@@ -102,6 +105,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     // /proc/net is this process's namespace: only meaningful when the sockets live there too.
     if (cfg.netns === null) ctx.counters.source('xfrm_errors', () => xfrmErrors());
     await d.restore();
+    d.prefixDiscovery = HomeAgentPrefixDiscovery.open(sockets, cfg, d.tunnelledHomeAddresses(), ctx.counters, log, ctx.clock);
     mh.on('message', (m) => d.onMessage(m));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
     sync.onProxyAdded = (iface, addr) => d.announce(iface, addr);
@@ -151,6 +155,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       // RFC 6275 §10.3.1: K when the node asks and the configuration lets keys follow it.
       if (msg.flags.k && !this.ipsec.protectsPayload(hoa)) this.ipsec.noteKeyManagementMobility(o.events);
       this.apply(o, now, msg.flags.k && this.ha.config.source.keyManagementMobility);
+      if (o.events.length > 0) this.prefixDiscovery?.bindingUpdateFrom(hoa);
       return;
     }
     // §6.5: anything else with a Home Address option must come from a registered care-of address.
@@ -163,6 +168,12 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       }
     }
     if (msg.kind === 'unknown') this.sendUnknownTypeError(m, msg.mhType);
+  }
+
+  /** Home addresses with a binding through a tunnel (not only a home binding, not waiting for DAD). */
+  private tunnelledHomeAddresses(): { has(hoa: Ip6): boolean; all(): Ip6[] } {
+    const has = (hoa: Ip6): boolean => !this.ha.cache.isDadPending(hoa) && this.ha.cache.bindingsOf(hoa).some((b) => !b.homeBinding);
+    return { has, all: () => [...this.ha.cache.homeAddresses()].filter(has) };
   }
 
   private watchReports(sock: NetlinkSocket): void {
@@ -299,6 +310,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     this.stopped = true;
     this.cacheService.stop();
     this.dhaad?.stop();
+    this.prefixDiscovery?.stop();
     this.mh.close();
     this.nd.close();
     await this.kernel.stop();

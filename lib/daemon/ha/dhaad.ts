@@ -10,7 +10,7 @@ import type { Ip6 } from '../../inet/ip6.js';
 import { ip6Octets } from '../../inet/ip6-write.js';
 import { parsePrefix } from '../../inet/prefix.js';
 import { decodeDhaad, encodeDhaad, ICMP6_DHAAD_REQUEST } from '../../net/dhaad/dhaad-codec.js';
-import type { Icmp6Received } from '../../net/dhaad/icmp6-socket.js';
+import type { Icmp6Received } from '../../net/icmp6-socket.js';
 import { decodeRa, ND_ROUTER_ADVERT } from '../../net/dhaad/ra-codec.js';
 import { HomeAgentsList, type HomeAgentEntry } from '../../proto/ha/home-agents-list.js';
 import type { HomeAgentDhaadConfig } from '../../config/dhaad-section.js';

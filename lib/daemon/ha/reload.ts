@@ -24,6 +24,7 @@ export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonCo
   for (const hoa of ha.cache.homeAddresses()) d.kernel.index.update(hoa, homeAgentDesiredFor(ha, hoa));
   d.kernel.setResyncInterval(next.resyncIntervalSeconds * 1000);
   d.kernel.schedule();
+  d.prefixDiscovery?.reload(d.cfg); // §10.6.2: changed prefixes are advertised at once
   for (const w of warnings) d.log.warn({ config: next.file }, w);
   d.log.info({ bindings: ha.cache.size }, 'configuration reloaded');
   return warnings;

@@ -40,6 +40,8 @@ import { mobileNodePayloadReqid } from '../../plan/mn/payload-ipsec.js';
 import { MobileNodePayload } from './payload-sync.js';
 import { mobileNodeRoObjects } from '../../plan/mn/ro.js';
 import { liveCareOfs } from '../../plan/mn/live-care-of.js';
+import { MobileNodePrefixDiscovery } from './prefix-discovery.js';
+import type { ControlServer } from '../../control/server.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -71,6 +73,8 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   private readonly direct: DirectRouteKeeper;
   /** Payload ESP on the tunnels (mobile_node.ipsec.payload), and the K-bit moves. */
   private payload: MobileNodePayload | undefined;
+  /** RFC 6275 §11.4 (daemon/mn/prefix-discovery.ts). */
+  private prefixes: MobileNodePrefixDiscovery | undefined;
 
   private constructor(
     ctx: RoleContext<MobileNodeDaemonConfig>,
@@ -135,6 +139,15 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     }
     mh.on('message', (msg) => d.onMessage(msg));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
+    const homeAgent = mustParseIp6(m.homeAgent);
+    d.prefixes = MobileNodePrefixDiscovery.open(sockets, cfg, {
+      // Only care-of addresses whose tunnel is in the kernel: the answer comes back through it.
+      accepted: () => d.accepted().filter((a) => kernel.tunnelOf(a.coa) !== undefined),
+      // §11.4.3: the acknowledgement is a Binding Update to the home agent; the core refreshes
+      // every home registration as for a Binding Refresh Request without a BID sub-option.
+      refreshHomeRegistration: () => d.feed([{ kind: 'bindingRefreshRequest', from: homeAgent, message: { kind: 'brr', payloadProto: 59, checksum: 0, options: [] } }]),
+    }, ctx.counters, log, ctx.clock);
+    kernel.observe({ pass: () => d.prefixes?.tick(), operation: () => undefined, resync: () => undefined });
     watcher.onChange = (changes) => d.careOfChanged(changes);
     watcher.onError = (err) => log.warn({ err: String(err) }, 'interface dump failed; retrying');
     const initial = await watcher.start(monitor);
@@ -234,6 +247,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     const holds = (iface: string, coa: Ip6): boolean => this.interfaces.careOf(iface) === coa;
     this.kernel.setRouteOptimisation(mobileNodeRoObjects(this.core.bindingUpdateList(), holds, m.homeAddress, m.correspondents, this.kernel.bands));
     this.direct.update(directInterfaces(this.core.bindingUpdateList(), holds));
+    this.prefixes?.tick();
     if (this.adopting && this.core.bindingUpdateList().every((e) => e.role !== 'ha' || e.state !== 'pending')) this.endAdoption('registrations settled');
   }
 
@@ -306,8 +320,10 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     };
   }
 
-  /** Nothing beyond the shared commands. */
-  registerCommands(): void {}
+  /** `show prefixes`: what Mobile Prefix Discovery learned. */
+  registerCommands(server: ControlServer): void {
+    server.register('show-prefixes', () => this.prefixes?.view() ?? null);
+  }
 
   /** Stops; kernel objects and bindings stay (a restarted daemon adopts the objects). */
   async stop(): Promise<void> {
@@ -316,6 +332,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     this.timer.stop();
     if (this.adoptTimer) this.clock.clearTimeout(this.adoptTimer);
     this.direct.stop();
+    this.prefixes?.stop();
     this.interfaces.stop();
     await this.homeLink.actions.settled();
     this.mh.close();

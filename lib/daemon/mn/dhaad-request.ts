@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { formatIp6, type Ip6 } from '../../inet/ip6.js';
 import { decodeDhaad, encodeDhaad, ICMP6_DHAAD_REPLY } from '../../net/dhaad/dhaad-codec.js';
-import type { Icmp6Received } from '../../net/dhaad/icmp6-socket.js';
+import type { Icmp6Received } from '../../net/icmp6-socket.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock, Icmp6Port, TimerHandle } from '../service/host.js';
 import { MAX_BINDACK_TIMEOUT_MS } from '../../proto/mn/timing.js';

@@ -10,7 +10,7 @@ import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSock
 import { MhSocket } from '../../net/mh-socket.js';
 import type { DadResult, NdSocketOptions } from '../../net/nd-socket.js';
 import { NdSocket } from '../../net/nd-socket.js';
-import { Icmp6Socket, type Icmp6Received, type Icmp6ReceiveError, type Icmp6Send, type Icmp6SocketOptions, type Icmp6SocketStats } from '../../net/dhaad/icmp6-socket.js';
+import { Icmp6Socket, type Icmp6Received, type Icmp6ReceiveError, type Icmp6Send, type Icmp6SocketOptions, type Icmp6SocketStats } from '../../net/icmp6-socket.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from '../../platform/netlink/socket.js';
 import { BindingStore, type StoreOptions } from '../../store/index.js';
 
@@ -30,7 +30,7 @@ export interface NdPort {
   close(): void;
 }
 
-/** The DHAAD socket as the daemons use it (lib/net/dhaad/icmp6-socket.ts). */
+/** The DHAAD socket as the daemons use it (lib/net/icmp6-socket.ts). */
 export interface Icmp6Port {
   readonly stats: Readonly<Icmp6SocketStats>;
   interfaceIndex(ifname: string): number;

@@ -7,7 +7,7 @@ import type { BindingView } from '../../control/protocol.js';
 import type { ControlServer } from '../../control/server.js';
 import type { MhSocketOptions } from '../../net/mh-socket.js';
 import type { NdSocketOptions } from '../../net/nd-socket.js';
-import type { Icmp6SocketOptions } from '../../net/dhaad/icmp6-socket.js';
+import type { Icmp6SocketOptions } from '../../net/icmp6-socket.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import type { CacheEvent } from '../../proto/common/outcome.js';
 import type { Metrics } from '../metrics/metrics.js';

@@ -29,7 +29,7 @@ import { registerCommonCommands } from './control-commands.js';
 import { Metrics } from '../metrics/metrics.js';
 import { serveMetrics, type MetricsEndpoint } from '../metrics/http.js';
 import type { HostPorts, StorePort } from './host.js';
-import type { Icmp6SocketOptions } from '../../net/dhaad/icmp6-socket.js';
+import type { Icmp6SocketOptions } from '../../net/icmp6-socket.js';
 import type { RoleContext, RoleDaemon, RoleDefinition, RoleSockets } from './role.js';
 import type { SignalSource } from './signals.js';
 import { planReload } from './reload-rules.js';
@@ -314,7 +314,7 @@ class NamespaceSockets implements RoleSockets {
   }
 
   icmp6(opts: Omit<Icmp6SocketOptions, 'netns'>): ReturnType<RoleSockets['icmp6']> {
-    return this.track(doing(`opening the ICMPv6 (DHAAD) socket${this.where()}`, () => this.host.icmp6Socket({ ...opts, ...this.ns })));
+    return this.track(doing(`opening an ICMPv6 socket (types ${opts.types.join(', ')})${this.where()}`, () => this.host.icmp6Socket({ ...opts, ...this.ns })));
   }
 
   private where(): string {

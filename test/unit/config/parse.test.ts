@@ -11,6 +11,7 @@ import { ConfigFileError, coreErrorKey, IPSEC_OFF_WARNING, loadAnyConfigFile, lo
 import { compileHomeAgentConfig, ConfigError } from '../../../lib/proto/common/core-config.js';
 import { DRAFT04_PROFILE, RFC5648_PROFILE } from '../../../lib/wire/profiles.js';
 import { DEFAULT_MARKS } from '../../../lib/reconcile/marks.js';
+import { homeAgentYaml } from './ha-yaml.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
 
@@ -234,12 +235,7 @@ test('the example files of the other roles load as shipped', async () => {
 });
 
 test('home_agent.dataplane: per-binding by default, shared when set, anything else refused', () => {
-  const base = (extra: string) => `role: home-agent
-home_agent:
-  interface: eth0
-  address: 2001:db8:1::1
-  served_prefixes: [2001:db8:1::/64]
-${extra}`;
+  const base = homeAgentYaml;
   assert.equal(parseConfig(base(''), 'x.yaml').dataplane, 'per-binding');
   assert.equal(parseConfig(base('  dataplane: shared\n'), 'x.yaml').dataplane, 'shared');
   assert.throws(() => parseConfig(base('  dataplane: both\n'), 'x.yaml'), /dataplane/);

@@ -14,11 +14,12 @@ import { loadAnyConfigFile, type AnyDaemonConfig } from '../../../lib/config/ind
 import { ControlClient } from '../../../lib/control/client.js';
 import { DaemonShell, type ShellListeners, type StartGuard } from '../../../lib/daemon/service/shell.js';
 import type { RoleDaemon, RoleDefinition } from '../../../lib/daemon/service/role.js';
-import { realSystem, type Clock, type HostPorts, type MhPort, type NdPort, type StorePort, type SystemPort, type TimerHandle } from '../../../lib/daemon/service/host.js';
+import { realSystem, type Clock, type HostPorts, type Icmp6Port, type MhPort, type NdPort, type StorePort, type SystemPort, type TimerHandle } from '../../../lib/daemon/service/host.js';
 import { GroupLookupError } from '../../../lib/control/group.js';
 import type { SignalHandlers, SignalSource } from '../../../lib/daemon/service/signals.js';
 import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketStats } from '../../../lib/net/mh-socket.js';
 import type { DadResult } from '../../../lib/net/nd-socket.js';
+import type { Icmp6SocketStats } from '../../../lib/net/icmp6-socket.js';
 import { NetlinkSocket } from '../../../lib/platform/netlink/socket.js';
 import { Errno, SyscallError } from '../../../lib/platform/sys/errno.js';
 import { BindingStore, StoreError } from '../../../lib/store/index.js';

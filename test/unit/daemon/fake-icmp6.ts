@@ -2,7 +2,7 @@
 // a test deliver received ICMPv6 messages.
 import { EventEmitter } from 'node:events';
 import type { Ip6 } from '../../../lib/inet/ip6.js';
-import type { Icmp6Received, Icmp6ReceiveError, Icmp6Send } from '../../../lib/net/dhaad/icmp6-socket.js';
+import type { Icmp6Received, Icmp6ReceiveError, Icmp6Send } from '../../../lib/net/icmp6-socket.js';
 import type { Icmp6Port } from '../../../lib/daemon/service/host.js';
 
 export class FakeIcmp6Socket extends EventEmitter<{ message: [Icmp6Received]; receiveError: [Icmp6ReceiveError] }> implements Icmp6Port {

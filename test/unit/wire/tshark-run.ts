@@ -2,6 +2,10 @@
 // Without tshark a check fails when CI is set (apt-get install tshark) and is skipped otherwise.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LINKTYPE_RAW, writePcap } from '../../../lib/cli/decode/pcap.js';
 
 export function tsharkAvailable(t: { skip(msg: string): void }): boolean {
   const r = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
@@ -27,4 +31,16 @@ export const flagOf = (v: string | undefined): boolean => v === '1' || v === 'Tr
 
 export function ethernet(pkt: Uint8Array): Uint8Array {
   return Uint8Array.from([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xdd, ...pkt]);
+}
+
+/** Writes `packets` (raw IPv6) to a pcap file in a scratch directory, runs tsharkFields on it, removes it. */
+export function tsharkRowsOf(packets: readonly Uint8Array[], fields: string[]): Map<string, string[]>[] {
+  const dir = mkdtempSync(join(tmpdir(), 'mcoa-tshark-'));
+  try {
+    const file = join(dir, 'packets.pcap');
+    writeFileSync(file, writePcap(LINKTYPE_RAW, [...packets]));
+    return tsharkFields(file, fields);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -77,10 +77,12 @@ test('start order: guards, control socket bound, store, sysctls, kernel and sock
     'open netlink 6',
     'open mh',
     'open nd',
+    'open icmp6',
     'open netlink 0 groups',
     'open netlink 6 groups',
     'serving',
     'stopping',
+    'close icmp6',
     'close mh',
     'close nd',
     'close netlink 6 groups',
@@ -171,7 +173,7 @@ test('fatal: a journal write fails -> no BA for that BU, the daemon stops in ord
   assert.equal(acks(mh).length, 1, 'the BU whose binding is not durable is not acknowledged');
   assert.ok(r.lines.some((l) => l['msg'] === 'binding store write failed' && l['level'] === 60));
   const stopSteps = r.host.steps.slice(r.host.steps.indexOf('stopping'));
-  assert.deepEqual(stopSteps.filter((s) => !s.startsWith('close netlink')), ['stopping', 'close mh', 'close nd', 'close store']);
+  assert.deepEqual(stopSteps.filter((s) => !s.startsWith('close netlink')), ['stopping', 'close icmp6', 'close mh', 'close nd', 'close store']);
   assert.equal(r.dir.socketExists(), false);
   r.dir.remove();
 });

@@ -1,4 +1,6 @@
-// A raw ICMPv6 socket for Dynamic Home Agent Address Discovery (RFC 6275 §10.5, §11.4.1):
+// A raw ICMPv6 socket for the discovery messages of RFC 6275: Mobile Prefix Discovery
+// (§10.6, §11.4.3: Solicitations 146 and Advertisements 147) and Dynamic Home Agent Address
+// Discovery (§10.5, §11.4.1), one socket per use, each with its own type filter. For DHAAD
 // the home agent receives Router Advertisements (134) and DHAAD Requests (144) and holds the
 // Home-Agents anycast address of its home prefix (IPV6_JOIN_ANYCAST: the kernel accepts
 // packets for it while this socket is open, and drops the membership when it closes); the
@@ -7,10 +9,10 @@
 // interface and hop limit. The kernel fills the checksum.
 // Receive problems become 'receiveError' events and counters, never an 'error' event.
 import { EventEmitter } from 'node:events';
-import { KernelError } from '../../platform/kernel-errors.js';
-import { Errno } from '../../platform/sys/errno.js';
-import { check, sys } from '../../platform/sys/libc.js';
-import { encodeCmsgs, MsgIo } from '../../platform/sys/msghdr.js';
+import { KernelError } from '../platform/kernel-errors.js';
+import { Errno } from '../platform/sys/errno.js';
+import { check, sys } from '../platform/sys/libc.js';
+import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -23,17 +25,17 @@ import {
   encodeSockaddrIn6,
   openSocket,
   setsockoptInt,
-} from '../../platform/sys/socket.js';
-import type { Ip6 } from '../../inet/ip6.js';
-import { ip6Octets } from '../../inet/ip6-write.js';
-import { encodePktinfo } from '../ancillary.js';
-import { DatagramReader } from '../datagram-reader.js';
-import { interfaceIndex } from '../ifreq.js';
-import { readIcmp6Datagram, type DropReason, type Icmp6Received, type RawDatagram } from '../receive.js';
-import { IPV6_MULTICAST_LOOP } from '../socket-constants.js';
-import { setIcmp6FilterPassOnly } from '../sockopt.js';
+} from '../platform/sys/socket.js';
+import type { Ip6 } from '../inet/ip6.js';
+import { ip6Octets } from '../inet/ip6-write.js';
+import { encodePktinfo } from './ancillary.js';
+import { DatagramReader } from './datagram-reader.js';
+import { interfaceIndex } from './ifreq.js';
+import { readIcmp6Datagram, type DropReason, type Icmp6Received, type RawDatagram } from './receive.js';
+import { IPV6_MULTICAST_LOOP } from './socket-constants.js';
+import { setIcmp6FilterPassOnly } from './sockopt.js';
 
-export type { Icmp6Received } from '../receive.js';
+export type { Icmp6Received } from './receive.js';
 
 /** linux/in6.h: join/leave an anycast address, struct ipv6_mreq. */
 export const IPV6_JOIN_ANYCAST = 27;

@@ -1,0 +1,78 @@
+// Mobile Prefix Discovery end to end (RFC 6275 §10.6, §11.4) with mcoad at both ends: once
+// registered, the mobile node reverse-tunnels a Mobile Prefix Solicitation from its home
+// address; the home agent answers with an advertisement of its served prefix (the
+// configured lifetimes, its own address with the R bit) that `mcoactl show prefixes` on
+// the node then lists. A reload of the home agent adding a prefix sends an unsolicited
+// advertisement the node picks up. A capture on the home agent's uplink, read with tshark,
+// shows both advertisements leaving inside ip6ip6 from the home agent to a care-of
+// address, the inner packet from the home agent to the home address.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  COAS, HA, HOA, HOME_PREFIX, SCENARIO_TIMEOUT_MS, counter, logRecords, mcoactl, registeredWith, tsharkFields, until, withRoutedWorld,
+  writeHomeAgentConfig, writeMobileNodeConfig, type Daemon,
+} from './fixtures/index.js';
+
+const EXTRA_PREFIX = '2001:db8:ab::/64';
+
+interface Prefixes {
+  outstandingIdentifier: number | null;
+  prefixes: { prefix: string; home: boolean; routerAddress: string | null; validLifetime: number; preferredLifetime: number }[];
+}
+
+const showPrefixes = async (d: Daemon): Promise<Prefixes> => JSON.parse(await mcoactl(d, 'show', 'prefixes', '--json')) as Prefixes;
+
+test('prefix discovery: the mobile node solicits and learns its home prefix; a reload adding a prefix reaches it unsolicited', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+  await withRoutedWorld({}, async ({ ns, scope }) => {
+    const capture = await scope.capture(ns.ha, 'up0', 'uplink.pcap', 'ip6 proto 41');
+    const haD = await scope.startDaemon(ns.ha, 'home agent', (dir) =>
+      writeHomeAgentConfig(dir, { ipsecRequired: false, homeAgent: '  prefix_discovery:\n    valid_lifetime: 3600\n    preferred_lifetime: 1800\n' }));
+    const mnD = await scope.startDaemon(ns.mn, 'mobile node', (dir) => writeMobileNodeConfig(dir, { bulk: true }));
+    await until('a registered entry at the mobile node', async () => (await registeredWith(mnD, HA)).length > 0);
+
+    // §11.4.2/§10.6.3: solicited, answered, learned.
+    const learned = await until('the home prefix in mcoactl show prefixes', async () => {
+      const v = await showPrefixes(mnD);
+      return v.prefixes.length > 0 && v.outstandingIdentifier === null ? v : undefined;
+    });
+    assert.deepEqual(learned.prefixes, [
+      { ...learned.prefixes[0]!, prefix: HOME_PREFIX, home: true, routerAddress: HA, validLifetime: 3600, preferredLifetime: 1800 },
+    ]);
+    assert.ok((await counter(haD, 'mpd', 'mps-received')) >= 1, 'the home agent received the solicitation');
+    const table = await mcoactl(mnD, 'show', 'prefixes');
+    t.diagnostic(table);
+    assert.match(table, new RegExp(`${HOME_PREFIX.replace(/[/.]/g, '\\$&')}\\s+yes\\s+\\d+s/3600s\\s+\\d+s/1800s\\s+${HA}`));
+
+    // §10.6.2: a reload that adds a prefix advertises it unsolicited.
+    writeFileSync(haD.config, readFileSync(haD.config, 'utf8').replace(`served_prefixes: [${HOME_PREFIX}]`, `served_prefixes: [${HOME_PREFIX}, ${EXTRA_PREFIX}]`));
+    await mcoactl(haD, 'reload');
+    const after = await until('the added prefix at the mobile node', async () => {
+      const v = await showPrefixes(mnD);
+      return v.prefixes.some((p) => p.prefix === EXTRA_PREFIX) ? v : undefined;
+    });
+    assert.deepEqual(after.prefixes.map((p) => [p.prefix, p.home, p.routerAddress]).sort(), [[HOME_PREFIX, true, HA], [EXTRA_PREFIX, false, null]].sort());
+    const unsolicited = await until('the mobile node logging an unsolicited advertisement', () =>
+      logRecords<{ msg: string; unsolicited: boolean }>(mnD).find((r) => r.msg === 'mobile prefix advertisement received' && r.unsolicited === true));
+    assert.ok(unsolicited);
+    // §11.4.3/§10.6.2: the node acknowledges with a Binding Update, which ends the retransmissions.
+    await until('the home agent taking a BU as the acknowledgement', () =>
+      logRecords<{ msg: string; hoa: string }>(haD).find((r) => r.msg === 'mobile prefix advertisement acknowledged by a binding update' && r.hoa === HOA));
+
+    // Both advertisements left the home agent through a tunnel: outer HA -> care-of address, inner HA -> home address.
+    const rows = await until('both advertisements in the capture', async () => {
+      const r = await tsharkFields(capture.file, 'icmpv6.type == 147', ['ipv6.src', 'ipv6.dst', 'icmpv6.mip6.identifier', 'icmpv6.opt.prefix'], 'a');
+      return r.length >= 2 ? r : undefined;
+    });
+    await capture.stop();
+    t.diagnostic(rows.map((r) => r.join(' ')).join('\n'));
+    for (const [src, dst] of rows) {
+      const [outerSrc, innerSrc] = src!.split(',');
+      const [outerDst, innerDst] = dst!.split(',');
+      assert.equal(outerSrc, HA);
+      assert.ok((COAS as readonly string[]).includes(outerDst!), `outer destination ${outerDst} is a care-of address`);
+      assert.deepEqual([innerSrc, innerDst], [HA, HOA]);
+    }
+    assert.ok(rows.some((r) => r[3]!.split(',').length === 2), 'the unsolicited advertisement carries both prefixes');
+  });
+});
