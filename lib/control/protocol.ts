@@ -106,13 +106,17 @@ export interface MonitorEvent {
   binding: BindingView;
 }
 
-/** Arguments and result of each command mcoactl sends; the daemon registers these. */
+/**
+ * Arguments and result of each command mcoactl sends; the daemon registers these. mcoactl
+ * canonicalises addresses before sending; the daemon checks them again (hoaArg), JSON being
+ * untrusted input.
+ */
 export interface Commands {
-  'show-bindings': { args: { hoa?: string }; result: BindingView[] };
+  'show-bindings': { args: { hoa?: Ip6 }; result: BindingView[] };
   'show-stats': { args: Record<string, never>; result: StatsView };
   /** The Prometheus text exposition (what GET /metrics serves), for node_exporter's textfile collector. */
   'show-metrics': { args: Record<string, never>; result: { contentType: string; text: string } };
-  'del-binding': { args: { hoa: string; bid?: number }; result: DelResult };
+  'del-binding': { args: { hoa: Ip6; bid?: number }; result: DelResult };
   flush: { args: Record<string, never>; result: DelResult };
   reload: { args: Record<string, never>; result: ReloadResult };
   monitor: { args: Record<string, never>; result: { monitoring: true } };

@@ -204,7 +204,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   }
 
   /** A configured cap answered a BU with 130: counted, and logged at most once a second (hostile input must not flood the log). */
-  private noteLimit(limit: LimitName, hoa: string | undefined, now: number): void {
+  private noteLimit(limit: LimitName, hoa: Ip6 | undefined, now: number): void {
     this.counters.inc('limit_refusals', { limit });
     if (!this.limitLog.allow(now)) return;
     const suppressed = this.limitLog.suppressed;
