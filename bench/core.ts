@@ -15,6 +15,7 @@ import { decodeMessage, encodeMessage } from '../lib/wire/mh.js';
 import type { BindingUpdate, BidOption } from '../lib/wire/types.js';
 import { HomeAgent } from '../lib/proto/ha/home-agent.js';
 import { homeAgentConfig } from '../lib/proto/common/core-config.js';
+import { DEFAULT_LIMITS } from '../lib/proto/ha/limits.js';
 import { formatIp6 } from '../lib/inet/ip6.js';
 
 const HOAS = 100_000;
@@ -65,7 +66,14 @@ const bidOpt = (bid: number, coa?: Uint8Array): BidOption =>
 
 const ha0 = heapUsed();
 const ha = new HomeAgent(
-  homeAgentConfig({ homeAgentAddress: ip6('2001:db8:1::ffff:fff0'), servedPrefixes: ['2001:db8:1::/64'], homeLinkInterface: 'eth0', ipsecRequired: true }),
+  homeAgentConfig({
+    homeAgentAddress: ip6('2001:db8:1::ffff:fff0'),
+    servedPrefixes: ['2001:db8:1::/64'],
+    homeLinkInterface: 'eth0',
+    ipsecRequired: true,
+    // The default cap (100 000 bindings) would answer 130 from the 33 334th node on.
+    limits: { ...DEFAULT_LIMITS, maxBindings: HOAS * BIDS },
+  }),
 );
 
 // 1. Populate with bulk registrations (one BU with three C-flag sub-options per node).

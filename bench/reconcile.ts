@@ -26,7 +26,7 @@ function desired(n: number): DesiredState {
     const hoa = hoaOf(i);
     const key = tunnelKey(HA, coaOf(i));
     d.tunnels.set(key, { key, local: HA, remote: coaOf(i), owners: [hoa] });
-    d.routes.set(`${hoa}/128`, { key: `${hoa}/128`, prefix: `${hoa}/128`, nexthops: [{ kind: 'tunnel', tunnelKey: key, weight: 1 }], owners: [hoa] });
+    d.routes.set(`${hoa}/128`, { key: `${hoa}/128`, dst: hoa, dstLen: 128, nexthops: [{ kind: 'tunnel', tunnelKey: key, weight: 1 }], owners: [hoa] });
     d.proxies.set(`${IFACE}|${hoa}`, { key: `${IFACE}|${hoa}`, address: hoa, interface: IFACE, owners: [hoa] });
   }
   return d;

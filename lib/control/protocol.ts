@@ -109,7 +109,6 @@ export interface MonitorEvent {
   binding: BindingView;
 }
 
-/** Arguments and result of each command mcoactl sends; the daemon registers these. */
 /** `show prefixes` on a mobile node: what Mobile Prefix Discovery learned (RFC 6275 §11.4.3). */
 export interface PrefixesView {
   homeAddress: Ip6;
@@ -121,14 +120,19 @@ export interface PrefixesView {
   prefixes: PrefixDiscoveryView['prefixes'];
 }
 
+/**
+ * Arguments and result of each command mcoactl sends; the daemon registers these. mcoactl
+ * canonicalises addresses before sending; the daemon checks them again (hoaArg), JSON being
+ * untrusted input.
+ */
 export interface Commands {
-  'show-bindings': { args: { hoa?: string }; result: BindingView[] };
+  'show-bindings': { args: { hoa?: Ip6 }; result: BindingView[] };
   'show-stats': { args: Record<string, never>; result: StatsView };
   /** The Prometheus text exposition (what GET /metrics serves), for node_exporter's textfile collector. */
   'show-metrics': { args: Record<string, never>; result: { contentType: string; text: string } };
   /** Mobile node: what Mobile Prefix Discovery learned (lib/daemon/mn/prefix-discovery.ts). */
   'show-prefixes': { args: Record<string, never>; result: PrefixesView | null };
-  'del-binding': { args: { hoa: string; bid?: number }; result: DelResult };
+  'del-binding': { args: { hoa: Ip6; bid?: number }; result: DelResult };
   flush: { args: Record<string, never>; result: DelResult };
   reload: { args: Record<string, never>; result: ReloadResult };
   monitor: { args: Record<string, never>; result: { monitoring: true } };

@@ -25,7 +25,8 @@ function desired(map: Record<Ip6, Ip6[]>): DesiredState {
     }
     d.routes.set(`${hoa}/128`, {
       key: `${hoa}/128`,
-      prefix: `${hoa}/128`,
+      dst: hoa,
+      dstLen: 128,
       nexthops: coas.map((coa) => ({ kind: 'tunnel' as const, tunnelKey: tunnelKey(HA, coa), weight: 1 })),
       owners: [hoa],
     });

@@ -4,7 +4,7 @@
 import { ConnectionLostError, ControlClient, ControlRequestError, DaemonUnreachableError } from '../../control/client.js';
 import { DEFAULT_SOCKET_PATH } from '../../control/protocol.js';
 import { CliError, EXIT_FAILURE, UsageError, type CliIo } from '../command.js';
-import { canonicalIp6 } from '../../inet/ip6.js';
+import { canonicalIp6, type Ip6 } from '../../inet/ip6.js';
 
 export const SOCKET_OPTION = { socket: { type: 'string' } } as const;
 export const JSON_OPTION = { json: { type: 'boolean', default: false } } as const;
@@ -31,7 +31,7 @@ export async function withDaemon(path: string, io: CliIo, fn: (c: ControlClient)
   }
 }
 
-export function homeAddressArg(text: string): string {
+export function homeAddressArg(text: string): Ip6 {
   const hoa = canonicalIp6(text);
   if (!hoa) throw new UsageError(`not an IPv6 address: ${JSON.stringify(text)}`);
   return hoa;

@@ -198,7 +198,7 @@ export class CorrespondentDaemon implements RoleDaemon<CorrespondentDaemonConfig
         // The authenticator covers the encoded BA with a zero checksum; the kernel fills the checksum.
         data = encoded.slice();
         const a = out.authorization;
-        if (!sealBindingAuthorization(data, a.kbm, ip6Octets(a.coa), ip6Octets(a.correspondent))) throw new TypeError('BA does not end with Binding Authorization Data');
+        if (!sealBindingAuthorization(data, a.kbm, a.coa, a.correspondent)) throw new TypeError('BA does not end with Binding Authorization Data');
       }
       // With a routing header the kernel wants the home address as destination, the care-of address in the header.
       if (out.homeAddress !== null) this.mh.send({ data, src: out.src, dst: out.homeAddress, routingHeader: out.dst });

@@ -43,8 +43,9 @@ export function nextHopKey(n: NextHopSpec): string {
   return n.kind === 'tunnel' ? `t|${n.tunnelKey}` : `h|${n.interface}|${n.gateway ?? ''}`;
 }
 
-/** A route for 'addr/len' (or a bare address: /128) over all its next hops. */
+/** A route for dst/dstLen over all its next hops. */
 export interface RouteOverNextHops {
-  prefix: string;
+  dst: Ip6;
+  dstLen: number;
   nexthops: NextHopSpec[];
 }

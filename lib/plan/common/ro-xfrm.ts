@@ -15,11 +15,8 @@ import type { XfrmState } from '../../platform/xfrm/state.js';
 import type { XfrmSelector } from '../../platform/xfrm/structs.js';
 import type { XfrmBands, XfrmObjects } from './xfrm-objects.js';
 import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
+import { IPPROTO_DSTOPTS, IPPROTO_MH, IPPROTO_ROUTING, XFRM_MODE_ROUTEOPTIMIZATION } from '../../platform/xfrm/xfrm-constants.js';
 
-const IPPROTO_ROUTING = 43;
-const IPPROTO_DSTOPTS = 60;
-const IPPROTO_MH = 135;
-const XFRM_MODE_ROUTEOPTIMIZATION = 2;
 const XFRM_STATE_WILDRECV = 8;
 
 /** Every source, every destination, every protocol. */

@@ -2,7 +2,6 @@
 // routes, shared by the home agent and the mobile node. A route with one next hop points at
 // its nexthop object; with several, at a group; next hops and groups used by several routes
 // are one object each.
-import { routePrefixParts } from '../../inet/prefix.js';
 import { nextHopKey, type GroupWant, type NexthopWant, type NextHopSpec, type RouteOverNextHops, type RouteWant } from './kernel-objects.js';
 
 export interface RouteWants {
@@ -23,7 +22,7 @@ export function routeWants(routes: ReadonlyMap<string, RouteOverNextHops>): Rout
   const out: RouteWants = { nexthop: new Map(), group: new Map(), route: new Map() };
   for (const [key, r] of routes) {
     if (r.nexthops.length === 0) continue;
-    const { address: dst, length: dstLen } = routePrefixParts(r.prefix);
+    const { dst, dstLen } = r;
     const members = r.nexthops
       .map((n) => {
         const k = nextHopKey(n);

@@ -4,7 +4,7 @@
 // Every object has a stable key and the ids of the bindings that need it, so a reconciler
 // can diff two states and remove an object only with its last owner.
 import { mustParseIp6, type Ip6 } from '../../inet/ip6.js';
-import { linkLocalOf } from '../../inet/prefix.js';
+import { linkLocalOf, routePrefixParts } from '../../inet/prefix.js';
 import { bindingId, type Binding } from '../../proto/common/binding.js';
 import type { BindingCache } from '../../proto/common/cache.js';
 import type { CompiledHomeAgentConfig } from '../../proto/common/core-config.js';
@@ -90,14 +90,15 @@ export function desiredForHomeAddress(cache: BindingCache, hoa: Ip6, cfg: Desire
     if (home.length > 0) list.push({ kind: 'home-link', interface: iface, gateway, weight: 1 });
     return list;
   };
-  out.routes.set(`${hoa}/128`, { key: `${hoa}/128`, prefix: `${hoa}/128`, nexthops: hops(null), owners: ids });
+  out.routes.set(`${hoa}/128`, { key: `${hoa}/128`, dst: hoa, dstLen: 128, nexthops: hops(null), owners: ids });
 
   const byPrefix = new Map<string, string[]>();
   for (const b of bindings) {
     for (const p of b.mobileNetworkPrefixes) byPrefix.set(p, [...(byPrefix.get(p) ?? []), bindingId(b)]);
   }
   for (const p of [...byPrefix.keys()].sort()) {
-    out.routes.set(p, { key: p, prefix: p, nexthops: hops(hoa), owners: byPrefix.get(p)!.sort() });
+    const { address: dst, length: dstLen } = routePrefixParts(p);
+    out.routes.set(p, { key: p, dst, dstLen, nexthops: hops(hoa), owners: byPrefix.get(p)!.sort() });
   }
 
   // Proxy ND defends the home address while the node is away, and stops as soon as a home

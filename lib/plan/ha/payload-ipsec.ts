@@ -28,10 +28,9 @@ import type { XfrmMigrateEntry } from '../../platform/xfrm/report.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { IP6_UNSPECIFIED, ip6Entries, type Ip6 } from '../../inet/ip6.js';
+import { IPPROTO_ESP, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
 
 const IPPROTO_IPV6 = 41;
-const IPPROTO_ESP = 50;
-const XFRM_MODE_TRANSPORT = 0;
 
 /** Inside the policy band: after the signalling policies (0x10), before the Home Address option's (0x80). */
 export const PAYLOAD_PRIORITY_OFFSET = 0x20;

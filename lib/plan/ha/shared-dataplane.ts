@@ -155,8 +155,7 @@ export function sharedWantsFor(hoa: Ip6, d: DesiredState, cfg: SharedDataplaneCo
     if (members.length === 0) continue;
     const groupKey = r === own || sameMembers(members, ownMembers) ? hoa : `mnp|${key}`;
     if (!out['res-group'].has(groupKey)) out['res-group'].set(groupKey, { members, buckets: SHARED_GROUP_BUCKETS });
-    const slash = r.prefix.lastIndexOf('/');
-    out.route.set(key, { dst: r.prefix.slice(0, slash), dstLen: Number(r.prefix.slice(slash + 1)), via: { kind: 'res-group', key: groupKey } });
+    out.route.set(key, { dst: r.dst, dstLen: r.dstLen, via: { kind: 'res-group', key: groupKey } });
   }
   for (const t of d.tunnels.values()) out['pair-filter'].set(pairKey(t.remote, hoa), { device: cfg.device, coa: t.remote, hoa });
   for (const [key, p] of d.proxies) out.proxy.set(key, { dst: p.address, interface: p.interface });

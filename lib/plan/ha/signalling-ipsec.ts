@@ -37,14 +37,8 @@ import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { ip6Entries, ip6Keys, type Ip6 } from '../../inet/ip6.js';
-
-const IPPROTO_ESP = 50;
-const IPPROTO_DSTOPTS = 60;
-const IPPROTO_MH = 135;
-const XFRM_MODE_TRANSPORT = 0;
-const XFRM_MODE_ROUTEOPTIMIZATION = 2;
-const MH_TYPE_BU = 5;
-const MH_TYPE_BA = 6;
+import { IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_MH, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
+import { MhType } from '../../wire/types.js';
 
 /**
  * Priority offsets inside the policy band: lower numbers take precedence, so the per home
@@ -118,7 +112,7 @@ export function signallingIpsecXfrm(
 function signallingPolicies(hoa: Ip6, ha: Ip6, reqid: number, priority: number): [XfrmPolicy, XfrmPolicy] {
   return [
     {
-      selector: { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BU },
+      selector: { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_MH, mhType: MhType.BU },
       dir: 'in',
       priority,
       templates: [
@@ -127,7 +121,7 @@ function signallingPolicies(hoa: Ip6, ha: Ip6, reqid: number, priority: number):
       ],
     },
     {
-      selector: { src: ha, srcLen: 128, dst: hoa, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BA },
+      selector: { src: ha, srcLen: 128, dst: hoa, dstLen: 128, proto: IPPROTO_MH, mhType: MhType.BA },
       dir: 'out',
       priority,
       templates: [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid }],

@@ -7,9 +7,7 @@ import type { Ip6 } from '../../inet/ip6.js';
 import { ANY_SELECTOR, roInboundPolicy, wildcardRoState } from '../common/ro-xfrm.js';
 import { mergeXfrm, type XfrmBands, type XfrmObjects } from '../common/xfrm-objects.js';
 import { POLICY_PRIORITY_OFFSET, signallingIpsecXfrm, type IpsecObjects } from './signalling-ipsec.js';
-
-const IPPROTO_DSTOPTS = 60;
-const IPPROTO_MH = 135;
+import { IPPROTO_DSTOPTS, IPPROTO_MH } from '../../platform/xfrm/xfrm-constants.js';
 
 /**
  * The kernel processes a Home Address option only where a route-optimisation state matches

@@ -28,10 +28,9 @@ import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import { ipsecReqids } from '../ha/signalling-ipsec.js';
 import { PAYLOAD_PRIORITY_OFFSET, type PayloadMigration } from '../ha/payload-ipsec.js';
+import { IPPROTO_ESP, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
 
 const IPPROTO_IPV6 = 41;
-const IPPROTO_ESP = 50;
-const XFRM_MODE_TRANSPORT = 0;
 
 /** The payload reqid sits at this offset in the band (the next one up if the signalling reqid is there). */
 export const MN_PAYLOAD_REQID_OFFSET = 0xfe00;

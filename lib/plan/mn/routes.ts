@@ -6,7 +6,7 @@
 // Source address: routes carry no preferred source; the kernel's source address selection
 // (RFC 6724 rule 4, "prefer home addresses", IFA_F_HOMEADDRESS) picks the home address for
 // them, and replies to traffic sent to the home address use it anyway.
-import type { Ip6 } from '../../inet/ip6.js';
+import { formatIp6, type Ip6 } from '../../inet/ip6.js';
 import type { Prefix } from '../../inet/prefix.js';
 import type { RouteOverNextHops, TunnelWant } from '../common/kernel-objects.js';
 import { routeWants, type RouteWants } from '../common/route-wants.js';
@@ -40,12 +40,11 @@ export function mobileNodeRouteWants(p: MobileNodeRoutePlan): MobileNodeRouteWan
   const tunnel = new Map<string, TunnelWant>();
   for (const a of p.accepted) tunnel.set(mnTunnelKey(a.coa, p.homeAgent), { local: a.coa, remote: p.homeAgent, link: a.ifindex });
   const routes = new Map<string, RouteOverNextHops>();
-  for (const r of p.routes) routes.set(r.text, { prefix: r.text, nexthops: [...tunnel.keys()].map((tunnelKey) => ({ kind: 'tunnel', tunnelKey, weight: 1 })) });
+  for (const r of p.routes) routes.set(r.text, { dst: formatIp6(r.bytes), dstLen: r.length, nexthops: [...tunnel.keys()].map((tunnelKey) => ({ kind: 'tunnel', tunnelKey, weight: 1 })) });
   // Route optimisation: straight out of the binding's interface, also where `routes` covers
   // the correspondent (the host route is the longer prefix; an equal one is replaced).
   for (const r of p.direct) {
-    const key = `${r.correspondent}/128`;
-    routes.set(key, { prefix: key, nexthops: [{ kind: 'home-link', interface: r.iface, gateway: r.gateway, weight: 1 }] });
+    routes.set(`${r.correspondent}/128`, { dst: r.correspondent, dstLen: 128, nexthops: [{ kind: 'home-link', interface: r.iface, gateway: r.gateway, weight: 1 }] });
   }
   return { tunnel, ...routeWants(routes) };
 }

@@ -25,14 +25,8 @@ import type { HoaIpsecSas } from '../../config/daemon-config.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import { POLICY_PRIORITY_OFFSET, ipsecReqids } from '../ha/signalling-ipsec.js';
-
-const IPPROTO_ROUTING = 43;
-const IPPROTO_ESP = 50;
-const IPPROTO_MH = 135;
-const XFRM_MODE_TRANSPORT = 0;
-const XFRM_MODE_ROUTEOPTIMIZATION = 2;
-const MH_TYPE_BU = 5;
-const MH_TYPE_BA = 6;
+import { IPPROTO_ESP, IPPROTO_MH, IPPROTO_ROUTING, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
+import { MhType } from '../../wire/types.js';
 
 /**
  * The mobile node's policy priorities inside the band: the ESP policies where the home
@@ -63,13 +57,13 @@ export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6, homeAgen
     ],
     policies: [
       {
-        selector: { src: IP6_UNSPECIFIED, srcLen: 0, dst: homeAgent, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BU },
+        selector: { src: IP6_UNSPECIFIED, srcLen: 0, dst: homeAgent, dstLen: 128, proto: IPPROTO_MH, mhType: MhType.BU },
         dir: 'out',
         priority,
         templates: [espTemplate],
       },
       {
-        selector: { src: homeAgent, srcLen: 128, dst: homeAddress, dstLen: 128, proto: IPPROTO_MH, mhType: MH_TYPE_BA },
+        selector: { src: homeAgent, srcLen: 128, dst: homeAddress, dstLen: 128, proto: IPPROTO_MH, mhType: MhType.BA },
         dir: 'in',
         priority,
         templates: [espTemplate, { proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],

@@ -7,9 +7,7 @@ import type { Ip6 } from '../../inet/ip6.js';
 import { ANY_SELECTOR, roInboundPolicy, wildcardRoState } from '../common/ro-xfrm.js';
 import { NO_XFRM_OBJECTS, mergeXfrm, type XfrmBands, type XfrmObjects } from '../common/xfrm-objects.js';
 import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm } from './signalling-ipsec.js';
-
-const IPPROTO_ROUTING = 43;
-const IPPROTO_MH = 135;
+import { IPPROTO_MH, IPPROTO_ROUTING } from '../../platform/xfrm/xfrm-constants.js';
 
 /**
  * The kernel delivers a packet with a type 2 routing header only where a route2 state

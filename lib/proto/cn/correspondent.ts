@@ -129,8 +129,9 @@ export class CorrespondentNode {
       careOf ? careOfKeygenToken(careOf.kcn, coaBytes, careOf.nonce) : null,
     );
     // The authenticator covers the BID sub-option too (draft-04 §3): it is in the MH data.
-    if (!verifyBindingAuthorization(input.rawMh, kbm, coaBytes, ip6Octets(src))) return drop('authenticator-mismatch');
-    const auth = { kbm, coa: formatIp6(coaBytes), correspondent: src };
+    const srcOctets = ip6Octets(src);
+    if (!verifyBindingAuthorization(input.rawMh, kbm, coaBytes, srcOctets)) return drop('authenticator-mismatch');
+    const auth = { kbm, coa: coaBytes, correspondent: srcOctets };
 
     const last = this.cache.lastSequence(hoa);
     if (last !== undefined && !sequenceNewer(bu.sequence, last)) return answer(BaStatus.SEQUENCE_OUT_OF_WINDOW, last, 0, auth);

@@ -1,6 +1,6 @@
 // Configuration of the protocol core: the shape a daemon parses from its file, defaults,
 // and a compiled form with prefixes parsed and addresses canonical, checked once.
-import { canonicalIp6, ip6Entries, mustParseIp6, type Ip6 } from '../../inet/ip6.js';
+import { canonicalIp6, ip6Entries, type Ip6 } from '../../inet/ip6.js';
 import { MAX_LIFETIME_UNITS, LIFETIME_UNIT_SECONDS } from '../../wire/lifetime.js';
 import type { WireProfile } from '../../wire/profile.js';
 import { DRAFT04_PROFILE } from '../../wire/profiles.js';
@@ -117,7 +117,6 @@ export interface CompiledAuthorisation {
 export interface CompiledHomeAgentConfig {
   readonly source: HomeAgentConfig;
   readonly haAddress: Ip6;
-  readonly haBytes: Uint8Array;
   readonly served: readonly Prefix[];
   readonly defaultAuth: CompiledAuthorisation;
   readonly authByHoa: ReadonlyMap<Ip6, CompiledAuthorisation>;
@@ -166,7 +165,6 @@ export function compileHomeAgentConfig(cfg: HomeAgentConfig): CompiledHomeAgentC
   return {
     source: cfg,
     haAddress,
-    haBytes: mustParseIp6(haAddress),
     served,
     defaultAuth: compileAuth(cfg.authorisation.default, 'authorisation default'),
     authByHoa,

@@ -33,9 +33,10 @@ export interface Outgoing<M> {
   homeAddress: Ip6 | null;
   /**
    * Correspondent node only: the message ends with a Binding Authorization Data option whose
-   * authenticator must be computed over the encoded bytes (rr.ts sealBindingAuthorization).
+   * authenticator must be computed over the encoded bytes (rr.ts sealBindingAuthorization),
+   * the care-of and correspondent addresses as octets (the hash's input, RFC 6275 §5.2.6).
    */
-  authorization?: { kbm: Uint8Array; coa: Ip6; correspondent: Ip6 };
+  authorization?: { kbm: Uint8Array; coa: Ip6Bytes; correspondent: Ip6Bytes };
 }
 
 /** Status of one binding of a BU, for logs: bid 0 is the regular binding. */

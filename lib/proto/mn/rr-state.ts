@@ -1,6 +1,7 @@
 // Return routability state the mobile node keeps per correspondent (RFC 6275 §5.2.5,
 // draft-04 §5.2): one home keygen token per home address, one care-of keygen token per
 // care-of address, and the HoTI/CoTI messages in flight with their retransmission timers.
+import type { Ip6 } from '../../inet/ip6.js';
 import type { CareOfTest, HomeTest, Ip6Bytes } from '../../wire/types.js';
 import type { SendAction } from './types.js';
 import { INITIAL_BINDACK_TIMEOUT_MS, MAX_BINDACK_TIMEOUT_MS, MAX_TOKEN_LIFETIME_MS } from './timing.js';
@@ -34,14 +35,14 @@ function fresh(t: KeygenToken | undefined | null, nowMs: number): KeygenToken | 
 export class CorrespondentRr {
   private home: KeygenToken | null = null;
   private homeInit: TestInitInFlight | null = null;
-  private readonly careOf = new Map<string, KeygenToken>();
-  private readonly careOfInit = new Map<string, TestInitInFlight>();
+  private readonly careOf = new Map<Ip6, KeygenToken>();
+  private readonly careOfInit = new Map<Ip6, TestInitInFlight>();
 
   homeToken(nowMs: number): KeygenToken | null {
     return fresh(this.home, nowMs);
   }
 
-  careOfToken(coaKey: string, nowMs: number): KeygenToken | null {
+  careOfToken(coaKey: Ip6, nowMs: number): KeygenToken | null {
     return fresh(this.careOf.get(coaKey), nowMs);
   }
 
@@ -49,7 +50,7 @@ export class CorrespondentRr {
     return this.homeInit !== null;
   }
 
-  careOfInFlight(coaKey: string): boolean {
+  careOfInFlight(coaKey: Ip6): boolean {
     return this.careOfInit.has(coaKey);
   }
 
@@ -57,7 +58,7 @@ export class CorrespondentRr {
     this.homeInit = { action, cookie, bidSent: false, ...firstTimer(nowMs) };
   }
 
-  startCareOf(coaKey: string, action: SendAction, cookie: Uint8Array, bidSent: boolean, nowMs: number): void {
+  startCareOf(coaKey: Ip6, action: SendAction, cookie: Uint8Array, bidSent: boolean, nowMs: number): void {
     this.careOfInit.set(coaKey, { action, cookie, bidSent, ...firstTimer(nowMs) });
   }
 
@@ -70,7 +71,7 @@ export class CorrespondentRr {
   }
 
   /** Stores the token when the CoT answers one of our CoTIs; returns which one. */
-  acceptCareOfTest(cot: CareOfTest, nowMs: number): { coaKey: string; bidSent: boolean; source: Ip6Bytes } | null {
+  acceptCareOfTest(cot: CareOfTest, nowMs: number): { coaKey: Ip6; bidSent: boolean; source: Ip6Bytes } | null {
     for (const [coaKey, init] of this.careOfInit) {
       if (!sameBytes(init.cookie, cot.cookie)) continue;
       this.careOf.set(coaKey, { token: cot.keygenToken, nonceIndex: cot.nonceIndex, receivedAtMs: nowMs });
@@ -85,7 +86,7 @@ export class CorrespondentRr {
   }
 
   /** Forgets one care-of token, or all of them. */
-  dropCareOf(coaKey?: string): void {
+  dropCareOf(coaKey?: Ip6): void {
     if (coaKey === undefined) this.careOf.clear();
     else this.careOf.delete(coaKey);
   }
@@ -96,7 +97,7 @@ export class CorrespondentRr {
   }
 
   /** Drops CoTIs for care-of addresses the mobile node no longer has. */
-  cancelCareOfExcept(keep: Set<string>): void {
+  cancelCareOfExcept(keep: ReadonlySet<Ip6>): void {
     for (const k of [...this.careOfInit.keys()]) if (!keep.has(k)) this.careOfInit.delete(k);
   }
 

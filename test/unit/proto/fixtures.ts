@@ -90,7 +90,7 @@ export function desiredSummary(d: DesiredState): { tunnels: string[]; routes: st
   return {
     tunnels: [...d.tunnels.keys()].sort(),
     routes: [...d.routes.values()]
-      .map((r) => `${r.prefix} -> ${r.nexthops.map((n) => (n.kind === 'tunnel' ? n.tunnelKey : `${n.interface}${n.gateway ? ` via ${n.gateway}` : ''}`)).join(', ')}`)
+      .map((r) => `${r.dst}/${r.dstLen} -> ${r.nexthops.map((n) => (n.kind === 'tunnel' ? n.tunnelKey : `${n.interface}${n.gateway ? ` via ${n.gateway}` : ''}`)).join(', ')}`)
       .sort(),
     proxies: [...d.proxies.keys()].sort(),
   };

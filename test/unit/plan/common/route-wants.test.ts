@@ -6,10 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NextHopSpec, RouteOverNextHops } from '../../../../lib/plan/common/kernel-objects.js';
 import { routeWants } from '../../../../lib/plan/common/route-wants.js';
+import { routePrefixParts } from '../../../../lib/inet/prefix.js';
 
 const t = (tunnelKey: string, weight = 1): NextHopSpec => ({ kind: 'tunnel', tunnelKey, weight });
 const link = (iface: string, gateway: Ip6 | null): NextHopSpec => ({ kind: 'home-link', interface: iface, gateway, weight: 1 });
-const route = (prefix: string, ...nexthops: NextHopSpec[]): [string, RouteOverNextHops] => [prefix, { prefix, nexthops }];
+const route = (prefix: string, ...nexthops: NextHopSpec[]): [string, RouteOverNextHops] => {
+  const { address: dst, length: dstLen } = routePrefixParts(prefix);
+  return [prefix, { dst, dstLen, nexthops }];
+};
 
 /** Every object as one line: nexthops, groups, then routes, each in insertion order. */
 function lines(routes: [string, RouteOverNextHops][]): string[] {

@@ -13,7 +13,7 @@ const TK = `${HA}|${COA}`;
 function state(): DesiredState {
   const d = emptyDesired();
   d.tunnels.set(TK, { key: TK, local: HA, remote: COA, owners: [`${HOA}#1`] });
-  d.routes.set(`${HOA}/128`, { key: `${HOA}/128`, prefix: `${HOA}/128`, nexthops: [{ kind: 'tunnel', tunnelKey: TK, weight: 1 }], owners: [`${HOA}#1`] });
+  d.routes.set(`${HOA}/128`, { key: `${HOA}/128`, dst: HOA, dstLen: 128, nexthops: [{ kind: 'tunnel', tunnelKey: TK, weight: 1 }], owners: [`${HOA}#1`] });
   d.proxies.set(`eth0|${HOA}`, { key: `eth0|${HOA}`, address: HOA, interface: 'eth0', owners: [`${HOA}#1`] });
   return d;
 }

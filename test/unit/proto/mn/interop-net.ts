@@ -89,7 +89,7 @@ export class Net {
     }
     const raw = encodeMessage(out.ba.message, DRAFT04_PROFILE).slice();
     const auth = out.ba.authorization;
-    if (auth) sealBindingAuthorization(raw, auth.kbm, mustParseIp6(auth.coa), mustParseIp6(auth.correspondent));
+    if (auth) sealBindingAuthorization(raw, auth.kbm, auth.coa, auth.correspondent);
     return [{ kind: 'bindingAck', from: CN, message: onWire(raw), raw }];
   }
 
