@@ -133,6 +133,9 @@ test('1. bulk registration (§5.4): one BU with three BID sub-options (C flag, c
     const c = await capture(r);
     await restartMobileNode(r, {});
     await r.scope.echoServer(r.mn);
+    // Once the node has its BA no BU follows, so what the home agent holds then is final (a BA
+    // held for DAD may come after a retransmitted BU, and answer that one).
+    await until('the mobile node registered at its three care-of addresses', async () => (await registeredWith(r.mnD!, HA)).filter((e) => e.bid !== 0).length === 3);
     const list = await haHolds(r, COAS);
     const seen = await finishCapture(t, c, 'the BA of the registration', (s) => baFor(s, list[0]!.sequence) !== undefined);
     const first = bus(seen)[0];
