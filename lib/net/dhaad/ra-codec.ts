@@ -10,19 +10,17 @@
 //       | Valid Lifetime (32) | Preferred Lifetime (32) | Reserved2 (32) | Prefix (128)
 //   Home Agent Information (type 8, length 1): Reserved (16) | Home Agent Preference (16,
 //       signed) | Home Agent Lifetime (16, s)
-import { checkBytes, checkUint, readU16, writeU16 } from '../../wire/fields.js';
+import { checkUint, readU16, writeU16 } from '../../wire/fields.js';
+import { ND_OPT_PREFIX_INFORMATION, encodePrefix, readPrefixFields, readU32, writeU32 } from '../../wire/icmp/mobile-prefix.js';
 
+export { ND_OPT_PREFIX_INFORMATION };
 export const ND_ROUTER_ADVERT = 134;
-export const ND_OPT_PREFIX_INFORMATION = 3;
 export const ND_OPT_HOME_AGENT_INFO = 8;
 
 const RA_FIXED_LENGTH = 16;
 const RA_FLAG_MANAGED = 0x80;
 const RA_FLAG_OTHER = 0x40;
 const RA_FLAG_HOME_AGENT = 0x20;
-const PI_FLAG_ON_LINK = 0x80;
-const PI_FLAG_AUTONOMOUS = 0x40;
-const PI_FLAG_ROUTER_ADDRESS = 0x20;
 const PI_LENGTH = 32;
 const HAI_LENGTH = 8;
 
@@ -70,11 +68,6 @@ export type RaDecode = { ok: true; value: RouterAdvertisement } | { ok: false; e
 
 const bad = (code: RaErrorCode, offset: number, message: string): RaDecode => ({ ok: false, error: { code, offset, message } });
 
-const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-function writeU32(b: Uint8Array, o: number, v: number): void {
-  writeU16(b, o, v >>> 16);
-  writeU16(b, o + 2, v & 0xffff);
-}
 
 function optionLength(o: RaOption): number {
   if (o.kind === 'prefixInformation') return PI_LENGTH;
@@ -90,12 +83,7 @@ function encodeOption(o: RaOption, b: Uint8Array, p: number): void {
   const len = optionLength(o);
   b[p + 1] = len / 8;
   if (o.kind === 'prefixInformation') {
-    b[p] = ND_OPT_PREFIX_INFORMATION;
-    b[p + 2] = checkUint(o.prefixLength, 128, 'prefix length');
-    b[p + 3] = (o.onLink ? PI_FLAG_ON_LINK : 0) | (o.autonomous ? PI_FLAG_AUTONOMOUS : 0) | (o.routerAddress ? PI_FLAG_ROUTER_ADDRESS : 0);
-    writeU32(b, p + 4, checkUint(o.validLifetime, 0xffffffff, 'valid lifetime'));
-    writeU32(b, p + 8, checkUint(o.preferredLifetime, 0xffffffff, 'preferred lifetime'));
-    b.set(checkBytes(o.prefix, 16, 'prefix'), p + 16);
+    encodePrefix(o, b, p);
   } else if (o.kind === 'homeAgentInformation') {
     b[p] = ND_OPT_HOME_AGENT_INFO;
     if (!Number.isInteger(o.preference) || o.preference < -0x8000 || o.preference > 0x7fff) {
@@ -132,19 +120,7 @@ function decodeOption(b: Uint8Array, p: number, len: number): RaOption | RaError
     // RFC 4861 §4.6.2 and RFC 6275 §7.4 fix these lengths; another is malformed, not longer.
     if (len !== want) return { code: 'RA_BAD_OPTION_LENGTH', offset: p + 1, message: `option ${type} of ${len} octets, ${want} expected` };
   }
-  if (type === ND_OPT_PREFIX_INFORMATION) {
-    const flags = b[p + 3]!;
-    return {
-      kind: 'prefixInformation',
-      prefixLength: b[p + 2]!,
-      onLink: (flags & PI_FLAG_ON_LINK) !== 0,
-      autonomous: (flags & PI_FLAG_AUTONOMOUS) !== 0,
-      routerAddress: (flags & PI_FLAG_ROUTER_ADDRESS) !== 0,
-      validLifetime: u32(b, p + 4),
-      preferredLifetime: u32(b, p + 8),
-      prefix: b.slice(p + 16, p + 32),
-    };
-  }
+  if (type === ND_OPT_PREFIX_INFORMATION) return { kind: 'prefixInformation', ...readPrefixFields(b, p) };
   if (type === ND_OPT_HOME_AGENT_INFO) {
     const raw = readU16(b, p + 4);
     return { kind: 'homeAgentInformation', preference: raw >= 0x8000 ? raw - 0x10000 : raw, lifetime: readU16(b, p + 6) };
@@ -181,8 +157,8 @@ export function decodeRa(b: Uint8Array): RaDecode {
       other: (flags & RA_FLAG_OTHER) !== 0,
       homeAgent: (flags & RA_FLAG_HOME_AGENT) !== 0,
       routerLifetime: readU16(b, 6),
-      reachableTime: u32(b, 8),
-      retransTimer: u32(b, 12),
+      reachableTime: readU32(b, 8),
+      retransTimer: readU32(b, 12),
       options,
     },
   };

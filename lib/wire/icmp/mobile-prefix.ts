@@ -90,12 +90,12 @@ export type MobilePrefixDecode = { ok: true; value: MobilePrefixMessage; consume
 
 const bad = (code: MobilePrefixErrorCode, offset: number, message: string): MobilePrefixDecode => ({ ok: false, error: { code, offset, message } });
 
-function writeU32(b: Uint8Array, off: number, v: number): void {
+export function writeU32(b: Uint8Array, off: number, v: number): void {
   writeU16(b, off, v >>> 16);
   writeU16(b, off + 2, v & 0xffff);
 }
 
-const readU32 = (b: Uint8Array, off: number): number => readU16(b, off) * 0x10000 + readU16(b, off + 2);
+export const readU32 = (b: Uint8Array, off: number): number => readU16(b, off) * 0x10000 + readU16(b, off + 2);
 
 function optionLength(o: RawIcmpOption): number {
   return Math.ceil((o.data.length + 2) / 8) * 8;
@@ -107,7 +107,8 @@ export function mobilePrefixEncodedLength(m: MobilePrefixMessage): number {
   return FIXED_LENGTH + raw + (m.kind === 'mpa' ? m.prefixes.length * PREFIX_OPTION_LENGTH : 0);
 }
 
-function encodePrefix(p: PrefixInformation, b: Uint8Array, off: number): void {
+/** A Prefix Information option (RFC 4861 §4.6.2, R bit of RFC 6275 §7.2) at `off`; also the router advertisement codec's. */
+export function encodePrefix(p: PrefixInformation, b: Uint8Array, off: number): void {
   b[off] = ND_OPT_PREFIX_INFORMATION;
   b[off + 1] = PREFIX_OPTION_LENGTH / 8;
   b[off + 2] = checkUint(p.prefixLength, 128, 'prefix length');
@@ -148,9 +149,14 @@ function decodePrefix(b: Uint8Array, off: number, len: number): PrefixInformatio
   if (len !== PREFIX_OPTION_LENGTH) return { code: 'MPD_BAD_PREFIX_OPTION', offset: off + 1, message: `Prefix Information of ${len} octets, 32 expected` };
   const prefixLength = b[off + 2]!;
   if (prefixLength > 128) return { code: 'MPD_BAD_PREFIX_LENGTH', offset: off + 2, message: `prefix length ${prefixLength}` };
+  return readPrefixFields(b, off);
+}
+
+/** The fields of the 32-octet Prefix Information option at `off` (its length already checked). */
+export function readPrefixFields(b: Uint8Array, off: number): PrefixInformation {
   const flags = b[off + 3]!;
   return {
-    prefixLength,
+    prefixLength: b[off + 2]!,
     onLink: (flags & PI_FLAG_ON_LINK) !== 0,
     autonomous: (flags & PI_FLAG_AUTONOMOUS) !== 0,
     routerAddress: (flags & PI_FLAG_ROUTER_ADDRESS) !== 0,
