@@ -88,6 +88,9 @@ export interface HomeAgentDaemonConfig extends DaemonCommon {
   /** `home_agent.dataplane`: an ip6tnl device per care-of address (the default), or one
       shared external device with encap nexthops and pair filters (issue 13). */
   dataplane: 'per-binding' | 'shared';
+  /** `home_agent.proxy_nd`: who answers Neighbour Solicitations for home addresses on the
+      home link: kernel proxy entries, the daemon (daemon/ha/proxy-nd.ts), or none (virtual home link). */
+  proxyNd?: 'kernel' | 'daemon' | 'none';
   /** `home_agent.dhaad`: answer DHAAD Requests (RFC 6275 §10.5); null: not configured. */
   dhaad: HomeAgentDhaadConfig | null;
   /** `home_agent.prefix_discovery`: advertised prefix lifetimes; absent, RFC 4861's defaults. */

@@ -31,6 +31,7 @@ const HOME_AGENT_KEYS = [
   'authorisation',
   'binding_refresh_request',
   'dataplane',
+  'proxy_nd',
   'dhaad',
   'prefix_discovery',
 ] as const;
@@ -47,6 +48,8 @@ export interface SharedSettings {
   ikeSignalling?: Map<Ip6, IkeSignalling>;
   /** Set to `home_agent.dataplane` when the file has it. */
   dataplane?: 'per-binding' | 'shared';
+  /** Set to `home_agent.proxy_nd` when the file has it. */
+  proxyNd?: 'kernel' | 'daemon' | 'none';
   /** Set to `home_agent.dhaad` when the file has it. */
   dhaad?: HomeAgentDhaadConfig;
   /** Set to `home_agent.prefix_discovery` when the file has it. */
@@ -72,6 +75,8 @@ export function readHomeAgent(r: ConfigReader, f: Field, shared: SharedSettings)
   const brr = opt(get('binding_refresh_request'), (x) => readBrr(r, x));
   const dataplane = opt(get('dataplane'), (x) => r.oneOf(x, ['per-binding', 'shared'] as const));
   if (dataplane !== undefined) shared.dataplane = dataplane;
+  const proxyNd = opt(get('proxy_nd'), (x) => r.oneOf(x, ['kernel', 'daemon', 'none'] as const));
+  if (proxyNd !== undefined) shared.proxyNd = proxyNd;
   const dhaad = opt(get('dhaad'), (x) => readDhaad(r, x));
   if (dhaad !== undefined) shared.dhaad = dhaad;
   const mpd = opt(get('prefix_discovery'), (x) => readPrefixDiscovery(r, x));

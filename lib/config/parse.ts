@@ -169,6 +169,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     ipsecSas: Object.fromEntries(ipsecSas),
     ikeSignalling: Object.fromEntries(ikeSignalling),
     dataplane: settings.dataplane ?? 'per-binding',
+    ...(settings.proxyNd ? { proxyNd: settings.proxyNd } : {}),
     dhaad: settings.dhaad ?? null,
     ...(settings.prefixDiscovery ? { prefixDiscovery: settings.prefixDiscovery } : {}),
     stateDirectory,

@@ -37,6 +37,7 @@ import { watchHaoDrops } from '../xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { startHomeAgentDhaad, type HomeAgentDhaad } from './dhaad.js';
 import { HomeAgentPrefixDiscovery } from './prefix-discovery.js';
+import { openProxyNd, type HomeAgentProxyNd } from './proxy-nd.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -58,6 +59,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   dhaad: HomeAgentDhaad | null = null;
   /** RFC 6275 §10.6 (daemon/ha/prefix-discovery.ts). */
   prefixDiscovery: HomeAgentPrefixDiscovery | undefined;
+  /** Who answers NS for home addresses (home_agent.proxy_nd; daemon/ha/proxy-nd.ts). */
+  proxyNd!: HomeAgentProxyNd;
 
   private constructor(
     ctx: RoleContext<HomeAgentDaemonConfig>,
@@ -99,6 +102,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const mh = sockets.mh();
     const nd = sockets.nd();
     const d = new HomeAgentDaemon(ctx, sync, mh, nd, xfrm);
+    d.proxyNd = openProxyNd(ctx);
     ctx.counters.source('bindings', () => bindingStates(d.ha.cache));
     ctx.counters.source('home_addresses', () => [[{}, d.ha.cache.homeAddressCount]]);
     ctx.counters.source('kernel_pending', () => [[{}, sync.kernel.reconciler.pendingCount()]]);
@@ -123,7 +127,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const moves: Promise<boolean>[] = [];
     for (const hoa of this.ha.cache.homeAddresses()) {
       const desired = homeAgentDesiredFor(this.ha, hoa);
-      this.kernel.index.update(hoa, desired);
+      this.kernel.index.update(hoa, this.proxyNd.plan(hoa, desired, false));
       moves.push(...this.ipsec.tunnelsChanged(hoa, [...desired.tunnels.values()], [], false, now));
     }
     await this.kernel.passNow();
@@ -221,7 +225,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const moves: Promise<boolean>[] = [];
     for (const h of hoas) {
       const desired = homeAgentDesiredFor(this.ha, h);
-      this.kernel.index.update(h, desired);
+      this.kernel.index.update(h, this.proxyNd.plan(h, desired));
       moves.push(...this.ipsec.tunnelsChanged(h, [...desired.tunnels.values()], events, keyManagement, now));
     }
     this.kernel.schedule();
@@ -313,6 +317,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     this.prefixDiscovery?.stop();
     this.mh.close();
     this.nd.close();
+    this.proxyNd.close();
     await this.kernel.stop();
   }
 }

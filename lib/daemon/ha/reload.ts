@@ -18,10 +18,10 @@ export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonCo
   ha.restore(old.cache, sequences, d.clock.now());
   d.ha = ha;
   // Sockets, the journal and the kernel marks stay as started (the shell names them).
-  d.cfg = { ...next, stateDirectory: d.cfg.stateDirectory, control: d.cfg.control, netns: d.cfg.netns, marks: d.cfg.marks, dataplane: d.cfg.dataplane };
+  d.cfg = { ...next, stateDirectory: d.cfg.stateDirectory, control: d.cfg.control, netns: d.cfg.netns, marks: d.cfg.marks, dataplane: d.cfg.dataplane, proxyNd: d.proxyNd.mode };
   d.setXfrm(); // the signalling SAs follow the file
   // Home link, mobile network prefixes: every home address's objects are planned again.
-  for (const hoa of ha.cache.homeAddresses()) d.kernel.index.update(hoa, homeAgentDesiredFor(ha, hoa));
+  for (const hoa of ha.cache.homeAddresses()) d.kernel.index.update(hoa, d.proxyNd.plan(hoa, homeAgentDesiredFor(ha, hoa)));
   d.kernel.setResyncInterval(next.resyncIntervalSeconds * 1000);
   d.kernel.schedule();
   d.prefixDiscovery?.reload(d.cfg); // §10.6.2: changed prefixes are advertised at once

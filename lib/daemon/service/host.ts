@@ -10,6 +10,8 @@ import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSock
 import { MhSocket } from '../../net/mh-socket.js';
 import type { DadResult, NdSocketOptions } from '../../net/nd-socket.js';
 import { NdSocket } from '../../net/nd-socket.js';
+import { ProxyNdSocket, type ProxyNdSocketOptions, type ProxyNdSocketStats, type ProxyNa } from '../../net/proxy-nd-socket.js';
+import type { ReceivedNs } from '../../net/proxy-nd-packet.js';
 import { Icmp6Socket, type Icmp6Received, type Icmp6ReceiveError, type Icmp6Send, type Icmp6SocketOptions, type Icmp6SocketStats } from '../../net/icmp6-socket.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from '../../platform/netlink/socket.js';
 import { BindingStore, type StoreOptions } from '../../store/index.js';
@@ -28,6 +30,17 @@ export interface NdPort {
   dad(ifname: string, address: Ip6): Promise<DadResult>;
   unsolicitedNa(ifname: string, address: Ip6): number;
   close(): void;
+}
+
+/** The proxy Neighbour Discovery socket on the home link (lib/net/proxy-nd-socket.ts; home_agent.proxy_nd: daemon). */
+export interface ProxyNdPort {
+  readonly ifname: string;
+  readonly stats: Readonly<ProxyNdSocketStats>;
+  linkLayerAddress(): Uint8Array;
+  advertise(na: ProxyNa, mac: Uint8Array): number;
+  close(): void;
+  on(event: 'solicitation', listener: (ns: ReceivedNs) => void): unknown;
+  on(event: 'receiveError', listener: (e: unknown) => void): unknown;
 }
 
 /** The DHAAD socket as the daemons use it (lib/net/icmp6-socket.ts). */
@@ -88,6 +101,8 @@ export interface HostPorts {
   mhSocket(opts: MhSocketOptions): MhPort;
   ndSocket(opts: NdSocketOptions): NdPort;
   icmp6Socket(opts: Icmp6SocketOptions): Icmp6Port;
+  /** Absent in host tests' doubles: proxy ND by the daemon then answers nothing. */
+  proxyNdSocket?(opts: ProxyNdSocketOptions): ProxyNdPort;
   openStore(dir: string, options?: StoreOptions): Promise<StorePort>;
   readonly sysctl: SysctlPort;
   readonly clock: Clock;
@@ -140,6 +155,7 @@ export function realHost(): HostPorts {
     mhSocket: (opts) => MhSocket.open(opts),
     ndSocket: (opts) => NdSocket.open(opts),
     icmp6Socket: (opts) => Icmp6Socket.open(opts),
+    proxyNdSocket: (opts) => ProxyNdSocket.open(opts),
     openStore: (dir, options) => BindingStore.open(dir, options),
     sysctl: { read: (path) => readFile(path, 'utf8'), write: (path, value) => writeFile(path, value), list: (dir) => readdir(dir) },
     clock: systemClock,

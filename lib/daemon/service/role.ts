@@ -11,7 +11,7 @@ import type { Icmp6SocketOptions } from '../../net/icmp6-socket.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import type { CacheEvent } from '../../proto/common/outcome.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Clock, Icmp6Port, MhPort, NdPort, StorePort, SysctlPort } from './host.js';
+import type { Clock, Icmp6Port, MhPort, NdPort, ProxyNdPort, StorePort, SysctlPort } from './host.js';
 
 /** Sockets in the configured network namespace; the shell closes each after the role stopped, or when its start failed. */
 export interface RoleSockets {
@@ -19,6 +19,8 @@ export interface RoleSockets {
   mh(opts?: Omit<MhSocketOptions, 'netns'>): MhPort;
   nd(opts?: Omit<NdSocketOptions, 'netns'>): NdPort;
   icmp6(opts: Omit<Icmp6SocketOptions, 'netns'>): Icmp6Port;
+  /** The proxy ND socket on `ifname`; undefined when the host has none (host tests). */
+  proxyNd(ifname: string): ProxyNdPort | undefined;
 }
 
 export interface RoleContext<C extends AnyDaemonConfig> {

@@ -317,6 +317,12 @@ class NamespaceSockets implements RoleSockets {
     return this.track(doing(`opening an ICMPv6 socket (types ${opts.types.join(', ')})${this.where()}`, () => this.host.icmp6Socket({ ...opts, ...this.ns })));
   }
 
+  proxyNd(ifname: string): ReturnType<RoleSockets['proxyNd']> {
+    const open = this.host.proxyNdSocket?.bind(this.host);
+    if (!open) return undefined;
+    return this.track(doing(`opening the proxy Neighbor Discovery socket on ${ifname}${this.where()}`, () => open({ ifname, ...this.ns })));
+  }
+
   private where(): string {
     return this.ns.netns === undefined ? '' : ` in network namespace ${this.ns.netns}`;
   }

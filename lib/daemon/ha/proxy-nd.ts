@@ -1,0 +1,105 @@
+// How the home agent answers Neighbour Solicitations for its home addresses on the home link
+// (RFC 6275 §10.4.1), by `home_agent.proxy_nd`:
+// - kernel: one kernel proxy neighbour entry per home address (the reconciler's 'proxy' kind);
+//   installing N entries costs O(N²) (16 hash buckets);
+// - daemon: the daemon answers from its own hash set (proto/ha/proxy-nd.ts) through one
+//   packet socket (net/proxy-nd-socket.ts): O(1) per home address;
+// - none: no proxying at all, for a virtual home link (the home prefix routed to the home
+//   agent; a mobile node is never at home).
+// In daemon and none modes the desired state given to the reconciler has no proxy entries,
+// so entries left from the kernel mode are deleted by the next pass.
+import type { Logger } from 'pino';
+import type { Ip6 } from '../../inet/ip6.js';
+import type { DesiredState } from '../../plan/ha/desired.js';
+import { answerSolicitation, DefendedAddresses, TokenBucket, type ProxyAdvertisement } from '../../proto/ha/proxy-nd.js';
+import type { ReceivedNs } from '../../net/proxy-nd-packet.js';
+import { formatIp6 } from '../../inet/ip6.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Clock, ProxyNdPort } from '../service/host.js';
+import { RateLimit } from '../counters.js';
+import type { HomeAgentDaemonConfig } from '../../config/daemon-config.js';
+import type { RoleContext } from '../service/role.js';
+
+export type ProxyNdMode = 'kernel' | 'daemon' | 'none';
+export const PROXY_ND_MODES = ['kernel', 'daemon', 'none'] as const;
+
+/** Advertisements a second (answers and announcements together), and the burst allowed. */
+export const PROXY_NA_PER_SECOND = 2000;
+export const PROXY_NA_BURST = 500;
+
+export class HomeAgentProxyNd {
+  readonly defended = new DefendedAddresses();
+  private readonly bucket = new TokenBucket(PROXY_NA_PER_SECOND, PROXY_NA_BURST);
+  private readonly errorLog = new RateLimit(1);
+
+  constructor(
+    readonly mode: ProxyNdMode,
+    private readonly socket: ProxyNdPort | undefined,
+    private readonly counters: Metrics,
+    private readonly log: Logger,
+    private readonly clock: Clock,
+  ) {
+    socket?.on('solicitation', (ns) => this.answer(ns));
+    socket?.on('receiveError', () => this.counters.inc('nd_proxy', { outcome: 'malformed' }));
+  }
+
+  /**
+   * What the reconciler gets for `hoa`: its desired state as is (kernel), or without proxy
+   * entries, which then go to the daemon's own set (daemon) or nowhere (none). Newly
+   * defended addresses are announced (RFC 6275 §10.4.1) unless `announce` is false (a
+   * restart: the neighbours were told before it).
+   */
+  plan(hoa: Ip6, desired: DesiredState, announce = true): DesiredState {
+    if (this.mode === 'kernel') return desired;
+    if (this.mode === 'daemon') {
+      const { added } = this.defended.update(hoa, desired.proxies.values());
+      if (announce) for (const a of added) this.send({ dst: 'ff02::1' as Ip6, target: a.address, router: false, solicited: false, override: true }, 'announced');
+    }
+    return desired.proxies.size === 0 ? desired : { ...desired, proxies: new Map() };
+  }
+
+  private answer(r: ReceivedNs): void {
+    const a = answerSolicitation(
+      { iface: this.socket!.ifname, src: r.src, dst: r.dst, hopLimit: r.hopLimit, target: formatIp6(r.ns.target), hasSourceLinkLayer: r.ns.sourceLinkLayer !== undefined },
+      this.defended,
+      this.bucket,
+      this.clock.now(),
+    );
+    if (!a.answer) {
+      // Solicitations for other nodes' addresses are the normal case on a shared link: not counted one by one.
+      if (a.reason !== 'not-defended') this.counters.inc('nd_proxy', { outcome: a.reason });
+      return;
+    }
+    this.send(a.na, a.dad ? 'defended' : 'answered', false);
+  }
+
+  /** Sends one advertisement; an announcement spends a token too, unless already taken. */
+  private send(na: ProxyAdvertisement, outcome: 'answered' | 'defended' | 'announced', takeToken = true): void {
+    if (!this.socket) return;
+    if (takeToken && !this.bucket.take(this.clock.now())) {
+      this.counters.inc('nd_proxy', { outcome: 'rate-limited' });
+      return;
+    }
+    try {
+      this.socket.advertise(na, this.socket.linkLayerAddress());
+      this.counters.inc('nd_proxy', { outcome });
+    } catch (err) {
+      this.counters.inc('nd_proxy', { outcome: 'send-error' });
+      if (this.errorLog.allow(this.clock.now())) this.log.warn({ target: na.target, dst: na.dst, err: String(err) }, 'proxy neighbour advertisement failed');
+    }
+  }
+
+  close(): void {
+    this.socket?.close();
+  }
+}
+
+/** The default of home_agent.proxy_nd. */
+export const DEFAULT_PROXY_ND: ProxyNdMode = 'kernel';
+
+/** The configured proxy ND, its socket opened on the home link in daemon mode. */
+export function openProxyNd(ctx: RoleContext<HomeAgentDaemonConfig>): HomeAgentProxyNd {
+  const mode = ctx.cfg.proxyNd ?? DEFAULT_PROXY_ND;
+  const socket = mode === 'daemon' ? ctx.sockets.proxyNd(ctx.cfg.homeAgent.homeLinkInterface) : undefined;
+  return new HomeAgentProxyNd(mode, socket, ctx.counters, ctx.log.child({ component: 'proxy-nd' }), ctx.clock);
+}
