@@ -290,6 +290,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     // /proc/net is this process's namespace: only meaningful when the sockets live there too.
     const xfrm = this.cfg.netns === null ? await readXfrmStat() : undefined;
     if (xfrm) counters['xfrm'] = xfrm;
+    if (this.proxyNd.mode === 'daemon') counters['proxy-nd'] = this.proxyNd.stats();
     // §8.3 on the shared device: reverse-tunnelled packets from no registered
     // (care-of address, home address) pair, dropped by the kernel's matchall after the pairs.
     if (this.kernel.kernel.dataplane === 'shared') {

@@ -89,6 +89,14 @@ export class HomeAgentProxyNd {
     }
   }
 
+  /** `show stats` group 'proxy-nd' (daemon mode): defended addresses and the socket's counters. */
+  stats(): Record<string, number> {
+    const out: Record<string, number> = { defended: this.defended.size };
+    const s = this.socket?.stats;
+    if (s) Object.assign(out, { received: s.received, invalid: s.invalid, 'receive-errors': s.receiveErrors, sent: s.sent, 'send-errors': s.sendErrors, 'kernel-drops': s.kernelDrops });
+    return out;
+  }
+
   close(): void {
     this.socket?.close();
   }
