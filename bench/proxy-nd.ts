@@ -6,10 +6,11 @@
 //   it. (a) a solicited-node group per address on one socket: how many the socket may hold
 //   (net.core.optmem_max) and the time per join as the groups grow; (b) one AF_PACKET
 //   socket with a BPF filter and allmulti (lib/net/proxy-nd-socket.ts): constant set-up,
-//   then the planning cost per address and the DAD-defence rate with 10 and with 100,000
+//   then the planning cost per address and the DAD-defence rate with 1,000 and with 100,000
 //   addresses defended;
 // - a virtual home link: nothing per address (one route for the prefix).
 // Run: npx tsc -p . && /work/tools/uml-slot.sh node dist/test/uml/run.js --mem 3072 --timeout 1800 --exec dist/bench/proxy-nd.js
+import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { ip6 } from '../test/ip6.js';
@@ -104,7 +105,7 @@ async function groups(): Promise<void> {
     note('groups_joined_default', d.joined);
     note('groups_refused_with', d.errno ?? 'none');
     await sh('sysctl', ['-qw', 'net.core.optmem_max=268435456']);
-    const n = 20_000;
+    const n = 100_000;
     const t0 = performance.now();
     const big = joinGroups(ha, n);
     note(`groups_joined_raised_${n}`, big.joined);
@@ -132,15 +133,46 @@ async function defenceRate(peer: NdSocket, targets: Ip6[], batch: number): Promi
   return { perSecond: Math.round((targets.length / (performance.now() - t0)) * 1000), defended };
 }
 
+/**
+ * Kernel proxy entries: install time, then the same DAD-defence measurement as the daemon's.
+ * Each entry also joins its solicited-node group on the device (pndisc_constructor), and a
+ * multicast NS for a proxied address is answered after a random delay (proxy_delay) from a
+ * queue of proxy_qlen (64) entries: a burst beyond it goes unanswered.
+ */
+async function kernelAnswers(n: number): Promise<void> {
+  const [ha, nb] = await homeLink();
+  try {
+    await ha.exec('sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+    await ha.exec('sysctl', '-qw', 'net.ipv6.conf.home0.proxy_ndp=1');
+    let script = '';
+    for (let i = 1; i <= n; i++) script += `neigh add proxy ${hoa(i)} dev home0\n`;
+    const t0 = performance.now();
+    await sh('ip', ['-6', '-n', ha.name, '-batch', '-'], { input: script, timeoutMs: 1_700_000 });
+    note(`kernel_proxy_install_s_${n}`, seconds(performance.now() - t0));
+    const peer = NdSocket.open({ netns: nb.name });
+    const targets = Array.from({ length: 1000 }, (_, k) => hoa(1 + ((k * 7919) % n)));
+    const r = await defenceRate(peer, targets, 100);
+    note(`kernel_dad_defended_per_s_${n}`, r.perSecond);
+    note(`kernel_dad_defended_of_1000_${n}`, r.defended);
+    const slow = await defenceRate(peer, targets.slice(0, 200), 10);
+    note(`kernel_dad_defended_of_200_10_outstanding_${n}`, slow.defended);
+    peer.close();
+  } finally {
+    await ha.delete();
+    await nb.delete();
+  }
+}
+
 async function daemonAnswers(): Promise<void> {
   const [ha, nb] = await homeLink();
   const log = pino({ level: 'silent' });
   try {
-    for (const n of [10, 100_000]) {
+    // 1,000 and 100,000 defended, the same 1,000 distinct targets probed (NdSocket.dad shares a probe per target).
+    for (const n of [1000, 100_000]) {
       const t0 = performance.now();
       const socket = ProxyNdSocket.open({ ifname: 'home0', netns: ha.name });
       note(`daemon_socket_open_ms_${n}`, (performance.now() - t0).toFixed(1));
-      const p = new HomeAgentProxyNd('daemon', socket, new Metrics('home-agent'), log, systemClock);
+      const p = new HomeAgentProxyNd('daemon', () => socket, new Metrics('home-agent'), log, systemClock);
       const heap0 = process.memoryUsage().heapUsed;
       const t1 = performance.now();
       for (let i = 1; i <= n; i++) p.plan(hoa(i), desiredFor(hoa(i)), false);
@@ -148,6 +180,7 @@ async function daemonAnswers(): Promise<void> {
       note(`daemon_heap_bytes_per_address_${n}`, Math.round((process.memoryUsage().heapUsed - heap0) / n));
       const peer = NdSocket.open({ netns: nb.name });
       const targets = Array.from({ length: 1000 }, (_, k) => hoa(1 + ((k * 7919) % n)));
+      assert.equal(new Set(targets).size, 1000);
       const r = await defenceRate(peer, targets, 100);
       note(`daemon_dad_defended_per_s_${n}`, r.perSecond);
       note(`daemon_dad_defended_of_1000_${n}`, r.defended);
@@ -168,4 +201,5 @@ const run = (part: string): boolean => only.length === 0 || only.includes(part);
 if (run('daemon')) await daemonAnswers();
 if (run('groups')) await groups();
 if (run('kernel')) for (const n of [10_000, 20_000]) await kernelEntries(n);
+if (run('kernel-answers')) for (const n of [1000, 30_000, 100_000]) await kernelAnswers(n);
 console.log(`RESULT ${results.join(' ')}`);

@@ -183,6 +183,16 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     return { ...this.counters };
   }
 
+  /** False once `ifname` is gone or has another index than the one this socket is bound to. */
+  stillBound(): boolean {
+    if (!this.open) return false;
+    try {
+      return interfaceIndex(this.icmpFd, this.ifname) === this.ifindex;
+    } catch {
+      return false;
+    }
+  }
+
   /** The home link's own link-layer address (read each time: an administrator may change it). */
   linkLayerAddress(): Uint8Array {
     const hw = hardwareAddress(this.icmpFd, this.ifname);

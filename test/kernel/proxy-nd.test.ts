@@ -63,7 +63,7 @@ test('proxy ND by the daemon: a registered home address resolves to the home age
   await withNetnsGroup(3, async ([ha, b, m]) => {
     await world(ha!, b!, m!);
     const metrics = new Metrics('home-agent');
-    const proxy = new HomeAgentProxyNd('daemon', ProxyNdSocket.open({ ifname: 'home0', netns: ha!.name }), metrics, pino({ level: 'silent' }), systemClock);
+    const proxy = new HomeAgentProxyNd('daemon', () => ProxyNdSocket.open({ ifname: 'home0', netns: ha!.name }), metrics, pino({ level: 'silent' }), systemClock);
     const peer = NdSocket.open({ netns: b!.name });
     const haMac = await macOf(ha!, 'home0');
     const nd = (): Record<string, number> => metrics.snapshot()['nd'] ?? {};
@@ -97,6 +97,16 @@ test('proxy ND by the daemon: a registered home address resolves to the home age
       assert.equal(await bounded('the DAD probe for the home address defended', peer.dad('b0', HOA, LONG_DAD_MS)), 'duplicate');
       assert.ok((nd()['proxy-defended'] ?? 0) >= 1, JSON.stringify(nd()));
       assert.equal(await peer.dad('b0', UNREGISTERED, 1500), 'unique');
+
+      // The home link deleted and made again (a new interface index): within a link check
+      // the daemon listens on the new one and defends again.
+      await ha!.ip('link', 'del', 'home0');
+      await addVethPair(ha!, 'home0', b!, 'b0');
+      await ha!.ip('addr', 'add', '2001:db8:aa::1/64', 'dev', 'home0', 'nodad');
+      await b!.ip('addr', 'add', '2001:db8:aa::2/64', 'dev', 'b0', 'nodad');
+      for (const [ns, dev] of [[ha!, 'home0'], [b!, 'b0']] as const) await ns.ip('link', 'set', dev, 'up');
+      for (const [ns, dev] of [[ha!, 'home0'], [b!, 'b0']] as const) await operational(ns, dev);
+      await until('the DAD probe defended on the new home link', async () => (await peer.dad('b0', HOA, 2000)) === 'duplicate');
 
       // The node is home (a home binding, or no binding): the home agent stops defending.
       proxy.plan(HOA, defending([]));

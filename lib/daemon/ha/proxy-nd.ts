@@ -15,7 +15,7 @@ import { answerSolicitation, DefendedAddresses, TokenBucket, type ProxyAdvertise
 import type { ReceivedNs } from '../../net/proxy-nd-packet.js';
 import { formatIp6 } from '../../inet/ip6.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Clock, ProxyNdPort } from '../service/host.js';
+import type { Clock, ProxyNdPort, TimerHandle } from '../service/host.js';
 import { RateLimit } from '../counters.js';
 import type { HomeAgentDaemonConfig } from '../../config/daemon-config.js';
 import type { RoleContext } from '../service/role.js';
@@ -27,20 +27,51 @@ export const PROXY_ND_MODES = ['kernel', 'daemon', 'none'] as const;
 export const PROXY_NA_PER_SECOND = 2000;
 export const PROXY_NA_BURST = 500;
 
+/** How often the socket checks that its home link is still the interface it is bound to. */
+export const PROXY_ND_LINK_CHECK_MS = 5000;
+
 export class HomeAgentProxyNd {
   readonly defended = new DefendedAddresses();
   private readonly bucket = new TokenBucket(PROXY_NA_PER_SECOND, PROXY_NA_BURST);
   private readonly errorLog = new RateLimit(1);
+  private socket: ProxyNdPort | undefined;
+  private timer: TimerHandle | undefined;
+  private closed = false;
 
+  /** `open` opens the socket on the home link (daemon mode); absent, nothing is answered. */
   constructor(
     readonly mode: ProxyNdMode,
-    private readonly socket: ProxyNdPort | undefined,
+    private readonly open: (() => ProxyNdPort | undefined) | undefined,
     private readonly counters: Metrics,
     private readonly log: Logger,
     private readonly clock: Clock,
   ) {
-    socket?.on('solicitation', (ns) => this.answer(ns));
-    socket?.on('receiveError', () => this.counters.inc('nd_proxy', { outcome: 'malformed' }));
+    if (open) this.connect();
+  }
+
+  /**
+   * Opens the socket, or retries later; then checks the link periodically. A packet socket
+   * stays bound to the interface index it was opened on: a home link deleted and made again
+   * (a new index) would leave it deaf, so it is opened again on the new one.
+   */
+  private connect(): void {
+    if (this.closed) return;
+    if (this.socket && !this.socket.stillBound()) {
+      this.log.warn({ interface: this.socket.ifname }, 'the home link changed: proxy ND socket opened again');
+      this.socket.close();
+      this.socket = undefined;
+    }
+    if (!this.socket) {
+      try {
+        const s = this.open!();
+        s?.on('solicitation', (ns) => this.answer(ns));
+        s?.on('receiveError', () => this.counters.inc('nd_proxy', { outcome: 'malformed' }));
+        this.socket = s;
+      } catch (err) {
+        if (this.errorLog.allow(this.clock.now())) this.log.error({ err: String(err) }, 'proxy ND socket cannot open on the home link; retrying');
+      }
+    }
+    this.timer = this.clock.setTimeout(() => this.connect(), PROXY_ND_LINK_CHECK_MS);
   }
 
   /**
@@ -98,6 +129,8 @@ export class HomeAgentProxyNd {
   }
 
   close(): void {
+    this.closed = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.socket?.close();
   }
 }
@@ -108,6 +141,6 @@ export const DEFAULT_PROXY_ND: ProxyNdMode = 'kernel';
 /** The configured proxy ND, its socket opened on the home link in daemon mode. */
 export function openProxyNd(ctx: RoleContext<HomeAgentDaemonConfig>): HomeAgentProxyNd {
   const mode = ctx.cfg.proxyNd ?? DEFAULT_PROXY_ND;
-  const socket = mode === 'daemon' ? ctx.sockets.proxyNd(ctx.cfg.homeAgent.homeLinkInterface) : undefined;
-  return new HomeAgentProxyNd(mode, socket, ctx.counters, ctx.log.child({ component: 'proxy-nd' }), ctx.clock);
+  const open = mode === 'daemon' ? () => ctx.sockets.proxyNd(ctx.cfg.homeAgent.homeLinkInterface) : undefined;
+  return new HomeAgentProxyNd(mode, open, ctx.counters, ctx.log.child({ component: 'proxy-nd' }), ctx.clock);
 }

@@ -36,6 +36,8 @@ export interface NdPort {
 export interface ProxyNdPort {
   readonly ifname: string;
   readonly stats: Readonly<ProxyNdSocketStats>;
+  /** False once the interface is gone or has another index than the one the socket is bound to. */
+  stillBound(): boolean;
   linkLayerAddress(): Uint8Array;
   advertise(na: ProxyNa, mac: Uint8Array): number;
   close(): void;

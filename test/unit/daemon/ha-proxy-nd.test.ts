@@ -23,6 +23,10 @@ class RecordingPort extends EventEmitter implements ProxyNdPort {
   readonly sent: ProxyNa[] = [];
   closed = false;
   readonly stats = { received: 0, invalid: 0, receiveErrors: 0, sent: 0, sendErrors: 0, kernelDrops: 0 };
+  bound = true;
+  stillBound(): boolean {
+    return this.bound;
+  }
   linkLayerAddress(): Uint8Array {
     return MAC;
   }
@@ -41,11 +45,13 @@ const desired = (addrs: Ip6[]): DesiredState => ({
   proxies: new Map(addrs.map((a) => [`home0|${a}`, { key: `home0|${a}`, address: a, interface: 'home0', owners: ['1'] }])),
 });
 
+const timers: (() => void)[] = [];
+
 function make(mode: ProxyNdMode, now = { ms: 0 }): { p: HomeAgentProxyNd; port: RecordingPort; metrics: Metrics } {
   const port = new RecordingPort();
   const metrics = new Metrics('home-agent');
-  const clock = { now: () => now.ms, wallNow: () => now.ms, setTimeout: () => ({}), clearTimeout: () => undefined };
-  return { p: new HomeAgentProxyNd(mode, mode === 'daemon' ? port : undefined, metrics, pino({ level: 'silent' }), clock), port, metrics };
+  const clock = { now: () => now.ms, wallNow: () => now.ms, setTimeout: (fn: () => void) => (timers.push(fn), {}), clearTimeout: () => undefined };
+  return { p: new HomeAgentProxyNd(mode, mode === 'daemon' ? () => port : undefined, metrics, pino({ level: 'silent' }), clock), port, metrics };
 }
 
 const solicitation = (target: Ip6, src = ip6('2001:db8:aa::2')): ReceivedNs => ({
@@ -104,4 +110,34 @@ test('none: proxy entries leave the desired state and nobody answers (a virtual 
   const { p } = make('none');
   assert.equal(p.plan(HOA, desired([HOA])).proxies.size, 0);
   assert.equal(p.defended.size, 0);
+});
+
+test('daemon: a home link made again (new interface index) gets a new socket at the next check; a failed open is retried', () => {
+  timers.length = 0;
+  const ports: RecordingPort[] = [];
+  let fail = false;
+  const clock = { now: () => 0, wallNow: () => 0, setTimeout: (fn: () => void) => (timers.push(fn), {}), clearTimeout: () => undefined };
+  const open = (): RecordingPort => {
+    if (fail) throw new Error('ENODEV');
+    const port = new RecordingPort();
+    ports.push(port);
+    return port;
+  };
+  const p = new HomeAgentProxyNd('daemon', open, new Metrics('home-agent'), pino({ level: 'silent' }), clock);
+  p.plan(HOA, desired([HOA]), false);
+  assert.equal(ports.length, 1);
+  timers.shift()!();
+  assert.equal(ports.length, 1, 'still bound: the same socket');
+  ports[0]!.bound = false;
+  fail = true;
+  timers.shift()!();
+  assert.equal(ports[0]!.closed, true, 'the deaf socket is closed');
+  assert.equal(p.stats()['received'], undefined, 'no socket while the link is missing');
+  fail = false;
+  timers.shift()!();
+  assert.equal(ports.length, 2, 'opened again once the link is back');
+  ports[1]!.emit('solicitation', solicitation(HOA));
+  assert.equal(ports[1]!.sent.length, 1, 'the defended set survives the new socket');
+  p.close();
+  assert.equal(ports[1]!.closed, true);
 });
