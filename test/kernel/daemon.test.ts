@@ -10,7 +10,8 @@ import {
 } from './fixtures/index.js';
 
 const COAS = ['2001:db8:1::10', '2001:db8:1::11', '2001:db8:1::12'];
-const LAB: HomeAgentOptions = { ipsecRequired: false };
+/** Kernel proxy entries (proxy_nd: kernel): these tests read the proxy entry's lifecycle back with ip. */
+const LAB: HomeAgentOptions = { ipsecRequired: false, homeAgent: '  proxy_nd: kernel\n' };
 /** Binding lifetime of the expiry test. */
 const LIFETIME_S = 20;
 /** A mobile node's retransmission interval in the burst test. */

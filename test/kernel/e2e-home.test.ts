@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CN_PREFIX, COAS, HOA, SCENARIO_TIMEOUT_MS, bindings, echoFromCn, linkUp, routeDevices, tunnels, until } from './fixtures/index.js';
-import { figure7, figure8, homeAddressOn, proxied, scenario } from './fixtures/home-return.js';
+import { defending, figure7, figure8, homeAddressOn, proxied, scenario } from './fixtures/home-return.js';
 
 test('Figure 7: one interface returns home -> every binding de-registered, proxy and tunnels gone, traffic over the home link', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await scenario(t, 'return-home', figure7);
@@ -27,7 +27,8 @@ test('Figure 9 / H flag: home and foreign interfaces together; a home binding, p
     const home = list.find((b) => b.homeBinding)!;
     assert.equal(home.coa, HOA, 'a home binding carries the home address as care-of address (§6.3)');
     assert.deepEqual(list.filter((b) => !b.homeBinding).map((b) => b.coa).sort(), [COAS[1], COAS[2]]);
-    await until('proxy ND stopped', async () => ((await proxied(h.ha)) ? undefined : true));
+    await until('proxy ND stopped', async () => ((await defending(h)) ? undefined : true));
+    assert.equal(await proxied(h.ha), false, 'proxy ND by the daemon (the default): no kernel proxy entry');
     assert.equal(await homeAddressOn(h.mn, 'mn1'), true);
     assert.equal(await linkUp(h.mn, 'mn1'), true, 'the interface on the home link stays in use');
     // The home agent's route to the home address spreads over both tunnels and the home link;

@@ -7,6 +7,7 @@
 // by tshark and by `mcoactl decode --pcap`, which must agree.
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { ETH_P_IPV6 } from '../../lib/net/link-frame.js';
 import { readlinkSync } from 'node:fs';
 import { createNetns, type Netns } from './netns.js';
 import {
@@ -197,16 +198,18 @@ test('5. no user traffic through the daemon: tunnel counters grow by N, daemon c
     assert.deepEqual(inv.devices.filter((d) => d !== '/dev/null'), [], 'no device open (a tun/tap would be /dev/net/tun)');
     assert.deepEqual(inv.raw6.filter((p) => p === 135), [135], 'one raw IPPROTO_MH socket');
     assert.deepEqual(inv.raw6.filter((p) => p !== 135 && p !== 58), [], 'raw IPv6 sockets: MH and ICMPv6 (ND with an NS/NA filter, Mobile Prefix Discovery with 146/147) only');
-    // A packet socket bound to protocol 0 sends (DAD probes) but receives no frame at all.
-    assert.deepEqual(inv.packet.filter((p) => p !== 0), [], 'packet sockets receive nothing');
+    // A packet socket bound to protocol 0 sends (DAD probes) but receives no frame at all; proxy
+    // ND by the daemon (the default) has one bound to IPv6 whose BPF filter passes only NS.
+    assert.deepEqual(inv.packet.filter((p) => p !== 0), [ETH_P_IPV6], 'packet sockets receive nothing but Neighbour Solicitations');
     assert.ok(inv.netlink.length > 0 && inv.netlink.every((p) => p === 0 || p === 6), `netlink: route and xfrm only (${inv.netlink.join(',')})`);
     // The control socket is bound under the daemon's directory and then renamed into place: /proc shows the bound path.
     assert.deepEqual(inv.unix.filter((p) => !p.startsWith(`${r.haD.dir}/`)), [], 'unix sockets: the control socket only');
     assert.deepEqual(inv.inheritedUnix.filter((fd) => fd > 2), [], 'sockets of another namespace: stdio only');
     // ss, an independent reader (sock_diag), agrees: nothing but these kinds, and one MH socket.
-    assert.deepEqual(ss.filter((l) => ssKind(l) === null), [], 'ss: only packet (protocol 0), raw MH, raw ICMPv6 and unix sockets');
+    assert.deepEqual(ss.filter((l) => ssKind(l) === null), [], 'ss: only packet (protocol 0, or IPv6 for proxy ND), raw MH, raw ICMPv6 and unix sockets');
     assert.equal(ss.filter((l) => ssKind(l) === 'raw MH').length, 1);
-    assert.equal(ss.filter((l) => ssKind(l) === 'packet, protocol 0').length, inv.packet.length);
+    assert.equal(ss.filter((l) => ssKind(l) === 'packet, protocol 0').length, inv.packet.filter((p) => p === 0).length);
+    assert.equal(ss.filter((l) => ssKind(l) === 'packet, IPv6').length, 1);
   });
 });
 

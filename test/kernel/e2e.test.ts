@@ -55,10 +55,12 @@ test('Figure 6: three foreign interfaces -> three bindings, tunnels on both side
     assert.equal(new Set(list.map((b) => b.split(' ')[1])).size, 3);
 
     // Home agent: three tunnels to the care-of addresses, the home address route over them, the
-    // proxy entry; mobile node: three tunnels bound to their interfaces, the route over them.
+    // home address defended by the daemon (proxy_nd: daemon, the default), no kernel proxy
+    // entry; mobile node: three tunnels bound to their interfaces, the route over them.
     await untilForwarding(r, COAS);
     assert.match(await r.ha.ip('-6', 'route', 'show', `${HOA}/128`), /nhid \d+/);
-    assert.match(await r.ha.ip('-6', 'neigh', 'show', 'proxy'), new RegExp(`${HOA} dev home0`));
+    assert.equal((await r.ha.ip('-6', 'neigh', 'show', 'proxy')).trim(), '');
+    assert.equal((await stats(r.haD)).counters['proxy-nd']?.['defended'], 1);
     assert.match(await mnRoute(r.mn), new RegExp(`^${CN_PREFIX.replace('/', '\\/')} nhid \\d+`));
 
     // Mobile node: its Binding Update List (once it has taken the BA), the home address.

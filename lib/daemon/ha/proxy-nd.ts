@@ -1,7 +1,8 @@
 // How the home agent answers Neighbour Solicitations for its home addresses on the home link
 // (RFC 6275 §10.4.1), by `home_agent.proxy_nd`:
 // - kernel: one kernel proxy neighbour entry per home address (the reconciler's 'proxy' kind);
-//   installing N entries costs O(N²) (16 hash buckets);
+//   installing N entries costs O(N²) (a 16-bucket hash, and each entry's solicited-node group
+//   on the device's list; docs/dataplane-findings.md), and bursts of NS wait in a 64-entry queue;
 // - daemon: the daemon answers from its own hash set (proto/ha/proxy-nd.ts) through one
 //   packet socket (net/proxy-nd-socket.ts): O(1) per home address;
 // - none: no proxying at all, for a virtual home link (the home prefix routed to the home
@@ -21,7 +22,6 @@ import type { HomeAgentDaemonConfig } from '../../config/daemon-config.js';
 import type { RoleContext } from '../service/role.js';
 
 export type ProxyNdMode = 'kernel' | 'daemon' | 'none';
-export const PROXY_ND_MODES = ['kernel', 'daemon', 'none'] as const;
 
 /** Advertisements a second (answers and announcements together), and the burst allowed. */
 export const PROXY_NA_PER_SECOND = 2000;
@@ -135,8 +135,8 @@ export class HomeAgentProxyNd {
   }
 }
 
-/** The default of home_agent.proxy_nd. */
-export const DEFAULT_PROXY_ND: ProxyNdMode = 'kernel';
+/** The default of home_agent.proxy_nd: the one whose cost per home address is flat. */
+export const DEFAULT_PROXY_ND: ProxyNdMode = 'daemon';
 
 /** The configured proxy ND, its socket opened on the home link in daemon mode. */
 export function openProxyNd(ctx: RoleContext<HomeAgentDaemonConfig>): HomeAgentProxyNd {
