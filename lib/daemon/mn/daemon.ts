@@ -146,6 +146,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
       // §11.4.3: the acknowledgement is a Binding Update to the home agent; the core refreshes
       // every home registration as for a Binding Refresh Request without a BID sub-option.
       refreshHomeRegistration: () => d.feed([{ kind: 'bindingRefreshRequest', from: homeAgent, message: { kind: 'brr', payloadProto: 59, checksum: 0, options: [] } }]),
+      homeAddressLifetime: (validUntilMs) => d.feed([{ kind: 'homeAddressLifetime', validUntilMs }]),
     }, ctx.counters, log, ctx.clock);
     kernel.observe({ pass: () => d.prefixes?.tick(), operation: () => undefined, resync: () => undefined });
     watcher.onChange = (changes) => d.careOfChanged(changes);

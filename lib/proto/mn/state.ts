@@ -92,6 +92,8 @@ export interface MnState {
   homeAddressIn: Set<string>;
   /** Sequence number and send times of peers since removed: a re-added one continues from them. */
   retired: Map<string, { lastSeq: number; sendTimesMs: number[] }>;
+  /** When the home address's valid lifetime ends, as Mobile Prefix Discovery learned it; null: not known or infinite. */
+  homeAddressValidUntilMs: number | null;
   actions: MnAction[];
 }
 
