@@ -200,6 +200,7 @@ function recordSent(peer: PeerState, group: BulEntry[], seq: number, overwrite: 
     e.sentAtMs = nowMs;
     e.seqFloor = null;
     e.retransmitAtMs = nowMs + timeout;
+    e.unansweredSends++;
     e.backoffMs = Math.min(timeout * 2, MAX_BINDACK_TIMEOUT_MS);
   }
 }

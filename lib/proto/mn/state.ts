@@ -48,6 +48,8 @@ export interface BulEntry {
   expiresAtMs: number | null;
   refreshAtMs: number | null;
   failedStatus: number | null;
+  /** Transmissions since the last BA for this entry (RFC 6275 §11.4.1: a silent home agent is given up). */
+  unansweredSends: number;
 }
 
 export interface SentBu {
@@ -153,6 +155,7 @@ export function newEntry(peerKey: Ip6, bid: number | null, want: Want): BulEntry
     expiresAtMs: null,
     refreshAtMs: null,
     failedStatus: null,
+    unansweredSends: 0,
   };
 }
 
@@ -206,5 +209,6 @@ export function viewOf(st: MnState, e: BulEntry): BulView {
     lifetimeSeconds: e.grantedLifetimeS,
     expiresAtMs: e.expiresAtMs,
     failedStatus: e.failedStatus,
+    unansweredSends: e.unansweredSends,
   };
 }

@@ -157,6 +157,8 @@ export interface BulView {
   lifetimeSeconds: number | null;
   expiresAtMs: number | null;
   failedStatus: number | null;
+  /** Binding Updates sent since the last Binding Acknowledgement for this entry (absent: 0). */
+  unansweredSends?: number;
 }
 
 export interface BulChange {
