@@ -92,7 +92,10 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     const actions = new HomeLinkActions(rtnl, nd, cfg.mobileNode.homeAddress, cfg.mobileNode.homePrefixLength, this.counters, log.child({ component: 'home-link' }));
     this.homeLink = new HomeLinkController(actions, interfaces, this.counters);
     this.direct = new DirectRouteKeeper(rtnl, (i) => interfaces.ifindexOf(i), cfg.marks.protocol, (r) => kernel.setDirectRoutes(r), log);
-    this.sender = new MobileNodeSender(mh, () => this.cfg.mobileNode, cfg.netns, (i) => interfaces.ifindexOf(i), () => this.accepted(), this.counters, log);
+    // Same checksum mode as the shared socket (the pseudo-header names the home address); a
+    // small receive buffer: it lives for one send.
+    const boundMh = (iface: string): MhPort => ctx.sockets.mh({ checksum: 'user', bindToDevice: iface, receiveBufferBytes: 4096 });
+    this.sender = new MobileNodeSender(mh, () => this.cfg.mobileNode, cfg.netns, (i) => interfaces.ifindexOf(i), () => this.accepted(), this.counters, log, boundMh);
     const m = cfg.mobileNode;
     this.core = new MobileNodeCore(
       {
