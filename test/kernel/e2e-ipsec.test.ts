@@ -76,11 +76,15 @@ async function registered(r: Running): Promise<BindingView[]> {
  * under load falls between single reads of the two namespaces.
  */
 async function espCounts(r: Running): Promise<{ bus: number; bas: number }> {
+  // The BA's SA also carries the Mobile Prefix Advertisements; one sent through a tunnel the
+  // node has not made yet is lost before decryption (the node solicits again). So each side's
+  // count less its own advertisements: sent by the home agent, taken by the node's socket.
+  const mpd = async (d: Daemon, key: string): Promise<number> => (await stats(d)).counters['mpd']?.[key] ?? 0;
   const read = async (): Promise<number[]> => [
     await espPackets(r.ns.mn, '::', HA, SA.spiIn),
     await espPackets(r.ns.ha, HOA, HA, SA.spiIn),
-    await espPackets(r.ns.mn, HA, HOA, SA.spiOut),
-    await espPackets(r.ns.ha, HA, HOA, SA.spiOut),
+    (await espPackets(r.ns.mn, HA, HOA, SA.spiOut)) - (await mpd(r.mnD, 'mpa-received')) - (await mpd(r.mnD, 'mpa-ignored')),
+    (await espPackets(r.ns.ha, HA, HOA, SA.spiOut)) - (await mpd(r.haD, 'mpa-sent')),
   ];
   let last: number[] = [];
   return until('ESP counters of both namespaces to agree and settle (BUs out = decrypted, BAs sent = decrypted)', async () => {
@@ -239,16 +243,15 @@ test('individual registrations (bulk: false) over ESP: one BU from each care-of 
     assert.equal(bus, sent, 'every BU the mobile node sent went through its ESP SA');
     // Waited for with our own decoder (in this process), then read once by tshark.
     const coas: readonly string[] = COAS;
-    // The BA's SA counts the Mobile Prefix Advertisements too; they travel inside a tunnel.
-    const mpas = (await stats(r.haD)).counters['mpd']?.['mpa-sent'] ?? 0;
-    await until('the BAs in the capture file', async () => ((await framesWithMcoactl(r.file)).filter((p) => p.esp && p.src === HA && coas.includes(p.dst)).length >= bas - mpas ? true : undefined));
+    await until('the BAs in the capture file', async () => ((await framesWithMcoactl(r.file)).filter((p) => p.esp && p.src === HA && coas.includes(p.dst)).length >= bas ? true : undefined));
     await r.stopCapture();
     const uplink = await readUplink(r.file);
     const { upward, downward, advertisements } = splitEsp(uplink.esp);
     assert.deepEqual([...new Set(upward.map(([src]) => src))].sort(), [...COAS], 'ESP from every care-of address');
     assert.equal(upward.length, bus);
-    // The BA's SA also carries the Mobile Prefix Advertisements (RFC 4877 §4.1).
-    assert.equal(downward.length + advertisements.length, bas);
+    assert.equal(downward.length, bas);
+    // The BA's SA also carries the Mobile Prefix Advertisements (RFC 4877 §4.1), inside the tunnel.
+    assert.equal(advertisements.length, (await stats(r.haD)).counters['mpd']?.['mpa-sent'] ?? 0);
     assert.deepEqual(uplink.clearMh, [], 'no Mobility Header in clear');
 
     // The ESP states and policies read back from the kernel's dump as mcoad wants them: a
