@@ -32,6 +32,8 @@ import {
   IPV6_RECVRTHDR,
   IPV6_RTHDR,
   SOCK_RAW,
+  SOL_SOCKET,
+  SO_BINDTODEVICE,
   closeFd,
   encodeSockaddrIn6,
   openSocket,
@@ -43,6 +45,7 @@ import type { Ip6 } from '../inet/ip6.js';
 import { ip6Octets } from '../inet/ip6-write.js';
 import { encodeHomeAddressDstopts, encodePktinfo, encodeType2Rthdr } from './ancillary.js';
 import { IPPROTO_MH } from './socket-constants.js';
+import { setsockoptBytes } from './sockopt.js';
 import { DatagramSocket, type ReceiveFailure } from './datagram-socket.js';
 import { readMhDatagram, type MhReceived, type RawDatagram } from './receive.js';
 
@@ -65,6 +68,12 @@ export interface MhSocketOptions {
   checksum?: MhChecksumMode;
   /** SO_RCVBUF(FORCE) in octets (default 1 MiB). */
   receiveBufferBytes?: number;
+  /**
+   * SO_BINDTODEVICE: sends leave through this interface only (the route lookup is strict
+   * about the device and falls back to less specific routes through it), and only its
+   * packets are received. `ip` has no equivalent; `ping -I IFACE` does the same.
+   */
+  bindToDevice?: string;
 }
 
 export interface MhSendRequest {
@@ -134,6 +143,7 @@ export class MhSocket extends DatagramSocket<MhSocketEvents> {
         setsockoptInt(fd, IPPROTO_IPV6, opt, 1);
       }
       setBufferSize(fd, 'rcv', opts.receiveBufferBytes ?? DEFAULT_SOCKET_RCVBUF);
+      if (opts.bindToDevice !== undefined) setsockoptBytes(fd, SOL_SOCKET, SO_BINDTODEVICE, new TextEncoder().encode(`${opts.bindToDevice}\0`), `SO_BINDTODEVICE ${opts.bindToDevice}`);
       return new MhSocket(fd, mode);
     } catch (err) {
       closeFd(fd);

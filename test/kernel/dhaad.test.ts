@@ -16,10 +16,12 @@ import { addVethPair, withNetnsGroup, type Netns } from './netns.js';
 import {
   HA,
   HA2,
+  COA,
   HOA,
   KERNEL_TEST_TIMEOUT_MS,
   counter,
   killDaemon,
+  logRecords,
   mcoactl,
   registeredWith,
   stats,
@@ -30,9 +32,15 @@ import {
   writeMobileNodeConfig,
 } from './fixtures/index.js';
 import { radvdStderr, startRadvd } from './fixtures/radvd.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 
-/** Home agent 2's bindings expire (8 s), then REGISTRATION_TIMEOUT_MS (20 s) passes: a generous bound over both. */
+/**
+ * The node's binding lifetime is 600 s: it moves on once its Binding Updates go unanswered
+ * (about 31 s, proto/mn/home-agent-failover.ts), far inside this bound; waiting for the
+ * lifetime to run out (600 s + REGISTRATION_TIMEOUT_MS) would not be.
+ */
 const SCENARIO_WAIT_MS = 180_000;
+const MOVED_COA = ip6('2001:db8:1::99');
 const HOME = parsePrefix('2001:db8:aa::/64')!;
 const ANYCAST = homeAgentsAnycast(HOME);
 
@@ -65,7 +73,7 @@ test('Icmp6Socket: radvd RAs with H and Home Agent Information arrive; a Request
       const decoded = decodeRa(ra.data);
       assert.ok(decoded.ok);
       assert.equal(decoded.value.homeAgent, true, 'H bit');
-      assert.deepEqual(decoded.value.options.find((o) => o.kind === 'homeAgentInformation'), { kind: 'homeAgentInformation', preference: 20, lifetime: 600 });
+      assert.deepEqual(decoded.value.options.find((o) => o.kind === 'homeAgentInformation'), { kind: 'homeAgentInformation', mobileRouterSupport: false, preference: 20, lifetime: 600 });
       const pi = decoded.value.options.find((o) => o.kind === 'prefixInformation');
       assert.ok(pi && pi.routerAddress && formatIp6(pi.prefix) === ip6('2001:db8:aa::2'), 'the R bit with the full address');
       assert.equal(ra.hopLimit, 255);
@@ -88,7 +96,7 @@ test('Icmp6Socket: radvd RAs with H and Home Agent Information arrive; a Request
   );
 });
 
-test('DHAAD end to end: two home agents with radvd on one home link; a mobile node with home_agent: auto registers with the preferred one, and moves to the other when it goes', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
+test('DHAAD end to end: two home agents with radvd on one home link; a mobile node with home_agent: auto registers with the preferred one, and moves to the other as soon as its Binding Updates go unanswered (§11.4.1), long before its binding lifetime', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(3, ([ha, ha2, mn]) =>
     withScope(async (scope) => {
       await twoHomeAgentsTopology(ha!, ha2!, mn!);
@@ -103,7 +111,7 @@ test('DHAAD end to end: two home agents with radvd on one home link; a mobile no
       await until('home agent 1 heard home agent 2 advertise', async () => (await counter(d1, 'dhaad', 'ra-added')) >= 1);
       await until('home agent 2 heard home agent 1 advertise', async () => (await counter(d2, 'dhaad', 'ra-added')) >= 1);
 
-      const m = await scope.startDaemon(mn!, 'mobile node', (dir) => writeMobileNodeConfig(dir, { homeAgent: 'auto', interfaces: ['mn1'], lifetime: 8 }));
+      const m = await scope.startDaemon(mn!, 'mobile node', (dir) => writeMobileNodeConfig(dir, { homeAgent: 'auto', interfaces: ['mn1'], lifetime: 600 }));
       await until('the mobile node registered with home agent 2', async () => (await registeredWith(m, HA2)).length > 0);
       // The Request went to the anycast address and reached home agent 1 (the route's first hop), which answered with both, HA2 first.
       assert.ok((await counter(d1, 'dhaad', 'reply')) >= 1, 'home agent 1 answered');
@@ -118,8 +126,20 @@ test('DHAAD end to end: two home agents with radvd on one home link; a mobile no
       radvd2.kill('SIGKILL');
       await ha2!.ip('-6', 'addr', 'del', `${HA2}/64`, 'dev', 'home0');
       await ha2!.ip('-6', 'neigh', 'del', 'proxy', HOA, 'dev', 'home0').catch(() => '');
+      // The node moves (a new care-of address on the same link): its Binding Update to home
+      // agent 2, with 600 s of the old binding left, goes unanswered.
+      await mn!.ip('-6', 'addr', 'add', `${MOVED_COA}/64`, 'dev', 'mn1', 'nodad');
+      await mn!.ip('-6', 'addr', 'del', `${COA}/64`, 'dev', 'mn1');
       await until('the mobile node registered with home agent 1', async () => (await registeredWith(m, HA)).length > 0, SCENARIO_WAIT_MS);
       assert.equal((await stats(m) as { homeAgent?: { address: string } }).homeAgent?.address, HA);
+      const moved = logRecords<{ msg: string; homeAgent: string; why: string }>(m).find((r) => r.msg === 'home agent chosen' && r.homeAgent === HA);
+      assert.match(moved?.why ?? '', /binding updates unanswered/, 'moved on because home agent 2 stopped answering, not because the binding expired');
+
+      // home_agent.dhaad applies on reload: home agent 1's own entry follows the file.
+      writeFileSync(d1.config, readFileSync(d1.config, 'utf8').replace(dhaad(10), dhaad(30)));
+      await mcoactl(d1, 'reload');
+      await until('home agent 1 reloaded its own list entry', () =>
+        logRecords<{ msg: string; preference: number }>(d1).find((r) => r.msg === 'own home agents list entry reloaded' && r.preference === 30));
     }),
   );
 });

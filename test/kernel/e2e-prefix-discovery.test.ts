@@ -10,9 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  COAS, HA, HOA, HOME_PREFIX, SCENARIO_TIMEOUT_MS, counter, logRecords, mcoactl, registeredWith, tsharkFields, until, withRoutedWorld,
-  writeHomeAgentConfig, writeMobileNodeConfig, type Daemon,
+  COAS, HA, HOA, HOME_PREFIX, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, counter, ipsecYaml, logRecords, mcoactl, mobileNodeSas, registeredWith,
+  tsharkFields, until, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type TestSas,
 } from './fixtures/index.js';
+import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
 
 const EXTRA_PREFIX = '2001:db8:ab::/64';
 
@@ -74,5 +75,72 @@ test('prefix discovery: the mobile node solicits and learns its home prefix; a r
       assert.deepEqual([innerSrc, innerDst], [HA, HOA]);
     }
     assert.ok(rows.some((r) => r[3]!.split(',').length === 2), 'the unsolicited advertisement carries both prefixes');
+  });
+});
+
+test('prefix discovery: periodic unsolicited advertisements with lifetimes counting down; registrations no longer than the home address is valid', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+  await withRoutedWorld({}, async ({ ns, scope }) => {
+    // §10.6.2 with short intervals: an advertisement every 3-5 s; lifetimes decrementing in
+    // real time (RFC 4861 §6.2.1) from 120 s valid / 60 s preferred.
+    const haD = await scope.startDaemon(ns.ha, 'home agent', (dir) =>
+      writeHomeAgentConfig(dir, {
+        ipsecRequired: false,
+        homeAgent: '  prefix_discovery:\n    valid_lifetime: 120\n    preferred_lifetime: 60\n    countdown: true\n    min_advertisement_interval: 3\n    max_advertisement_interval: 5\n',
+      }));
+    const mnD = await scope.startDaemon(ns.mn, 'mobile node', (dir) => writeMobileNodeConfig(dir, { bulk: true }));
+    await until('a registered entry at the mobile node', async () => (await registeredWith(mnD, HA)).length > 0);
+    const homeValid = async () => (await showPrefixes(mnD)).prefixes.find((p) => p.prefix === HOME_PREFIX)?.validLifetime;
+    const first = await until('the home prefix learned', homeValid);
+    assert.ok(first <= 120);
+    // At least two unsolicited advertisements, each acknowledged by a Binding Update.
+    await until('two unsolicited advertisements at the mobile node', () =>
+      logRecords<{ msg: string; unsolicited: boolean }>(mnD).filter((r) => r.msg === 'mobile prefix advertisement received' && r.unsolicited).length >= 2 || undefined);
+    await until('two acknowledgements at the home agent', () =>
+      logRecords<{ msg: string; hoa: string }>(haD).filter((r) => r.msg === 'mobile prefix advertisement acknowledged by a binding update' && r.hoa === HOA).length >= 2 || undefined);
+    // Counting down: a later advertisement carries a shorter valid lifetime than the first.
+    const later = await until('a shorter valid lifetime learned', async () => {
+      const v = await homeValid();
+      return v !== undefined && v < first ? v : undefined;
+    });
+    assert.ok(later < first);
+    // §11.7.1: the home agent holds the node's bindings for no longer than the home address stays valid.
+    const held = await until('the node\'s bindings at the home agent', async () => {
+      // `show bindings --json` at the home agent also carries the lifetime granted.
+      const b = ((await bindings(haD)) as (Awaited<ReturnType<typeof bindings>>[number] & { lifetimeSeconds: number })[]).filter((x) => x.hoa === HOA);
+      return b.length > 0 ? b : undefined;
+    });
+    for (const b of held) assert.ok(b.lifetimeSeconds <= 120, `binding lifetime ${b.lifetimeSeconds} s within the prefix's valid lifetime`);
+  });
+});
+
+/** The home agent's view of the signalling SAs: spiIn carries the BUs, spiOut the BAs and advertisements. */
+const SA: TestSas = {
+  spiIn: 0x2101,
+  spiOut: 0x2102,
+  reqid: DEFAULT_XFRM_BANDS.reqidBase + 0x31,
+  aeadName: 'rfc4106(gcm(aes))',
+  key: `0x${'6b'.repeat(16)}0a0b0c0d`,
+  icvBits: 128,
+};
+
+test('prefix discovery with IPsec: the advertisement travels under ESP (RFC 6275 §5.4, RFC 4877 §4.1); the node, which requires it, learns from it', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+  await withRoutedWorld({}, async ({ ns, scope }) => {
+    const capture = await scope.capture(ns.ha, 'up0', 'uplink.pcap', 'ip6 proto 41');
+    await scope.startDaemon(ns.ha, 'home agent', (dir) =>
+      writeHomeAgentConfig(dir, { ipsecRequired: true, homeAgent: `${authorisedHomeAddress(ipsecYaml(SA))}  prefix_discovery:\n    valid_lifetime: 3600\n    preferred_lifetime: 1800\n` }));
+    const mnD = await scope.startDaemon(ns.mn, 'mobile node', (dir) => writeMobileNodeConfig(dir, { bulk: true, ipsec: ipsecYaml(mobileNodeSas(SA), '  ') }));
+    await until('a registered entry at the mobile node', async () => (await registeredWith(mnD, HA)).length > 0);
+    // The node's inbound policy for ICMPv6 147 requires ESP: learning the prefix proves the advertisement had it.
+    await until('the home prefix learned', async () => (await showPrefixes(mnD)).prefixes.find((p) => p.prefix === HOME_PREFIX));
+    const policies = await ns.mn.ip('xfrm', 'policy', 'list', 'dir', 'in');
+    assert.match(policies, new RegExp(`src ${HA}/128 dst ${HOA}/128 proto ipv6-icmp type 147[\\s\\S]*?tmpl[^\\n]*\\n[^\\n]*proto esp`), policies);
+    // On the wire: inside the tunnel, home agent -> home address is ESP; no advertisement in clear.
+    const esp = await until('an ESP packet from the home agent to the home address inside a tunnel', async () => {
+      const r = await tsharkFields(capture.file, `ipv6.src == ${HA} && ipv6.dst == ${HOA} && esp`, ['ipv6.src', 'ipv6.dst', 'esp.spi']);
+      return r.length > 0 ? r : undefined;
+    });
+    await capture.stop();
+    t.diagnostic(esp.map((r) => r.join(' ')).join('\n'));
+    assert.deepEqual(await tsharkFields(capture.file, 'icmpv6.type == 147', ['ipv6.src']), [], 'no advertisement readable on the wire');
   });
 });

@@ -10,8 +10,10 @@
 // Run twice: with the mobile node's `routes` (prefixes sent through the home agent) leaving
 // the correspondent out, where every route-optimisation message goes direct too; and with
 // them covering it (the usual ::/0 case), where a host route through the binding's
-// interface takes the traffic out of the tunnels once the binding is registered (the HoTI,
-// CoTI and BUs, sent before, may pass the home agent).
+// interface takes the traffic out of the tunnels once the binding is registered. In both the
+// CoTIs and the Binding Updates to the correspondent leave their care-of address's
+// interface directly, before the binding exists too (a socket bound to the interface,
+// daemon/mn/send.ts): neither crosses the home agent's uplink; only the HoTI does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Netns } from './netns.js';
@@ -56,7 +58,7 @@ for (const coverCn of [false, true]) {
       await up.stop();
       // RFC 6275 §5.2.5: the HoTI left the home agent towards the correspondent, from the home address.
       // One tshark run (tens of seconds to start in a busy user-mode Linux) for HoTIs and CoTIs.
-      const tests = await tsharkFields(upFile, 'mip6.mhtype == 1 || mip6.mhtype == 2', ['mip6.mhtype', 'ipv6.src', 'ipv6.dst']);
+      const tests = await tsharkFields(upFile, `mip6.mhtype == 1 || mip6.mhtype == 2 || (mip6.mhtype == 5 && ipv6.dst == ${CN})`, ['mip6.mhtype', 'ipv6.src', 'ipv6.dst']);
       const hoti = tests.filter(([type]) => type === '1').map((r) => r.slice(1));
       // Seen twice on that link (outer header fields): encapsulated from a care-of address to the
       // home agent, then decapsulated from the home address to the correspondent.
@@ -64,8 +66,10 @@ for (const coverCn of [false, true]) {
       assert.ok(seen.some((x) => COAS.some((c) => x === `${c}>${HA}`)), `HoTI into the home agent: ${JSON.stringify(hoti)}`);
       assert.ok(seen.includes(`${HOA}>${CN}`), `HoTI out of the home agent: ${JSON.stringify(hoti)}`);
       assert.ok(seen.every((x) => x === `${HOA}>${CN}` || x.endsWith(`>${HA}`)), `no HoTI went any other way: ${JSON.stringify(hoti)}`);
-      // ... and the CoTIs never did (they go straight from each care-of address).
-      if (!coverCn) assert.deepEqual(tests.filter(([type]) => type === '2').map(([, src]) => [src]), []);
+      // ... and the CoTIs and the correspondent's BUs never did (they go straight from each
+      // care-of address), even where the routes through the home agent cover the correspondent.
+      assert.deepEqual(tests.filter(([type]) => type === '2').map(([, src, dst]) => [src, dst]), [], 'no CoTI crossed the home agent');
+      assert.deepEqual(tests.filter(([type]) => type === '5').map(([, src, dst]) => [src, dst]), [], 'no BU to the correspondent crossed the home agent');
 
       // The mobile node's Binding Update List has the correspondent's entries registered.
       const bul = await until("the correspondent's entries registered at the mobile node", async () => {

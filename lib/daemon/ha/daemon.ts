@@ -63,12 +63,14 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   proxyNd!: HomeAgentProxyNd;
 
   private constructor(
-    ctx: RoleContext<HomeAgentDaemonConfig>,
+    /** Kept for what a reload reopens (the DHAAD socket). */
+    readonly roleContext: RoleContext<HomeAgentDaemonConfig>,
     readonly kernel: KernelSync,
     readonly mh: MhPort,
     readonly nd: NdPort,
     xfrm: NetlinkSocket,
   ) {
+    const ctx = roleContext;
     this.cfg = ctx.cfg;
     this.log = ctx.log;
     this.counters = ctx.counters;

@@ -4,6 +4,10 @@
 // served prefix, and answers a DHAAD Request sent to one with the list's addresses, to the
 // Request's source (the mobile node's care-of address), from its own address. One DueTimer at
 // the list's next expiry. Its own H bit and Home Agent Information are radvd's job (README).
+// A mobile router's Request (RFC 3963's R flag) gets a Reply with R set that lists only the
+// home agents supporting mobile routers (their Home Agent Information option's R flag; this
+// one's `mobile_router_support`), as UMIP's home agent does. A reload takes new settings
+// without losing the list learnt from the home link (reloadHomeAgentDhaad).
 import type { Logger } from 'pino';
 import { homeAgentsAnycast } from '../../inet/home-agents-anycast.js';
 import type { Ip6 } from '../../inet/ip6.js';
@@ -28,6 +32,11 @@ export interface HomeAgentDhaadSettings {
   address: Ip6;
   servedPrefixes: readonly string[];
   dhaad: HomeAgentDhaadConfig;
+  mobileRouterSupport: boolean;
+}
+
+function ownEntry(s: HomeAgentDhaadSettings) {
+  return { addresses: [s.address], preference: s.dhaad.preference, lifetime: s.dhaad.lifetime, mobileRouterSupport: s.mobileRouterSupport };
 }
 
 export class HomeAgentDhaad {
@@ -39,14 +48,17 @@ export class HomeAgentDhaad {
 
   constructor(
     private readonly port: Icmp6Port,
-    private readonly settings: HomeAgentDhaadSettings,
+    private settings: HomeAgentDhaadSettings,
     private readonly clock: Clock,
     private readonly counters: Metrics,
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
+    /** A reload's new responder carries over the list the old one learnt. */
+    list?: HomeAgentsList,
   ) {
-    const { address, dhaad } = settings;
-    this.list = new HomeAgentsList({ addresses: [address], preference: dhaad.preference, lifetime: dhaad.lifetime });
+    const { dhaad } = settings;
+    this.list = list ?? new HomeAgentsList(ownEntry(settings));
+    this.list.setOwn(ownEntry(settings));
     this.timer = new DueTimer(clock, () => this.expire());
     this.ifindex = port.interfaceIndex(settings.iface);
     for (const text of settings.servedPrefixes) {
@@ -59,6 +71,26 @@ export class HomeAgentDhaad {
     }
     port.on('message', (m) => this.onMessage(m));
     log.info({ iface: settings.iface, anycast: [...this.anycast.keys()], preference: dhaad.preference, lifetime: dhaad.lifetime }, 'answering DHAAD requests');
+    this.timer.at(this.list.nextExpiryMs());
+  }
+
+  /** Same socket and anycast addresses (same interface, address and prefixes): only the own entry can change. */
+  sameSocket(s: HomeAgentDhaadSettings): boolean {
+    const t = this.settings;
+    return s.iface === t.iface && s.address === t.address && s.servedPrefixes.join() === t.servedPrefixes.join();
+  }
+
+  /** A reload that keeps the socket: the own entry's preference, lifetime and mobile router support. */
+  setOwn(s: HomeAgentDhaadSettings): void {
+    this.settings = s;
+    this.list.setOwn(ownEntry(s));
+    this.log.info({ preference: s.dhaad.preference, lifetime: s.dhaad.lifetime, mobileRouterSupport: s.mobileRouterSupport }, 'own home agents list entry reloaded');
+  }
+
+  /** Stops and closes the socket, which drops its anycast addresses. */
+  close(): void {
+    this.stop();
+    this.port.close();
   }
 
   entries(): HomeAgentEntry[] {
@@ -92,12 +124,13 @@ export class HomeAgentDhaad {
     const req = decodeDhaad(m.data);
     if (!req.ok || req.value.kind !== 'dhaadRequest') return this.dropped(m, req.ok ? 'not a Request' : req.error.code);
     this.counters.inc('dhaad', { event: 'request' });
-    const homeAgents = this.list.replyAddresses(this.clock.now(), this.random);
-    const reply = encodeDhaad({ kind: 'dhaadReply', identifier: req.value.identifier, mobileRouter: false, homeAgents: homeAgents.map((a) => ip6Octets(a)) });
+    const { mobileRouter } = req.value;
+    const homeAgents = this.list.replyAddresses(this.clock.now(), this.random, undefined, mobileRouter);
+    const reply = encodeDhaad({ kind: 'dhaadReply', identifier: req.value.identifier, mobileRouter, homeAgents: homeAgents.map((a) => ip6Octets(a)) });
     try {
       this.port.send({ dst: m.src, src: this.settings.address, data: reply });
       this.counters.inc('dhaad', { event: 'reply' });
-      this.log.info({ to: m.src, identifier: req.value.identifier, homeAgents }, 'DHAAD reply');
+      this.log.info({ to: m.src, identifier: req.value.identifier, mobileRouter, homeAgents }, 'DHAAD reply');
     } catch (err) {
       this.log.warn({ to: m.src, err: String(err) }, 'DHAAD reply not sent');
     }
@@ -118,12 +151,36 @@ export class HomeAgentDhaad {
   }
 }
 
+function settingsOf(cfg: HomeAgentDaemonConfig, dhaad: HomeAgentDhaadConfig): HomeAgentDhaadSettings {
+  const h = cfg.homeAgent;
+  return { iface: h.homeLinkInterface, address: h.homeAgentAddress, servedPrefixes: h.servedPrefixes, dhaad, mobileRouterSupport: h.mobileRouterSupport };
+}
+
 /** With `home_agent.dhaad` configured: the socket (RAs and Requests) and the responder; else null. */
-export function startHomeAgentDhaad(ctx: RoleContext<HomeAgentDaemonConfig>): HomeAgentDhaad | null {
+export function startHomeAgentDhaad(ctx: RoleContext<HomeAgentDaemonConfig>, list?: HomeAgentsList): HomeAgentDhaad | null {
   const { cfg } = ctx;
   if (cfg.dhaad === null) return null;
   const port = ctx.sockets.icmp6({ types: [ND_ROUTER_ADVERT, ICMP6_DHAAD_REQUEST] });
-  const h = cfg.homeAgent;
-  const settings = { iface: h.homeLinkInterface, address: h.homeAgentAddress, servedPrefixes: h.servedPrefixes, dhaad: cfg.dhaad };
-  return new HomeAgentDhaad(port, settings, ctx.clock, ctx.counters, ctx.log.child({ component: 'dhaad' }));
+  return new HomeAgentDhaad(port, settingsOf(cfg, cfg.dhaad), ctx.clock, ctx.counters, ctx.log.child({ component: 'dhaad' }), Math.random, list);
+}
+
+/**
+ * `home_agent.dhaad` on reload: removed, the responder closes; added, it starts; changed in
+ * preference, lifetime or mobile router support, the own entry follows; a new interface,
+ * address or served prefix set needs other anycast addresses, so a new socket, with the list
+ * learnt so far carried over (the other home agents' entries keep their expiry).
+ */
+export function reloadHomeAgentDhaad(current: HomeAgentDhaad | null, ctx: RoleContext<HomeAgentDaemonConfig>): HomeAgentDhaad | null {
+  const { cfg } = ctx;
+  if (cfg.dhaad === null) {
+    current?.close();
+    return null;
+  }
+  const settings = settingsOf(cfg, cfg.dhaad);
+  if (current?.sameSocket(settings)) {
+    current.setOwn(settings);
+    return current;
+  }
+  current?.close();
+  return startHomeAgentDhaad(ctx, current?.list);
 }

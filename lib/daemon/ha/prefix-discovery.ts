@@ -1,6 +1,7 @@
 // The home agent's Mobile Prefix Discovery duties (RFC 6275 §10.6) around the pure
 // advertiser (proto/ha/prefix-advert.ts): the ICMPv6 socket, the retransmission timer and
-// the reload hook.
+// the reload hook. The advertiser keeps every registered home address's next periodic or
+// retransmitted advertisement in one heap; one timer is armed at its earliest.
 //
 // Receiving: a mobile node reverse-tunnels its solicitation from the home address; the
 // binding's ip6tnl device decapsulates it into this host's stack, so the raw ICMPv6 socket
@@ -64,13 +65,16 @@ export class HomeAgentPrefixDiscovery {
     private readonly log: Logger,
     private readonly clock: Clock,
   ) {
-    this.advertiser = new PrefixAdvertiser(advertisedOf(cfg));
+    this.advertiser = new PrefixAdvertiser(advertisedOf(cfg), clock.now(), randomInt);
     this.homeAgentAddress = cfg.homeAgent.homeAgentAddress;
-    this.timer = new DueTimer(clock, () => this.retransmit());
+    this.timer = new DueTimer(clock, () => this.poll());
     sock.on('message', (m) => this.onMessage(m));
     sock.on('receiveError', (e) => {
       if (this.logLimit.allow(this.clock.now())) this.log.debug({ code: e.code, reason: e.reason }, 'ICMPv6 receive failed');
     });
+    // Bindings restored at start get their periodic schedule as a new registration would.
+    for (const hoa of registered.all()) this.advertiser.bindingUpdate(hoa, clock.now());
+    this.timer.at(this.advertiser.nextDueMs());
   }
 
   /** Opens the socket in the role's namespace; without one (no CAP_NET_RAW in a test) the home agent runs without prefix discovery. */
@@ -79,15 +83,16 @@ export class HomeAgentPrefixDiscovery {
     return new HomeAgentPrefixDiscovery(sock, cfg, registered, counters, log.child({ component: 'prefix-discovery' }), clock);
   }
 
-  /** §10.6.2: a Binding Update accepted from `hoa` acknowledges an unsolicited advertisement. */
+  /** §10.6.2: a Binding Update accepted from `hoa` acknowledges an unsolicited advertisement; a new registration is scheduled. */
   bindingUpdateFrom(hoa: Ip6): void {
-    if (this.advertiser.acknowledged(hoa)) this.log.info({ hoa }, 'mobile prefix advertisement acknowledged by a binding update');
+    if (this.advertiser.bindingUpdate(hoa, this.clock.now())) this.log.info({ hoa }, 'mobile prefix advertisement acknowledged by a binding update');
+    this.timer.at(this.advertiser.nextDueMs());
   }
 
   /** §10.6.2: the served prefixes or their lifetimes may have changed. */
   reload(cfg: HomeAgentDaemonConfig): void {
     this.homeAgentAddress = cfg.homeAgent.homeAgentAddress;
-    const sends = this.advertiser.reconfigure(advertisedOf(cfg), this.registered.all(), () => randomInt(0x10000), this.clock.now());
+    const sends = this.advertiser.reconfigure(advertisedOf(cfg), this.registered.all(), this.clock.now());
     if (sends.length > 0) this.log.info({ homeAddresses: sends.length }, 'served prefixes changed: unsolicited mobile prefix advertisements sent');
     for (const s of sends) this.send(s);
     this.timer.at(this.advertiser.nextDueMs());
@@ -107,16 +112,17 @@ export class HomeAgentPrefixDiscovery {
     }
     this.counters.inc('mpd_messages', { message: d.value.kind, outcome: 'received' });
     if (d.value.kind !== 'mps') return;
-    const answer = this.advertiser.solicited(m.src, d.value.identifier, this.registered.has(m.src));
+    const answer = this.advertiser.solicited(m.src, d.value.identifier, this.registered.has(m.src), this.clock.now());
     if (!answer) {
       this.counters.inc('mpd_messages', { message: 'mps', outcome: 'ignored' });
       if (this.logLimit.allow(this.clock.now())) this.log.info({ src: m.src }, 'mobile prefix solicitation from an address without a binding ignored');
       return;
     }
     this.send(answer);
+    this.timer.at(this.advertiser.nextDueMs());
   }
 
-  private retransmit(): void {
+  private poll(): void {
     for (const s of this.advertiser.poll(this.clock.now(), (h) => this.registered.has(h))) this.send(s);
     this.timer.at(this.advertiser.nextDueMs());
   }

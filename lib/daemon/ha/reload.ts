@@ -7,6 +7,7 @@ import type { HomeAgentDaemonConfig } from '../../config/index.js';
 import { homeAgentDesiredFor } from '../../plan/ha/desired.js';
 import { HomeAgent } from '../../proto/ha/home-agent.js';
 import type { HomeAgentDaemon } from './daemon.js';
+import { reloadHomeAgentDhaad } from './dhaad.js';
 
 /** Applies `next`: bindings stay (they move into a core built from it); returns its warnings. */
 export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonConfig): string[] {
@@ -25,6 +26,7 @@ export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonCo
   d.kernel.setResyncInterval(next.resyncIntervalSeconds * 1000);
   d.kernel.schedule();
   d.prefixDiscovery?.reload(d.cfg); // §10.6.2: changed prefixes are advertised at once
+  d.dhaad = reloadHomeAgentDhaad(d.dhaad, { ...d.roleContext, cfg: d.cfg });
   for (const w of warnings) d.log.warn({ config: next.file }, w);
   d.log.info({ bindings: ha.cache.size }, 'configuration reloaded');
   return warnings;

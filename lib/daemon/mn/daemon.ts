@@ -92,7 +92,10 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     const actions = new HomeLinkActions(rtnl, nd, cfg.mobileNode.homeAddress, cfg.mobileNode.homePrefixLength, this.counters, log.child({ component: 'home-link' }));
     this.homeLink = new HomeLinkController(actions, interfaces, this.counters);
     this.direct = new DirectRouteKeeper(rtnl, (i) => interfaces.ifindexOf(i), cfg.marks.protocol, (r) => kernel.setDirectRoutes(r), log);
-    this.sender = new MobileNodeSender(mh, () => this.cfg.mobileNode, cfg.netns, (i) => interfaces.ifindexOf(i), () => this.accepted(), this.counters, log);
+    // Same checksum mode as the shared socket (the pseudo-header names the home address); a
+    // small receive buffer: it lives for one send.
+    const boundMh = (iface: string): MhPort => ctx.sockets.mh({ checksum: 'user', bindToDevice: iface, receiveBufferBytes: 4096 });
+    this.sender = new MobileNodeSender(mh, () => this.cfg.mobileNode, cfg.netns, (i) => interfaces.ifindexOf(i), () => this.accepted(), this.counters, log, boundMh);
     const m = cfg.mobileNode;
     this.core = new MobileNodeCore(
       {
@@ -146,6 +149,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
       // §11.4.3: the acknowledgement is a Binding Update to the home agent; the core refreshes
       // every home registration as for a Binding Refresh Request without a BID sub-option.
       refreshHomeRegistration: () => d.feed([{ kind: 'bindingRefreshRequest', from: homeAgent, message: { kind: 'brr', payloadProto: 59, checksum: 0, options: [] } }]),
+      homeAddressLifetime: (validUntilMs) => d.feed([{ kind: 'homeAddressLifetime', validUntilMs }]),
     }, ctx.counters, log, ctx.clock);
     kernel.observe({ pass: () => d.prefixes?.tick(), operation: () => undefined, resync: () => undefined });
     watcher.onChange = (changes) => d.careOfChanged(changes);

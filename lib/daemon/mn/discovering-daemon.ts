@@ -1,8 +1,8 @@
 // `home_agent: auto` (RFC 6275 §11.4.1): the mobile node finds its home agent by DHAAD, then
 // runs the ordinary mobile node daemon (daemon.ts) with the first address of the Reply. A
-// registration that fails (a refusal, or no home agent binding registered for
-// REGISTRATION_TIMEOUT_MS) stops that daemon and starts one with the next address; after the
-// last, discovery runs again. Discovery runs after start returns, so the control socket serves
+// registration that fails (proto/mn/home-agent-failover.ts: a refusal, a home agent that left
+// its Binding Updates unanswered, or no registration for REGISTRATION_TIMEOUT_MS) stops that
+// daemon and starts one with the next address; after the last, discovery runs again. Discovery runs after start returns, so the control socket serves
 // (`mcoactl show stats` names the home agent in use and the candidates) while it waits.
 import type { Logger } from 'pino';
 import type { MobileNodeDaemonConfig } from '../../config/index.js';
@@ -13,12 +13,11 @@ import { RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../../platform/rtnl/rtnl-cons
 import type { Clock, TimerHandle } from '../service/host.js';
 import type { RoleContext, RoleDaemon, RoleStats } from '../service/role.js';
 import { DhaadRequester, type DhaadSource } from './dhaad-request.js';
+import { homeAgentVerdict } from '../../proto/mn/home-agent-failover.js';
 import { MobileNodeDaemon } from './daemon.js';
 import { InterfaceWatcher } from './interfaces.js';
 
 const NETLINK_ROUTE = 0;
-/** How long a home agent may leave every home registration unregistered before the next is tried. */
-export const REGISTRATION_TIMEOUT_MS = 20_000;
 const CHECK_INTERVAL_MS = 1000;
 
 export class DiscoveringMobileNode implements RoleDaemon<MobileNodeDaemonConfig> {
@@ -105,12 +104,10 @@ export class DiscoveringMobileNode implements RoleDaemon<MobileNodeDaemonConfig>
   private check(): void {
     const inner = this.inner;
     if (this.stopped || !inner) return;
-    const home = inner.core.bindingUpdateList().filter((e) => e.role === 'ha');
     const now = this.clock.now();
-    if (home.some((e) => e.state === 'registered')) this.okAtMs = now;
-    const refused = home.find((e) => e.state === 'failed');
-    if (refused) return void this.next(`refused with status ${refused.failedStatus ?? '?'}`).catch((err: unknown) => this.ctx.fatal('switching home agent', err));
-    if (now - this.okAtMs >= REGISTRATION_TIMEOUT_MS) return void this.next('no registration').catch((err: unknown) => this.ctx.fatal('switching home agent', err));
+    const verdict = homeAgentVerdict(inner.core.bindingUpdateList().filter((e) => e.role === 'ha'), now, this.okAtMs);
+    if (verdict.move) return void this.next(verdict.why).catch((err: unknown) => this.ctx.fatal('switching home agent', err));
+    if (verdict.registered) this.okAtMs = now;
     this.arm();
   }
 

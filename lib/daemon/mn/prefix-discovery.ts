@@ -27,6 +27,8 @@ export interface MobileNodePrefixDeps {
   accepted(): AcceptedCareOf[];
   /** §11.4.3: acknowledge an unsolicited advertisement with a Binding Update to the home agent. */
   refreshHomeRegistration(): void;
+  /** §11.7.1: registrations last no longer than the home address stays valid. */
+  homeAddressLifetime(validUntilMs: number | null): void;
 }
 
 const LOG_LEVEL: Record<PrefixEvent['kind'], 'info' | 'warn' | 'error'> = {
@@ -121,6 +123,7 @@ export class MobileNodePrefixDiscovery {
     this.counters.inc('mpd_messages', { message: 'mpa', outcome: 'received' });
     this.log.info({ identifier: d.value.identifier, unsolicited: r.unsolicited, prefixes: d.value.prefixes.length }, 'mobile prefix advertisement received');
     for (const e of r.events) this.log[LOG_LEVEL[e.kind]]({ prefix: e.prefix }, eventText(e));
+    this.deps.homeAddressLifetime(this.core.homeAddressValidUntilMs());
     if (r.unsolicited) this.deps.refreshHomeRegistration();
     this.timer.at(this.core.nextDueMs());
   }

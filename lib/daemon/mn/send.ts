@@ -2,6 +2,14 @@
 // with the return routability key for a correspondent, with the Home Address option from a
 // care-of address, or (HoTI) reverse-tunnelled through the home agent. Never throws: a
 // failed send is counted and logged, and the core retransmits.
+//
+// A message to a correspondent from a care-of address (CoTI, Binding Update; RFC 6275
+// §5.2.5, §11.7.2) must leave that care-of address's interface directly, also before the
+// route-optimised binding and its host route exist and when `mobile_node.routes` sends the
+// correspondent's prefix through the home agent: it goes on a short-lived Mobility Header
+// socket bound to the interface (SO_BINDTODEVICE), whose strict route lookup skips the
+// tunnel routes and takes the interface's own. Such messages are few (per correspondent and
+// movement), so the socket is opened per message and closed at once.
 import type { Logger } from 'pino';
 import type { MobileNodeSettings } from '../../config/index.js';
 import { sealBindingUpdate, type SendAction } from '../../proto/mn/index.js';
@@ -24,6 +32,8 @@ export class MobileNodeSender {
     private readonly accepted: () => AcceptedCareOf[],
     private readonly counters: Metrics,
     private readonly log: Logger,
+    /** A Mobility Header socket bound to an interface, for direct sends to correspondents; absent: the shared socket. */
+    private readonly boundMh?: (iface: string) => MhPort,
   ) {}
 
   send(a: SendAction): void {
@@ -31,11 +41,13 @@ export class MobileNodeSender {
     if (a.reverseTunnel) return this.sendReverseTunnelled(a, dst);
     const m = this.settings();
     const ifindex = a.iface === null ? undefined : this.ifindexOf(a.iface);
+    let bound: MhPort | undefined;
     try {
       const encoded = encodeMessage(a.message, m.profile, this.buf, 0);
       // A BU to a correspondent: the authenticator covers the encoded bytes (checksum still zero).
       const data = a.authorization === null ? encoded : sealBindingUpdate(encoded, a.authorization);
-      this.mh.send({
+      if (this.boundMh && a.iface !== null && directToCorrespondent(a, dst, m)) bound = this.boundMh(a.iface);
+      (bound ?? this.mh).send({
         data,
         src: formatIp6(a.source),
         dst,
@@ -43,10 +55,12 @@ export class MobileNodeSender {
         ...(a.homeAddressOption ? { homeAddressOption: m.homeAddress } : {}),
       });
       this.counters.inc('sent', { type: a.message.kind });
-      this.log.debug({ dst, src: formatIp6(a.source), iface: a.iface, kind: a.message.kind }, 'mobility header sent');
+      this.log.debug({ dst, src: formatIp6(a.source), iface: a.iface, kind: a.message.kind, boundToInterface: bound !== undefined }, 'mobility header sent');
     } catch (err) {
       this.counters.inc('mh_send_errors');
       this.log.warn({ dst, iface: a.iface, kind: a.message.kind, err: String(err) }, 'send failed');
+    } finally {
+      bound?.close();
     }
   }
 
@@ -73,4 +87,9 @@ export class MobileNodeSender {
       this.log.warn({ dst, via: via.coa, kind: a.message.kind, err: String(err) }, 'reverse-tunnelled send failed');
     }
   }
+}
+
+/** To a correspondent (not the home agent) from a care-of address (not the home address). */
+export function directToCorrespondent(a: Pick<SendAction, 'source' | 'reverseTunnel'>, dst: Ip6, m: Pick<MobileNodeSettings, 'homeAgent' | 'homeAddress'>): boolean {
+  return !a.reverseTunnel && dst !== m.homeAgent && formatIp6(a.source) !== m.homeAddress;
 }

@@ -54,7 +54,7 @@ const HOME_AGENT: Readonly<Record<string, ReloadRule>> = {
   'home_agent.prefix_discovery': live('advertised lifetimes change; registered mobile nodes get an unsolicited advertisement (RFC 6275 §10.6.2)'),
   'home_agent.dataplane': restart('the kernel objects are reconciled in the design chosen at start (a restart moves them)'),
   'home_agent.proxy_nd': restart('the proxy ND socket or the kernel proxy entries are chosen at start (a restart moves them)'),
-  'home_agent.dhaad': restart('the DHAAD socket, its anycast addresses and the own Home Agents List entry are set up at start'),
+  'home_agent.dhaad': live('the own Home Agents List entry follows; other anycast addresses reopen the socket, the learnt list kept (daemon/ha/dhaad.ts)'),
   limits: live(`${CORE}; a lowered cap refuses only growth, existing bindings stay`),
 };
 

@@ -8,8 +8,8 @@
 //       | Router Lifetime (16, s) | Reachable Time (32, ms) | Retrans Timer (32, ms) | options
 //   Prefix Information (type 3, length 4): Prefix Length (8) | L A R Reserved1 (3+5)
 //       | Valid Lifetime (32) | Preferred Lifetime (32) | Reserved2 (32) | Prefix (128)
-//   Home Agent Information (type 8, length 1): Reserved (16) | Home Agent Preference (16,
-//       signed) | Home Agent Lifetime (16, s)
+//   Home Agent Information (type 8, length 1): R Reserved (1+15; R from RFC 3963) | Home
+//       Agent Preference (16, signed) | Home Agent Lifetime (16, s)
 import { checkUint, readU16, writeU16 } from '../../wire/fields.js';
 import { ND_OPT_PREFIX_INFORMATION, encodePrefix, readPrefixFields, readU32, writeU32 } from '../../wire/icmp/mobile-prefix.js';
 
@@ -23,6 +23,8 @@ const RA_FLAG_OTHER = 0x40;
 const RA_FLAG_HOME_AGENT = 0x20;
 const PI_LENGTH = 32;
 const HAI_LENGTH = 8;
+/** Home Agent Information: Type (8) | Length (8) | R Reserved (1+15) | Preference (16) | Lifetime (16). */
+const HAI_FLAG_MOBILE_ROUTER = 0x80;
 
 export interface PrefixInformation {
   kind: 'prefixInformation';
@@ -38,6 +40,8 @@ export interface PrefixInformation {
 
 export interface HomeAgentInformation {
   kind: 'homeAgentInformation';
+  /** RFC 3963's R flag (top bit after the Length): this home agent supports mobile routers. */
+  mobileRouterSupport: boolean;
   /** -32768..32767; higher is more preferred. */
   preference: number;
   /** Seconds, 1..65535 on the wire from a home agent; 0 is refused by receivers. */
@@ -86,6 +90,7 @@ function encodeOption(o: RaOption, b: Uint8Array, p: number): void {
     encodePrefix(o, b, p);
   } else if (o.kind === 'homeAgentInformation') {
     b[p] = ND_OPT_HOME_AGENT_INFO;
+    b[p + 2] = o.mobileRouterSupport ? HAI_FLAG_MOBILE_ROUTER : 0;
     if (!Number.isInteger(o.preference) || o.preference < -0x8000 || o.preference > 0x7fff) {
       throw new RangeError(`home agent preference: ${o.preference} is outside -32768..32767`);
     }
@@ -123,7 +128,12 @@ function decodeOption(b: Uint8Array, p: number, len: number): RaOption | RaError
   if (type === ND_OPT_PREFIX_INFORMATION) return { kind: 'prefixInformation', ...readPrefixFields(b, p) };
   if (type === ND_OPT_HOME_AGENT_INFO) {
     const raw = readU16(b, p + 4);
-    return { kind: 'homeAgentInformation', preference: raw >= 0x8000 ? raw - 0x10000 : raw, lifetime: readU16(b, p + 6) };
+    return {
+      kind: 'homeAgentInformation',
+      mobileRouterSupport: (b[p + 2]! & HAI_FLAG_MOBILE_ROUTER) !== 0,
+      preference: raw >= 0x8000 ? raw - 0x10000 : raw,
+      lifetime: readU16(b, p + 6),
+    };
   }
   return { kind: 'unknown', optionType: type, data: b.slice(p + 2, p + len) };
 }

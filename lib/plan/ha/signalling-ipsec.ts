@@ -8,6 +8,16 @@
 //       tmpl proto esp mode transport reqid R level required tmpl proto hao mode ro level use
 //   ip xfrm policy update src HA/128 dst HOA/128 proto 135 type 6 dir out priority P \
 //       tmpl proto esp mode transport reqid R level required
+//   ip xfrm policy update src HA/128 dst HOA/128 proto ipv6-icmp type 147 dir out priority P \
+//       tmpl proto esp mode transport reqid R level required
+//
+// The last one is Mobile Prefix Discovery (RFC 6275 §5.4, §10.6; RFC 4877 §4.1): the
+// advertisement the mobile node acts on (new prefixes, a deprecated or invalid home address,
+// its registration lifetime) leaves under the BA's SA, and the node requires it so
+// (plan/mn/signalling-ipsec.ts). The solicitation stays in clear: the node builds it as the
+// inner packet of a raw ip6ip6 datagram (net/reverse-tunnel.ts), which XFRM never sees, and
+// the home agent answers only home addresses with a binding, to the home address through
+// its tunnel, so a forged solicitation gets its sender nothing.
 //
 // Seen in user-mode Linux 6.1 (test/kernel/ipsec.test.ts):
 // - A BU with a Home Address option is IPv6 | Destination Options (HAO) | ESP | MH. The
@@ -38,6 +48,9 @@ import type { XfrmState } from '../../platform/xfrm/state.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { ip6Entries, ip6Keys, type Ip6 } from '../../inet/ip6.js';
 import { IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_MH, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
+import type { XfrmSelector } from '../../platform/xfrm/structs.js';
+import { IPPROTO_ICMPV6 } from '../../platform/sys/socket.js';
+import { ICMP6_MOBILE_PREFIX_ADVERT } from '../../wire/icmp/mobile-prefix.js';
 import { MhType } from '../../wire/types.js';
 
 /**
@@ -90,9 +103,9 @@ export function signallingIpsecXfrm(
   const inbound: IpsecObjects['inbound'] = new Map();
   // SAs from an IKE daemon: the same policies, with its reqid; the SAs are its own.
   for (const [hoa, { reqid }] of ip6Entries(ike)) {
-    const [inPolicy, outPolicy] = signallingPolicies(hoa, ha, reqid, priority);
+    const [inPolicy, outPolicy, mpaPolicy] = signallingPolicies(hoa, ha, reqid, priority);
     inbound.set(hoa, { policy: inPolicy });
-    policies.push(inPolicy, outPolicy);
+    policies.push(inPolicy, outPolicy, mpaPolicy);
   }
   for (const [hoa, sa] of ip6Entries(sas)) {
     const reqid = reqids.get(hoa)!;
@@ -100,16 +113,21 @@ export function signallingIpsecXfrm(
     // end restarts (RFC 4303 §3.3.3); replayed BUs are refused by their MH sequence number.
     const esp = { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid, aead: sa.aead };
     const inState: XfrmState = { ...esp, src: hoa, dst: ha, spi: sa.spiIn };
-    const [inPolicy, outPolicy] = signallingPolicies(hoa, ha, reqid, priority);
+    const [inPolicy, outPolicy, mpaPolicy] = signallingPolicies(hoa, ha, reqid, priority);
     inbound.set(hoa, { policy: inPolicy, state: inState });
     states.push(inState, { ...esp, src: ha, dst: hoa, spi: sa.spiOut });
-    policies.push(inPolicy, outPolicy);
+    policies.push(inPolicy, outPolicy, mpaPolicy);
   }
   return { states, policies, inbound };
 }
 
-/** BU in (esp, then the optional hao) and BA out for one home address. */
-function signallingPolicies(hoa: Ip6, ha: Ip6, reqid: number, priority: number): [XfrmPolicy, XfrmPolicy] {
+/** Mobile Prefix Advertisements, home agent -> home address (the kernel carries the ICMPv6 type in sport). */
+export function mobilePrefixAdvertSelector(ha: Ip6, hoa: Ip6): XfrmSelector {
+  return { src: ha, srcLen: 128, dst: hoa, dstLen: 128, proto: IPPROTO_ICMPV6, sport: ICMP6_MOBILE_PREFIX_ADVERT, sportMask: 0xffff };
+}
+
+/** BU in (esp, then the optional hao), BA out and Mobile Prefix Advertisement out for one home address. */
+function signallingPolicies(hoa: Ip6, ha: Ip6, reqid: number, priority: number): [XfrmPolicy, XfrmPolicy, XfrmPolicy] {
   return [
     {
       selector: { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_MH, mhType: MhType.BU },
@@ -126,6 +144,7 @@ function signallingPolicies(hoa: Ip6, ha: Ip6, reqid: number, priority: number):
       priority,
       templates: [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid }],
     },
+    { selector: mobilePrefixAdvertSelector(ha, hoa), dir: 'out', priority, templates: [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid }] },
   ];
 }
 

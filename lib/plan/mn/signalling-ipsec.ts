@@ -8,6 +8,13 @@
 //       tmpl proto esp mode transport reqid R level required
 //   ip xfrm policy update src HA/128 dst HOA/128 proto 135 type 6 dir in priority P \
 //       tmpl proto esp mode transport reqid R level required tmpl proto route2 mode ro level use
+//   ip xfrm policy update src HA/128 dst HOA/128 proto ipv6-icmp type 147 dir in priority P \
+//       tmpl proto esp mode transport reqid R level required
+//
+// The last one: a Mobile Prefix Advertisement in clear is dropped by the kernel (RFC 6275
+// §5.4, RFC 4877 §4.1), since the node acts on it (plan/ha/signalling-ipsec.ts says why the
+// solicitation is not protected). It arrives through the node's tunnel, decapsulated, so
+// there is no routing header to list.
 //
 // Why these selectors and addresses (seen in user-mode Linux 6.1, test/kernel/ipsec.test.ts
 // and e2e-ipsec.test.ts):
@@ -24,7 +31,7 @@
 import type { HoaIpsecSas } from '../../config/daemon-config.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
-import { POLICY_PRIORITY_OFFSET, ipsecReqids } from '../ha/signalling-ipsec.js';
+import { POLICY_PRIORITY_OFFSET, ipsecReqids, mobilePrefixAdvertSelector } from '../ha/signalling-ipsec.js';
 import { IPPROTO_ESP, IPPROTO_MH, IPPROTO_ROUTING, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { MhType } from '../../wire/types.js';
 
@@ -68,6 +75,7 @@ export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6, homeAgen
         priority,
         templates: [espTemplate, { proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
       },
+      { selector: mobilePrefixAdvertSelector(homeAgent, homeAddress), dir: 'in', priority, templates: [espTemplate] },
     ],
   };
 }

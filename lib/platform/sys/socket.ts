@@ -14,6 +14,8 @@ export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_SNDBUFFORCE = 32;
 export const SO_RCVBUFFORCE = 33;
+/** <asm-generic/socket.h>. */
+export const SO_BINDTODEVICE = 25;
 
 export const MSG_CTRUNC = 0x08;
 export const MSG_TRUNC = 0x20;

@@ -21,12 +21,15 @@ export interface HomeAgentEntry {
   lifetime: number;
   /** Monotonic ms; null: never (own entry). */
   expiresMs: number | null;
+  /** RFC 3963: serves mobile routers (the R flag of its Home Agent Information option, or the configuration). */
+  mobileRouterSupport: boolean;
 }
 
 export interface OwnHomeAgent {
   addresses: Ip6[];
   preference: number;
   lifetime: number;
+  mobileRouterSupport: boolean;
 }
 
 export type RaOutcome = 'added' | 'updated' | 'removed' | 'ignored';
@@ -61,6 +64,7 @@ export class HomeAgentsList {
       preference: info ? info.preference : 0,
       lifetime,
       expiresMs: nowMs + lifetime * 1000,
+      mobileRouterSupport: info?.mobileRouterSupport ?? false,
     });
     return had ? 'updated' : 'added';
   }
@@ -86,17 +90,25 @@ export class HomeAgentsList {
 
   /** Own entry first, then the others by preference; for display. */
   entries(): HomeAgentEntry[] {
-    const own: HomeAgentEntry = { linkLocal: null, addresses: [...this.own.addresses], preference: this.own.preference, lifetime: this.own.lifetime, expiresMs: null };
+    const own: HomeAgentEntry = {
+      linkLocal: null,
+      addresses: [...this.own.addresses],
+      preference: this.own.preference,
+      lifetime: this.own.lifetime,
+      expiresMs: null,
+      mobileRouterSupport: this.own.mobileRouterSupport,
+    };
     return [own, ...[...this.others.values()].sort((a, b) => b.preference - a.preference)];
   }
 
   /**
    * The Home Agent Addresses of a DHAAD Reply (§10.5.1): every listed home agent's global
    * address, by decreasing preference, in random order among equal preferences (spreading
-   * mobile nodes over them), at most `limit`. `random` returns [0, 1).
+   * mobile nodes over them), at most `limit`. `random` returns [0, 1). For a mobile
+   * router's Request (RFC 3963's R flag) only the home agents that support mobile routers.
    */
-  replyAddresses(nowMs: number, random: () => number, limit = DHAAD_REPLY_MAX_ADDRESSES): Ip6[] {
-    const live = this.entries().filter((e) => e.expiresMs === null || e.expiresMs > nowMs);
+  replyAddresses(nowMs: number, random: () => number, limit = DHAAD_REPLY_MAX_ADDRESSES, mobileRouter = false): Ip6[] {
+    const live = this.entries().filter((e) => (e.expiresMs === null || e.expiresMs > nowMs) && (!mobileRouter || e.mobileRouterSupport));
     const keyed = live.map((e) => ({ e, tie: random() }));
     keyed.sort((a, b) => b.e.preference - a.e.preference || a.tie - b.tie);
     const out: Ip6[] = [];

@@ -45,7 +45,10 @@ export function onBindingAck(st: MnState, from: Ip6Bytes, ba: BindingAck, raw: U
     const waiting = sent.entryKeys.map((k) => st.bul.get(k)).filter(awaiting);
     if (waiting.length === 0) return;
     stopBids(st, peer, '§5.6 BA without BID sub-option');
-    for (const e of waiting) e.retransmitAtMs = null;
+    for (const e of waiting) {
+      e.retransmitAtMs = null;
+      e.unansweredSends = 0;
+    }
     return;
   } else if (sent) {
     for (const key of sent.entryKeys) {
@@ -106,6 +109,7 @@ function applyStatus(
   const s = st.cfg.status;
   const fields = { peer: peer.key, bid: e.bid, status, seq: ba.sequence };
   e.retransmitAtMs = null;
+  e.unansweredSends = 0;
   if (status === BaStatus.SEQUENCE_OUT_OF_WINDOW) {
     // §5.9 / RFC 6275 §11.7.3: retry above the last accepted number the BA carries.
     // (A 135 in one sub-option of a BA answering our BU carries no number: just resend.)

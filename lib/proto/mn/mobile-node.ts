@@ -41,6 +41,7 @@ export class MobileNodeCore {
       shutdown: false,
       homeAddressIn: new Set(),
       retired: new Map(),
+      homeAddressValidUntilMs: null,
       actions: [],
     };
     const ha = newPeer(cfg.homeAgent, 'ha', this.st);
@@ -120,6 +121,9 @@ export class MobileNodeCore {
         return;
       case 'operator':
         this.operator(ev.command);
+        return;
+      case 'homeAddressLifetime':
+        st.homeAddressValidUntilMs = ev.validUntilMs;
         return;
     }
   }

@@ -67,6 +67,8 @@ export class MobilePrefixDiscovery {
   /** When the next solicitation is due without one outstanding; 0: as soon as registered. */
   private refreshAtMs: number | null = 0;
   private lastAdvertisementMs: number | null = null;
+  /** When the home address's valid lifetime ends; null: not advertised yet, or infinite. */
+  private homeValidUntilMs: number | null = null;
 
   constructor(private readonly id: PrefixDiscoveryIdentity) {
     this.homePrefix = makePrefix(id.homeAddress, id.homePrefixLength);
@@ -108,6 +110,7 @@ export class MobilePrefixDiscovery {
       const p = makePrefix(pi.prefix, pi.prefixLength);
       const home = p.length === this.homePrefix.length && prefixContains(p, this.id.homeAddress);
       const before = this.learned.get(p.text);
+      if (home) this.homeValidUntilMs = pi.validLifetime === INFINITE_LIFETIME ? null : nowMs + pi.validLifetime * 1000;
       if (pi.validLifetime === 0) {
         if (before) this.learned.delete(p.text);
         events.push(home ? { kind: 'homeAddressInvalid', prefix: p.text } : { kind: 'prefixWithdrawn', prefix: p.text, home });
@@ -127,6 +130,11 @@ export class MobilePrefixDiscovery {
     }
     this.planRefresh();
     return { accepted: true, unsolicited: !solicited, events };
+  }
+
+  /** §11.7.1: when the home address's valid lifetime ends, as last advertised; null: unknown or infinite. */
+  homeAddressValidUntilMs(): number | null {
+    return this.homeValidUntilMs;
   }
 
   /** The next solicitation: before the home prefix's valid lifetime runs out (never for an infinite one). */

@@ -113,6 +113,17 @@ function rateLimited(peer: PeerState, nowMs: number): boolean {
   return true;
 }
 
+/**
+ * RFC 6275 §11.7.1: a registration's lifetime should not exceed the remaining valid
+ * lifetime of the home address (known from Mobile Prefix Discovery). Never below 1 s: 0
+ * would be a de-registration; an expired home address registers for the shortest time.
+ */
+export function registrationLifetimeS(st: Pick<MnState, 'cfg' | 'homeAddressValidUntilMs'>, role: 'ha' | 'cn', nowMs: number): number {
+  const configured = role === 'ha' ? st.cfg.homeLifetimeS : st.cfg.correspondentLifetimeS;
+  if (st.homeAddressValidUntilMs === null) return configured;
+  return Math.max(1, Math.min(configured, Math.floor((st.homeAddressValidUntilMs - nowMs) / 1000)));
+}
+
 /** Sends one BU for `group`; false when nothing more may go to this peer now. */
 function sendGroup(st: MnState, peer: PeerState, group: BulEntry[], nowMs: number): boolean {
   if (rateLimited(peer, nowMs)) return false;
@@ -124,7 +135,7 @@ function sendGroup(st: MnState, peer: PeerState, group: BulEntry[], nowMs: numbe
   let action: SendAction;
   let overwrite = false;
   let auth: BindingAuthorization | null = null;
-  const lifetimeS = register ? (peer.role === 'ha' ? st.cfg.homeLifetimeS : st.cfg.correspondentLifetimeS) : 0;
+  const lifetimeS = register ? registrationLifetimeS(st, peer.role, nowMs) : 0;
   if (peer.role === 'ha') {
     overwrite = register && peer.useBids && peer.overwriteNeeded && first.bid !== null;
     const bulk = group.length > 1;
@@ -189,6 +200,7 @@ function recordSent(peer: PeerState, group: BulEntry[], seq: number, overwrite: 
     e.sentAtMs = nowMs;
     e.seqFloor = null;
     e.retransmitAtMs = nowMs + timeout;
+    e.unansweredSends++;
     e.backoffMs = Math.min(timeout * 2, MAX_BINDACK_TIMEOUT_MS);
   }
 }

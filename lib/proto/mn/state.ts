@@ -48,6 +48,8 @@ export interface BulEntry {
   expiresAtMs: number | null;
   refreshAtMs: number | null;
   failedStatus: number | null;
+  /** Transmissions since the last BA for this entry (RFC 6275 §11.4.1: a silent home agent is given up). */
+  unansweredSends: number;
 }
 
 export interface SentBu {
@@ -92,6 +94,8 @@ export interface MnState {
   homeAddressIn: Set<string>;
   /** Sequence number and send times of peers since removed: a re-added one continues from them. */
   retired: Map<string, { lastSeq: number; sendTimesMs: number[] }>;
+  /** When the home address's valid lifetime ends, as Mobile Prefix Discovery learned it; null: not known or infinite. */
+  homeAddressValidUntilMs: number | null;
   actions: MnAction[];
 }
 
@@ -151,6 +155,7 @@ export function newEntry(peerKey: Ip6, bid: number | null, want: Want): BulEntry
     expiresAtMs: null,
     refreshAtMs: null,
     failedStatus: null,
+    unansweredSends: 0,
   };
 }
 
@@ -204,5 +209,6 @@ export function viewOf(st: MnState, e: BulEntry): BulView {
     lifetimeSeconds: e.grantedLifetimeS,
     expiresAtMs: e.expiresAtMs,
     failedStatus: e.failedStatus,
+    unansweredSends: e.unansweredSends,
   };
 }

@@ -98,7 +98,9 @@ export type MnEvent =
   | { kind: 'homeTest'; from: Ip6Bytes; message: HomeTest }
   | { kind: 'careOfTest'; from: Ip6Bytes; message: CareOfTest }
   | { kind: 'tick' }
-  | { kind: 'operator'; command: OperatorCommand };
+  | { kind: 'operator'; command: OperatorCommand }
+  /** Mobile Prefix Discovery learned when the home address's valid lifetime ends (null: infinite or unknown). */
+  | { kind: 'homeAddressLifetime'; validUntilMs: number | null };
 
 /** What the daemon needs to fill in a Binding Authorization Data option (see sealBindingUpdate). */
 export interface BindingAuthorization {
@@ -155,6 +157,8 @@ export interface BulView {
   lifetimeSeconds: number | null;
   expiresAtMs: number | null;
   failedStatus: number | null;
+  /** Binding Updates sent since the last Binding Acknowledgement for this entry (absent: 0). */
+  unansweredSends?: number;
 }
 
 export interface BulChange {

@@ -116,7 +116,7 @@ test('two home addresses cannot share a pinned reqid (templates match SAs by req
   assert.deepEqual(problems(text), ['mcoad.yaml:16:11: home_agent.authorisation.home_addresses[2001:db8:1::101].ipsec.reqid: same reqid as 2001:db8:1::100']);
 });
 
-test('RFC 3776 §5: ESP transport SAs both ways and BU-in/BA-out policies per home address', () => {
+test('RFC 3776 §5 / RFC 4877 §4.1: ESP transport SAs both ways and BU-in/BA-out/Mobile-Prefix-Advertisement-out policies per home address', () => {
   const c = parseConfig(file(GOOD) + `      2001:db8:1::101:\n        ipsec:\n${GOOD.replace('0x1001', '0x2001').replace('0x1002', '0x2002')}          reqid: ${DEFAULT_XFRM_BANDS.reqidBase + 1}\n`, 'x.yaml');
   const o = signallingIpsecXfrm(c.ipsecSas, ip6('2001:db8:1::1'), DEFAULT_XFRM_BANDS);
   // The pinned reqid is kept; the other home address gets the next free one.
@@ -130,10 +130,13 @@ test('RFC 3776 §5: ESP transport SAs both ways and BU-in/BA-out policies per ho
     ['2001:db8:1::100>2001:db8:1::1 spi 1001 proto 50 mode 0 rfc4106(gcm(aes))/128', '2001:db8:1::1>2001:db8:1::100 spi 1002 proto 50 mode 0 rfc4106(gcm(aes))/128'],
   );
   const p = o.policies.filter((x) => x.templates[0]?.reqid === r);
-  assert.deepEqual(p.map((x) => `${x.dir} ${x.selector.src}/${x.selector.srcLen}>${x.selector.dst}/${x.selector.dstLen} p${x.selector.proto} mh${x.selector.mhType}`), [
-    'in 2001:db8:1::100/128>2001:db8:1::1/128 p135 mh5',
-    'out 2001:db8:1::1/128>2001:db8:1::100/128 p135 mh6',
+  assert.deepEqual(p.map((x) => `${x.dir} ${x.selector.src}/${x.selector.srcLen}>${x.selector.dst}/${x.selector.dstLen} p${x.selector.proto} mh${x.selector.mhType} type${x.selector.sport}`), [
+    'in 2001:db8:1::100/128>2001:db8:1::1/128 p135 mh5 typeundefined',
+    'out 2001:db8:1::1/128>2001:db8:1::100/128 p135 mh6 typeundefined',
+    'out 2001:db8:1::1/128>2001:db8:1::100/128 p58 mhundefined type147',
   ]);
+  assert.deepEqual(p[2]!.templates.map((t) => [t.proto, t.mode, !!t.optional]), [[50, 0, false]], 'the advertisement under the BA\'s SA, required');
+  assert.equal(p[2]!.selector.sportMask, 0xffff, 'the ICMPv6 type matched exactly (as read back from a dump)');
   // Inbound: ESP required, then the optional Home Address option template; outbound: ESP only.
   assert.deepEqual(p[0]!.templates.map((t) => [t.proto, t.mode, !!t.optional]), [[50, 0, false], [60, 2, true]]);
   assert.deepEqual(p[1]!.templates.map((t) => [t.proto, t.mode, !!t.optional]), [[50, 0, false]]);
@@ -162,7 +165,7 @@ test('signalling SAs from an IKE daemon: `sas: ike` with a reqid outside the ban
   assert.deepEqual(c.ipsecSas, {});
   const x = signallingIpsecXfrm(c.ipsecSas, ip6('2001:db8:1::1'), DEFAULT_XFRM_BANDS, c.ikeSignalling);
   assert.deepEqual(x.states, []);
-  assert.deepEqual(x.policies.map((p) => [p.dir, p.selector.mhType, p.templates[0]?.reqid]), [['in', 5, 42], ['out', 6, 42]]);
+  assert.deepEqual(x.policies.map((p) => [p.dir, p.selector.mhType ?? `icmp ${p.selector.sport}`, p.templates[0]?.reqid]), [['in', 5, 42], ['out', 6, 42], ['out', 'icmp 147', 42]]);
   assert.equal(x.inbound.get(ip6('2001:db8:1::100'))?.state, undefined);
 });
 

@@ -78,3 +78,25 @@ test('§10.6.2: unacknowledged, at most PREFIX_ADV_RETRIES retransmissions; none
   w2.clock.advance(600_000);
   assert.equal(w2.sent().length, 1);
 });
+
+test('§10.6.2: periodic advertisements on one timer, lifetimes counting down; a binding present at start is scheduled too', () => {
+  const sock = new FakeIcmp6Socket();
+  const clock = new FakeClock(0);
+  const cfg = parseConfig(
+    `role: home-agent\nhome_agent:\n  interface: home0\n  address: ${HA}\n  served_prefixes: [2001:db8:aa::/64]\n  prefix_discovery: { valid_lifetime: 600, preferred_lifetime: 300, countdown: true, min_advertisement_interval: 10, max_advertisement_interval: 10 }\n`,
+    'x.yaml',
+  ) as HomeAgentDaemonConfig;
+  const svc = new HomeAgentPrefixDiscovery(sock, cfg, { has: (h) => h === HOA, all: () => [HOA] }, new Metrics('home-agent'), pino({ level: 'silent' }), clock);
+  assert.equal(clock.pending, 1, 'one timer');
+  clock.advance(10_000);
+  const mpa = (i: number) => (decodeMobilePrefix(sock.sent[i]!.data) as { value: MobilePrefixAdvertisement }).value;
+  assert.equal(sock.sent.length, 1);
+  assert.deepEqual([mpa(0).prefixes[0]!.validLifetime, mpa(0).prefixes[0]!.preferredLifetime], [590, 290]);
+  svc.bindingUpdateFrom(HOA); // the node's acknowledgement
+  clock.advance(10_000);
+  assert.equal(sock.sent.length, 2);
+  assert.deepEqual([mpa(1).prefixes[0]!.validLifetime, mpa(1).prefixes[0]!.preferredLifetime], [580, 280]);
+  assert.equal(clock.pending, 1, 'still one timer');
+  svc.stop();
+  assert.equal(clock.pending, 0);
+});

@@ -24,8 +24,16 @@ function world() {
   const sock = new FakeIcmp6Socket();
   const counters = new Metrics('mobile-node');
   let refreshes = 0;
+  const lifetimes: (number | null)[] = [];
   // No accepted care-of address: nothing is solicited, only advertisements are processed.
-  const svc = new MobileNodePrefixDiscovery(sock, cfg, { accepted: () => [], refreshHomeRegistration: () => refreshes++ }, counters, pino({ level: 'silent' }), new FakeClock(0));
+  const svc = new MobileNodePrefixDiscovery(
+    sock,
+    cfg,
+    { accepted: () => [], refreshHomeRegistration: () => refreshes++, homeAddressLifetime: (t) => lifetimes.push(t) },
+    counters,
+    pino({ level: 'silent' }),
+    new FakeClock(0),
+  );
   const advertise = (src: Ip6, identifier: number, prefix: string, valid: number) =>
     sock.emit('message', {
       data: encodeMobilePrefix({ kind: 'mpa', identifier, managed: false, other: false, options: [], prefixes: [{ prefixLength: 64, onLink: true, autonomous: true, routerAddress: false, validLifetime: valid, preferredLifetime: valid, prefix: mustParseIp6(prefix) }] }),
@@ -34,7 +42,7 @@ function world() {
       ifindex: 1,
       hopLimit: 64,
     });
-  return { sock, counters, svc, advertise, refreshes: () => refreshes };
+  return { sock, counters, svc, advertise, refreshes: () => refreshes, lifetimes };
 }
 
 test('§11.4.3: an unsolicited advertisement from the home agent is learned and acknowledged with a Binding Update', () => {
@@ -43,6 +51,7 @@ test('§11.4.3: an unsolicited advertisement from the home agent is learned and 
   assert.equal(w.refreshes(), 1);
   assert.deepEqual(w.svc.view().prefixes.map((p) => [p.prefix, p.home, p.validLeftSeconds]), [['2001:db8:aa::/64', true, 600]]);
   assert.equal(w.counters.get('mpd_messages', { message: 'mpa', outcome: 'received' }), 1);
+  assert.deepEqual(w.lifetimes, [600_000], '§11.7.1: the home address\'s valid lifetime reaches the core before the BU');
 });
 
 test('§11.4.3: an advertisement from another address is ignored: nothing learned, no BU', () => {

@@ -31,7 +31,7 @@ export const prefixInformationArb = fc.record(
 );
 
 export const homeAgentInformationArb = fc.record(
-  { kind: fc.constant('homeAgentInformation' as const), preference: fc.integer({ min: -0x8000, max: 0x7fff }), lifetime: u16 },
+  { kind: fc.constant('homeAgentInformation' as const), mobileRouterSupport: fc.boolean(), preference: fc.integer({ min: -0x8000, max: 0x7fff }), lifetime: u16 },
   { noNullPrototype: true },
 );
 

@@ -64,13 +64,15 @@ test('§7.1/§7.4 the H bit and the Home Agent Information option on the wire', 
   const ra: RouterAdvertisement = {
     curHopLimit: 64, managed: false, other: false, homeAgent: true, routerLifetime: 1800, reachableTime: 0, retransTimer: 0,
     options: [
-      { kind: 'homeAgentInformation', preference: -2, lifetime: 600 },
+      { kind: 'homeAgentInformation', mobileRouterSupport: true, preference: -2, lifetime: 600 },
       { kind: 'prefixInformation', prefixLength: 64, onLink: true, autonomous: true, routerAddress: true, validLifetime: 86400, preferredLifetime: 14400, prefix: HA1 },
     ],
   };
   const b = encodeRa(ra);
   assert.equal(b[5], 0x20, 'H alone');
-  assert.deepEqual(Array.from(b.subarray(16, 24)), [8, 1, 0, 0, 0xff, 0xfe, 0x02, 0x58], 'type 8, length 1, preference -2, lifetime 600');
+  assert.deepEqual(Array.from(b.subarray(16, 24)), [8, 1, 0x80, 0, 0xff, 0xfe, 0x02, 0x58], 'type 8, length 1, R (RFC 3963), preference -2, lifetime 600');
+  const back = decodeRa(b);
+  assert.ok(back.ok && back.value.options[0]!.kind === 'homeAgentInformation' && back.value.options[0]!.mobileRouterSupport, 'R read back');
   assert.deepEqual(Array.from(b.subarray(24, 28)), [3, 4, 64, 0xe0], 'L, A and R');
 });
 

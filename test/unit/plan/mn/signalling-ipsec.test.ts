@@ -21,7 +21,7 @@ const BANDS = DEFAULT_XFRM_BANDS;
 
 const x = mobileNodeIpsecXfrm(MN, HOA, HA, BANDS);
 const [buState, baState] = x.states;
-const [buPolicy, baPolicy] = x.policies;
+const [buPolicy, baPolicy, mpaPolicy] = x.policies;
 const R = BANDS.reqidBase + 1;
 
 const ROWS: [string, () => void][] = [
@@ -41,6 +41,14 @@ const ROWS: [string, () => void][] = [
       templates: [{ proto: 50, mode: 0, reqid: R }, { proto: 43, mode: 2, optional: true }],
     });
   }],
+  ['RFC 6275 §5.4 / RFC 4877 §4.1: a Mobile Prefix Advertisement in (ICMPv6 147, HA/128 to HOA/128) requires ESP under the BA\'s SA', () => {
+    assert.deepEqual(mpaPolicy, {
+      selector: { src: HA, srcLen: 128, dst: HOA, dstLen: 128, proto: 58, sport: 147, sportMask: 0xffff },
+      dir: 'in',
+      priority: BANDS.priorityBase + POLICY_PRIORITY_OFFSET.ipsec,
+      templates: [{ proto: 50, mode: 0, reqid: R }],
+    });
+  }],
   ['BU SA: wildcard source (BUs leave from whichever care-of address), dst HA, spi_out', () => {
     assert.deepEqual(buState, { proto: 50, mode: 0, reqid: R, aead: AEAD, src: '::', dst: HA, spi: 0x1001 });
   }],
@@ -50,15 +58,17 @@ const ROWS: [string, () => void][] = [
   ['reqid: the same rule as the home agent (first after the route2 state\'s, or the pinned one)', () => {
     assert.equal(R, signallingIpsecXfrm({ [HOA]: HA_SIDE }, HA, BANDS).states[0]!.reqid);
     const pinned = mobileNodeIpsecXfrm({ ...MN, reqid: BANDS.reqidBase + 0x42 }, HOA, HA, BANDS);
-    assert.deepEqual([...pinned.states, ...pinned.policies.map((p) => p.templates[0]!)].map((o) => o.reqid), Array(4).fill(BANDS.reqidBase + 0x42));
+    assert.deepEqual([...pinned.states, ...pinned.policies.map((p) => p.templates[0]!)].map((o) => o.reqid), Array(5).fill(BANDS.reqidBase + 0x42));
   }],
   ['the two ends agree: each SA the mobile node sends with is one the home agent receives with (dst, spi, key)', () => {
     const ha = signallingIpsecXfrm({ [HOA]: HA_SIDE }, HA, BANDS);
     const wire = (s: { dst: string; spi: number; aead?: unknown; reqid: number }) => JSON.stringify([s.dst, s.spi, s.aead, s.reqid]);
     assert.deepEqual(x.states.map(wire).sort(), ha.states.map(wire).sort());
     // The mobile node's directions are the home agent's reversed.
-    assert.deepEqual(x.policies.map((p) => `${p.dir} ${p.selector.mhType}`), ['out 5', 'in 6']);
-    assert.deepEqual(ha.policies.map((p) => `${p.dir} ${p.selector.mhType}`), ['in 5', 'out 6']);
+    const d = (p: (typeof x.policies)[number]) => `${p.dir} ${p.selector.mhType ?? `icmp ${p.selector.sport}`}`;
+    assert.deepEqual(x.policies.map(d), ['out 5', 'in 6', 'in icmp 147']);
+    assert.deepEqual(ha.policies.map(d), ['in 5', 'out 6', 'out icmp 147']);
+    assert.deepEqual(x.policies[2]!.selector, ha.policies[2]!.selector, 'the advertisement: the same selector at both ends');
   }],
   ['the ESP BA policy takes precedence over the wildcard route2 policy (lower number), both in our band', () => {
     const rh = routingHeaderXfrm(BANDS).policies[0]!;
@@ -70,12 +80,12 @@ const ROWS: [string, () => void][] = [
   ['keys: the objects are distinct from each other and from the route2 objects', () => {
     const rh = routingHeaderXfrm(BANDS);
     assert.equal(new Set([...x.states, ...rh.states].map(stateKey)).size, 3);
-    assert.equal(new Set([...x.policies, ...rh.policies].map(policyKey)).size, 3);
+    assert.equal(new Set([...x.policies, ...rh.policies].map(policyKey)).size, 4);
   }],
   ['other bands: priorities and reqids move with them', () => {
     const bands = { priorityBase: 1000, priorityCount: 256, reqidBase: 500, reqidCount: 100 };
     const y = mobileNodeIpsecXfrm(MN, HOA, HA, bands);
-    assert.deepEqual(y.policies.map((p) => p.priority), [1000 + MN_POLICY_PRIORITY_OFFSET.ipsec, 1000 + MN_POLICY_PRIORITY_OFFSET.ipsec]);
+    assert.deepEqual(y.policies.map((p) => p.priority), Array(3).fill(1000 + MN_POLICY_PRIORITY_OFFSET.ipsec));
     assert.deepEqual(y.states.map((s) => s.reqid), [501, 501]);
   }],
 ];

@@ -14,15 +14,15 @@ const LL3 = mustIp6('fe80::3');
 const G2 = mustIp6('2001:db8:1::2');
 const G3 = mustIp6('2001:db8:1::3');
 
-function ra(opts: { h?: boolean; routerLifetime?: number; info?: [number, number]; addresses?: Ip6[] }): RouterAdvertisement {
+function ra(opts: { h?: boolean; routerLifetime?: number; info?: [number, number]; addresses?: Ip6[]; mr?: boolean }): RouterAdvertisement {
   const options: RaOption[] = (opts.addresses ?? []).map((a) => ({
     kind: 'prefixInformation', prefixLength: 64, onLink: true, autonomous: true, routerAddress: true, validLifetime: 86400, preferredLifetime: 14400, prefix: mustParseIp6(a),
   }));
-  if (opts.info) options.push({ kind: 'homeAgentInformation', preference: opts.info[0], lifetime: opts.info[1] });
+  if (opts.info) options.push({ kind: 'homeAgentInformation', mobileRouterSupport: opts.mr ?? false, preference: opts.info[0], lifetime: opts.info[1] });
   return { curHopLimit: 64, managed: false, other: false, homeAgent: opts.h ?? true, routerLifetime: opts.routerLifetime ?? 1800, reachableTime: 0, retransTimer: 0, options };
 }
 
-const list = (): HomeAgentsList => new HomeAgentsList({ addresses: [OWN], preference: 10, lifetime: 1800 });
+const list = (): HomeAgentsList => new HomeAgentsList({ addresses: [OWN], preference: 10, lifetime: 1800, mobileRouterSupport: false });
 const first = (): number => 0;
 
 test('§10.5.1 H bit with Home Agent Information: preference and lifetime from the option', () => {

@@ -187,6 +187,33 @@ const rows: { name: string; run: () => void }[] = [
       assert.equal(off.message.options.filter((o) => o.kind === 'mobileNetworkPrefix').length, 0);
     },
   },
+  {
+    name: 'RFC 6275 §11.7.1 a registration lasts no longer than the home address stays valid (as Mobile Prefix Discovery learned it)',
+    run: () => {
+      const mn = new Mn({ bulk: true, homeLifetimeSeconds: 3600 });
+      mn.send({ kind: 'homeAddressLifetime', validUntilMs: 1_000_000 });
+      const bu = mn.oneBu(mn.start([['eth0', COA1]]));
+      assert.equal(bu.message.lifetimeSeconds, 1000 - (1000 % 4), 'the remaining 1000 s, in 4 s units');
+      mn.ack(bu);
+      mn.now = 900_000;
+      const refresh = mn.oneBu(mn.send({ kind: 'bindingRefreshRequest', from: bu.destination, message: { kind: 'brr', payloadProto: 59, checksum: 0, options: [] } }));
+      assert.equal(refresh.message.lifetimeSeconds, 100, 'shrinks as the valid lifetime runs out');
+      mn.ack(refresh);
+      mn.send({ kind: 'homeAddressLifetime', validUntilMs: null });
+      const unbounded = mn.oneBu(mn.send({ kind: 'bindingRefreshRequest', from: bu.destination, message: { kind: 'brr', payloadProto: 59, checksum: 0, options: [] } }));
+      assert.equal(unbounded.message.lifetimeSeconds, 3600, 'an infinite lifetime: the configured one again');
+    },
+  },
+  {
+    name: 'RFC 6275 §11.7.1 a home address already invalid still registers for the shortest non-zero time, never a de-registration',
+    run: () => {
+      const mn = new Mn({ bulk: true, homeLifetimeSeconds: 3600 });
+      mn.send({ kind: 'homeAddressLifetime', validUntilMs: 0 });
+      mn.now = 5000;
+      const bu = mn.oneBu(mn.start([['eth0', COA1]]));
+      assert.equal(bu.message.lifetimeSeconds, 1, '1 s: one 4 s unit on the wire');
+    },
+  },
 ];
 
 for (const row of rows) test(row.name, row.run);

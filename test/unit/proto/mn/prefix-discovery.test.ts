@@ -8,7 +8,7 @@ import {
   MobilePrefixDiscovery,
   REFRESH_AT_FRACTION,
 } from '../../../../lib/proto/mn/prefix-discovery.js';
-import type { MobilePrefixAdvertisement, PrefixInformation } from '../../../../lib/wire/icmp/mobile-prefix.js';
+import { INFINITE_LIFETIME, type MobilePrefixAdvertisement, type PrefixInformation } from '../../../../lib/wire/icmp/mobile-prefix.js';
 
 const HA = mustParseIp6('2001:db8:aa::1');
 const HOA = mustParseIp6('2001:db8:aa::100');
@@ -122,3 +122,17 @@ test('§11.4.3: valid lifetime 0 invalidates the home address; another prefix is
   ]);
   assert.deepEqual(n.view(1).prefixes, []);
 });
+
+const homeValidRows: [string, number, number | null][] = [
+  ['§11.7.1: the home address valid until the advertisement\'s time plus its valid lifetime', 600, 5000 + 600_000],
+  ['§11.7.1: an infinite valid lifetime sets no bound', INFINITE_LIFETIME, null],
+  ['§11.7.1: valid lifetime 0: the home address ends now', 0, 5000],
+];
+for (const [name, valid, expected] of homeValidRows) {
+  test(name, () => {
+    const c = node();
+    assert.equal(c.homeAddressValidUntilMs(), null, 'unknown before an advertisement');
+    c.advertisement(HA, HOA, mpa(1, pi('2001:db8:aa::', valid, valid)), 5000);
+    assert.equal(c.homeAddressValidUntilMs(), expected);
+  });
+}
