@@ -63,6 +63,21 @@ const ADDRESS_RANGES = ['sourceAddress', 'destinationAddress'] as const;
 
 export class FlowBindingList {
   private readonly byHoa = new Map<Ip6, Map<number, FlowBinding>>();
+  /** Home addresses whose list changed since takeChanged(): what the journal must write. */
+  private readonly changedHoas = new Set<Ip6>();
+
+  /** The home addresses whose flow list changed since the last call (each once). */
+  takeChanged(): Ip6[] {
+    const out = [...this.changedHoas];
+    this.changedHoas.clear();
+    return out;
+  }
+
+  /** Takes every flow of `other` (a core replaced at reload), activity as it was. */
+  adopt(other: FlowBindingList): void {
+    for (const [hoa, m] of other.byHoa) this.byHoa.set(hoa, new Map(m));
+    other.takeChanged();
+  }
 
   /** Flows of one home address in priority order, or of every home address. */
   list(hoa?: Ip6): FlowBinding[] {
@@ -151,6 +166,7 @@ export class FlowBindingList {
     }
     for (const [fid, f] of before) if (!next.has(fid)) changes.push({ type: 'removed', flow: f, reason: 'omitted' });
     this.put(hoa, next);
+    if (changes.length > 0) this.changedHoas.add(hoa);
     return { ackOptions, changes, changed: changes.length > 0 };
   }
 
@@ -169,6 +185,7 @@ export class FlowBindingList {
       const g = withActivity(f, registered);
       if (g !== f) {
         held.set(fid, g);
+        this.changedHoas.add(hoa);
         changes.push({ type: 'activity', flow: g });
       }
     }
@@ -179,6 +196,7 @@ export class FlowBindingList {
     const held = this.byHoa.get(hoa);
     if (!held) return [];
     this.byHoa.delete(hoa);
+    this.changedHoas.add(hoa);
     return [...held.values()].map((flow) => ({ type: 'removed', flow, reason }));
   }
 
