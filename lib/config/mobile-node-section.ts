@@ -12,11 +12,13 @@ import type { ConfigReader, Field } from './reader.js';
 import { isScalar } from 'yaml';
 import { homeAgentsAnycast } from '../inet/home-agents-anycast.js';
 import { makePrefix } from '../inet/prefix.js';
+import type { MnFlow } from '../proto/mn/flows.js';
+import { readMobileNodeFlows } from './mobile-node-flows.js';
 
 const MOBILE_NODE_KEYS = [
   'home_address', 'home_agent', 'home_prefix_length', 'interfaces', 'bulk', 'lifetime', 'routes',
   'multiple_coa', 'bootstrap_overwrite', 'bid_conflict', 'home_link_policy', 'ipsec', 'correspondents',
-  'key_management_mobility',
+  'key_management_mobility', 'flows',
 ] as const;
 const HOME_LINK_POLICIES = ['return-home', 'disable-home-interface', 'h-flag'] as const;
 const BID_CONFLICT_ACTIONS = ['overwrite', 'stop-bids'] as const;
@@ -69,6 +71,8 @@ export interface MobileNodeSettings {
   ipsec?: HoaIpsecSas;
   /** K flag in home registrations (RFC 6275 §11.7.1, MCoA §8.1): a BA with K moves the payload SAs. */
   keyManagementMobility: boolean;
+  /** RFC 6089 flow bindings sent in registrations (mobile-node-flows.ts). */
+  flows: MnFlow[];
 }
 
 export interface MobileNodeDaemonConfig extends DaemonCommon {
@@ -132,7 +136,9 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
   if (shared.ipsecRequired && !ipsecField) {
     r.report(f.node, f.path, 'missing required key ipsec (ipsec.required is true): the ESP SAs shared with the home agent; or set ipsec.required: false (lab only)');
   }
-  if (r.problems.length > before || !homeAddress || !homeAgent || !interfaces || !routes || !correspondents || (ipsecField && !ipsec)) return undefined;
+  const flowsField = get('flows');
+  const flows = flowsField ? readMobileNodeFlows(r, flowsField, interfaces) : [];
+  if (r.problems.length > before || !homeAddress || !homeAgent || !interfaces || !routes || !correspondents || !flows || (ipsecField && !ipsec)) return undefined;
   return {
     homeAddress,
     homeAgent,
@@ -146,6 +152,7 @@ export function readMobileNode(r: ConfigReader, f: Field, shared: MobileNodeShar
     bidConflict,
     homeLinkPolicy,
     keyManagementMobility,
+    flows,
     routes,
     correspondents,
     profile: shared.profile ?? DRAFT04_PROFILE,

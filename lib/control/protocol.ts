@@ -120,6 +120,8 @@ export interface PrefixesView {
   prefixes: PrefixDiscoveryView['prefixes'];
 }
 
+import type { FlowView } from './flow-view.js';
+
 /**
  * Arguments and result of each command mcoactl sends; the daemon registers these. mcoactl
  * canonicalises addresses before sending; the daemon checks them again (hoaArg), JSON being
@@ -127,6 +129,8 @@ export interface PrefixesView {
  */
 export interface Commands {
   'show-bindings': { args: { hoa?: Ip6 }; result: BindingView[] };
+  /** Home agent: RFC 6089 flow bindings (lib/control/flow-view.ts). */
+  'show-flows': { args: { hoa?: Ip6 }; result: FlowView[] };
   'show-stats': { args: Record<string, never>; result: StatsView };
   /** The Prometheus text exposition (what GET /metrics serves), for node_exporter's textfile collector. */
   'show-metrics': { args: Record<string, never>; result: { contentType: string; text: string } };

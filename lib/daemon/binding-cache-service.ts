@@ -13,7 +13,7 @@ import { ControlError, type ControlServer } from '../control/server.js';
 import { bindingView } from '../control/views.js';
 import type { BindingCache } from '../proto/common/cache.js';
 import type { BuOutcome, CacheEvent } from '../proto/common/outcome.js';
-import { putRecord, recordsForEvents, storedFromBinding, type LoadedState } from '../store/index.js';
+import { putRecord, recordsForEvents, storedFromBinding, type LoadedState, type StoreRecord } from '../store/index.js';
 import { checkFrame, loadFrame, WALL_STEP_MS } from '../store/wall-frame.js';
 import { JournalBacklog } from '../store/backlog.js';
 import { bidArg, hoaArg } from './service/control-commands.js';
@@ -37,6 +37,8 @@ export interface BindingCacheRole {
   /** One binding, or every binding of a home address, removed by the operator. */
   removeByOperator(hoa: Ip6, bid?: number): CacheEvent[];
   statusName(status: number): string;
+  /** Records of role state beside the bindings that changed with these events (the home agent's RFC 6089 flows). */
+  journalExtra?(): StoreRecord[];
 }
 
 /** Log messages of a Binding Update's per-BID status (the roles word them differently). */
@@ -126,6 +128,8 @@ export class BindingCacheService {
     this.checkWallClock();
     for (const e of events) this.noteChange(e);
     this.store.append(recordsForEvents(events, this.role.cache(), this.frameOffsetMs, hoa));
+    const extra = this.role.journalExtra?.() ?? [];
+    if (extra.length > 0) this.store.append(extra);
     const moved = this.role.kernelChanged(touched, events, nowMs, keyManagement);
     this.ctx.monitor(events, nowMs);
     this.armTimer();

@@ -4,6 +4,7 @@
 // drops the home address), so a reload reproduces exactly what the core held.
 import type { Ip6 } from '../inet/ip6.js';
 import { putRecord, seqRecord, type StoreRecord, type StoredBinding } from './records.js';
+import type { FlowsRecord, StoredFlow } from './flow-records.js';
 
 interface HoaState {
   sequence: number;
@@ -16,10 +17,14 @@ export interface LoadedState {
   bindings: StoredBinding[];
   /** Last accepted sequence number per home address. */
   sequences: Map<Ip6, number>;
+  /** RFC 6089 flow lists of home addresses that have bindings. */
+  flows: Map<Ip6, readonly StoredFlow[]>;
 }
 
 export class LiveState {
   private readonly hoas = new Map<Ip6, HoaState>();
+  /** Flow lists, kept only while their home address has bindings (as the core does). */
+  private readonly flows = new Map<Ip6, FlowsRecord>();
   private count = 0;
 
   get size(): number {
@@ -43,7 +48,10 @@ export class LiveState {
         const h = this.hoas.get(r.hoa);
         if (!h || !h.bindings.delete(r.bid)) return;
         this.count--;
-        if (h.bindings.size === 0) this.hoas.delete(r.hoa);
+        if (h.bindings.size === 0) {
+          this.hoas.delete(r.hoa);
+          this.flows.delete(r.hoa);
+        }
         return;
       }
       case 'del-hoa': {
@@ -51,8 +59,13 @@ export class LiveState {
         if (!h) return;
         this.count -= h.bindings.size;
         this.hoas.delete(r.hoa);
+        this.flows.delete(r.hoa);
         return;
       }
+      case 'flows':
+        if (r.flows.length === 0 || !this.hoas.has(r.hoa)) this.flows.delete(r.hoa);
+        else this.flows.set(r.hoa, r);
+        return;
       case 'seq': {
         const h = this.hoas.get(r.hoa);
         if (h) h.sequence = r.sequence;
@@ -68,7 +81,9 @@ export class LiveState {
       bindings.push(...h.bindings.values());
       sequences.set(hoa, h.sequence);
     }
-    return { bindings, sequences };
+    const flows = new Map<Ip6, readonly StoredFlow[]>();
+    for (const [hoa, r] of this.flows) flows.set(hoa, r.flows);
+    return { bindings, sequences, flows };
   }
 
   /** Records that rebuild this state from nothing (the content of a snapshot). */
@@ -77,6 +92,8 @@ export class LiveState {
     for (const [hoa, h] of this.hoas) {
       for (const b of h.bindings.values()) out.push(putRecord(b));
       out.push(seqRecord(hoa, h.sequence));
+      const f = this.flows.get(hoa);
+      if (f) out.push(f);
     }
     return out;
   }

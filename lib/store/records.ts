@@ -5,6 +5,7 @@
 import { bindingFlags, type Binding } from '../proto/common/binding.js';
 import { parsePrefix } from '../inet/prefix.js';
 import { canonicalIp6, type Ip6 } from '../inet/ip6.js';
+import { checkFlowsRecord, type FlowsRecord } from './flow-records.js';
 
 export interface StoredBinding {
   readonly hoa: Ip6;
@@ -27,7 +28,9 @@ export type StoreRecord =
   /** Every binding of the home address, and its sequence number. */
   | { readonly op: 'del-hoa'; readonly hoa: Ip6 }
   /** Last accepted sequence number of a home address (kept only while it has bindings). */
-  | { readonly op: 'seq'; readonly hoa: Ip6; readonly sequence: number };
+  | { readonly op: 'seq'; readonly hoa: Ip6; readonly sequence: number }
+  /** RFC 6089: the whole flow list of a home address (flow-records.ts). */
+  | FlowsRecord;
 
 export const putRecord = (binding: StoredBinding): StoreRecord => ({ op: 'put', binding });
 export const delRecord = (hoa: Ip6, bid: number): StoreRecord => ({ op: 'del', hoa, bid });
@@ -90,6 +93,10 @@ export function checkRecord(v: unknown): { ok: true; record: StoreRecord } | { o
       return isIp(v.hoa) ? { ok: true, record: v as StoreRecord } : { ok: false, error: 'bad del-hoa record' };
     case 'seq':
       return isIp(v.hoa) && isU16(v.sequence) ? { ok: true, record: v as StoreRecord } : { ok: false, error: 'bad seq record' };
+    case 'flows': {
+      const error = checkFlowsRecord(v);
+      return error ? { ok: false, error } : { ok: true, record: v as unknown as StoreRecord };
+    }
     default:
       return { ok: false, error: `unknown record op ${JSON.stringify(v.op)}` };
   }

@@ -86,4 +86,6 @@ export interface WireProfile {
    */
   buOverwriteFlag: number | null;
   rules: McoaRules;
+  /** Mobility option types of RFC 6089's Flow Summary (44) and Flow Identification (45) options. */
+  flowOptionTypes: Readonly<{ summary: number; identification: number }>;
 }

@@ -5,6 +5,10 @@ import type { BidCodec, McoaRules, McoaStatusNumbers, WireProfile } from './prof
 import { BaStatus, OptType } from './types.js';
 import { draft04BidCodec } from './bid-draft04.js';
 import { rfc5648BidCodec } from './bid-rfc5648.js';
+import { FLOW_IDENTIFICATION_OPTION_TYPE, FLOW_SUMMARY_OPTION_TYPE } from './flow/flow-types.js';
+
+/** RFC 6089's option types (IANA): the same under both profiles, RFC 6089 builds on RFC 5648's BIDs. */
+export const RFC6089_OPTION_TYPES = Object.freeze({ summary: FLOW_SUMMARY_OPTION_TYPE, identification: FLOW_IDENTIFICATION_OPTION_TYPE });
 
 /** The MCoA status values as RFC 5648 assigned them, plus this project's FLAG CONFLICTS. */
 export const DRAFT04_STATUS: Readonly<McoaStatusNumbers> = Object.freeze({
@@ -35,6 +39,7 @@ export const DRAFT04_PROFILE: WireProfile = Object.freeze({
   bid: draft04BidCodec,
   buOverwriteFlag: null,
   rules: DRAFT04_RULES,
+  flowOptionTypes: RFC6089_OPTION_TYPES,
 });
 
 /** RFC 5648 §4.4's successful MCoA statuses (below 128: the BA still accepts). */
@@ -77,6 +82,7 @@ export const RFC5648_PROFILE: WireProfile = Object.freeze({
   bid: rfc5648BidCodec,
   buOverwriteFlag: RFC5648_BU_FLAG_O,
   rules: RFC5648_RULES,
+  flowOptionTypes: RFC6089_OPTION_TYPES,
 });
 
 /** The profiles `wire_profile` and `mcoactl decode --profile` name. */
@@ -128,6 +134,9 @@ export function makeProfile(overrides: ProfileOverrides = {}, base: WireProfile 
   if (BASE_OPTION_TYPES.has(bidOptionType)) {
     return bad(`BID option type ${bidOptionType} collides with a base mobility option (0..6)`);
   }
+  if (bidOptionType === base.flowOptionTypes.summary || bidOptionType === base.flowOptionTypes.identification) {
+    return bad(`BID option type ${bidOptionType} collides with an RFC 6089 flow option (44, 45)`);
+  }
   const status: McoaStatusNumbers = { ...base.status, ...overrides.status };
   const seen = new Map<number, string>();
   for (const key of STATUS_KEYS) {
@@ -140,7 +149,7 @@ export function makeProfile(overrides: ProfileOverrides = {}, base: WireProfile 
     seen.set(v, key);
   }
   const bid = overrides.bid ?? base.bid;
-  const value: WireProfile = { name, bidOptionType, status: Object.freeze(status), bid, buOverwriteFlag: base.buOverwriteFlag, rules: base.rules };
+  const value: WireProfile = { name, bidOptionType, status: Object.freeze(status), bid, buOverwriteFlag: base.buOverwriteFlag, rules: base.rules, flowOptionTypes: base.flowOptionTypes };
   return { ok: true, value: Object.freeze(value) };
 }
 

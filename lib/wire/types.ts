@@ -33,6 +33,9 @@ export const OptType = {
 
 export type Ip6Bytes = Uint8Array; // always 16 octets
 
+import type { FlowIdentificationOption, FlowSummaryOption } from './flow/flow-types.js';
+export type { FlowIdentificationOption, FlowSummaryOption } from './flow/flow-types.js';
+
 /** Binding Unique Identifier sub-option (draft-04 §4.2.1), independent of wire profile. */
 export interface BidOption {
   kind: 'bid';
@@ -65,6 +68,9 @@ export type MobilityOption =
   | { kind: 'bindingAuthData'; authenticator: Uint8Array }
   | { kind: 'mobileNetworkPrefix'; prefixLength: number; prefix: Ip6Bytes }
   | BidOption
+  /** RFC 6089 §4.1, §4.2 (option types in the wire profile). */
+  | FlowSummaryOption
+  | FlowIdentificationOption
   /** An option this build does not know: kept as raw bytes, skipped by its length. */
   | { kind: 'unknown'; optionType: number; data: Uint8Array };
 

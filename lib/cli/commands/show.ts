@@ -5,6 +5,7 @@ import { EXIT_OK, UsageError, type CliIo, type Command } from '../command.js';
 import { homeAddressArg, JSON_OPTION, noMorePositionals, SOCKET_OPTION, socketPath, withDaemon } from './daemon.js';
 import { bindingsTable, statsLines } from './render.js';
 import { prefixesLines } from './prefixes-render.js';
+import { flowsTable } from './flows-render.js';
 
 export const showCommand: Command = {
   summary: 'show the binding cache or the daemon\'s counters',
@@ -12,6 +13,7 @@ export const showCommand: Command = {
     'mcoactl show bindings [HOA] [--json] [--socket PATH]',
     'mcoactl show stats [--json | --prometheus] [--socket PATH]',
     'mcoactl show prefixes [--json] [--socket PATH]',
+    'mcoactl show flows [HOA] [--json] [--socket PATH]',
   ],
   run: runShow,
 };
@@ -34,6 +36,17 @@ async function runShow(args: string[], io: CliIo): Promise<number> {
       return withDaemon(path, io, async (c) => {
         const bindings = await c.request('show-bindings', hoa === undefined ? {} : { hoa });
         print(bindingsTable(bindings), bindings);
+        return EXIT_OK;
+      });
+    }
+    case 'flows':
+    case 'flow': {
+      const [hoaText, ...extra] = rest;
+      noMorePositionals(extra);
+      const hoa = hoaText === undefined ? undefined : homeAddressArg(hoaText);
+      return withDaemon(path, io, async (c) => {
+        const flows = await c.request('show-flows', hoa === undefined ? {} : { hoa });
+        print(flowsTable(flows), flows);
         return EXIT_OK;
       });
     }
@@ -60,9 +73,9 @@ async function runShow(args: string[], io: CliIo): Promise<number> {
       });
     }
     case undefined:
-      throw new UsageError('show what? bindings, stats or prefixes');
+      throw new UsageError('show what? bindings, flows, stats or prefixes');
     default:
-      const near = closest(what, ['bindings', 'stats', 'prefixes']);
-      throw new UsageError(`cannot show ${JSON.stringify(what)}: bindings, stats or prefixes${near ? ` (did you mean ${near}?)` : ''}`);
+      const near = closest(what, ['bindings', 'flows', 'stats', 'prefixes']);
+      throw new UsageError(`cannot show ${JSON.stringify(what)}: bindings, flows, stats or prefixes${near ? ` (did you mean ${near}?)` : ''}`);
   }
 }

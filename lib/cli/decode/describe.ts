@@ -7,6 +7,7 @@ import { mcoaStatusName } from '../../wire/profiles.js';
 import { mhTypeOf } from '../../wire/mh.js';
 import { formatIp6 } from '../../inet/ip6.js';
 import { toHex } from './hex.js';
+import { describeFlowOption, renderFlowOption } from './describe-flow.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -92,6 +93,9 @@ export function describeOption(opt: MobilityOption, profile: WireProfile): JsonO
       if (opt.pri) out.pri = opt.pri;
       return out;
     }
+    case 'flowSummary':
+    case 'flowIdentification':
+      return describeFlowOption(opt);
     case 'unknown':
       return { kind: 'unknown', optionType: opt.optionType, data: toHex(opt.data) };
   }
@@ -150,6 +154,9 @@ export function renderFixed(d: JsonObject, indent = ''): string[] {
 
 export function renderOption(o: JsonObject, indent: string): string {
   switch (o.kind) {
+    case 'flowSummary':
+    case 'flowIdentification':
+      return renderFlowOption(o, indent, line).join('\n');
     case 'bid': {
       const flags = (['c', 'o', 'h'] as const).filter((f) => o[f] === true).map((f) => f.toUpperCase()).join('') || '-';
       const status = `status ${String(o.status)}` + (o.statusName ? ` (${String(o.statusName)})` : '');

@@ -31,6 +31,7 @@ import { readXfrmStat } from '../xfrm-stat.js';
 import { KernelSync } from './kernel-sync.js';
 import { HomeAgentIpsec } from './ipsec.js';
 import { applyHomeAgentReload } from './reload.js';
+import { flowRecords, registerFlowCommands, restoreWithFlows } from './flows.js';
 import { sendOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
 import { watchHaoDrops } from '../xfrm-reports.js';
@@ -82,7 +83,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       requireStore(ctx),
       {
         cache: () => this.ha.cache,
-        restore: (loaded, nowMs, wallOffsetMs) => this.ha.restore(loaded.bindings.map((s) => bindingFromStored(s, wallOffsetMs)), loaded.sequences, nowMs),
+        restore: (loaded, nowMs, wallOffsetMs) => restoreWithFlows(this.ha, loaded, nowMs, wallOffsetMs),
+        journalExtra: () => flowRecords(this.ha),
         kernelChanged: (hoas, events, nowMs, keyManagement) => this.kernelChanged(hoas, events, nowMs, keyManagement),
         expire: (nowMs) => this.ha.expire(nowMs).events,
         nextDueMs: (nowMs) => this.sendRefreshRequests(nowMs),
@@ -304,6 +306,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
 
   registerCommands(server: ControlServer): void {
     this.cacheService.registerCommands(server);
+    registerFlowCommands(server, () => this.ha);
   }
 
   /** Re-read configuration: bindings stay (they move into a core built from it); daemon/ha/reload.ts. */

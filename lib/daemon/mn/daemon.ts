@@ -110,6 +110,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
         bootstrapOverwrite: m.bootstrapOverwrite,
         bidConflict: m.bidConflict,
         keyManagement: m.keyManagementMobility,
+        flows: m.flows,
         homeLinkPolicy: m.homeLinkPolicy,
         preferredInterfaces: m.interfaces,
       },

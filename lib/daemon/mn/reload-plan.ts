@@ -34,6 +34,7 @@ export function planMobileNodeReload(a: MobileNodeDaemonConfig, b: MobileNodeDae
     ['mobile_node.bootstrap_overwrite', m.bootstrapOverwrite, n.bootstrapOverwrite],
     ['mobile_node.bid_conflict', m.bidConflict, n.bidConflict],
     ['mobile_node.key_management_mobility', m.keyManagementMobility, n.keyManagementMobility],
+    ['mobile_node.flows', m.flows, n.flows],
     ['ipsec', [m.ipsecRequired, ipsecOf(a)], [n.ipsecRequired, ipsecOf(b)]],
     ['wire_profile', m.profile, n.profile],
     ['state_directory', a.stateDirectory, b.stateDirectory],

@@ -2,7 +2,7 @@
 // §10.3.1-2, RFC 3963 §6.2, draft-04 §6.3), DAD hand-off, expiry, refresh requests (§6.4)
 // and the Home Address option check (§6.5). No I/O and no clock: the caller passes the
 // time and sends what comes back.
-import { BaStatus, type BidOption, type BindingAck, type BindingError, type BindingRefreshRequest, type BindingUpdate } from '../../wire/types.js';
+import { BaStatus, type BidOption, type BindingAck, type BindingError, type BindingRefreshRequest, type BindingUpdate, type FlowIdentificationOption } from '../../wire/types.js';
 import { formatIp6, type Ip6 } from '../../inet/ip6.js';
 import { ip6Octets } from '../../inet/ip6-write.js';
 import { isUnicastRoutable, linkLocalOf } from '../../inet/prefix.js';
@@ -19,11 +19,14 @@ import { emptyOutcome, type BuOutcome, type CacheEvent, type Outgoing, type Rece
 import { RefreshScheduler } from './refresh.js';
 import { checkHomeAddressOption, type HomeAddressCheck } from '../common/hao-check.js';
 import { limitHit, type LimitName } from './limits.js';
+import { FlowBindingList } from './flow-bindings.js';
 
 export type { HomeAddressCheck } from '../common/hao-check.js';
 
 export class HomeAgent {
   readonly cache = new BindingCache();
+  /** RFC 6089 flow bindings per home address (flow-bindings.ts). */
+  readonly flows = new FlowBindingList();
   readonly config: CompiledHomeAgentConfig;
   private readonly refresh: RefreshScheduler;
   /** Successful BAs held while DAD runs for their home address (RFC 6275 §10.3.1). */
@@ -78,11 +81,13 @@ export class HomeAgent {
     const res = subs.length > 0 ? registerBids(ctx, subs) : registerRegular(ctx);
     if (res.accepted) this.cache.setLastSequence(hoa, bu.sequence);
     this.scheduleRefresh(changes.events);
+    // RFC 6089: the flow options, after the BIDs they refer to; their statuses go in the BA.
+    const flowAcks = res.accepted ? this.flowsAfterBu(hoa, bu) : [];
     const out: BuOutcome = {
       ...emptyOutcome(res.status),
       statuses: res.statuses,
       events: changes.events,
-      ba: reply(res.status, bu.sequence, res.lifetimeSeconds, k && res.accepted, res.options),
+      ba: reply(res.status, bu.sequence, res.lifetimeSeconds, k && res.accepted, [...res.options, ...flowAcks]),
     };
     if (res.dad) {
       // First binding of this home address: DAD first, the BA waits for its result.
@@ -158,6 +163,7 @@ export class HomeAgent {
     }
     const changes = new ChangeSet(this.cache);
     changes.removeAll(hoa, 'dad-failed');
+    this.flowsFollow(changes.events);
     const st = BaStatus.DAD_FAILED;
     const ba = held
       ? { ...held, message: { ...held.message, status: st, lifetimeSeconds: 0, flags: { ...held.message.flags, k: false }, options: held.message.options.map((o) => (o.kind === 'bid' ? { ...o, status: 0 } : o)) } }
@@ -188,6 +194,7 @@ export class HomeAgent {
     if (bid === undefined) changes.removeAll(hoa, 'administrative');
     else changes.remove(hoa, bid, 'administrative');
     if (!this.cache.record(hoa)) this.heldAcks.delete(hoa);
+    this.flowsFollow(changes.events);
     return changes.events;
   }
 
@@ -200,6 +207,7 @@ export class HomeAgent {
   expire(nowMs: number): { events: CacheEvent[]; nextExpiryMs: number | null } {
     const events: CacheEvent[] = this.cache.expire(nowMs).map((b) => ({ type: 'removed', binding: b, reason: 'expired' }));
     for (const e of events) if (!this.cache.record(e.binding.hoa)) this.heldAcks.delete(e.binding.hoa);
+    this.flowsFollow(events);
     return { events, nextExpiryMs: this.cache.nextExpiryMs() };
   }
 
@@ -219,6 +227,26 @@ export class HomeAgent {
    */
   checkHomeAddressOption(hoa: Ip6, coa: Ip6): HomeAddressCheck {
     return checkHomeAddressOption(this.cache, this.config.haAddress, hoa, coa);
+  }
+
+  /** The BIDs `hoa` holds in the binding cache (RFC 6089 flows refer to these). */
+  registeredBids(hoa: Ip6): Set<number> {
+    return new Set(this.cache.bindingsOf(hoa).map((b) => b.bid));
+  }
+
+  /** An accepted BU's flow options; a home address left without bindings loses its flows. */
+  private flowsAfterBu(hoa: Ip6, bu: BindingUpdate): FlowIdentificationOption[] {
+    const registered = this.registeredBids(hoa);
+    if (registered.size === 0) {
+      this.flows.removeAll(hoa, 'home-address-removed');
+      return [];
+    }
+    return this.flows.processBu(hoa, bu.options, registered).ackOptions;
+  }
+
+  /** Flows follow bindings removed outside a BU: inactive without their BIDs, gone with the home address. */
+  private flowsFollow(events: readonly CacheEvent[]): void {
+    for (const hoa of new Set(events.map((e) => e.binding.hoa))) this.flows.bindingsChanged(hoa, this.registeredBids(hoa));
   }
 
   private scheduleRefresh(events: readonly CacheEvent[]): void {

@@ -31,12 +31,15 @@ export interface HomeBuParams {
   subOptions: BidOption[];
   /** Alternate Care-of Address option (regular BUs under ESP only, draft-04 §5.3). */
   alternateCoa: Ip6Bytes | null;
+  /** RFC 6089 Flow Identification options (flows.ts); empty without flows. */
+  flowOptions?: MobilityOption[];
 }
 
 /** A home registration: A and H set, K and R from the configuration (RFC 6275 §11.7.1). */
 export function homeBindingUpdate(cfg: ResolvedConfig, p: HomeBuParams): BindingUpdate {
   const options: MobilityOption[] = [...p.subOptions];
   if (p.alternateCoa) options.push({ kind: 'alternateCoa', address: p.alternateCoa });
+  if (p.flowOptions) options.push(...p.flowOptions);
   if (cfg.mobileRouter && p.lifetimeS > 0) {
     for (const pr of cfg.mobileRouter.prefixes) {
       options.push({ kind: 'mobileNetworkPrefix', prefixLength: pr.length, prefix: pr.prefix });

@@ -4,3 +4,4 @@ export { BidAllocator, MIN_BID, MAX_BID } from './bids.js';
 export { sealBindingUpdate, verifyBindingAck } from './auth.js';
 export * from './timing.js';
 export type * from './types.js';
+export { flowOptions, type MnFlow, type MnFlowTarget } from './flows.js';

@@ -3,6 +3,7 @@ import type { Ip6Bytes } from '../../wire/types.js';
 import type { McoaStatusNumbers } from '../../wire/profile.js';
 import { MAX_LIFETIME_S, MAX_RR_BINDING_LIFETIME_S } from './timing.js';
 import type { HomeLinkPolicy, MnConfig, MobileRouterConfig } from './types.js';
+import type { MnFlow } from './flows.js';
 
 export interface ResolvedConfig {
   homeAddress: Ip6Bytes;
@@ -24,6 +25,7 @@ export interface ResolvedConfig {
   preferredInterfaces: string[];
   keyManagement: boolean;
   mobileRouter: MobileRouterConfig | null;
+  flows: MnFlow[];
 }
 
 export function resolveConfig(c: MnConfig): ResolvedConfig {
@@ -54,6 +56,7 @@ export function resolveConfig(c: MnConfig): ResolvedConfig {
     preferredInterfaces: c.preferredInterfaces ?? [],
     keyManagement: c.keyManagement ?? false,
     mobileRouter: c.mobileRouter ?? null,
+    flows: c.flows ?? [],
   };
 }
 

@@ -6,6 +6,7 @@ import { ip6Equal } from '../../inet/ip6.js';
 import type { BidOption, Ip6Bytes } from '../../wire/types.js';
 import { bindingManagementKey } from '../common/rr-crypto.js';
 import { bidSubOption, correspondentBindingUpdate, homeBindingUpdate } from './compose.js';
+import { flowOptions } from './flows.js';
 import { MAX_BINDACK_TIMEOUT_MS, MAX_UPDATE_RATE, seqAdd, seqNewer, UPDATE_RATE_WINDOW_MS } from './timing.js';
 import { foreignIfaces, homeIfaces } from './registration-plan.js';
 import { rrOf, startReturnRoutability, type Source } from './return-routability.js';
@@ -153,6 +154,7 @@ function sendGroup(st: MnState, peer: PeerState, group: BulEntry[], nowMs: numbe
       lifetimeS,
       subOptions,
       alternateCoa: regular && st.cfg.esp ? (register ? first.coa : src.address) : null,
+      flowOptions: peer.useBids ? flowOptions(st.cfg.flows, bidsAfter(st, peer, group, register), (i) => st.bids.peek(i)) : [],
     });
     action = sendAction(message, peer.address, src, null);
   } else {
@@ -179,6 +181,14 @@ function sendGroup(st: MnState, peer: PeerState, group: BulEntry[], nowMs: numbe
   st.actions.push(action);
   recordSent(peer, group, seq, overwrite, auth, nowMs);
   return true;
+}
+
+/** The BIDs the home agent holds for this node once `group` is processed: RFC 6089 flows may name only these. */
+function bidsAfter(st: MnState, peer: PeerState, group: readonly BulEntry[], register: boolean): Set<number> {
+  const out = new Set<number>();
+  for (const e of st.bul.values()) if (e.peerKey === peer.key && e.bid !== null && e.want === 'register' && (e.registered || group.includes(e))) out.add(e.bid);
+  if (!register) for (const e of group) if (e.bid !== null) out.delete(e.bid);
+  return out;
 }
 
 function sendAction(message: SendAction['message'], destination: Ip6Bytes, src: Source, auth: BindingAuthorization | null): SendAction {

@@ -1,6 +1,7 @@
 // Public shapes of the mobile node core: its configuration, the events the daemon feeds
 // it and the actions it hands back. Everything is plain data; the core never performs I/O.
 import type { Ip6 } from '../../inet/ip6.js';
+import type { MnFlow } from './flows.js';
 import type {
   BindingAck,
   BindingError,
@@ -66,6 +67,8 @@ export interface MnConfig {
   keyManagement?: boolean;
   /** Set for a NEMO mobile router: R flag and Mobile Network Prefix options. */
   mobileRouter?: MobileRouterConfig;
+  /** RFC 6089 flow bindings sent in registrations to the home agent (flows.ts). */
+  flows?: MnFlow[];
 }
 
 export type OperatorCommand =

@@ -13,6 +13,8 @@ import * as acoa from './alternate-coa.js';
 import * as nonce from './nonce-indices.js';
 import * as auth from './auth-data.js';
 import * as mnp from './network-prefix.js';
+import * as flowId from '../flow/flow-identification.js';
+import * as flowSummary from '../flow/flow-summary.js';
 import { checkUnknownOption, decodeUnknownOption, encodeUnknownOption } from './unknown-option.js';
 
 export type OptionsResult = { ok: true; value: MobilityOption[] } | { ok: false; error: WireError };
@@ -58,6 +60,8 @@ function decodeOne(
   profile: WireProfile,
 ): OptionResult {
   if (type === bidType) return profile.bid.decodeBody(buf, body, length, optionOffset);
+  if (type === profile.flowOptionTypes.identification) return flowId.decodeFlowIdentification(buf, body, length, optionOffset);
+  if (type === profile.flowOptionTypes.summary) return flowSummary.decodeFlowSummary(buf, body, length, optionOffset);
   switch (type) {
     case OptType.BindingRefreshAdvice:
       return refresh.decodeRefreshAdvice(buf, body, length, optionOffset);
@@ -130,6 +134,10 @@ function layoutOf(opt: MobilityOption, profile: WireProfile, isLast: boolean): O
       variable.y = align.y;
       return variable;
     }
+    case 'flowIdentification':
+      return withType(flowId.flowIdentificationLayout(opt), profile.flowOptionTypes.identification);
+    case 'flowSummary':
+      return withType(flowSummary.flowSummaryLayout(opt), profile.flowOptionTypes.summary);
     case 'unknown':
       checkUnknownOption(opt.optionType, opt.data);
       if (isKnownOptionType(opt.optionType, profile)) {
@@ -143,6 +151,11 @@ function layoutOf(opt: MobilityOption, profile: WireProfile, isLast: boolean): O
     default:
       throw new TypeError(`unknown mobility option kind ${JSON.stringify((opt as { kind: unknown }).kind)}`);
   }
+}
+
+function withType(layout: OptionLayout, type: number): OptionLayout {
+  layout.type = type;
+  return layout;
 }
 
 function writeBody(opt: MobilityOption, profile: WireProfile, buf: Uint8Array, body: number, length: number): void {
@@ -162,6 +175,10 @@ function writeBody(opt: MobilityOption, profile: WireProfile, buf: Uint8Array, b
         throw new RangeError(`profile ${profile.name}: BID body length disagrees with bodyLength()`);
       }
       return;
+    case 'flowIdentification':
+      return flowId.encodeFlowIdentification(opt, buf, body);
+    case 'flowSummary':
+      return flowSummary.encodeFlowSummary(opt, buf, body);
     case 'unknown':
       return encodeUnknownOption(opt.data, buf, body);
   }
@@ -169,5 +186,10 @@ function writeBody(opt: MobilityOption, profile: WireProfile, buf: Uint8Array, b
 
 /** Option types this codec decodes itself (padding, base options, the profile's BID). */
 export function isKnownOptionType(type: number, profile: WireProfile): boolean {
-  return type <= OptType.MobileNetworkPrefix || type === profile.bidOptionType;
+  return (
+    type <= OptType.MobileNetworkPrefix ||
+    type === profile.bidOptionType ||
+    type === profile.flowOptionTypes.summary ||
+    type === profile.flowOptionTypes.identification
+  );
 }
