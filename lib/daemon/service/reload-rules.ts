@@ -55,6 +55,7 @@ const HOME_AGENT: Readonly<Record<string, ReloadRule>> = {
   'home_agent.dataplane': restart('the kernel objects are reconciled in the design chosen at start (a restart moves them)'),
   'home_agent.dhaad': restart('the DHAAD socket, its anycast addresses and the own Home Agents List entry are set up at start'),
   limits: live(`${CORE}; a lowered cap refuses only growth, existing bindings stay`),
+  cluster: restart('the etcd client, its lease and the elections are set up at start'),
 };
 
 const MN_ADDRESSING = 'the Binding Update List and the kernel objects are built on it';
