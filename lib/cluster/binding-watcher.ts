@@ -8,6 +8,9 @@ import { canonicalIp6, type Ip6 } from '../inet/ip6.js';
 import type { ClusterKeys } from './keys.js';
 import type { KnownRecord, ReplicatedBindingStore } from './replicated-store.js';
 
+/** How etcd3 reports a watch that etcd cancelled (compact_revision is not passed on). */
+const CANCELED = /Watcher canceled/;
+
 export type RecordChange = (hoa: Ip6, known: KnownRecord) => void;
 
 export class BindingWatcher {
@@ -33,17 +36,25 @@ export class BindingWatcher {
       this.lastRevision = fromRevision;
       this.stats.resumes++;
     }
-    const w = await this.client.watch().prefix(this.keys.bindings).startRevision(String(this.lastRevision + 1)).create();
+    // Handlers go on before the watch opens (etcd3's create() attaches them only after it
+    // has resolved, and an event or a cancel arriving in the same read would be missed).
+    const w = this.client.watch().prefix(this.keys.bindings).startRevision(String(this.lastRevision + 1)).watcher();
     this.watcher = w;
     w.on('put', (kv) => this.apply(kv, false));
     w.on('delete', (kv) => this.apply(kv, true));
     w.on('disconnected', () => this.stats.disconnects++);
-    w.on('error', (e) => {
-      this.stats.errors++;
-      this.onError(e);
-      // The revision to resume from is gone (etcd compacted it): only a full load can follow.
-      if (/compacted/.test(e.message)) void this.reload();
+    const opened = new Promise<void>((resolve, reject) => {
+      w.once('connected', () => resolve());
+      w.on('error', (e) => {
+        reject(e);
+        this.stats.errors++;
+        this.onError(e);
+        // etcd ended the watch itself: the revision to resume from is gone (compacted), and
+        // only a full load can follow.
+        if (CANCELED.test(e.message) && this.watcher === w) void this.reload();
+      });
     });
+    await opened.catch(() => {});
   }
 
   async stop(): Promise<void> {
@@ -52,8 +63,9 @@ export class BindingWatcher {
     if (w) await w.cancel();
   }
 
+  /** After etcd cancelled the watch: nothing to cancel on our side (it would wait for an answer that never comes). */
   private async reload(): Promise<void> {
-    await this.stop();
+    this.watcher = null;
     this.store.clear();
     await this.start().catch((e: unknown) => this.onError(e instanceof Error ? e : new Error(String(e))));
   }
