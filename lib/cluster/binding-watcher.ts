@@ -7,6 +7,7 @@ import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { canonicalIp6, type Ip6 } from '../inet/ip6.js';
 import type { ClusterKeys } from './keys.js';
 import type { KnownRecord, ReplicatedBindingStore } from './replicated-store.js';
+import { openWatch } from './open-watch.js';
 
 /** How etcd3 reports a watch that etcd cancelled (compact_revision is not passed on). */
 const CANCELED = /Watcher canceled/;
@@ -36,25 +37,21 @@ export class BindingWatcher {
       this.lastRevision = fromRevision;
       this.stats.resumes++;
     }
-    // Handlers go on before the watch opens (etcd3's create() attaches them only after it
-    // has resolved, and an event or a cancel arriving in the same read would be missed).
-    const w = this.client.watch().prefix(this.keys.bindings).startRevision(String(this.lastRevision + 1)).watcher();
-    this.watcher = w;
-    w.on('put', (kv) => this.apply(kv, false));
-    w.on('delete', (kv) => this.apply(kv, true));
-    w.on('disconnected', () => this.stats.disconnects++);
-    const opened = new Promise<void>((resolve, reject) => {
-      w.once('connected', () => resolve());
+    const builder = this.client.watch().prefix(this.keys.bindings).startRevision(String(this.lastRevision + 1));
+    // A failure to open reaches the error handler too (a cancel: the full load follows).
+    await openWatch(builder, (w) => {
+      this.watcher = w;
+      w.on('put', (kv) => this.apply(kv, false));
+      w.on('delete', (kv) => this.apply(kv, true));
+      w.on('disconnected', () => this.stats.disconnects++);
       w.on('error', (e) => {
-        reject(e);
         this.stats.errors++;
         this.onError(e);
         // etcd ended the watch itself: the revision to resume from is gone (compacted), and
         // only a full load can follow.
         if (CANCELED.test(e.message) && this.watcher === w) void this.reload();
       });
-    });
-    await opened.catch(() => {});
+    }).catch(() => {});
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Etcd3, Watcher } from 'etcd3';
 import type { Ip6 } from '../inet/ip6.js';
 import type { ClusterKeys } from './keys.js';
+import { openWatch } from './open-watch.js';
 
 export interface Member {
   node: string;
@@ -51,17 +52,17 @@ export class Membership extends EventEmitter<{ changed: [] }> {
   async start(): Promise<void> {
     const r = await this.client.getAll().prefix(this.keys.members).exec();
     for (const kv of r.kvs) this.set(kv.key.toString('utf8'), kv.value.toString('utf8'));
-    const w = await this.client.watch().prefix(this.keys.members).startRevision(String(Number(r.header.revision) + 1)).create();
-    this.watcher = w;
-    w.on('put', (kv) => {
-      this.set(kv.key.toString('utf8'), kv.value.toString('utf8'));
-      this.emit('changed');
+    this.watcher = await openWatch(this.client.watch().prefix(this.keys.members).startRevision(String(Number(r.header.revision) + 1)), (w) => {
+      w.on('put', (kv) => {
+        this.set(kv.key.toString('utf8'), kv.value.toString('utf8'));
+        this.emit('changed');
+      });
+      w.on('delete', (kv) => {
+        this.members.delete(kv.key.toString('utf8').slice(this.keys.members.length));
+        this.emit('changed');
+      });
+      w.on('error', () => {});
     });
-    w.on('delete', (kv) => {
-      this.members.delete(kv.key.toString('utf8').slice(this.keys.members.length));
-      this.emit('changed');
-    });
-    w.on('error', () => {});
   }
 
   async stop(): Promise<void> {

@@ -10,6 +10,7 @@ import type { Ip6 } from '../inet/ip6.js';
 import type { ClusterKeys } from './keys.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import type { Membership } from './membership.js';
+import { openWatch } from './open-watch.js';
 
 export interface ElectionHooks {
   /** This node may now serve the address (take it, proxy, announce). */
@@ -57,14 +58,14 @@ export class ServiceElection {
     const key = this.keys.owner(this.address);
     const r = await this.client.get(key).exec();
     this.owner = r.kvs[0]?.value.toString('utf8') ?? null;
-    const w = await this.client.watch().key(key).startRevision(String(Number(r.header.revision) + 1)).create();
-    this.watcher = w;
-    w.on('put', (kv) => (this.owner = kv.value.toString('utf8')));
-    w.on('delete', () => {
-      this.owner = null;
-      this.schedule();
+    this.watcher = await openWatch(this.client.watch().key(key).startRevision(String(Number(r.header.revision) + 1)), (w) => {
+      w.on('put', (kv) => (this.owner = kv.value.toString('utf8')));
+      w.on('delete', () => {
+        this.owner = null;
+        this.schedule();
+      });
+      w.on('error', () => {});
     });
-    w.on('error', () => {});
     this.schedule();
   }
 
