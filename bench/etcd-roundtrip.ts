@@ -1,17 +1,21 @@
 // Round trips of the etcd operations cluster mode uses, against a real single-member etcd on
 // loopback started here: put, linearizable get, compare-and-swap txn on a mod revision,
 // lease grant, lease keep-alive, and put-to-watch-event delivery. Prints median and p99 in
-// milliseconds, one JSON line per operation. Usage: node dist/bench/etcd-roundtrip.js [N]
+// milliseconds, one JSON line per operation, then a RESULT line. Usage:
+// node dist/bench/etcd-roundtrip.js [N]  (N round trips per operation, 500 by default)
 import { performance } from 'node:perf_hooks';
 import { Etcd3 } from 'etcd3';
 import { EtcdServer, etcdMissing } from '../test/etcd-server.js';
 
 const n = Number(process.argv[2] ?? 500);
 
+const result: string[] = [];
+
 function summary(name: string, ms: number[]): void {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number): number => Number(s[Math.min(s.length - 1, Math.floor(q * s.length))]!.toFixed(3));
   console.log(JSON.stringify({ op: name, n: s.length, median_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1) }));
+  result.push(`${name}_median_ms=${at(0.5)}`, `${name}_p99_ms=${at(0.99)}`);
 }
 
 async function timed(count: number, f: (i: number) => Promise<unknown>): Promise<number[]> {
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
       await seen;
     }));
     await watcher.cancel();
+    console.log(`RESULT ${result.join(' ')}`);
   } finally {
     client.close();
     await server.destroy();
