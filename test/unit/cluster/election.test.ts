@@ -166,3 +166,22 @@ test('preference: a more preferred node that comes later stays standby without p
     await high.stop(true);
   }
 });
+
+test('etcd hung (SIGSTOP) under both nodes: the active steps down, nobody is active meanwhile, one node is active again after SIGCONT', { skip }, async () => {
+  const keys = new ClusterKeys('/t-elect-5/');
+  const referee = new Referee();
+  const a = await startNode(etcd.client(), keys, referee, 'ha1', 0);
+  await until('ha1 active', () => a.election.role === 'active');
+  const b = await startNode(etcd.client(), keys, referee, 'ha2', 0);
+  await until('ha2 standby', () => b.election.owner === 'ha1' && b.keeper.id !== null);
+  etcd.server().pause();
+  try {
+    await until('ha1 steps down', () => a.election.role === 'standby');
+    assert.equal(referee.active.size, 0, 'nobody serves while etcd hangs');
+  } finally {
+    etcd.server().resume();
+  }
+  await until('one node active again', () => referee.active.size === 1, 60_000);
+  assert.deepEqual(referee.overlaps, []);
+  assert.ok([a, b].filter((n) => n.election.role === 'active').length === 1);
+});
