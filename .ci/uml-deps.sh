@@ -11,9 +11,11 @@
 #   systemd          systemd-analyze verify for the unit file test
 #   iputils-ping     ping: ICMPv6 echo to the home address in the end-to-end tests
 #   radvd            router advertisements with the H bit and Home Agent Information (DHAAD test)
+#   etcd-server      etcd v3, the shared store of cluster mode (host tests start it on loopback)
+#   etcd-client      etcdctl, to read the cluster's keys by hand and from tests
 set -eu
 
-PACKAGES="user-mode-linux gcc libc6-dev kmod iproute2 procps util-linux tshark tcpdump systemd iputils-ping radvd"
+PACKAGES="user-mode-linux gcc libc6-dev kmod iproute2 procps util-linux tshark tcpdump systemd iputils-ping radvd etcd-server etcd-client"
 
 missing=""
 for p in $PACKAGES; do

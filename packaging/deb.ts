@@ -126,6 +126,9 @@ export async function buildDeb(opts: DebOptions): Promise<BuiltDeb> {
     // native part comes prebuilt in its platform package (@koromix/koffi-<os>-<arch>).
     run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], app);
     rmSync(join(app, 'package-lock.json'));
+    // protobufjs (etcd3 -> @grpc/proto-loader) lists @types/node as a runtime dependency;
+    // type declarations are never loaded at run time.
+    rmSync(join(app, 'node_modules/@types'), { recursive: true, force: true });
 
     say('adding bin/, the unit, the configuration, the man pages');
     mkdirSync(join(app, 'bin'));

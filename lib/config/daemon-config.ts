@@ -7,6 +7,7 @@ import type { HomeAgentConfig } from '../proto/common/core-config.js';
 import type { PrefixDiscoveryConfig } from '../proto/ha/prefix-advert.js';
 import { DEFAULT_MARKS, type OwnershipMarks } from '../reconcile/marks.js';
 import type { MetricsConfig } from './metrics-limits-sections.js';
+import type { ClusterConfig } from './cluster-section.js';
 
 export const ROLES = ['home-agent', 'mobile-node', 'correspondent'] as const;
 export type Role = (typeof ROLES)[number];
@@ -95,6 +96,8 @@ export interface HomeAgentDaemonConfig extends DaemonCommon {
   dhaad: HomeAgentDhaadConfig | null;
   /** `home_agent.prefix_discovery`: advertised prefix lifetimes; absent, RFC 4861's defaults. */
   prefixDiscovery?: PrefixDiscoveryConfig;
+  /** `cluster:`: share the binding cache through etcd (issue 15); absent, the home agent runs alone. */
+  cluster?: ClusterConfig;
 }
 
 /** One variant per role mcoad runs; mobile-node and correspondent join when it runs them. */

@@ -15,6 +15,7 @@ import { MN_IPSEC_OFF_WARNING, readMobileNode, type MobileNodeDaemonConfig } fro
 import { readCorrespondent, type CorrespondentDaemonConfig } from './correspondent-section.js';
 import { absolutePath, readControl, readKernel, readProfile } from './daemon-sections.js';
 import { readCorrespondentLimits, readLimits, readMetrics } from './metrics-limits-sections.js';
+import { readCluster } from './cluster-section.js';
 import {
   DEFAULT_LOG_LEVEL,
   DEFAULT_MARKS,
@@ -28,7 +29,7 @@ import {
   type IkeSignalling,
 } from './daemon-config.js';
 
-const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'correspondent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns', 'metrics', 'limits'] as const;
+const TOP_KEYS = ['role', 'home_agent', 'mobile_node', 'correspondent', 'ipsec', 'wire_profile', 'kernel', 'state_directory', 'control', 'log_level', 'netns', 'metrics', 'limits', 'cluster'] as const;
 
 /** The file's text; a file that cannot be read is one problem at 1:1. */
 async function readConfigText(path: string): Promise<string> {
@@ -117,6 +118,8 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   const metrics = readMetrics(r, s.get('metrics'));
   const limitsField = s.get('limits');
   if (limitsField && role === 'mobile-node') r.report(limitsField.node, limitsField.path, 'only for roles home-agent and correspondent');
+  const clusterField = s.get('cluster');
+  if (clusterField && role !== 'home-agent') r.report(clusterField.node, clusterField.path, 'only for role home-agent');
 
   if (role === 'mobile-node' && roles.includes(role)) {
     const mnField = s.get('mobile_node');
@@ -158,8 +161,9 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   const readHa = haField && readHomeAgent(r, haField, settings);
   const limits = readLimits(r, limitsField);
   const homeAgent = readHa && limits ? { ...readHa, limits } : undefined;
+  const cluster = readCluster(r, clusterField);
   if (homeAgent && haField && r.problems.length === 0) coreCheck(r, homeAgent, haField);
-  if (r.problems.length > 0 || !homeAgent || !control || !metrics) throw new ConfigFileError(r.problems);
+  if (r.problems.length > 0 || !homeAgent || !control || !metrics || cluster === undefined) throw new ConfigFileError(r.problems);
 
   return {
     role: 'home-agent',
@@ -172,6 +176,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     ...(settings.proxyNd ? { proxyNd: settings.proxyNd } : {}),
     dhaad: settings.dhaad ?? null,
     ...(settings.prefixDiscovery ? { prefixDiscovery: settings.prefixDiscovery } : {}),
+    ...(cluster ? { cluster } : {}),
     stateDirectory,
     control,
     logLevel,

@@ -56,6 +56,7 @@ const HOME_AGENT: Readonly<Record<string, ReloadRule>> = {
   'home_agent.proxy_nd': restart('the proxy ND socket or the kernel proxy entries are chosen at start (a restart moves them)'),
   'home_agent.dhaad': live('the own Home Agents List entry follows; other anycast addresses reopen the socket, the learnt list kept (daemon/ha/dhaad.ts)'),
   limits: live(`${CORE}; a lowered cap refuses only growth, existing bindings stay`),
+  cluster: restart('the etcd client, its lease and the elections are set up at start'),
 };
 
 const MN_ADDRESSING = 'the Binding Update List and the kernel objects are built on it';

@@ -27,12 +27,13 @@ COMPLETE['home-agent'] = example('mcoad.yaml')
   .replace(
     '      2001:db8:1::bad:\n',
     `      2001:db8:1::200:\n        ipsec: { sas: ike, reqid: 7 }\n      2001:db8:1::300:\n        ipsec:\n          spi_in: 0x2001\n          spi_out: 0x2002\n          aead: { name: 'rfc4106(gcm(aes))', key: '0x00112233445566778899aabbccddeeff01020304', icv_bits: 128 }\n          payload:\n            spi_in: 0x2003\n            spi_out: 0x2004\n            aead: { name: 'rfc4106(gcm(aes))', key: '0x00112233445566778899aabbccddeeff01020304', icv_bits: 128 }\n      2001:db8:1::bad:\n`,
-  );
+  ) +
+  'cluster:\n  endpoints: [http://127.0.0.1:2379]\n  tls: { ca_file: /etc/mcoa/ca.pem }\n  node: ha1\n  key_prefix: /mcoa/\n  service_addresses: { 2001:db8:1::1: { preference: 10 } }\n  preempt: false\n  timers: { lease_ttl: 2s, step_down_margin_ms: 500 }\n  replication: { max_expiry_lag: 2m, max_sequence_lag: 16 }\n';
 
 /** Every key path the readers accept for a role (other roles' top-level sections left out). */
 function keyPaths(role: Role, text: string): { sections: string[]; keys: string[] } {
   const schema = configSchema(text);
-  const others = ['home_agent', 'mobile_node', 'correspondent'].filter((k) => k !== role.replace('-', '_'));
+  const others = ['home_agent', 'mobile_node', 'correspondent', 'cluster'].filter((k) => k !== role.replace('-', '_') && (k !== 'cluster' || role !== 'home-agent'));
   // A key that is itself a section is covered by its own keys' rules.
   const keys = [...schema]
     .flatMap(([section, ks]) => ks.map((k) => joinPath(section, k)))

@@ -1,0 +1,97 @@
+// One mcoad's part in a cluster, from its `cluster:` section: the etcd client, this node's
+// lease and member key, an election per service address it may serve, the replicated binding
+// store and the watcher that applies other nodes' writes. The daemon hooks in: take or drop a
+// service address when an election says so, apply a home address's record when it changes.
+import type { ClusterConfig } from '../config/cluster-section.js';
+import type { Ip6 } from '../inet/ip6.js';
+import { BindingWatcher, type RecordChange } from './binding-watcher.js';
+import { etcdClient } from './etcd-client.js';
+import { ClusterKeys } from './keys.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { Membership, type Member } from './membership.js';
+import { ReplicatedBindingStore } from './replicated-store.js';
+import { ServiceElection, type ElectionHooks, type Role } from './service-election.js';
+import type { Etcd3 } from 'etcd3';
+
+export interface ClusterHooks extends ElectionHooks {
+  /** A home address's record changed in etcd (another node's write, or the first load). */
+  recordChanged: RecordChange;
+}
+
+export class ClusterUnreachableError extends Error {}
+
+/** Campaign delay per live member preferred to this node for an address. */
+const RANK_STEP_MS = 200;
+
+export interface ClusterStatus {
+  node: string;
+  /** How long this node may still act on its lease (0: it holds none). */
+  leaseRemainingMs: number;
+  /** The store revision this node has applied up to. */
+  revision: number;
+  members: Member[];
+  services: { address: Ip6; role: Role; owner: string | null }[];
+  store: ReplicatedBindingStore['stats'];
+}
+
+export class ClusterNode {
+  private constructor(
+    readonly config: ClusterConfig,
+    private readonly client: Etcd3,
+    readonly store: ReplicatedBindingStore,
+    private readonly watcher: BindingWatcher,
+    private readonly keeper: LeaseKeeper,
+    private readonly members: Membership,
+    private readonly elections: ServiceElection[],
+  ) {}
+
+  /**
+   * Connects (a clear error naming the endpoints when etcd cannot be reached within
+   * `connectTimeoutMs`), loads or resumes the bindings, and starts campaigning.
+   */
+  static async start(config: ClusterConfig, hooks: ClusterHooks, options: { connectTimeoutMs?: number; resumeFromRevision?: number } = {}): Promise<ClusterNode> {
+    const client = etcdClient(config);
+    const keys = new ClusterKeys(config.keyPrefix);
+    try {
+      await client.get(keys.members).options({ deadline: Date.now() + (options.connectTimeoutMs ?? 5000) }).exec();
+    } catch (e) {
+      client.close();
+      throw new ClusterUnreachableError(`etcd not reachable at ${config.endpoints.join(', ')}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const store = new ReplicatedBindingStore(client, keys, config.node, {
+      expiryLagMs: config.replication.maxExpiryLagSeconds * 1000,
+      sequenceLag: config.replication.maxSequenceLag,
+    });
+    const watcher = new BindingWatcher(client, keys, store, hooks.recordChanged);
+    await watcher.start(options.resumeFromRevision);
+    const keeper = new LeaseKeeper(client, { ttlSeconds: config.timers.leaseTtlSeconds, marginMs: config.timers.stepDownMarginMs });
+    const preferences = Object.fromEntries(config.serviceAddresses.map((s) => [s.address, s.preference]));
+    const members = new Membership(client, keys, { node: config.node, preferences });
+    keeper.on('granted', (id) => void members.register(id).catch(() => {}));
+    await members.start();
+    const elections = config.serviceAddresses.map((s) => new ServiceElection(client, keys, config.node, s.address, keeper, members, hooks, { preempt: config.preempt, rankStepMs: RANK_STEP_MS }));
+    for (const e of elections) await e.start();
+    keeper.start();
+    return new ClusterNode(config, client, store, watcher, keeper, members, elections);
+  }
+
+  status(): ClusterStatus {
+    return {
+      node: this.config.node,
+      leaseRemainingMs: Math.round(this.keeper.remainingMs()),
+      revision: this.watcher.lastRevision,
+      members: this.members.list(),
+      services: this.elections.map((e) => ({ address: e.address, role: e.role, owner: e.owner })),
+      store: { ...this.store.stats },
+    };
+  }
+
+  /** Hands every service address back (stop serving first), ends the lease, closes the client. */
+  async stop(): Promise<void> {
+    for (const e of this.elections) await e.stop().catch(() => {});
+    await this.keeper.stop(true);
+    await this.members.stop().catch(() => {});
+    await this.watcher.stop().catch(() => {});
+    this.client.close();
+  }
+}

@@ -1,0 +1,109 @@
+// The replicated binding cache: one etcd key per home address, each write a compare-and-swap
+// on the mod revision this node last saw for that key, so two nodes can never interleave
+// updates of one home address (a loser re-reads and re-applies its change). A refresh within
+// the staleness bounds is not written at all (staleness.ts). A caller acknowledges a Binding
+// Update only once update() has resolved: an acknowledged binding is in etcd.
+import type { Etcd3, IKeyValue } from 'etcd3';
+import type { Ip6 } from '../inet/ip6.js';
+import type { StoredBinding } from '../store/records.js';
+import { decodeRecord, encodeRecord, type BindingRecord } from './binding-record.js';
+import type { ClusterKeys } from './keys.js';
+import { writeReason, type StalenessBounds } from './staleness.js';
+
+/** What this node knows of one key: the record (null: absent), its mod revision (0: absent), known as of store revision `asOf`. */
+export interface KnownRecord {
+  readonly record: BindingRecord | null;
+  readonly modRevision: number;
+  readonly asOf: number;
+}
+
+export type UpdateResult =
+  | { readonly written: true; readonly reason: string; readonly revision: number; readonly attempts: number }
+  | { readonly written: false; readonly revision: number; readonly attempts: number };
+
+/** What a change wants the home address to hold, from what is stored now. */
+export type Change = (current: BindingRecord | null) => { sequence: number; bindings: readonly StoredBinding[] };
+
+export class RecordError extends Error {}
+
+/** Compare-and-swap rounds before update() gives up (each lost round means another node wrote). */
+const MAX_ATTEMPTS = 50;
+
+export class ReplicatedBindingStore {
+  private readonly known = new Map<Ip6, KnownRecord>();
+  /** Counters for `show cluster` and the tests: writes, skipped refreshes, lost CAS rounds. */
+  readonly stats = { writes: 0, skipped: 0, conflicts: 0 };
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly keys: ClusterKeys,
+    private readonly node: string,
+    private readonly bounds: StalenessBounds,
+  ) {}
+
+  /** The last state seen of a home address (a write, a read or the watcher), if any. */
+  cached(hoa: Ip6): KnownRecord | undefined {
+    return this.known.get(hoa);
+  }
+
+  /** A linearizable read of one home address. */
+  async read(hoa: Ip6): Promise<KnownRecord> {
+    const r = await this.client.get(this.keys.binding(hoa)).exec();
+    return this.learn(hoa, r.kvs[0] ?? null, Number(r.header.revision));
+  }
+
+  /**
+   * A change seen by the watcher at store revision `revision`: kept when newer than what this
+   * node knows. `kv` null is a deletion.
+   */
+  observe(hoa: Ip6, kv: IKeyValue | null, revision: number): KnownRecord {
+    return this.learn(hoa, kv, revision);
+  }
+
+  /** Forgets every home address (a watcher that could not resume reloads). */
+  clear(): void {
+    this.known.clear();
+  }
+
+  /** Applies `change` to the stored record with compare-and-swap, retrying on conflicts. */
+  async update(hoa: Ip6, change: Change): Promise<UpdateResult> {
+    const key = this.keys.binding(hoa);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const now = this.known.get(hoa) ?? (await this.read(hoa));
+      const next = change(now.record);
+      const reason = writeReason(now.record, next, this.bounds);
+      if (!reason) {
+        this.stats.skipped++;
+        return { written: false, revision: now.modRevision, attempts: attempt };
+      }
+      const record: BindingRecord = { hoa, sequence: next.sequence, bindings: next.bindings, writer: this.node, ...this.bounds };
+      const op = next.bindings.length === 0 ? this.client.delete().key(key) : this.client.put(key).value(encodeRecord(record));
+      const r = await this.client.if(key, 'Mod', '==', now.modRevision).then(op).else(this.client.get(key)).commit();
+      const revision = Number(r.header.revision);
+      if (r.succeeded) {
+        this.known.set(hoa, next.bindings.length === 0 ? { record: null, modRevision: 0, asOf: revision } : { record, modRevision: revision, asOf: revision });
+        this.stats.writes++;
+        return { written: true, reason, revision, attempts: attempt };
+      }
+      // Another node wrote since: take its record and apply the change again on top of it.
+      this.stats.conflicts++;
+      this.learn(hoa, r.responses[0]?.response_range?.kvs[0] ?? null, revision);
+    }
+    throw new RecordError(`${hoa}: compare-and-swap lost ${MAX_ATTEMPTS} times in a row`);
+  }
+
+  private learn(hoa: Ip6, kv: IKeyValue | null, asOf: number): KnownRecord {
+    const modRevision = kv ? Number(kv.mod_revision) : 0;
+    const seen = this.known.get(hoa);
+    if (seen && asOf <= seen.asOf) return seen;
+    let record: BindingRecord | null = null;
+    if (kv) {
+      const d = decodeRecord(hoa, kv.value.toString('utf8'));
+      if (!d.ok) throw new RecordError(`${this.keys.binding(hoa)} at revision ${modRevision}: ${d.error}`);
+      record = d.record;
+    }
+    const out = { record, modRevision, asOf };
+    this.known.set(hoa, out);
+    return out;
+  }
+}

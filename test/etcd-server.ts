@@ -1,0 +1,117 @@
+// A real single-member etcd on loopback for host tests and benches: a temporary data
+// directory, free ports, stopped by its pid. Restart keeps the data directory and ports, so
+// a client sees the same cluster come back (what a watch resuming from a revision needs).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ETCD_BINARY = process.env['MCOA_ETCD'] ?? 'etcd';
+
+/** Why etcd tests cannot run here, or null when they can. Root (CI) installs etcd: missing there is a failure, not a skip. */
+export function etcdMissing(): string | null {
+  const r = spawnSync(ETCD_BINARY, ['--version'], { encoding: 'utf8' });
+  if (!r.error && r.status === 0) return null;
+  const why = `${ETCD_BINARY} not runnable (${r.error?.message ?? `exit ${r.status}`}); install Debian's etcd-server (.ci/uml-deps.sh does)`;
+  if (process.getuid?.() === 0) throw new Error(why);
+  return why;
+}
+
+/** A TCP port nobody listens on right now (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export class EtcdServer {
+  private child: ChildProcess | null = null;
+  private log = '';
+
+  private constructor(
+    readonly dataDir: string,
+    readonly clientPort: number,
+    readonly peerPort: number,
+  ) {}
+
+  /** The client URL, for etcd3's `hosts`. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.clientPort}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  static async start(): Promise<EtcdServer> {
+    const base = mkdtempSync(join(tmpdir(), 'mcoa-etcd-'));
+    const s = new EtcdServer(join(base, 'data'), await freePort(), await freePort());
+    await s.run();
+    return s;
+  }
+
+  /** Starts (again) on the same data directory and ports; resolves when it serves clients. */
+  async run(): Promise<void> {
+    if (this.child) throw new Error('etcd already running');
+    const peer = `http://127.0.0.1:${this.peerPort}`;
+    const args = [
+      '--name', 'm1', '--data-dir', this.dataDir, '--logger', 'zap', '--log-outputs', 'stderr',
+      '--listen-client-urls', this.endpoint, '--advertise-client-urls', this.endpoint,
+      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `m1=${peer}`,
+    ];
+    const child = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    this.log = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`etcd not serving after 60 s:\n${this.log.slice(-2000)}`)), 60_000);
+      child.stderr!.on('data', (b: Buffer) => {
+        this.log += b.toString('utf8');
+        if (this.log.length > 200_000) this.log = this.log.slice(-100_000);
+        if (/serving client traffic|ready to serve client requests/.test(this.log)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        this.child = null;
+        reject(new Error(`etcd exited (${code ?? signal}) before serving:\n${this.log.slice(-2000)}`));
+      });
+    });
+  }
+
+  /** SIGTERM by pid, then waits for the exit (SIGKILL after 10 s). */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** SIGSTOP: the process holds its sockets but answers nothing (a hung member). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  /** Stops it and removes its data directory. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(join(this.dataDir, '..'), { recursive: true, force: true });
+  }
+}
