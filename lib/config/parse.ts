@@ -16,6 +16,7 @@ import { readCorrespondent, type CorrespondentDaemonConfig } from './corresponde
 import { absolutePath, readControl, readKernel, readProfile } from './daemon-sections.js';
 import { readCorrespondentLimits, readLimits, readMetrics } from './metrics-limits-sections.js';
 import {
+  DEFAULT_HOME_AGENT_DATAPLANE,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MARKS,
   DEFAULT_RESYNC_INTERVAL_SECONDS,
@@ -168,7 +169,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     homeAgent,
     ipsecSas: Object.fromEntries(ipsecSas),
     ikeSignalling: Object.fromEntries(ikeSignalling),
-    dataplane: settings.dataplane ?? 'per-binding',
+    dataplane: settings.dataplane ?? DEFAULT_HOME_AGENT_DATAPLANE,
     dhaad: settings.dhaad ?? null,
     ...(settings.prefixDiscovery ? { prefixDiscovery: settings.prefixDiscovery } : {}),
     stateDirectory,

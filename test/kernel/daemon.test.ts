@@ -10,7 +10,9 @@ import {
 } from './fixtures/index.js';
 
 const COAS = ['2001:db8:1::10', '2001:db8:1::11', '2001:db8:1::12'];
-const LAB: HomeAgentOptions = { ipsecRequired: false };
+/** Per-binding: these tests read the tunnel devices back, and a restart must adopt each by its
+    ifindex (the shared data plane's own restart test is shared-dataplane.test.ts). */
+const LAB: HomeAgentOptions = { ipsecRequired: false, dataplane: 'per-binding' };
 /** Binding lifetime of the expiry test. */
 const LIFETIME_S = 20;
 /** A mobile node's retransmission interval in the burst test. */

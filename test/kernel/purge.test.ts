@@ -67,7 +67,7 @@ async function handMade(ha: Netns): Promise<void> {
 }
 
 test('purge deletes what carries mcoad\'s marks and leaves the look-alikes', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
-  await withPairHomeAgent({ ipsecRequired: false }, async ({ ha, d, mnSide }) => {
+  await withPairHomeAgent({ ipsecRequired: false, dataplane: 'per-binding' }, async ({ ha, d, mnSide }) => {
     mnSide.sendBu(bu(10, 400, COAS.map((c, i) => coaBid(i + 1, c))));
     assert.equal((await mnSide.nextBa()).ba.status, 0);
     // The kernel catches up after the BA: wait for the three tunnels and the route.
