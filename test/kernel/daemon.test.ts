@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Netns } from './netns.js';
 import {
-  COA, HOA, KERNEL_TEST_TIMEOUT_MS, WAIT_BOUND_MS, bindings, bu, coaBid, counter, mcoactl, sleep, stats, stopDaemon, until, withPairHomeAgent,
+  COA, HOA, KERNEL_TEST_TIMEOUT_MS, WAIT_BOUND_MS, bindings, bu, coaBid, counter, homeAgentTunnelsGone, mcoactl, sleep, stats, stopDaemon, until, withPairHomeAgent,
   type HomeAgentOptions,
 } from './fixtures/index.js';
 
@@ -91,7 +91,9 @@ test('IPsec required (the default): an unprotected BU changes nothing and is cou
     assert.deepEqual(await bindings(d), []);
     assert.equal(await counter(d, 'refused', 'ipsec-required'), 1);
     assert.ok(d.output.some((l) => l.includes('IPsec') || l.includes('ipsec-required')));
-    assert.deepEqual((await kernelView(ha)).tunnels, []);
+    // The default data plane (shared): its device is there from the start; no binding's objects are.
+    assert.equal(await homeAgentTunnelsGone(ha, HOA), true, 'no encap nexthop or pair filter');
+    assert.deepEqual((await kernelView(ha)).routes, []);
   });
 });
 
