@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allowOutsideUml, sh, withNetnsGroup, type Netns } from '../test/kernel/netns.js';
 import {
-  COAS, HOA, MN_IFACES, bindings, echoFromCnInBackground, mcoactl, removeDir, routedTopology, startDaemon, startEchoServer, stopDaemon, tempDir, tunnels,
+  COAS, HOA, MN_IFACES, bindings, echoFromCnInBackground, mcoactl, removeDir, routedTopology, startDaemon, perCareOfCounters, startEchoServer, stopDaemon, tempDir,
   until, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type EchoResult,
 } from '../test/kernel/fixtures/index.js';
 import { Monitor, indent, sampleCounters, say, section, sleep } from './view.js';
@@ -99,17 +99,17 @@ async function run([cn, rt, ha, mn]: Netns[]): Promise<void> {
     section('Flow: UDP echo from cn to the home address, 10 datagrams/s');
     echo = await startEchoServer(ns.mn);
     others.push(echo);
-    const before = await tunnels(ns.ha);
+    const before = await perCareOfCounters(ns);
     const flow = echoFromCnInBackground(ns.cn, 50, 100, ECHO_GRACE_MS);
     await withTimeout('the first echo reply', 10_000, flow.started);
-    await sampleCounters(ns.ha, 4);
+    await sampleCounters(ns, 4);
     say(`  ${echoLine(await withTimeout('the echo flow to end', 15_000, flow.done))}`);
-    const after = await tunnels(ns.ha);
+    const after = await perCareOfCounters(ns);
     const delta = (name: string, tx: number): number => tx - (before.find((b) => b.name === name)?.txPackets ?? 0);
     const used = [...after].sort((a, b) => delta(b.name, b.txPackets) - delta(a.name, a.txPackets))[0];
     if (!used || delta(used.name, used.txPackets) === 0) throw new Error('no home agent tunnel carried the flow');
     const gone = COAS.indexOf(used.remote as (typeof COAS)[number]);
-    if (gone < 0) throw new Error(`tunnel ${used.name} goes to ${used.remote}, not to a care-of address`);
+    if (gone < 0) throw new Error(`${used.name} carries ${used.remote}, not a care-of address`);
     const iface = MN_IFACES[gone]!;
 
     section(`Losing ${iface} (care-of ${COAS[gone]}, carries the flow in ${used.name})`);
@@ -121,7 +121,7 @@ async function run([cn, rt, ha, mn]: Netns[]): Promise<void> {
     const removed = await waitBindings(haD, 2, 10_000);
     say(`  the binding of ${COAS[gone]} left the home agent's cache ${removed} ms later (polled every 100 ms)`);
     showEvents(monitor);
-    await sampleCounters(ns.ha, 3);
+    await sampleCounters(ns, 3);
     say(`  ${echoLine(await withTimeout('the echo flow to end', 15_000, flow2.done))}`);
     await showBindings(haD);
 
@@ -134,7 +134,7 @@ async function run([cn, rt, ha, mn]: Netns[]): Promise<void> {
     await showBindings(haD);
     const flow3 = echoFromCnInBackground(ns.cn, 30, 100, ECHO_GRACE_MS);
     await withTimeout('the first echo reply', 10_000, flow3.started);
-    await sampleCounters(ns.ha, 2);
+    await sampleCounters(ns, 2);
     say(`  ${echoLine(await withTimeout('the echo flow to end', 15_000, flow3.done))}`);
   } finally {
     section('Teardown');

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { table } from '../lib/cli/commands/format.js';
-import { tunnels, type TunnelCounters } from '../test/kernel/fixtures/index.js';
+import { perCareOfCounters, type TunnelCounters } from '../test/kernel/fixtures/index.js';
 import type { Netns } from '../test/kernel/netns.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -36,17 +36,17 @@ export class CounterTable {
 
   lines(): string[] {
     const cols = [...this.columns].sort((a, b) => a.name.localeCompare(b.name));
-    const headers = ['TIME', ...cols.map((c) => `${c.name} -> ${c.remote}`)];
+    const headers = ['TIME', ...cols.map((c) => `${c.name} ${c.remote}`)];
     const rows = this.rows.map((r, i) => [this.times[i]!, ...cols.map((c) => r.get(c.name) ?? '-')]);
-    return [...table(headers, rows, new Set(cols.map((_, i) => i + 1))), '(home agent tunnel packets, cumulative: tx = to the mobile node, rx = replies from it)'];
+    return [...table(headers, rows, new Set(cols.map((_, i) => i + 1))), '(packets per care-of address, cumulative: tx = home agent to the mobile node, rx = replies; with the shared data plane read at the mobile node\'s tunnel)'];
   }
 }
 
-/** Samples the home agent's tunnels every second, `seconds` times, then prints the table. */
-export async function sampleCounters(ha: Netns, seconds: number, label: (i: number) => string = (i) => `+${i}s`): Promise<void> {
+/** Samples the packets per care-of address every second, `seconds` times, then prints the table. */
+export async function sampleCounters(ns: { ha: Netns; mn: Netns }, seconds: number, label: (i: number) => string = (i) => `+${i}s`): Promise<void> {
   const t = new CounterTable();
   for (let i = 0; i <= seconds; i++) {
-    t.add(label(i), await tunnels(ha));
+    t.add(label(i), await perCareOfCounters(ns));
     if (i < seconds) await sleep(1000);
   }
   indent(t.lines());

@@ -86,8 +86,8 @@ export interface HomeAgentDaemonConfig extends DaemonCommon {
   ipsecSas: Readonly<Record<Ip6, HoaIpsecSas>>;
   /** Per home address whose signalling SAs an IKE daemon installs: mcoad installs only the policies. */
   ikeSignalling: Readonly<Record<Ip6, IkeSignalling>>;
-  /** `home_agent.dataplane`: an ip6tnl device per care-of address (the default), or one
-      shared external device with encap nexthops and pair filters (issue 13). */
+  /** `home_agent.dataplane`: one shared external device with encap nexthops and pair
+      filters (the default, issue 13), or an ip6tnl device per care-of address. */
   dataplane: 'per-binding' | 'shared';
   /** `home_agent.proxy_nd`: who answers Neighbour Solicitations for home addresses on the
       home link: kernel proxy entries, the daemon (daemon/ha/proxy-nd.ts), or none (virtual home link). */
@@ -108,6 +108,8 @@ export const DEFAULT_CONTROL_SOCKET = '/run/mcoad/mcoad.sock';
 export const DEFAULT_CONTROL_MODE = 0o660;
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 export const DEFAULT_RESYNC_INTERVAL_SECONDS = 300;
+/** The home agent's data plane when `home_agent.dataplane` is absent: one shared device scales flat (issue 13). */
+export const DEFAULT_HOME_AGENT_DATAPLANE: HomeAgentDaemonConfig['dataplane'] = 'shared';
 export { DEFAULT_MARKS };
 export { DEFAULT_XFRM_BANDS } from '../reconcile/drivers/xfrm.js';
 

@@ -17,6 +17,7 @@ import { absolutePath, readControl, readKernel, readProfile } from './daemon-sec
 import { readCorrespondentLimits, readLimits, readMetrics } from './metrics-limits-sections.js';
 import { readCluster } from './cluster-section.js';
 import {
+  DEFAULT_HOME_AGENT_DATAPLANE,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MARKS,
   DEFAULT_RESYNC_INTERVAL_SECONDS,
@@ -172,7 +173,7 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
     homeAgent,
     ipsecSas: Object.fromEntries(ipsecSas),
     ikeSignalling: Object.fromEntries(ikeSignalling),
-    dataplane: settings.dataplane ?? 'per-binding',
+    dataplane: settings.dataplane ?? DEFAULT_HOME_AGENT_DATAPLANE,
     ...(settings.proxyNd ? { proxyNd: settings.proxyNd } : {}),
     dhaad: settings.dhaad ?? null,
     ...(settings.prefixDiscovery ? { prefixDiscovery: settings.prefixDiscovery } : {}),

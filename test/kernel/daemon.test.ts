@@ -5,13 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Netns } from './netns.js';
 import {
-  COA, HOA, KERNEL_TEST_TIMEOUT_MS, WAIT_BOUND_MS, bindings, bu, coaBid, counter, mcoactl, sleep, stats, stopDaemon, until, withPairHomeAgent,
+  COA, HOA, KERNEL_TEST_TIMEOUT_MS, WAIT_BOUND_MS, bindings, bu, coaBid, counter, homeAgentTunnelsGone, mcoactl, sleep, stats, stopDaemon, until, withPairHomeAgent,
   type HomeAgentOptions,
 } from './fixtures/index.js';
 
 const COAS = ['2001:db8:1::10', '2001:db8:1::11', '2001:db8:1::12'];
-/** Kernel proxy entries (proxy_nd: kernel): these tests read the proxy entry's lifecycle back with ip. */
-const LAB: HomeAgentOptions = { ipsecRequired: false, homeAgent: '  proxy_nd: kernel\n' };
+/** Per-binding: these tests read the tunnel devices back, and a restart must adopt each by its
+    ifindex (the shared data plane's own restart test is shared-dataplane.test.ts). Kernel proxy
+    entries (proxy_nd: kernel): they read the proxy entry's lifecycle back with ip. */
+const LAB: HomeAgentOptions = { ipsecRequired: false, dataplane: 'per-binding', homeAgent: '  proxy_nd: kernel\n' };
 /** Binding lifetime of the expiry test. */
 const LIFETIME_S = 20;
 /** A mobile node's retransmission interval in the burst test. */
@@ -90,7 +92,9 @@ test('IPsec required (the default): an unprotected BU changes nothing and is cou
     assert.deepEqual(await bindings(d), []);
     assert.equal(await counter(d, 'refused', 'ipsec-required'), 1);
     assert.ok(d.output.some((l) => l.includes('IPsec') || l.includes('ipsec-required')));
-    assert.deepEqual((await kernelView(ha)).tunnels, []);
+    // The default data plane (shared): its device is there from the start; no binding's objects are.
+    assert.equal(await homeAgentTunnelsGone(ha, HOA), true, 'no encap nexthop or pair filter');
+    assert.deepEqual((await kernelView(ha)).routes, []);
   });
 });
 

@@ -7,7 +7,7 @@
 //   mn  mnN ---- [brN] ---- rtN  (foreign link N, 2001:db8:fN::/64, N = 1..3)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CN_PREFIX, COAS, HOA, SCENARIO_TIMEOUT_MS, bindings, echoFromCn, linkUp, routeDevices, tunnels, until } from './fixtures/index.js';
+import { CN_PREFIX, COAS, DEFAULT_DATAPLANE, HOA, SCENARIO_TIMEOUT_MS, bindings, echoFromCn, homeAgentForwards, linkUp, routeDevices, tunnels, until } from './fixtures/index.js';
 import { defending, figure7, figure8, homeAddressOn, proxied, scenario } from './fixtures/home-return.js';
 
 test('Figure 7: one interface returns home -> every binding de-registered, proxy and tunnels gone, traffic over the home link', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
@@ -33,15 +33,13 @@ test('Figure 9 / H flag: home and foreign interfaces together; a home binding, p
     assert.equal(await linkUp(h.mn, 'mn1'), true, 'the interface on the home link stays in use');
     // The home agent's route to the home address spreads over both tunnels and the home link;
     // the mobile node's route to the correspondent over its two tunnels at least.
-    await until('the home agent route over both tunnels and the home link', async () => {
-      const [ts, devs] = [await tunnels(h.ha), await routeDevices(h.ha, `${HOA}/128`)];
-      return ts.length === 2 && [...ts.map((x) => x.name), 'home0'].every((d) => devs.includes(d));
-    });
+    const overBoth = (): Promise<boolean> => homeAgentForwards(h.ha, HOA, `${HOA}/128`, [COAS[1], COAS[2]], DEFAULT_DATAPLANE, ['home0']);
+    await until('the home agent route over both tunnels and the home link', overBoth);
     await until('the mobile node route over its two tunnels', async () => {
       const [ts, devs] = [await tunnels(h.mn), await routeDevices(h.mn, CN_PREFIX)];
       return ts.length === 2 && ts.every((x) => devs.includes(x.name));
     });
-    assert.equal((await tunnels(h.ha)).length, 2);
+    assert.equal(await overBoth(), true);
     const nh = (await h.ha.ip('nexthop', 'show')).split('\n');
     assert.ok(nh.some((l) => /dev home0/.test(l)), nh.join('\n'));
     const r = await echoFromCn(h.cn, 20, 50);

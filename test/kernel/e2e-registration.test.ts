@@ -13,7 +13,7 @@ import { createNetns, type Netns } from './netns.js';
 import {
   COAS, ERROR_LINE, FAILURE_LINE, HA, HOA, MH_BA, MH_BU, MN_IFACES, SCENARIO_TIMEOUT_MS, TestScope, bindings, daemonLog, decodeWithMcoactl, decodeWithTshark,
   echoFromCn, echoFromCnInBackground, killDaemon, linesMatching, logRecords, registeredWith, routedTopology, seenText, socketInventory, ssKind, ssLinesOf,
-  startMonitor, stats, tunnelGap, tunnelSum, tunnels, until, untilForwarding, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type DaemonStats,
+  startMonitor, stats, perCareOfCounters, tunnelGap, tunnelSum, tunnels, until, untilForwarding, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type DaemonStats,
   type MobileNodeOptions, type PacketCapture, type RoutedNamespaces, type SeenMh,
 } from './fixtures/index.js';
 
@@ -223,11 +223,11 @@ test('2. bootstrapping (§5.9): restarted without de-registering and one care-of
     const mark = (what: string): void => t.diagnostic(`[${new Date().toISOString()}] ${what}`);
     const during = echoFromCnInBackground(r.cn, 300, 20);
     await during.started;
-    const [haT0, mnT0] = [await tunnels(r.ha), await tunnels(r.mn)];
+    const [haT0, mnT0] = [await perCareOfCounters(r), await tunnels(r.mn)];
     const used = (a: typeof haT0, b: typeof haT0, end: 'remote' | 'local'): string =>
       b.filter((x) => x.txPackets > (a.find((y) => y.name === x.name)?.txPackets ?? 0)).map((x) => x[end]).join(', ');
     const [haT1, mnT1] = await until('the echo through tunnels at both ends', async () => {
-      const now = [await tunnels(r.ha), await tunnels(r.mn)] as const;
+      const now = [await perCareOfCounters(r), await tunnels(r.mn)] as const;
       return used(haT0, now[0], 'remote') !== '' && used(mnT0, now[1], 'local') !== '' ? now : undefined;
     });
     t.diagnostic(`echo requests leave the home agent through its tunnel to ${used(haT0, haT1, 'remote')}; replies leave the mobile node through its tunnel from ${used(mnT0, mnT1, 'local')}`);

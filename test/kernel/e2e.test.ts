@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Netns } from './netns.js';
 import {
   COAS, CN_PREFIX, ERROR_LINE, FAILURE_LINE, HA, HOA, MN_IFACES, SCENARIO_TIMEOUT_MS, bindings, crossCheckCapture, echoFromCn, echoFromCnInBackground,
-  flowsFromCn, linesMatching, logRecords, mcoactl, pingFromCn, registeredWith, stats, tunnelSum, tunnels, until, untilForwarding, untilLogged, withRoutedWorld, writeHomeAgentConfig,
+  flowsFromCn, linesMatching, logRecords, mcoactl, pingFromCn, registeredWith, stats, perCareOfCounters, tunnelSum, tunnels, until, untilForwarding, untilLogged, withRoutedWorld, writeHomeAgentConfig,
   writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
 } from './fixtures/index.js';
 
@@ -73,7 +73,8 @@ test('Figure 6: three foreign interfaces -> three bindings, tunnels on both side
     for (const c of COAS) assert.ok(table.includes(c), table);
     assert.match(await r.mn.ip('-6', 'addr', 'show', 'dev', 'lo'), new RegExp(`${HOA}/128 scope global (nodad )?home`));
 
-    // Traffic: the correspondent to the home address and back, through the tunnels.
+    // Traffic: the correspondent to the home address and back, through the tunnels (the home
+    // agent's ip6tnl devices: one per care-of address, or the shared one).
     const before = await tunnels(r.ha);
     const echo = await echoFromCn(r.cn, 20, 50);
     t.diagnostic(`echo: ${echo.received}/${echo.sent} answered`);
@@ -91,9 +92,9 @@ test('Figure 6: three foreign interfaces -> three bindings, tunnels on both side
     // Many flows: with layer-4 multipath hashing the home agent's route spreads them, and
     // every tunnel carries some (30 flows over 3 tunnels: one left idle has odds 3 x (2/3)^30).
     await r.ha.exec('sysctl', '-qw', 'net.ipv6.fib_multipath_hash_policy=1');
-    const spreadBefore = await tunnels(r.ha);
+    const spreadBefore = await perCareOfCounters(r);
     const flows = await flowsFromCn(r.cn, 30);
-    const spreadAfter = await tunnels(r.ha);
+    const spreadAfter = await perCareOfCounters(r);
     const perTunnel = spreadAfter.map((x) => `${x.remote} +${x.txPackets - (spreadBefore.find((b) => b.name === x.name)?.txPackets ?? 0)}`);
     t.diagnostic(`30 flows: ${flows.answered} answered; home agent tunnel tx: ${perTunnel.join(', ')}`);
     assert.equal(flows.answered, 30);
@@ -107,11 +108,11 @@ test('losing an interface: its BID is de-registered, two bindings stay, traffic 
   await scenario(t, async (r) => {
     await until('three bindings at the home agent', async () => ((await haBindings(r)).length === 3 ? true : undefined));
     await untilForwarding(r, COAS);
-    const before = await tunnels(r.ha);
+    const before = await perCareOfCounters(r);
     const warm = await echoFromCn(r.cn, 5, 50);
     assert.equal(warm.received, 5, 'echo works before the change');
     // Take down the interface whose tunnel the home agent uses for this flow, so the change hurts.
-    const used = (await tunnels(r.ha)).find((x) => x.txPackets - (before.find((b) => b.name === x.name)?.txPackets ?? 0) >= 5);
+    const used = (await perCareOfCounters(r)).find((x) => x.txPackets - (before.find((b) => b.name === x.name)?.txPackets ?? 0) >= 5);
     assert.ok(used, 'one tunnel carried the flow');
     const gone = COAS.indexOf(used.remote as (typeof COAS)[number]);
     assert.ok(gone >= 0, used.remote);

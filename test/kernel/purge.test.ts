@@ -68,7 +68,7 @@ async function handMade(ha: Netns): Promise<void> {
 
 test('purge deletes what carries mcoad\'s marks and leaves the look-alikes', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   // proxy_nd: kernel, so there is a proxy entry of mcoad's to purge.
-  await withPairHomeAgent({ ipsecRequired: false, homeAgent: '  proxy_nd: kernel\n' }, async ({ ha, d, mnSide }) => {
+  await withPairHomeAgent({ ipsecRequired: false, dataplane: 'per-binding', homeAgent: '  proxy_nd: kernel\n' }, async ({ ha, d, mnSide }) => {
     mnSide.sendBu(bu(10, 400, COAS.map((c, i) => coaBid(i + 1, c))));
     assert.equal((await mnSide.nextBa()).ba.status, 0);
     // The kernel catches up after the BA: wait for the three tunnels and the route.

@@ -1,5 +1,6 @@
 // MCoA §8.3.2 / §8.3.1 with mcoad: the home agent decapsulates reverse-tunnelled packets
-// only when the outer source is a registered care-of address. The daemon makes one
+// only when the outer source is a registered care-of address. In the per-binding data plane
+// (pinned here; shared-dataplane.test.ts has the shared one's pair check) the daemon makes one
 // ip6tnl per (home agent address, care-of address); the kernel picks a tunnel by its
 // remote address, and the fallback device ip6tnl0 stays down, so a packet from any other
 // address matches no tunnel and is not decapsulated.
@@ -33,7 +34,7 @@ test('§8.3.2/§8.3.1: tunnelled from the registered care-of address: forwarded 
     await mobileNodeTunnel(mn, 'rt1', COA);
     await mobileNodeTunnel(mn, 'rt2', UNREGISTERED_COA);
     const cnMh = scope.closeAtEnd(MhSocket.open({ netns: cn.name }));
-    await scope.startDaemon(ha, 'home agent', (dir) => writeHomeAgentConfig(dir, { ipsecRequired: false }));
+    await scope.startDaemon(ha, 'home agent', (dir) => writeHomeAgentConfig(dir, { ipsecRequired: false, dataplane: 'per-binding' }));
     mnSide.sendBu(bu(1, 400, [coaBid(1, COA)]));
     assert.equal((await mnSide.nextBa()).ba.status, 0);
     await until('the tunnel to the care-of address', async () => (await ha.ip('-6', 'route', 'show', 'proto', '135')).includes(HOA));

@@ -56,11 +56,14 @@ export interface ResGroupWant {
   buckets: number;
 }
 
-/** `tc filter add dev DEV ingress prio 1 protocol ipv6 flower enc_src_ip COA src_ip HOA action pass`. */
+/** `tc filter add dev DEV ingress prio 1 protocol ipv6 flower enc_src_ip COA src_ip HOA[/LEN] action pass`. */
 export interface PairFilterWant {
   device: string;
   coa: Ip6;
+  /** The home address, or a mobile network prefix's address (RFC 3963 §6.2: the mobile router's reverse tunnel carries its prefix's traffic). */
   hoa: Ip6;
+  /** Set for a mobile network prefix: its length (a home address matches all 128 bits). */
+  srcLen?: number;
 }
 
 /** `tc filter add dev DEV ingress prio 2 protocol all matchall action drop`. */
@@ -101,6 +104,8 @@ export type SharedKind = (typeof SHARED_KIND_ORDER)[number];
 export const SHARED_PER_HOA_KINDS = ['encap-nexthop', 'pair-filter', 'nexthop', 'res-group', 'route', 'proxy'] as const satisfies readonly SharedKind[];
 
 export const pairKey = (coa: Ip6, hoa: Ip6): string => `${coa}|${hoa}`;
+/** A mobile network prefix's pair: the prefix length makes it another key than a home address's. */
+export const prefixPairKey = (coa: Ip6, prefix: Ip6, len: number): string => `${coa}|${prefix}/${len}`;
 
 export function sharedBaseWants(cfg: SharedDataplaneConfig): SharedBaseWants {
   return {
@@ -144,7 +149,8 @@ const sameMembers = (a: readonly SharedMember[], b: readonly SharedMember[]): bo
  * resilient hashing only the buckets of the member that came or went move). The group of
  * the home address is keyed by it; a mobile network prefix uses the same group unless its
  * next hops differ (a home binding: the home link via the home address), then its own.
- * Pair filters: one per (care-of address, home address) of its tunnelled bindings.
+ * Pair filters: one per (care-of address, home address) of its tunnelled bindings, and one
+ * per (care-of address, mobile network prefix) of a prefix route's tunnels.
  */
 export function sharedWantsFor(hoa: Ip6, d: DesiredState, cfg: SharedDataplaneConfig): SharedWants {
   const out: SharedWants = { 'encap-nexthop': new Map(), 'pair-filter': new Map(), nexthop: new Map(), 'res-group': new Map(), route: new Map(), proxy: new Map() };
@@ -158,6 +164,15 @@ export function sharedWantsFor(hoa: Ip6, d: DesiredState, cfg: SharedDataplaneCo
     out.route.set(key, { dst: r.dst, dstLen: r.dstLen, via: { kind: 'res-group', key: groupKey } });
   }
   for (const t of d.tunnels.values()) out['pair-filter'].set(pairKey(t.remote, hoa), { device: cfg.device, coa: t.remote, hoa });
+  // A mobile router's prefixes (RFC 3963) come back through the same tunnels with their own
+  // sources: one pair filter per (care-of address, prefix) of the prefix route's tunnels.
+  for (const r of d.routes.values()) {
+    if (r === own) continue;
+    for (const n of r.nexthops) {
+      const t = n.kind === 'tunnel' ? d.tunnels.get(n.tunnelKey) : undefined;
+      if (t) out['pair-filter'].set(prefixPairKey(t.remote, r.dst, r.dstLen), { device: cfg.device, coa: t.remote, hoa: r.dst, srcLen: r.dstLen });
+    }
+  }
   for (const [key, p] of d.proxies) out.proxy.set(key, { dst: p.address, interface: p.interface });
   return out;
 }

@@ -35,8 +35,10 @@ export interface FlowerPairFilter {
   handle: number;
   /** Outer source address: the care-of address. */
   encSrc: Ip6;
-  /** Inner source address: the home address. */
+  /** Inner source address: the home address, or a mobile network prefix (RFC 3963). */
   src: Ip6;
+  /** Prefix length of `src`; default 128. Each length in use is one more mask, so one more hash lookup. */
+  srcLen?: number;
   verdict: GactVerdict;
 }
 
@@ -55,6 +57,14 @@ export interface FlowerFilterInfo {
 }
 
 const FULL_MASK = new Uint8Array(16).fill(0xff);
+
+/** The IPv6 mask of a prefix length (0..128). */
+function prefixMask(len: number): Uint8Array {
+  if (!Number.isInteger(len) || len < 0 || len > 128) throw new RangeError(`flower pair filter: prefix length ${len}`);
+  const m = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) m[i] = len >= (i + 1) * 8 ? 0xff : len > i * 8 ? (0xff << (8 - (len - i * 8))) & 0xff : 0;
+  return m;
+}
 const w = new NlWriter();
 
 function header(f: FlowerPairFilter): TcHeader {
@@ -71,7 +81,7 @@ export function encodeFlowerPairNew(f: FlowerPairFilter, flags = NLM_F_CREATE | 
     .attrIp6(TCA_FLOWER_KEY_ENC_IPV6_SRC, f.encSrc)
     .attrBytes(TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK, FULL_MASK)
     .attrIp6(TCA_FLOWER_KEY_IPV6_SRC, f.src)
-    .attrBytes(TCA_FLOWER_KEY_IPV6_SRC_MASK, FULL_MASK)
+    .attrBytes(TCA_FLOWER_KEY_IPV6_SRC_MASK, f.srcLen === undefined || f.srcLen === 128 ? FULL_MASK : prefixMask(f.srcLen))
     .attrU32(TCA_FLOWER_FLAGS, TCA_CLS_FLAGS_SKIP_HW);
   writeGactList(w, TCA_FLOWER_ACT, f.verdict);
   w.endNest(o);
@@ -116,7 +126,7 @@ export function decodeFlowerOptions(h: TcHeader, o: AttrSet): FlowerFilterInfo {
   return f;
 }
 
-/** `tc filter replace dev DEV ingress prio P handle H protocol ipv6 flower skip_hw enc_src_ip COA src_ip HOA action pass` */
+/** `tc filter replace dev DEV ingress prio P handle H protocol ipv6 flower skip_hw enc_src_ip COA src_ip HOA[/LEN] action pass` */
 export function flowerPairReplace(sock: NetlinkSocket, f: FlowerPairFilter): Promise<void> {
-  return sock.request(encodeFlowerPairNew(f), { op: () => `RTM_NEWTFILTER flower handle ${f.handle} enc_src_ip ${f.encSrc} src_ip ${f.src}` });
+  return sock.request(encodeFlowerPairNew(f), { op: () => `RTM_NEWTFILTER flower handle ${f.handle} enc_src_ip ${f.encSrc} src_ip ${f.src}/${f.srcLen ?? 128}` });
 }

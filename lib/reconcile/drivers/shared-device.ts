@@ -12,7 +12,7 @@ import { encodeFlowerPairCreate, flowerPairReplace } from '../../platform/tc/flo
 import { matchallReplace } from '../../platform/tc/matchall.js';
 import { filterDelete, filterDump } from '../../platform/tc/filter.js';
 import { ETH_P_ALL, ETH_P_IPV6 } from '../../platform/tc/tc-constants.js';
-import { DROP_FILTER_PRIO, PAIR_FILTER_PRIO, type ClsactWant, type DropFilterWant, type PairFilterWant, type SharedDeviceWant } from '../../plan/ha/shared-dataplane.js';
+import { DROP_FILTER_PRIO, PAIR_FILTER_PRIO, pairKey, prefixPairKey, type ClsactWant, type DropFilterWant, type PairFilterWant, type SharedDeviceWant } from '../../plan/ha/shared-dataplane.js';
 import type { ObjectDriver } from '../engine.js';
 import { Allocator, FILTER_HANDLE_BASE, FILTER_HANDLE_COUNT } from '../marks.js';
 import { createdOrThere, deleted, oneOnDevice } from './idempotent.js';
@@ -112,6 +112,8 @@ export interface PairFilterSeen {
   handle: number;
   coa: string;
   hoa: string;
+  /** The inner source's prefix length: 128 for a home address, less for a mobile network prefix. */
+  srcLen: number;
   /** Packets the pass action counted (at the last dump). */
   packets: number;
 }
@@ -137,15 +139,16 @@ export class PairFilterDriver implements ObjectDriver<PairFilterWant, PairFilter
       if (f.kind !== 'flower' || f.header.prio !== PAIR_FILTER_PRIO || !inHandleBand(f.header.handle)) continue;
       if (!('encSrc' in f) || f.encSrc === undefined || f.src === undefined) continue;
       this.handles.claim(f.header.handle);
-      const key = `${f.encSrc}|${f.src}`;
+      const srcLen = f.srcMaskLen ?? 128;
+      const key = srcLen === 128 ? pairKey(f.encSrc, f.src) : prefixPairKey(f.encSrc, f.src, srcLen);
       const packets = f.actions.reduce((n, a) => n + a.packets, 0);
-      out.set(out.has(key) ? `dup|${f.header.handle}` : key, { ifindex, handle: f.header.handle, coa: f.encSrc, hoa: f.src, packets });
+      out.set(out.has(key) ? `dup|${f.header.handle}` : key, { ifindex, handle: f.header.handle, coa: f.encSrc, hoa: f.src, srcLen, packets });
     }
     return out;
   }
 
   same(d: PairFilterWant, o: PairFilterSeen): boolean {
-    return o.ifindex === this.device() && o.coa === d.coa && o.hoa === d.hoa;
+    return o.ifindex === this.device() && o.coa === d.coa && o.hoa === d.hoa && o.srcLen === (d.srcLen ?? 128);
   }
 
   /** `tc filter add dev NAME ingress prio 1 handle H protocol ipv6 flower skip_hw enc_src_ip COA src_ip HOA action pass` */
@@ -154,8 +157,8 @@ export class PairFilterDriver implements ObjectDriver<PairFilterWant, PairFilter
     if (ifindex === undefined) throw new Error(`pair filter: device ${d.device} does not exist yet`);
     const handle = this.handles.take();
     try {
-      await this.sock.request(encodeFlowerPairCreate({ ifindex, prio: PAIR_FILTER_PRIO, handle, encSrc: d.coa, src: d.hoa, verdict: 'pass' }), {
-        op: () => `RTM_NEWTFILTER flower handle ${handle} enc_src_ip ${d.coa} src_ip ${d.hoa}`,
+      await this.sock.request(encodeFlowerPairCreate({ ifindex, prio: PAIR_FILTER_PRIO, handle, encSrc: d.coa, src: d.hoa, srcLen: d.srcLen ?? 128, verdict: 'pass' }), {
+        op: () => `RTM_NEWTFILTER flower handle ${handle} enc_src_ip ${d.coa} src_ip ${d.hoa}/${d.srcLen ?? 128}`,
       });
     } catch (err) {
       // EEXIST: the handle, or (flower) the same pair under another handle, is taken; the
@@ -163,15 +166,15 @@ export class PairFilterDriver implements ObjectDriver<PairFilterWant, PairFilter
       if (classifyError(err, 'create') !== 'exists') this.handles.release(handle);
       throw err;
     }
-    return { ifindex, handle, coa: d.coa, hoa: d.hoa, packets: 0 };
+    return { ifindex, handle, coa: d.coa, hoa: d.hoa, srcLen: d.srcLen ?? 128, packets: 0 };
   }
 
   /** `tc filter replace dev NAME ingress prio 1 handle H ... flower ...` */
   async update(_key: string, d: PairFilterWant, o: PairFilterSeen): Promise<PairFilterSeen> {
     const ifindex = this.device();
     if (ifindex === undefined) throw new Error(`pair filter: device ${d.device} does not exist yet`);
-    await flowerPairReplace(this.sock, { ifindex, prio: PAIR_FILTER_PRIO, handle: o.handle, encSrc: d.coa, src: d.hoa, verdict: 'pass' });
-    return { ...o, ifindex, coa: d.coa, hoa: d.hoa };
+    await flowerPairReplace(this.sock, { ifindex, prio: PAIR_FILTER_PRIO, handle: o.handle, encSrc: d.coa, src: d.hoa, srcLen: d.srcLen ?? 128, verdict: 'pass' });
+    return { ...o, ifindex, coa: d.coa, hoa: d.hoa, srcLen: d.srcLen ?? 128 };
   }
 
   /** `tc filter del dev NAME ingress prio 1 handle H protocol ipv6 flower` */

@@ -234,9 +234,10 @@ test('the example files of the other roles load as shipped', async () => {
   assert.equal(cn.role, 'correspondent');
 });
 
-test('home_agent.dataplane: per-binding by default, shared when set, anything else refused', () => {
+test('home_agent.dataplane: shared by default, per-binding or shared when set, anything else refused', () => {
   const base = homeAgentYaml;
-  assert.equal(parseConfig(base(''), 'x.yaml').dataplane, 'per-binding');
+  assert.equal(parseConfig(base(''), 'x.yaml').dataplane, 'shared');
+  assert.equal(parseConfig(base('  dataplane: per-binding\n'), 'x.yaml').dataplane, 'per-binding');
   assert.equal(parseConfig(base('  dataplane: shared\n'), 'x.yaml').dataplane, 'shared');
   assert.throws(() => parseConfig(base('  dataplane: both\n'), 'x.yaml'), /dataplane/);
 });

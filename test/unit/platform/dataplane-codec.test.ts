@@ -92,6 +92,15 @@ test('flower pair filter: tcm_info holds prio and ETH_P_IPV6 in network order; k
   assert.throws(() => encodeFlowerPairNew({ ...f, handle: 0 }), RangeError);
 });
 
+test('flower pair filter for a mobile network prefix (RFC 3963): the source mask is the prefix length, read back as such', () => {
+  const f = { ifindex: 4, prio: 1, handle: 0x1235, encSrc: ip6('2001:db8:f1::2'), src: ip6('2001:db8:99::'), verdict: 'pass' as const };
+  for (const srcLen of [0, 1, 48, 57, 64, 127, 128]) {
+    const d = decodeFilter(one(encodeFlowerPairNew({ ...f, srcLen }))) as FlowerFilterInfo;
+    assert.deepEqual([d.encSrcMaskLen, d.src, d.srcMaskLen], [128, f.src, srcLen], `/${srcLen}`);
+  }
+  for (const srcLen of [-1, 129, 64.5]) assert.throws(() => encodeFlowerPairNew({ ...f, srcLen }), RangeError);
+});
+
 test('matchall drop, and its counters as the kernel dumps them (pcnt, basic, queue stats)', () => {
   const m = one(encodeMatchallNew({ ifindex: 4, prio: 2, handle: 1, verdict: 'drop' }));
   const d = decodeFilter(m) as MatchallFilterInfo;

@@ -20,9 +20,12 @@ import { command, serveRole, stop, type Running, type ServeOptions } from '../fa
 
 const NETLINK_ROUTE = 0;
 
+/** The per-binding data plane: these tests follow a binding's own tunnel device (RTM_NEWLINK, RTM_DELLINK) in the kernel double. */
+const haYaml = (maxLifetime?: number): string => homeAgentYaml(maxLifetime).replace('ipsec:\n', '  dataplane: per-binding\nipsec:\n');
+
 /** The home agent through the shell, until it serves (or its start failed). */
 function serve(opts: ServeOptions = {}): Promise<Running> {
-  return serveRole(HOME_AGENT_ROLE, opts.yaml ?? homeAgentYaml(), opts);
+  return serveRole(HOME_AGENT_ROLE, opts.yaml ?? haYaml(), opts);
 }
 
 function buFrom(sequence: number, lifetimeSeconds: number): BindingUpdate {
@@ -99,7 +102,7 @@ test('start order: guards, control socket bound, store, sysctls, kernel and sock
 test('a control socket problem stops the start before the store, sysctls or kernel are touched', async () => {
   const host = new TestHost();
   const dir = new TestDir();
-  const cfg = await dir.write(homeAgentYaml());
+  const cfg = await dir.write(haYaml());
   const { log, lines } = captureLog();
   const withGroup = { ...cfg, control: { ...cfg.control, group: 'no-such-group-mcoa' } };
   const shell = new DaemonShell(withGroup as never, log, HOME_AGENT_ROLE, {
@@ -218,7 +221,7 @@ test('reload: a SIGHUP during start is replayed once serving; the command applie
 
   // A lower max_lifetime applies to the next BU; the binding stays through the reload; a new
   // state directory waits for a restart.
-  writeFileSync(r.dir.config, `${homeAgentYaml(40)}state_directory: ${r.dir.state}-elsewhere\ncontrol:\n  socket: ${r.dir.socket}\n`);
+  writeFileSync(r.dir.config, `${haYaml(40)}state_directory: ${r.dir.state}-elsewhere\ncontrol:\n  socket: ${r.dir.socket}\n`);
   const { notApplied } = await command<{ notApplied: { key: string; detail: string }[] }>(r, 'reload');
   assert.deepEqual(notApplied.map((n) => n.key), ['state_directory']);
   assert.equal((await command<BindingView[]>(r, 'show-bindings')).length, 1);

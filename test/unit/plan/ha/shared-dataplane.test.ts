@@ -89,6 +89,15 @@ const rows: { name: string; bindings: Binding[]; check: (w: SharedWants) => void
       assert.deepEqual(w.route.get('2001:db8:99::/64'), { dst: '2001:db8:99::', dstLen: 64, via: { kind: 'res-group', key: H1 } });
     },
   },
+  {
+    name: 'RFC 3963 §6.2 reverse tunnel from a mobile network prefix: a prefix pair filter per care-of address besides the home address pairs',
+    bindings: [binding(H1, 1, C1, { mobileNetworkPrefixes: ['2001:db8:99::/64'] }), binding(H1, 2, C2, { mobileNetworkPrefixes: ['2001:db8:99::/64'] })],
+    check: (w) => {
+      assert.deepEqual(keys(w['pair-filter']), [`${C1}|${H1}`, `${C1}|2001:db8:99::/64`, `${C2}|${H1}`, `${C2}|2001:db8:99::/64`].sort());
+      assert.deepEqual(w['pair-filter'].get(`${C2}|2001:db8:99::/64`), { device: DEV, coa: C2, hoa: '2001:db8:99::', srcLen: 64 });
+      assert.deepEqual(w['pair-filter'].get(`${C2}|${H1}`), { device: DEV, coa: C2, hoa: H1 }, 'a home address pair has no length (all 128 bits)');
+    },
+  },
 ];
 
 for (const row of rows) {
