@@ -71,12 +71,29 @@ export interface InstallResult {
   heapBytesPerBinding: number;
 }
 
+/** When each kind's last operation of the current pass completed (kinds are written one after another). */
+const lastOpAt = new Map<string, bigint>();
+
+/** Where a pass's time went: each kind's share, in the order the kinds finished. */
+function perKind(t0: bigint): string {
+  let prev = t0;
+  const parts: string[] = [];
+  for (const [kind, at] of [...lastOpAt].sort((a, b) => (a[1] < b[1] ? -1 : 1))) {
+    parts.push(`${kind} ${(Number(at - prev) / 1e6).toFixed(0)}`);
+    prev = at;
+  }
+  return parts.join(', ');
+}
+
 /** Home addresses [from, to) through the reconciler, one pass. */
 async function mcoaStep(index: DesiredIndex, k: HomeAgentKernel, from: number, to: number, want: (h: number) => DesiredState): Promise<number> {
   const t0 = process.hrtime.bigint();
+  lastOpAt.clear();
   for (let h = from; h < to; h++) index.update(scaleHoa(h), want(h));
+  lastOpAt.set('plan', process.hrtime.bigint());
   const rep = await k.pass();
   if (rep.failed) throw new Error(`reconcile failed: ${rep.errors.slice(0, 3).map((e) => `${e.kind} ${e.op}: ${String(e.error)}`).join('; ')}`);
+  console.error(`scale:   ms by kind: ${perKind(t0)}`);
   return ms(t0);
 }
 
@@ -87,6 +104,7 @@ async function mcoa(n: number): Promise<Omit<InstallResult, 'batchSteps'>> {
   try {
     const k = new HomeAgentKernel(sock, {}, undefined, undefined, 'shared');
     const index = new DesiredIndex(k.reconciler, k.planner);
+    k.reconciler.onOperation = (kind) => void lastOpAt.set(kind, process.hrtime.bigint());
     // The device, its clsact hook and the drop filter first (and the modules they load).
     const base = await k.pass();
     if (base.failed) throw new Error(`shared device: ${String(base.errors[0]?.error)}`);
@@ -156,8 +174,9 @@ async function baseline(n: number): Promise<number[]> {
         routeLines.push(`neigh add proxy ${hoa} dev ${IFACE} protocol 135`);
       }
       // The reconciler's order: pair filters first, then next hops, groups, routes, proxies.
-      steps.push((await batch(ns, 'tc', tcLines)) + (await batch(ns, 'ip -6', encapLines)) + (await batch(ns, 'ip', groupLines)) + (await batch(ns, 'ip -6', routeLines)));
-      console.error(`scale: N=${n} batch step ${s + 1}/${STEPS}: ${steps[s]!.toFixed(0)} ms`);
+      const parts = [await batch(ns, 'tc', tcLines), await batch(ns, 'ip -6', encapLines), await batch(ns, 'ip', groupLines), await batch(ns, 'ip -6', routeLines)];
+      steps.push(parts.reduce((a, b) => a + b, 0));
+      console.error(`scale: N=${n} batch step ${s + 1}/${STEPS}: ${steps[s]!.toFixed(0)} ms (tc filters, encap nexthops, groups, routes + proxies: ${parts.map((p) => p.toFixed(0)).join(', ')})`);
     }
     await checkCounts(ns, hoas);
     return steps;

@@ -4,6 +4,8 @@
 //   adopt [N]        restart to READY=1 with N bindings in the journal and the kernel
 // With no phase, all three with their defaults. Every phase prints RESULT keys.
 import { install } from './scale-install.js';
+import { stormPhase } from './scale-storm.js';
+import { adoptPhase } from './scale-adopt.js';
 
 const phase = process.argv[2] ?? 'all';
 const arg = process.argv[3];
@@ -36,6 +38,37 @@ async function installPhase(sizes: number[]): Promise<void> {
   }
 }
 
+/** `storm [M] [WINDOW] [MAX_PENDING_DAD]`: M home addresses, WINDOW BUs outstanding; the cap given is written to limits:. */
+async function storm(m: number, window: number, maxPendingDad: number | undefined): Promise<void> {
+  const limits = maxPendingDad === undefined ? '' : `limits:\n  max_pending_dad: ${maxPendingDad}\n  max_held_acknowledgements: ${maxPendingDad}\n`;
+  const r = await stormPhase(m, window, limits);
+  console.log(`| server (${m} first registrations, ${window} outstanding) | BAs/s | refused | BUs sent | s |`);
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [name, x] of [['echo', r.echo], ['mcoad', r.mcoad]] as const) console.log(`| ${name} | ${x.perS.toFixed(0)} | ${x.refused} | ${x.sent} | ${s(x.ms)} |`);
+  note('storm_bu_per_s', r.mcoad.perS.toFixed(0));
+  note('storm_echo_per_s', r.echo.perS.toFixed(0));
+  note('storm_ratio', (r.mcoad.perS / r.echo.perS).toFixed(3));
+  note('storm_refused', r.mcoad.refused);
+  note('storm_bus_sent', r.mcoad.sent);
+  note('storm_routes', r.routes);
+}
+
 const list = (x: string | undefined, d: number[]): number[] => (x === undefined ? d : x.split(',').map(Number));
 if (phase === 'install' || phase === 'all') await installPhase(list(arg, [1_000, 10_000, 100_000]));
+if (phase === 'storm' || phase === 'all') {
+  const opt = (i: number): number | undefined => (process.argv[i] === undefined ? undefined : Number(process.argv[i]));
+  await storm(opt(3) ?? 4000, opt(4) ?? 2048, opt(5));
+}
+if (phase === 'adopt' || phase === 'all') {
+  const n = Number(arg ?? 100_000);
+  const r = await adoptPhase(n);
+  console.log(`| ${n} bindings | spawn -> READY=1 s | kernel creates |`);
+  console.log('|---|---:|---:|');
+  console.log(`| cold start (kernel empty) | ${s(r.coldMs)} | ${r.coldCreates} |`);
+  console.log(`| restart (adopting) | ${s(r.adoptMs)} | ${r.adoptCreates} |`);
+  note(`adopt_s_${n}`, s(r.adoptMs));
+  note(`adopt_creates_${n}`, r.adoptCreates);
+  note(`cold_s_${n}`, s(r.coldMs));
+  note(`cold_creates_${n}`, r.coldCreates);
+}
 console.log(`RESULT ${results.join(' ')}`);
