@@ -33,12 +33,18 @@ export interface StormResult {
 /** M first registrations with `window` outstanding; resolves when every home address has its BA. */
 async function storm(mn: MobileNodeSide, m: number, window: number): Promise<StormResult> {
   const sentAt = new Map<number, number>();
+  /** A retransmission carries a greater sequence number (RFC 6275 §11.8): the BA's names the home address. */
+  const bySeq = new Map<number, number>();
+  let seq = 0;
   let next = 0;
   let done = 0;
   let refused = 0;
   let sent = 0;
+  const statuses = new Map<number, number>();
   const send = (i: number): void => {
-    const data = encodeMessage(bu(i + 1, 400, [coaBid(1, stormCoa(i, 0)), coaBid(2, stormCoa(i, 1))]), DRAFT04_PROFILE);
+    seq = (seq + 1) & 0xffff;
+    bySeq.set(seq, i);
+    const data = encodeMessage(bu(seq, 400, [coaBid(1, stormCoa(i, 0)), coaBid(2, stormCoa(i, 1))]), DRAFT04_PROFILE);
     try {
       mn.sock.send({ data, src: COA, dst: HA, homeAddressOption: stormHoa(i) });
       sent++;
@@ -55,9 +61,10 @@ async function storm(mn: MobileNodeSide, m: number, window: number): Promise<Sto
   const on = (msg: MhReceived): void => {
     const r = decodeMessage(msg.data, DRAFT04_PROFILE);
     if (!r.ok || r.value.kind !== 'ba') return;
-    const i = r.value.sequence - 1;
-    if (!sentAt.delete(i)) return;
+    const i = bySeq.get(r.value.sequence);
+    if (i === undefined || !sentAt.delete(i)) return;
     done++;
+    statuses.set(r.value.status, (statuses.get(r.value.status) ?? 0) + 1);
     if (r.value.status >= 128) refused++;
     if (done === m) finish();
     else fill();
@@ -76,6 +83,7 @@ async function storm(mn: MobileNodeSide, m: number, window: number): Promise<Sto
   mn.sock.off('message', on);
   const ms = Date.now() - t0;
   if (done < m) throw new Error(`storm: ${done} of ${m} BAs within ${STORM_BOUND_MS} ms`);
+  console.error(`scale: storm BA statuses (status: count): ${[...statuses].map(([st, c]) => `${st}: ${c}`).join(', ')}`);
   return { perS: ((m - refused) * 1000) / ms, refused, sent, ms };
 }
 
