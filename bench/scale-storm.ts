@@ -3,9 +3,10 @@
 // with a window of many BUs outstanding, so the home agent runs thousands of DADs, journal
 // commits and kernel writes side by side; against the echo server of bench:daemon answering
 // the same BUs in the same boot. A BU without a BA is sent again after RETRY_MS (RFC 6275
-// §11.8's InitialBindackTimeoutFirstReg is 1.5 s).
+// §11.8's InitialBindackTimeoutFirstReg is 1.5 s), doubling up to MAX_RETRY_MS.
+// With `profile`, mcoad runs under --cpu-prof and its top functions are printed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ip6 } from '../lib/inet/ip6.js';
 import { ip6 } from '../test/ip6.js';
@@ -14,9 +15,11 @@ import { decodeMessage, encodeMessage } from '../lib/wire/mh.js';
 import { DRAFT04_PROFILE } from '../lib/wire/profiles.js';
 import { COA, HA, MobileNodeSide, bu, coaBid, pairTopology, removeDir, startDaemon, stopDaemon, tempDir, writeHomeAgentConfig } from '../test/kernel/fixtures/index.js';
 import { createNetns, sh, type Netns } from '../test/kernel/netns.js';
+import { profileSummary } from './cpu-profile.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const RETRY_MS = 1500;
+const MAX_RETRY_MS = 32_000;
 const STORM_BOUND_MS = 1_200_000;
 
 const stormHoa = (i: number): Ip6 => ip6(`2001:db8:aa::2:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
@@ -32,7 +35,9 @@ export interface StormResult {
 
 /** M first registrations with `window` outstanding; resolves when every home address has its BA. */
 async function storm(mn: MobileNodeSide, m: number, window: number): Promise<StormResult> {
+  /** Per home address: when its BU is due again (RFC 6275 §11.8: the wait doubles after each try). */
   const sentAt = new Map<number, number>();
+  const waitMs = new Map<number, number>();
   /** A retransmission carries a greater sequence number (RFC 6275 §11.8): the BA's names the home address. */
   const bySeq = new Map<number, number>();
   let seq = 0;
@@ -51,7 +56,9 @@ async function storm(mn: MobileNodeSide, m: number, window: number): Promise<Sto
     } catch {
       // a full send buffer: the retry timer sends it again
     }
-    sentAt.set(i, Date.now());
+    const wait = waitMs.get(i) ?? RETRY_MS;
+    waitMs.set(i, Math.min(2 * wait, MAX_RETRY_MS));
+    sentAt.set(i, Date.now() + wait);
   };
   const fill = (): void => {
     while (sentAt.size < window && next < m) send(next++);
@@ -74,7 +81,7 @@ async function storm(mn: MobileNodeSide, m: number, window: number): Promise<Sto
   fill();
   const retry = setInterval(() => {
     const now = Date.now();
-    for (const [i, at] of sentAt) if (now - at > RETRY_MS) send(i);
+    for (const [i, due] of sentAt) if (now >= due) send(i);
   }, 250);
   const bound = setTimeout(finish, STORM_BOUND_MS);
   await finished;
@@ -109,7 +116,7 @@ export interface StormRun {
 }
 
 /** `limits` is the YAML of a top-level `limits:` block, or '' for the defaults. */
-export async function stormPhase(m: number, window: number, limits: string): Promise<StormRun> {
+export async function stormPhase(m: number, window: number, limits: string, profile = false): Promise<StormRun> {
   const ha = await createNetns('sha');
   const mnNs = await createNetns('smn');
   const dir = tempDir();
@@ -126,7 +133,9 @@ export async function stormPhase(m: number, window: number, limits: string): Pro
     await ha.ip('xfrm', 'policy', 'flush');
     await ha.ip('xfrm', 'state', 'flush');
     const config = writeHomeAgentConfig(dir, { ipsecRequired: false, logLevel: 'warn', homeAgent: '  dataplane: shared\n', topLevel: limits });
-    const d = await startDaemon(ha, dir, config);
+    const profileDir = join(dir, 'profile');
+    const command = profile ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, join(ROOT, 'bin', 'mcoad')] : undefined;
+    const d = await startDaemon(ha, dir, config, 'mcoad', undefined, command ? { command } : {});
     const mcoad = await storm(mn, m, window);
     // Every home address's route is in the kernel (the BA does not wait for it).
     let routes = 0;
@@ -136,6 +145,7 @@ export async function stormPhase(m: number, window: number, limits: string): Pro
       await new Promise((r) => setTimeout(r, 500));
     }
     await stopDaemon(d, 'SIGTERM');
+    if (command) for (const f of readdirSync(profileDir)) console.log(profileSummary(join(profileDir, f), ROOT, 25).join('\n'));
     mn.close();
     return { mcoad, echo, routes };
   } finally {

@@ -38,10 +38,10 @@ async function installPhase(sizes: number[]): Promise<void> {
   }
 }
 
-/** `storm [M] [WINDOW] [MAX_PENDING_DAD]`: M home addresses, WINDOW BUs outstanding; the cap given is written to limits:. */
-async function storm(m: number, window: number, maxPendingDad: number | undefined): Promise<void> {
+/** `storm [M] [WINDOW] [MAX_PENDING_DAD|-] [profile]`: M home addresses, WINDOW BUs outstanding; the cap given is written to limits:. */
+async function storm(m: number, window: number, maxPendingDad: number | undefined, profile: boolean): Promise<void> {
   const limits = maxPendingDad === undefined ? '' : `limits:\n  max_pending_dad: ${maxPendingDad}\n  max_held_acknowledgements: ${maxPendingDad}\n`;
-  const r = await stormPhase(m, window, limits);
+  const r = await stormPhase(m, window, limits, profile);
   console.log(`| server (${m} first registrations, ${window} outstanding) | BAs/s | refused | BUs sent | s |`);
   console.log('|---|---:|---:|---:|---:|');
   for (const [name, x] of [['echo', r.echo], ['mcoad', r.mcoad]] as const) console.log(`| ${name} | ${x.perS.toFixed(0)} | ${x.refused} | ${x.sent} | ${s(x.ms)} |`);
@@ -56,8 +56,8 @@ async function storm(m: number, window: number, maxPendingDad: number | undefine
 const list = (x: string | undefined, d: number[]): number[] => (x === undefined ? d : x.split(',').map(Number));
 if (phase === 'install' || phase === 'all') await installPhase(list(arg, [1_000, 10_000, 100_000]));
 if (phase === 'storm' || phase === 'all') {
-  const opt = (i: number): number | undefined => (process.argv[i] === undefined ? undefined : Number(process.argv[i]));
-  await storm(opt(3) ?? 4000, opt(4) ?? 2048, opt(5));
+  const opt = (i: number): number | undefined => (process.argv[i] === undefined || process.argv[i] === '-' ? undefined : Number(process.argv[i]));
+  await storm(opt(3) ?? 4000, opt(4) ?? 2048, opt(5), process.argv[6] === 'profile');
 }
 if (phase === 'adopt' || phase === 'all') {
   const n = Number(arg ?? 100_000);
