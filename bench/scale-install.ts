@@ -50,7 +50,7 @@ export function kernelBytes(): number {
   return (kb('Slab') + kb('Percpu') + kb('PageTables') + kb('KernelStack')) * 1024;
 }
 
-async function homeNetns(): Promise<Netns> {
+export async function homeNetns(): Promise<Netns> {
   const ns = await createNetns('scl');
   await ns.ip('link', 'add', IFACE, 'type', 'veth', 'peer', 'name', 'home0p');
   await ns.ip('link', 'set', IFACE, 'up');

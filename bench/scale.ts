@@ -2,10 +2,12 @@
 //   install [N,...]  N bindings on the shared data plane through the reconciler vs ip/tc -batch
 //   storm [M]        first registrations of M home addresses through the real socket vs the echo server
 //   adopt [N]        restart to READY=1 with N bindings in the journal and the kernel
-// With no phase, all three with their defaults. Every phase prints RESULT keys.
+//   fwd [N]          packets/s forwarded to one home address with N bindings vs 10
+// With no phase, all four with their defaults. Every phase prints RESULT keys.
 import { install } from './scale-install.js';
 import { stormPhase } from './scale-storm.js';
 import { adoptPhase } from './scale-adopt.js';
+import { fwdPhase } from './scale-fwd.js';
 
 const phase = process.argv[2] ?? 'all';
 const arg = process.argv[3];
@@ -70,5 +72,15 @@ if (phase === 'adopt' || phase === 'all') {
   note(`adopt_creates_${n}`, r.adoptCreates);
   note(`cold_s_${n}`, s(r.coldMs));
   note(`cold_creates_${n}`, r.coldCreates);
+}
+if (phase === 'fwd' || phase === 'all') {
+  const r = await fwdPhase(Number(arg ?? 100_000));
+  console.log(`| bindings | packets/s received at the care-of link | sent by the correspondent |`);
+  console.log('|---:|---:|---:|');
+  console.log(`| 10 | ${r.small.rx.toFixed(0)} | ${r.small.sent.toFixed(0)} |`);
+  console.log(`| ${r.n} | ${r.big.rx.toFixed(0)} | ${r.big.sent.toFixed(0)} |`);
+  note('fwd_pps_10', r.small.rx.toFixed(0));
+  note(`fwd_pps_${r.n}`, r.big.rx.toFixed(0));
+  note('fwd_ratio', (r.big.rx / r.small.rx).toFixed(3));
 }
 console.log(`RESULT ${results.join(' ')}`);

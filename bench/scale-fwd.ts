@@ -1,0 +1,84 @@
+// bench:scale, fwd phase: packets per second forwarded by the home agent to one home address
+// (correspondent -> home agent -> encap nexthop -> care-of address) with 10 bindings
+// installed, then with N, same boot, same generator (bench/udp-blast.c, built with cc here):
+// a steady UDP stream to home address 0, counted as received on the care-of link's far end.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { DesiredIndex } from '../lib/plan/ha/desired-index.js';
+import { HomeAgentKernel } from '../lib/daemon/ha/kernel.js';
+import { NetlinkSocket } from '../lib/platform/netlink/socket.js';
+import { addVethPair, createNetns, sh, type Netns } from '../test/kernel/netns.js';
+import { homeNetns, scaleDesired, scaleHoa } from './scale-install.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const BLAST = '/tmp/udp-blast';
+const SECONDS = 5;
+const STEP = 10_000;
+
+function buildBlaster(): void {
+  const cc = spawnSync('cc', ['-O2', '-o', BLAST, join(ROOT, 'bench', 'udp-blast.c')], { encoding: 'utf8' });
+  if (cc.error !== undefined || cc.status !== 0) throw new Error(`cc udp-blast.c: ${cc.error?.message ?? cc.stderr}`);
+}
+
+async function rxPackets(ns: Netns, dev: string): Promise<number> {
+  const rows = JSON.parse(await ns.ip('-s', '-j', 'link', 'show', dev)) as { stats64: { rx: { packets: number } } }[];
+  return rows[0]!.stats64.rx.packets;
+}
+
+/** Received per second at the care-of end while the correspondent blasts home address 0. */
+async function rate(cn: Netns, mn: Netns): Promise<{ rx: number; sent: number }> {
+  const before = await rxPackets(mn, 'mn0');
+  const t0 = process.hrtime.bigint();
+  const out = await sh('ip', ['netns', 'exec', cn.name, BLAST, scaleHoa(0), String(SECONDS)], { timeoutMs: 120_000 });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rx = (await rxPackets(mn, 'mn0')) - before;
+  return { rx: rx / s, sent: Number(out.trim()) / s };
+}
+
+export interface FwdResult {
+  small: { rx: number; sent: number };
+  big: { rx: number; sent: number };
+  n: number;
+}
+
+export async function fwdPhase(n: number): Promise<FwdResult> {
+  buildBlaster();
+  const ha = await homeNetns();
+  const mn = await createNetns('fmn');
+  const cn = await createNetns('fcn');
+  const sock = NetlinkSocket.open({ protocol: 0, netns: ha.name });
+  try {
+    await addVethPair(ha, 'ha0', mn, 'mn0');
+    await addVethPair(ha, 'ha1', cn, 'cn0');
+    for (const [ns, dev, addr] of [[ha, 'ha0', '2001:db8:f0::1'], [mn, 'mn0', '2001:db8:f0::2'], [ha, 'ha1', '2001:db8:c0::1'], [cn, 'cn0', '2001:db8:c0::2']] as const) {
+      await ns.ip('-6', 'addr', 'add', `${addr}/64`, 'dev', dev, 'nodad');
+      await ns.ip('link', 'set', dev, 'up');
+    }
+    await ha.exec('sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+    // Care-of addresses 2001:db8:100::/47 are behind the mobile node's link.
+    await ha.ip('-6', 'route', 'add', '2001:db8:100::/47', 'via', '2001:db8:f0::2', 'dev', 'ha0');
+    await cn.ip('-6', 'route', 'add', '2001:db8:aa::/64', 'via', '2001:db8:c0::1', 'dev', 'cn0');
+    const k = new HomeAgentKernel(sock, {}, undefined, undefined, 'shared');
+    const index = new DesiredIndex(k.reconciler, k.planner);
+    const upTo = async (from: number, to: number) => {
+      for (let h = from; h < to; h += STEP) {
+        for (let x = h; x < Math.min(to, h + STEP); x++) index.update(scaleHoa(x), scaleDesired(x));
+        const rep = await k.pass();
+        if (rep.failed) throw new Error(`reconcile failed: ${String(rep.errors[0]?.error)}`);
+      }
+    };
+    // 10 bindings (5 home addresses), the neighbour of the care-of link resolved by a first stream.
+    await upTo(0, 5);
+    await rate(cn, mn);
+    const small = await rate(cn, mn);
+    console.error(`scale: fwd with 10 bindings: ${small.rx.toFixed(0)} packets/s received, ${small.sent.toFixed(0)} sent`);
+    await upTo(5, n / 2);
+    const big = await rate(cn, mn);
+    console.error(`scale: fwd with ${n} bindings: ${big.rx.toFixed(0)} packets/s received, ${big.sent.toFixed(0)} sent`);
+    return { small, big, n };
+  } finally {
+    sock.close();
+    // Deleting a namespace with N objects takes long in UML: only when small.
+    if (n <= 10_000) for (const ns of [ha, mn, cn]) await ns.delete();
+  }
+}
