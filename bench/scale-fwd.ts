@@ -1,14 +1,16 @@
 // bench:scale, fwd phase: packets per second forwarded by the home agent to one home address
 // (correspondent -> home agent -> encap nexthop -> care-of address) with 10 bindings
 // installed, then with N, same boot, same generator (bench/udp-blast.c, built with cc here):
-// a steady UDP stream to home address 0, counted as received on the care-of link's far end.
+// a steady UDP stream to home address 0, counted as received on the care-of link's far end;
+// and the reverse: home address 0's node sends to the correspondent through its ip6ip6 tunnel,
+// past the pair filters on the shared device's ingress, counted at the correspondent.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DesiredIndex } from '../lib/plan/ha/desired-index.js';
 import { HomeAgentKernel } from '../lib/daemon/ha/kernel.js';
 import { NetlinkSocket } from '../lib/platform/netlink/socket.js';
 import { addVethPair, createNetns, sh, type Netns } from '../test/kernel/netns.js';
-import { homeNetns, scaleDesired, scaleHoa } from './scale-install.js';
+import { homeNetns, scaleCoa, scaleDesired, scaleHoa } from './scale-install.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BLAST = '/tmp/udp-blast';
@@ -26,27 +28,39 @@ async function rxPackets(ns: Netns, dev: string): Promise<number> {
   return rows[0]!.stats64.rx.packets;
 }
 
-/** Received per second at the care-of end while the correspondent blasts home address 0. */
-async function rate(cn: Netns, mn: Netns): Promise<{ rx: number; sent: number }> {
-  const before = await rxPackets(mn, 'mn0');
+/** One direction: `from` blasts `to`, counted as received on `at`'s `dev`. */
+interface Stream {
+  from: Netns;
+  to: string;
+  at: Netns;
+  dev: string;
+}
+
+/** Packets per second received at the far end while the sender blasts. */
+async function rate(st: Stream): Promise<{ rx: number; sent: number }> {
+  const before = await rxPackets(st.at, st.dev);
   const t0 = process.hrtime.bigint();
-  const out = await sh('ip', ['netns', 'exec', cn.name, BLAST, scaleHoa(0), String(SECONDS)], { timeoutMs: 120_000 });
+  const out = await sh('ip', ['netns', 'exec', st.from.name, BLAST, st.to, String(SECONDS)], { timeoutMs: 120_000 });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  const rx = (await rxPackets(mn, 'mn0')) - before;
+  const rx = (await rxPackets(st.at, st.dev)) - before;
   return { rx: rx / s, sent: Number(out.trim()) / s };
 }
 
 /** The median of RUNS streams (by packets received): the machine's other jobs make single runs noisy. */
-async function medianRate(cn: Netns, mn: Netns): Promise<{ rx: number; sent: number }> {
+async function medianRate(st: Stream): Promise<{ rx: number; sent: number }> {
   const runs: { rx: number; sent: number }[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await rate(cn, mn));
+  for (let i = 0; i < RUNS; i++) runs.push(await rate(st));
   console.error(`scale: fwd runs (received/s): ${runs.map((r) => r.rx.toFixed(0)).join(', ')}`);
   return runs.sort((a, b) => a.rx - b.rx)[Math.floor(RUNS / 2)]!;
 }
 
+type Rate = { rx: number; sent: number };
 export interface FwdResult {
-  small: { rx: number; sent: number };
-  big: { rx: number; sent: number };
+  small: Rate;
+  big: Rate;
+  /** Mobile node -> correspondent, reverse-tunnelled through the pair check. */
+  reverseSmall: Rate;
+  reverseBig: Rate;
   n: number;
 }
 
@@ -67,6 +81,16 @@ export async function fwdPhase(n: number): Promise<FwdResult> {
     // Care-of addresses 2001:db8:100::/47 are behind the mobile node's link.
     await ha.ip('-6', 'route', 'add', '2001:db8:100::/47', 'via', '2001:db8:f0::2', 'dev', 'ha0');
     await cn.ip('-6', 'route', 'add', '2001:db8:aa::/64', 'via', '2001:db8:c0::1', 'dev', 'cn0');
+    // The mobile node of home address 0 at its first care-of address: its own ip6ip6 tunnel
+    // to the home agent, the correspondent's prefix through it from the home address.
+    await mn.ip('-6', 'addr', 'add', `${scaleCoa(0, 0)}/128`, 'dev', 'mn0', 'nodad');
+    await mn.ip('-6', 'addr', 'add', `${scaleHoa(0)}/128`, 'dev', 'lo', 'nodad');
+    await mn.ip('link', 'set', 'lo', 'up');
+    await mn.ip('-6', 'tunnel', 'add', 'rt0', 'mode', 'ip6ip6', 'local', scaleCoa(0, 0), 'remote', '2001:db8:f0::1', 'encaplimit', 'none');
+    await mn.ip('link', 'set', 'rt0', 'up');
+    await mn.ip('-6', 'route', 'add', '2001:db8:c0::/64', 'dev', 'rt0', 'src', scaleHoa(0));
+    const forward: Stream = { from: cn, to: scaleHoa(0), at: mn, dev: 'mn0' };
+    const reverse: Stream = { from: mn, to: '2001:db8:c0::2', at: cn, dev: 'cn0' };
     const k = new HomeAgentKernel(sock, {}, undefined, undefined, 'shared');
     const index = new DesiredIndex(k.reconciler, k.planner);
     const upTo = async (from: number, to: number) => {
@@ -78,13 +102,16 @@ export async function fwdPhase(n: number): Promise<FwdResult> {
     };
     // 10 bindings (5 home addresses), the neighbour of the care-of link resolved by a first stream.
     await upTo(0, 5);
-    await rate(cn, mn);
-    const small = await medianRate(cn, mn);
-    console.error(`scale: fwd with 10 bindings: ${small.rx.toFixed(0)} packets/s received, ${small.sent.toFixed(0)} sent`);
+    await rate(forward);
+    await rate(reverse);
+    const small = await medianRate(forward);
+    const reverseSmall = await medianRate(reverse);
+    console.error(`scale: fwd with 10 bindings: ${small.rx.toFixed(0)} packets/s received (reverse ${reverseSmall.rx.toFixed(0)}), ${small.sent.toFixed(0)} sent (reverse ${reverseSmall.sent.toFixed(0)})`);
     await upTo(5, n / 2);
-    const big = await medianRate(cn, mn);
-    console.error(`scale: fwd with ${n} bindings: ${big.rx.toFixed(0)} packets/s received, ${big.sent.toFixed(0)} sent`);
-    return { small, big, n };
+    const big = await medianRate(forward);
+    const reverseBig = await medianRate(reverse);
+    console.error(`scale: fwd with ${n} bindings: ${big.rx.toFixed(0)} packets/s received (reverse ${reverseBig.rx.toFixed(0)}), ${big.sent.toFixed(0)} sent (reverse ${reverseBig.sent.toFixed(0)})`);
+    return { small, big, reverseSmall, reverseBig, n };
   } finally {
     sock.close();
     // Deleting a namespace with N objects takes long in UML: only when small.

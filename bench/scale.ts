@@ -82,5 +82,8 @@ if (phase === 'fwd' || phase === 'all') {
   note('fwd_pps_10', r.small.rx.toFixed(0));
   note(`fwd_pps_${r.n}`, r.big.rx.toFixed(0));
   note('fwd_ratio', (r.big.rx / r.small.rx).toFixed(3));
+  note('fwd_reverse_pps_10', r.reverseSmall.rx.toFixed(0));
+  note(`fwd_reverse_pps_${r.n}`, r.reverseBig.rx.toFixed(0));
+  note('fwd_reverse_ratio', (r.reverseBig.rx / r.reverseSmall.rx).toFixed(3));
 }
 console.log(`RESULT ${results.join(' ')}`);
