@@ -109,9 +109,10 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
     private readonly icmpFd: number,
     private readonly probeFd: number,
     private readonly router: boolean,
+    moreMemberships: () => number,
   ) {
     super(icmpFd, new MsgIo({ bufferSize: 4096, controlSize: 256 }));
-    this.groups = new GroupMemberships(icmpFd);
+    this.groups = new GroupMemberships(icmpFd, moreMemberships);
   }
 
   static open(opts: NdSocketOptions = {}): NdSocket {
@@ -131,7 +132,8 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
       ] as const) {
         setsockoptInt(icmpFd, IPPROTO_IPV6, opt, v);
       }
-      return new NdSocket(icmpFd, probeFd, opts.router ?? true);
+      // Sockets that only hold solicited-node memberships, once the ICMPv6 socket's are spent.
+      return new NdSocket(icmpFd, probeFd, opts.router ?? true, () => openSocket(AF_INET6, SOCK_DGRAM, 0, where));
     } catch (err) {
       closeFd(icmpFd);
       if (probeFd >= 0) closeFd(probeFd);

@@ -120,6 +120,37 @@ test("DAD: another node's probe for the same target means duplicate; a node's ow
   });
 });
 
+test("DAD: 2,000 at once, each in its own solicited-node group (past one socket's option memory), another node's probe for the last still heard", { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
+  await withNetnsGroup(2, async ([a, b]) => {
+    await link(a!, b!);
+    const nd = NdSocket.open({ netns: a!.name });
+    const peer = NdSocket.open({ netns: b!.name });
+    const COUNT = 2000;
+    // Solicited-node group ff02::1:ff00:XXXX for each: 2,000 groups, where Linux 6.1's 20 KiB
+    // of option memory holds a few hundred memberships per socket.
+    const target = (i: number) => ip6(`2001:db8:aa::1:0:${(0x1000 + i).toString(16)}`);
+    // ff02::1:ff00:1000 .. ff02::1:ff00:17cf: none is a group the kernel joined for a0's own addresses.
+    const ours = async () => (await a!.ip('-6', 'maddr', 'show', 'dev', 'a0')).split('\n').filter((l) => /ff02::1:ff00:1[0-7][0-9a-f]{2}\b/.test(l)).length;
+    try {
+      const last = target(COUNT - 1);
+      const dads = Array.from({ length: COUNT - 1 }, (_, i) => nd.dad('a0', target(i), 10_000));
+      const atA = nd.dad('a0', last, LONG_DAD_MS);
+      assert.equal(nd.stats.dadPending, COUNT);
+      assert.equal(await ours(), COUNT, 'a solicited-node group per pending DAD joined on a0');
+      // B probes for the last target (its NS goes to that target's group only): A hears it.
+      const atB = peer.dad('b0', last);
+      assert.deepEqual(await bounded('both DADs for the last target', Promise.all([atA, atB])), ['duplicate', 'unique']);
+      const results = await bounded('the 1,999 other DADs', Promise.all(dads));
+      assert.ok(results.every((r) => r === 'unique'));
+      assert.equal(nd.stats.dadPending, 0);
+      assert.equal(await ours(), 0, 'every group left again');
+    } finally {
+      nd.close();
+      peer.close();
+    }
+  });
+});
+
 test('unsolicited NA: seen by a peer socket and by tcpdump with override, router and the MAC', { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
   await withNetnsGroup(2, async ([a, b]) => {
     await link(a!, b!);

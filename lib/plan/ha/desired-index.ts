@@ -25,10 +25,18 @@ export const PER_BINDING_PLANNER: WantsPlanner = {
   wants: (_hoa, d) => kernelWants(d) as unknown as WantsByKind,
 };
 
+/**
+ * Who wants one object: nearly always one home address (its own route, group, filters,
+ * proxy entry), kept inline; a Map only for an object several share (a care-of address
+ * used by several home addresses). A Map per object cost about 200 bytes of heap each,
+ * seven objects per home address (bench:scale heap_bytes_per_binding).
+ */
+type Owners = { hoa: string; want: unknown } | Map<string, unknown>;
+
 export class DesiredIndex {
   private readonly perHoa = new Map<string, WantsByKind>();
-  /** kind -> key -> (home address -> wanted object). */
-  private readonly owners: Map<string, Map<string, Map<string, unknown>>>;
+  /** kind -> key -> the home addresses wanting it, with what each wants. */
+  private readonly owners: Map<string, Map<string, Owners>>;
 
   constructor(
     private readonly sink: DesiredSink,
@@ -50,21 +58,13 @@ export class DesiredIndex {
       if (before) {
         for (const key of before.keys()) {
           if (after.has(key)) continue;
-          const o = owners.get(key);
-          o?.delete(hoa);
-          if (!o || o.size === 0) {
-            owners.delete(key);
-            this.sink.put(kind, key, undefined);
-          } else {
-            // Another home address still wants it: its object stays.
-            this.sink.put(kind, key, o.values().next().value);
-          }
+          // Another home address still wants it: its object stays.
+          const still = dropOwner(owners, key, hoa);
+          this.sink.put(kind, key, still);
         }
       }
       for (const [key, want] of after) {
-        let o = owners.get(key);
-        if (!o) owners.set(key, (o = new Map()));
-        o.set(hoa, want);
+        addOwner(owners, key, hoa, want);
         this.sink.put(kind, key, want);
       }
     }
@@ -75,6 +75,28 @@ export class DesiredIndex {
   homeAddresses(): IterableIterator<string> {
     return this.perHoa.keys();
   }
+}
+
+function addOwner(owners: Map<string, Owners>, key: string, hoa: string, want: unknown): void {
+  const o = owners.get(key);
+  if (o === undefined || (!(o instanceof Map) && o.hoa === hoa)) owners.set(key, { hoa, want });
+  else if (o instanceof Map) o.set(hoa, want);
+  else owners.set(key, new Map([[o.hoa, o.want], [hoa, want]]));
+}
+
+/** Removes `hoa` from the key's owners; returns what another owner wants, or undefined when none is left. */
+function dropOwner(owners: Map<string, Owners>, key: string, hoa: string): unknown {
+  const o = owners.get(key);
+  if (o instanceof Map) {
+    o.delete(hoa);
+    if (o.size > 0) {
+      const [other, want] = o.entries().next().value as [string, unknown];
+      if (o.size === 1) owners.set(key, { hoa: other, want });
+      return want;
+    }
+  } else if (o !== undefined && o.hoa !== hoa) return o.want;
+  owners.delete(key);
+  return undefined;
 }
 
 const EMPTY: ReadonlyMap<string, unknown> = new Map();

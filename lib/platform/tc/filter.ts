@@ -34,8 +34,9 @@ export function encodeFilterDel(f: FilterRef): Uint8Array {
   return w.attrString(TCA_KIND, f.kind).finish();
 }
 
-export function encodeFilterDump(ifindex: number, parent = TC_PARENT_INGRESS): Uint8Array {
-  return writeTcmsg(w.begin(RTM_GETTFILTER), { ifindex, handle: 0, parent, prio: 0, protocol: 0 }).finish();
+/** `prio` other than 0: the kernel walks that priority's classifier only (tcf_chain_dump skips the others). */
+export function encodeFilterDump(ifindex: number, parent = TC_PARENT_INGRESS, prio = 0): Uint8Array {
+  return writeTcmsg(w.begin(RTM_GETTFILTER), { ifindex, handle: 0, parent, prio, protocol: 0 }).finish();
 }
 
 /** Decodes one filter; undefined for the per-priority head entry (handle 0, no options). */
@@ -55,11 +56,11 @@ export function filterDelete(sock: NetlinkSocket, f: FilterRef): Promise<void> {
   return sock.request(encodeFilterDel(f), { op: () => `RTM_DELTFILTER ${f.kind} prio ${f.prio} handle ${f.handle}` });
 }
 
-/** `tc -s filter show dev DEV ingress` */
-export function filterDump(sock: NetlinkSocket, ifindex: number, parent = TC_PARENT_INGRESS): Promise<TcFilterInfo[]> {
+/** `tc -s filter show dev DEV ingress [prio P]` */
+export function filterDump(sock: NetlinkSocket, ifindex: number, parent = TC_PARENT_INGRESS, prio = 0): Promise<TcFilterInfo[]> {
   return sock.dump(
-    encodeFilterDump(ifindex, parent),
+    encodeFilterDump(ifindex, parent, prio),
     (m) => (m.type === RTM_NEWTFILTER ? decodeFilter(m) : undefined),
-    `RTM_GETTFILTER dump ifindex ${ifindex}`,
+    `RTM_GETTFILTER dump ifindex ${ifindex}${prio === 0 ? '' : ` prio ${prio}`}`,
   );
 }

@@ -25,14 +25,17 @@ export const DEFAULT_MAX_JOURNAL_BACKLOG = 4096;
 
 /**
  * Defaults: 100,000 bindings (about 45 MB of core state, bench/core.ts measures 441 B
- * each); 16 per home address (draft-04 lets a node name 65,535 BIDs); 256 DADs at once
- * and as many held BAs (each DAD is a second of Neighbour Solicitations on the home link).
+ * each); 16 per home address (draft-04 lets a node name 65,535 BIDs); 4,096 DADs at once
+ * and as many held BAs. Each DAD is a second of Neighbour Solicitations on the home link
+ * and a timer, a held BA a few hundred bytes; with 256 a registration storm (every node
+ * registering at once after an outage) was capped near 256 first registrations a second
+ * and the rest refused with a final 130 (bench:scale storm: 1,285 of 2,000 refused).
  */
 export const DEFAULT_LIMITS: Readonly<HomeAgentLimits> = Object.freeze({
   maxBindings: 100_000,
   maxBindingsPerHomeAddress: 16,
-  maxPendingDad: 256,
-  maxHeldAcks: 256,
+  maxPendingDad: 4096,
+  maxHeldAcks: 4096,
   maxJournalBacklog: DEFAULT_MAX_JOURNAL_BACKLOG,
 });
 

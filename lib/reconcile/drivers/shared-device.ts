@@ -11,7 +11,7 @@ import { clsactAdd, clsactDelete, qdiscDump } from '../../platform/tc/qdisc.js';
 import { encodeFlowerPairCreate, flowerPairReplace } from '../../platform/tc/flower.js';
 import { matchallReplace } from '../../platform/tc/matchall.js';
 import { filterDelete, filterDump } from '../../platform/tc/filter.js';
-import { ETH_P_ALL, ETH_P_IPV6 } from '../../platform/tc/tc-constants.js';
+import { ETH_P_ALL, ETH_P_IPV6, TC_PARENT_INGRESS } from '../../platform/tc/tc-constants.js';
 import { DROP_FILTER_PRIO, PAIR_FILTER_PRIO, pairKey, prefixPairKey, type ClsactWant, type DropFilterWant, type PairFilterWant, type SharedDeviceWant } from '../../plan/ha/shared-dataplane.js';
 import type { ObjectDriver } from '../engine.js';
 import { Allocator, FILTER_HANDLE_BASE, FILTER_HANDLE_COUNT } from '../marks.js';
@@ -205,10 +205,14 @@ export class DropFilterDriver implements ObjectDriver<DropFilterWant, DropFilter
     });
   }
 
-  /** `tc -s filter show dev NAME ingress`: our matchall's drop count, undefined when it is absent. */
+  /**
+   * `tc -s filter show dev NAME ingress prio 2`: our matchall's drop count, undefined when it
+   * is absent. Only its priority is dumped: the whole hook holds a pair filter per binding,
+   * and `show stats` and every metrics scrape read this (O(1), not O(N)).
+   */
   async read(ifindex = this.device()): Promise<number | undefined> {
     if (ifindex === undefined) return undefined;
-    for (const f of await filterDump(this.sock, ifindex)) {
+    for (const f of await filterDump(this.sock, ifindex, TC_PARENT_INGRESS, DROP_FILTER_PRIO)) {
       if (f.kind === 'matchall' && f.header.prio === DROP_FILTER_PRIO && f.header.handle === DROP_HANDLE && 'actions' in f) return f.actions.reduce((n, a) => n + a.drops, 0);
     }
     return undefined;

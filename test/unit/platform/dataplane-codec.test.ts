@@ -138,6 +138,7 @@ test('filter: the per-priority head entry (handle 0) is skipped; malformed stats
   const head = one(encodeFilterDump(4));
   assert.equal(decodeFilter(head), undefined);
   assert.deepEqual(readTcmsg(head), { ifindex: 4, handle: 0, parent: TC_PARENT_INGRESS, prio: 0, protocol: 0 });
+  assert.deepEqual(readTcmsg(one(encodeFilterDump(4, TC_PARENT_INGRESS, 2))), { ifindex: 4, handle: 0, parent: TC_PARENT_INGRESS, prio: 2, protocol: 0 });
   assert.throws(() => encodeFilterDel({ ifindex: 4, prio: 1, protocol: ETH_P_IPV6, kind: 'flower', handle: 0 }), RangeError);
   const del = one(encodeFilterDel({ ifindex: 4, prio: 1, protocol: ETH_P_IPV6, kind: 'flower', handle: 9 }));
   assert.deepEqual(readTcmsg(del), { ifindex: 4, handle: 9, parent: TC_PARENT_INGRESS, prio: 1, protocol: ETH_P_IPV6 });

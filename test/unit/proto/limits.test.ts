@@ -29,7 +29,7 @@ for (const row of rows) {
 }
 
 test('the defaults are documented numbers', () => {
-  assert.deepEqual({ ...DEFAULT_LIMITS }, { maxBindings: 100_000, maxBindingsPerHomeAddress: 16, maxPendingDad: 256, maxHeldAcks: 256, maxJournalBacklog: 4096 });
+  assert.deepEqual({ ...DEFAULT_LIMITS }, { maxBindings: 100_000, maxBindingsPerHomeAddress: 16, maxPendingDad: 4096, maxHeldAcks: 4096, maxJournalBacklog: 4096 });
 });
 
 /** A home agent with CAPS whose DADs all succeed at once. */

@@ -17,6 +17,7 @@ const IF = 'eth0';
 const CFG = { homeAgentAddress: HA, homeLinkInterface: IF };
 const H1 = ip6('2001:db8:1::a');
 const H2 = ip6('2001:db8:1::b');
+const H3 = ip6('2001:db8:1::c');
 const C1 = ip6('2001:db8:a::1');
 const C2 = ip6('2001:db8:b::2');
 
@@ -60,6 +61,12 @@ const ROWS: [string, Step[], string[]][] = [
   ]],
   ['the last owner leaving: cleared', [[H1, [[1, C1]]], [H2, [[1, C1]]], [H1, []], [H2, []]], [
     `clear tunnel ${T1}`, `clear nexthop t|${T1}`, `clear route ${H2}/128`, `clear proxy ${IF}|${H2}`,
+  ]],
+  ['three owners, two leave, the last still holds it; then it leaves too: cleared', [[H1, [[1, C1]]], [H2, [[1, C1]]], [H3, [[1, C1]]], [H2, []], [H1, []], [H3, []]], [
+    `clear tunnel ${T1}`, `clear nexthop t|${T1}`, `clear route ${H3}/128`, `clear proxy ${IF}|${H3}`,
+  ]],
+  ['a shared object back to one owner, which re-registers: kept', [[H1, [[1, C1]]], [H2, [[1, C1]]], [H1, []], [H2, [[1, C1]]]], [
+    `set tunnel ${T1}`, `set nexthop t|${T1}`, `set route ${H2}/128`, `set proxy ${IF}|${H2}`,
   ]],
   ['the same bindings again: the same keys written (the reconciler compares with what the kernel holds)', [[H1, [[1, C1]]], [H1, [[1, C1]]]], [
     `set tunnel ${T1}`, `set nexthop t|${T1}`, `set route ${H1}/128`, `set proxy ${IF}|${H1}`,
