@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Netns } from './netns.js';
 import {
   COAS, CN_PREFIX, ERROR_LINE, FAILURE_LINE, HA, HOA, MN_IFACES, SCENARIO_TIMEOUT_MS, bindings, crossCheckCapture, echoFromCn, echoFromCnInBackground,
-  flowsFromCn, linesMatching, logRecords, mcoactl, pingFromCn, registeredWith, stats, perCareOfCounters, tunnelSum, tunnels, until, untilForwarding, untilLogged, withRoutedWorld, writeHomeAgentConfig,
+  flowsFromCn, linesMatching, logRecords, mcoactl, pingFromCn, registeredWith, startMonitor, stats, perCareOfCounters, tunnelSum, tunnels, until, untilForwarding, untilLogged, withRoutedWorld, writeHomeAgentConfig,
   writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
 } from './fixtures/index.js';
 
@@ -193,5 +193,100 @@ test('reload of a mobile node: an interface dropped from the list is de-register
     writeFileSync(r.mnD.config, readFileSync(r.mnD.config, 'utf8').replace('bulk: true', 'bulk: maybe'));
     await assert.rejects(mcoactl(r.mnD, 'reload'), /bulk/);
     assert.equal((await haBindings(r)).length, 2);
+  });
+});
+
+/** The mobile node's kernel objects a restart must keep: tunnels by name and ifindex, nexthop groups, the routes over them. */
+async function mnObjects(mn: Netns): Promise<string[]> {
+  type L = { ifindex: number; ifname: string };
+  const links = (JSON.parse(await mn.ip('-j', 'link', 'show', 'type', 'ip6tnl')) as L[]).filter((l) => l.ifname.startsWith('mip6t')).map((l) => `link ${l.ifindex} ${l.ifname}`);
+  const groups = (await mn.ip('nexthop', 'show')).trim().split('\n').filter(Boolean).map((l) => `nh ${l.trim()}`);
+  const routes = (await mn.ip('-6', 'route', 'show', 'proto', '135')).trim().split('\n').filter(Boolean).map((l) => `route ${l.trim()}`);
+  return [...links, ...groups, ...routes].sort();
+}
+
+test('restart of the mobile node (SIGTERM, then kill -9): it adopts its tunnels, groups and routes, and a steady flow loses no datagram', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+  await withRoutedWorld({}, async ({ ns, scope }) => {
+    const haD = await scope.startDaemon(ns.ha, 'home agent', (dir) => writeHomeAgentConfig(dir, { ipsecRequired: false }));
+    let mnD = await scope.startDaemon(ns.mn, 'mobile node', (dir) => writeMobileNodeConfig(dir, {}));
+    await scope.echoServer(ns.mn);
+    const r: Running = { ...ns, haD, mnD };
+    await until('three bindings at the home agent', async () => ((await haBindings(r)).length === 3 ? true : undefined));
+    await untilForwarding(r, COAS);
+    await until('three registered entries at the mobile node', async () => ((await registeredWith(mnD, HA)).length === 3 ? true : undefined));
+    const objects = await mnObjects(ns.mn);
+    t.diagnostic(`mobile node kernel objects: ${objects.join('; ')}`);
+    const monitor = startMonitor(ns.mn, ['link', 'route', 'nexthop']);
+    // A steady flow, 20 ms apart, across both restarts.
+    const flow = echoFromCnInBackground(ns.cn, 0, 20);
+    try {
+      await until('20 answers before the restarts', () => flow.answered().size >= 20);
+      for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+        const from = flow.lastSent();
+        mnD = await scope.restartDaemon(mnD, signal);
+        // Settled: registered again at all three care-of addresses, the adoption over, and
+        // the flow answered beyond the restart.
+        await until(`three registrations after the ${signal} restart`, async () => ((await registeredWith(mnD, HA)).length === 3 ? true : undefined));
+        await untilLogged(mnD, 'the adoption over', (l) => l.includes('"msg":"tunnels of a previous run: adoption over"'));
+        const settled = flow.lastSent();
+        await until(`20 answers to datagrams sent after the ${signal} restart settled`, () => [...flow.answered()].filter((n) => n > settled).length >= 20);
+        t.diagnostic(`${signal}: datagrams ${from}..${settled} sent across the restart`);
+        assert.deepEqual(await mnObjects(ns.mn), objects, `the mobile node's kernel objects after the ${signal} restart`);
+      }
+    } finally {
+      const lost = await flow.stop();
+      const events = await monitor.stop();
+      for (const e of events.filter((x) => /mip6t|nhid|group|Deleted/.test(x))) t.diagnostic(`mn: ${e.replace(/\s+/g, ' ').slice(0, 170)}`);
+      t.diagnostic(`flow: ${lost.received}/${lost.sent} answered, missing ${JSON.stringify(lost.missing)}`);
+      // Every datagram answered: nothing of the node's forwarding state was deleted or
+      // re-created (the daemon is not on the data path; a SIGTERM does not de-register).
+      assert.deepEqual(lost.missing, [], 'datagrams lost across the mobile node restarts');
+      assert.deepEqual(events.filter((e) => /Deleted/.test(e) && /mip6t|nhid|id \d+ group/.test(e)), [], 'a tunnel, nexthop or route of the node deleted during the restarts');
+    }
+    assert.deepEqual([...linesMatching(haD, ERROR_LINE), ...linesMatching(mnD, FAILURE_LINE)], []);
+  });
+});
+
+test('a care-of address removed while its BID cannot be de-registered: its tunnel leaves the node\'s group at once, before any new registration', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+  await withRoutedWorld({}, async ({ ns, scope }) => {
+    const haD = await scope.startDaemon(ns.ha, 'home agent', (dir) => writeHomeAgentConfig(dir, { ipsecRequired: false }));
+    const mnD = await scope.startDaemon(ns.mn, 'mobile node', (dir) => writeMobileNodeConfig(dir, {}));
+    await scope.echoServer(ns.mn);
+    const r: Running = { ...ns, haD, mnD };
+    await until('three bindings at the home agent', async () => ((await haBindings(r)).length === 3 ? true : undefined));
+    await untilForwarding(r, COAS);
+    // No Binding Update can leave the node: an XFRM block policy above mcoad's band (an
+    // administrator's; mcoad leaves it alone), so the home agent keeps all three bindings.
+    const block = ['xfrm', 'policy', 'add', 'src', '::/0', 'dst', `${HA}/128`, 'proto', '135', 'dir', 'out', 'priority', '1', 'action', 'block'];
+    await ns.mn.ip(...block);
+    const members = async (): Promise<string[]> => {
+      const tunnelsNow = new Map((await tunnels(ns.mn)).map((x) => [x.name, x.local]));
+      const group = (await ns.mn.ip('nexthop', 'show')).split('\n').find((l) => l.includes('group')) ?? '';
+      const ids = /group (\S+)/.exec(group)?.[1]?.split('/') ?? [];
+      const byId = new Map((await ns.mn.ip('nexthop', 'show')).split('\n').flatMap((l) => {
+        const m = /^id (\d+) dev (\S+)/.exec(l);
+        return m ? [[m[1]!, tunnelsNow.get(m[2]!) ?? m[2]!] as const] : [];
+      }));
+      return ids.map((id) => byId.get(id.split(',')[0]!) ?? id).sort();
+    };
+    assert.deepEqual(await members(), [...COAS].sort());
+    const gone = COAS[2];
+    await ns.mn.ip('addr', 'del', `${gone}/64`, 'dev', MN_IFACES[2]!);
+    const left = await until('the group without the removed care-of address', async () => {
+      const m = await members();
+      return m.length === 2 ? m : undefined;
+    });
+    assert.deepEqual(left, [COAS[0], COAS[1]]);
+    assert.ok(!(await tunnels(ns.mn)).some((x) => x.local === gone), 'the tunnel from the removed care-of address is gone');
+    // Before any new registration: the home agent still holds the binding of the removed address.
+    assert.deepEqual((await haBindings(r)).map((b) => b.split(' ')[2]).sort(), [...COAS].sort(), 'the home agent has not been told yet');
+    t.diagnostic(`mobile node group: ${left.join(', ')}; home agent still: ${(await haBindings(r)).join('; ')}`);
+    await ns.mn.ip('xfrm', 'policy', 'del', 'src', '::/0', 'dst', `${HA}/128`, 'proto', '135', 'dir', 'out');
+    await until('two bindings at the home agent', async () => ((await haBindings(r)).length === 2 ? true : undefined));
+    await untilForwarding(r, [COAS[0], COAS[1]]);
+    const echo = await echoFromCn(ns.cn, 20, 20);
+    assert.equal(echo.received, 20, `missing ${echo.missing.join(',')}`);
+    // The blocked sends failed with EPERM (logged); nothing else.
+    assert.deepEqual([...linesMatching(haD, ERROR_LINE), ...linesMatching(mnD, FAILURE_LINE).filter((l) => !l.includes('EPERM'))], []);
   });
 });
