@@ -1,6 +1,6 @@
 // Mobile Prefix Discovery end to end (RFC 6275 §10.6, §11.4) with mcoad at both ends: once
 // registered, the mobile node reverse-tunnels a Mobile Prefix Solicitation from its home
-// address; the home agent answers with an advertisement of its served prefix (the
+// address (with IPsec: sends it from a care-of address with a Home Address option under ESP); the home agent answers with an advertisement of its served prefix (the
 // configured lifetimes, its own address with the R bit) that `mcoactl show prefixes` on
 // the node then lists. A reload of the home agent adding a prefix sends an unsolicited
 // advertisement the node picks up. A capture on the home agent's uplink, read with tshark,
@@ -10,10 +10,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  COAS, HA, HOA, HOME_PREFIX, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, counter, ipsecYaml, logRecords, mcoactl, mobileNodeSas, registeredWith,
+  COAS, HA, HOA, HOME_PREFIX, SCENARIO_TIMEOUT_MS, authorisedHomeAddress, bindings, counter, ipsecYaml, logRecords, mcoactl, mobileNodeSas, procCounter, registeredWith,
   tsharkFields, until, withRoutedWorld, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type TestSas,
 } from './fixtures/index.js';
 import { DEFAULT_XFRM_BANDS } from '../../lib/reconcile/drivers/xfrm.js';
+import { encapsulatedIcmp6, sendIp6ip6 } from '../../lib/net/reverse-tunnel.js';
+import { encodeMobilePrefix } from '../../lib/wire/icmp/mobile-prefix.js';
+import { mustParseIp6 } from '../../lib/inet/ip6.js';
 
 const EXTRA_PREFIX = '2001:db8:ab::/64';
 
@@ -123,10 +126,10 @@ const SA: TestSas = {
   icvBits: 128,
 };
 
-test('prefix discovery with IPsec: the advertisement travels under ESP (RFC 6275 §5.4, RFC 4877 §4.1); the node, which requires it, learns from it', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+test('prefix discovery with IPsec: the solicitation leaves under the BU\'s SA with a Home Address option and the advertisement under the BA\'s (RFC 6275 §5.4, §11.4.2, RFC 4877 §4.1); each end requires it', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await withRoutedWorld({}, async ({ ns, scope }) => {
-    const capture = await scope.capture(ns.ha, 'up0', 'uplink.pcap', 'ip6 proto 41');
-    await scope.startDaemon(ns.ha, 'home agent', (dir) =>
+    const capture = await scope.capture(ns.ha, 'up0', 'uplink.pcap', 'ip6');
+    const haD = await scope.startDaemon(ns.ha, 'home agent', (dir) =>
       writeHomeAgentConfig(dir, { ipsecRequired: true, homeAgent: `${authorisedHomeAddress(ipsecYaml(SA))}  prefix_discovery:\n    valid_lifetime: 3600\n    preferred_lifetime: 1800\n` }));
     const mnD = await scope.startDaemon(ns.mn, 'mobile node', (dir) => writeMobileNodeConfig(dir, { bulk: true, ipsec: ipsecYaml(mobileNodeSas(SA), '  ') }));
     await until('a registered entry at the mobile node', async () => (await registeredWith(mnD, HA)).length > 0);
@@ -134,13 +137,40 @@ test('prefix discovery with IPsec: the advertisement travels under ESP (RFC 6275
     await until('the home prefix learned', async () => (await showPrefixes(mnD)).prefixes.find((p) => p.prefix === HOME_PREFIX));
     const policies = await ns.mn.ip('xfrm', 'policy', 'list', 'dir', 'in');
     assert.match(policies, new RegExp(`src ${HA}/128 dst ${HOA}/128 proto ipv6-icmp type 147[\\s\\S]*?tmpl[^\\n]*\\n[^\\n]*proto esp`), policies);
-    // On the wire: inside the tunnel, home agent -> home address is ESP; no advertisement in clear.
-    const esp = await until('an ESP packet from the home agent to the home address inside a tunnel', async () => {
+    // The solicitation: the node's outbound policy (ESP, then the Home Address option) and the
+    // home agent's inbound one (ESP required): the home agent received it, so it had ESP.
+    const mnOut = await ns.mn.ip('xfrm', 'policy', 'list', 'dir', 'out');
+    assert.match(mnOut, new RegExp(`src ${HOA}/128 dst ${HA}/128 proto ipv6-icmp type 146[\\s\\S]*?proto esp[\\s\\S]*?proto hao`), mnOut);
+    const haIn = await ns.ha.ip('xfrm', 'policy', 'list', 'dir', 'in');
+    assert.match(haIn, new RegExp(`src ${HOA}/128 dst ${HA}/128 proto ipv6-icmp type 146[\\s\\S]*?tmpl[^\\n]*\\n[^\\n]*proto esp`), haIn);
+    assert.ok((await counter(haD, 'mpd', 'mps-received')) >= 1, 'the home agent received the solicitation');
+    const sent = logRecords<{ msg: string; esp: boolean; coa: string }>(mnD).filter((l) => l.msg === 'mobile prefix solicitation sent');
+    assert.ok(sent.length > 0 && sent.every((l) => l.esp === true), JSON.stringify(sent));
+    // On the wire: ESP from a care-of address to the home agent with the home address in a
+    // Home Address option (BUs and the solicitation); inside the tunnel, home agent -> home
+    // address is ESP; no solicitation and no advertisement in clear, tunnelled or not.
+    const up = await until('ESP with a Home Address option from a care-of address to the home agent', async () => {
+      const r = await tsharkFields(capture.file, `ipv6.dst == ${HA} && ipv6.opt.mipv6.home_address == ${HOA} && esp`, ['ipv6.src', 'esp.spi']);
+      return r.length > 0 ? r : undefined;
+    });
+    const down = await until('an ESP packet from the home agent to the home address inside a tunnel', async () => {
       const r = await tsharkFields(capture.file, `ipv6.src == ${HA} && ipv6.dst == ${HOA} && esp`, ['ipv6.src', 'ipv6.dst', 'esp.spi']);
       return r.length > 0 ? r : undefined;
     });
+    // The home agent requires ESP: a solicitation reverse-tunnelled in clear (as a node
+    // without SAs sends it) is dropped by its kernel after decapsulation, never answered.
+    const mismatch = await procCounter(ns.ha, 'xfrm_stat', 'XfrmInTmplMismatch');
+    const received = await counter(haD, 'mpd', 'mps-received');
+    const clear = encapsulatedIcmp6(encodeMobilePrefix({ kind: 'mps', identifier: 0x4242, options: [] }), mustParseIp6(HOA), mustParseIp6(HA));
+    sendIp6ip6(clear, { outerSrc: COAS[0], outerDst: HA, netns: ns.mn.name }, 'a solicitation in clear');
+    await until('the home agent\'s kernel to drop the clear solicitation', async () => (await procCounter(ns.ha, 'xfrm_stat', 'XfrmInTmplMismatch')) > mismatch);
+    assert.equal(await counter(haD, 'mpd', 'mps-received'), received, 'the clear solicitation did not reach the home agent');
     await capture.stop();
-    t.diagnostic(esp.map((r) => r.join(' ')).join('\n'));
+    t.diagnostic(`up: ${up.map((r) => r.join(' ')).join('; ')}; down: ${down.map((r) => r.join(' ')).join('; ')}`);
+    assert.ok(up.every((r) => Number(r[1]) === SA.spiIn), `under the BU's SA: ${JSON.stringify(up)}`);
     assert.deepEqual(await tsharkFields(capture.file, 'icmpv6.type == 147', ['ipv6.src']), [], 'no advertisement readable on the wire');
+    // The one in clear is the test's own (identifier 0x4242), readable; the node's are not.
+    assert.equal((await tsharkFields(capture.file, 'icmpv6.type == 146 && icmpv6.mip6.identifier == 0x4242', ['ipv6.src'])).length, 1, 'the test\'s clear solicitation in the capture');
+    assert.deepEqual(await tsharkFields(capture.file, 'icmpv6.type == 146 && icmpv6.mip6.identifier != 0x4242', ['ipv6.src']), [], 'no solicitation of the node readable on the wire');
   });
 });

@@ -145,8 +145,15 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
     const homeAgent = mustParseIp6(m.homeAgent);
     d.prefixes = MobileNodePrefixDiscovery.open(sockets, cfg, {
-      // Only care-of addresses whose tunnel is in the kernel: the answer comes back through it.
-      accepted: () => d.accepted().filter((a) => kernel.tunnelOf(a.coa) !== undefined),
+      // Only care-of addresses whose tunnel is in the kernel: the answer comes back through it;
+      // under ESP, the one the kernel's Home Address option state names.
+      solicitFrom: () => {
+        const live = d.accepted().filter((a) => kernel.tunnelOf(a.coa) !== undefined);
+        if (m.ipsec === undefined) return live[0];
+        const coa = kernel.solicitationCareOf();
+        return live.find((a) => a.coa === coa);
+      },
+      protectedSolicitation: m.ipsec !== undefined,
       // §11.4.3: the acknowledgement is a Binding Update to the home agent; the core refreshes
       // every home registration as for a Binding Refresh Request without a BID sub-option.
       refreshHomeRegistration: () => d.feed([{ kind: 'bindingRefreshRequest', from: homeAgent, message: { kind: 'brr', payloadProto: 59, checksum: 0, options: [] } }]),

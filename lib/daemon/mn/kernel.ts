@@ -12,7 +12,9 @@ import type { OwnershipMarks } from '../../reconcile/marks.js';
 import type { Ip6 } from '../../inet/ip6.js';
 import { PassScheduler, type PassObserver } from '../../reconcile/pass-scheduler.js';
 import { keepUnchanged } from '../../plan/common/stable.js';
-import { keyedXfrm, type XfrmObjects } from '../../plan/common/xfrm-objects.js';
+import { keyedXfrm, stateKey, type XfrmObjects } from '../../plan/common/xfrm-objects.js';
+import { mobilePrefixSolicitHaoState } from '../../plan/mn/signalling-ipsec.js';
+import type { XfrmState } from '../../platform/xfrm/state.js';
 import { HomeAddressDriver } from '../../reconcile/drivers/home-address.js';
 import type { DirectRoute } from '../../plan/mn/direct-routes.js';
 import { MN_ROUTE_KINDS, mnTunnelKey, mobileNodeRouteWants, type AcceptedCareOf } from '../../plan/mn/routes.js';
@@ -34,6 +36,8 @@ export class MobileNodeKernel {
   private ro: XfrmObjects | undefined;
   /** Payload ESP per accepted care-of address (plan/mn/payload-ipsec.ts), when configured. */
   private payload: XfrmObjects | undefined;
+  /** With signalling SAs: the care-of address of the Mobile Prefix Solicitations' Home Address option state. */
+  private solicitFrom: Ip6 | undefined;
 
   constructor(
     rtnl: NetlinkSocket,
@@ -83,7 +87,7 @@ export class MobileNodeKernel {
   }
 
   private setXfrm(): void {
-    const x = keyedXfrm(mobileNodeXfrm({ bands: this.bands, homeAddress: this.homeAddress, homeAgent: this.homeAgent, sas: this.sas, ro: this.ro, payload: this.payload }));
+    const x = keyedXfrm(mobileNodeXfrm({ bands: this.bands, homeAddress: this.homeAddress, homeAgent: this.homeAgent, sas: this.sas, ro: this.ro, payload: this.payload, solicitFrom: this.solicitFrom }));
     this.reconciler.setDesired('xfrm-state', x.states);
     this.reconciler.setDesired('xfrm-policy', x.policies);
   }
@@ -104,6 +108,12 @@ export class MobileNodeKernel {
   /** Tunnels for exactly these care-of addresses, and the routes over them. */
   setAccepted(accepted: readonly AcceptedCareOf[]): void {
     this.lastAccepted = accepted;
+    // The first accepted care-of address carries the solicitations; kept while it stays accepted.
+    const from = this.solicitFrom !== undefined && accepted.some((a) => a.coa === this.solicitFrom) ? this.solicitFrom : accepted[0]?.coa;
+    if (from !== this.solicitFrom) {
+      this.solicitFrom = from;
+      this.setXfrm();
+    }
     const wants = mobileNodeRouteWants({ accepted, homeAgent: this.homeAgent, routes: this.routes, direct: this.direct });
     for (const kind of MN_ROUTE_KINDS) {
       // Unchanged objects keep their identity, so only real changes become dirty.
@@ -142,6 +152,16 @@ export class MobileNodeKernel {
 
   passNow(): Promise<void> {
     return this.scheduler.passNow();
+  }
+
+  /**
+   * The care-of address a Mobile Prefix Solicitation leaves from under ESP: that of the Home
+   * Address option state in the kernel (plan/mn/signalling-ipsec.ts), if there is one.
+   */
+  solicitationCareOf(): Ip6 | undefined {
+    if (!this.sas || this.solicitFrom === undefined) return undefined;
+    const key = stateKey(mobilePrefixSolicitHaoState(this.homeAddress, this.homeAgent, this.solicitFrom, this.bands));
+    return this.reconciler.observed<XfrmState>('xfrm-state', key)?.coaddr;
   }
 
   /** The tunnel device serving a care-of address, if it exists. */

@@ -1,11 +1,16 @@
 // The mobile node's Mobile Prefix Discovery (RFC 6275 §11.4.2, §11.4.3) around the pure core
 // (proto/mn/prefix-discovery.ts): the ICMPv6 socket, the timer, and `mcoactl show prefixes`.
 //
-// The solicitation leaves from the home address inside an ip6ip6 packet from an accepted
-// care-of address to the home agent (as the HoTI does, net/reverse-tunnel.ts), so it does
-// not depend on `mobile_node.routes` covering the home agent; the home agent's tunnel
-// decapsulates it. The advertisement comes back to the home address through the node's
-// tunnel and reaches the raw ICMPv6 socket with the home agent as source.
+// With signalling SAs the solicitation leaves through the ICMPv6 socket from the home address
+// to the home agent, and the kernel's policy protects it with the BU's SA and sends it from a
+// care-of address with a Home Address option (plan/mn/signalling-ipsec.ts), as RFC 6275
+// §11.4.2 lays it out. Without SAs it leaves from the home address inside an ip6ip6 packet
+// from an accepted care-of address to the home agent (as the HoTI does,
+// net/reverse-tunnel.ts), where the binding's tunnel decapsulates it: no Home Address option
+// (which the home agent's kernel takes only under a policy), no dependence on
+// `mobile_node.routes` covering the home agent. The advertisement comes back to the home
+// address through the node's tunnel and reaches the raw ICMPv6 socket with the home agent as
+// source.
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MobileNodeDaemonConfig } from '../../config/index.js';
@@ -23,8 +28,13 @@ import type { RoleSockets } from '../service/role.js';
 import type { AcceptedCareOf } from './kernel.js';
 
 export interface MobileNodePrefixDeps {
-  /** Care-of addresses the home agent accepted (the solicitation leaves from the first). */
-  accepted(): AcceptedCareOf[];
+  /**
+   * The accepted care-of address a solicitation can leave from now (under ESP: the one the
+   * kernel's Home Address option state names), or none.
+   */
+  solicitFrom(): AcceptedCareOf | undefined;
+  /** Signalling SAs are configured: the solicitation goes through the kernel's policy. */
+  readonly protectedSolicitation: boolean;
   /** §11.4.3: acknowledge an unsolicited advertisement with a Binding Update to the home agent. */
   refreshHomeRegistration(): void;
   /** §11.7.1: registrations last no longer than the home address stays valid. */
@@ -67,12 +77,12 @@ export class MobileNodePrefixDiscovery {
 
   /** The accepted care-of addresses changed: a first registration may make a solicitation due. */
   tick(): void {
-    const accepted = this.deps.accepted();
+    const from = this.deps.solicitFrom();
     const now = this.clock.now();
-    const mps = this.core.poll(now, accepted.length > 0, () => randomInt(0x10000));
-    if (mps && accepted[0]) this.solicit(encodeMobilePrefix(mps), mps.identifier, accepted[0]);
-    // Without a registration nothing can be sent: the next registration change ticks again.
-    this.timer.at(accepted.length > 0 ? this.core.nextDueMs() : null);
+    const mps = this.core.poll(now, from !== undefined, () => randomInt(0x10000));
+    if (mps && from) this.solicit(encodeMobilePrefix(mps), mps.identifier, from);
+    // Without a registration nothing can be sent: the next registration change (or kernel pass) ticks again.
+    this.timer.at(from !== undefined ? this.core.nextDueMs() : null);
   }
 
   view(): PrefixesView {
@@ -97,10 +107,15 @@ export class MobileNodePrefixDiscovery {
   private solicit(icmp: Uint8Array, identifier: number, from: AcceptedCareOf): void {
     const m = this.cfg.mobileNode;
     try {
-      const packet = encapsulatedIcmp6(icmp, mustParseIp6(m.homeAddress), mustParseIp6(m.homeAgent));
-      sendIp6ip6(packet, { outerSrc: from.coa, outerDst: m.homeAgent, ifindex: from.ifindex, ...(this.cfg.netns === null ? {} : { netns: this.cfg.netns }) }, 'mobile prefix solicitation');
+      if (this.deps.protectedSolicitation) {
+        // The kernel fills the checksum over the home address, adds ESP and the Home Address option.
+        this.sock.send({ dst: m.homeAgent, src: m.homeAddress, data: icmp, ifindex: from.ifindex });
+      } else {
+        const packet = encapsulatedIcmp6(icmp, mustParseIp6(m.homeAddress), mustParseIp6(m.homeAgent));
+        sendIp6ip6(packet, { outerSrc: from.coa, outerDst: m.homeAgent, ifindex: from.ifindex, ...(this.cfg.netns === null ? {} : { netns: this.cfg.netns }) }, 'mobile prefix solicitation');
+      }
       this.counters.inc('mpd_messages', { message: 'mps', outcome: 'sent' });
-      this.log.info({ identifier, coa: from.coa }, 'mobile prefix solicitation sent');
+      this.log.info({ identifier, coa: from.coa, esp: this.deps.protectedSolicitation }, 'mobile prefix solicitation sent');
     } catch (err) {
       this.counters.inc('mpd_messages', { message: 'mps', outcome: 'send-error' });
       this.log.warn({ err: String(err) }, 'mobile prefix solicitation failed to send');

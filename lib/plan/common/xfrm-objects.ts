@@ -29,8 +29,9 @@ export interface XfrmBands {
 
 export const DEFAULT_XFRM_BANDS: XfrmBands = { priorityBase: 0x4d4300, priorityCount: 0x100, reqidBase: 0x4d430000, reqidCount: 0x10000 };
 
+// Ports (for ICMPv6: type and code) as a dump reads them back: only when set.
 const selectorKey = (s: XfrmSelector): string =>
-  `${s.src}/${s.srcLen}>${s.dst}/${s.dstLen} p${s.proto}${s.mhType !== undefined ? ` mh${s.mhType}` : ''}${s.ifindex ? ` if${s.ifindex}` : ''}`;
+  `${s.src}/${s.srcLen}>${s.dst}/${s.dstLen} p${s.proto}${s.mhType !== undefined ? ` mh${s.mhType}` : ''}${s.sport ? ` s${s.sport}` : ''}${s.dport ? ` d${s.dport}` : ''}${s.ifindex ? ` if${s.ifindex}` : ''}`;
 
 /** The kernel's identity of a policy: selector, direction, type (and mark). */
 export const policyKey = (p: Pick<XfrmPolicy, 'selector' | 'dir' | 'type'>): string => `${p.dir}|${p.type ?? 'main'}|${selectorKey(p.selector)}`;

@@ -10,14 +10,16 @@
 //       tmpl proto esp mode transport reqid R level required
 //   ip xfrm policy update src HA/128 dst HOA/128 proto ipv6-icmp type 147 dir out priority P \
 //       tmpl proto esp mode transport reqid R level required
+//   ip xfrm policy update src HOA/128 dst HA/128 proto ipv6-icmp type 146 dir in priority P \
+//       tmpl proto esp mode transport reqid R level required tmpl proto hao mode ro level use
 //
-// The last one is Mobile Prefix Discovery (RFC 6275 §5.4, §10.6; RFC 4877 §4.1): the
-// advertisement the mobile node acts on (new prefixes, a deprecated or invalid home address,
-// its registration lifetime) leaves under the BA's SA, and the node requires it so
-// (plan/mn/signalling-ipsec.ts). The solicitation stays in clear: the node builds it as the
-// inner packet of a raw ip6ip6 datagram (net/reverse-tunnel.ts), which XFRM never sees, and
-// the home agent answers only home addresses with a binding, to the home address through
-// its tunnel, so a forged solicitation gets its sender nothing.
+// The last two are Mobile Prefix Discovery (RFC 6275 §5.4, §10.6, §11.4.2; RFC 4877 §4.1):
+// the advertisement the mobile node acts on (new prefixes, a deprecated or invalid home
+// address, its registration lifetime) leaves under the BA's SA, and the node requires it so
+// (plan/mn/signalling-ipsec.ts); the solicitation must arrive under the BU's SA, with a Home
+// Address option as a BU does (the node sends it so), and one without ESP is dropped by the
+// kernel, also one reverse-tunnelled in clear (decapsulation leaves no ESP on the inner
+// packet). Home addresses without signalling SAs solicit in clear through their tunnel.
 //
 // Seen in user-mode Linux 6.1 (test/kernel/ipsec.test.ts):
 // - A BU with a Home Address option is IPv6 | Destination Options (HAO) | ESP | MH. The
@@ -50,7 +52,7 @@ import { ip6Entries, ip6Keys, type Ip6 } from '../../inet/ip6.js';
 import { IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_MH, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
 import type { XfrmSelector } from '../../platform/xfrm/structs.js';
 import { IPPROTO_ICMPV6 } from '../../platform/sys/socket.js';
-import { ICMP6_MOBILE_PREFIX_ADVERT } from '../../wire/icmp/mobile-prefix.js';
+import { ICMP6_MOBILE_PREFIX_ADVERT, ICMP6_MOBILE_PREFIX_SOLICIT } from '../../wire/icmp/mobile-prefix.js';
 import { MhType } from '../../wire/types.js';
 
 /**
@@ -103,9 +105,9 @@ export function signallingIpsecXfrm(
   const inbound: IpsecObjects['inbound'] = new Map();
   // SAs from an IKE daemon: the same policies, with its reqid; the SAs are its own.
   for (const [hoa, { reqid }] of ip6Entries(ike)) {
-    const [inPolicy, outPolicy, mpaPolicy] = signallingPolicies(hoa, ha, reqid, priority);
+    const [inPolicy, ...rest] = signallingPolicies(hoa, ha, reqid, priority);
     inbound.set(hoa, { policy: inPolicy });
-    policies.push(inPolicy, outPolicy, mpaPolicy);
+    policies.push(inPolicy, ...rest);
   }
   for (const [hoa, sa] of ip6Entries(sas)) {
     const reqid = reqids.get(hoa)!;
@@ -113,10 +115,10 @@ export function signallingIpsecXfrm(
     // end restarts (RFC 4303 §3.3.3); replayed BUs are refused by their MH sequence number.
     const esp = { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid, aead: sa.aead };
     const inState: XfrmState = { ...esp, src: hoa, dst: ha, spi: sa.spiIn };
-    const [inPolicy, outPolicy, mpaPolicy] = signallingPolicies(hoa, ha, reqid, priority);
+    const [inPolicy, ...rest] = signallingPolicies(hoa, ha, reqid, priority);
     inbound.set(hoa, { policy: inPolicy, state: inState });
     states.push(inState, { ...esp, src: ha, dst: hoa, spi: sa.spiOut });
-    policies.push(inPolicy, outPolicy, mpaPolicy);
+    policies.push(inPolicy, ...rest);
   }
   return { states, policies, inbound };
 }
@@ -126,18 +128,22 @@ export function mobilePrefixAdvertSelector(ha: Ip6, hoa: Ip6): XfrmSelector {
   return { src: ha, srcLen: 128, dst: hoa, dstLen: 128, proto: IPPROTO_ICMPV6, sport: ICMP6_MOBILE_PREFIX_ADVERT, sportMask: 0xffff };
 }
 
-/** BU in (esp, then the optional hao), BA out and Mobile Prefix Advertisement out for one home address. */
-function signallingPolicies(hoa: Ip6, ha: Ip6, reqid: number, priority: number): [XfrmPolicy, XfrmPolicy, XfrmPolicy] {
+/** Mobile Prefix Solicitations, home address -> home agent. */
+export function mobilePrefixSolicitSelector(hoa: Ip6, ha: Ip6): XfrmSelector {
+  return { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_ICMPV6, sport: ICMP6_MOBILE_PREFIX_SOLICIT, sportMask: 0xffff };
+}
+
+/**
+ * BU in (esp, then the optional hao), BA out, Mobile Prefix Advertisement out and Mobile
+ * Prefix Solicitation in (as the BU) for one home address.
+ */
+function signallingPolicies(hoa: Ip6, ha: Ip6, reqid: number, priority: number): [XfrmPolicy, ...XfrmPolicy[]] {
+  const withHao = [
+    { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid },
+    { proto: IPPROTO_DSTOPTS, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true },
+  ];
   return [
-    {
-      selector: { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_MH, mhType: MhType.BU },
-      dir: 'in',
-      priority,
-      templates: [
-        { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid },
-        { proto: IPPROTO_DSTOPTS, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true },
-      ],
-    },
+    { selector: { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_MH, mhType: MhType.BU }, dir: 'in', priority, templates: withHao },
     {
       selector: { src: ha, srcLen: 128, dst: hoa, dstLen: 128, proto: IPPROTO_MH, mhType: MhType.BA },
       dir: 'out',
@@ -145,6 +151,24 @@ function signallingPolicies(hoa: Ip6, ha: Ip6, reqid: number, priority: number):
       templates: [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid }],
     },
     { selector: mobilePrefixAdvertSelector(ha, hoa), dir: 'out', priority, templates: [{ proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid }] },
+    { selector: mobilePrefixSolicitSelector(hoa, ha), dir: 'in', priority, templates: withHao.map((t) => ({ ...t })) },
+    { selector: hao61SolicitSelector(hoa, ha), dir: 'in', priority, templates: withHao.map((t) => ({ ...t })) },
   ];
+}
+
+/** The Destination Options header of one Home Address option: 24 octets, Hdr Ext Len 2. */
+const HAO_DSTOPTS_HDR_EXT_LEN = 2;
+
+/**
+ * The solicitation with its Home Address option as Linux 6.1 classifies it on input: its
+ * _decode_session6 takes the ICMPv6 type and code from the first header after the fixed
+ * one, which is the Destination Options header, so the flow says type 58 (that header's Next
+ * Header, ICMPv6) and code 2 (its Hdr Ext Len), and the type 146 policy never matches (seen
+ * in user-mode Linux 6.1: XfrmInNoPols). This policy takes such packets under the same
+ * rule: only ICMPv6 carrying a Home Address option from the home address matches it, which
+ * without it is refused anyway (no other policy lets a Home Address option in for ICMPv6).
+ */
+export function hao61SolicitSelector(hoa: Ip6, ha: Ip6): XfrmSelector {
+  return { src: hoa, srcLen: 128, dst: ha, dstLen: 128, proto: IPPROTO_ICMPV6, sport: IPPROTO_ICMPV6, sportMask: 0xffff, dport: HAO_DSTOPTS_HDR_EXT_LEN, dportMask: 0xffff };
 }
 

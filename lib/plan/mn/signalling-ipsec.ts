@@ -10,11 +10,21 @@
 //       tmpl proto esp mode transport reqid R level required tmpl proto route2 mode ro level use
 //   ip xfrm policy update src HA/128 dst HOA/128 proto ipv6-icmp type 147 dir in priority P \
 //       tmpl proto esp mode transport reqid R level required
+//   ip xfrm policy update src HOA/128 dst HA/128 proto ipv6-icmp type 146 dir out priority P \
+//       tmpl proto esp mode transport reqid R level required tmpl proto hao mode ro reqid RO
+//   ip xfrm state add src HOA dst HA proto hao spi 0 mode ro coa COA reqid RO
 //
-// The last one: a Mobile Prefix Advertisement in clear is dropped by the kernel (RFC 6275
-// §5.4, RFC 4877 §4.1), since the node acts on it (plan/ha/signalling-ipsec.ts says why the
-// solicitation is not protected). It arrives through the node's tunnel, decapsulated, so
-// there is no routing header to list.
+// The last three are Mobile Prefix Discovery (RFC 6275 §5.4, §11.4.2; RFC 4877 §4.1). An
+// advertisement in clear is dropped by the kernel, since the node acts on it. It arrives
+// through the node's tunnel, decapsulated, so there is no routing header to list. The
+// solicitation is sent from the home address to the home agent by the node's ICMPv6 socket;
+// the kernel protects it with the BU's SA (ESP first, innermost), then the Home Address
+// option state moves the home address into the option and sends it from the care-of
+// address COA (RFC 6275 §11.4.2's layout: IPv6 CoA -> HA | Destination Options (HAO) | ESP
+// | ICMPv6 146) with the route from COA, like a Binding Update. The checksum is the kernel's,
+// over the home address, which is what the home agent checks after swapping the option back.
+// No solicitation leaves in clear: without the option state (no care-of address yet) the
+// policy's second template has no state and the send fails.
 //
 // Why these selectors and addresses (seen in user-mode Linux 6.1, test/kernel/ipsec.test.ts
 // and e2e-ipsec.test.ts):
@@ -31,8 +41,10 @@
 import type { HoaIpsecSas } from '../../config/daemon-config.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
-import { POLICY_PRIORITY_OFFSET, ipsecReqids, mobilePrefixAdvertSelector } from '../ha/signalling-ipsec.js';
-import { IPPROTO_ESP, IPPROTO_MH, IPPROTO_ROUTING, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
+import { POLICY_PRIORITY_OFFSET, ipsecReqids, mobilePrefixAdvertSelector, mobilePrefixSolicitSelector } from '../ha/signalling-ipsec.js';
+import { RO_REQID_OFFSET } from '../common/ro-xfrm.js';
+import type { XfrmState } from '../../platform/xfrm/state.js';
+import { IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_MH, IPPROTO_ROUTING, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { MhType } from '../../wire/types.js';
 
 /**
@@ -76,6 +88,20 @@ export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6, homeAgen
         templates: [espTemplate, { proto: IPPROTO_ROUTING, mode: XFRM_MODE_ROUTEOPTIMIZATION, optional: true }],
       },
       { selector: mobilePrefixAdvertSelector(homeAgent, homeAddress), dir: 'in', priority, templates: [espTemplate] },
+      {
+        selector: mobilePrefixSolicitSelector(homeAddress, homeAgent),
+        dir: 'out',
+        priority,
+        templates: [espTemplate, { proto: IPPROTO_DSTOPTS, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: bands.reqidBase + RO_REQID_OFFSET }],
+      },
     ],
   };
+}
+
+/**
+ * The Home Address option state the solicitation policy names: HOA -> HA leaves from `coa`
+ * (one care-of address: the kernel keys the state by src, dst and protocol).
+ */
+export function mobilePrefixSolicitHaoState(homeAddress: Ip6, homeAgent: Ip6, coa: Ip6, bands: XfrmBands): XfrmState {
+  return { src: homeAddress, dst: homeAgent, proto: IPPROTO_DSTOPTS, spi: 0, mode: XFRM_MODE_ROUTEOPTIMIZATION, reqid: bands.reqidBase + RO_REQID_OFFSET, coaddr: coa };
 }

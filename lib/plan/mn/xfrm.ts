@@ -6,7 +6,7 @@ import type { HoaIpsecSas } from '../../config/daemon-config.js';
 import type { Ip6 } from '../../inet/ip6.js';
 import { ANY_SELECTOR, roInboundPolicy, wildcardRoState } from '../common/ro-xfrm.js';
 import { NO_XFRM_OBJECTS, mergeXfrm, type XfrmBands, type XfrmObjects } from '../common/xfrm-objects.js';
-import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm } from './signalling-ipsec.js';
+import { MN_POLICY_PRIORITY_OFFSET, mobileNodeIpsecXfrm, mobilePrefixSolicitHaoState } from './signalling-ipsec.js';
 import { IPPROTO_MH, IPPROTO_ROUTING } from '../../platform/xfrm/xfrm-constants.js';
 
 /**
@@ -33,9 +33,12 @@ export interface MobileNodeXfrmParts {
   ro?: XfrmObjects | undefined;
   /** The payload ESP objects (payload-ipsec.ts), when any. */
   payload?: XfrmObjects | undefined;
+  /** With `sas`: the care-of address Mobile Prefix Solicitations leave from (signalling-ipsec.ts); none yet without. */
+  solicitFrom?: Ip6 | undefined;
 }
 
 export function mobileNodeXfrm(p: MobileNodeXfrmParts): XfrmObjects {
   const esp = p.sas ? mobileNodeIpsecXfrm(p.sas, p.homeAddress, p.homeAgent, p.bands) : NO_XFRM_OBJECTS;
+  if (p.sas && p.solicitFrom !== undefined) esp.states.push(mobilePrefixSolicitHaoState(p.homeAddress, p.homeAgent, p.solicitFrom, p.bands));
   return mergeXfrm([routingHeaderXfrm(p.bands), esp, p.ro ?? NO_XFRM_OBJECTS, p.payload ?? NO_XFRM_OBJECTS]);
 }

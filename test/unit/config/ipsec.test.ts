@@ -10,6 +10,7 @@ import { ConfigFileError, loadConfigFile, parseConfig } from '../../../lib/confi
 import { ipsecReqids, POLICY_PRIORITY_OFFSET, signallingIpsecXfrm } from '../../../lib/plan/ha/signalling-ipsec.js';
 import { homeAddressOptionXfrm } from '../../../lib/plan/ha/xfrm.js';
 import { parseXfrmStat } from '../../../lib/daemon/xfrm-stat.js';
+import { policyKey } from '../../../lib/plan/common/xfrm-objects.js';
 import { DEFAULT_XFRM_BANDS } from '../../../lib/reconcile/drivers/xfrm.js';
 
 const KEY = `0x${'ab'.repeat(16)}c0ffee00`;
@@ -116,7 +117,7 @@ test('two home addresses cannot share a pinned reqid (templates match SAs by req
   assert.deepEqual(problems(text), ['mcoad.yaml:16:11: home_agent.authorisation.home_addresses[2001:db8:1::101].ipsec.reqid: same reqid as 2001:db8:1::100']);
 });
 
-test('RFC 3776 §5 / RFC 4877 §4.1: ESP transport SAs both ways and BU-in/BA-out/Mobile-Prefix-Advertisement-out policies per home address', () => {
+test('RFC 3776 §5 / RFC 4877 §4.1: ESP transport SAs both ways and BU-in/BA-out/Mobile-Prefix-Advertisement-out/Solicitation-in policies per home address', () => {
   const c = parseConfig(file(GOOD) + `      2001:db8:1::101:\n        ipsec:\n${GOOD.replace('0x1001', '0x2001').replace('0x1002', '0x2002')}          reqid: ${DEFAULT_XFRM_BANDS.reqidBase + 1}\n`, 'x.yaml');
   const o = signallingIpsecXfrm(c.ipsecSas, ip6('2001:db8:1::1'), DEFAULT_XFRM_BANDS);
   // The pinned reqid is kept; the other home address gets the next free one.
@@ -134,8 +135,16 @@ test('RFC 3776 §5 / RFC 4877 §4.1: ESP transport SAs both ways and BU-in/BA-ou
     'in 2001:db8:1::100/128>2001:db8:1::1/128 p135 mh5 typeundefined',
     'out 2001:db8:1::1/128>2001:db8:1::100/128 p135 mh6 typeundefined',
     'out 2001:db8:1::1/128>2001:db8:1::100/128 p58 mhundefined type147',
+    'in 2001:db8:1::100/128>2001:db8:1::1/128 p58 mhundefined type146',
+    'in 2001:db8:1::100/128>2001:db8:1::1/128 p58 mhundefined type58',
   ]);
+  // Linux 6.1 classifies the solicitation with its Destination Options header as type 58 code 2.
+  assert.deepEqual([p[4]!.selector.sport, p[4]!.selector.dport, p[4]!.selector.dportMask], [58, 2, 0xffff]);
+  assert.deepEqual(p[4]!.templates, p[3]!.templates);
+  assert.equal(new Set(o.policies.map(policyKey)).size, o.policies.length, 'distinct kernel identities (the ICMPv6 type and code are part of the selector)');
   assert.deepEqual(p[2]!.templates.map((t) => [t.proto, t.mode, !!t.optional]), [[50, 0, false]], 'the advertisement under the BA\'s SA, required');
+  assert.deepEqual(p[3]!.templates.map((t) => [t.proto, t.mode, !!t.optional]), [[50, 0, false], [60, 2, true]], 'RFC 6275 §11.4.2: the solicitation under the BU\'s SA, required, with its Home Address option as a BU');
+  assert.equal(p[3]!.selector.sportMask, 0xffff);
   assert.equal(p[2]!.selector.sportMask, 0xffff, 'the ICMPv6 type matched exactly (as read back from a dump)');
   // Inbound: ESP required, then the optional Home Address option template; outbound: ESP only.
   assert.deepEqual(p[0]!.templates.map((t) => [t.proto, t.mode, !!t.optional]), [[50, 0, false], [60, 2, true]]);
@@ -165,7 +174,7 @@ test('signalling SAs from an IKE daemon: `sas: ike` with a reqid outside the ban
   assert.deepEqual(c.ipsecSas, {});
   const x = signallingIpsecXfrm(c.ipsecSas, ip6('2001:db8:1::1'), DEFAULT_XFRM_BANDS, c.ikeSignalling);
   assert.deepEqual(x.states, []);
-  assert.deepEqual(x.policies.map((p) => [p.dir, p.selector.mhType ?? `icmp ${p.selector.sport}`, p.templates[0]?.reqid]), [['in', 5, 42], ['out', 6, 42], ['out', 'icmp 147', 42]]);
+  assert.deepEqual(x.policies.map((p) => [p.dir, p.selector.mhType ?? `icmp ${p.selector.sport}`, p.templates[0]?.reqid]), [['in', 5, 42], ['out', 6, 42], ['out', 'icmp 147', 42], ['in', 'icmp 146', 42], ['in', 'icmp 58', 42]]);
   assert.equal(x.inbound.get(ip6('2001:db8:1::100'))?.state, undefined);
 });
 

@@ -1,7 +1,8 @@
 // The mobile node's prefix discovery service on socket and clock doubles: what an
 // advertisement does to `show prefixes`, and that an unsolicited one is acknowledged with a
-// Binding Update (RFC 6275 §11.4.3). The solicitation itself leaves through a raw ip6ip6
-// socket and is covered by the kernel test (e2e-prefix-discovery).
+// Binding Update (RFC 6275 §11.4.3); with signalling SAs the solicitation leaves through the
+// ICMPv6 socket from the home address (the kernel adds ESP and the Home Address option). In
+// clear it leaves through a raw ip6ip6 socket, covered by the kernel test (e2e-prefix-discovery).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -20,16 +21,16 @@ const cfg = parseAnyConfig(
   'mn.yaml',
 ) as MobileNodeDaemonConfig;
 
-function world() {
+function world(from?: { coa: Ip6; ifindex: number }) {
   const sock = new FakeIcmp6Socket();
   const counters = new Metrics('mobile-node');
   let refreshes = 0;
   const lifetimes: (number | null)[] = [];
-  // No accepted care-of address: nothing is solicited, only advertisements are processed.
+  // Without `from` no care-of address is accepted: nothing is solicited, only advertisements are processed.
   const svc = new MobileNodePrefixDiscovery(
     sock,
     cfg,
-    { accepted: () => [], refreshHomeRegistration: () => refreshes++, homeAddressLifetime: (t) => lifetimes.push(t) },
+    { solicitFrom: () => from, protectedSolicitation: from !== undefined, refreshHomeRegistration: () => refreshes++, homeAddressLifetime: (t) => lifetimes.push(t) },
     counters,
     pino({ level: 'silent' }),
     new FakeClock(0),
@@ -68,4 +69,21 @@ test('a malformed advertisement is counted and dropped', () => {
   assert.equal(w.counters.get('mpd_messages', { message: 'mpa', outcome: 'malformed' }), 1);
   w.svc.stop();
   assert.equal(w.sock.closed, true);
+});
+
+test('§11.4.2 with signalling SAs: the solicitation leaves through the ICMPv6 socket, home address -> home agent, with the care-of address\'s interface', () => {
+  const w = world({ coa: mustIp6('2001:db8:f1::2'), ifindex: 7 });
+  w.svc.tick();
+  assert.equal(w.sock.sent.length, 1);
+  const s = w.sock.sent[0]!;
+  assert.deepEqual([s.src, s.dst, s.ifindex, s.data[0]], [HOA, HA, 7, 146]);
+  assert.equal(w.counters.get('mpd_messages', { message: 'mps', outcome: 'sent' }), 1);
+  w.svc.tick();
+  assert.equal(w.sock.sent.length, 1, 'outstanding: not sent again before its retransmission time');
+});
+
+test('nothing is solicited while no care-of address can carry it (under ESP: no Home Address option state yet)', () => {
+  const w = world();
+  w.svc.tick();
+  assert.equal(w.sock.sent.length, 0);
 });
