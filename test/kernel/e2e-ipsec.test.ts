@@ -70,6 +70,8 @@ async function registered(r: Running): Promise<BindingView[]> {
   return list;
 }
 
+const mpd = async (d: Daemon, key: string): Promise<number> => (await stats(d)).counters['mpd']?.[key] ?? 0;
+
 /**
  * ESP packets of the BU SA (out at the mobile node) and BA SA (in), each equal to the home
  * agent's count. Read until two rounds agree: a BU retransmitted, or a BA still in flight,
@@ -79,10 +81,10 @@ async function espCounts(r: Running): Promise<{ bus: number; bas: number }> {
   // The BA's SA also carries the Mobile Prefix Advertisements; one sent through a tunnel the
   // node has not made yet is lost before decryption (the node solicits again). So each side's
   // count less its own advertisements: sent by the home agent, taken by the node's socket.
-  const mpd = async (d: Daemon, key: string): Promise<number> => (await stats(d)).counters['mpd']?.[key] ?? 0;
+  // Likewise the BU's SA carries the solicitations: sent by the node, taken by the home agent.
   const read = async (): Promise<number[]> => [
-    await espPackets(r.ns.mn, '::', HA, SA.spiIn),
-    await espPackets(r.ns.ha, HOA, HA, SA.spiIn),
+    (await espPackets(r.ns.mn, '::', HA, SA.spiIn)) - (await mpd(r.mnD, 'mps-sent')),
+    (await espPackets(r.ns.ha, HOA, HA, SA.spiIn)) - (await mpd(r.haD, 'mps-received')),
     (await espPackets(r.ns.mn, HA, HOA, SA.spiOut)) - (await mpd(r.mnD, 'mpa-received')) - (await mpd(r.mnD, 'mpa-ignored')),
     (await espPackets(r.ns.ha, HA, HOA, SA.spiOut)) - (await mpd(r.haD, 'mpa-sent')),
   ];
@@ -221,7 +223,9 @@ test('Figure 6 with IPsec on both daemons: BUs and BAs over ESP, no Mobility Hea
     const sentBu = (await stats(r.mnD)).counters['sent']?.['bu'] ?? 0;
     const sentBa = (await stats(r.haD)).counters['sent']?.['ba'] ?? 0;
     t.diagnostic(`sent by mcoad: ${sentBu} BU(s), ${sentBa} BA(s); ESP SA counters: ${bus} BU(s), ${bas} BA(s)`);
-    assert.equal(upward.length, sentBu, 'each BU the mobile node sent crossed the uplink as ESP from a care-of address');
+    // With the Mobile Prefix Solicitations, which leave the same way (RFC 6275 §11.4.2).
+    const sentMps = await mpd(r.mnD, 'mps-sent');
+    assert.equal(upward.length, sentBu + sentMps, 'each BU and solicitation the mobile node sent crossed the uplink as ESP from a care-of address');
     assert.equal(downward.length, sentBa, 'each BA the home agent sent crossed the uplink as ESP to a care-of address');
     const sentMpa = (await stats(r.haD)).counters['mpd']?.['mpa-sent'] ?? 0;
     assert.equal(advertisements.length, sentMpa, 'each Mobile Prefix Advertisement crossed the uplink as ESP inside a tunnel');
@@ -248,7 +252,7 @@ test('individual registrations (bulk: false) over ESP: one BU from each care-of 
     const uplink = await readUplink(r.file);
     const { upward, downward, advertisements } = splitEsp(uplink.esp);
     assert.deepEqual([...new Set(upward.map(([src]) => src))].sort(), [...COAS], 'ESP from every care-of address');
-    assert.equal(upward.length, bus);
+    assert.equal(upward.length, bus + (await mpd(r.mnD, 'mps-sent')), 'the BUs and the solicitations');
     assert.equal(downward.length, bas);
     // The BA's SA also carries the Mobile Prefix Advertisements (RFC 4877 §4.1), inside the tunnel.
     assert.equal(advertisements.length, (await stats(r.haD)).counters['mpd']?.['mpa-sent'] ?? 0);

@@ -256,7 +256,9 @@ test('2. bootstrapping (§5.9): restarted without de-registering and one care-of
     // from its removal until the restarted node's first kernel pass (nothing of mcoad runs
     // meanwhile) and, the other way, until the home agent takes the O-flag BU. Measured on
     // 2026-12-04: 132 of 300 (2.6 s), both groups changing 2.7-2.8 s after the restart began.
-    // Once running, the node drops such a member at once (test/unit/plan/mn/live-care-of.test.ts).
+    // Once running, the node drops such a member at once (test/unit/plan/mn/live-care-of.test.ts,
+    // and e2e.test.ts with its Binding Updates blocked); a restart with the addresses kept loses
+    // nothing (e2e.test.ts).
     t.diagnostic(`restart: mobile node tunnels for ${stay.join(', ')} missing for ${gap.gapMs} ms; echo during it ${lost.received}/${lost.sent}, missing ${lost.missing.length} (20 ms apart: ${ranges(lost.missing)})`);
     const first = bus(seen)[0];
     assert.ok(first, 'a BU after the restart');

@@ -3,10 +3,11 @@
 // the reload hook. The advertiser keeps every registered home address's next periodic or
 // retransmitted advertisement in one heap; one timer is armed at its earliest.
 //
-// Receiving: a mobile node reverse-tunnels its solicitation from the home address; the
-// binding's ip6tnl device decapsulates it into this host's stack, so the raw ICMPv6 socket
-// sees the home address as source (the same as a Home Address option would give after the
-// kernel's swap). Sending: the advertisement goes to the home address from the home agent's
+// Receiving: a mobile node without signalling SAs reverse-tunnels its solicitation from the
+// home address; the binding's ip6tnl device decapsulates it into this host's stack, so the
+// raw ICMPv6 socket sees the home address as source. With SAs it arrives from a care-of
+// address with a Home Address option under ESP (required by plan/ha/signalling-ipsec.ts),
+// and the kernel's swap gives the same source. Sending: the advertisement goes to the home address from the home agent's
 // address as a plain packet; the route the home agent keeps for a registered home address
 // carries it into the binding's tunnel (with several care-of addresses, over whichever the
 // kernel's route chooses), so it reaches the node as any home-address traffic does. A type
