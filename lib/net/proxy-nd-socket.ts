@@ -32,6 +32,7 @@ import {
   encodeSockaddrIn6,
   openSocket,
   setsockoptInt,
+  trySetsockoptInt,
 } from '../platform/sys/socket.js';
 import { check } from '../platform/sys/libc.js';
 import { ip6Octets } from '../inet/ip6-write.js';
@@ -52,6 +53,8 @@ const SOL_PACKET = 263;
 const PACKET_ADD_MEMBERSHIP = 1;
 const PACKET_STATISTICS = 6;
 const PACKET_MR_ALLMULTI = 2;
+/** Linux 4.20: frames this host sends (the DAD probes of nd-socket.ts among them) are not delivered here. */
+const PACKET_IGNORE_OUTGOING = 23;
 
 // Classic BPF (linux/filter.h): code = class | size | mode | op | src.
 const BPF_LD_B_ABS = 0x30; // BPF_LD | BPF_B | BPF_ABS
@@ -163,6 +166,8 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     try {
       const ifindex = interfaceIndex(packetFd, opts.ifname);
       attachFilter(packetFd, nsFilter());
+      // Older kernels refuse it (ENOPROTOOPT); deliver() still drops outgoing frames, one read each.
+      trySetsockoptInt(packetFd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
       addAllmulti(packetFd, ifindex);
       check(sys.bind(packetFd, encodeSockaddrLl(ifindex, ETH_P_IPV6, new Uint8Array(0))), 'bind', `AF_PACKET ${opts.ifname}`);
       icmpFd = openSocket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, where);
