@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
+import { RecvBatch } from '../platform/sys/recv-batch.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -146,7 +147,7 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
     private readonly router: boolean,
     moreMemberships: () => number,
   ) {
-    super(icmpFd, new MsgIo({ bufferSize: 4096, controlSize: 256 }));
+    super(icmpFd, new MsgIo({ bufferSize: 1 }), new RecvBatch({ slots: 16, bufferSize: 4096, controlSize: 256 }));
     this.groups = new GroupMemberships(icmpFd, moreMemberships);
   }
 

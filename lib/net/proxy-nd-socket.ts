@@ -20,6 +20,7 @@ import { addressOf, sys } from '../platform/sys/libc.js';
 import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
+import { RecvBatch } from '../platform/sys/recv-batch.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -35,6 +36,7 @@ import {
   trySetsockoptInt,
 } from '../platform/sys/socket.js';
 import { check } from '../platform/sys/libc.js';
+import { perTurn } from '../platform/sys/per-turn.js';
 import { ip6Octets } from '../inet/ip6-write.js';
 import type { Ip6 } from '../inet/ip6.js';
 import { encodePktinfo } from './ancillary.js';
@@ -146,7 +148,6 @@ type ProxyNdSocketEvents = { solicitation: [ReceivedNs]; receiveError: [ProxyNdR
 
 export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
   private readonly counters = { received: 0, invalid: 0, receiveErrors: 0, sent: 0, sendErrors: 0, kernelDrops: 0 };
-  private readonly sendIo = new MsgIo({ bufferSize: 1 });
 
   private constructor(
     private readonly packetFd: number,
@@ -154,7 +155,7 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     readonly ifname: string,
     readonly ifindex: number,
   ) {
-    super(packetFd, new MsgIo({ bufferSize: SNAP_OCTETS, nameSize: 20 }));
+    super(packetFd, new MsgIo({ bufferSize: 1 }), new RecvBatch({ slots: 32, bufferSize: SNAP_OCTETS, nameSize: 20 }));
   }
 
   /** Opens both descriptors on `ifname`; throws SyscallError (ENODEV for no such interface). */
@@ -198,12 +199,12 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     }
   }
 
-  /** The home link's own link-layer address (read each time: an administrator may change it). */
-  linkLayerAddress(): Uint8Array {
+  /** The home link's own link-layer address (read once per synchronous run: an administrator may change it). */
+  readonly linkLayerAddress = perTurn((): Uint8Array => {
     const hw = hardwareAddress(this.icmpFd, this.ifname);
     if (hw.family !== ARPHRD_ETHER) throw new KernelError(Errno.EOPNOTSUPP, `proxy ND on ${this.ifname}: not an Ethernet interface`);
     return hw.address;
-  }
+  });
 
   /**
    * Sends `na` on the home link with Target Link-Layer Address `mac` (RFC 4861 §4.4). Returns
@@ -215,7 +216,7 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     const packet = encodeNd({ kind: 'na', target: ip6Octets(na.target), router: na.router, solicited: na.solicited, override: na.override, targetLinkLayer: mac });
     const name = encodeSockaddrIn6({ address: ip6Octets(na.dst), port: 0, scopeId: this.ifindex });
     const control = encodeCmsgs([{ level: IPPROTO_IPV6, type: IPV6_PKTINFO, data: encodePktinfo(undefined, this.ifindex) }]);
-    const n = this.sendIo.sendmsg(this.icmpFd, [packet], { name, control });
+    const n = this.io.sendmsg(this.icmpFd, [packet], { name, control });
     if (n < 0) {
       this.counters.sendErrors++;
       throw new KernelError(-n, op);
