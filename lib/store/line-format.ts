@@ -2,8 +2,8 @@
 // JSON's UTF-8 bytes in hex. One journal line is one commit (every record of one group
 // write), so a crash leaves either the whole commit or a torn last line, never half of one.
 //
-// Telling a torn tail from corruption: a commit is written by one write() and made durable
-// by one fdatasync() before the next commit starts, so only the last commit can be torn.
+// Telling a torn tail from corruption: a commit is written (on a journal opened O_DSYNC,
+// each write durable on return) before the next commit starts, so only the last commit can be torn.
 // Bad bytes after the last good line are that torn commit (its records were never
 // acknowledged) and are cut away; a bad line followed by a good one is corruption.
 import { crc32 } from './crc32.js';
