@@ -59,6 +59,12 @@ export interface FwdResult {
   reverseSmall: Rate;
   reverseBig: Rate;
   n: number;
+  /** Median over the rounds of (N-binding run ÷ 10-binding run). */
+  pairedRatio: number;
+  reversePairedRatio: number;
+  /** Fastest N-binding run ÷ fastest 10-binding run. */
+  bestRatio: number;
+  reverseBestRatio: number;
 }
 
 /** One home agent with its mobile node and correspondent, and the first `n` bindings installed. */
@@ -131,7 +137,20 @@ export async function fwdPhase(n: number): Promise<FwdResult> {
       runs.reverseBig.push(await rate(big.reverse));
     }
     for (const [k, v] of Object.entries(runs)) console.error(`scale: fwd ${k} runs (received/s): ${v.map((r) => r.rx.toFixed(0)).join(', ')}`);
-    const r = { small: median(runs.small), big: median(runs.big), reverseSmall: median(runs.reverseSmall), reverseBig: median(runs.reverseBig), n };
+    // Each round's N-binding run over its 10-binding run, a minute apart at most: the median of these drifts least with the load.
+    const paired = (big: Rate[], small: Rate[]): number => big.map((b, i) => b.rx / small[i]!.rx).sort((x, y) => x - y)[Math.floor(big.length / 2)]!;
+    const best = (xs: Rate[]): number => Math.max(...xs.map((x) => x.rx));
+    const r = {
+      small: median(runs.small),
+      big: median(runs.big),
+      reverseSmall: median(runs.reverseSmall),
+      reverseBig: median(runs.reverseBig),
+      n,
+      pairedRatio: paired(runs.big, runs.small),
+      reversePairedRatio: paired(runs.reverseBig, runs.reverseSmall),
+      bestRatio: best(runs.big) / best(runs.small),
+      reverseBestRatio: best(runs.reverseBig) / best(runs.reverseSmall),
+    };
     console.error(`scale: fwd medians, 10 / ${n} bindings: forward ${r.small.rx.toFixed(0)} / ${r.big.rx.toFixed(0)} received (sent ${r.small.sent.toFixed(0)} / ${r.big.sent.toFixed(0)}), reverse ${r.reverseSmall.rx.toFixed(0)} / ${r.reverseBig.rx.toFixed(0)} (sent ${r.reverseSmall.sent.toFixed(0)} / ${r.reverseBig.sent.toFixed(0)})`);
     return r;
   } finally {

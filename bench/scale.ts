@@ -109,5 +109,9 @@ if (phase === 'fwd' || phase === 'all') {
   note('fwd_reverse_pps_10', r.reverseSmall.rx.toFixed(0));
   note(`fwd_reverse_pps_${r.n}`, r.reverseBig.rx.toFixed(0));
   note('fwd_reverse_ratio', (r.reverseBig.rx / r.reverseSmall.rx).toFixed(3));
+  note('fwd_ratio_paired', r.pairedRatio.toFixed(3));
+  note('fwd_reverse_ratio_paired', r.reversePairedRatio.toFixed(3));
+  note('fwd_ratio_best', r.bestRatio.toFixed(3));
+  note('fwd_reverse_ratio_best', r.reverseBestRatio.toFixed(3));
 }
 console.log(`RESULT ${results.join(' ')}`);
