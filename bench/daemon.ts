@@ -1,6 +1,7 @@
 // bench:daemon — inside user-mode Linux (npm run bench:daemon): refresh BUs of an existing
 // binding turned into BAs by mcoad, throughput with a window of outstanding BUs and latency
 // at a fixed offered rate, next to a trivial echo server on the same socket as the baseline.
+// `vs=BIN` (another build's bin/mcoad) measures that build too, in the same boot, after this one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { decodeMessage } from '../lib/wire/mh.js';
@@ -93,6 +94,20 @@ async function measure(mn: MobileNodeSide) {
   return { perS: t, ...l };
 }
 
+/** mcoad (`bin`) with one binding, measured; its kernel objects and journal removed after. */
+async function measureDaemon(ha: Netns, mn: MobileNodeSide, dir: string, bin: string): Promise<Awaited<ReturnType<typeof measure>>> {
+  // warn: the per-registration info line is left out of the measured path.
+  const d = await startDaemon(ha, dir, writeHomeAgentConfig(dir, { ipsecRequired: false, logLevel: 'warn' }), 'mcoad', undefined, { command: [process.execPath, bin] });
+  mn.sendBu(bu(nextSeq(), 400, [coaBid(1, COA)]));
+  await mn.nextBa(5000); // the first registration (DAD, 1 s)
+  const m = await measure(mn);
+  // A de-registration, so the next daemon starts from an empty kernel and answers a first registration again.
+  mn.sendBu(bu(nextSeq(), 0, [coaBid(1, COA)]));
+  await mn.nextBa(5000);
+  await stopDaemon(d, 'SIGTERM');
+  return m;
+}
+
 async function startEcho(ha: Netns): Promise<ChildProcess> {
   const p = spawn('ip', ['netns', 'exec', ha.name, process.execPath, join(ROOT, 'dist', 'bench', 'echo-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => p.stdout!.once('data', () => resolve()));
@@ -113,19 +128,19 @@ try {
   echo.kill('SIGTERM');
   await ha.ip('xfrm', 'policy', 'flush');
   await ha.ip('xfrm', 'state', 'flush');
-  // warn: the per-registration info line is left out of the measured path.
-  const d = await startDaemon(ha, dir, writeHomeAgentConfig(dir, { ipsecRequired: false, logLevel: 'warn' }));
-  mn.sendBu(bu(nextSeq(), 400, [coaBid(1, COA)]));
-  await mn.nextBa(5000); // the first registration (DAD, 1 s)
-  const m = await measure(mn);
-  await stopDaemon(d, 'SIGTERM');
+  const m = await measureDaemon(ha, mn, dir, join(ROOT, 'bin', 'mcoad'));
+  const vsBin = process.argv.find((a) => a.startsWith('vs='))?.slice(3);
+  const vsDir = tempDir();
+  const vs = vsBin === undefined ? undefined : await measureDaemon(ha, mn, vsDir, vsBin).finally(() => removeDir(vsDir));
   mn.close();
   console.log('| server | BAs/s (window 32) | p50 ms | p99 ms | lost at 200/s |');
   console.log('|---|---:|---:|---:|---:|');
   console.log(`| echo (baseline) | ${e.perS.toFixed(0)} | ${e.p50.toFixed(2)} | ${e.p99.toFixed(2)} | ${e.lost} |`);
   console.log(`| mcoad | ${m.perS.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.lost} |`);
+  if (vs) console.log(`| mcoad ${vsBin} | ${vs.perS.toFixed(0)} | ${vs.p50.toFixed(2)} | ${vs.p99.toFixed(2)} | ${vs.lost} |`);
   console.log(`ratio throughput ${(m.perS / e.perS).toFixed(2)}, p99 ${(m.p99 / e.p99).toFixed(2)}`);
-  console.log(`RESULT bu_per_s=${m.perS.toFixed(0)} echo_per_s=${e.perS.toFixed(0)} p99_ms=${m.p99.toFixed(2)} echo_p99_ms=${e.p99.toFixed(2)} p50_ms=${m.p50.toFixed(2)} echo_p50_ms=${e.p50.toFixed(2)}`);
+  const vsKeys = vs ? ` vs_bu_per_s=${vs.perS.toFixed(0)} vs_p99_ms=${vs.p99.toFixed(2)} vs_p50_ms=${vs.p50.toFixed(2)}` : '';
+  console.log(`RESULT bu_per_s=${m.perS.toFixed(0)} echo_per_s=${e.perS.toFixed(0)} p99_ms=${m.p99.toFixed(2)} echo_p99_ms=${e.p99.toFixed(2)} p50_ms=${m.p50.toFixed(2)} echo_p50_ms=${e.p50.toFixed(2)}${vsKeys}`);
 } finally {
   await ha.delete();
   await mnNs.delete();

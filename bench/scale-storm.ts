@@ -4,7 +4,8 @@
 // commits and kernel writes side by side; against the echo server of bench:daemon answering
 // the same BUs in the same boot. A BU without a BA is sent again after RETRY_MS (RFC 6275
 // §11.8's InitialBindackTimeoutFirstReg is 1.5 s), doubling up to MAX_RETRY_MS.
-// With `profile`, mcoad runs under --cpu-prof and its top functions are printed.
+// With `profile`, mcoad runs under --cpu-prof and its top functions are printed; `mcoad`
+// names another build's bin/mcoad to run instead (a before/after comparison in one boot).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,7 +117,7 @@ export interface StormRun {
 }
 
 /** `limits` is the YAML of a top-level `limits:` block, or '' for the defaults. */
-export async function stormPhase(m: number, window: number, limits: string, profile = false): Promise<StormRun> {
+export async function stormPhase(m: number, window: number, limits: string, profile = false, mcoadBin = join(ROOT, 'bin', 'mcoad')): Promise<StormRun> {
   const ha = await createNetns('sha');
   const mnNs = await createNetns('smn');
   const dir = tempDir();
@@ -134,8 +135,8 @@ export async function stormPhase(m: number, window: number, limits: string, prof
     await ha.ip('xfrm', 'state', 'flush');
     const config = writeHomeAgentConfig(dir, { ipsecRequired: false, logLevel: 'warn', homeAgent: '  dataplane: shared\n', topLevel: limits });
     const profileDir = join(dir, 'profile');
-    const command = profile ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, join(ROOT, 'bin', 'mcoad')] : undefined;
-    const d = await startDaemon(ha, dir, config, 'mcoad', undefined, command ? { command } : {});
+    const command = profile ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, mcoadBin] : [process.execPath, mcoadBin];
+    const d = await startDaemon(ha, dir, config, 'mcoad', undefined, { command });
     const mcoad = await storm(mn, m, window);
     // Every home address's route is in the kernel (the BA does not wait for it).
     let routes = 0;
@@ -145,7 +146,7 @@ export async function stormPhase(m: number, window: number, limits: string, prof
       await new Promise((r) => setTimeout(r, 500));
     }
     await stopDaemon(d, 'SIGTERM');
-    if (command) for (const f of readdirSync(profileDir)) console.log(profileSummary(join(profileDir, f), ROOT, 25).join('\n'));
+    if (profile) for (const f of readdirSync(profileDir)) console.log(profileSummary(join(profileDir, f), ROOT, 25, 10).join('\n'));
     mn.close();
     return { mcoad, echo, routes };
   } finally {

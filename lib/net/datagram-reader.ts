@@ -1,10 +1,12 @@
 // The receive loop both signalling sockets share: the descriptor is watched with uv_poll and
-// drained with recvmsg until EAGAIN, a bounded number of datagrams per wakeup so one busy
-// socket cannot starve the event loop. A truncated datagram is reported and skipped; any
+// drained with recvmmsg (platform/sys/recv-batch.ts: many datagrams per system call) until
+// a call returns fewer than it had room for, a bounded number of datagrams per wakeup so one
+// busy socket cannot starve the event loop (uv_poll is level-triggered: what arrives later
+// wakes it again). A truncated datagram is reported and skipped; any
 // other recvmsg error is reported once and ends this wakeup (a persistent error must not
 // spin here; the next wakeup retries).
 import { Errno, errnoName } from '../platform/sys/errno.js';
-import type { MsgIo } from '../platform/sys/msghdr.js';
+import type { RecvBatch } from '../platform/sys/recv-batch.js';
 import { FdWatch } from '../platform/sys/poll.js';
 import { MSG_TRUNC } from '../platform/sys/socket.js';
 import type { RawDatagram } from './receive.js';
@@ -24,7 +26,7 @@ export class DatagramReader {
 
   constructor(
     private readonly fd: number,
-    private readonly io: MsgIo,
+    private readonly batch: RecvBatch,
     private readonly handlers: DatagramHandlers,
   ) {
     this.watch = new FdWatch(fd, {
@@ -50,17 +52,22 @@ export class DatagramReader {
   }
 
   private drain(): void {
-    for (let i = 0; i < MAX_READS_PER_WAKEUP && this.open; i++) {
-      const r = this.io.recvmsg(this.fd);
-      if (typeof r === 'number') {
-        if (r !== -Errno.EAGAIN && r !== -Errno.EINTR) this.handlers.failed('recvmsg', errnoName(-r), 'recvmsg failed');
+    for (let read = 0; read < MAX_READS_PER_WAKEUP && this.open; ) {
+      const n = this.batch.receive(this.fd);
+      if (n < 0) {
+        if (n !== -Errno.EAGAIN && n !== -Errno.EINTR) this.handlers.failed('recvmsg', errnoName(-n), 'recvmsg failed');
         return;
       }
-      if (r.flags & MSG_TRUNC || r.length > r.data.length) {
-        this.handlers.failed('truncated', 'MSG_TRUNC', `datagram of ${r.length} octets exceeds the buffer`);
-        continue;
+      for (let i = 0; i < n && this.open; i++) {
+        const r = this.batch.result(i);
+        if (r.flags & MSG_TRUNC || r.length > r.data.length) {
+          this.handlers.failed('truncated', 'MSG_TRUNC', `datagram of ${r.length} octets exceeds the buffer`);
+          continue;
+        }
+        this.handlers.datagram(r);
       }
-      this.handlers.datagram(r);
+      read += n;
+      if (n < this.batch.slots) return;
     }
   }
 }

@@ -3,6 +3,7 @@
 // the reader once. Each subclass keeps its own descriptors, sends and counters.
 import { EventEmitter } from 'node:events';
 import type { MsgIo } from '../platform/sys/msghdr.js';
+import type { RecvBatch } from '../platform/sys/recv-batch.js';
 import { DatagramReader } from './datagram-reader.js';
 import type { DropReason, RawDatagram } from './receive.js';
 
@@ -14,10 +15,12 @@ export abstract class DatagramSocket<E extends Record<keyof E, unknown[]>> exten
 
   protected constructor(
     fd: number,
+    /** For the subclass's sends. */
     protected readonly io: MsgIo,
+    receive: RecvBatch,
   ) {
     super();
-    this.reader = new DatagramReader(fd, io, {
+    this.reader = new DatagramReader(fd, receive, {
       datagram: (d) => this.deliver(d),
       failed: (reason, code, message) => this.receiveFailed(reason, code, message),
     });

@@ -13,6 +13,7 @@ import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { check, sys } from '../platform/sys/libc.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
+import { RecvBatch } from '../platform/sys/recv-batch.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -71,14 +72,14 @@ export interface Icmp6Send {
 type Icmp6SocketEvents = { message: [Icmp6Received]; receiveError: [Icmp6ReceiveError] };
 
 export class Icmp6Socket extends EventEmitter<Icmp6SocketEvents> {
-  private readonly io = new MsgIo({ bufferSize: 2048, controlSize: 256 });
+  private readonly io = new MsgIo({ bufferSize: 1 });
   private readonly reader: DatagramReader;
   private open = true;
   private readonly counters = { received: 0, sent: 0, receiveErrors: 0 };
 
   private constructor(private readonly fd: number) {
     super();
-    this.reader = new DatagramReader(fd, this.io, {
+    this.reader = new DatagramReader(fd, new RecvBatch({ slots: 8, bufferSize: 2048, controlSize: 256 }), {
       datagram: (d) => this.handle(d),
       failed: (reason, code, message) => this.receiveFailed(reason, code, message),
     });

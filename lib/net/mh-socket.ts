@@ -20,6 +20,7 @@
 import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo, type Cmsg } from '../platform/sys/msghdr.js';
+import { RecvBatch } from '../platform/sys/recv-batch.js';
 import {
   AF_INET6,
   IPPROTO_IPV6,
@@ -53,7 +54,9 @@ export type { MhReceived } from './receive.js';
 
 /** The largest Mobility Header: Header Len 255 gives (255 + 1) * 8 octets. */
 const MH_MAX_OCTETS = 2048;
-const RECEIVE_BUFFER_OCTETS = 65536;
+/** Datagrams read per recvmmsg, and the room of each: a longer one is reported truncated and dropped. */
+const RECEIVE_SLOTS = 32;
+const RECEIVE_SLOT_OCTETS = 2 * MH_MAX_OCTETS;
 /** Room for PKTINFO, HOPLIMIT, RTHDR and destination options of the largest legal size. */
 const CONTROL_OCTETS = 4096;
 const DEFAULT_SOCKET_RCVBUF = 1 << 20;
@@ -130,7 +133,7 @@ export class MhSocket extends DatagramSocket<MhSocketEvents> {
     readonly fd: number,
     readonly checksumMode: MhChecksumMode,
   ) {
-    super(fd, new MsgIo({ bufferSize: RECEIVE_BUFFER_OCTETS, controlSize: CONTROL_OCTETS }));
+    super(fd, new MsgIo({ bufferSize: 1 }), new RecvBatch({ slots: RECEIVE_SLOTS, bufferSize: RECEIVE_SLOT_OCTETS, controlSize: CONTROL_OCTETS }));
   }
 
   /** socket(AF_INET6, SOCK_RAW, 135) with the options above; throws SyscallError. */

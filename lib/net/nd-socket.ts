@@ -14,13 +14,19 @@
 // loop back into IPv6, so a node does not hear its own probe or advertisement; each probe
 // also carries an RFC 7527 nonce, so a looped copy would still be recognised.
 //
-// Many DADs run at once on the one socket: each pending (interface, target) has its own
-// timer, and concurrent calls for the same pair share one probe and one answer.
+// Many DADs run at once on the one socket, and concurrent calls for the same pair share one
+// probe and one answer. What costs a system call is shared by the DADs started in one
+// synchronous run (a drain of the signalling socket starts hundreds in a storm): the
+// interface's index, type and flags are read once (platform/sys/per-turn.ts), and they wait
+// on one timer. Another node's probe for a target arrives on its solicited-node group, which
+// each DAD joins, unless the caller hears the link's solicitations on a socket of its own
+// (the home agent's proxy ND packet socket, allmulti) and hands them to probeHeard().
 // Receive problems become 'receiveError' events and counters, never an 'error' event.
 import { randomBytes } from 'node:crypto';
 import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
+import { RecvBatch } from '../platform/sys/recv-batch.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -53,11 +59,14 @@ import { GroupMemberships, setIcmp6FilterPassOnly } from './sockopt.js';
 import { dadProbePacket, encodeNd, formatMac, parseMac, solicitedNodeAddress } from './nd-codec.js';
 import { DatagramSocket, type ReceiveFailure } from './datagram-socket.js';
 import { readNdDatagram, type NdObserved, type RawDatagram } from './receive.js';
+import { perTurnByKey } from '../platform/sys/per-turn.js';
 
 export type { NdObserved } from './receive.js';
 
 const ALL_NODES = mustParseIp6('ff02::1');
 const NONCE_OCTETS = 6;
+/** Nonces drawn from the random source at a time. */
+const NONCE_POOL = 256;
 
 export type DadResult = 'unique' | 'duplicate';
 
@@ -65,6 +74,14 @@ export interface NdSocketOptions {
   netns?: string;
   /** Router flag of the advertisements (default true: a home agent is a router). */
   router?: boolean;
+}
+
+export interface DadOptions {
+  /**
+   * The caller receives every Neighbour Solicitation on the link elsewhere and passes the
+   * probes to probeHeard(): no solicited-node group is joined for this DAD.
+   */
+  probesHeardElsewhere?: boolean;
 }
 
 export interface NdReceiveError {
@@ -83,14 +100,27 @@ export interface NdSocketStats {
   dadPending: number;
 }
 
+/** The DADs started in one synchronous run with one timeout: one timer for all. */
+interface DadBatch {
+  timer: NodeJS.Timeout;
+  keys: string[];
+}
+
 interface PendingDad {
   promise: Promise<DadResult>;
   resolve(r: DadResult): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  batch: DadBatch;
   nonce: Uint8Array;
-  group: Uint8Array;
+  /** The solicited-node group joined for it, or null (probesHeardElsewhere). */
+  group: Uint8Array | null;
   ifindex: number;
+}
+
+interface LinkInfo {
+  ifindex: number;
+  ethernet: boolean;
+  operational: boolean;
 }
 
 type NdSocketEvents = { neighbor: [NdObserved]; receiveError: [NdReceiveError] };
@@ -104,6 +134,12 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
   /** Solicited-node groups joined for pending DADs. */
   private readonly groups: GroupMemberships;
   private readonly counters = { received: 0, sent: 0, receiveErrors: 0, malformedCmsgs: 0, invalid: 0 };
+  /** Batches whose timer has not fired, so close() can clear them. */
+  private readonly batches = new Set<DadBatch>();
+  private readonly batchFor = perTurnByKey((timeoutMs: number) => this.newBatch(timeoutMs));
+  private readonly link = perTurnByKey((ifname: string) => this.readLink(ifname));
+  private nonces = new Uint8Array(0);
+  private nonceAt = 0;
 
   private constructor(
     private readonly icmpFd: number,
@@ -111,7 +147,7 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
     private readonly router: boolean,
     moreMemberships: () => number,
   ) {
-    super(icmpFd, new MsgIo({ bufferSize: 4096, controlSize: 256 }));
+    super(icmpFd, new MsgIo({ bufferSize: 1 }), new RecvBatch({ slots: 16, bufferSize: 4096, controlSize: 256 }));
     this.groups = new GroupMemberships(icmpFd, moreMemberships);
   }
 
@@ -158,41 +194,80 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
    * Ethernet), a SyscallError ENODEV for an unknown interface, or ECANCELED when the socket
    * closes first.
    */
-  dad(ifname: string, address: Ip6, timeoutMs = 1000): Promise<DadResult> {
+  dad(ifname: string, address: Ip6, timeoutMs = 1000, opts: DadOptions = {}): Promise<DadResult> {
     try {
       if (!this.open) throw new KernelError(Errno.EBADF, `dad ${address}: socket closed`);
       const target = ip6Octets(address);
-      const ifindex = this.interfaceIndex(ifname);
+      const { ifindex, ethernet, operational } = this.link(ifname);
       const key = `${ifindex}/${formatIp6(target)}`;
       const existing = this.pending.get(key);
       if (existing) return existing.promise;
       const op = `sendmsg DAD probe for ${address} on ${ifname}`;
-      if (hardwareAddress(this.icmpFd, ifname).family !== ARPHRD_ETHER) {
-        throw new KernelError(Errno.EOPNOTSUPP, `${op}: not an Ethernet interface`);
-      }
+      if (!ethernet) throw new KernelError(Errno.EOPNOTSUPP, `${op}: not an Ethernet interface`);
       // A frame sent before the link is operational is dropped without an error, and the
       // silence that followed would read as 'unique'.
-      if ((interfaceFlags(this.icmpFd, ifname) & (IFF_UP | IFF_RUNNING)) !== (IFF_UP | IFF_RUNNING)) {
-        throw new KernelError(ENETDOWN, `${op}: link not operational`);
-      }
-      const group = solicitedNodeAddress(target);
-      this.groups.join(ifindex, group);
-      const nonce = new Uint8Array(randomBytes(NONCE_OCTETS));
-      const name = encodeSockaddrLl(ifindex, ETH_P_IPV6, ethernetMulticastAddress(group));
+      if (!operational) throw new KernelError(ENETDOWN, `${op}: link not operational`);
+      const multicast = solicitedNodeAddress(target);
+      const group = opts.probesHeardElsewhere ? null : multicast;
+      if (group) this.groups.join(ifindex, group);
+      const nonce = this.nonce();
+      const name = encodeSockaddrLl(ifindex, ETH_P_IPV6, ethernetMulticastAddress(multicast));
       const n = this.io.sendmsg(this.probeFd, [dadProbePacket(target, nonce)], { name });
       if (n < 0) {
-        this.groups.leave(ifindex, group);
+        if (group) this.groups.leave(ifindex, group);
         throw new KernelError(-n, op);
       }
       this.counters.sent++;
       let settle!: Pick<PendingDad, 'resolve' | 'reject'>;
       const promise = new Promise<DadResult>((resolve, reject) => (settle = { resolve, reject }));
-      const timer = setTimeout(() => this.finish(key, 'unique'), timeoutMs);
-      this.pending.set(key, { promise, ...settle, timer, nonce, group, ifindex });
+      const batch = this.batchFor(timeoutMs);
+      batch.keys.push(key);
+      this.pending.set(key, { promise, ...settle, batch, nonce, group, ifindex });
       return promise;
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * A DAD probe (an NS from the unspecified address) for `target` on `ifindex`, received by
+   * another socket of the caller's: 'duplicate' for a pending DAD of that target, unless the
+   * nonce is its own (RFC 7527). For DADs started with probesHeardElsewhere.
+   */
+  probeHeard(ifindex: number, target: Uint8Array, nonce: Uint8Array | undefined): void {
+    const key = `${ifindex}/${formatIp6(target)}`;
+    const dad = this.pending.get(key);
+    if (dad && !sameNonce(nonce, dad.nonce)) this.finish(key, 'duplicate');
+  }
+
+  private newBatch(timeoutMs: number): DadBatch {
+    const batch: DadBatch = {
+      keys: [],
+      timer: setTimeout(() => {
+        this.batches.delete(batch);
+        for (const key of batch.keys) if (this.pending.get(key)?.batch === batch) this.finish(key, 'unique');
+      }, timeoutMs),
+    };
+    this.batches.add(batch);
+    return batch;
+  }
+
+  private readLink(ifname: string): LinkInfo {
+    const ifindex = this.interfaceIndex(ifname);
+    const ethernet = hardwareAddress(this.icmpFd, ifname).family === ARPHRD_ETHER;
+    const operational = (interfaceFlags(this.icmpFd, ifname) & (IFF_UP | IFF_RUNNING)) === (IFF_UP | IFF_RUNNING);
+    return { ifindex, ethernet, operational };
+  }
+
+  /** RFC 7527 nonce octets for one probe, from a pool refilled NONCE_POOL probes at a time. */
+  private nonce(): Uint8Array {
+    if (this.nonceAt + NONCE_OCTETS > this.nonces.length) {
+      this.nonces = new Uint8Array(randomBytes(NONCE_OCTETS * NONCE_POOL));
+      this.nonceAt = 0;
+    }
+    const n = this.nonces.slice(this.nonceAt, this.nonceAt + NONCE_OCTETS);
+    this.nonceAt += NONCE_OCTETS;
+    return n;
   }
 
   /**
@@ -225,8 +300,9 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
   /** Closes both descriptors; pending DADs reject with ECANCELED. Safe to call twice. */
   close(): void {
     if (!this.shut()) return;
+    for (const b of this.batches) clearTimeout(b.timer);
+    this.batches.clear();
     for (const [key, p] of this.pending) {
-      clearTimeout(p.timer);
       this.pending.delete(key);
       p.reject(new KernelError(Errno.ECANCELED, `dad ${key}: socket closed`));
     }
@@ -238,9 +314,8 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
   private finish(key: string, result: DadResult): void {
     const p = this.pending.get(key);
     if (!p) return;
-    clearTimeout(p.timer);
     this.pending.delete(key);
-    this.groups.leave(p.ifindex, p.group);
+    if (p.group) this.groups.leave(p.ifindex, p.group);
     p.resolve(result);
   }
 

@@ -20,6 +20,7 @@ import { addressOf, sys } from '../platform/sys/libc.js';
 import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
+import { RecvBatch } from '../platform/sys/recv-batch.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -32,8 +33,10 @@ import {
   encodeSockaddrIn6,
   openSocket,
   setsockoptInt,
+  trySetsockoptInt,
 } from '../platform/sys/socket.js';
 import { check } from '../platform/sys/libc.js';
+import { perTurn } from '../platform/sys/per-turn.js';
 import { ip6Octets } from '../inet/ip6-write.js';
 import type { Ip6 } from '../inet/ip6.js';
 import { encodePktinfo } from './ancillary.js';
@@ -52,6 +55,8 @@ const SOL_PACKET = 263;
 const PACKET_ADD_MEMBERSHIP = 1;
 const PACKET_STATISTICS = 6;
 const PACKET_MR_ALLMULTI = 2;
+/** Linux 4.20: frames this host sends (the DAD probes of nd-socket.ts among them) are not delivered here. */
+const PACKET_IGNORE_OUTGOING = 23;
 
 // Classic BPF (linux/filter.h): code = class | size | mode | op | src.
 const BPF_LD_B_ABS = 0x30; // BPF_LD | BPF_B | BPF_ABS
@@ -143,7 +148,6 @@ type ProxyNdSocketEvents = { solicitation: [ReceivedNs]; receiveError: [ProxyNdR
 
 export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
   private readonly counters = { received: 0, invalid: 0, receiveErrors: 0, sent: 0, sendErrors: 0, kernelDrops: 0 };
-  private readonly sendIo = new MsgIo({ bufferSize: 1 });
 
   private constructor(
     private readonly packetFd: number,
@@ -151,7 +155,7 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     readonly ifname: string,
     readonly ifindex: number,
   ) {
-    super(packetFd, new MsgIo({ bufferSize: SNAP_OCTETS, nameSize: 20 }));
+    super(packetFd, new MsgIo({ bufferSize: 1 }), new RecvBatch({ slots: 32, bufferSize: SNAP_OCTETS, nameSize: 20 }));
   }
 
   /** Opens both descriptors on `ifname`; throws SyscallError (ENODEV for no such interface). */
@@ -163,6 +167,8 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     try {
       const ifindex = interfaceIndex(packetFd, opts.ifname);
       attachFilter(packetFd, nsFilter());
+      // Older kernels refuse it (ENOPROTOOPT); deliver() still drops outgoing frames, one read each.
+      trySetsockoptInt(packetFd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
       addAllmulti(packetFd, ifindex);
       check(sys.bind(packetFd, encodeSockaddrLl(ifindex, ETH_P_IPV6, new Uint8Array(0))), 'bind', `AF_PACKET ${opts.ifname}`);
       icmpFd = openSocket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, where);
@@ -193,12 +199,12 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     }
   }
 
-  /** The home link's own link-layer address (read each time: an administrator may change it). */
-  linkLayerAddress(): Uint8Array {
+  /** The home link's own link-layer address (read once per synchronous run: an administrator may change it). */
+  readonly linkLayerAddress = perTurn((): Uint8Array => {
     const hw = hardwareAddress(this.icmpFd, this.ifname);
     if (hw.family !== ARPHRD_ETHER) throw new KernelError(Errno.EOPNOTSUPP, `proxy ND on ${this.ifname}: not an Ethernet interface`);
     return hw.address;
-  }
+  });
 
   /**
    * Sends `na` on the home link with Target Link-Layer Address `mac` (RFC 4861 §4.4). Returns
@@ -210,7 +216,7 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     const packet = encodeNd({ kind: 'na', target: ip6Octets(na.target), router: na.router, solicited: na.solicited, override: na.override, targetLinkLayer: mac });
     const name = encodeSockaddrIn6({ address: ip6Octets(na.dst), port: 0, scopeId: this.ifindex });
     const control = encodeCmsgs([{ level: IPPROTO_IPV6, type: IPV6_PKTINFO, data: encodePktinfo(undefined, this.ifindex) }]);
-    const n = this.sendIo.sendmsg(this.icmpFd, [packet], { name, control });
+    const n = this.io.sendmsg(this.icmpFd, [packet], { name, control });
     if (n < 0) {
       this.counters.sendErrors++;
       throw new KernelError(-n, op);

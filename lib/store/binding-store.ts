@@ -2,11 +2,12 @@
 //
 // Group commit: append() only queues. commit() resolves once everything queued before it
 // is on disk. Commits asked for in one turn of the event loop (setImmediate gathers every
-// BU handled in one poll phase) share one write() and one fdatasync(); records queued
+// BU handled in one poll phase) share one write() on a journal opened O_DSYNC (durable on
+// return, like a write and an fdatasync, in one system call); records queued
 // while a write is in flight go into the next one. The daemon sends a BA only after the
 // commit holding its binding resolved, so an acknowledged registration survives a crash.
 //
-// A failed write or fdatasync leaves the file's tail unknown (and after a failed fsync
+// A failed write (with O_DSYNC, a failed sync too) leaves the file's tail unknown (and after a failed fsync
 // Linux may have dropped the dirty pages), so the store refuses every later commit; the
 // daemon should exit and let open() recover.
 import { open, type FileHandle } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import type { LiveState, LoadedState } from './live-state.js';
 import { delRecord, type StoreRecord, type StoredBinding } from './records.js';
 import { recover } from './recovery.js';
 import { writeSnapshot } from './snapshot.js';
-import { fsyncDir, journalName, pathIn, writeAll } from './files.js';
+import { fsyncDir, JOURNAL_CREATE, journalName, pathIn, writeAll } from './files.js';
 
 export interface StoreOptions {
   /** Compact once the current journal holds this many records (default 10000) ... */
@@ -24,7 +25,7 @@ export interface StoreOptions {
   compactAfterBytes?: number;
   /** Told about a failed compaction; the store carries on with its journal. */
   onCompactionError?: (e: Error) => void;
-  /** Told how long each commit's write and fdatasync took (the daemon's journal latency metric). */
+  /** Told how long each commit's durable write took (the daemon's journal latency metric). */
   onCommit?: (seconds: number) => void;
 }
 
@@ -135,7 +136,7 @@ export class BindingStore {
     });
   }
 
-  /** One commit: one write, one fdatasync, then every waiter of the batch resolves. */
+  /** One commit: one write, durable when it returns (O_DSYNC, files.ts), then every waiter of the batch resolves. */
   private async writeBatch(): Promise<void> {
     const records = this.queue;
     const waiters = this.waiters;
@@ -147,7 +148,6 @@ export class BindingStore {
     const started = performance.now();
     try {
       await writeAll(this.journal, line);
-      await this.journal.datasync();
       this.options.onCommit?.((performance.now() - started) / 1000);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
@@ -177,7 +177,7 @@ export class BindingStore {
     const next = this.counters.generation + 1;
     let fh: FileHandle | undefined;
     try {
-      fh = await open(pathIn(this.dir, journalName(next)), 'wx', 0o600);
+      fh = await open(pathIn(this.dir, journalName(next)), JOURNAL_CREATE, 0o600);
       await fsyncDir(this.dir);
     } catch (e) {
       await fh?.close().catch(() => undefined);

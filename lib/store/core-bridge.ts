@@ -7,7 +7,7 @@ import type { LoadedState } from './live-state.js';
 import { bindingFromStored, delRecord, putRecord, seqRecord, storedFromBinding, type StoreRecord } from './records.js';
 
 /**
- * Records for the core's cache events, followed by the current sequence number of every
+ * Records for the core's cache events (none for one that kept the same binding), followed by the current sequence number of every
  * home address they touched (and of `hoa`, the BU's home address, when given), read from
  * the cache after the core processed the BU.
  */
@@ -16,6 +16,8 @@ export function recordsForEvents(events: readonly CacheEvent[], cache: BindingCa
   const touched = new Set<Ip6>(hoa === undefined ? [] : [hoa]);
   for (const e of events) {
     const b = e.binding;
+    // An event that left the binding as it was (the end of its DAD) changes nothing stored.
+    if (e.type === 'updated' && e.previous === b) continue;
     out.push(e.type === 'removed' ? delRecord(b.hoa, b.bid) : putRecord(storedFromBinding(b, wallOffsetMs)));
     touched.add(b.hoa);
   }

@@ -4,7 +4,7 @@ import { mkdir, open, readFile, unlink, type FileHandle } from 'node:fs/promises
 import { LiveState } from './live-state.js';
 import { scanLines, StoreError } from './line-format.js';
 import { checkedRecords, readSnapshot } from './snapshot.js';
-import { fsyncDir, journalGenerations, journalName, pathIn, SNAPSHOT_TMP } from './files.js';
+import { fsyncDir, JOURNAL_APPEND, journalGenerations, journalName, pathIn, SNAPSHOT_TMP } from './files.js';
 
 export interface Recovered {
   state: LiveState;
@@ -64,7 +64,7 @@ export async function recover(dir: string): Promise<Recovered> {
     await (await open(pathIn(dir, journalName(generation)), 'wx', 0o600)).close();
     await fsyncDir(dir);
   }
-  const journal = await open(pathIn(dir, journalName(generation)), 'a', 0o600);
+  const journal = await open(pathIn(dir, journalName(generation)), JOURNAL_APPEND, 0o600);
   return { state, generation, journal, journalRecords, journalBytes, truncatedBytes };
 }
 

@@ -10,8 +10,10 @@ import { check, sys } from '../../lib/platform/sys/libc.js';
 import { decodeCmsgs, encodeCmsgs, MsgIo } from '../../lib/platform/sys/msghdr.js';
 import { inNetns } from '../../lib/platform/sys/netns.js';
 import { FdWatch } from '../../lib/platform/sys/poll.js';
+import { RecvBatch } from '../../lib/platform/sys/recv-batch.js';
 import {
   AF_INET6,
+  MSG_TRUNC,
   IPPROTO_IPV6,
   IPV6_PKTINFO,
   IPV6_RECVPKTINFO,
@@ -75,6 +77,48 @@ test('a UDP pair on ::1 inside a namespace: sendmsg with IPV6_PKTINFO, recvmsg g
       assert.equal(d.data.toString(), 'binding update');
       assert.match(d.from, /^\[::1\]:\d+$/);
       assert.deepEqual(d.pktinfo, { dst: '::1', ifindex: 1 });
+    } finally {
+      closeFd(rx);
+      closeFd(tx);
+    }
+  });
+});
+
+test('recvmmsg: 37 queued datagrams read 16, 16 and 5 at a time, in order, with their sender and PKTINFO; one past its slot is truncated; then EAGAIN', async () => {
+  await withNetns(async (ns) => {
+    const rx = openSocket(AF_INET6, SOCK_DGRAM, 0, { netns: ns.name });
+    const tx = openSocket(AF_INET6, SOCK_DGRAM, 0, { netns: ns.name });
+    try {
+      setsockoptInt(rx, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+      check(sys.bind(rx, encodeSockaddrIn6({ address: loopback, port: 5556 })), 'bind');
+      const io = new MsgIo({ bufferSize: 1 });
+      const to = encodeSockaddrIn6({ address: loopback, port: 5556 });
+      // Datagram 20 (the 4th of the second read) is 300 octets, past its slot's 256.
+      const sizes = Array.from({ length: 37 }, (_, i) => (i === 19 ? 300 : 1 + i));
+      for (const [i, size] of sizes.entries()) assert.equal(io.sendmsg(tx, [new Uint8Array(size).fill(i)], { name: to }), size);
+      const batch = new RecvBatch({ slots: 16, bufferSize: 256, firstBufferSize: 512, nameSize: 28, controlSize: 256 });
+      const counts: number[] = [];
+      const got: { i: number; length: number; truncated: boolean; ok: boolean }[] = [];
+      for (;;) {
+        const n = batch.receive(rx);
+        if (n < 0) {
+          assert.equal(n, -Errno.EAGAIN);
+          break;
+        }
+        counts.push(n);
+        for (let k = 0; k < n; k++) {
+          const r = batch.result(k);
+          const i = got.length;
+          const pi = decodeCmsgs(r.control).cmsgs.find((c) => c.level === IPPROTO_IPV6 && c.type === IPV6_PKTINFO);
+          assert.ok(pi && formatIp6(pi.data, 0) === '::1', `datagram ${i}: PKTINFO`);
+          assert.match(`${formatIp6(decodeSockaddrIn6(r.name)!.address)}`, /^::1$/);
+          got.push({ i, length: r.data.length, truncated: (r.flags & MSG_TRUNC) !== 0, ok: r.data.every((b) => b === i) });
+        }
+      }
+      assert.deepEqual(counts, [16, 16, 5]);
+      assert.deepEqual(got.map((g) => g.length), sizes.map((s) => Math.min(s, 256)));
+      assert.deepEqual(got.filter((g) => g.truncated).map((g) => g.i), [19]);
+      assert.ok(got.every((g) => g.ok));
     } finally {
       closeFd(rx);
       closeFd(tx);

@@ -120,3 +120,30 @@ test('proxy ND by the daemon: a registered home address resolves to the home age
     }
   });
 });
+
+test("the home agent's own DAD hears another node's probe on the proxy ND socket, without joining the solicited-node group; its own probe is not a duplicate", { timeout: KERNEL_TEST_TIMEOUT_MS }, async () => {
+  await withNetnsGroup(3, async ([ha, b, m]) => {
+    await world(ha!, b!, m!);
+    const proxy = new HomeAgentProxyNd('daemon', () => ProxyNdSocket.open({ ifname: 'home0', netns: ha!.name }), new Metrics('home-agent'), pino({ level: 'silent' }), systemClock);
+    const nd = NdSocket.open({ netns: ha!.name });
+    const peer = NdSocket.open({ netns: b!.name });
+    proxy.onProbe = (r) => nd.probeHeard(r.ifindex, r.ns.target, r.ns.nonce);
+    const contested = ip6('2001:db8:aa::200');
+    const groups = async (): Promise<string> => ha!.ip('-6', 'maddr', 'show', 'dev', 'home0');
+    try {
+      assert.equal(proxy.hearsProbesOn('home0'), true);
+      assert.equal(proxy.hearsProbesOn('h1'), false);
+      // Alone on the link: unique (the home agent's own probe, not delivered back to the packet socket, is no duplicate).
+      assert.equal(await nd.dad('home0', ip6('2001:db8:aa::201'), 1500, { probesHeardElsewhere: true }), 'unique');
+      // B probes the same address while the home agent's DAD waits: duplicate, long before its timeout.
+      const atHa = nd.dad('home0', contested, LONG_DAD_MS, { probesHeardElsewhere: true });
+      assert.doesNotMatch(await groups(), /ff02::1:ff00:200/);
+      await peer.dad('b0', contested, 1500);
+      assert.equal(await bounded("the home agent's DAD ended by B's probe", atHa), 'duplicate');
+    } finally {
+      peer.close();
+      nd.close();
+      proxy.close();
+    }
+  });
+});

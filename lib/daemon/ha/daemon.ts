@@ -107,6 +107,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const nd = sockets.nd();
     const d = new HomeAgentDaemon(ctx, sync, mh, nd, xfrm);
     d.proxyNd = openProxyNd(ctx);
+    d.proxyNd.onProbe = (r) => nd.probeHeard(r.ifindex, r.ns.target, r.ns.nonce);
     ctx.counters.source('bindings', () => bindingStates(d.ha.cache));
     ctx.counters.source('home_addresses', () => [[{}, d.ha.cache.homeAddressCount]]);
     ctx.counters.source('kernel_pending', () => [[{}, sync.kernel.reconciler.pendingCount()]]);
@@ -238,7 +239,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
 
   private runDad(hoa: Ip6, addresses: Ip6[], iface: string): void {
     this.counters.inc('dad_started');
-    Promise.all(addresses.map((a) => this.nd.dad(iface, a)))
+    // Others' probes for these addresses: on the proxy ND socket when it listens on the link, else each DAD joins their group.
+    const opts = { probesHeardElsewhere: this.proxyNd.hearsProbesOn(iface) };
+    Promise.all(addresses.map((a) => this.nd.dad(iface, a, undefined, opts)))
       .then((r): 'unique' | 'duplicate' | 'failed' => (r.every((x) => x === 'unique') ? 'unique' : 'duplicate'))
       .catch((err: unknown) => {
         // DAD could not run (interface gone): refuse rather than risk a duplicate address.

@@ -10,11 +10,10 @@
 // In daemon and none modes the desired state given to the reconciler has no proxy entries,
 // so entries left from the kernel mode are deleted by the next pass.
 import type { Logger } from 'pino';
-import type { Ip6 } from '../../inet/ip6.js';
+import { formatIp6, IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
 import type { DesiredState } from '../../plan/ha/desired.js';
 import { answerSolicitation, DefendedAddresses, TokenBucket, type ProxyAdvertisement } from '../../proto/ha/proxy-nd.js';
 import type { ReceivedNs } from '../../net/proxy-nd-packet.js';
-import { formatIp6 } from '../../inet/ip6.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock, ProxyNdPort, TimerHandle } from '../service/host.js';
 import { RateLimit } from '../counters.js';
@@ -37,6 +36,8 @@ export class HomeAgentProxyNd {
   private socket: ProxyNdPort | undefined;
   private timer: TimerHandle | undefined;
   private closed = false;
+  /** Gets every DAD probe (NS from ::) the socket receives: the DADs of the home agent's own hear others' probes here. */
+  onProbe: ((r: ReceivedNs) => void) | undefined;
 
   /** `open` opens the socket on the home link (daemon mode); absent, nothing is answered. */
   constructor(
@@ -89,7 +90,13 @@ export class HomeAgentProxyNd {
     return desired.proxies.size === 0 ? desired : { ...desired, proxies: new Map() };
   }
 
+  /** Whether every NS on `ifname` reaches onProbe now (daemon mode, socket open on that link). */
+  hearsProbesOn(ifname: string): boolean {
+    return this.socket !== undefined && this.socket.ifname === ifname;
+  }
+
   private answer(r: ReceivedNs): void {
+    if (r.src === IP6_UNSPECIFIED) this.onProbe?.(r);
     const a = answerSolicitation(
       { iface: this.socket!.ifname, src: r.src, dst: r.dst, hopLimit: r.hopLimit, target: formatIp6(r.ns.target), hasSourceLinkLayer: r.ns.sourceLinkLayer !== undefined },
       this.defended,

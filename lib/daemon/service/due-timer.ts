@@ -1,10 +1,13 @@
-// One timer at an absolute time on the daemon's clock; arming it again replaces it. A
-// deadline beyond setTimeout's range fires early, and the owner, finding nothing due,
-// arms it again.
+// One timer at an absolute time on the daemon's clock. Arming it for a later time keeps a
+// timer already set to fire sooner (every setTimeout reads the clock, a system call in
+// user-mode Linux, and a Binding Update arms this timer each time); an early firing, like a
+// deadline beyond setTimeout's range, finds nothing due and the owner arms it again.
 import { MAX_TIMER_MS, type Clock, type TimerHandle } from './host.js';
 
 export class DueTimer {
   private handle: TimerHandle | undefined;
+  /** When the armed timer fires (clock time). */
+  private handleDueMs = 0;
   private stopped = false;
 
   constructor(
@@ -14,9 +17,12 @@ export class DueTimer {
 
   /** Fires at `dueMs` (at once if past); null: not at all. */
   at(dueMs: number | null): void {
+    if (dueMs !== null && this.handle !== undefined && this.handleDueMs <= dueMs) return;
     this.cancel();
     if (dueMs === null || this.stopped) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, dueMs - this.clock.now()));
+    const now = this.clock.now();
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, dueMs - now));
+    this.handleDueMs = now + delay;
     this.handle = this.clock.setTimeout(() => {
       this.handle = undefined;
       if (!this.stopped) this.fire();

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { resolveGroup } from '../../control/group.js';
 import type { MhReceived, MhReceiveError, MhSendRequest, MhSocketOptions, MhSocketStats } from '../../net/mh-socket.js';
 import { MhSocket } from '../../net/mh-socket.js';
-import type { DadResult, NdSocketOptions } from '../../net/nd-socket.js';
+import type { DadOptions, DadResult, NdSocketOptions } from '../../net/nd-socket.js';
 import { NdSocket } from '../../net/nd-socket.js';
 import { ProxyNdSocket, type ProxyNdSocketOptions, type ProxyNdSocketStats, type ProxyNa } from '../../net/proxy-nd-socket.js';
 import type { ReceivedNs } from '../../net/proxy-nd-packet.js';
 import { Icmp6Socket, type Icmp6Received, type Icmp6ReceiveError, type Icmp6Send, type Icmp6SocketOptions, type Icmp6SocketStats } from '../../net/icmp6-socket.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from '../../platform/netlink/socket.js';
 import { BindingStore, type StoreOptions } from '../../store/index.js';
+import { perTurn } from '../../platform/sys/per-turn.js';
 
 /** The Mobility Header socket as the daemons use it (lib/net/mh-socket.ts). */
 export interface MhPort {
@@ -27,7 +28,9 @@ export interface MhPort {
 
 /** The Neighbor Discovery socket as the daemons use it (lib/net/nd-socket.ts). */
 export interface NdPort {
-  dad(ifname: string, address: Ip6): Promise<DadResult>;
+  dad(ifname: string, address: Ip6, timeoutMs?: number, opts?: DadOptions): Promise<DadResult>;
+  /** A DAD probe heard on another socket, for DADs started with probesHeardElsewhere. */
+  probeHeard(ifindex: number, target: Uint8Array, nonce: Uint8Array | undefined): void;
   unsolicitedNa(ifname: string, address: Ip6): number;
   close(): void;
 }
@@ -116,9 +119,10 @@ export const MAX_TIMER_MS = 0x7fffffff;
 
 export const systemClock: Clock = {
   // CLOCK_MONOTONIC through libuv, from an origin near the epoch time the process started,
-  // so its readings look like (and log like) the wall-clock times they replace.
-  now: () => performance.timeOrigin + performance.now(),
-  wallNow: () => Date.now(),
+  // so its readings look like (and log like) the wall-clock times they replace. Both read
+  // once per synchronous run (platform/sys/per-turn.ts): a system call each in user-mode Linux.
+  now: perTurn(() => performance.timeOrigin + performance.now()),
+  wallNow: perTurn(() => Date.now()),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };

@@ -210,7 +210,8 @@ export class DaemonShell<C extends AnyDaemonConfig, D extends RoleDaemon<C>> {
   }
 
   private broadcast(events: readonly CacheEvent[], nowMs: number): void {
-    const wall = new Date();
+    if (events.length === 0 || this.control.monitorCount === 0) return;
+    const wall = new Date(this.opts.host.clock.wallNow());
     for (const e of events) this.control.broadcast(monitorEvent(e, nowMs, wall));
   }
 

@@ -1,10 +1,11 @@
 // The real netlink transport: a non-blocking AF_NETLINK socket on Node's event
 // loop. It sends datagrams and, on each readable event, drains the socket with
-// recvmsg until EAGAIN, telling the sink whether each datagram came from a
+// recvmmsg (many acknowledgements and events per system call) until a call returns
+// fewer than it had room for, telling the sink whether each datagram came from a
 // multicast group (sockaddr_nl.nl_groups != 0) and when data was lost.
 import { Errno, SyscallError } from '../sys/errno.js';
 import { check, sys } from '../sys/libc.js';
-import { MsgIo } from '../sys/msghdr.js';
+import { RecvBatch } from '../sys/recv-batch.js';
 import { FdWatch } from '../sys/poll.js';
 import {
   AF_NETLINK,
@@ -25,6 +26,10 @@ import {
   NETLINK_GET_STRICT_CHK,
   SOL_NETLINK,
 } from './netlink-constants.js';
+
+/** Datagrams read per recvmmsg, and the room of every slot but the first. */
+const RECV_SLOTS = 16;
+const RECV_SLOT_OCTETS = 64 << 10;
 
 export interface DatagramSink {
   /** One received datagram; `data` is valid only during the call. */
@@ -54,7 +59,7 @@ export interface NetlinkTransportOptions {
   rcvbuf?: number;
   /** Send buffer size; must exceed the largest batch. */
   sndbuf?: number;
-  /** Largest datagram accepted; bigger ones count as lost. */
+  /** Largest datagram accepted in the first slot of a read; bigger ones count as lost. */
   recvBufferSize?: number;
   /** NETLINK_GET_STRICT_CHK, which lets the kernel filter dumps by header fields. */
   strictCheck?: boolean;
@@ -63,7 +68,7 @@ export interface NetlinkTransportOptions {
 export class KernelNetlinkTransport implements NetlinkTransport {
   readonly fd: number;
   readonly rcvbuf: number;
-  private readonly io: MsgIo;
+  private readonly batch: RecvBatch;
   private watch: FdWatch | null = null;
   private sink: DatagramSink | null = null;
 
@@ -81,7 +86,9 @@ export class KernelNetlinkTransport implements NetlinkTransport {
       closeFd(this.fd);
       throw err;
     }
-    this.io = new MsgIo({ bufferSize: opts.recvBufferSize ?? 1 << 20, nameSize: 12 });
+    // A dump's datagrams are at most 32 KiB (the kernel caps them), and so are its events
+    // and acknowledgements in practice; the first slot takes anything up to recvBufferSize.
+    this.batch = new RecvBatch({ slots: RECV_SLOTS, firstBufferSize: opts.recvBufferSize ?? 1 << 20, bufferSize: RECV_SLOT_OCTETS, nameSize: 12 });
   }
 
   send(datagram: Uint8Array): number {
@@ -100,25 +107,31 @@ export class KernelNetlinkTransport implements NetlinkTransport {
     const sink = this.sink;
     // Bounded, so a flooding group cannot starve the loop; uv_poll is level-triggered
     // and calls again while data remains.
-    for (let i = 0; i < 4096 && sink !== null && this.sink === sink; i++) {
-      const r = this.io.recvmsg(this.fd, MSG_TRUNC);
-      if (typeof r === 'number') {
-        if (r === -Errno.EAGAIN || r === -Errno.EINTR) return;
-        if (r === -Errno.ENOBUFS) {
+    for (let read = 0; read < 4096 && sink !== null && this.sink === sink; ) {
+      const n = this.batch.receive(this.fd, MSG_TRUNC);
+      if (n < 0) {
+        if (n === -Errno.EAGAIN || n === -Errno.EINTR) return;
+        if (n === -Errno.ENOBUFS) {
           sink.lost('ENOBUFS: receive queue overrun');
+          read++;
           continue;
         }
-        sink.lost(`recvmsg: ${new SyscallError('recvmsg', -r).code}`);
+        sink.lost(`recvmsg: ${new SyscallError('recvmmsg', -n).code}`);
         return;
       }
-      if (r.length > r.data.length) {
-        sink.lost(`datagram of ${r.length} octets truncated to ${r.data.length}`);
-        continue;
+      for (let i = 0; i < n && this.sink === sink; i++) {
+        const r = this.batch.result(i);
+        if (r.length > r.data.length) {
+          sink.lost(`datagram of ${r.length} octets truncated to ${r.data.length}`);
+          continue;
+        }
+        // sockaddr_nl.nl_groups (u32 @8) is non-zero for multicast deliveries.
+        const a = r.name;
+        const multicast = a.length >= 12 && (a[8]! | a[9]! | a[10]! | a[11]!) !== 0;
+        sink.datagram(r.data, multicast);
       }
-      // sockaddr_nl.nl_groups (u32 @8) is non-zero for multicast deliveries.
-      const n = r.name;
-      const multicast = n.length >= 12 && (n[8]! | n[9]! | n[10]! | n[11]!) !== 0;
-      sink.datagram(r.data, multicast);
+      read += n;
+      if (n < this.batch.slots) return;
     }
   }
 

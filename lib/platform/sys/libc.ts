@@ -22,6 +22,7 @@ const c = {
   recv: f('intptr_t recv(int fd, void *buf, size_t len, int flags)'),
   sendmsg: f('intptr_t sendmsg(int fd, void *msg, int flags)'),
   recvmsg: f('intptr_t recvmsg(int fd, void *msg, int flags)'),
+  recvmmsg: f('int recvmmsg(int fd, void *msgvec, unsigned int vlen, int flags, void *timeout)'),
   setns: f('int setns(int fd, int nstype)'),
   flock: f('int flock(int fd, int operation)'),
 };
@@ -60,6 +61,8 @@ export const sys = {
   /** `msghdr` is a struct msghdr whose pointers refer to memory kept alive by the caller. */
   sendmsg: (fd: number, msghdr: Uint8Array, flags: number): number => ret(c.sendmsg(fd, msghdr, flags)),
   recvmsg: (fd: number, msghdr: Uint8Array, flags: number): number => ret(c.recvmsg(fd, msghdr, flags)),
+  /** `msgvec` holds `vlen` struct mmsghdr; no timeout (the sockets are non-blocking). */
+  recvmmsg: (fd: number, msgvec: Uint8Array, vlen: number, flags: number): number => ret(c.recvmmsg(fd, msgvec, vlen, flags, null)),
   setns: (fd: number, nstype: number): number => ret(c.setns(fd, nstype)),
   /** `operation`: LOCK_SH/LOCK_EX/LOCK_UN, optionally | LOCK_NB (see flock.ts). */
   flock: (fd: number, operation: number): number => ret(c.flock(fd, operation)),

@@ -120,6 +120,7 @@ export class PrefixAdvertiser {
   /** When the lifetimes were configured: a countdown starts here. */
   private configuredAtMs: number;
   private readonly due = new Map<Ip6, Due>();
+  private prefixCache: { config: AdvertisedPrefixes; elapsed: number; prefixes: PrefixInformation[] } | undefined;
   private readonly heap = new LazyMinHeap<Due>(
     (d) => d.dueMs,
     (d) => this.due.get(d.hoa) === d,
@@ -135,9 +136,18 @@ export class PrefixAdvertiser {
     this.configuredAtMs = nowMs;
   }
 
-  /** The Prefix Information options as advertised at `nowMs` (lifetimes counted down if so configured). */
+  /**
+   * The Prefix Information options as advertised at `nowMs` (lifetimes counted down if so
+   * configured). The same array while the configuration and the elapsed second stay (every
+   * accepted Binding Update asks, through schedule()); callers do not modify it.
+   */
   prefixesAt(nowMs: number): PrefixInformation[] {
-    return advertisedPrefixes(this.config, Math.max(0, Math.floor((nowMs - this.configuredAtMs) / 1000)));
+    const elapsed = Math.max(0, Math.floor((nowMs - this.configuredAtMs) / 1000));
+    const c = this.prefixCache;
+    if (c && c.config === this.config && c.elapsed === elapsed) return c.prefixes;
+    const prefixes = advertisedPrefixes(this.config, elapsed);
+    this.prefixCache = { config: this.config, elapsed, prefixes };
+    return prefixes;
   }
 
   /**

@@ -5,6 +5,7 @@
 // and signals the test sends. Every opening and closing is written to `steps`, in order.
 import { FakeIcmp6Socket } from './fake-icmp6.js';
 import { ip6 } from '../../ip6.js';
+import { formatIp6 } from '../../../lib/inet/ip6.js';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,6 +105,8 @@ export class FakeMhSocket extends EventEmitter implements MhPort {
 export class FakeNdSocket implements NdPort {
   readonly dads: string[] = [];
   readonly announced: string[] = [];
+  /** DAD probes handed over from the proxy ND socket: "ifindex target". */
+  readonly probesHeard: string[] = [];
   result: DadResult = 'unique';
   closed = false;
 
@@ -111,6 +114,9 @@ export class FakeNdSocket implements NdPort {
   dad(ifname: string, address: string): Promise<DadResult> {
     this.dads.push(`${ifname} ${address}`);
     return Promise.resolve(this.result);
+  }
+  probeHeard(ifindex: number, target: Uint8Array): void {
+    this.probesHeard.push(`${ifindex} ${formatIp6(target)}`);
   }
   unsolicitedNa(ifname: string, address: string): number {
     this.announced.push(`${ifname} ${address}`);
