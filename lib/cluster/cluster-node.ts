@@ -86,8 +86,14 @@ export class ClusterNode {
     };
   }
 
-  /** Hands every service address back (stop serving first), ends the lease, closes the client. */
-  async stop(): Promise<void> {
+  private stopping: Promise<void> | undefined;
+
+  /** Hands every service address back (stop serving first), ends the lease, closes the client; once. */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.stopOnce());
+  }
+
+  private async stopOnce(): Promise<void> {
     for (const e of this.elections) await e.stop().catch(() => {});
     await this.keeper.stop(true);
     await this.members.stop().catch(() => {});

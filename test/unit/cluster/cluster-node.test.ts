@@ -66,6 +66,8 @@ test('two nodes: one active, the active\'s write reaches the standby, the standb
     assert.ok(r.written);
     await until('the record at ha2', () => ha2.seen.get(hoa)?.modRevision === r.revision);
     assert.deepEqual(ha2.seen.get(hoa)?.record?.bindings.map((x) => x.bid), [1]);
+    // ha2 learns its own membership through its watch, which may come after ha1's record.
+    await until('ha2 lists both members', () => b.status().members.length === 2);
     const s = b.status();
     assert.equal(s.services[0]?.role, 'standby');
     assert.ok(s.revision >= r.revision);
@@ -75,6 +77,8 @@ test('two nodes: one active, the active\'s write reaches the standby, the standb
     assert.deepEqual(ha1.roles, ['active 2001:db8:1::1', 'standby 2001:db8:1::1 stopping']);
     assert.deepEqual(ha2.roles, ['active 2001:db8:1::1']);
   } finally {
+    // Both, so a failed assertion leaves no lease keeper holding the test file open.
+    await a.stop();
     await b.stop();
   }
 });
