@@ -14,13 +14,15 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createNetns, sh, type Netns } from './netns.js';
 import {
-  COAS, ECHO_PORT, ERROR_LINE, FAILURE_LINE, HA, HOA, MN_IFACES, SCENARIO_TIMEOUT_MS, SHARED_DEVICE, TestScope, bindings, daemonLog, flowsFromCn, linesMatching, mcoactl, routedTopology,
+  CN, COAS, ECHO_PORT, ERROR_LINE, FAILURE_LINE, HA, HOA, MN_IFACES, SCENARIO_TIMEOUT_MS, SHARED_DEVICE, TestScope, bindings, daemonLog, flowsFromCn, linesMatching, mcoactl, routedTopology,
   startEchoServer, tunnels, until, untilForwarding, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
 } from './fixtures/index.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const PORT_A = 5004;
 const PORT_B = 5001;
+/** A source port no flow names: the mobile node's uplink spreads it. */
+const UPLINK_OTHER = 6000;
 const FLOWS = [
   `{ id: 1, priority: 10, protocol: udp, destination_port: ${PORT_A}, interface: mn1 }`,
   `{ id: 2, priority: 20, protocol: tcp, destination_port: ${PORT_B}, interface: mn2 }`,
@@ -67,7 +69,7 @@ async function mnTunnels(mn: Netns): Promise<Map<string, string>> {
 /** A flower counter per flow on the ingress of each of the mobile node's tunnels (test instrumentation, what arrives per path). */
 async function countPerPath(mn: Netns): Promise<void> {
   for (const dev of (await mnTunnels(mn)).values()) {
-    await mn.exec('tc', 'qdisc', 'add', 'dev', dev, 'clsact');
+    await mn.exec('tc', 'qdisc', 'replace', 'dev', dev, 'clsact');
     for (const c of COUNTED) await mn.exec('tc', 'filter', 'add', 'dev', dev, 'ingress', 'prio', '1', 'handle', String(c.handle), 'protocol', 'ipv6', 'flower', ...c.args, 'action', 'pass');
   }
 }
@@ -101,6 +103,49 @@ async function haFlowFilters(ha: Netns): Promise<{ chain: number; prio: number; 
 /** `tc filter show dev mip6t-0 egress` as text lines without counters (what a restart must leave as it was). */
 async function haEgressShape(ha: Netns): Promise<string[]> {
   return (await ha.exec('tc', 'filter', 'show', 'dev', SHARED_DEVICE, 'egress')).split('\n').filter((l) => !/installed|used|Sent|backlog|index/.test(l));
+}
+
+/**
+ * Uplink counters on the mobile node's interfaces' egress, per care-of address (the outer
+ * source: the tunnel the packet left through, whichever interface carries it): u32 on the
+ * tunnelled packet's bytes (outer Next Header 41, no encapsulation limit option; inner Next
+ * Header 17 at 46, inner UDP source port at 80), one priority per (care-of address, port).
+ */
+const UPLINK_PRIO = (k: number, port: number): number => 1 + k * 2 + (port === PORT_A ? 0 : 1);
+async function countUplink(mn: Netns): Promise<void> {
+  for (const dev of MN_IFACES) {
+    await mn.exec('tc', 'qdisc', 'replace', 'dev', dev, 'clsact');
+    for (const [k, coa] of COAS.entries()) {
+      for (const port of [PORT_A, UPLINK_OTHER]) {
+        await mn.exec('tc', 'filter', 'add', 'dev', dev, 'egress', 'prio', String(UPLINK_PRIO(k, port)), 'protocol', 'ipv6', 'u32',
+          'match', 'ip6', 'src', `${coa}/128`, 'match', 'u8', '41', '0xff', 'at', '6', 'match', 'u8', '17', '0xff', 'at', '46', 'match', 'u16', String(port), '0xffff', 'at', '80', 'action', 'pass');
+      }
+    }
+  }
+}
+
+/** Per care-of address: [packets from port A, packets from the other port] tunnelled from it so far. */
+async function uplinkCounts(mn: Netns): Promise<[number, number][]> {
+  type J = { pref: number; options?: { actions?: { stats?: { packets: number } }[] } };
+  const out: [number, number][] = COAS.map(() => [0, 0]);
+  for (const dev of MN_IFACES) {
+    const list = JSON.parse(await mn.exec('tc', '-s', '-j', 'filter', 'show', 'dev', dev, 'egress')) as J[];
+    const n = (p: number) => list.filter((f) => f.pref === p).reduce((c, f) => c + (f.options?.actions?.[0]?.stats?.packets ?? 0), 0);
+    COAS.forEach((_, k) => {
+      out[k]![0] += n(UPLINK_PRIO(k, PORT_A));
+      out[k]![1] += n(UPLINK_PRIO(k, UPLINK_OTHER));
+    });
+  }
+  return out;
+}
+
+/**
+ * From HOA:sport to the correspondent's ports 9000.., one datagram each: COUNT flows, each on
+ * a socket of its own in turn (a socket reuses its cached route, so one socket is one path).
+ */
+async function udpFromMn(mn: Netns, sport: number, count: number): Promise<void> {
+  const js = `const d=require('dgram');const one=(i)=>{if(i===${count})return;const s=d.createSocket('udp6');s.bind(${sport},'${HOA}',()=>s.send(Buffer.from('up'),9000+i,'${CN}',()=>s.close(()=>one(i+1))))};one(0)`;
+  await mn.exec(process.execPath, '-e', js);
 }
 
 /** COUNT UDP datagrams to HOA:port from the correspondent, each from its own source port. */
@@ -183,6 +228,35 @@ test('flows: registered with the BIDs of their interfaces, shown, in the capture
     t.diagnostic(`home agent flow filters: ${JSON.stringify(ha1)}`);
     assert.ok(haPackets(ha1, COAS[0]) - haPackets(ha0, COAS[0]) >= 20, 'the home agent\'s filter for A tunnelled A to mn1\'s care-of address');
     assert.ok(haPackets(ha1, COAS[1]) - haPackets(ha0, COAS[1]) >= 10, 'the home agent\'s filter for B tunnelled B to mn2\'s care-of address');
+
+    // Uplink: the mobile node's own packets of flow A (from its port A) leave through mn1's
+    // tunnel only. To show the filters override routing, the test routes the correspondent
+    // through mn2's tunnel (a host route of its own): flow A is redirected to mn1's tunnel,
+    // another source port leaves through mn2.
+    const viaMn2 = (await mnTunnels(r.mn)).get(COAS[1])!;
+    await r.mn.ip('-6', 'route', 'add', `${CN}/128`, 'dev', viaMn2);
+    await countUplink(r.mn);
+    const u0 = await uplinkCounts(r.mn);
+    const mnEgress: string[] = [];
+    for (const dev of (await mnTunnels(r.mn)).values()) mnEgress.push(await r.mn.exec('tc', 'filter', 'show', 'dev', dev, 'egress'));
+    await udpFromMn(r.mn, PORT_A, 30);
+    await udpFromMn(r.mn, UPLINK_OTHER, 30);
+    let last: [number, number][] = u0;
+    const u1 = await until('the uplink datagrams out of the interfaces', async () => {
+      const now = (last = await uplinkCounts(r.mn));
+      const sum = (k: 0 | 1) => now.reduce((n, x, i) => n + x[k] - u0[i]![k], 0);
+      return sum(0) >= 30 && sum(1) >= 30 ? now : undefined;
+    }).catch((err: Error) => {
+      err.message += ` (counts before ${JSON.stringify(u0)}, last ${JSON.stringify(last)}; mobile node egress filters: ${JSON.stringify(mnEgress)})`;
+      throw err;
+    });
+    const up = COAS.map((dev, i) => `${dev}: A +${u1[i]![0] - u0[i]![0]} other +${u1[i]![1] - u0[i]![1]}`).join('; ');
+    t.diagnostic(`uplink per care-of address: ${up}`);
+    assert.deepEqual(u1.map((x, i) => x[0] - u0[i]![0]), [30, 0, 0], `flow A's uplink only from mn1's care-of address: ${up}`);
+    assert.deepEqual(u1.map((x, i) => x[1] - u0[i]![1]), [0, 30, 0], `the other port as routed, from mn2's: ${up}`);
+    await r.mn.ip('-6', 'route', 'del', `${CN}/128`, 'dev', viaMn2);
+    const redirected = JSON.parse(await r.mn.exec('tc', '-s', '-j', 'filter', 'show', 'dev', (await mnTunnels(r.mn)).get(COAS[1])!, 'egress')) as { options?: { actions?: { kind: string }[] } }[];
+    assert.ok(redirected.some((f) => f.options?.actions?.[0]?.kind === 'mirred'), 'mn2\'s tunnel redirects flow A');
 
     // A restart of the home agent adopts its flow filters (the journal's flows, the kernel's
     // filters by chain and handle band): same chains, handles and keys, counters kept.

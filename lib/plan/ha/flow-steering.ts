@@ -28,6 +28,8 @@ export interface PortRange {
 export interface FlowMatch {
   ipProto?: number;
   src?: { addr: Ip6; len: number };
+  /** Only in the mobile node's uplink matches (plan/mn/flow-uplink.ts): the correspondent. */
+  dst?: { addr: Ip6; len: number };
   srcPort?: PortRange;
   dstPort?: PortRange;
   tos?: { value: number; mask: number };

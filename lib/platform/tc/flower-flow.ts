@@ -11,6 +11,7 @@ import type { NetlinkSocket } from '../netlink/socket.js';
 import { NlWriter } from '../netlink/writer.js';
 import { writeGactList, writeGotoChainList } from './gact.js';
 import { writeTunnelKeySetList } from './tunnel-key.js';
+import { writeMirredRedirectList } from './mirred.js';
 import {
   ETH_P_IPV6,
   RTM_NEWTFILTER,
@@ -72,7 +73,11 @@ export interface FlowerMatch {
   tos?: { value: number; mask: number };
 }
 
-export type FlowerAction = { kind: 'goto'; chain: number } | { kind: 'tunnel-key'; src: Ip6; dst: Ip6 } | { kind: 'drop' };
+export type FlowerAction =
+  | { kind: 'goto'; chain: number }
+  | { kind: 'tunnel-key'; src: Ip6; dst: Ip6 }
+  | { kind: 'redirect'; ifindex: number }
+  | { kind: 'drop' };
 
 export interface FlowerFlowFilter {
   ifindex: number;
@@ -100,7 +105,9 @@ export function flowerMatchText(m: FlowerMatch): string {
 }
 
 export function flowerActionText(a: FlowerAction): string {
-  return a.kind === 'goto' ? `goto chain ${a.chain}` : a.kind === 'drop' ? 'drop' : `tunnel_key set src_ip ${a.src} dst_ip ${a.dst} pass`;
+  if (a.kind === 'goto') return `goto chain ${a.chain}`;
+  if (a.kind === 'redirect') return `mirred egress redirect dev #${a.ifindex}`;
+  return a.kind === 'drop' ? 'drop' : `tunnel_key set src_ip ${a.src} dst_ip ${a.dst} pass`;
 }
 
 function prefixMask(len: number): Uint8Array {
@@ -154,6 +161,7 @@ export function encodeFlowerFlowNew(f: FlowerFlowFilter, flags = NLM_F_CREATE | 
   const a = f.action;
   if (a.kind === 'goto') writeGotoChainList(w, TCA_FLOWER_ACT, a.chain);
   else if (a.kind === 'drop') writeGactList(w, TCA_FLOWER_ACT, 'drop');
+  else if (a.kind === 'redirect') writeMirredRedirectList(w, TCA_FLOWER_ACT, a.ifindex);
   else writeTunnelKeySetList(w, TCA_FLOWER_ACT, a.src, a.dst);
   w.endNest(o);
   return w.finish();

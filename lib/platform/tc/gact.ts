@@ -14,6 +14,8 @@ import {
   TCA_STATS_BASIC,
   TCA_STATS_PKT64,
   TCA_STATS_QUEUE,
+  TCA_MIRRED_PARMS,
+  TC_MIRRED_SIZE,
   TCA_TUNNEL_KEY_ENC_IPV6_DST,
   TCA_TUNNEL_KEY_ENC_IPV6_SRC,
   TC_ACT_EXT_VAL_MASK,
@@ -32,6 +34,8 @@ export interface ActionStats {
   verdict?: GactVerdict;
   /** gact goto chain: the chain classification continues in. */
   gotoChain?: number;
+  /** mirred: the device it redirects to (struct tc_mirred's ifindex). */
+  redirectIfindex?: number;
   /** tunnel_key set: the outer source and destination it sets. */
   tunnelSrc?: Ip6;
   tunnelDst?: Ip6;
@@ -105,6 +109,9 @@ export function decodeActionList(list: AttrSet | undefined): ActionStats[] {
         else if ((code & ~TC_ACT_EXT_VAL_MASK) === TC_ACT_GOTO_CHAIN) st.gotoChain = code & TC_ACT_EXT_VAL_MASK;
         st.index ??= rdU32(parms, 0);
       }
+    } else if (kind === 'mirred') {
+      const parms = a.nested(TCA_ACT_OPTIONS)?.bytes(TCA_MIRRED_PARMS);
+      if (parms && parms.length >= TC_MIRRED_SIZE) st.redirectIfindex = rdU32(parms, 24);
     } else if (kind === 'tunnel_key') {
       const o = a.nested(TCA_ACT_OPTIONS);
       const src = o?.ip6(TCA_TUNNEL_KEY_ENC_IPV6_SRC);

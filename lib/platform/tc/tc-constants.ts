@@ -80,6 +80,12 @@ export const TC_ACT_GOTO_CHAIN = 0x20000000;
 /** The largest chain index a goto can name (TC_ACT_EXT_VAL_MASK). */
 export const TC_ACT_EXT_VAL_MASK = 0x0fffffff;
 
+// tc_act/tc_mirred.h: struct tc_mirred (28) = tc_gen (20) + eaction i32 + ifindex u32.
+export const TCA_MIRRED_PARMS = 2;
+export const TCA_EGRESS_REDIR = 1;
+export const TC_MIRRED_SIZE = 28;
+export const TC_ACT_STOLEN = 4;
+
 // tc_act/tc_tunnel_key.h: struct tc_tunnel_key (24) = tc_gen (20) + t_action i32.
 export const TCA_TUNNEL_KEY_PARMS = 2;
 export const TCA_TUNNEL_KEY_ENC_IPV6_SRC = 5;

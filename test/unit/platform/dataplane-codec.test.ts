@@ -164,6 +164,7 @@ test('flower flow filter: chain, inner keys (exact and range ports, prefixes, to
     { kind: 'tunnel-key' as const, src: ip6('2001:db8:aa::1'), dst: ip6('2001:db8:f1::2') },
     { kind: 'drop' as const },
     { kind: 'goto' as const, chain: 0x4d0001 },
+    { kind: 'redirect' as const, ifindex: 7 },
   ];
   for (const match of matches) {
     for (const action of actions) {
@@ -173,7 +174,10 @@ test('flower flow filter: chain, inner keys (exact and range ports, prefixes, to
       assert.equal(flowerMatchText(d.match), flowerMatchText(match));
       assert.deepEqual(d.match, match);
       const a = d.actions[0]!;
-      const back = a.kind === 'tunnel_key' ? { kind: 'tunnel-key' as const, src: a.tunnelSrc!, dst: a.tunnelDst! } : a.gotoChain !== undefined ? { kind: 'goto' as const, chain: a.gotoChain } : { kind: 'drop' as const };
+      const back =
+        a.kind === 'tunnel_key' ? { kind: 'tunnel-key' as const, src: a.tunnelSrc!, dst: a.tunnelDst! }
+        : a.kind === 'mirred' ? { kind: 'redirect' as const, ifindex: a.redirectIfindex! }
+        : a.gotoChain !== undefined ? { kind: 'goto' as const, chain: a.gotoChain } : { kind: 'drop' as const };
       assert.equal(flowerActionText(back), flowerActionText(action));
     }
   }

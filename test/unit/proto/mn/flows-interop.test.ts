@@ -57,3 +57,12 @@ test('mobile node flows: the fallback follows the preferred interfaces', () => {
   net.settle(mn.send({ kind: 'careOfAddress', iface: 'eth0', address: null }));
   assert.deepEqual(haFlows(net)[0], [1, 10, 'forward', [3], true]);
 });
+
+test('mobile node flows: a reload (setFlows) sends the registration again and the home agent follows', () => {
+  const mn = new Mn({ flows: FLOWS });
+  const net = new Net(mn);
+  net.settle(mn.start([['eth0', COA1], ['eth1', COA2], ['eth2', COA3]]));
+  mn.now = 10_000;
+  net.settle(mn.send({ kind: 'operator', command: { op: 'setFlows', flows: [FLOWS[1]!] } }));
+  assert.deepEqual(haFlows(net), [[2, 20, 'forward', [2], true]]);
+});
