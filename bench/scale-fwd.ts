@@ -21,7 +21,7 @@ const SECONDS = 5;
 const STEP = 10_000;
 const RUNS = 5;
 
-function buildBlaster(): void {
+export function buildBlaster(): void {
   const cc = spawnSync('cc', ['-O2', '-o', BLAST, join(ROOT, 'bench', 'udp-blast.c')], { encoding: 'utf8' });
   if (cc.error !== undefined || cc.status !== 0) throw new Error(`cc udp-blast.c: ${cc.error?.message ?? cc.stderr}`);
 }
@@ -32,7 +32,7 @@ async function rxPackets(ns: Netns, dev: string): Promise<number> {
 }
 
 /** One direction: `from` blasts `to`, counted as received on `at`'s `dev`. */
-interface Stream {
+export interface Stream {
   from: Netns;
   to: string;
   at: Netns;
@@ -40,7 +40,7 @@ interface Stream {
 }
 
 /** Packets per second received at the far end while the sender blasts. */
-async function rate(st: Stream): Promise<{ rx: number; sent: number }> {
+export async function rate(st: Stream): Promise<{ rx: number; sent: number }> {
   const before = await rxPackets(st.at, st.dev);
   const t0 = process.hrtime.bigint();
   const out = await sh('ip', ['netns', 'exec', st.from.name, BLAST, st.to, String(SECONDS)], { timeoutMs: 120_000 });

@@ -66,3 +66,8 @@ export class Allocator<T> {
     this.used.delete(v);
   }
 }
+
+/** tc chains of ours on the shared device's egress: one per home address with RFC 6089
+    flows, below TC_ACT_EXT_VAL_MASK (a goto names its chain in 28 bits). */
+export const FLOW_CHAIN_BASE = 0x4d0000;
+export const FLOW_CHAIN_COUNT = 0x100000;

@@ -77,6 +77,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     this.counters = ctx.counters;
     this.clock = ctx.clock;
     this.ha = new HomeAgent(ctx.cfg.homeAgent);
+    // RFC 6089 flows are classified by the shared data plane only (plan/ha/flow-steering.ts).
+    this.ha.flows.prohibited = ctx.cfg.dataplane !== 'shared';
     this.ipsec = new HomeAgentIpsec(kernel, xfrm, this.counters, this.log.child({ component: 'ipsec' }));
     this.cacheService = new BindingCacheService(
       ctx,

@@ -18,6 +18,7 @@ import type { XfrmState } from '../../platform/xfrm/state.js';
 import { ClsactDriver, DropFilterDriver, PairFilterDriver, SharedDeviceDriver, type SharedDeviceSeen } from '../../reconcile/drivers/shared-device.js';
 import { EncapNexthopDriver, ResGroupDriver, SharedNexthopContext, type EncapNexthopSeen } from '../../reconcile/drivers/encap-nexthop.js';
 import { PER_BINDING_PLANNER, type WantsPlanner } from '../../plan/ha/desired-index.js';
+import { FlowChains, FlowDispatchDriver, FlowFilterDriver } from '../../reconcile/drivers/flow-filters.js';
 import { sharedBaseWants, sharedPlanner } from '../../plan/ha/shared-dataplane.js';
 
 export type HomeAgentDataplane = 'per-binding' | 'shared';
@@ -46,6 +47,7 @@ export class HomeAgentKernel {
     const [tunnel, nexthop, group, route] = routeDrivers(sock, this.marks, r) as [ObjectDriver<any, any>, ObjectDriver<any, any>, ObjectDriver<any, any>, ObjectDriver<any, any>];
     const ctx = new SharedNexthopContext(sock, this.marks, ifindex);
     this.dropFilter = new DropFilterDriver(sock, device, ifindex);
+    const chains = new FlowChains(sock, ifindex);
     const byKind: Record<(typeof HA_KIND_ORDER)[number], ObjectDriver<any, any>> = {
       tunnel,
       'shared-device': new SharedDeviceDriver(sock, device),
@@ -62,6 +64,8 @@ export class HomeAgentKernel {
       ),
       route,
       proxy: new ProxyDriver(sock, this.marks),
+      'flow-filter': new FlowFilterDriver(chains),
+      'flow-dispatch': new FlowDispatchDriver(chains),
     };
     const drivers = HA_KIND_ORDER.map((k) => byKind[k]);
     if (drivers.some((d, i) => d.kind !== HA_KIND_ORDER[i])) throw new Error('driver order does not match HA_KIND_ORDER');

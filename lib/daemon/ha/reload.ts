@@ -18,6 +18,7 @@ export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonCo
   for (const hoa of old.cache.homeAddresses()) sequences.set(hoa, old.cache.lastSequence(hoa) ?? 0);
   ha.restore(old.cache, sequences, d.clock.now());
   ha.flows.adopt(old.flows);
+  ha.flows.prohibited = old.flows.prohibited; // the data plane stays as started
   d.ha = ha;
   // Sockets, the journal and the kernel marks stay as started (the shell names them).
   d.cfg = { ...next, stateDirectory: d.cfg.stateDirectory, control: d.cfg.control, netns: d.cfg.netns, marks: d.cfg.marks, dataplane: d.cfg.dataplane, proxyNd: d.proxyNd.mode };

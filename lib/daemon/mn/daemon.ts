@@ -36,6 +36,7 @@ import { directInterfaces } from '../../plan/mn/direct-routes.js';
 import { planMobileNodeReload } from './reload-plan.js';
 import { InterfaceWatcher, type CareOfChange } from './interfaces.js';
 import { MobileNodeKernel, type AcceptedCareOf } from './kernel.js';
+import { uplinkWants } from '../../plan/mn/flow-uplink.js';
 import { mobileNodePayloadReqid } from '../../plan/mn/payload-ipsec.js';
 import { MobileNodePayload } from './payload-sync.js';
 import { mobileNodeRoObjects } from '../../plan/mn/ro.js';
@@ -170,6 +171,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     d.adopted = new Set(initial.flatMap((c) => (c.address !== null && kernel.tunnelOf(c.address) ? [c.address] : [])));
     if (d.adopted.size > 0) log.info({ careOf: [...d.adopted] }, 'tunnels of a previous run adopted until the registrations settle');
     kernel.setAccepted(d.accepted());
+    kernel.setUplink(d.uplink());
     d.payload?.adopt(initial.flatMap((c) => (c.address !== null && d.adopted.has(c.address) ? [[c.iface, c.address] as const] : [])));
     kernel.releaseRoutes();
     // Signalling SAs and policies in place before the first Binding Update leaves.
@@ -253,6 +255,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
 
   private bulChanged(): void {
     this.kernel.setAccepted(this.accepted());
+    this.kernel.setUplink(this.uplink());
     this.payload?.update(this.core.bindingUpdateList(), this.accepted().map((a) => a.coa));
     const m = this.cfg.mobileNode;
     // Also with no correspondent left (after a reload): their objects go.
@@ -270,6 +273,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     if (this.adopted.size > 0) this.log.info({ why }, 'tunnels of a previous run: adoption over');
     this.adopted.clear();
     this.kernel.setAccepted(this.accepted());
+    this.kernel.setUplink(this.uplink());
   }
 
   private act(a: Exclude<MnAction, { kind: 'bul' } | InterfaceAction>): void {
@@ -284,6 +288,18 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
         return;
       }
     }
+  }
+
+  /** RFC 6089 uplink filters over the tunnels of the accepted care-of addresses (plan/mn/flow-uplink.ts). */
+  private uplink(): ReturnType<typeof uplinkWants> {
+    const m = this.cfg.mobileNode;
+    const bul = this.core.bindingUpdateList().filter((e) => e.role === 'ha');
+    // The interface from what it holds (an adopted tunnel of a previous run has no entry yet).
+    const paths = this.accepted().flatMap((a) => {
+      const iface = m.interfaces.find((i) => this.interfaces.careOf(i) === a.coa);
+      return iface ? [{ iface, bid: bul.find((x) => x.careOf === a.coa)?.bid ?? null, coa: a.coa }] : [];
+    });
+    return uplinkWants({ homeAddress: m.homeAddress, homeAgent: m.homeAgent, flows: m.flows, paths, preferred: m.interfaces });
   }
 
   /** Care-of addresses the home agent accepted that the interface still holds (and, while adopting, those of a previous run). */
@@ -307,11 +323,13 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
         homeLinkPolicy: next.mobileNode.homeLinkPolicy,
         interfaces: next.mobileNode.interfaces,
         correspondents: next.mobileNode.correspondents,
+        flows: next.mobileNode.flows,
       },
     };
     if (plan.logLevel !== null) this.log.level = plan.logLevel;
     if (plan.interfaces !== null) this.interfaces.setCandidates(plan.interfaces);
     this.feed(plan.commands.map((command) => ({ kind: 'operator', command })));
+    this.kernel.setUplink(this.uplink());
     this.log.info({ applied: plan.commands.map((c) => c.op), interfaces: plan.interfaces, restartNeeded: plan.restartKeys }, 'configuration reloaded');
     // The keys that wait for a restart are named by the shell (service/reload-rules.ts).
     return [...next.warnings];

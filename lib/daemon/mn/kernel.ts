@@ -20,11 +20,13 @@ import type { DirectRoute } from '../../plan/mn/direct-routes.js';
 import { MN_ROUTE_KINDS, mnTunnelKey, mobileNodeRouteWants, type AcceptedCareOf } from '../../plan/mn/routes.js';
 import { mobileNodeXfrm } from '../../plan/mn/xfrm.js';
 import type { TunnelSeen } from '../../reconcile/drivers/tunnel.js';
+import { UplinkFilterDriver } from '../../reconcile/drivers/uplink-filters.js';
+import type { UplinkFilterWant } from '../../plan/mn/flow-uplink.js';
 
 export type { AcceptedCareOf } from '../../plan/mn/routes.js';
 
 /** Read but left alone by the first pass after a start: the tunnels' payload SAs go with them. */
-const HELD_AT_START = [...MN_ROUTE_KINDS, 'xfrm-state', 'xfrm-policy'] as const;
+const HELD_AT_START = [...MN_ROUTE_KINDS, 'uplink-filter', 'xfrm-state', 'xfrm-policy'] as const;
 
 export class MobileNodeKernel {
   readonly reconciler: Reconciler;
@@ -54,6 +56,8 @@ export class MobileNodeKernel {
       new XfrmPolicyDriver(xfrm, bands),
       new HomeAddressDriver(rtnl, homeAddress),
       ...routeDrivers(rtnl, marks, () => this.reconciler),
+      // RFC 6089 uplink steering on the tunnels' egress (plan/mn/flow-uplink.ts), after the tunnels.
+      new UplinkFilterDriver(rtnl, () => this.reconciler.observedAll<TunnelSeen>('tunnel')),
     ]);
     this.setXfrm();
     this.reconciler.setDesired('home-address', new Map([[homeAddress, { address: homeAddress }]]));
@@ -121,6 +125,14 @@ export class MobileNodeKernel {
       this.lastDesired.set(kind, next);
       this.reconciler.setDesired(kind, next);
     }
+    this.schedule();
+  }
+
+  /** The uplink flow filters (plan/mn/flow-uplink.ts), replacing the previous set. */
+  setUplink(wants: Map<string, UplinkFilterWant>): void {
+    const next = keepUnchanged(this.lastDesired.get('uplink-filter'), wants as Map<string, unknown>);
+    this.lastDesired.set('uplink-filter', next);
+    this.reconciler.setDesired('uplink-filter', next);
     this.schedule();
   }
 

@@ -2,7 +2,8 @@
 // what waits for a restart. Pure: the old and new configurations in, a plan out.
 // Live: bulk registration, the home-link policy, the candidate interfaces (a removed one is
 // de-registered and its BID released), the correspondents (a removed one gets a
-// de-registration), the log level. Everything that names an address, a
+// de-registration), the RFC 6089 flows (registrations sent again, uplink filters replanned),
+// the log level. Everything that names an address, a
 // key, a socket or a kernel object stays as it was until the next start, with a warning.
 import type { MobileNodeDaemonConfig } from '../../config/index.js';
 import type { OperatorCommand } from '../../proto/mn/index.js';
@@ -34,7 +35,6 @@ export function planMobileNodeReload(a: MobileNodeDaemonConfig, b: MobileNodeDae
     ['mobile_node.bootstrap_overwrite', m.bootstrapOverwrite, n.bootstrapOverwrite],
     ['mobile_node.bid_conflict', m.bidConflict, n.bidConflict],
     ['mobile_node.key_management_mobility', m.keyManagementMobility, n.keyManagementMobility],
-    ['mobile_node.flows', m.flows, n.flows],
     ['ipsec', [m.ipsecRequired, ipsecOf(a)], [n.ipsecRequired, ipsecOf(b)]],
     ['wire_profile', m.profile, n.profile],
     ['state_directory', a.stateDirectory, b.stateDirectory],
@@ -47,6 +47,7 @@ export function planMobileNodeReload(a: MobileNodeDaemonConfig, b: MobileNodeDae
   const commands: OperatorCommand[] = [];
   if (m.bulk !== n.bulk) commands.push({ op: 'setBulk', enabled: n.bulk });
   if (m.homeLinkPolicy !== n.homeLinkPolicy) commands.push({ op: 'setHomeLinkPolicy', policy: n.homeLinkPolicy });
+  if (!same(m.flows, n.flows)) commands.push({ op: 'setFlows', flows: n.flows });
   for (const iface of m.interfaces) if (!n.interfaces.includes(iface)) commands.push({ op: 'forgetInterface', iface });
   for (const cn of n.correspondents) if (!m.correspondents.includes(cn)) commands.push({ op: 'addCorrespondent', address: mustParseIp6(cn) });
   for (const cn of m.correspondents) if (!n.correspondents.includes(cn)) commands.push({ op: 'removeCorrespondent', address: mustParseIp6(cn) });

@@ -74,7 +74,7 @@ const MOBILE_NODE: Readonly<Record<string, ReloadRule>> = {
   'mobile_node.bootstrap_overwrite': restart('applies to the first registration after a start'),
   'mobile_node.bid_conflict': restart('read by the core at start'),
   'mobile_node.key_management_mobility': restart('read by the core at start'),
-  'mobile_node.flows': restart('read by the core at start'),
+  'mobile_node.flows': live('the registrations are sent again with the new flows; the uplink filters follow'),
   'mobile_node.ipsec': restart('the SAs are installed at start'),
   'mobile_node.interfaces': live('a removed interface is de-registered and its BID released; a new one is watched'),
   'mobile_node.bulk': live('the next registration is bulk or one by one'),

@@ -10,6 +10,7 @@ import type { BindingCache } from '../../proto/common/cache.js';
 import type { CompiledHomeAgentConfig } from '../../proto/common/core-config.js';
 import type { HomeAgent } from '../../proto/ha/home-agent.js';
 import { nextHopKey, type NextHopSpec, type RouteOverNextHops } from '../common/kernel-objects.js';
+import { flowSteering, type FlowSteer } from './flow-steering.js';
 
 /** One ip6ip6 tunnel per (home agent address, care-of address); the reconciler names it. */
 export interface TunnelSpec {
@@ -37,6 +38,8 @@ export interface DesiredState {
   tunnels: Map<string, TunnelSpec>;
   routes: Map<string, RouteSpec>;
   proxies: Map<string, ProxySpec>;
+  /** RFC 6089 flows to classify in the kernel (one home address's; the shared data plane's). */
+  flows?: FlowSteer[];
 }
 
 export interface DesiredConfig {
@@ -152,7 +155,13 @@ export function homeAgentDesired(ha: Pick<HomeAgent, 'cache' | 'config'>): Desir
   return desiredState(ha.cache, desiredConfigOf(ha.config));
 }
 
-/** Incremental path: the objects one home address needs (recompute after its BU). */
-export function homeAgentDesiredFor(ha: Pick<HomeAgent, 'cache' | 'config'>, hoa: Ip6): DesiredState {
-  return desiredForHomeAddress(ha.cache, hoa, desiredConfigOf(ha.config));
+/** Incremental path: the objects one home address needs (recompute after its BU), its flows' classification too. */
+export function homeAgentDesiredFor(ha: Pick<HomeAgent, 'cache' | 'config' | 'flows'>, hoa: Ip6): DesiredState {
+  const cfg = desiredConfigOf(ha.config);
+  const d = desiredForHomeAddress(ha.cache, hoa, cfg);
+  if (d.tunnels.size > 0) {
+    const steers = flowSteering(hoa, ha.flows.list(hoa), ha.cache.bindingsOf(hoa), cfg.homeAgentAddress).steers;
+    if (steers.length > 0) d.flows = steers;
+  }
+  return d;
 }

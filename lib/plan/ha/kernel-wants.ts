@@ -21,7 +21,7 @@ export type KernelKind = (typeof KIND_ORDER)[number];
  * `home_agent.dataplane` removes what the previous one left in the kernel. The shared
  * device and its filters come first; its next hops beside the per-binding ones.
  */
-export const HA_KIND_ORDER = ['tunnel', 'shared-device', 'clsact', 'pair-filter', 'drop-filter', 'encap-nexthop', 'nexthop', 'group', 'res-group', 'route', 'proxy'] as const;
+export const HA_KIND_ORDER = ['tunnel', 'shared-device', 'clsact', 'pair-filter', 'drop-filter', 'encap-nexthop', 'nexthop', 'group', 'res-group', 'route', 'proxy', 'flow-filter', 'flow-dispatch'] as const;
 
 export function kernelWants(d: DesiredState): KernelWants {
   const tunnel = new Map<string, TunnelWant>();

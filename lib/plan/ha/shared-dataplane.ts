@@ -9,6 +9,7 @@ import type { Ip6 } from '../../inet/ip6.js';
 import { nextHopKey, type NexthopWant, type ProxyWant } from '../common/kernel-objects.js';
 import type { DesiredState, RouteSpec } from './desired.js';
 import type { WantsByKind, WantsPlanner } from './desired-index.js';
+import type { FlowMatch, FlowTarget } from './flow-steering.js';
 
 /** Buckets of every home address's resilient group. Fixed for the group's life (the kernel
     refuses to change it), so it is one constant: 16 spread a handful of care-of addresses
@@ -18,6 +19,8 @@ export const SHARED_GROUP_BUCKETS = 16;
 /** tc priorities on the device's ingress: the pair filters first, the drop after them. */
 export const PAIR_FILTER_PRIO = 1;
 export const DROP_FILTER_PRIO = 2;
+/** tc priority of the flow dispatch filters on the device's egress, chain 0. */
+export const FLOW_DISPATCH_PRIO = 1;
 
 export interface SharedDataplaneConfig {
   /** The one external ip6tnl device (named with the tunnel ownership prefix). */
@@ -66,6 +69,24 @@ export interface PairFilterWant {
   srcLen?: number;
 }
 
+/** `tc filter add dev DEV egress prio 1 protocol ipv6 flower dst_ip HOA action goto chain C`: one per home address with flows (the driver allocates C). */
+export interface FlowDispatchWant {
+  device: string;
+  hoa: Ip6;
+}
+
+/** `tc filter add dev DEV egress chain C prio P handle H protocol ipv6 flower MATCH action (tunnel_key set src_ip HA dst_ip COA pass | drop)`. */
+export interface FlowFilterWant {
+  device: string;
+  hoa: Ip6;
+  fid: number;
+  /** 1-based: which of the flow's matches. */
+  index: number;
+  prio: number;
+  match: FlowMatch;
+  target: FlowTarget;
+}
+
 /** `tc filter add dev DEV ingress prio 2 protocol all matchall action drop`. */
 export interface DropFilterWant {
   device: string;
@@ -85,6 +106,8 @@ export interface SharedWants {
   'res-group': Map<string, ResGroupWant>;
   route: Map<string, SharedRouteWant>;
   proxy: Map<string, ProxyWant>;
+  'flow-filter': Map<string, FlowFilterWant>;
+  'flow-dispatch': Map<string, FlowDispatchWant>;
 }
 
 /** The objects every binding shares, wanted whenever the shared data plane is on. */
@@ -97,11 +120,14 @@ export interface SharedBaseWants {
 /**
  * Creation order (deletes go in reverse): the device, its clsact hook, the pair filters
  * before the drop (a registered pair is never dropped while the filters are being set up),
- * then next hops, groups, routes and proxy entries as in the per-binding design.
+ * then next hops, groups, routes and proxy entries as in the per-binding design, then the
+ * flow filters of a home address's chain before the dispatch filter that jumps to it.
  */
-export const SHARED_KIND_ORDER = ['shared-device', 'clsact', 'pair-filter', 'drop-filter', 'encap-nexthop', 'nexthop', 'res-group', 'route', 'proxy'] as const;
+export const SHARED_KIND_ORDER = ['shared-device', 'clsact', 'pair-filter', 'drop-filter', 'encap-nexthop', 'nexthop', 'res-group', 'route', 'proxy', 'flow-filter', 'flow-dispatch'] as const;
 export type SharedKind = (typeof SHARED_KIND_ORDER)[number];
-export const SHARED_PER_HOA_KINDS = ['encap-nexthop', 'pair-filter', 'nexthop', 'res-group', 'route', 'proxy'] as const satisfies readonly SharedKind[];
+export const SHARED_PER_HOA_KINDS = ['encap-nexthop', 'pair-filter', 'nexthop', 'res-group', 'route', 'proxy', 'flow-filter', 'flow-dispatch'] as const satisfies readonly SharedKind[];
+
+export const flowFilterKey = (hoa: Ip6, fid: number, index: number): string => `${hoa}|${fid}|${index}`;
 
 export const pairKey = (coa: Ip6, hoa: Ip6): string => `${coa}|${hoa}`;
 /** A mobile network prefix's pair: the prefix length makes it another key than a home address's. */
@@ -153,7 +179,7 @@ const sameMembers = (a: readonly SharedMember[], b: readonly SharedMember[]): bo
  * per (care-of address, mobile network prefix) of a prefix route's tunnels.
  */
 export function sharedWantsFor(hoa: Ip6, d: DesiredState, cfg: SharedDataplaneConfig): SharedWants {
-  const out: SharedWants = { 'encap-nexthop': new Map(), 'pair-filter': new Map(), nexthop: new Map(), 'res-group': new Map(), route: new Map(), proxy: new Map() };
+  const out: SharedWants = { 'encap-nexthop': new Map(), 'pair-filter': new Map(), nexthop: new Map(), 'res-group': new Map(), route: new Map(), proxy: new Map(), 'flow-filter': new Map(), 'flow-dispatch': new Map() };
   const own = d.routes.get(`${hoa}/128`);
   const ownMembers = own ? membersOf(own, d.tunnels, out, cfg) : [];
   for (const [key, r] of d.routes) {
@@ -174,6 +200,11 @@ export function sharedWantsFor(hoa: Ip6, d: DesiredState, cfg: SharedDataplaneCo
     }
   }
   for (const [key, p] of d.proxies) out.proxy.set(key, { dst: p.address, interface: p.interface });
+  // RFC 6089 flows (flow-steering.ts): the home address's chain, and its dispatch filter.
+  for (const f of d.flows ?? []) {
+    f.matches.forEach((match, i) => out['flow-filter'].set(flowFilterKey(hoa, f.fid, i + 1), { device: cfg.device, hoa, fid: f.fid, index: i + 1, prio: f.prio, match, target: f.target }));
+  }
+  if (out['flow-filter'].size > 0) out['flow-dispatch'].set(hoa, { device: cfg.device, hoa });
   return out;
 }
 

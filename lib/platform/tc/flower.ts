@@ -25,6 +25,7 @@ import {
   TC_PARENT_INGRESS,
 } from './tc-constants.js';
 import { writeTcmsg, type TcHeader } from './tcmsg.js';
+import { decodeFlowerMatch, type FlowerMatch } from './flower-flow.js';
 
 export interface FlowerPairFilter {
   ifindex: number;
@@ -46,6 +47,10 @@ export interface FlowerPairFilter {
 export interface FlowerFilterInfo {
   kind: 'flower';
   header: TcHeader;
+  /** The chain it is on (TCA_CHAIN; 0 when absent). */
+  chain: number;
+  /** The inner-packet keys (flower-flow.ts). */
+  match: FlowerMatch;
   encSrc?: Ip6;
   encSrcMaskLen?: number;
   src?: Ip6;
@@ -109,8 +114,8 @@ function maskLen(m: Uint8Array | undefined): number | undefined {
 }
 
 /** Decodes the TCA_OPTIONS of a flower filter. */
-export function decodeFlowerOptions(h: TcHeader, o: AttrSet): FlowerFilterInfo {
-  const f: FlowerFilterInfo = { kind: 'flower', header: h, flags: o.u32(TCA_FLOWER_FLAGS) ?? 0, actions: decodeActionList(o.nested(TCA_FLOWER_ACT)) };
+export function decodeFlowerOptions(h: TcHeader, o: AttrSet, chain = 0): FlowerFilterInfo {
+  const f: FlowerFilterInfo = { kind: 'flower', header: h, chain, match: decodeFlowerMatch(o), flags: o.u32(TCA_FLOWER_FLAGS) ?? 0, actions: decodeActionList(o.nested(TCA_FLOWER_ACT)) };
   const et = o.bytes(TCA_FLOWER_KEY_ETH_TYPE);
   if (et && et.length >= 2) f.ethType = rdBe16(et, 0);
   const enc = o.ip6(TCA_FLOWER_KEY_ENC_IPV6_SRC);

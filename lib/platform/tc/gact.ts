@@ -1,5 +1,6 @@
-// The generic action (gact) as the one action of a classifier: pass (TC_ACT_OK)
-// or drop (TC_ACT_SHOT), and its counters read back from a filter dump.
+// The generic action (gact) as the one action of a classifier: pass (TC_ACT_OK), drop
+// (TC_ACT_SHOT) or goto chain, and the counters of any action list read back from a dump
+// (tunnel_key's addresses too: tunnel-key.ts writes that one).
 import { AttrSet, NetlinkParseError, rdI32, rdU32, rdU64 } from '../netlink/parse.js';
 import type { NlWriter } from '../netlink/writer.js';
 import {
@@ -13,10 +14,17 @@ import {
   TCA_STATS_BASIC,
   TCA_STATS_PKT64,
   TCA_STATS_QUEUE,
+  TCA_MIRRED_PARMS,
+  TC_MIRRED_SIZE,
+  TCA_TUNNEL_KEY_ENC_IPV6_DST,
+  TCA_TUNNEL_KEY_ENC_IPV6_SRC,
+  TC_ACT_EXT_VAL_MASK,
+  TC_ACT_GOTO_CHAIN,
   TC_ACT_OK,
   TC_ACT_SHOT,
   TC_GACT_SIZE,
 } from './tc-constants.js';
+import type { Ip6 } from '../../inet/ip6.js';
 
 export type GactVerdict = 'pass' | 'drop';
 
@@ -24,6 +32,13 @@ export interface ActionStats {
   kind: string;
   /** gact only: the verdict. */
   verdict?: GactVerdict;
+  /** gact goto chain: the chain classification continues in. */
+  gotoChain?: number;
+  /** mirred: the device it redirects to (struct tc_mirred's ifindex). */
+  redirectIfindex?: number;
+  /** tunnel_key set: the outer source and destination it sets. */
+  tunnelSrc?: Ip6;
+  tunnelDst?: Ip6;
   /** The action's index in the namespace's table of its kind. */
   index?: number;
   packets: number;
@@ -35,12 +50,22 @@ const verdictCode = (v: GactVerdict): number => (v === 'pass' ? TC_ACT_OK : TC_A
 
 /** Writes `nestType { 1 { kind "gact", options { parms } } }`, the action list with one gact. */
 export function writeGactList(w: NlWriter, nestType: number, verdict: GactVerdict): void {
+  writeGactCodeList(w, nestType, verdictCode(verdict));
+}
+
+/** `action goto chain N`: a gact whose verdict is TC_ACT_GOTO_CHAIN | N. */
+export function writeGotoChainList(w: NlWriter, nestType: number, chain: number): void {
+  if (!Number.isInteger(chain) || chain < 0 || chain > TC_ACT_EXT_VAL_MASK) throw new RangeError(`goto chain ${chain}`);
+  writeGactCodeList(w, nestType, (TC_ACT_GOTO_CHAIN | chain) >>> 0);
+}
+
+function writeGactCodeList(w: NlWriter, nestType: number, code: number): void {
   const list = w.beginNest(nestType);
   const one = w.beginNest(1);
   w.attrString(TCA_ACT_KIND, 'gact');
   const opts = w.beginNest(TCA_ACT_OPTIONS);
   const parms = new Uint8Array(TC_GACT_SIZE);
-  new DataView(parms.buffer).setInt32(8, verdictCode(verdict), true); // index 0: the kernel picks one
+  new DataView(parms.buffer).setInt32(8, code | 0, true); // index 0: the kernel picks one
   w.attrBytes(TCA_GACT_PARMS, parms);
   w.endNest(opts).endNest(one).endNest(list);
 }
@@ -81,8 +106,18 @@ export function decodeActionList(list: AttrSet | undefined): ActionStats[] {
         const code = rdI32(parms, 8);
         if (code === TC_ACT_OK) st.verdict = 'pass';
         else if (code === TC_ACT_SHOT) st.verdict = 'drop';
+        else if ((code & ~TC_ACT_EXT_VAL_MASK) === TC_ACT_GOTO_CHAIN) st.gotoChain = code & TC_ACT_EXT_VAL_MASK;
         st.index ??= rdU32(parms, 0);
       }
+    } else if (kind === 'mirred') {
+      const parms = a.nested(TCA_ACT_OPTIONS)?.bytes(TCA_MIRRED_PARMS);
+      if (parms && parms.length >= TC_MIRRED_SIZE) st.redirectIfindex = rdU32(parms, 24);
+    } else if (kind === 'tunnel_key') {
+      const o = a.nested(TCA_ACT_OPTIONS);
+      const src = o?.ip6(TCA_TUNNEL_KEY_ENC_IPV6_SRC);
+      const dst = o?.ip6(TCA_TUNNEL_KEY_ENC_IPV6_DST);
+      if (src !== undefined) st.tunnelSrc = src;
+      if (dst !== undefined) st.tunnelDst = dst;
     }
     out.push(st);
   }

@@ -41,8 +41,23 @@ export const TCA_CLS_FLAGS_NOT_IN_HW = 1 << 3;
 // pkt_cls.h: flower.
 export const TCA_FLOWER_ACT = 3;
 export const TCA_FLOWER_KEY_ETH_TYPE = 8; // be16
+export const TCA_FLOWER_KEY_IP_PROTO = 9; // u8
 export const TCA_FLOWER_KEY_IPV6_SRC = 14;
 export const TCA_FLOWER_KEY_IPV6_SRC_MASK = 15;
+export const TCA_FLOWER_KEY_IPV6_DST = 16;
+export const TCA_FLOWER_KEY_IPV6_DST_MASK = 17;
+export const TCA_FLOWER_KEY_TCP_SRC = 18; // be16
+export const TCA_FLOWER_KEY_TCP_DST = 19; // be16
+export const TCA_FLOWER_KEY_UDP_SRC = 20; // be16
+export const TCA_FLOWER_KEY_UDP_DST = 21; // be16
+export const TCA_FLOWER_KEY_SCTP_SRC = 41; // be16
+export const TCA_FLOWER_KEY_SCTP_DST = 42; // be16
+export const TCA_FLOWER_KEY_IP_TOS = 73; // u8
+export const TCA_FLOWER_KEY_IP_TOS_MASK = 74; // u8
+export const TCA_FLOWER_KEY_PORT_SRC_MIN = 87; // be16
+export const TCA_FLOWER_KEY_PORT_SRC_MAX = 88; // be16
+export const TCA_FLOWER_KEY_PORT_DST_MIN = 89; // be16
+export const TCA_FLOWER_KEY_PORT_DST_MAX = 90; // be16
 export const TCA_FLOWER_FLAGS = 22; // u32
 export const TCA_FLOWER_KEY_ENC_IPV6_SRC = 31;
 export const TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK = 32;
@@ -59,6 +74,24 @@ export const TCA_ACT_INDEX = 3;
 export const TCA_ACT_STATS = 4;
 export const TC_ACT_OK = 0;
 export const TC_ACT_SHOT = 2;
+export const TC_ACT_PIPE = 3;
+/** TC_ACT_GOTO_CHAIN | chain index: continue classification in that chain. */
+export const TC_ACT_GOTO_CHAIN = 0x20000000;
+/** The largest chain index a goto can name (TC_ACT_EXT_VAL_MASK). */
+export const TC_ACT_EXT_VAL_MASK = 0x0fffffff;
+
+// tc_act/tc_mirred.h: struct tc_mirred (28) = tc_gen (20) + eaction i32 + ifindex u32.
+export const TCA_MIRRED_PARMS = 2;
+export const TCA_EGRESS_REDIR = 1;
+export const TC_MIRRED_SIZE = 28;
+export const TC_ACT_STOLEN = 4;
+
+// tc_act/tc_tunnel_key.h: struct tc_tunnel_key (24) = tc_gen (20) + t_action i32.
+export const TCA_TUNNEL_KEY_PARMS = 2;
+export const TCA_TUNNEL_KEY_ENC_IPV6_SRC = 5;
+export const TCA_TUNNEL_KEY_ENC_IPV6_DST = 6;
+export const TCA_TUNNEL_KEY_ACT_SET = 1;
+export const TC_TUNNEL_KEY_SIZE = 24;
 
 // tc_act/tc_gact.h: struct tc_gact (20) = tc_gen: index u32, capab u32, action i32,
 // refcnt i32, bindcnt i32.

@@ -62,6 +62,12 @@ const RANGES = ['spi', 'flowLabel', 'sourcePort', 'destinationPort', 'trafficCla
 const ADDRESS_RANGES = ['sourceAddress', 'destinationAddress'] as const;
 
 export class FlowBindingList {
+  /**
+   * Set when this home agent cannot steer flows (its per-binding data plane has no flow
+   * classification): every Flow Identification option is answered 128 ADMINISTRATIVELY
+   * PROHIBITED and none is held, so the mobile node knows its flows are not in force.
+   */
+  prohibited = false;
   private readonly byHoa = new Map<Ip6, Map<number, FlowBinding>>();
   /** Home addresses whose list changed since takeChanged(): what the journal must write. */
   private readonly changedHoas = new Set<Ip6>();
@@ -110,7 +116,7 @@ export class FlowBindingList {
     for (const opt of options) {
       if (opt.kind === 'flowSummary') {
         for (const fid of opt.fids) {
-          const held = before.get(fid);
+          const held = this.prohibited ? undefined : before.get(fid);
           if (named.has(fid)) continue; // also named by another option: that one decides
           named.add(fid);
           if (held) next.set(fid, withActivity(held, registered));
@@ -119,6 +125,10 @@ export class FlowBindingList {
         continue;
       }
       if (opt.kind !== 'flowIdentification') continue;
+      if (this.prohibited) {
+        ack(opt, FlowStatus.ADMINISTRATIVELY_PROHIBITED);
+        continue;
+      }
       if (named.has(opt.fid)) {
         ack(opt, FlowStatus.OPTION_MALFORMED);
         continue;

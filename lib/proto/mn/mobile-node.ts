@@ -151,6 +151,11 @@ export class MobileNodeCore {
       case 'setHomeLinkPolicy':
         st.cfg.homeLinkPolicy = c.policy;
         return;
+      case 'setFlows':
+        st.cfg.flows = [...c.flows];
+        // The home agent learns them from the next BU (flows it does not name are removed).
+        for (const e of st.bul.values()) if (e.want === 'register' && st.peers.get(e.peerKey)?.role === 'ha') e.dirty = true;
+        return;
       case 'addCorrespondent':
         this.addCorrespondent(c.address);
         return;

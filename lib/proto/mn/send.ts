@@ -154,7 +154,7 @@ function sendGroup(st: MnState, peer: PeerState, group: BulEntry[], nowMs: numbe
       lifetimeS,
       subOptions,
       alternateCoa: regular && st.cfg.esp ? (register ? first.coa : src.address) : null,
-      flowOptions: peer.useBids ? flowOptions(st.cfg.flows, bidsAfter(st, peer, group, register), (i) => st.bids.peek(i)) : [],
+      flowOptions: peer.useBids ? flowOptions(st.cfg.flows, bidsAfter(st, peer, group, register), (i) => st.bids.peek(i), st.cfg.preferredInterfaces) : [],
     });
     action = sendAction(message, peer.address, src, null);
   } else {

@@ -82,6 +82,8 @@ export type OperatorCommand =
   | { op: 'resume' }
   | { op: 'setBulk'; enabled: boolean }
   | { op: 'setHomeLinkPolicy'; policy: HomeLinkPolicy }
+  /** New RFC 6089 flows (a reload): every registration to the home agent is sent again with them. */
+  | { op: 'setFlows'; flows: MnFlow[] }
   | { op: 'addCorrespondent'; address: Ip6Bytes }
   | { op: 'removeCorrespondent'; address: Ip6Bytes }
   /** The interface is gone for good: de-register it and release its BID. */

@@ -86,3 +86,15 @@ test('home agent daemon: flow statuses in the BA, show flows, the journal, and a
   assert.equal((await loaded(again.dir.state)).flows.size, 0);
   assert.equal(await stop(again), 0);
 });
+
+test('home agent daemon with dataplane: per-binding: flows answered 128 ADMINISTRATIVELY PROHIBITED, none held (no flow classification there)', async () => {
+  const r = await serveRole(HOME_AGENT_ROLE, homeAgentYaml().replace('  max_lifetime: 600\n', '  max_lifetime: 600\n  dataplane: per-binding\n'));
+  const mh = r.host.mh[0]!;
+  receiveBu(mh, 10, [BID1, UDP_TO_BID1]);
+  await until('the BA', () => acks(mh).length === 1);
+  const ba = acks(mh)[0]!;
+  assert.equal(ba.status, 0, 'the binding itself is accepted');
+  assert.deepEqual(ba.options.flatMap((o) => (o.kind === 'flowIdentification' ? [[o.fid, o.status]] : [])), [[7, 128]]);
+  assert.deepEqual(await command<FlowView[]>(r, 'show-flows'), []);
+  await stop(r);
+});

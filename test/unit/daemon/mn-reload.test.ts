@@ -68,3 +68,23 @@ ipsec: { required: false }
   ]);
   assert.deepEqual(plan.restartKeys, []);
 });
+
+test('RFC 6089 flows changed: applied live as one setFlows command (the core re-registers with them)', () => {
+  const withFlows = (port: number): MobileNodeDaemonConfig =>
+    parseAnyConfig(`role: mobile-node
+mobile_node:
+  home_address: 2001:db8:aa::100
+  home_agent: 2001:db8:aa::1
+  interfaces: [wlan0, eth0]
+  flows:
+    - { id: 1, protocol: udp, destination_port: ${port}, interface: wlan0 }
+ipsec: { required: false }
+`, 'mn.yaml') as MobileNodeDaemonConfig;
+  const plan = planMobileNodeReload(withFlows(5004), withFlows(5006));
+  assert.deepEqual(plan.restartKeys, []);
+  assert.equal(plan.commands.length, 1);
+  const c = plan.commands[0]!;
+  assert.ok(c.op === 'setFlows');
+  assert.deepEqual(c.flows.map((f) => [f.fid, f.selector.destinationPortStart]), [[1, 5006]]);
+  assert.deepEqual(planMobileNodeReload(withFlows(5004), withFlows(5004)).commands, []);
+});

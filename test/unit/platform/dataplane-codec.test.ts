@@ -150,3 +150,37 @@ test('filter: the per-priority head entry (handle 0) is skipped; malformed stats
   assert.throws(() => decodeFilter(one(w.finish())), isParseError('ATTR_BAD_SIZE'));
   assert.throws(() => readTcmsg({ type: RTM_NEWTFILTER, flags: 0, seq: 0, pid: 0, payload: new Uint8Array(12) }), isParseError('STRUCT_TRUNCATED'));
 });
+
+test('flower flow filter: chain, inner keys (exact and range ports, prefixes, tos) and each action decode back as written', async () => {
+  const { encodeFlowerFlowNew, flowerActionText, flowerMatchText } = await import('../../../lib/platform/tc/flower-flow.js');
+  const { TC_PARENT_EGRESS } = await import('../../../lib/platform/tc/tc-constants.js');
+  const matches = [
+    { ipProto: 17, dstPort: { min: 5004, max: 5004 } },
+    { ipProto: 6, src: { addr: ip6('2001:db8:c::'), len: 64 }, srcPort: { min: 1000, max: 2000 } },
+    { ipProto: 132, dstPort: { min: 9, max: 9 }, tos: { value: 0xb8, mask: 0xfc } },
+    { dst: { addr: ip6('2001:db8:aa::100'), len: 128 } },
+  ];
+  const actions = [
+    { kind: 'tunnel-key' as const, src: ip6('2001:db8:aa::1'), dst: ip6('2001:db8:f1::2') },
+    { kind: 'drop' as const },
+    { kind: 'goto' as const, chain: 0x4d0001 },
+    { kind: 'redirect' as const, ifindex: 7 },
+  ];
+  for (const match of matches) {
+    for (const action of actions) {
+      const d = decodeFilter(one(encodeFlowerFlowNew({ ifindex: 3, chain: 0x4d0002, prio: 11, handle: 0x105, match, action }))) as FlowerFilterInfo;
+      assert.equal(d.chain, 0x4d0002);
+      assert.deepEqual(d.header, { ifindex: 3, handle: 0x105, parent: TC_PARENT_EGRESS, prio: 11, protocol: ETH_P_IPV6 });
+      assert.equal(flowerMatchText(d.match), flowerMatchText(match));
+      assert.deepEqual(d.match, match);
+      const a = d.actions[0]!;
+      const back =
+        a.kind === 'tunnel_key' ? { kind: 'tunnel-key' as const, src: a.tunnelSrc!, dst: a.tunnelDst! }
+        : a.kind === 'mirred' ? { kind: 'redirect' as const, ifindex: a.redirectIfindex! }
+        : a.gotoChain !== undefined ? { kind: 'goto' as const, chain: a.gotoChain } : { kind: 'drop' as const };
+      assert.equal(flowerActionText(back), flowerActionText(action));
+    }
+  }
+  assert.throws(() => encodeFlowerFlowNew({ ifindex: 3, chain: 1, prio: 1, handle: 1, match: { dstPort: { min: 1, max: 1 } }, action: { kind: 'drop' } }), RangeError, 'ports without a next header');
+  assert.throws(() => encodeFlowerFlowNew({ ifindex: 3, chain: 1, prio: 1, handle: 1, match: {}, action: { kind: 'goto', chain: 0x10000000 } }), RangeError, 'a chain past 28 bits');
+});

@@ -125,3 +125,12 @@ test('flow bindings: restore puts flows back with their activity from the bindin
   assert.equal(n, 2);
   assert.deepEqual(view(list), [[1, 10, 'forward', [1], false], [2, 20, 'forward', [2], true]]);
 });
+
+test('a home agent that cannot steer flows (per-binding data plane): every FI option answered 128 ADMINISTRATIVELY PROHIBITED, none held', () => {
+  const l = new FlowBindingList();
+  l.processBu(HOA, [fi(1, 10, ts(UDP_5004), br(1))], new Set([1]));
+  l.prohibited = true;
+  const r = l.processBu(HOA, [fi(1, 10, ts(UDP_5004), br(1)), fi(2, 20, ts(TCP_443), br(1)), fs(1)], new Set([1]));
+  assert.deepEqual(r.ackOptions.map((o) => [o.fid, o.status]), [[1, S.ADMINISTRATIVELY_PROHIBITED], [2, S.ADMINISTRATIVELY_PROHIBITED], [1, S.FID_NOT_FOUND]]);
+  assert.deepEqual(l.list(HOA), [], 'the held flow went with it');
+});

@@ -1,8 +1,8 @@
 // RFC 6089 end to end in the cores: a mobile node configured with flows (lib/proto/mn/flows.ts)
 // against lib/proto's HomeAgent, every message through lib/wire. Its registrations carry
-// the flows; the home agent's list follows; an interface that goes away takes its flow out
-// of the next registration, and the home agent drops it (removal by omission), so that
-// traffic falls back to the remaining bindings.
+// the flows; the home agent's list follows; an interface that goes away has its flow
+// re-bound by the next registration (a modify) to the most preferred interface still
+// registered (RFC 6089 mobile node considerations), and back when it returns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MnFlow } from '../../../../lib/proto/mn/index.js';
@@ -31,7 +31,7 @@ test('mobile node flows: the bulk registration binds them at the home agent; BAs
   assert.equal(net.dropped, 0);
 });
 
-test('mobile node flows: eth0 loses its address -> its flow leaves the registrations and the home agent drops it; back -> bound again', () => {
+test('mobile node flows: eth0 loses its address -> its flow is re-bound to another BID (lowest registered without preferences); back -> bound to eth0 again', () => {
   const mn = new Mn({ flows: FLOWS });
   const net = new Net(mn);
   net.settle(mn.start([['eth0', COA1], ['eth1', COA2], ['eth2', COA3]]));
@@ -39,6 +39,7 @@ test('mobile node flows: eth0 loses its address -> its flow leaves the registrat
   net.settle(mn.send({ kind: 'careOfAddress', iface: 'eth0', address: null }));
   assert.deepEqual(net.haBindings().map((b) => b[0]), [2, 3]);
   assert.deepEqual(haFlows(net), [
+    [1, 10, 'forward', [2], true],
     [2, 20, 'forward', [2], true],
     [3, 30, 'discard', [], true],
   ]);
@@ -46,4 +47,22 @@ test('mobile node flows: eth0 loses its address -> its flow leaves the registrat
   net.settle(mn.send({ kind: 'careOfAddress', iface: 'eth0', address: COA1 }));
   assert.deepEqual(haFlows(net).map((f) => f[0]), [1, 2, 3]);
   assert.deepEqual(haFlows(net)[0], [1, 10, 'forward', [1], true]);
+});
+
+test('mobile node flows: the fallback follows the preferred interfaces', () => {
+  const mn = new Mn({ flows: FLOWS, preferredInterfaces: ['eth0', 'eth2', 'eth1'] });
+  const net = new Net(mn);
+  net.settle(mn.start([['eth0', COA1], ['eth1', COA2], ['eth2', COA3]]));
+  mn.now = 10_000;
+  net.settle(mn.send({ kind: 'careOfAddress', iface: 'eth0', address: null }));
+  assert.deepEqual(haFlows(net)[0], [1, 10, 'forward', [3], true]);
+});
+
+test('mobile node flows: a reload (setFlows) sends the registration again and the home agent follows', () => {
+  const mn = new Mn({ flows: FLOWS });
+  const net = new Net(mn);
+  net.settle(mn.start([['eth0', COA1], ['eth1', COA2], ['eth2', COA3]]));
+  mn.now = 10_000;
+  net.settle(mn.send({ kind: 'operator', command: { op: 'setFlows', flows: [FLOWS[1]!] } }));
+  assert.deepEqual(haFlows(net), [[2, 20, 'forward', [2], true]]);
 });
