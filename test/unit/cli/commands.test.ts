@@ -303,10 +303,10 @@ test('no daemon, run as the real launcher: exit 1, one line; default socket path
 
 test('usage errors exit 2 with the command usage', async () => {
   const cases: [string[], string][] = [
-    [['show'], 'mcoactl show: show what? bindings, flows, stats or prefixes'],
-    [['show', 'routes'], 'mcoactl show: cannot show "routes": bindings, flows, stats or prefixes'],
-    [['show', 'bindngs'], 'mcoactl show: cannot show "bindngs": bindings, flows, stats or prefixes (did you mean bindings?)'],
-    [['show', 'stat'], 'mcoactl show: cannot show "stat": bindings, flows, stats or prefixes (did you mean stats?)'],
+    [['show'], 'mcoactl show: show what? bindings, flows, stats, prefixes or cluster'],
+    [['show', 'routes'], 'mcoactl show: cannot show "routes": bindings, flows, stats, prefixes or cluster'],
+    [['show', 'bindngs'], 'mcoactl show: cannot show "bindngs": bindings, flows, stats, prefixes or cluster (did you mean bindings?)'],
+    [['show', 'stat'], 'mcoactl show: cannot show "stat": bindings, flows, stats, prefixes or cluster (did you mean stats?)'],
     [['show', 'bindings', 'not-an-address'], 'mcoactl show: not an IPv6 address: "not-an-address"'],
     [['show', 'stats', 'extra'], 'mcoactl show: unexpected argument "extra"'],
     [['del', 'binding'], 'mcoactl del: which home address?'],
