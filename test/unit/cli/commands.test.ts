@@ -328,5 +328,5 @@ test('help lists the daemon commands and the global --socket option', async () =
   const text = r.out.join('\n');
   for (const name of ['show', 'del', 'flush', 'reload', 'monitor', 'decode']) assert.match(text, new RegExp(`^  ${name} `, 'm'));
   assert.match(text, /--socket PATH +control socket of mcoad/);
-  assert.deepEqual((await mcoactl('help', 'show')).out, ['usage: mcoactl show bindings [HOA] [--json] [--socket PATH]', 'usage: mcoactl show stats [--json | --prometheus] [--socket PATH]', 'usage: mcoactl show prefixes [--json] [--socket PATH]', 'usage: mcoactl show flows [HOA] [--json] [--socket PATH]']);
+  assert.deepEqual((await mcoactl('help', 'show')).out, ['usage: mcoactl show bindings [HOA] [--json] [--socket PATH]', 'usage: mcoactl show stats [--json | --prometheus] [--socket PATH]', 'usage: mcoactl show prefixes [--json] [--socket PATH]', 'usage: mcoactl show flows [HOA] [--json] [--socket PATH]', 'usage: mcoactl show cluster [--json] [--socket PATH]']);
 });
