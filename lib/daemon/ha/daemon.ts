@@ -128,6 +128,10 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     await d.restore();
     if (cfg.cluster) await d.joinCluster();
     d.prefixDiscovery = HomeAgentPrefixDiscovery.open(sockets, cfg, d.tunnelledHomeAddresses(), ctx.counters, log, ctx.clock);
+    if (d.cluster) {
+      const cluster = d.cluster;
+      d.prefixDiscovery.serving = () => cluster.serves(d.cfg.homeAgent.homeAgentAddress);
+    }
     mh.on('message', (m) => d.onMessage(m));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
     sync.onProxyAdded = (iface, addr) => d.announce(iface, addr);
