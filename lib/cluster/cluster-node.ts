@@ -115,6 +115,11 @@ export class ClusterNode {
     }
   }
 
+  /** The compare a write by the active of `address` carries: the owner key still names this node. */
+  fence(address: Ip6): { key: string; value: string } {
+    return { key: this.keys.owner(address), value: this.config.node };
+  }
+
   /** Whether this node may act as active for `address` now. */
   isActive(address: Ip6): boolean {
     return this.elections.some((e) => e.address === address && e.role === 'active');

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../../config/cluster-section.js';
 import { ClusterNode, type ClusterStoreStatus } from '../../cluster/cluster-node.js';
-import type { KnownRecord } from '../../cluster/replicated-store.js';
+import { NotOwnerError, type KnownRecord } from '../../cluster/replicated-store.js';
 import { holdUntilWallMs } from '../../cluster/staleness.js';
 import type { Ip6 } from '../../inet/ip6.js';
 import type { HomeAgent } from '../../proto/ha/home-agent.js';
@@ -67,6 +67,7 @@ export class HomeAgentCluster {
       standby: (address, why) => {
         log.warn({ address, why }, 'cluster: stepped down for the service address');
         host.stopServing(address, why);
+        c.holdAsStandby();
       },
       leaseGranted: () => {
         if (granted) log.info('cluster: etcd answers again; lease granted, campaigning');
@@ -87,8 +88,9 @@ export class HomeAgentCluster {
     return this.node?.isActive(address) ?? false;
   }
 
-  private activeAnywhere(): boolean {
-    return this.node?.status().services.some((s) => s.role === 'active') ?? false;
+  /** The service address this node is active for, if any. */
+  private served(): Ip6 | undefined {
+    return this.node?.status().services.find((s) => s.role === 'active')?.address;
   }
 
   /**
@@ -128,7 +130,7 @@ export class HomeAgentCluster {
    * addresses, on the active only; a lost round applies the other node's record instead.
    */
   replicate(hoas: Iterable<Ip6>): void {
-    if (!this.activeAnywhere()) return;
+    if (!this.served()) return;
     for (const hoa of hoas) {
       void this.serial(hoa, async () => {
         const base = this.store.cached(hoa) ?? (await this.store.read(hoa));
@@ -153,10 +155,17 @@ export class HomeAgentCluster {
   private async write(hoa: Ip6, base: KnownRecord): Promise<void> {
     const core = this.host.core();
     const offset = this.host.wallOffsetMs();
-    const r = await this.store.update(hoa, (current) => {
-      if (current !== base.record) throw new Redecide();
-      return { sequence: core.cache.lastSequence(hoa) ?? 0, bindings: core.cache.bindingsOf(hoa).map((b) => storedFromBinding(b, offset)) };
-    });
+    const address = this.served();
+    if (!address) throw new NotOwnerError('not active for the service address: not written');
+    const r = await this.store.update(
+      hoa,
+      (current) => {
+        if (current !== base.record) throw new Redecide();
+        return { sequence: core.cache.lastSequence(hoa) ?? 0, bindings: core.cache.bindingsOf(hoa).map((b) => storedFromBinding(b, offset)) };
+      },
+      // Fenced: a node that lost the address while the write was on its way writes nothing.
+      this.node!.fence(address),
+    );
     if (r.written) this.applied.set(hoa, this.store.cached(hoa)?.asOf ?? r.revision);
   }
 
@@ -184,6 +193,24 @@ export class HomeAgentCluster {
     if (this.chains.has(hoa)) return;
     const events = this.applyKnown(hoa, known);
     if (events.length > 0) this.host.applied(events);
+  }
+
+  /**
+   * After a step-down: every home address back to its stored record, so the core keeps each
+   * binding until the stored expiry plus the bound, as any standby does, and not until the
+   * expiry this node last granted (a refresh the new active does not write would otherwise
+   * leave this node without the binding when it lapses here).
+   */
+  private holdAsStandby(): void {
+    const store = this.node?.store;
+    if (!store) return;
+    for (const hoa of [...this.applied.keys()]) {
+      const known = store.cached(hoa);
+      if (!known || this.chains.has(hoa)) continue;
+      this.applied.delete(hoa);
+      const events = this.applyKnown(hoa, known);
+      if (events.length > 0) this.host.applied(events);
+    }
   }
 
   /** Replaces `hoa` in the core with `known` when it is newer than what the core holds. */
