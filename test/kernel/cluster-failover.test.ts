@@ -121,7 +121,7 @@ test('partition: the active loses etcd but keeps its links: it steps down, the s
     // either (from the kernel for the address it holds, from the daemon for the home address)
     // and BAs from the service address. One node, then the other; never back and forth.
     const [mac1, mac2] = [await macOf(w.ha1), await macOf(w.ha2)];
-    const rows = await tsharkFields(capture.file, `(icmpv6.type == 136 && (icmpv6.nd.na.target_address == ${HA} || icmpv6.nd.na.target_address == ${HOA})) || (mipv6.mhtype == 6 && ipv6.src == ${HA})`, ['frame.number', 'eth.src', 'icmpv6.type', 'mipv6.mhtype']);
+    const rows = await tsharkFields(capture.file, `(icmpv6.type == 136 && (icmpv6.nd.na.target_address == ${HA} || icmpv6.nd.na.target_address == ${HOA})) || (mip6.mhtype == 6 && ipv6.src == ${HA})`, ['frame.number', 'eth.src', 'icmpv6.type', 'mip6.mhtype']);
     const senders = rows.map((row) => (row[1] === mac1 ? 'ha1' : row[1] === mac2 ? 'ha2' : `other ${row[1]}`));
     const runs = senders.filter((who, i) => i === 0 || senders[i - 1] !== who);
     t.diagnostic(`answers for the service and home address on the home link: ${senders.filter((x) => x === 'ha1').length} from ha1, then ${senders.filter((x) => x === 'ha2').length} from ha2 (${runs.join(' -> ')})`);
