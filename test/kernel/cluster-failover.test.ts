@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CN_PREFIX, ERROR_LINE, HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, echoFromCnInBackground, homeAgentForwards, killDaemon, linesMatching, mcoactl, registeredWith, tsharkFields, until,
+  CN_PREFIX, ERROR_LINE, HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, echoFromCnInBackground, homeAgentForwards, killDaemon, linesMatching, mcoactl, registeredWith, tsharkFields, until, untilLogged,
   writeMobileNodeConfig, type Daemon, type EchoFlow,
 } from './fixtures/index.js';
 import { CLUSTER_COAS, activeForHa, holdsServiceAddress, showCluster, withClusterWorld, writeClusterHomeAgentConfig, type ClusterWorld } from './fixtures/cluster.js';
@@ -79,6 +79,12 @@ async function failedOver(w: ClusterWorld, r: Running, t: Diagnostics, what: str
 
 test('kill -9 of the active home agent: the standby takes the service address, the flow resumes, the next refresh is accepted; interruption measured', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await withClusterWorld(async (w) => {
+    // etcd not there at start: mcoad does not start, and says where it looked.
+    const nowhere = w.etcd.endpoint.replace(':2379', ':2999');
+    await assert.rejects(
+      w.scope.startDaemon(w.ha1, 'home agent without etcd', (dir) => writeClusterHomeAgentConfig(dir, { node: 'ha1', preference: 200, endpoint: nowhere })),
+      (e: Error) => e.message.includes(`etcd not reachable at ${nowhere}`),
+    );
     const r = await running(w, t);
     // The crash: SIGKILL, then its links down (a dead box answers nothing).
     const refreshesBefore = await counter(r.ha2, 'status', '0');
@@ -112,6 +118,10 @@ test('partition: the active loses etcd but keeps its links: it steps down, the s
       const v = await showCluster(r.ha1);
       return v?.etcdReachable && v.services[0]?.owner === 'ha2' ? true : undefined;
     });
+    // What the log says about it.
+    assert.ok(linesMatching(r.ha1, /cluster: lease lost; not serving, retrying etcd/).length > 0, 'the lost lease logged');
+    assert.ok(linesMatching(r.ha1, /cluster: stepped down for the service address/).length > 0, 'the step-down logged');
+    await untilLogged(r.ha1, 'etcd back', (l) => l.includes('cluster: etcd answers again'));
     assert.equal(await activeForHa(r.ha1), false);
     assert.equal(await holdsServiceAddress(w.ha1), false);
     assert.equal((await bindings(r.ha1)).length, 2, 'ha1, a standby again, still holds both bindings (stored expiry plus the bound)');
