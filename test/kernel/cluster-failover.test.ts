@@ -30,10 +30,13 @@ interface Running {
   flow: EchoFlow;
 }
 
+/** `ip -6 neigh show proxy` in `ns`. */
+const proxyEntries = async (ns: ClusterWorld['ha1']): Promise<string> => (await ns.ip('-6', 'neigh', 'show', 'proxy')).trim();
+
 /** ha1 active, ha2 warm standby with both bindings in its kernel, the mobile node registered, the flow answered through ha1. */
-async function running(w: ClusterWorld, t: Diagnostics): Promise<Running> {
+async function running(w: ClusterWorld, t: Diagnostics, proxyNd?: 'kernel'): Promise<Running> {
   const start = (ns: typeof w.ha1, node: 'ha1' | 'ha2', preference: number): Promise<Daemon> =>
-    w.scope.startDaemon(ns, `home agent ${node}`, (dir) => writeClusterHomeAgentConfig(dir, { node, preference, endpoint: w.etcd.endpoint }));
+    w.scope.startDaemon(ns, `home agent ${node}`, (dir) => writeClusterHomeAgentConfig(dir, { node, preference, endpoint: w.etcd.endpoint, ...(proxyNd ? { proxyNd } : {}) }));
   const ha1 = await start(w.ha1, 'ha1', 200);
   await until('ha1 active for the service address', () => activeForHa(ha1));
   const ha2 = await start(w.ha2, 'ha2', 100);
@@ -49,6 +52,8 @@ async function running(w: ClusterWorld, t: Diagnostics): Promise<Running> {
   await until('two bindings at the standby', async () => (await bindings(ha2)).length === 2);
   await until('the standby forwards through both care-of addresses', () => homeAgentForwards(w.ha2, HOA, `${HOA}/128`, CLUSTER_COAS));
   assert.equal(await counter(ha2, 'nd', 'proxy-announced'), 0, 'the standby announced nothing');
+  assert.equal(await proxyEntries(w.ha2), '', 'the standby has no kernel proxy entry');
+  if (proxyNd === 'kernel') await until('the active has its kernel proxy entry', async () => (await proxyEntries(w.ha1)).includes(HOA));
   const text = await mcoactl(ha2, 'show', 'cluster');
   t.diagnostic(`show cluster on the standby:\n${text}`);
   assert.match(text, /etcd .*: reachable/);
@@ -93,6 +98,19 @@ test('kill -9 of the active home agent: the standby takes the service address, t
     await w.ha1.ip('link', 'set', 'home0', 'down');
     await w.ha1.ip('link', 'set', 'cl0', 'down');
     await failedOver(w, r, t, 'failover', cut, refreshesBefore);
+  });
+});
+
+test('kill -9 with proxy_nd: kernel: the new active installs the proxy entry, the flow resumes', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+  await withClusterWorld(async (w) => {
+    const r = await running(w, t, 'kernel');
+    const refreshesBefore = await counter(r.ha2, 'status', '0');
+    await killDaemon(r.ha1);
+    const cut = r.flow.lastSent();
+    await w.ha1.ip('link', 'set', 'home0', 'down');
+    await w.ha1.ip('link', 'set', 'cl0', 'down');
+    await until('the kernel proxy entry on ha2', async () => (await proxyEntries(w.ha2)).includes(HOA));
+    await failedOver(w, r, t, 'failover-kernel-proxy', cut, refreshesBefore);
   });
 });
 
