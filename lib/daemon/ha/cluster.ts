@@ -33,7 +33,14 @@ export interface ClusterHost {
 }
 
 /** The store holds a record this BU was not decided on: decide again on top of it. */
-class Redecide extends Error {}
+class Redecide extends Error {
+  constructor() {
+    super('the stored record changed while the binding update was decided');
+  }
+}
+
+/** Decisions of one BU before it is given up (each lost round means another node wrote the home address meanwhile). */
+const MAX_DECISIONS = 20;
 
 export interface DecidedBu {
   outcome: BuOutcome;
@@ -101,7 +108,7 @@ export class HomeAgentCluster {
   decide(hoa: Ip6, decide: () => BuOutcome): Promise<DecidedBu> {
     return this.serial(hoa, async () => {
       const before: CacheEvent[] = [];
-      for (;;) {
+      for (let round = 1; ; round++) {
         const base = this.store.cached(hoa) ?? (await this.store.read(hoa));
         before.push(...this.applyKnown(hoa, base));
         const outcome = decide();
@@ -110,14 +117,14 @@ export class HomeAgentCluster {
           await this.write(hoa, base);
           return { outcome, before };
         } catch (e) {
-          if (e instanceof Redecide) {
+          if (e instanceof Redecide && round < MAX_DECISIONS) {
             this.counters.inc('cluster', { event: 'redecided' });
             continue;
           }
           this.counters.inc('cluster', { event: 'write-failed' });
           // Nothing of this decision was acknowledged: back to what the store holds.
           this.applied.delete(hoa);
-          before.push(...this.applyKnown(hoa, base));
+          before.push(...this.applyKnown(hoa, this.store.cached(hoa) ?? base));
           if (before.length > 0) this.host.applied(before);
           throw e;
         }
