@@ -79,6 +79,7 @@ async function failedOver(w: ClusterWorld, r: Running, t: Diagnostics, what: str
   console.log(`RESULT cluster-${what} interruption_ms=${interruptionMs} lost=${lost} sent=${result.sent} interval_ms=${INTERVAL_MS}`);
   assert.ok([...r.flow.answered()].some((n) => n > cut), 'the flow resumed');
   assert.equal((await showCluster(r.ha2))?.services[0]?.owner, 'ha2');
+  assert.match(await mcoactl(r.ha2, 'show', 'stats', '--prometheus'), /^mcoa_cluster_active_service_addresses 1$/m);
   assert.deepEqual(linesMatching(r.ha2, ERROR_LINE), []);
 }
 

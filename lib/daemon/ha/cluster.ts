@@ -83,6 +83,10 @@ export class HomeAgentCluster {
       leaseLost: (why) => log.warn({ endpoints: config.endpoints, why }, 'cluster: lease lost; not serving, retrying etcd'),
     });
     log.info({ node: config.node, endpoints: config.endpoints, revision: c.node.status().revision }, 'cluster: joined, bindings loaded from etcd');
+    const node = c.node;
+    counters.source('cluster_active', () => [[{}, node.status().services.filter((s) => s.role === 'active').length]]);
+    counters.source('cluster_lease', () => [[{}, node.status().leaseRemainingMs / 1000]]);
+    counters.source('cluster_revision', () => [[{}, node.status().revision]]);
     return c;
   }
 

@@ -105,6 +105,9 @@ export const COLLECTED = {
   home_addresses: { type: 'gauge', collected: true, name: 'mcoa_home_addresses', help: 'Home addresses with at least one binding', labels: [], roles: HA_CN },
   journal_backlog: { type: 'gauge', collected: true, name: 'mcoa_journal_backlog', help: 'Binding Updates whose journal commit has not resolved (their BAs wait for it); at limits.max_journal_backlog new ones are dropped', labels: [], roles: HA_CN },
   kernel_pending: { type: 'gauge', collected: true, name: 'mcoa_kernel_pending_objects', help: 'Kernel objects that differ from the desired state and wait for a reconciler pass', labels: [], roles: ALL },
+  cluster_active: { type: 'gauge', collected: true, name: 'mcoa_cluster_active_service_addresses', help: 'Cluster mode: service addresses this node is active for (0: standby)', labels: [], roles: HA },
+  cluster_lease: { type: 'gauge', collected: true, name: 'mcoa_cluster_lease_remaining_seconds', help: 'Cluster mode: how long this node may still act on its etcd lease (0: none; it does not serve)', labels: [], roles: HA },
+  cluster_revision: { type: 'gauge', collected: true, name: 'mcoa_cluster_applied_revision', help: 'Cluster mode: the etcd revision whose changes this node has applied', labels: [], roles: HA },
   xfrm_errors: { type: 'counter', collected: true, name: 'mcoa_xfrm_errors_total', help: 'The kernel\'s XFRM error counters (/proc/net/xfrm_stat) of the daemon\'s namespace, by counter: packets IPsec dropped', labels: ['counter'], roles: HA },
   info: { type: 'gauge', collected: true, name: 'mcoa_info', help: 'Always 1: the daemon\'s version and role', labels: ['version', 'role'], roles: ALL },
 } as const satisfies Record<string, CollectedSpec>;
