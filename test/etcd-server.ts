@@ -31,6 +31,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Where etcd runs: loopback on free ports by default; a kernel test names its namespace's address. */
+export interface EtcdServerOptions {
+  /** Address to listen on (an IPv6 literal without brackets, or 127.0.0.1). */
+  host?: string;
+  clientPort?: number;
+  peerPort?: number;
+  /** A command etcd runs under (`ip netns exec NS`); it must exec etcd, so the pid is etcd's. */
+  wrap?: readonly string[];
+}
+
 export class EtcdServer {
   private child: ChildProcess | null = null;
   private log = '';
@@ -39,20 +49,26 @@ export class EtcdServer {
     readonly dataDir: string,
     readonly clientPort: number,
     readonly peerPort: number,
+    readonly host = '127.0.0.1',
+    private readonly wrap: readonly string[] = [],
   ) {}
+
+  private url(port: number): string {
+    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
+  }
 
   /** The client URL, for etcd3's `hosts`. */
   get endpoint(): string {
-    return `http://127.0.0.1:${this.clientPort}`;
+    return this.url(this.clientPort);
   }
 
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  static async start(): Promise<EtcdServer> {
+  static async start(o: EtcdServerOptions = {}): Promise<EtcdServer> {
     const base = mkdtempSync(join(tmpdir(), 'mcoa-etcd-'));
-    const s = new EtcdServer(join(base, 'data'), await freePort(), await freePort());
+    const s = new EtcdServer(join(base, 'data'), o.clientPort ?? (await freePort()), o.peerPort ?? (await freePort()), o.host, o.wrap);
     await s.run();
     return s;
   }
@@ -60,13 +76,14 @@ export class EtcdServer {
   /** Starts (again) on the same data directory and ports; resolves when it serves clients. */
   async run(): Promise<void> {
     if (this.child) throw new Error('etcd already running');
-    const peer = `http://127.0.0.1:${this.peerPort}`;
+    const peer = this.url(this.peerPort);
     const args = [
       '--name', 'm1', '--data-dir', this.dataDir, '--logger', 'zap', '--log-outputs', 'stderr',
       '--listen-client-urls', this.endpoint, '--advertise-client-urls', this.endpoint,
       '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `m1=${peer}`,
     ];
-    const child = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [program, ...before] = [...this.wrap, ETCD_BINARY];
+    const child = spawn(program!, [...before, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.log = '';
     await new Promise<void>((resolve, reject) => {

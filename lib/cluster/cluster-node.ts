@@ -16,6 +16,10 @@ import type { Etcd3 } from 'etcd3';
 export interface ClusterHooks extends ElectionHooks {
   /** A home address's record changed in etcd (another node's write, or the first load). */
   recordChanged: RecordChange;
+  /** This node got a lease (at start, and again after losing one): it may campaign. */
+  leaseGranted?(): void;
+  /** This node stopped acting on its lease (etcd silent for TTL − margin, or the lease gone); it keeps retrying. */
+  leaseLost?(why: string): void;
 }
 
 export class ClusterUnreachableError extends Error {}
@@ -32,12 +36,22 @@ export interface ClusterStatus {
   members: Member[];
   services: { address: Ip6; role: Role; owner: string | null }[];
   store: ReplicatedBindingStore['stats'];
+  endpoints: string[];
+}
+
+/** status() with what only etcd knows now: its revision (lag = it − applied), or why it did not answer. */
+export interface ClusterStoreStatus extends ClusterStatus {
+  etcdReachable: boolean;
+  etcdRevision: number | null;
+  lag: number | null;
+  etcdError: string | null;
 }
 
 export class ClusterNode {
   private constructor(
     readonly config: ClusterConfig,
     private readonly client: Etcd3,
+    private readonly keys: ClusterKeys,
     readonly store: ReplicatedBindingStore,
     private readonly watcher: BindingWatcher,
     private readonly keeper: LeaseKeeper,
@@ -68,11 +82,13 @@ export class ClusterNode {
     const preferences = Object.fromEntries(config.serviceAddresses.map((s) => [s.address, s.preference]));
     const members = new Membership(client, keys, { node: config.node, preferences });
     keeper.on('granted', (id) => void members.register(id).catch(() => {}));
+    keeper.on('granted', () => hooks.leaseGranted?.());
+    keeper.on('expiring', (why) => hooks.leaseLost?.(why));
     await members.start();
     const elections = config.serviceAddresses.map((s) => new ServiceElection(client, keys, config.node, s.address, keeper, members, hooks, { preempt: config.preempt, rankStepMs: RANK_STEP_MS }));
     for (const e of elections) await e.start();
     keeper.start();
-    return new ClusterNode(config, client, store, watcher, keeper, members, elections);
+    return new ClusterNode(config, client, keys, store, watcher, keeper, members, elections);
   }
 
   status(): ClusterStatus {
@@ -83,7 +99,30 @@ export class ClusterNode {
       members: this.members.list(),
       services: this.elections.map((e) => ({ address: e.address, role: e.role, owner: e.owner })),
       store: { ...this.store.stats },
+      endpoints: [...this.config.endpoints],
     };
+  }
+
+  /** status() and etcd's current revision, read within `deadlineMs` (a `show cluster`). */
+  async storeStatus(deadlineMs = 1000): Promise<ClusterStoreStatus> {
+    const s = this.status();
+    try {
+      const r = await this.client.get(this.keys.members).options({ deadline: Date.now() + deadlineMs }).exec();
+      const etcdRevision = Number(r.header.revision);
+      return { ...s, etcdReachable: true, etcdRevision, lag: Math.max(0, etcdRevision - s.revision), etcdError: null };
+    } catch (e) {
+      return { ...s, etcdReachable: false, etcdRevision: null, lag: null, etcdError: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /** The compare a write by the active of `address` carries: the owner key still names this node. */
+  fence(address: Ip6): { key: string; value: string } {
+    return { key: this.keys.owner(address), value: this.config.node };
+  }
+
+  /** Whether this node may act as active for `address` now. */
+  isActive(address: Ip6): boolean {
+    return this.elections.some((e) => e.address === address && e.role === 'active');
   }
 
   private stopping: Promise<void> | undefined;

@@ -26,6 +26,15 @@ export type Change = (current: BindingRecord | null) => { sequence: number; bind
 
 export class RecordError extends Error {}
 
+/** The fence did not hold: another node owns the service address now, so this node may not write. */
+export class NotOwnerError extends Error {}
+
+/** A write is made only while `key` holds `value` (the owner key of the service address naming this node). */
+export interface Fence {
+  key: string;
+  value: string;
+}
+
 /** Compare-and-swap rounds before update() gives up (each lost round means another node wrote). */
 const MAX_ATTEMPTS = 50;
 
@@ -66,7 +75,7 @@ export class ReplicatedBindingStore {
   }
 
   /** Applies `change` to the stored record with compare-and-swap, retrying on conflicts. */
-  async update(hoa: Ip6, change: Change): Promise<UpdateResult> {
+  async update(hoa: Ip6, change: Change, fence?: Fence): Promise<UpdateResult> {
     const key = this.keys.binding(hoa);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const now = this.known.get(hoa) ?? (await this.read(hoa));
@@ -78,12 +87,17 @@ export class ReplicatedBindingStore {
       }
       const record: BindingRecord = { hoa, sequence: next.sequence, bindings: next.bindings, writer: this.node, ...this.bounds };
       const op = next.bindings.length === 0 ? this.client.delete().key(key) : this.client.put(key).value(encodeRecord(record));
-      const r = await this.client.if(key, 'Mod', '==', now.modRevision).then(op).else(this.client.get(key)).commit();
+      const txn = this.client.if(key, 'Mod', '==', now.modRevision);
+      if (fence) txn.and(fence.key, 'Value', '==', fence.value);
+      const r = await txn.then(op).else(this.client.get(key), ...(fence ? [this.client.get(fence.key)] : [])).commit();
       const revision = Number(r.header.revision);
       if (r.succeeded) {
         this.known.set(hoa, next.bindings.length === 0 ? { record: null, modRevision: 0, asOf: revision } : { record, modRevision: revision, asOf: revision });
         this.stats.writes++;
         return { written: true, reason, revision, attempts: attempt };
+      }
+      if (fence && r.responses[1]?.response_range?.kvs[0]?.value.toString('utf8') !== fence.value) {
+        throw new NotOwnerError(`${fence.key} no longer names ${fence.value}: not written`);
       }
       // Another node wrote since: take its record and apply the change again on top of it.
       this.stats.conflicts++;

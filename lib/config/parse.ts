@@ -163,6 +163,10 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   const limits = readLimits(r, limitsField);
   const homeAgent = readHa && limits ? { ...readHa, limits } : undefined;
   const cluster = readCluster(r, clusterField);
+  // This node serves one service address, its home agent address (several per node: not yet).
+  if (cluster && homeAgent && clusterField && (cluster.serviceAddresses.length !== 1 || cluster.serviceAddresses[0]!.address !== homeAgent.homeAgentAddress)) {
+    r.report(clusterField.node, `${clusterField.path}.service_addresses`, `must list exactly the home agent address ${homeAgent.homeAgentAddress} (one service address per node for now)`);
+  }
   if (homeAgent && haField && r.problems.length === 0) coreCheck(r, homeAgent, haField);
   if (r.problems.length > 0 || !homeAgent || !control || !metrics || cluster === undefined) throw new ConfigFileError(r.problems);
 

@@ -109,6 +109,25 @@ export interface MonitorEvent {
   binding: BindingView;
 }
 
+/** `show cluster` on a home agent in cluster mode (docs/cluster.md). */
+export interface ClusterView {
+  node: string;
+  endpoints: string[];
+  /** etcd answered the read behind this view (within a second). */
+  etcdReachable: boolean;
+  etcdError: string | null;
+  /** How long this node may still act on its lease (0: it holds none). */
+  leaseRemainingMs: number;
+  /** The store revision this node has applied up to, etcd's current one, and the difference. */
+  revision: number;
+  etcdRevision: number | null;
+  lag: number | null;
+  members: { node: string; preferences: Readonly<Record<string, number>> }[];
+  services: { address: Ip6; role: 'active' | 'standby'; owner: string | null }[];
+  /** Compare-and-swap writes, refreshes not written (within the staleness bound), lost rounds. */
+  store: { writes: number; skipped: number; conflicts: number };
+}
+
 /** `show prefixes` on a mobile node: what Mobile Prefix Discovery learned (RFC 6275 §11.4.3). */
 export interface PrefixesView {
   homeAddress: Ip6;
@@ -136,6 +155,8 @@ export interface Commands {
   'show-metrics': { args: Record<string, never>; result: { contentType: string; text: string } };
   /** Mobile node: what Mobile Prefix Discovery learned (lib/daemon/mn/prefix-discovery.ts). */
   'show-prefixes': { args: Record<string, never>; result: PrefixesView | null };
+  /** Home agent: cluster mode's members, roles and store revision; null when not in cluster mode. */
+  'show-cluster': { args: Record<string, never>; result: ClusterView | null };
   'del-binding': { args: { hoa: Ip6; bid?: number }; result: DelResult };
   flush: { args: Record<string, never>; result: DelResult };
   reload: { args: Record<string, never>; result: ReloadResult };

@@ -6,6 +6,7 @@ import { homeAddressArg, JSON_OPTION, noMorePositionals, SOCKET_OPTION, socketPa
 import { bindingsTable, statsLines } from './render.js';
 import { prefixesLines } from './prefixes-render.js';
 import { flowsTable } from './flows-render.js';
+import { clusterLines } from './cluster-render.js';
 
 export const showCommand: Command = {
   summary: 'show the binding cache or the daemon\'s counters',
@@ -14,6 +15,7 @@ export const showCommand: Command = {
     'mcoactl show stats [--json | --prometheus] [--socket PATH]',
     'mcoactl show prefixes [--json] [--socket PATH]',
     'mcoactl show flows [HOA] [--json] [--socket PATH]',
+    'mcoactl show cluster [--json] [--socket PATH]',
   ],
   run: runShow,
 };
@@ -72,10 +74,18 @@ async function runShow(args: string[], io: CliIo): Promise<number> {
         return EXIT_OK;
       });
     }
+    case 'cluster': {
+      noMorePositionals(rest);
+      return withDaemon(path, io, async (c) => {
+        const v = await c.request('show-cluster', {});
+        print(clusterLines(v), v);
+        return EXIT_OK;
+      });
+    }
     case undefined:
-      throw new UsageError('show what? bindings, flows, stats or prefixes');
+      throw new UsageError('show what? bindings, flows, stats, prefixes or cluster');
     default:
-      const near = closest(what, ['bindings', 'flows', 'stats', 'prefixes']);
-      throw new UsageError(`cannot show ${JSON.stringify(what)}: bindings, flows, stats or prefixes${near ? ` (did you mean ${near}?)` : ''}`);
+      const near = closest(what, ['bindings', 'flows', 'stats', 'prefixes', 'cluster']);
+      throw new UsageError(`cannot show ${JSON.stringify(what)}: bindings, flows, stats, prefixes or cluster${near ? ` (did you mean ${near}?)` : ''}`);
   }
 }

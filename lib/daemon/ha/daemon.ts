@@ -39,6 +39,10 @@ import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { startHomeAgentDhaad, type HomeAgentDhaad } from './dhaad.js';
 import { HomeAgentPrefixDiscovery } from './prefix-discovery.js';
 import { openProxyNd, type HomeAgentProxyNd } from './proxy-nd.js';
+import { HomeAgentCluster } from './cluster.js';
+import { ServiceAddresses } from './service-address.js';
+import type { ReceivedBu } from '../../proto/common/outcome.js';
+import { delHoaRecord, type LoadedState } from '../../store/index.js';
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -62,6 +66,10 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   prefixDiscovery: HomeAgentPrefixDiscovery | undefined;
   /** Who answers NS for home addresses (home_agent.proxy_nd; daemon/ha/proxy-nd.ts). */
   proxyNd!: HomeAgentProxyNd;
+  /** Cluster mode (`cluster:`): the shared binding cache and the election; null alone. */
+  cluster: HomeAgentCluster | null = null;
+  /** Cluster mode: the service address on the home link while active. */
+  private serviceAddresses: ServiceAddresses | null = null;
 
   private constructor(
     /** Kept for what a reload reopens (the DHAAD socket). */
@@ -85,12 +93,12 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       requireStore(ctx),
       {
         cache: () => this.ha.cache,
-        restore: (loaded, nowMs, wallOffsetMs) => restoreWithFlows(this.ha, loaded, nowMs, wallOffsetMs),
+        restore: (loaded, nowMs, wallOffsetMs) => (ctx.cfg.cluster ? this.forgetJournal(loaded) : restoreWithFlows(this.ha, loaded, nowMs, wallOffsetMs)),
         journalExtra: () => flowRecords(this.ha),
         kernelChanged: (hoas, events, nowMs, keyManagement) => this.kernelChanged(hoas, events, nowMs, keyManagement),
-        expire: (nowMs) => this.ha.expire(nowMs).events,
+        expire: (nowMs) => this.replicated(this.ha.expire(nowMs).events),
         nextDueMs: (nowMs) => this.sendRefreshRequests(nowMs),
-        removeByOperator: (hoa, bid) => this.ha.removeByOperator(hoa, bid),
+        removeByOperator: (hoa, bid) => this.replicated(this.ha.removeByOperator(hoa, bid)),
         statusName: (status) => mcoaStatusName(this.cfg.homeAgent.profile, status) ?? String(status),
       },
       { accepted: 'registration accepted', refused: 'registration refused' },
@@ -110,13 +118,23 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const d = new HomeAgentDaemon(ctx, sync, mh, nd, xfrm);
     d.proxyNd = openProxyNd(ctx);
     d.proxyNd.onProbe = (r) => nd.probeHeard(r.ifindex, r.ns.target, r.ns.nonce);
+    // Cluster mode: silent until elected (no service address, no proxying, no signalling).
+    if (cfg.cluster) {
+      d.proxyNd.serving = false;
+      d.serviceAddresses = new ServiceAddresses(rtnl, nd, cfg.homeAgent.homeLinkInterface, ctx.counters, log.child({ component: 'cluster' }));
+    }
     ctx.counters.source('bindings', () => bindingStates(d.ha.cache));
     ctx.counters.source('home_addresses', () => [[{}, d.ha.cache.homeAddressCount]]);
     ctx.counters.source('kernel_pending', () => [[{}, sync.kernel.reconciler.pendingCount()]]);
     // /proc/net is this process's namespace: only meaningful when the sockets live there too.
     if (cfg.netns === null) ctx.counters.source('xfrm_errors', () => xfrmErrors());
     await d.restore();
+    if (cfg.cluster) await d.joinCluster();
     d.prefixDiscovery = HomeAgentPrefixDiscovery.open(sockets, cfg, d.tunnelledHomeAddresses(), ctx.counters, log, ctx.clock);
+    if (d.cluster) {
+      const cluster = d.cluster;
+      d.prefixDiscovery.serving = () => cluster.serves(d.cfg.homeAgent.homeAgentAddress);
+    }
     mh.on('message', (m) => d.onMessage(m));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
     sync.onProxyAdded = (iface, addr) => d.announce(iface, addr);
@@ -143,9 +161,60 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     this.cacheService.armTimer();
   }
 
+  /** Cluster mode: the bindings come from etcd, not the journal, which is emptied to follow the cache from now on. */
+  private forgetJournal(loaded: LoadedState): number {
+    const hoas = new Set(loaded.bindings.map((b) => b.hoa));
+    if (hoas.size > 0) this.cacheService.store.append([...hoas].map((h) => delHoaRecord(h)));
+    return 0;
+  }
+
+  /** Joins the cluster (its records replace the cache); a daemon that cannot reach etcd does not start. */
+  private async joinCluster(): Promise<void> {
+    const cfg = this.cfg.cluster!;
+    const log = this.log.child({ component: 'cluster' });
+    try {
+      this.cluster = await HomeAgentCluster.start(
+        cfg,
+        {
+          core: () => this.ha,
+          now: () => this.clock.now(),
+          wallOffsetMs: () => this.clock.wallNow() - this.clock.now(),
+          applied: (events) => void this.cacheService.changed(events, this.clock.now()),
+          serve: (address) => this.serve(address, true),
+          stopServing: (address) => this.serve(address, false),
+        },
+        log,
+        this.counters,
+      );
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Cluster mode: take the service address (address, proxying, NAs) or give it up. */
+  private serve(address: Ip6, on: boolean): void {
+    if (on) void this.serviceAddresses!.take(address);
+    this.proxyNd.setServing(on);
+    // Kernel proxy entries: every home address planned again, with or without them.
+    if (this.proxyNd.mode === 'kernel') void this.kernelChanged(new Set(this.ha.cache.homeAddresses()), [], this.clock.now(), false);
+    if (!on) void this.serviceAddresses!.drop(address);
+  }
+
+  /** Cluster mode: changes made outside a BU (expiry, operator) are written to etcd by the active. */
+  private replicated(events: CacheEvent[]): CacheEvent[] {
+    if (this.cluster && events.length > 0) this.cluster.replicate(new Set(events.map((e) => e.binding.hoa)));
+    return events;
+  }
+
   /** One received Mobility Header message. Never throws: bad input is counted and logged. */
   private onMessage(m: MhReceived): void {
     const now = this.clock.now();
+    // Cluster mode: only the active node for the service address answers signalling.
+    if (this.cluster && !this.cluster.serves(m.dst)) {
+      this.counters.inc('bu_dropped', { reason: 'cluster-standby' });
+      return;
+    }
     const decoded = decodeMessage(m.data, this.cfg.homeAgent.profile);
     const hoa = m.src;
     const careOfSource = m.homeAddressOption ?? m.src;
@@ -162,11 +231,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     this.counters.inc('received', { type: msg.kind });
     if (msg.kind === 'bu') {
       if (!this.cacheService.admitBu(this.ha.config.limits.maxJournalBacklog, now)) return;
-      const o = this.ha.processBu({ bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now });
-      // RFC 6275 §10.3.1: K when the node asks and the configuration lets keys follow it.
-      if (msg.flags.k && !this.ipsec.protectsPayload(hoa)) this.ipsec.noteKeyManagementMobility(o.events);
-      this.apply(o, now, msg.flags.k && this.ha.config.source.keyManagementMobility);
-      if (o.events.length > 0) this.prefixDiscovery?.bindingUpdateFrom(hoa);
+      const input: ReceivedBu = { bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now };
+      if (this.cluster) return this.decideInCluster(this.cluster, input);
+      this.afterBu(input, this.ha.processBu(input), now);
       return;
     }
     // §6.5: anything else with a Home Address option must come from a registered care-of address.
@@ -179,6 +246,31 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       }
     }
     if (msg.kind === 'unknown') this.sendUnknownTypeError(m, msg.mhType);
+  }
+
+  /** What follows a decided BU: K bit, journal, BA, kernel, prefix discovery. */
+  private afterBu(input: ReceivedBu, o: BuOutcome, now: number): void {
+    const { bu, hoa } = input;
+    // RFC 6275 §10.3.1: K when the node asks and the configuration lets keys follow it.
+    if (bu.flags.k && !this.ipsec.protectsPayload(hoa)) this.ipsec.noteKeyManagementMobility(o.events);
+    this.apply(o, now, bu.flags.k && this.ha.config.source.keyManagementMobility);
+    if (o.events.length > 0) this.prefixDiscovery?.bindingUpdateFrom(hoa);
+  }
+
+  /** Cluster mode: decided and written to etcd (compare-and-swap) before the BA; no BA when etcd cannot be written. */
+  private decideInCluster(cluster: HomeAgentCluster, input: ReceivedBu): void {
+    cluster.decide(input.hoa, () => this.ha.processBu({ ...input, nowMs: this.clock.now() })).then(
+      ({ outcome, before }) => {
+        if (this.stopped) return;
+        const now = this.clock.now();
+        if (before.length > 0) void this.cacheService.changed(before, now);
+        this.afterBu(input, outcome, now);
+      },
+      (err: unknown) => {
+        this.counters.inc('bu_dropped', { reason: 'cluster-store' });
+        if (this.limitLog.allow(this.clock.now())) this.log.warn({ hoa: input.hoa, err: String(err) }, 'binding update not acknowledged: etcd could not be written');
+      },
+    );
   }
 
   /** Home addresses with a binding through a tunnel (not only a home binding, not waiting for DAD). */
@@ -253,7 +345,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       .then((outcome) => {
         if (this.stopped) return;
         this.counters.inc('dad_results', { outcome });
-        this.apply(this.ha.dadResult(hoa, outcome === 'unique'), this.clock.now());
+        const o = this.ha.dadResult(hoa, outcome === 'unique');
+        this.replicated(o.events);
+        this.apply(o, this.clock.now());
       })
       .catch((err: unknown) => this.log.error({ hoa, err: String(err) }, 'applying the DAD result failed'));
   }
@@ -282,7 +376,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   /** Sends the refresh requests due now; returns when the next expiry or refresh request is due. */
   private sendRefreshRequests(now: number): number | null {
     const brr = this.ha.pollRefreshRequests(now);
-    for (const r of brr.requests) this.send(r);
+    // Cluster mode: a standby holds the bindings but not the address the requests come from.
+    if (!this.cluster || this.cluster.serves(this.cfg.homeAgent.homeAgentAddress)) for (const r of brr.requests) this.send(r);
     const next = Math.min(this.ha.nextExpiryMs() ?? Infinity, brr.nextPollMs ?? Infinity);
     return next === Infinity ? null : next;
   }
@@ -312,6 +407,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   registerCommands(server: ControlServer): void {
     this.cacheService.registerCommands(server);
     registerFlowCommands(server, () => this.ha);
+    server.register('show-cluster', async () => (this.cluster ? await this.cluster.status() : null));
   }
 
   /** Re-read configuration: bindings stay (they move into a core built from it); daemon/ha/reload.ts. */
@@ -323,6 +419,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Steps down first (address removed, proxying stopped), then hands the address back in etcd.
+    await this.cluster?.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'cluster: leaving failed'));
+    await this.serviceAddresses?.settled();
     this.cacheService.stop();
     this.dhaad?.stop();
     this.prefixDiscovery?.stop();

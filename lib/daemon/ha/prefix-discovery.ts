@@ -57,6 +57,8 @@ export class HomeAgentPrefixDiscovery {
   private readonly timer: DueTimer;
   private readonly logLimit = new RateLimit(10);
   private homeAgentAddress: Ip6;
+  /** Cluster mode: only the active node for the home agent address advertises (a standby has no such address). */
+  serving: () => boolean = () => true;
 
   constructor(
     private readonly sock: Icmp6Port,
@@ -129,6 +131,7 @@ export class HomeAgentPrefixDiscovery {
   }
 
   private send(s: AdvertisementSend): void {
+    if (!this.serving()) return;
     try {
       this.sock.send({ dst: s.dst, data: encodeMobilePrefix(s.message), src: this.homeAgentAddress });
       this.counters.inc('mpd_messages', { message: 'mpa', outcome: 'sent' });

@@ -16,7 +16,8 @@ export type ChangeReason =
   | 'expired'
   | 'dad-failed'
   | 'dad-succeeded'
-  | 'administrative'; // removed by the operator (mcoactl del binding / flush)
+  | 'administrative' // removed by the operator (mcoactl del binding / flush)
+  | 'replicated'; // cluster mode: another node's record for the home address, applied
 
 export type CacheEvent =
   | { type: 'added'; binding: Binding; reason: ChangeReason }

@@ -188,6 +188,32 @@ export class HomeAgent {
     return n;
   }
 
+  /**
+   * Cluster mode: `hoa` now holds exactly `bindings` with last sequence number `sequence`, as
+   * another node (or this one before a restart) wrote them to the shared store. Bindings
+   * already expired at `nowMs` are left out. A DAD in progress here is abandoned with its
+   * held BA: the record is the newer decision.
+   */
+  replaceHomeAddress(hoa: Ip6, bindings: readonly Binding[], sequence: number, nowMs: number): CacheEvent[] {
+    const changes = new ChangeSet(this.cache);
+    const keep = bindings.filter((b) => b.hoa === hoa && b.expiresAtMs > nowMs);
+    const wanted = new Set(keep.map((b) => b.bid));
+    for (const b of this.cache.bindingsOf(hoa).slice()) if (!wanted.has(b.bid)) changes.remove(hoa, b.bid, 'replicated');
+    for (const b of keep) {
+      const now = this.cache.lookupExact(hoa, b.bid);
+      if (now && sameBinding(now, b)) continue;
+      changes.put(b, 'replicated', 'replicated');
+      this.refresh.schedule(b);
+    }
+    if (this.cache.record(hoa)) {
+      this.cache.setLastSequence(hoa, sequence);
+      if (this.cache.isDadPending(hoa)) this.cache.setDadPending(hoa, false);
+    }
+    this.heldAcks.delete(hoa);
+    this.flowsFollow(changes.events);
+    return changes.events;
+  }
+
   /** Operator removal (`mcoactl del binding HOA [BID]`): one binding, or all of a home address. */
   removeByOperator(hoa: Ip6, bid?: number): CacheEvent[] {
     const changes = new ChangeSet(this.cache);
@@ -258,4 +284,20 @@ export class HomeAgent {
     const dst = input.careOfSource;
     return { message, src: input.dst, dst, homeAddress: dst === hoa ? null : hoa };
   }
+}
+
+/** Same care-of address, flags, prefixes, lifetime and sequence number. */
+function sameBinding(a: Binding, b: Binding): boolean {
+  return (
+    a.coa === b.coa &&
+    a.expiresAtMs === b.expiresAtMs &&
+    a.lifetimeSeconds === b.lifetimeSeconds &&
+    a.lastSequence === b.lastSequence &&
+    a.homeBinding === b.homeBinding &&
+    a.flags.homeRegistration === b.flags.homeRegistration &&
+    a.flags.r === b.flags.r &&
+    a.flags.l === b.flags.l &&
+    a.flags.k === b.flags.k &&
+    a.mobileNetworkPrefixes.join(',') === b.mobileNetworkPrefixes.join(',')
+  );
 }

@@ -54,6 +54,11 @@ export class DefendedAddresses {
   get size(): number {
     return this.users.size;
   }
+
+  /** Every defended (interface, address) pair. */
+  all(): DefendedAddress[] {
+    return [...this.users.keys()].map(splitKey);
+  }
 }
 
 export interface DefendedAddress {

@@ -303,10 +303,10 @@ test('no daemon, run as the real launcher: exit 1, one line; default socket path
 
 test('usage errors exit 2 with the command usage', async () => {
   const cases: [string[], string][] = [
-    [['show'], 'mcoactl show: show what? bindings, flows, stats or prefixes'],
-    [['show', 'routes'], 'mcoactl show: cannot show "routes": bindings, flows, stats or prefixes'],
-    [['show', 'bindngs'], 'mcoactl show: cannot show "bindngs": bindings, flows, stats or prefixes (did you mean bindings?)'],
-    [['show', 'stat'], 'mcoactl show: cannot show "stat": bindings, flows, stats or prefixes (did you mean stats?)'],
+    [['show'], 'mcoactl show: show what? bindings, flows, stats, prefixes or cluster'],
+    [['show', 'routes'], 'mcoactl show: cannot show "routes": bindings, flows, stats, prefixes or cluster'],
+    [['show', 'bindngs'], 'mcoactl show: cannot show "bindngs": bindings, flows, stats, prefixes or cluster (did you mean bindings?)'],
+    [['show', 'stat'], 'mcoactl show: cannot show "stat": bindings, flows, stats, prefixes or cluster (did you mean stats?)'],
     [['show', 'bindings', 'not-an-address'], 'mcoactl show: not an IPv6 address: "not-an-address"'],
     [['show', 'stats', 'extra'], 'mcoactl show: unexpected argument "extra"'],
     [['del', 'binding'], 'mcoactl del: which home address?'],
@@ -328,5 +328,5 @@ test('help lists the daemon commands and the global --socket option', async () =
   const text = r.out.join('\n');
   for (const name of ['show', 'del', 'flush', 'reload', 'monitor', 'decode']) assert.match(text, new RegExp(`^  ${name} `, 'm'));
   assert.match(text, /--socket PATH +control socket of mcoad/);
-  assert.deepEqual((await mcoactl('help', 'show')).out, ['usage: mcoactl show bindings [HOA] [--json] [--socket PATH]', 'usage: mcoactl show stats [--json | --prometheus] [--socket PATH]', 'usage: mcoactl show prefixes [--json] [--socket PATH]', 'usage: mcoactl show flows [HOA] [--json] [--socket PATH]']);
+  assert.deepEqual((await mcoactl('help', 'show')).out, ['usage: mcoactl show bindings [HOA] [--json] [--socket PATH]', 'usage: mcoactl show stats [--json | --prometheus] [--socket PATH]', 'usage: mcoactl show prefixes [--json] [--socket PATH]', 'usage: mcoactl show flows [HOA] [--json] [--socket PATH]', 'usage: mcoactl show cluster [--json] [--socket PATH]']);
 });

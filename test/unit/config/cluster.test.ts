@@ -16,8 +16,7 @@ const CLUSTER = `cluster:
   endpoints: [http://127.0.0.1:2379, 'http://[::1]:2379']
   node: ha1
   service_addresses:
-    2001:db8:1::1: { preference: 200 }
-    2001:db8:1:0::2:
+    2001:db8:1:0::1: { preference: 200 }
 `;
 
 function problems(text: string): string[] {
@@ -35,14 +34,14 @@ test('no cluster: section: no cluster key at all in the parsed configuration (si
   assert.equal('cluster' in c, false);
 });
 
-test('cluster: endpoints, node, service addresses (canonical, default preference 0), defaults for the rest', () => {
+test('cluster: endpoints, node, the service address (canonical), defaults for the rest', () => {
   const c = parseConfig(MINIMAL + CLUSTER, 'mcoad.yaml');
   assert.deepEqual(c.cluster, {
     endpoints: ['http://127.0.0.1:2379', 'http://[::1]:2379'],
     tls: null,
     node: 'ha1',
     keyPrefix: '/mcoa/',
-    serviceAddresses: [{ address: '2001:db8:1::1', preference: 200 }, { address: '2001:db8:1::2', preference: 0 }],
+    serviceAddresses: [{ address: '2001:db8:1::1', preference: 200 }],
     preempt: false,
     timers: { ...DEFAULT_CLUSTER_TIMERS },
     replication: { ...DEFAULT_REPLICATION },
@@ -79,6 +78,8 @@ const MISTAKES: [string, string, RegExp][] = [
   ['margin above half the TTL', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  timers: { lease_ttl: 2, step_down_margin_ms: 1500 }\n  service_addresses: { 2001:db8:1::1: }\n', /step_down_margin_ms 1500 is above half the lease TTL/],
   ['sequence lag too large', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  replication: { max_sequence_lag: 40000 }\n  service_addresses: { 2001:db8:1::1: }\n', /max_sequence_lag: out of range 0\.\.1024/],
   ['key prefix without slashes', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  key_prefix: mcoa\n  service_addresses: { 2001:db8:1::1: }\n', /cluster\.key_prefix: must start and end with \//],
+  ['a service address that is not the home agent address', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  service_addresses: { 2001:db8:1::2: }\n', /cluster\.service_addresses: must list exactly the home agent address 2001:db8:1::1/],
+  ['two service addresses (one per node for now)', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  service_addresses: { 2001:db8:1::1: , 2001:db8:1::2: }\n', /must list exactly the home agent address/],
   ['unknown key', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  prempt: true\n  service_addresses: { 2001:db8:1::1: }\n', /unknown key \(did you mean preempt\?\)/],
 ];
 

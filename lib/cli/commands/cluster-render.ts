@@ -1,0 +1,22 @@
+// `mcoactl show cluster`: this node, etcd's reachability and revision, then one row per
+// service address (who is active) and one per live member.
+import type { ClusterView } from '../../control/protocol.js';
+import { table } from './format.js';
+
+export function clusterLines(v: ClusterView | null): string[] {
+  if (!v) return ['not in cluster mode (no cluster: section)'];
+  const etcd = v.etcdReachable ? `reachable, revision ${v.etcdRevision}` : `UNREACHABLE (${v.etcdError ?? 'no answer'})`;
+  const lines = [
+    `node       ${v.node}`,
+    `etcd       ${v.endpoints.join(', ')}: ${etcd}`,
+    `lease      ${v.leaseRemainingMs > 0 ? `${v.leaseRemainingMs} ms left` : 'none (not serving)'}`,
+    `applied    revision ${v.revision}${v.lag === null ? '' : `, lag ${v.lag}`}`,
+    `store      ${v.store.writes} writes, ${v.store.skipped} refreshes not written, ${v.store.conflicts} lost compare-and-swap rounds`,
+    '',
+  ];
+  lines.push(...table(['SERVICE ADDRESS', 'THIS NODE', 'ACTIVE NODE'], v.services.map((s) => [s.address, s.role, s.owner ?? '-'])));
+  lines.push('');
+  const members = [...v.members].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  lines.push(...table(['MEMBER', 'PREFERENCES'], members.map((m) => [m.node, Object.entries(m.preferences).map(([a, p]) => `${a}=${p}`).join(' ')])));
+  return lines;
+}

@@ -1,0 +1,249 @@
+// Cluster mode of the home agent (`cluster:`, docs/cluster.md): the binding cache shared
+// through etcd (lib/cluster/). The active node of the service address writes every change a
+// Binding Update makes through the replicated store before its BA (compare-and-swap on the
+// home address's record); a lost round is never merged: the other node's record replaces the
+// home address in the core and the BU is decided again on top of it. One home address's
+// writes run one after another. Records written by others (the standby's whole diet) replace
+// the home address in the core, whose kernel side follows as for any change. Expiry,
+// operator removals and DAD failures are written by the active only.
+import type { Logger } from 'pino';
+import type { ClusterConfig } from '../../config/cluster-section.js';
+import { ClusterNode, type ClusterStoreStatus } from '../../cluster/cluster-node.js';
+import { NotOwnerError, type KnownRecord } from '../../cluster/replicated-store.js';
+import { holdUntilWallMs } from '../../cluster/staleness.js';
+import type { Ip6 } from '../../inet/ip6.js';
+import type { HomeAgent } from '../../proto/ha/home-agent.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { BuOutcome, CacheEvent } from '../../proto/common/outcome.js';
+import { bindingFromStored, storedFromBinding } from '../../store/index.js';
+
+/** What the cluster needs from the home agent daemon. */
+export interface ClusterHost {
+  core(): HomeAgent;
+  /** The core's clock (monotonic). */
+  now(): number;
+  /** Wall clock minus the core's clock, now. */
+  wallOffsetMs(): number;
+  /** Events a stored record made in the core: journal, kernel, monitor (not written back). */
+  applied(events: CacheEvent[]): void;
+  /** Take the service address: add it, proxy, announce. */
+  serve(address: Ip6): void;
+  /** Stop serving it now (before another node can win it). */
+  stopServing(address: Ip6, why: string): void;
+}
+
+/** The store holds a record this BU was not decided on: decide again on top of it. */
+class Redecide extends Error {
+  constructor() {
+    super('the stored record changed while the binding update was decided');
+  }
+}
+
+/** Decisions of one BU before it is given up (each lost round means another node wrote the home address meanwhile). */
+const MAX_DECISIONS = 20;
+
+export interface DecidedBu {
+  outcome: BuOutcome;
+  /** Events of another node's record applied before the final decision. */
+  before: CacheEvent[];
+}
+
+export class HomeAgentCluster {
+  private node: ClusterNode | null = null;
+  /** Per home address, the tail of its writes (absent: none in flight). */
+  private readonly chains = new Map<Ip6, Promise<void>>();
+  /** Per home address, the store revision last applied to the core or written from it. */
+  private readonly applied = new Map<Ip6, number>();
+
+  private constructor(
+    private readonly host: ClusterHost,
+    private readonly log: Logger,
+    private readonly counters: Metrics,
+  ) {}
+
+  /** Connects, loads the bindings into the core and campaigns; throws ClusterUnreachableError naming the endpoints. */
+  static async start(config: ClusterConfig, host: ClusterHost, log: Logger, counters: Metrics): Promise<HomeAgentCluster> {
+    const c = new HomeAgentCluster(host, log, counters);
+    let granted = false;
+    c.node = await ClusterNode.start(config, {
+      recordChanged: (hoa, known) => c.onRecord(hoa, known),
+      active: (address) => {
+        log.info({ address }, 'cluster: active for the service address');
+        host.serve(address);
+      },
+      standby: (address, why) => {
+        log.warn({ address, why }, 'cluster: stepped down for the service address');
+        host.stopServing(address, why);
+        c.holdAsStandby();
+      },
+      leaseGranted: () => {
+        if (granted) log.info('cluster: etcd answers again; lease granted, campaigning');
+        granted = true;
+      },
+      leaseLost: (why) => log.warn({ endpoints: config.endpoints, why }, 'cluster: lease lost; not serving, retrying etcd'),
+    });
+    log.info({ node: config.node, endpoints: config.endpoints, revision: c.node.status().revision }, 'cluster: joined, bindings loaded from etcd');
+    const node = c.node;
+    counters.source('cluster_active', () => [[{}, node.status().services.filter((s) => s.role === 'active').length]]);
+    counters.source('cluster_lease', () => [[{}, node.status().leaseRemainingMs / 1000]]);
+    counters.source('cluster_revision', () => [[{}, node.status().revision]]);
+    return c;
+  }
+
+  private get store(): ClusterNode['store'] {
+    return this.node!.store;
+  }
+
+  /** Whether this node is active for `address` (it takes BUs sent there). */
+  serves(address: Ip6): boolean {
+    return this.node?.isActive(address) ?? false;
+  }
+
+  /** The service address this node is active for, if any. */
+  private served(): Ip6 | undefined {
+    return this.node?.status().services.find((s) => s.role === 'active')?.address;
+  }
+
+  /**
+   * Decides a BU with `decide` (the core's processBu) and writes what it changed before the
+   * caller sends the BA. Rejects when the store cannot be written: the BU is then not
+   * acknowledged, and the home address goes back to its stored record.
+   */
+  decide(hoa: Ip6, decide: () => BuOutcome): Promise<DecidedBu> {
+    return this.serial(hoa, async () => {
+      const before: CacheEvent[] = [];
+      for (let round = 1; ; round++) {
+        const base = this.store.cached(hoa) ?? (await this.store.read(hoa));
+        before.push(...this.applyKnown(hoa, base));
+        const outcome = decide();
+        if (outcome.events.length === 0) return { outcome, before };
+        try {
+          await this.write(hoa, base);
+          return { outcome, before };
+        } catch (e) {
+          if (e instanceof Redecide && round < MAX_DECISIONS) {
+            this.counters.inc('cluster', { event: 'redecided' });
+            continue;
+          }
+          this.counters.inc('cluster', { event: 'write-failed' });
+          // Nothing of this decision was acknowledged: back to what the store holds.
+          this.applied.delete(hoa);
+          before.push(...this.applyKnown(hoa, this.store.cached(hoa) ?? base));
+          if (before.length > 0) this.host.applied(before);
+          throw e;
+        }
+      }
+    });
+  }
+
+  /**
+   * Writes changes made outside a BU (expiry, operator, DAD failure) of these home
+   * addresses, on the active only; a lost round applies the other node's record instead.
+   */
+  replicate(hoas: Iterable<Ip6>): void {
+    if (!this.served()) return;
+    for (const hoa of hoas) {
+      void this.serial(hoa, async () => {
+        const base = this.store.cached(hoa) ?? (await this.store.read(hoa));
+        const newer = this.applyKnown(hoa, base);
+        if (newer.length > 0) return this.host.applied(newer);
+        try {
+          await this.write(hoa, base);
+        } catch (e) {
+          if (!(e instanceof Redecide)) throw e;
+          this.counters.inc('cluster', { event: 'redecided' });
+          const theirs = this.applyKnown(hoa, this.store.cached(hoa)!);
+          if (theirs.length > 0) this.host.applied(theirs);
+        }
+      }).catch((err: unknown) => {
+        this.counters.inc('cluster', { event: 'write-failed' });
+        this.log.warn({ hoa, err: String(err) }, 'cluster: a change could not be written to etcd');
+      });
+    }
+  }
+
+  /** The core's state of `hoa`, written over `base` unless another node wrote since. */
+  private async write(hoa: Ip6, base: KnownRecord): Promise<void> {
+    const core = this.host.core();
+    const offset = this.host.wallOffsetMs();
+    const address = this.served();
+    if (!address) throw new NotOwnerError('not active for the service address: not written');
+    const r = await this.store.update(
+      hoa,
+      (current) => {
+        if (current !== base.record) throw new Redecide();
+        return { sequence: core.cache.lastSequence(hoa) ?? 0, bindings: core.cache.bindingsOf(hoa).map((b) => storedFromBinding(b, offset)) };
+      },
+      // Fenced: a node that lost the address while the write was on its way writes nothing.
+      this.node!.fence(address),
+    );
+    if (r.written) this.applied.set(hoa, this.store.cached(hoa)?.asOf ?? r.revision);
+  }
+
+  /** Runs `fn` once every earlier write of `hoa` has settled: one home address's writes never interleave. */
+  private serial<T>(hoa: Ip6, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(hoa) ?? Promise.resolve();
+    const run = prev.then(fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(hoa, tail);
+    void tail.then(() => {
+      if (this.chains.get(hoa) !== tail) return;
+      this.chains.delete(hoa);
+      // Records that came while this home address was being written.
+      const known = this.node?.store.cached(hoa);
+      if (known) this.onRecord(hoa, known);
+    });
+    return run;
+  }
+
+  /** The watcher (or the first load) saw a record; one being written here is caught up afterwards. */
+  private onRecord(hoa: Ip6, known: KnownRecord): void {
+    if (this.chains.has(hoa)) return;
+    const events = this.applyKnown(hoa, known);
+    if (events.length > 0) this.host.applied(events);
+  }
+
+  /**
+   * After a step-down: every home address back to its stored record, so the core keeps each
+   * binding until the stored expiry plus the bound, as any standby does, and not until the
+   * expiry this node last granted (a refresh the new active does not write would otherwise
+   * leave this node without the binding when it lapses here).
+   */
+  private holdAsStandby(): void {
+    const store = this.node?.store;
+    if (!store) return;
+    for (const hoa of [...this.applied.keys()]) {
+      const known = store.cached(hoa);
+      if (!known || this.chains.has(hoa)) continue;
+      this.applied.delete(hoa);
+      const events = this.applyKnown(hoa, known);
+      if (events.length > 0) this.host.applied(events);
+    }
+  }
+
+  /** Replaces `hoa` in the core with `known` when it is newer than what the core holds. */
+  private applyKnown(hoa: Ip6, known: KnownRecord): CacheEvent[] {
+    const last = this.applied.get(hoa);
+    if (last !== undefined && known.asOf <= last) return [];
+    this.applied.set(hoa, known.asOf);
+    const rec = known.record;
+    const offset = this.host.wallOffsetMs();
+    // Kept until the stored expiry plus the writer's bound: never before the true expiry (staleness.ts).
+    const bindings = rec ? rec.bindings.map((s) => ({ ...bindingFromStored(s, offset), expiresAtMs: holdUntilWallMs(rec, s) - offset })) : [];
+    const events = this.host.core().replaceHomeAddress(hoa, bindings, rec?.sequence ?? 0, this.host.now());
+    if (events.length > 0) this.counters.inc('cluster', { event: 'records-applied' });
+    return events;
+  }
+
+  status(): Promise<ClusterStoreStatus> {
+    return this.node!.storeStatus();
+  }
+
+  /** Hands the service addresses back (stops serving first), ends the lease. */
+  async stop(): Promise<void> {
+    await this.node?.stop();
+  }
+}
