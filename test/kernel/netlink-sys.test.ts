@@ -24,6 +24,8 @@ import {
   openSocket,
   setsockoptInt,
 } from '../../lib/platform/sys/socket.js';
+import { procCounter } from './fixtures/kernel-readback.js';
+import { until } from './fixtures/wait.js';
 import { withNetns } from './netns.js';
 
 const loopback = parseIp6('::1')!;
@@ -95,7 +97,11 @@ test('recvmmsg: 37 queued datagrams read 16, 16 and 5 at a time, in order, with 
       const to = encodeSockaddrIn6({ address: loopback, port: 5556 });
       // Datagram 20 (the 4th of the second read) is 300 octets, past its slot's 256.
       const sizes = Array.from({ length: 37 }, (_, i) => (i === 19 ? 300 : 1 + i));
+      const delivered = await procCounter(ns, 'snmp6', 'Ip6InDelivers');
       for (const [i, size] of sizes.entries()) assert.equal(io.sendmsg(tx, [new Uint8Array(size).fill(i)], { name: to }), size);
+      // Loopback delivery may finish after sendmsg returns (softirqs deferred on a busy
+      // machine); the kernel counts a delivery after the datagram is on the socket's queue.
+      await until('all 37 datagrams delivered to the socket', async () => (await procCounter(ns, 'snmp6', 'Ip6InDelivers')) >= delivered + 37);
       const batch = new RecvBatch({ slots: 16, bufferSize: 256, firstBufferSize: 512, nameSize: 28, controlSize: 256 });
       const counts: number[] = [];
       const got: { i: number; length: number; truncated: boolean; ok: boolean }[] = [];
