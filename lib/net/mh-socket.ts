@@ -9,7 +9,9 @@
 // deliberately no 'error' event: an unhandled one would crash the daemon.
 //
 // Sending: send() is synchronous; it returns the octets sent or throws a KernelError
-// carrying the errno name. EAGAIN (send buffer full) is thrown too, not queued: Mobile IPv6
+// carrying the errno name. queue() sends with everything else queued in the same turn of the
+// event loop, in one sendmmsg, and reports the error to its callback then. EAGAIN (send
+// buffer full) is an error like the others, never a reason to hold a message: Mobile IPv6
 // retransmits its own signalling on timers (RFC 6275 §11.8), so a queue would only add a
 // second retransmission policy; callers treat EAGAIN ('retry' in classifyErrno) as a loss.
 //
@@ -21,6 +23,7 @@ import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo, type Cmsg } from '../platform/sys/msghdr.js';
 import { RecvBatch } from '../platform/sys/recv-batch.js';
+import { SendBatch, type BatchedMessage } from '../platform/sys/send-batch.js';
 import {
   AF_INET6,
   IPPROTO_IPV6,
@@ -129,11 +132,14 @@ export class MhSocket extends DatagramSocket<MhSocketEvents> {
     checksumErrors: 0,
   };
 
+  private readonly batch: SendBatch;
+
   private constructor(
     readonly fd: number,
     readonly checksumMode: MhChecksumMode,
   ) {
     super(fd, new MsgIo({ bufferSize: 1 }), new RecvBatch({ slots: RECEIVE_SLOTS, bufferSize: RECEIVE_SLOT_OCTETS, controlSize: CONTROL_OCTETS }));
+    this.batch = new SendBatch(fd);
   }
 
   /** socket(AF_INET6, SOCK_RAW, 135) with the options above; throws SyscallError. */
@@ -158,8 +164,38 @@ export class MhSocket extends DatagramSocket<MhSocketEvents> {
     return { ...this.counters };
   }
 
-  /** Sends one Mobility Header; returns the octets sent. Throws KernelError (errno name in `code`). */
+  /** Sends one Mobility Header now; returns the octets sent. Throws KernelError (errno name in `code`). */
   send(req: MhSendRequest): number {
+    const { op, msg } = this.prepare(req);
+    const n = this.io.sendmsg(this.fd, [msg.data], msg);
+    if (n < 0) {
+      this.counters.sendErrors++;
+      throw new KernelError(-n, op);
+    }
+    this.counters.sent++;
+    return n;
+  }
+
+  /**
+   * Sends one Mobility Header with the others queued in this turn, in one sendmmsg
+   * (platform/sys/send-batch.ts); `done` hears the KernelError, or nothing, then. Throws
+   * synchronously what send() throws before the kernel is asked (closed socket, bad length).
+   * `req.data` is copied: the caller may reuse its buffer at once.
+   */
+  queue(req: MhSendRequest, done: (err?: KernelError) => void): void {
+    const { op, msg } = this.prepare(req, true);
+    this.batch.queue(msg, (n) => {
+      if (n < 0) {
+        this.counters.sendErrors++;
+        return done(new KernelError(-n, op));
+      }
+      this.counters.sent++;
+      done();
+    });
+  }
+
+  /** The datagram, peer address and control messages of `req` (RFC 3542 §6-§8). */
+  private prepare(req: MhSendRequest, copy = false): { op: string; msg: BatchedMessage } {
     const dst = ip6Octets(req.dst);
     const src = req.src === undefined ? undefined : ip6Octets(req.src);
     const hoa = req.homeAddressOption === undefined ? undefined : ip6Octets(req.homeAddressOption);
@@ -176,25 +212,22 @@ export class MhSocket extends DatagramSocket<MhSocketEvents> {
       if (!pseudoSrc) throw new TypeError(`${op}: a socket with user checksums needs src or homeAddressOption`);
       data = Uint8Array.from(req.data);
       writeMhChecksum(data, pseudoSrc, dst);
-    }
+    } else if (copy) data = Uint8Array.from(req.data);
     const cmsgs: Cmsg[] = [];
     if (src || req.ifindex) cmsgs.push({ level: IPPROTO_IPV6, type: IPV6_PKTINFO, data: encodePktinfo(src, req.ifindex) });
     if (coa) cmsgs.push({ level: IPPROTO_IPV6, type: IPV6_RTHDR, data: encodeType2Rthdr(coa) });
     if (hoa) cmsgs.push({ level: IPPROTO_IPV6, type: IPV6_DSTOPTS, data: encodeHomeAddressDstopts(hoa) });
     const linkScoped = (dst[0] === 0xfe && (dst[1]! & 0xc0) === 0x80) || (dst[0] === 0xff && (dst[1]! & 0x0f) === 2);
     const name = encodeSockaddrIn6({ address: dst, port: 0, scopeId: linkScoped ? (req.ifindex ?? 0) : 0 });
-    const n = this.io.sendmsg(this.fd, [data], { name, ...(cmsgs.length ? { control: encodeCmsgs(cmsgs) } : {}) });
-    if (n < 0) {
-      this.counters.sendErrors++;
-      throw new KernelError(-n, op);
-    }
-    this.counters.sent++;
-    return n;
+    return { op, msg: { data, name, ...(cmsgs.length ? { control: encodeCmsgs(cmsgs) } : {}) } };
   }
 
   /** Stops watching and closes the descriptor; safe to call twice. */
   close(): void {
-    if (this.shut()) closeFd(this.fd);
+    if (!this.shut()) return;
+    // What this turn queued still goes out (or hears its error) before the descriptor closes.
+    this.batch.flush();
+    closeFd(this.fd);
   }
 
   protected deliver(d: RawDatagram): void {

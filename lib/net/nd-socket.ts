@@ -18,7 +18,8 @@
 // probe and one answer. What costs a system call is shared by the DADs started in one
 // synchronous run (a drain of the signalling socket starts hundreds in a storm): the
 // interface's index, type and flags are read once (platform/sys/per-turn.ts), and they wait
-// on one timer. Another node's probe for a target arrives on its solicited-node group, which
+// on one timer, and their probes leave in one sendmmsg (platform/sys/send-batch.ts) at the
+// end of the turn. Another node's probe for a target arrives on its solicited-node group, which
 // each DAD joins, unless the caller hears the link's solicitations on a socket of its own
 // (the home agent's proxy ND packet socket, allmulti) and hands them to probeHeard().
 // Receive problems become 'receiveError' events and counters, never an 'error' event.
@@ -27,6 +28,7 @@ import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
 import { RecvBatch } from '../platform/sys/recv-batch.js';
+import { SendBatch } from '../platform/sys/send-batch.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -139,6 +141,8 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
   private readonly batchFor = perTurnByKey((timeoutMs: number) => this.newBatch(timeoutMs));
   private readonly link = perTurnByKey((ifname: string) => this.readLink(ifname));
   private nonces = new Uint8Array(0);
+  /** The DAD probes' sends on the packet socket (platform/sys/send-batch.ts). */
+  private readonly probes: SendBatch;
   private nonceAt = 0;
 
   private constructor(
@@ -148,6 +152,7 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
     moreMemberships: () => number,
   ) {
     super(icmpFd, new MsgIo({ bufferSize: 1 }), new RecvBatch({ slots: 16, bufferSize: 4096, controlSize: 256 }));
+    this.probes = new SendBatch(probeFd);
     this.groups = new GroupMemberships(icmpFd, moreMemberships);
   }
 
@@ -189,8 +194,8 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
   /**
    * Duplicate address detection for `address` on `ifname` (RFC 4862 §5.4): one probe, then
    * 'duplicate' if an NA for the target, or another node's DAD probe for it, arrives within
-   * `timeoutMs` (RetransTimer, 1 s by default), else 'unique'. Rejects with a KernelError
-   * when the probe cannot be sent (ENETDOWN: link not operational yet; EOPNOTSUPP: not
+   * `timeoutMs` (RetransTimer, 1 s by default), else 'unique'. The probe is sent at the end
+   * of this turn with the others. Rejects with a KernelError when the probe cannot be sent (ENETDOWN: link not operational yet; EOPNOTSUPP: not
    * Ethernet), a SyscallError ENODEV for an unknown interface, or ECANCELED when the socket
    * closes first.
    */
@@ -212,17 +217,20 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
       if (group) this.groups.join(ifindex, group);
       const nonce = this.nonce();
       const name = encodeSockaddrLl(ifindex, ETH_P_IPV6, ethernetMulticastAddress(multicast));
-      const n = this.io.sendmsg(this.probeFd, [dadProbePacket(target, nonce)], { name });
-      if (n < 0) {
-        if (group) this.groups.leave(ifindex, group);
-        throw new KernelError(-n, op);
-      }
-      this.counters.sent++;
       let settle!: Pick<PendingDad, 'resolve' | 'reject'>;
       const promise = new Promise<DadResult>((resolve, reject) => (settle = { resolve, reject }));
       const batch = this.batchFor(timeoutMs);
       batch.keys.push(key);
-      this.pending.set(key, { promise, ...settle, batch, nonce, group, ifindex });
+      const dad: PendingDad = { promise, ...settle, batch, nonce, group, ifindex };
+      this.pending.set(key, dad);
+      // With the other probes of this turn, in one sendmmsg; a probe that failed rejects its DAD.
+      this.probes.queue({ data: dadProbePacket(target, nonce), name }, (n) => {
+        if (n >= 0) return void this.counters.sent++;
+        if (this.pending.get(key) !== dad) return;
+        this.pending.delete(key);
+        if (group) this.groups.leave(ifindex, group);
+        dad.reject(new KernelError(-n, op));
+      });
       return promise;
     } catch (err) {
       return Promise.reject(err);
@@ -300,6 +308,7 @@ export class NdSocket extends DatagramSocket<NdSocketEvents> {
   /** Closes both descriptors; pending DADs reject with ECANCELED. Safe to call twice. */
   close(): void {
     if (!this.shut()) return;
+    this.probes.flush();
     for (const b of this.batches) clearTimeout(b.timer);
     this.batches.clear();
     for (const [key, p] of this.pending) {

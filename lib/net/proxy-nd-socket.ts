@@ -14,13 +14,14 @@
 //   Its receive buffer is the only queue: an NS arriving when it is full is dropped by the
 //   kernel and counted (PACKET_STATISTICS), never held in memory here.
 // - a raw ICMPv6 socket that receives nothing (ICMPV6_FILTER blocks every type) and sends
-//   the advertisements with hop limit 255; the kernel picks the source address and fills
+//   the advertisements with hop limit 255, those of one event-loop turn in one sendmmsg; the kernel picks the source address and fills
 //   the checksum, and resolves a unicast solicitor as for any packet it sends.
 import { addressOf, sys } from '../platform/sys/libc.js';
 import { KernelError } from '../platform/kernel-errors.js';
 import { Errno } from '../platform/sys/errno.js';
 import { encodeCmsgs, MsgIo } from '../platform/sys/msghdr.js';
 import { RecvBatch } from '../platform/sys/recv-batch.js';
+import { SendBatch } from '../platform/sys/send-batch.js';
 import {
   AF_INET6,
   IPPROTO_ICMPV6,
@@ -148,6 +149,8 @@ type ProxyNdSocketEvents = { solicitation: [ReceivedNs]; receiveError: [ProxyNdR
 
 export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
   private readonly counters = { received: 0, invalid: 0, receiveErrors: 0, sent: 0, sendErrors: 0, kernelDrops: 0 };
+  /** The advertisements' sends (platform/sys/send-batch.ts). */
+  private readonly batch: SendBatch;
 
   private constructor(
     private readonly packetFd: number,
@@ -156,6 +159,7 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
     readonly ifindex: number,
   ) {
     super(packetFd, new MsgIo({ bufferSize: 1 }), new RecvBatch({ slots: 32, bufferSize: SNAP_OCTETS, nameSize: 20 }));
+    this.batch = new SendBatch(icmpFd);
   }
 
   /** Opens both descriptors on `ifname`; throws SyscallError (ENODEV for no such interface). */
@@ -207,27 +211,30 @@ export class ProxyNdSocket extends DatagramSocket<ProxyNdSocketEvents> {
   });
 
   /**
-   * Sends `na` on the home link with Target Link-Layer Address `mac` (RFC 4861 §4.4). Returns
-   * the octets sent; throws KernelError (counted as a send error).
+   * Sends `na` on the home link with Target Link-Layer Address `mac` (RFC 4861 §4.4), with the
+   * other advertisements of this turn in one sendmmsg; `done` hears the KernelError (counted
+   * as a send error), or nothing. Throws KernelError EBADF at once when the socket is closed.
    */
-  advertise(na: ProxyNa, mac: Uint8Array): number {
+  advertise(na: ProxyNa, mac: Uint8Array, done: (err?: KernelError) => void): void {
     const op = `sendmsg proxy NA for ${na.target} to ${na.dst} on ${this.ifname}`;
     if (!this.open) throw new KernelError(Errno.EBADF, `${op}: socket closed`);
-    const packet = encodeNd({ kind: 'na', target: ip6Octets(na.target), router: na.router, solicited: na.solicited, override: na.override, targetLinkLayer: mac });
+    const data = encodeNd({ kind: 'na', target: ip6Octets(na.target), router: na.router, solicited: na.solicited, override: na.override, targetLinkLayer: mac });
     const name = encodeSockaddrIn6({ address: ip6Octets(na.dst), port: 0, scopeId: this.ifindex });
     const control = encodeCmsgs([{ level: IPPROTO_IPV6, type: IPV6_PKTINFO, data: encodePktinfo(undefined, this.ifindex) }]);
-    const n = this.io.sendmsg(this.icmpFd, [packet], { name, control });
-    if (n < 0) {
-      this.counters.sendErrors++;
-      throw new KernelError(-n, op);
-    }
-    this.counters.sent++;
-    return n;
+    this.batch.queue({ data, name, control }, (n) => {
+      if (n < 0) {
+        this.counters.sendErrors++;
+        return done(new KernelError(-n, op));
+      }
+      this.counters.sent++;
+      done();
+    });
   }
 
   /** Closes both descriptors (the allmulti membership ends with the packet socket). Safe to call twice. */
   close(): void {
     if (!this.shut()) return;
+    this.batch.flush();
     closeFd(this.packetFd);
     closeFd(this.icmpFd);
   }

@@ -56,7 +56,7 @@ test('DAD: unique when nothing answers while it waits, duplicate when the peer h
       assert.equal(await nd.dad('a0', ip6('2001:db8:aa::200')), 'unique');
 
       // An answer while it waits ends it: B advertises the target after A's probe has gone
-      // out (dad() has sent it when it returns), well inside A's wait.
+      // out (at the end of dad()'s turn; the DAD is pending from the call), well inside A's wait.
       const answered = nd.dad('a0', ip6('2001:db8:aa::210'), LONG_DAD_MS);
       peer.unsolicitedNa('b0', ip6('2001:db8:aa::210'));
       assert.equal(await bounded('the DAD answered by an NA', answered), 'duplicate');
@@ -73,6 +73,8 @@ test('DAD: unique when nothing answers while it waits, duplicate when the peer h
       const p4 = nd.dad('a0', ip6('2001:db8:aa::201'));
       assert.equal(p4, p1, 'a second DAD for a pending target shares the first');
       assert.equal(nd.stats.dadPending, 3);
+      assert.equal(nd.stats.sent - sent0, 0, 'the probes wait for the end of the turn (one sendmmsg)');
+      await new Promise((r) => setImmediate(r));
       assert.equal(nd.stats.sent - sent0, 3, 'three probes sent before any DAD ended');
       assert.equal(await bounded('the duplicate among the four', p3), 'duplicate');
       assert.equal(await p2, 'unique');

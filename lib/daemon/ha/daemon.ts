@@ -20,6 +20,7 @@ import { ip6Octets } from '../../inet/ip6-write.js';
 import { decodeMessage } from '../../wire/mh.js';
 import { mcoaStatusName } from '../../wire/profiles.js';
 import type { MobilityMessage } from '../../wire/types.js';
+import type { Outgoing } from '../../proto/common/outcome.js';
 import { noteLimitRefusal } from '../limit-log.js';
 import { RateLimit, countReceiveErrors } from '../counters.js';
 import { kernelObserver } from '../metrics/kernel-observer.js';
@@ -32,7 +33,7 @@ import { KernelSync } from './kernel-sync.js';
 import { HomeAgentIpsec } from './ipsec.js';
 import { applyHomeAgentReload } from './reload.js';
 import { flowRecords, registerFlowCommands, restoreWithFlows } from './flows.js';
-import { sendOutgoing } from './signalling.js';
+import { queueOutgoing } from './signalling.js';
 import { enableHomeAgentSysctls, interfacesIgnoringRas } from './sysctl.js';
 import { watchHaoDrops } from '../xfrm-reports.js';
 import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
@@ -363,13 +364,17 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     }
   }
 
-  send(out: Parameters<typeof sendOutgoing>[2]): void {
-    try {
-      sendOutgoing(this.mh, this.cfg.homeAgent.profile, out, this.sendBuf);
-      this.counters.inc('sent', { type: out.message.kind });
-    } catch (err) {
+  /** Sends `out` with the others of this turn (one sendmmsg); counted when the kernel has answered. */
+  send(out: Outgoing<MobilityMessage>): void {
+    const kind = out.message.kind;
+    const failed = (err: unknown): void => {
       this.counters.inc('mh_send_errors');
-      this.log.warn({ dst: out.dst, kind: (out.message as MobilityMessage).kind, err: String(err) }, 'send failed');
+      this.log.warn({ dst: out.dst, kind, err: String(err) }, 'send failed');
+    };
+    try {
+      queueOutgoing(this.mh, this.cfg.homeAgent.profile, out, this.sendBuf, (err) => (err ? failed(err) : this.counters.inc('sent', { type: kind })));
+    } catch (err) {
+      failed(err);
     }
   }
 

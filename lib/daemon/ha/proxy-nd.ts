@@ -136,12 +136,14 @@ export class HomeAgentProxyNd {
       this.counters.inc('nd_proxy', { outcome: 'rate-limited' });
       return;
     }
-    try {
-      this.socket.advertise(na, this.socket.linkLayerAddress());
-      this.counters.inc('nd_proxy', { outcome });
-    } catch (err) {
+    const failed = (err: unknown): void => {
       this.counters.inc('nd_proxy', { outcome: 'send-error' });
       if (this.errorLog.allow(this.clock.now())) this.log.warn({ target: na.target, dst: na.dst, err: String(err) }, 'proxy neighbour advertisement failed');
+    };
+    try {
+      this.socket.advertise(na, this.socket.linkLayerAddress(), (err) => (err ? failed(err) : this.counters.inc('nd_proxy', { outcome })));
+    } catch (err) {
+      failed(err);
     }
   }
 

@@ -16,11 +16,14 @@ import { Icmp6Socket, type Icmp6Received, type Icmp6ReceiveError, type Icmp6Send
 import { NetlinkSocket, type NetlinkSocketOptions } from '../../platform/netlink/socket.js';
 import { BindingStore, type StoreOptions } from '../../store/index.js';
 import { perTurn } from '../../platform/sys/per-turn.js';
+import type { KernelError } from '../../platform/kernel-errors.js';
 
 /** The Mobility Header socket as the daemons use it (lib/net/mh-socket.ts). */
 export interface MhPort {
   readonly stats: Readonly<MhSocketStats>;
   send(req: MhSendRequest): number;
+  /** Sent with the others queued in this turn (one sendmmsg); `done` hears the error, if any. */
+  queue(req: MhSendRequest, done: (err?: KernelError) => void): void;
   close(): void;
   on(event: 'message', listener: (m: MhReceived) => void): unknown;
   on(event: 'receiveError', listener: (e: MhReceiveError) => void): unknown;
@@ -42,7 +45,8 @@ export interface ProxyNdPort {
   /** False once the interface is gone or has another index than the one the socket is bound to. */
   stillBound(): boolean;
   linkLayerAddress(): Uint8Array;
-  advertise(na: ProxyNa, mac: Uint8Array): number;
+  /** Sent with the others queued in this turn (one sendmmsg); `done` hears the error, if any. */
+  advertise(na: ProxyNa, mac: Uint8Array, done: (err?: KernelError) => void): void;
   close(): void;
   on(event: 'solicitation', listener: (ns: ReceivedNs) => void): unknown;
   on(event: 'receiveError', listener: (e: unknown) => void): unknown;

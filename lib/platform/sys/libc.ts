@@ -23,6 +23,7 @@ const c = {
   sendmsg: f('intptr_t sendmsg(int fd, void *msg, int flags)'),
   recvmsg: f('intptr_t recvmsg(int fd, void *msg, int flags)'),
   recvmmsg: f('int recvmmsg(int fd, void *msgvec, unsigned int vlen, int flags, void *timeout)'),
+  sendmmsg: f('int sendmmsg(int fd, void *msgvec, unsigned int vlen, int flags)'),
   setns: f('int setns(int fd, int nstype)'),
   flock: f('int flock(int fd, int operation)'),
 };
@@ -63,6 +64,8 @@ export const sys = {
   recvmsg: (fd: number, msghdr: Uint8Array, flags: number): number => ret(c.recvmsg(fd, msghdr, flags)),
   /** `msgvec` holds `vlen` struct mmsghdr; no timeout (the sockets are non-blocking). */
   recvmmsg: (fd: number, msgvec: Uint8Array, vlen: number, flags: number): number => ret(c.recvmmsg(fd, msgvec, vlen, flags, null)),
+  /** `msgvec` holds `vlen` struct mmsghdr; returns how many were sent (msg_len filled in each), or -errno. */
+  sendmmsg: (fd: number, msgvec: Uint8Array, vlen: number, flags: number): number => ret(c.sendmmsg(fd, msgvec, vlen, flags)),
   setns: (fd: number, nstype: number): number => ret(c.setns(fd, nstype)),
   /** `operation`: LOCK_SH/LOCK_EX/LOCK_UN, optionally | LOCK_NB (see flock.ts). */
   flock: (fd: number, operation: number): number => ret(c.flock(fd, operation)),

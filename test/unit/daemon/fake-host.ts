@@ -23,6 +23,7 @@ import type { DadResult } from '../../../lib/net/nd-socket.js';
 import type { Icmp6SocketStats } from '../../../lib/net/icmp6-socket.js';
 import { NetlinkSocket } from '../../../lib/platform/netlink/socket.js';
 import { Errno, SyscallError } from '../../../lib/platform/sys/errno.js';
+import type { KernelError } from '../../../lib/platform/kernel-errors.js';
 import { BindingStore, StoreError } from '../../../lib/store/index.js';
 import { InMemoryKernel } from '../platform/fake-kernel.js';
 
@@ -88,6 +89,11 @@ export class FakeMhSocket extends EventEmitter implements MhPort {
     if (this.closed) throw new Error('MH socket closed');
     this.sent.push({ ...req, data: req.data.slice() });
     return req.data.length;
+  }
+  /** Recorded at once, like send(); the result is reported at the end of the turn, as the socket's sendmmsg does. */
+  queue(req: MhSendRequest, done: (err?: KernelError) => void): void {
+    this.send(req);
+    setImmediate(done);
   }
   close(): void {
     if (!this.closed) this.onClose();

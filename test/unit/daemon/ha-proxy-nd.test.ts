@@ -8,6 +8,8 @@ import { ip6 } from '../../ip6.js';
 import { HomeAgentProxyNd, PROXY_NA_BURST, type ProxyNdMode } from '../../../lib/daemon/ha/proxy-nd.js';
 import { Metrics } from '../../../lib/daemon/metrics/metrics.js';
 import type { ProxyNdPort } from '../../../lib/daemon/service/host.js';
+import { KernelError } from '../../../lib/platform/kernel-errors.js';
+import { Errno } from '../../../lib/platform/sys/errno.js';
 import type { ProxyNa } from '../../../lib/net/proxy-nd-socket.js';
 import type { ReceivedNs } from '../../../lib/net/proxy-nd-packet.js';
 import { PACKET_MULTICAST } from '../../../lib/net/proxy-nd-packet.js';
@@ -30,9 +32,11 @@ class RecordingPort extends EventEmitter implements ProxyNdPort {
   linkLayerAddress(): Uint8Array {
     return MAC;
   }
-  advertise(na: ProxyNa): number {
+  /** What the kernel answers to the sends, at the end of the turn as the socket's sendmmsg does. */
+  failWith: KernelError | undefined;
+  advertise(na: ProxyNa, _mac: Uint8Array, done: (err?: KernelError) => void): void {
     this.sent.push(na);
-    return 32;
+    setImmediate(() => done(this.failWith));
   }
   close(): void {
     this.closed = true;
@@ -89,13 +93,26 @@ test('daemon: a restart (announce false) defends without announcing', () => {
   assert.deepEqual(port.sent, []);
 });
 
-test('daemon: an NS for a defended address is answered, for another address it is not; counted', () => {
+const endOfTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('daemon: an NS for a defended address is answered, for another address it is not; counted once sent', async () => {
   const { p, port, metrics } = make('daemon');
   p.plan(HOA, desired([HOA]), false);
   port.emit('solicitation', solicitation(HOA));
   port.emit('solicitation', solicitation(ip6('2001:db8:aa::1:9999')));
   assert.deepEqual(port.sent, [{ dst: '2001:db8:aa::2', target: HOA, router: false, solicited: true, override: true }]);
+  await endOfTurn();
   assert.equal(metrics.snapshot()['nd']!['proxy-answered'], 1);
+});
+
+test('daemon: an advertisement the kernel refuses is counted as a send error, not as answered', async () => {
+  const { p, port, metrics } = make('daemon');
+  p.plan(HOA, desired([HOA]), false);
+  port.failWith = new KernelError(Errno.ENOBUFS, 'sendmsg proxy NA');
+  port.emit('solicitation', solicitation(HOA));
+  await endOfTurn();
+  assert.equal(metrics.snapshot()['nd']!['proxy-send-error'], 1);
+  assert.equal(metrics.snapshot()['nd']!['proxy-answered'] ?? 0, 0);
 });
 
 test('daemon: a flood of NS is bounded by the token bucket, the excess counted, nothing queued', () => {
