@@ -9,6 +9,7 @@ import { decodeCommand } from './decode/decode.js';
 import { showCommand } from './commands/show.js';
 import { delCommand } from './commands/del.js';
 import { flushCommand } from './commands/flush.js';
+import { drainCommand, undrainCommand } from './commands/drain.js';
 import { reloadCommand } from './commands/reload.js';
 import { monitorCommand } from './commands/monitor.js';
 import { purgeCommand } from './commands/purge.js';
@@ -19,6 +20,8 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['del', delCommand],
   ['flush', flushCommand],
   ['reload', reloadCommand],
+  ['drain', drainCommand],
+  ['undrain', undrainCommand],
   ['monitor', monitorCommand],
   ['purge', purgeCommand],
 ]);

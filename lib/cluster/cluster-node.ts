@@ -34,7 +34,7 @@ export interface ClusterStatus {
   /** The store revision this node has applied up to. */
   revision: number;
   members: Member[];
-  services: { address: Ip6; role: Role; owner: string | null }[];
+  services: { address: Ip6; role: Role; owner: string | null; draining: boolean }[];
   store: ReplicatedBindingStore['stats'];
   endpoints: string[];
 }
@@ -97,7 +97,7 @@ export class ClusterNode {
       leaseRemainingMs: Math.round(this.keeper.remainingMs()),
       revision: this.watcher.lastRevision,
       members: this.members.list(),
-      services: this.elections.map((e) => ({ address: e.address, role: e.role, owner: e.owner })),
+      services: this.elections.map((e) => ({ address: e.address, role: e.role, owner: e.owner, draining: e.draining })),
       store: { ...this.store.stats },
       endpoints: [...this.config.endpoints],
     };
@@ -113,6 +113,18 @@ export class ClusterNode {
     } catch (e) {
       return { ...s, etcdReachable: false, etcdRevision: null, lag: null, etcdError: e instanceof Error ? e.message : String(e) };
     }
+  }
+
+  /** `mcoactl drain`: every election stops campaigning and resigns; the addresses it was active for. */
+  async drain(): Promise<Ip6[]> {
+    const out: Ip6[] = [];
+    for (const e of this.elections) if (await e.drain()) out.push(e.address);
+    return out;
+  }
+
+  /** `mcoactl undrain`: campaign again. */
+  undrain(): void {
+    for (const e of this.elections) e.undrain();
   }
 
   /** The compare a write by the active of `address` carries: the owner key still names this node. */

@@ -35,6 +35,8 @@ export class ServiceElection {
   private watcher: Watcher | null = null;
   private campaignTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** `mcoactl drain`: no campaign until undrain (or a restart). */
+  draining = false;
   private readonly onExpiring = (why: string): void => this.stepDown(`lease: ${why}`);
   private readonly onGranted = (): void => this.schedule();
   private readonly onMembers = (): void => this.checkPreempt();
@@ -92,13 +94,32 @@ export class ServiceElection {
     await this.release();
   }
 
+  /**
+   * `mcoactl drain`: stops campaigning, then resigns (stop serving, free the key) so a standby
+   * wins the address at once instead of after the lease's expiry. Returns whether it was active.
+   */
+  async drain(): Promise<boolean> {
+    this.draining = true;
+    if (this.campaignTimer) clearTimeout(this.campaignTimer);
+    this.campaignTimer = null;
+    const was = this.role === 'active';
+    await this.resign('drained by the operator');
+    return was;
+  }
+
+  /** `mcoactl undrain`: campaigns again (wins a vacant address; an owned one stays with its owner). */
+  undrain(): void {
+    this.draining = false;
+    this.schedule();
+  }
+
   private async release(): Promise<void> {
     const key = this.keys.owner(this.address);
     await this.client.if(key, 'Value', '==', this.node).then(this.client.delete().key(key)).commit();
   }
 
   private schedule(): void {
-    if (this.stopped || this.role === 'active' || this.owner !== null || this.campaignTimer || !this.keeper.id) return;
+    if (this.stopped || this.draining || this.role === 'active' || this.owner !== null || this.campaignTimer || !this.keeper.id) return;
     const delay = this.members.rank(this.address) * this.options.rankStepMs;
     this.campaignTimer = setTimeout(() => {
       this.campaignTimer = null;
@@ -116,7 +137,7 @@ export class ServiceElection {
 
   private async campaign(): Promise<void> {
     const id = this.keeper.id;
-    if (this.stopped || this.role === 'active' || !id) return;
+    if (this.stopped || this.draining || this.role === 'active' || !id) return;
     this.stats.campaigns++;
     const key = this.keys.owner(this.address);
     const r = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(this.node).lease(id)).else(this.client.get(key)).commit();

@@ -84,7 +84,7 @@ export interface StatsView {
   /** Counters by group, e.g. { bu: { received: 10, accepted: 9 }, kernel: { applies: 4 } }. */
   counters: Record<string, Record<string, number>>;
   /** Mobile node: the home agent in use (address null while DHAAD runs) and the discovered list. */
-  homeAgent?: { address: string | null; discovered: boolean; candidates: string[] };
+  homeAgent?: { address: string | null; discovered: boolean; candidates: string[]; switchedBy?: string };
 }
 
 export interface DelResult {
@@ -110,6 +110,12 @@ export interface MonitorEvent {
 }
 
 /** `show cluster` on a home agent in cluster mode (docs/cluster.md). */
+export interface DrainResult {
+  /** drain: the service addresses this node was active for and handed over; undrain: none. */
+  handedOver: Ip6[];
+  draining: boolean;
+}
+
 export interface ClusterView {
   node: string;
   endpoints: string[];
@@ -123,7 +129,7 @@ export interface ClusterView {
   etcdRevision: number | null;
   lag: number | null;
   members: { node: string; preferences: Readonly<Record<string, number>> }[];
-  services: { address: Ip6; role: 'active' | 'standby'; owner: string | null }[];
+  services: { address: Ip6; role: 'active' | 'standby'; owner: string | null; draining: boolean }[];
   /** Compare-and-swap writes, refreshes not written (within the staleness bound), lost rounds. */
   store: { writes: number; skipped: number; conflicts: number };
 }
@@ -157,6 +163,10 @@ export interface Commands {
   'show-prefixes': { args: Record<string, never>; result: PrefixesView | null };
   /** Home agent: cluster mode's members, roles and store revision; null when not in cluster mode. */
   'show-cluster': { args: Record<string, never>; result: ClusterView | null };
+  /** Home agent in cluster mode: hand every service address to a standby and stop campaigning. */
+  drain: { args: Record<string, never>; result: DrainResult };
+  /** Undo drain: campaign again. */
+  undrain: { args: Record<string, never>; result: DrainResult };
   'del-binding': { args: { hoa: Ip6; bid?: number }; result: DelResult };
   flush: { args: Record<string, never>; result: DelResult };
   reload: { args: Record<string, never>; result: ReloadResult };

@@ -10,12 +10,13 @@ import { COT_TYPE, decodeTest, encodeTestFixed, HOT_TYPE, TEST_FIXED_LENGTH } fr
 import { BU_FIXED_LENGTH, BU_TYPE, decodeBu, encodeBuFixed } from './messages/bu.js';
 import { BA_FIXED_LENGTH, BA_TYPE, decodeBa, encodeBaFixed } from './messages/ba.js';
 import { BE_FIXED_LENGTH, BE_TYPE, decodeBe, encodeBeFixed } from './messages/be.js';
+import { checkHasAddresses, decodeHas, encodeHasFixed, HAS_TYPE, hasFixedLengthIn } from './messages/has.js';
 import { decodeUnknownMessage, encodeUnknownBody, unknownMessageLength } from './messages/unknown-message.js';
 import { decodeOptions, layoutOptions } from './options/option-list.js';
 import { paddingFor, writePadding } from './options/padding.js';
 import { readBuOverwrite, writeBuOverwrite } from './bu-overwrite.js';
 
-/** Octets up to the options for each known MH Type (index = MH Type). */
+/** Octets up to the options for each fixed-size MH Type (index = MH Type; HAS varies). */
 const FIXED_LENGTH: readonly number[] = [
   BRR_FIXED_LENGTH,
   TEST_INIT_FIXED_LENGTH,
@@ -36,6 +37,7 @@ const MH_TYPE_OF_KIND = {
   bu: BU_TYPE,
   ba: BA_TYPE,
   be: BE_TYPE,
+  has: HAS_TYPE,
 } as const;
 
 /**
@@ -47,7 +49,9 @@ export function decodeMessage(buf: Uint8Array, profile: WireProfile): DecodeResu
   if (headerError) return { ok: false, error: headerError };
   const mhType = readMhType(buf);
   const checksum = readChecksum(buf);
-  const fixed = FIXED_LENGTH[mhType];
+  const hasFixed = mhType === HAS_TYPE ? hasFixedLengthIn(buf) : undefined;
+  if (typeof hasFixed === 'object') return { ok: false, error: hasFixed };
+  const fixed = hasFixed ?? FIXED_LENGTH[mhType];
   if (fixed === undefined) return { ok: true, value: decodeUnknownMessage(buf, mhType, checksum) };
   if (buf.length < fixed) {
     return {
@@ -89,6 +93,8 @@ function decodeKnown(mhType: number, buf: Uint8Array, checksum: number, options:
       return decodeBu(buf, checksum, options);
     case BA_TYPE:
       return decodeBa(buf, checksum, options);
+    case HAS_TYPE:
+      return decodeHas(buf, checksum, options);
     default:
       return decodeBe(buf, checksum, options);
   }
@@ -103,7 +109,7 @@ export function mhTypeOf(msg: MobilityMessage): number {
 export function encodedLength(msg: MobilityMessage, profile: WireProfile): number {
   checkCommon(msg);
   if (msg.kind === 'unknown') return unknownMessageLength(msg);
-  const fixed = FIXED_LENGTH[MH_TYPE_OF_KIND[msg.kind]]!;
+  const fixed = fixedLengthOf(msg);
   const end = layoutOptions(msg.options, profile, fixed, null, 0);
   const total = end + paddingFor(end, 8, 0);
   if (total > MH_MAX_LENGTH) {
@@ -130,10 +136,15 @@ export function encodeMessage(msg: MobilityMessage, profile: WireProfile, buf?: 
   }
   writeFixed(msg, out, offset);
   if (msg.kind === 'bu') writeBuOverwrite(msg, out, offset, profile);
-  const fixed = FIXED_LENGTH[MH_TYPE_OF_KIND[msg.kind]]!;
+  const fixed = fixedLengthOf(msg);
   const end = layoutOptions(msg.options, profile, fixed, out, offset);
   writePadding(out, offset + end, total - end);
   return out.subarray(offset, offset + total);
+}
+
+/** Octets before the options of a known message (checks a HAS's address list). */
+function fixedLengthOf(msg: Exclude<MobilityMessage, { kind: 'unknown' }>): number {
+  return msg.kind === 'has' ? checkHasAddresses(msg) : FIXED_LENGTH[MH_TYPE_OF_KIND[msg.kind]]!;
 }
 
 function checkCommon(msg: MobilityMessage): void {
@@ -163,6 +174,8 @@ function writeFixed(msg: Exclude<MobilityMessage, { kind: 'unknown' }>, buf: Uin
       return encodeBaFixed(msg, buf, base);
     case 'be':
       return encodeBeFixed(msg, buf, base);
+    case 'has':
+      return encodeHasFixed(msg, buf, base);
   }
 }
 

@@ -17,6 +17,8 @@ export const MhType = {
   BU: 5,
   BA: 6,
   BE: 7,
+  /** Home Agent Switch (RFC 5142 §4). */
+  HAS: 12,
 } as const;
 export type MhTypeNumber = (typeof MhType)[keyof typeof MhType];
 
@@ -151,6 +153,12 @@ export interface BindingError extends MhCommon {
   status: number;
   homeAddress: Ip6Bytes;
 }
+/** Home Agent Switch (RFC 5142 §4): register with one of these home agents instead. */
+export interface HomeAgentSwitch extends MhCommon {
+  kind: 'has';
+  /** Alternate home agent addresses, most preferred first; empty: run DHAAD. */
+  homeAgents: Ip6Bytes[];
+}
 /** A well-formed header whose MH Type this build does not know (answered with BE status 2). */
 export interface UnknownMessage extends MhCommon {
   kind: 'unknown';
@@ -167,6 +175,7 @@ export type MobilityMessage =
   | BindingUpdate
   | BindingAck
   | BindingError
+  | HomeAgentSwitch
   | UnknownMessage;
 
 export type MessageKind = MobilityMessage['kind'];

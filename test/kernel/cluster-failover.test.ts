@@ -157,3 +157,22 @@ test('partition: the active loses etcd but keeps its links: it steps down, the s
     assert.deepEqual(runs, ['ha1', 'ha2'], 'ha1 answered, then only ha2');
   });
 });
+
+test('mcoactl drain on the active: the standby takes the service address at once, the flow continues, the drained node stays standby until undrain', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+  await withClusterWorld(async (w) => {
+    const r = await running(w, t);
+    const refreshesBefore = await counter(r.ha2, 'status', '0');
+    const cut = r.flow.lastSent();
+    assert.match(await mcoactl(r.ha1, 'drain'), new RegExp(`handed over ${HA}`));
+    await until('the service address gone from ha1', async () => !(await holdsServiceAddress(w.ha1)));
+    await failedOver(w, r, t, 'drain', cut, refreshesBefore);
+    assert.equal(await activeForHa(r.ha1), false);
+    assert.match(await mcoactl(r.ha1, 'show', 'cluster'), /2001:db8:aa::1 +standby \(drained\) +ha2/);
+    assert.ok(linesMatching(r.ha1, /drained by the operator/).length > 0, 'the step-down names the drain');
+    await mcoactl(r.ha1, 'undrain');
+    await until('ha1 no longer drained', async () => ((await showCluster(r.ha1))?.services[0]?.draining === false ? true : undefined));
+    // ha2 keeps the address (preemption off): ha1 campaigns only when it is vacant.
+    assert.equal(await activeForHa(r.ha1), false);
+    assert.equal((await showCluster(r.ha2))?.services[0]?.owner, 'ha2');
+  });
+});

@@ -14,7 +14,7 @@ export function clusterLines(v: ClusterView | null): string[] {
     `store      ${v.store.writes} writes, ${v.store.skipped} refreshes not written, ${v.store.conflicts} lost compare-and-swap rounds`,
     '',
   ];
-  lines.push(...table(['SERVICE ADDRESS', 'THIS NODE', 'ACTIVE NODE'], v.services.map((s) => [s.address, s.role, s.owner ?? '-'])));
+  lines.push(...table(['SERVICE ADDRESS', 'THIS NODE', 'ACTIVE NODE'], v.services.map((s) => [s.address, s.draining ? `${s.role} (drained)` : s.role, s.owner ?? '-'])));
   lines.push('');
   const members = [...v.members].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   lines.push(...table(['MEMBER', 'PREFERENCES'], members.map((m) => [m.node, Object.entries(m.preferences).map(([a, p]) => `${a}=${p}`).join(' ')])));

@@ -33,9 +33,10 @@ export function bindingsTable(bindings: readonly BindingView[]): string[] {
 
 /** `2001:db8::2 (discovered by DHAAD: 2001:db8::2 2001:db8::3)`, or what discovery is doing. */
 function homeAgentText(h: NonNullable<StatsView['homeAgent']>): string {
-  if (!h.discovered) return h.address ?? '-';
+  const switched = h.switchedBy ? ` (Home Agent Switch from ${h.switchedBy})` : '';
+  if (!h.discovered) return (h.address ?? '-') + switched;
   const list = h.candidates.length > 0 ? `: ${h.candidates.join(' ')}` : '';
-  return h.address === null ? `discovering (DHAAD${list})` : `${h.address} (discovered by DHAAD${list})`;
+  return h.address === null ? `discovering (DHAAD${list})${switched}` : `${h.address} (discovered by DHAAD${list})${switched}`;
 }
 
 export function statsLines(s: StatsView): string[] {

@@ -21,6 +21,7 @@ const MESSAGE_NAMES: Record<MobilityMessage['kind'], string> = {
   bu: 'Binding Update',
   ba: 'Binding Acknowledgement',
   be: 'Binding Error',
+  has: 'Home Agent Switch',
   unknown: 'Unknown MH type',
 };
 
@@ -65,6 +66,8 @@ export function describeFixed(msg: Omit<MobilityMessage, 'options'>, profile: Wi
     case 'hot':
     case 'cot':
       return { ...out, nonceIndex: m.nonceIndex, cookie: toHex(m.cookie), keygenToken: toHex(m.keygenToken) };
+    case 'has':
+      return { ...out, homeAgents: m.homeAgents.map((a) => formatIp6(a)) };
     case 'unknown':
       return { ...out, body: toHex(m.body) };
     case 'brr':
@@ -148,6 +151,9 @@ export function renderFixed(d: JsonObject, indent = ''): string[] {
   if (d.nonceIndex !== undefined) lines.push(line(i, 'nonce index', String(d.nonceIndex)));
   if (d.cookie !== undefined) lines.push(line(i, 'init cookie', String(d.cookie)));
   if (d.keygenToken !== undefined) lines.push(line(i, 'keygen token', String(d.keygenToken)));
+  if (Array.isArray(d.homeAgents)) {
+    lines.push(line(i, 'home agents', d.homeAgents.length ? d.homeAgents.map(String).join(', ') : '(none: run DHAAD)'));
+  }
   if (d.body !== undefined) lines.push(line(i, 'body', String(d.body) || '(empty)'));
   return lines;
 }

@@ -238,6 +238,15 @@ export class HomeAgentCluster {
     return events;
   }
 
+  /** `mcoactl drain`: the addresses this node was active for, now left to the standbys. */
+  drain(): Promise<Ip6[]> {
+    return this.node!.drain();
+  }
+
+  undrain(): void {
+    this.node!.undrain();
+  }
+
   status(): Promise<ClusterStoreStatus> {
     return this.node!.storeStatus();
   }

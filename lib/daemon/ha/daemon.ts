@@ -8,7 +8,7 @@ import type { HomeAgentDaemonConfig } from '../../config/daemon-config.js';
 import { HomeAgent } from '../../proto/ha/home-agent.js';
 import type { BuOutcome, CacheEvent } from '../../proto/common/outcome.js';
 import type { BindingView } from '../../control/protocol.js';
-import type { ControlServer } from '../../control/server.js';
+import { ControlError, type ControlServer } from '../../control/server.js';
 import type { NetlinkSocket } from '../../platform/netlink/socket.js';
 import { RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK, RTNLGRP_NEIGH } from '../../platform/rtnl/rtnl-constants.js';
 import type { MhReceived } from '../../net/mh-socket.js';
@@ -413,6 +413,16 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     this.cacheService.registerCommands(server);
     registerFlowCommands(server, () => this.ha);
     server.register('show-cluster', async () => (this.cluster ? await this.cluster.status() : null));
+    server.register('drain', async () => ({ handedOver: await this.clusterFor('drain').drain(), draining: true }));
+    server.register('undrain', () => {
+      this.clusterFor('undrain').undrain();
+      return { handedOver: [], draining: false };
+    });
+  }
+
+  private clusterFor(command: string): HomeAgentCluster {
+    if (this.cluster) return this.cluster;
+    throw new ControlError('NOT_CLUSTER', `${command} needs cluster mode (a cluster: section): a single home agent has no standby to hand its addresses to`);
   }
 
   /** Re-read configuration: bindings stay (they move into a core built from it); daemon/ha/reload.ts. */

@@ -67,6 +67,7 @@ export const COUNTERS = {
   mh_unknown_type: counter('mcoa_mh_unknown_type_total', 'Mobility Header messages of a type this node does not know (answered with a Binding Error, status 2)', HA_CN, { group: 'mh', key: 'unknown-type-{mh_type}' }, ['mh_type']),
   mh_hao_unregistered: counter('mcoa_mh_hao_unregistered_coa_total', 'Mobility Header messages with a Home Address option from an unregistered care-of address (draft-04 §6.5, RFC 6275 §9.3.1)', HA_CN, { group: 'mh', key: 'hao-unregistered-coa' }, []),
   mh_test_init_with_hao: counter('mcoa_mh_test_init_with_hao_total', 'HoTI or CoTI carrying a Home Address option, dropped (RFC 6275 §9.4)', CN, { group: 'mh', key: 'test-init-with-hao' }, []),
+  home_agent_switch: counter('mcoa_home_agent_switch_total', 'Home Agent Switch messages (RFC 5142) acted on or refused', MN, { group: 'mh', key: 'home-agent-switch-{outcome}' }, ['outcome'], ['accepted', 'refused']),
   mh_ignored: counter('mcoa_mh_ignored_total', 'Mobility Header messages this role does not handle, by message type', CN, { group: 'mh', key: 'ignored-{type}' }, ['type']),
   mh_reverse_tunnel_unavailable: counter('mcoa_mh_reverse_tunnel_unavailable_total', 'Messages that needed the reverse tunnel to the home agent while it was down', MN, { group: 'mh', key: 'reverse-tunnel-unavailable' }, []),
   bu_dropped: counter('mcoa_binding_updates_dropped_total', 'Binding Updates dropped without an acknowledgement, by reason', HA_CN, { group: 'refused', key: '{reason}' }, ['reason']),

@@ -43,6 +43,15 @@ import { mobileNodeRoObjects } from '../../plan/mn/ro.js';
 import { liveCareOfs } from '../../plan/mn/live-care-of.js';
 import { MobileNodePrefixDiscovery } from './prefix-discovery.js';
 import type { ControlServer } from '../../control/server.js';
+import { homeAgentSwitchVerdict } from '../../proto/mn/home-agent-switch.js';
+
+/** Where a Home Agent Switch sends the node: the candidates in order (none: DHAAD), and who sent it. */
+export interface HomeAgentSwitchOrder {
+  from: Ip6;
+  candidates: Ip6[];
+}
+
+type MobilePrefixView = () => ReturnType<MobileNodePrefixDiscovery['view']> | null;
 
 const NETLINK_ROUTE = 0;
 const NETLINK_XFRM = 6;
@@ -76,6 +85,8 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   private payload: MobileNodePayload | undefined;
   /** RFC 6275 §11.4 (daemon/mn/prefix-discovery.ts). */
   private prefixes: MobileNodePrefixDiscovery | undefined;
+  /** Set by the role's wrapper (switching-daemon.ts): a Home Agent Switch accepted. */
+  onHomeAgentSwitch: ((order: HomeAgentSwitchOrder) => void) | undefined;
 
   private constructor(
     ctx: RoleContext<MobileNodeDaemonConfig>,
@@ -215,6 +226,36 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     else if (msg.kind === 'cot') this.feed([{ kind: 'careOfTest', from, message: msg }]);
     else if (msg.kind === 'brr') this.feed([{ kind: 'bindingRefreshRequest', from, message: msg }]);
     else if (msg.kind === 'be') this.feed([{ kind: 'bindingError', from, message: msg }]);
+    else if (msg.kind === 'has') this.homeAgentSwitch(formatIp6(from), msg.homeAgents);
+  }
+
+  /**
+   * RFC 5142 §6.1: a Home Agent Switch from the home agent. The node acknowledges it with a
+   * Binding Update to that home agent: it de-registers every binding there (one regular
+   * de-registration per peer, the core's deregisterAll); the wrapper then moves to the first
+   * address listed, or runs DHAAD when there is none.
+   */
+  private homeAgentSwitch(from: Ip6, homeAgents: readonly Uint8Array[]): void {
+    const verdict = homeAgentSwitchVerdict(from, this.cfg.mobileNode.homeAgent, homeAgents);
+    if (!verdict.accept || this.onHomeAgentSwitch === undefined) {
+      this.counters.inc('home_agent_switch', { outcome: 'refused' });
+      this.log.warn({ from, why: verdict.accept ? 'no switching wrapper' : verdict.why }, 'home agent switch ignored');
+      return;
+    }
+    this.counters.inc('home_agent_switch', { outcome: 'accepted' });
+    this.log.info({ from, candidates: verdict.candidates }, 'home agent switch: de-registering here, then registering with the next home agent');
+    this.feed([{ kind: 'operator', command: { op: 'deregisterAll' } }]);
+    this.onHomeAgentSwitch({ from, candidates: verdict.candidates });
+  }
+
+  /** True while a de-registration to the home agent waits for its Binding Acknowledgement. */
+  deregistering(): boolean {
+    return this.core.bindingUpdateList().some((e) => e.role === 'ha' && e.state === 'deregistering');
+  }
+
+  /** `show prefixes` (the wrapper registers the command). */
+  prefixesView(): ReturnType<MobilePrefixView> {
+    return this.prefixes?.view() ?? null;
   }
 
   /** Events at one instant into the core; its actions out; the timer re-armed. */
@@ -352,7 +393,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
 
   /** `show prefixes`: what Mobile Prefix Discovery learned. */
   registerCommands(server: ControlServer): void {
-    server.register('show-prefixes', () => this.prefixes?.view() ?? null);
+    server.register('show-prefixes', () => this.prefixesView());
   }
 
   /** Stops; kernel objects and bindings stay (a restarted daemon adopts the objects). */
@@ -386,6 +427,7 @@ function openNd(sockets: RoleSockets, log: Logger): NdPort | undefined {
 export const MOBILE_NODE_ROLE: RoleDefinition<MobileNodeDaemonConfig, RoleDaemon<MobileNodeDaemonConfig>> = {
   role: 'mobile-node',
   keepsBindings: false,
-  // home_agent: auto finds the home agent first (discovering-daemon.ts, loaded only then).
-  start: async (ctx) => (ctx.cfg.mobileNode.discoverHomeAgent ? (await import('./discovering-daemon.js')).DiscoveringMobileNode.start(ctx) : MobileNodeDaemon.start(ctx)),
+  // discovering-daemon.ts runs this daemon: it finds the home agent first with home_agent:
+  // auto, and moves to another on a Home Agent Switch (RFC 5142) in either case.
+  start: async (ctx) => (await import('./discovering-daemon.js')).DiscoveringMobileNode.start(ctx),
 };

@@ -52,6 +52,8 @@ export interface HomeAgentInUse {
   address: Ip6 | null;
   discovered: boolean;
   candidates: Ip6[];
+  /** The home agent whose Home Agent Switch (RFC 5142) moved the node here. */
+  switchedBy?: Ip6;
 }
 
 /** A running role as the shell drives it. */

@@ -11,8 +11,9 @@ import { IPPROTO_NONE, type UnknownMessage } from '../types.js';
 import { checkUint, copyBytes } from '../fields.js';
 import { MH_COMMON_LENGTH, MH_MAX_LENGTH } from './header.js';
 
-/** MH Types with a decoder of their own (0..7). */
+/** MH Types with a decoder of their own: 0..7 (RFC 6275) and 12 (RFC 5142). */
 export const HIGHEST_KNOWN_MH_TYPE = 7;
+const HAS_MH_TYPE = 12;
 
 export function decodeUnknownMessage(buf: Uint8Array, mhType: number, checksum: number): UnknownMessage {
   return {
@@ -28,7 +29,7 @@ export function decodeUnknownMessage(buf: Uint8Array, mhType: number, checksum: 
 /** Checks what only an unknown message can get wrong; returns the encoded length. */
 export function unknownMessageLength(msg: UnknownMessage): number {
   const type = checkUint(msg.mhType, 0xff, 'unknown message MH type');
-  if (type <= HIGHEST_KNOWN_MH_TYPE) {
+  if (type <= HIGHEST_KNOWN_MH_TYPE || type === HAS_MH_TYPE) {
     throw new RangeError(`unknown message: MH type ${type} is a known type; use its own kind`);
   }
   if (!(msg.body instanceof Uint8Array)) throw new TypeError('unknown message body: expected a Uint8Array');

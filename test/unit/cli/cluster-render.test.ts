@@ -15,7 +15,7 @@ const VIEW: ClusterView = {
   etcdRevision: 7,
   lag: 1,
   members: [{ node: 'ha2', preferences: { '2001:db8:aa::1': 100 } }, { node: 'ha1', preferences: { '2001:db8:aa::1': 200 } }],
-  services: [{ address: ip6('2001:db8:aa::1'), role: 'standby', owner: 'ha1' }],
+  services: [{ address: ip6('2001:db8:aa::1'), role: 'standby', owner: 'ha1', draining: false }],
   store: { writes: 3, skipped: 17, conflicts: 1 },
 };
 

@@ -185,3 +185,26 @@ test('etcd hung (SIGSTOP) under both nodes: the active steps down, nobody is act
   assert.deepEqual(referee.overlaps, []);
   assert.ok([a, b].filter((n) => n.election.role === 'active').length === 1);
 });
+
+test('drain: the active resigns, the standby takes the address, the drained node does not campaign until undrain', { skip }, async () => {
+  const keys = new ClusterKeys('/t-elect-drain/');
+  const referee = new Referee();
+  const a = await startNode(etcd.client(), keys, referee, 'ha1', 20);
+  await until('ha1 active', () => a.election.role === 'active');
+  const b = await startNode(etcd.client(), keys, referee, 'ha2', 10);
+  await until('ha2 standby', () => b.election.owner === 'ha1' && b.keeper.id !== null);
+  assert.equal(await a.election.drain(), true, 'ha1 was active');
+  assert.equal(a.election.role, 'standby');
+  await until('ha2 active', () => b.election.role === 'active');
+  // ha1 is more preferred: undrained, it would win the address back if it campaigned. ha2
+  // stops; the address is vacant; the drained ha1 stays standby.
+  await b.stop(true);
+  await until('address vacant', () => a.election.owner === null);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(a.election.role, 'standby', 'a drained node does not campaign');
+  assert.equal(referee.active.size, 0);
+  a.election.undrain();
+  await until('ha1 active after undrain', () => a.election.role === 'active');
+  assert.deepEqual(referee.overlaps, []);
+  assert.ok(referee.log.some((e) => e.node === 'ha1' && /drained/.test(e.what)));
+});

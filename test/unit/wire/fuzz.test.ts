@@ -78,11 +78,12 @@ const message: fc.Arbitrary<MobilityMessage> = fc.oneof(
   rec({ kind: fc.constantFrom('hoti' as const, 'coti' as const), ...common, cookie: bytesOf(8) }),
   rec({ kind: fc.constantFrom('hot' as const, 'cot' as const), ...common, nonceIndex: u16, cookie: bytesOf(8), keygenToken: bytesOf(8) }),
   rec({ kind: fc.constant('be' as const), ...common, status: u8, homeAddress: address }),
+  rec({ kind: fc.constant('has' as const), ...common, homeAgents: fc.array(address, { maxLength: 4 }) }),
   rec({
     kind: fc.constant('unknown' as const),
     payloadProto: fc.constant(59),
     checksum: u16,
-    mhType: fc.integer({ min: 8, max: 255 }),
+    mhType: fc.integer({ min: 8, max: 255 }).filter((t) => t !== 12),
     body: fc.integer({ min: 0, max: 6 }).chain((n) => bytesOf(n * 8 + 2)),
     options: fc.constant<MobilityOption[]>([]),
   }),
@@ -142,11 +143,11 @@ test('property: decodeMessage never throws on mutated encodings (60,000 runs)', 
 });
 
 test('property: decodeMessage never throws on random bytes (50,000 runs)', () => {
-  const header = fc.tuple(fc.integer({ min: 0, max: 9 }), fc.uint8Array({ maxLength: 80 }));
+  const header = fc.tuple(fc.integer({ min: 0, max: 12 }), fc.uint8Array({ maxLength: 80 }));
   fc.assert(
     fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }), header), (input) => {
       if (input instanceof Uint8Array) return check(input);
-      // Random bytes behind a valid common header of a random MH Type (0..9).
+      // Random bytes behind a valid common header of a random MH Type (0..12).
       const [type, rest] = input;
       const body = rest.subarray(0, rest.length - ((rest.length + 6) % 8));
       const buf = Uint8Array.from([59, (body.length + 6) / 8 - 1, type, 0, 0, 0, ...body]);
@@ -159,7 +160,7 @@ test('property: decodeMessage never throws on random bytes (50,000 runs)', () =>
 
 test('the fuzzing reached every error code and every message kind', (t) => {
   assert.equal(exhaustive, true);
-  const missing = [...CODES, 'ok:bu', 'ok:ba', 'ok:brr', 'ok:hoti', 'ok:coti', 'ok:hot', 'ok:cot', 'ok:be', 'ok:unknown'].filter((k) => !seen.has(k));
+  const missing = [...CODES, 'ok:bu', 'ok:ba', 'ok:brr', 'ok:hoti', 'ok:coti', 'ok:hot', 'ok:cot', 'ok:be', 'ok:has', 'ok:unknown'].filter((k) => !seen.has(k));
   assert.deepEqual(missing, [], `never produced: ${missing.join(', ')}; seen ${JSON.stringify(Object.fromEntries(seen))}`);
   const total = [...seen.values()].reduce((a, b) => a + b, 0);
   assert.ok(total >= 100_000, `${total} inputs`);
