@@ -39,6 +39,9 @@ export interface EtcdServerOptions {
   peerPort?: number;
   /** A command etcd runs under (`ip netns exec NS`); it must exec etcd, so the pid is etcd's. */
   wrap?: readonly string[];
+  /** Member name (default m1) and the whole initial cluster (`m1=http://...,m2=...`; default this member alone). */
+  name?: string;
+  initialCluster?: string;
 }
 
 export class EtcdServer {
@@ -51,10 +54,17 @@ export class EtcdServer {
     readonly peerPort: number,
     readonly host = '127.0.0.1',
     private readonly wrap: readonly string[] = [],
+    private readonly name = 'm1',
+    private readonly initialCluster?: string,
   ) {}
 
   private url(port: number): string {
     return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
+  }
+
+  /** The peer URL (for another member's initial cluster). */
+  get peerEndpoint(): string {
+    return this.url(this.peerPort);
   }
 
   /** The client URL, for etcd3's `hosts`. */
@@ -68,7 +78,7 @@ export class EtcdServer {
 
   static async start(o: EtcdServerOptions = {}): Promise<EtcdServer> {
     const base = mkdtempSync(join(tmpdir(), 'mcoa-etcd-'));
-    const s = new EtcdServer(join(base, 'data'), o.clientPort ?? (await freePort()), o.peerPort ?? (await freePort()), o.host, o.wrap);
+    const s = new EtcdServer(join(base, 'data'), o.clientPort ?? (await freePort()), o.peerPort ?? (await freePort()), o.host, o.wrap, o.name, o.initialCluster);
     await s.run();
     return s;
   }
@@ -78,9 +88,9 @@ export class EtcdServer {
     if (this.child) throw new Error('etcd already running');
     const peer = this.url(this.peerPort);
     const args = [
-      '--name', 'm1', '--data-dir', this.dataDir, '--logger', 'zap', '--log-outputs', 'stderr',
+      '--name', this.name, '--data-dir', this.dataDir, '--logger', 'zap', '--log-outputs', 'stderr',
       '--listen-client-urls', this.endpoint, '--advertise-client-urls', this.endpoint,
-      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `m1=${peer}`,
+      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', this.initialCluster ?? `${this.name}=${peer}`,
     ];
     const [program, ...before] = [...this.wrap, ETCD_BINARY];
     const child = spawn(program!, [...before, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -115,6 +125,16 @@ export class EtcdServer {
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** SIGKILL (a crashed member), and waits for the exit; its data directory stays. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   /** SIGSTOP: the process holds its sockets but answers nothing (a hung member). */

@@ -2,7 +2,9 @@
 // from a full read of the bindings prefix or from a revision it had reached before (a restart
 // of the watcher, or of the node from its saved revision): then it replays only what changed
 // since, not the whole cache. etcd3 itself re-opens a broken watch stream from the last
-// revision it delivered; events this node already knows are dropped by revision.
+// revision it delivered; events this node already knows are dropped by revision. A full load
+// also reports the home addresses this node knew that are gone from etcd, as deletions (a
+// resume that fell back to a load must not keep records deleted meanwhile).
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { canonicalIp6, type Ip6 } from '../inet/ip6.js';
 import type { ClusterKeys } from './keys.js';
@@ -12,7 +14,8 @@ import { openWatch } from './open-watch.js';
 /** How etcd3 reports a watch that etcd cancelled (compact_revision is not passed on). */
 const CANCELED = /Watcher canceled/;
 
-export type RecordChange = (hoa: Ip6, known: KnownRecord) => void;
+/** A home address's record as now known; every change up to store revision `revision` has been reported. */
+export type RecordChange = (hoa: Ip6, known: KnownRecord, revision: number) => void;
 
 export class BindingWatcher {
   private watcher: Watcher | null = null;
@@ -63,18 +66,23 @@ export class BindingWatcher {
   /** After etcd cancelled the watch: nothing to cancel on our side (it would wait for an answer that never comes). */
   private async reload(): Promise<void> {
     this.watcher = null;
-    this.store.clear();
     await this.start().catch((e: unknown) => this.onError(e instanceof Error ? e : new Error(String(e))));
   }
 
+  /** Every record as of now; those known before and absent now are reported deleted. */
   private async load(): Promise<void> {
     const r = await this.client.getAll().prefix(this.keys.bindings).exec();
     const revision = Number(r.header.revision);
     this.stats.fullLoads++;
+    const gone = new Set(this.store.homeAddresses());
+    this.store.clear();
     for (const kv of r.kvs) {
       const hoa = this.hoaOf(kv);
-      if (hoa) this.onChange(hoa, this.store.observe(hoa, kv, revision));
+      if (!hoa) continue;
+      gone.delete(hoa);
+      this.onChange(hoa, this.store.observe(hoa, kv, revision), revision);
     }
+    for (const hoa of gone) this.onChange(hoa, this.store.observe(hoa, null, revision), revision);
     this.lastRevision = revision;
   }
 
@@ -87,7 +95,7 @@ export class BindingWatcher {
     if (!hoa) return;
     this.stats.events++;
     try {
-      this.onChange(hoa, this.store.observe(hoa, deleted ? null : kv, revision));
+      this.onChange(hoa, this.store.observe(hoa, deleted ? null : kv, revision), revision);
     } catch (e) {
       this.stats.errors++;
       this.onError(e instanceof Error ? e : new Error(String(e)));

@@ -9,7 +9,7 @@ import { etcdClient } from './etcd-client.js';
 import { ClusterKeys } from './keys.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Membership, type Member } from './membership.js';
-import { ReplicatedBindingStore } from './replicated-store.js';
+import { ReplicatedBindingStore, type KnownRecord } from './replicated-store.js';
 import { ServiceElection, type ElectionHooks, type Role } from './service-election.js';
 import type { Etcd3 } from 'etcd3';
 
@@ -24,6 +24,12 @@ export interface ClusterHooks extends ElectionHooks {
 
 export class ClusterUnreachableError extends Error {}
 
+/** What this node had applied before it stopped (saved in its journal): records and the revision to watch from. */
+export interface ResumePoint {
+  readonly revision: number;
+  readonly records: ReadonlyMap<Ip6, KnownRecord>;
+}
+
 /** Campaign delay per live member preferred to this node for an address. */
 const RANK_STEP_MS = 200;
 
@@ -36,6 +42,8 @@ export interface ClusterStatus {
   members: Member[];
   services: { address: Ip6; role: Role; owner: string | null; draining: boolean }[];
   store: ReplicatedBindingStore['stats'];
+  /** How the bindings arrived: full loads, resumes from a saved revision, changes applied since. */
+  watch: { fullLoads: number; resumes: number; events: number };
   endpoints: string[];
 }
 
@@ -61,13 +69,17 @@ export class ClusterNode {
 
   /**
    * Connects (a clear error naming the endpoints when etcd cannot be reached within
-   * `connectTimeoutMs`), loads or resumes the bindings, and starts campaigning.
+   * `connectTimeoutMs`), loads the bindings or resumes from `resume` (only the changes after
+   * its revision are read; a full load when etcd is behind it, a new etcd cluster), and
+   * starts campaigning.
    */
-  static async start(config: ClusterConfig, hooks: ClusterHooks, options: { connectTimeoutMs?: number; resumeFromRevision?: number } = {}): Promise<ClusterNode> {
+  static async start(config: ClusterConfig, hooks: ClusterHooks, options: { connectTimeoutMs?: number; resume?: ResumePoint | null } = {}): Promise<ClusterNode> {
     const client = etcdClient(config);
     const keys = new ClusterKeys(config.keyPrefix);
+    let etcdRevision: number;
     try {
-      await client.get(keys.members).options({ deadline: Date.now() + (options.connectTimeoutMs ?? 5000) }).exec();
+      const r = await client.get(keys.members).options({ deadline: Date.now() + (options.connectTimeoutMs ?? 5000) }).exec();
+      etcdRevision = Number(r.header.revision);
     } catch (e) {
       client.close();
       throw new ClusterUnreachableError(`etcd not reachable at ${config.endpoints.join(', ')}: ${e instanceof Error ? e.message : String(e)}`);
@@ -77,7 +89,9 @@ export class ClusterNode {
       sequenceLag: config.replication.maxSequenceLag,
     });
     const watcher = new BindingWatcher(client, keys, store, hooks.recordChanged);
-    await watcher.start(options.resumeFromRevision);
+    const resume = options.resume;
+    if (resume) for (const [hoa, known] of resume.records) store.seed(hoa, known);
+    await watcher.start(resume && resume.revision <= etcdRevision ? resume.revision : undefined);
     const keeper = new LeaseKeeper(client, { ttlSeconds: config.timers.leaseTtlSeconds, marginMs: config.timers.stepDownMarginMs });
     const preferences = Object.fromEntries(config.serviceAddresses.map((s) => [s.address, s.preference]));
     const members = new Membership(client, keys, { node: config.node, preferences });
@@ -99,6 +113,7 @@ export class ClusterNode {
       members: this.members.list(),
       services: this.elections.map((e) => ({ address: e.address, role: e.role, owner: e.owner, draining: e.draining })),
       store: { ...this.store.stats },
+      watch: { fullLoads: this.watcher.stats.fullLoads, resumes: this.watcher.stats.resumes, events: this.watcher.stats.events },
       endpoints: [...this.config.endpoints],
     };
   }

@@ -74,6 +74,17 @@ export class ReplicatedBindingStore {
     this.known.clear();
   }
 
+  /** The home addresses this node knows a state of (a record or its deletion). */
+  homeAddresses(): IterableIterator<Ip6> {
+    return this.known.keys();
+  }
+
+  /** What a restarted node saved of `hoa` (its journal), known as of `known.asOf`; a newer state seen since wins. */
+  seed(hoa: Ip6, known: KnownRecord): void {
+    const seen = this.known.get(hoa);
+    if (!seen || seen.asOf < known.asOf) this.known.set(hoa, known);
+  }
+
   /** Applies `change` to the stored record with compare-and-swap, retrying on conflicts. */
   async update(hoa: Ip6, change: Change, fence?: Fence): Promise<UpdateResult> {
     const key = this.keys.binding(hoa);

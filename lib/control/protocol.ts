@@ -132,6 +132,8 @@ export interface ClusterView {
   services: { address: Ip6; role: 'active' | 'standby'; owner: string | null; draining: boolean }[];
   /** Compare-and-swap writes, refreshes not written (within the staleness bound), lost rounds. */
   store: { writes: number; skipped: number; conflicts: number };
+  /** How the bindings arrived: full loads of every record, resumes from the revision saved in the journal, changes applied from the watch. */
+  watch: { fullLoads: number; resumes: number; events: number };
 }
 
 /** `show prefixes` on a mobile node: what Mobile Prefix Discovery learned (RFC 6275 §11.4.3). */

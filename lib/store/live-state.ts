@@ -5,6 +5,7 @@
 import type { Ip6 } from '../inet/ip6.js';
 import { putRecord, seqRecord, type StoreRecord, type StoredBinding } from './records.js';
 import type { FlowsRecord, StoredFlow } from './flow-records.js';
+import { ReplicaState, type SavedReplica } from './replicated-records.js';
 
 interface HoaState {
   sequence: number;
@@ -19,6 +20,8 @@ export interface LoadedState {
   sequences: Map<Ip6, number>;
   /** RFC 6089 flow lists of home addresses that have bindings. */
   flows: Map<Ip6, readonly StoredFlow[]>;
+  /** Cluster mode: the replicated records this node had applied, and up to which revision; null when none. */
+  replica: SavedReplica | null;
 }
 
 export class LiveState {
@@ -26,6 +29,7 @@ export class LiveState {
   /** Flow lists, kept only while their home address has bindings (as the core does). */
   private readonly flows = new Map<Ip6, FlowsRecord>();
   private count = 0;
+  private readonly replica = new ReplicaState();
 
   get size(): number {
     return this.count;
@@ -66,6 +70,9 @@ export class LiveState {
         if (r.flows.length === 0 || !this.hoas.has(r.hoa)) this.flows.delete(r.hoa);
         else this.flows.set(r.hoa, r);
         return;
+      case 'replicated':
+        this.replica.apply(r);
+        return;
       case 'seq': {
         const h = this.hoas.get(r.hoa);
         if (h) h.sequence = r.sequence;
@@ -83,7 +90,7 @@ export class LiveState {
     }
     const flows = new Map<Ip6, readonly StoredFlow[]>();
     for (const [hoa, r] of this.flows) flows.set(hoa, r.flows);
-    return { bindings, sequences, flows };
+    return { bindings, sequences, flows, replica: this.replica.load() };
   }
 
   /** Records that rebuild this state from nothing (the content of a snapshot). */
@@ -95,6 +102,7 @@ export class LiveState {
       const f = this.flows.get(hoa);
       if (f) out.push(f);
     }
+    out.push(...this.replica.snapshot());
     return out;
   }
 

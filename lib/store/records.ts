@@ -6,6 +6,7 @@ import { bindingFlags, type Binding } from '../proto/common/binding.js';
 import { parsePrefix } from '../inet/prefix.js';
 import { canonicalIp6, type Ip6 } from '../inet/ip6.js';
 import { checkFlowsRecord, type FlowsRecord } from './flow-records.js';
+import { checkReplicatedRecord, type ReplicatedRecord } from './replicated-records.js';
 
 export interface StoredBinding {
   readonly hoa: Ip6;
@@ -30,7 +31,9 @@ export type StoreRecord =
   /** Last accepted sequence number of a home address (kept only while it has bindings). */
   | { readonly op: 'seq'; readonly hoa: Ip6; readonly sequence: number }
   /** RFC 6089: the whole flow list of a home address (flow-records.ts). */
-  | FlowsRecord;
+  | FlowsRecord
+  /** Cluster mode: a home address's replicated record and the store revision applied (replicated-records.ts). */
+  | ReplicatedRecord;
 
 export const putRecord = (binding: StoredBinding): StoreRecord => ({ op: 'put', binding });
 export const delRecord = (hoa: Ip6, bid: number): StoreRecord => ({ op: 'del', hoa, bid });
@@ -95,6 +98,10 @@ export function checkRecord(v: unknown): { ok: true; record: StoreRecord } | { o
       return isIp(v.hoa) && isU16(v.sequence) ? { ok: true, record: v as StoreRecord } : { ok: false, error: 'bad seq record' };
     case 'flows': {
       const error = checkFlowsRecord(v);
+      return error ? { ok: false, error } : { ok: true, record: v as unknown as StoreRecord };
+    }
+    case 'replicated': {
+      const error = checkReplicatedRecord(v);
       return error ? { ok: false, error } : { ok: true, record: v as unknown as StoreRecord };
     }
     default:

@@ -10,78 +10,9 @@
 // the service address coming from one home agent, then only from the other.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CN_PREFIX, ERROR_LINE, HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, echoFromCnInBackground, homeAgentForwards, killDaemon, linesMatching, mcoactl, registeredWith, tsharkFields, until, untilLogged,
-  writeMobileNodeConfig, type Daemon, type EchoFlow,
-} from './fixtures/index.js';
-import { CLUSTER_COAS, activeForHa, holdsServiceAddress, showCluster, withClusterWorld, writeClusterHomeAgentConfig, type ClusterWorld } from './fixtures/cluster.js';
-
-/** Echo datagrams from the correspondent this far apart: the interruption's resolution. */
-const INTERVAL_MS = 50;
-/** BU lifetime the mobile node asks for: it refreshes every ~14 s, so a refresh comes soon after the failover. */
-const MN_LIFETIME = 16;
-
-type Diagnostics = { diagnostic(message: string): void };
-
-interface Running {
-  ha1: Daemon;
-  ha2: Daemon;
-  mnD: Daemon;
-  flow: EchoFlow;
-}
-
-/** `ip -6 neigh show proxy` in `ns`. */
-const proxyEntries = async (ns: ClusterWorld['ha1']): Promise<string> => (await ns.ip('-6', 'neigh', 'show', 'proxy')).trim();
-
-/** ha1 active, ha2 warm standby with both bindings in its kernel, the mobile node registered, the flow answered through ha1. */
-async function running(w: ClusterWorld, t: Diagnostics, proxyNd?: 'kernel'): Promise<Running> {
-  const start = (ns: typeof w.ha1, node: 'ha1' | 'ha2', preference: number): Promise<Daemon> =>
-    w.scope.startDaemon(ns, `home agent ${node}`, (dir) => writeClusterHomeAgentConfig(dir, { node, preference, endpoint: w.etcd.endpoint, ...(proxyNd ? { proxyNd } : {}) }));
-  const ha1 = await start(w.ha1, 'ha1', 200);
-  await until('ha1 active for the service address', () => activeForHa(ha1));
-  const ha2 = await start(w.ha2, 'ha2', 100);
-  await until('ha2 a member', async () => ((await showCluster(ha2))?.members.length === 2 ? true : undefined));
-  assert.equal(await activeForHa(ha2), false, 'one active: ha1 came first and preemption is off');
-  assert.equal(await holdsServiceAddress(w.ha1), true, 'the active holds the service address');
-  assert.equal(await holdsServiceAddress(w.ha2), false, 'the standby does not');
-
-  const mnD = await w.scope.startDaemon(w.mn, 'mobile node', (dir) => writeMobileNodeConfig(dir, { interfaces: ['mn1', 'mn2'], lifetime: MN_LIFETIME, routes: [CN_PREFIX] }));
-  await w.scope.echoServer(w.mn);
-  await until('the mobile node registered at both care-of addresses', async () => (await registeredWith(mnD, HA)).length === 2);
-  // Warm standby: the bindings arrived through etcd and are in ha2's kernel too.
-  await until('two bindings at the standby', async () => (await bindings(ha2)).length === 2);
-  await until('the standby forwards through both care-of addresses', () => homeAgentForwards(w.ha2, HOA, `${HOA}/128`, CLUSTER_COAS));
-  assert.equal(await counter(ha2, 'nd', 'proxy-announced'), 0, 'the standby announced nothing');
-  assert.equal(await proxyEntries(w.ha2), '', 'the standby has no kernel proxy entry');
-  if (proxyNd === 'kernel') await until('the active has its kernel proxy entry', async () => (await proxyEntries(w.ha1)).includes(HOA));
-  const text = await mcoactl(ha2, 'show', 'cluster');
-  t.diagnostic(`show cluster on the standby:\n${text}`);
-  assert.match(text, /etcd .*: reachable/);
-  assert.match(text, /2001:db8:aa::1 +standby +ha1/);
-
-  const flow = echoFromCnInBackground(w.cn, 0, INTERVAL_MS);
-  await flow.started;
-  await until('the flow answered through ha1', () => flow.answered().size >= 20);
-  return { ha1, ha2, mnD, flow };
-}
-
-/** After the cause at datagram `cut`: ha2 active with the address, the flow answered again, the next refresh accepted by ha2; the interruption printed. */
-async function failedOver(w: ClusterWorld, r: Running, t: Diagnostics, what: string, cut: number, refreshesBefore: number): Promise<void> {
-  await until('ha2 active', () => activeForHa(r.ha2));
-  await until('the service address on ha2', () => holdsServiceAddress(w.ha2));
-  await until('the flow answered again', () => [...r.flow.answered()].some((n) => n > cut + 5));
-  await until("the mobile node's next refresh accepted by ha2", async () => (await counter(r.ha2, 'status', '0')) > refreshesBefore);
-  await until('the mobile node still registered at both care-of addresses', async () => (await registeredWith(r.mnD, HA)).length === 2);
-  const result = await r.flow.stop();
-  const lost = result.missing.length;
-  const interruptionMs = lost * INTERVAL_MS;
-  t.diagnostic(`${what}: ${lost} of ${result.sent} datagrams lost at ${INTERVAL_MS} ms intervals: interruption ${interruptionMs} ms (lease TTL 2 s, step-down margin 500 ms)`);
-  console.log(`RESULT cluster-${what} interruption_ms=${interruptionMs} lost=${lost} sent=${result.sent} interval_ms=${INTERVAL_MS}`);
-  assert.ok([...r.flow.answered()].some((n) => n > cut), 'the flow resumed');
-  assert.equal((await showCluster(r.ha2))?.services[0]?.owner, 'ha2');
-  assert.match(await mcoactl(r.ha2, 'show', 'stats', '--prometheus'), /^mcoa_cluster_active_service_addresses 1$/m);
-  assert.deepEqual(linesMatching(r.ha2, ERROR_LINE), []);
-}
+import { HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, killDaemon, linesMatching, tsharkFields, until, untilLogged } from './fixtures/index.js';
+import { activeForHa, holdsServiceAddress, showCluster, withClusterWorld, writeClusterHomeAgentConfig, type ClusterWorld } from './fixtures/cluster.js';
+import { failedOver, proxyEntries, running } from './fixtures/cluster-run.js';
 
 test('kill -9 of the active home agent: the standby takes the service address, the flow resumes, the next refresh is accepted; interruption measured', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await withClusterWorld(async (w) => {

@@ -12,6 +12,7 @@ export function clusterLines(v: ClusterView | null): string[] {
     `lease      ${v.leaseRemainingMs > 0 ? `${v.leaseRemainingMs} ms left` : 'none (not serving)'}`,
     `applied    revision ${v.revision}${v.lag === null ? '' : `, lag ${v.lag}`}`,
     `store      ${v.store.writes} writes, ${v.store.skipped} refreshes not written, ${v.store.conflicts} lost compare-and-swap rounds`,
+    `bindings   ${v.watch.fullLoads} full loads, ${v.watch.resumes} resumes from the saved revision, ${v.watch.events} changes applied`,
     '',
   ];
   lines.push(...table(['SERVICE ADDRESS', 'THIS NODE', 'ACTIVE NODE'], v.services.map((s) => [s.address, s.draining ? `${s.role} (drained)` : s.role, s.owner ?? '-'])));

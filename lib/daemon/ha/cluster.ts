@@ -5,17 +5,23 @@
 // home address in the core and the BU is decided again on top of it. One home address's
 // writes run one after another. Records written by others (the standby's whole diet) replace
 // the home address in the core, whose kernel side follows as for any change. Expiry,
-// operator removals and DAD failures are written by the active only.
+// operator removals and DAD failures are written by the active only. Every record this node
+// learns is also saved in its journal with the revision it was applied up to (host.persist),
+// so a restart puts them back in the core (restoreSaved), adopts the kernel objects, and
+// watches etcd from that revision on instead of reading every record again.
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../../config/cluster-section.js';
-import { ClusterNode, type ClusterStoreStatus } from '../../cluster/cluster-node.js';
+import { ClusterNode, type ClusterStoreStatus, type ResumePoint } from '../../cluster/cluster-node.js';
 import { NotOwnerError, type KnownRecord } from '../../cluster/replicated-store.js';
+import { decodeRecord, type BindingRecord } from '../../cluster/binding-record.js';
 import { holdUntilWallMs } from '../../cluster/staleness.js';
 import type { Ip6 } from '../../inet/ip6.js';
 import type { HomeAgent } from '../../proto/ha/home-agent.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { BuOutcome, CacheEvent } from '../../proto/common/outcome.js';
 import { bindingFromStored, storedFromBinding } from '../../store/index.js';
+import type { SavedReplica } from '../../store/replicated-records.js';
+import type { Binding } from '../../proto/common/binding.js';
 
 /** What the cluster needs from the home agent daemon. */
 export interface ClusterHost {
@@ -30,6 +36,34 @@ export interface ClusterHost {
   serve(address: Ip6): void;
   /** Stop serving it now (before another node can win it). */
   stopServing(address: Ip6, why: string): void;
+  /** Save a home address's record as now known, and that every change up to `revision` is applied (the journal). */
+  persist(hoa: Ip6, known: KnownRecord, revision: number): void;
+}
+
+/** A stored record's bindings for the core: each kept until the stored expiry plus the writer's bound, never before the true expiry (staleness.ts). */
+function coreBindings(rec: BindingRecord | null, wallOffsetMs: number): Binding[] {
+  return rec ? rec.bindings.map((s) => ({ ...bindingFromStored(s, wallOffsetMs), expiresAtMs: holdUntilWallMs(rec, s) - wallOffsetMs })) : [];
+}
+
+/**
+ * The records a restarted node saved, decoded: the point to resume from, or null (nothing
+ * saved, or a record that does not decode: then every record is read from etcd again).
+ */
+export function resumePoint(saved: SavedReplica | null): ResumePoint | null {
+  if (!saved) return null;
+  const records = new Map<Ip6, KnownRecord>();
+  for (const [hoa, s] of saved.records) {
+    const d = decodeRecord(hoa, s.value);
+    if (!d.ok) return null;
+    records.set(hoa, { record: d.record, modRevision: s.modRevision, asOf: s.asOf });
+  }
+  return { revision: saved.revision, records };
+}
+
+/** Puts a resume point's records into the core, as applying them from etcd would; returns the bindings kept. */
+export function restoreSaved(core: HomeAgent, resume: ResumePoint, nowMs: number, wallOffsetMs: number): number {
+  for (const [hoa, known] of resume.records) core.replaceHomeAddress(hoa, coreBindings(known.record, wallOffsetMs), known.record?.sequence ?? 0, nowMs);
+  return core.cache.size;
 }
 
 /** The store holds a record this BU was not decided on: decide again on top of it. */
@@ -61,12 +95,20 @@ export class HomeAgentCluster {
     private readonly counters: Metrics,
   ) {}
 
-  /** Connects, loads the bindings into the core and campaigns; throws ClusterUnreachableError naming the endpoints. */
-  static async start(config: ClusterConfig, host: ClusterHost, log: Logger, counters: Metrics): Promise<HomeAgentCluster> {
+  /**
+   * Connects, loads the bindings into the core (or, with `resume`, whose records the core
+   * already holds, only the changes since its revision) and campaigns; throws
+   * ClusterUnreachableError naming the endpoints.
+   */
+  static async start(config: ClusterConfig, host: ClusterHost, log: Logger, counters: Metrics, resume: ResumePoint | null = null): Promise<HomeAgentCluster> {
     const c = new HomeAgentCluster(host, log, counters);
+    if (resume) for (const [hoa, known] of resume.records) c.applied.set(hoa, known.asOf);
     let granted = false;
     c.node = await ClusterNode.start(config, {
-      recordChanged: (hoa, known) => c.onRecord(hoa, known),
+      recordChanged: (hoa, known, revision) => {
+        host.persist(hoa, known, revision);
+        c.onRecord(hoa, known);
+      },
       active: (address) => {
         log.info({ address }, 'cluster: active for the service address');
         host.serve(address);
@@ -81,8 +123,10 @@ export class HomeAgentCluster {
         granted = true;
       },
       leaseLost: (why) => log.warn({ endpoints: config.endpoints, why }, 'cluster: lease lost; not serving, retrying etcd'),
-    });
-    log.info({ node: config.node, endpoints: config.endpoints, revision: c.node.status().revision }, 'cluster: joined, bindings loaded from etcd');
+    }, { resume });
+    const { revision, watch } = c.node.status();
+    if (watch.fullLoads > 0) log.info({ node: config.node, endpoints: config.endpoints, revision }, 'cluster: joined, bindings loaded from etcd');
+    else log.info({ node: config.node, endpoints: config.endpoints, from: resume?.revision, revision, changes: watch.events }, 'cluster: joined, resumed from the saved revision');
     const node = c.node;
     counters.source('cluster_active', () => [[{}, node.status().services.filter((s) => s.role === 'active').length]]);
     counters.source('cluster_lease', () => [[{}, node.status().leaseRemainingMs / 1000]]);
@@ -230,10 +274,7 @@ export class HomeAgentCluster {
     if (last !== undefined && known.asOf <= last) return [];
     this.applied.set(hoa, known.asOf);
     const rec = known.record;
-    const offset = this.host.wallOffsetMs();
-    // Kept until the stored expiry plus the writer's bound: never before the true expiry (staleness.ts).
-    const bindings = rec ? rec.bindings.map((s) => ({ ...bindingFromStored(s, offset), expiresAtMs: holdUntilWallMs(rec, s) - offset })) : [];
-    const events = this.host.core().replaceHomeAddress(hoa, bindings, rec?.sequence ?? 0, this.host.now());
+    const events = this.host.core().replaceHomeAddress(hoa, coreBindings(rec, this.host.wallOffsetMs()), rec?.sequence ?? 0, this.host.now());
     if (events.length > 0) this.counters.inc('cluster', { event: 'records-applied' });
     return events;
   }

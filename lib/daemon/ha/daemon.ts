@@ -40,7 +40,11 @@ import { XFRMNLGRP_REPORT } from '../../platform/xfrm/xfrm-constants.js';
 import { startHomeAgentDhaad, type HomeAgentDhaad } from './dhaad.js';
 import { HomeAgentPrefixDiscovery } from './prefix-discovery.js';
 import { openProxyNd, type HomeAgentProxyNd } from './proxy-nd.js';
-import { HomeAgentCluster } from './cluster.js';
+import { HomeAgentCluster, restoreSaved, resumePoint } from './cluster.js';
+import type { KnownRecord } from '../../cluster/replicated-store.js';
+import type { ResumePoint } from '../../cluster/cluster-node.js';
+import { encodeRecord } from '../../cluster/binding-record.js';
+import { replicatedRecord } from '../../store/replicated-records.js';
 import { ServiceAddresses } from './service-address.js';
 import type { ReceivedBu } from '../../proto/common/outcome.js';
 import { delHoaRecord, type LoadedState } from '../../store/index.js';
@@ -71,6 +75,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   cluster: HomeAgentCluster | null = null;
   /** Cluster mode: the service address on the home link while active. */
   private serviceAddresses: ServiceAddresses | null = null;
+  /** Cluster mode: the records and revision the journal saved, restored into the core before joining. */
+  private resume: ResumePoint | null = null;
 
   private constructor(
     /** Kept for what a reload reopens (the DHAAD socket). */
@@ -94,7 +100,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       requireStore(ctx),
       {
         cache: () => this.ha.cache,
-        restore: (loaded, nowMs, wallOffsetMs) => (ctx.cfg.cluster ? this.forgetJournal(loaded) : restoreWithFlows(this.ha, loaded, nowMs, wallOffsetMs)),
+        restore: (loaded, nowMs, wallOffsetMs) => (ctx.cfg.cluster ? this.restoreReplica(loaded, nowMs) : restoreWithFlows(this.ha, loaded, nowMs, wallOffsetMs)),
         journalExtra: () => flowRecords(this.ha),
         kernelChanged: (hoas, events, nowMs, keyManagement) => this.kernelChanged(hoas, events, nowMs, keyManagement),
         expire: (nowMs) => this.replicated(this.ha.expire(nowMs).events),
@@ -162,11 +168,26 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     this.cacheService.armTimer();
   }
 
-  /** Cluster mode: the bindings come from etcd, not the journal, which is emptied to follow the cache from now on. */
-  private forgetJournal(loaded: LoadedState): number {
+  /**
+   * Cluster mode: the bindings come from the replicated records the journal saved (then only
+   * etcd's changes since their revision are read), or all from etcd when none were saved. The
+   * journal's own binding records are not read here (they are emptied, and follow the cache).
+   */
+  private restoreReplica(loaded: LoadedState, nowMs: number): number {
     const hoas = new Set(loaded.bindings.map((b) => b.hoa));
     if (hoas.size > 0) this.cacheService.store.append([...hoas].map((h) => delHoaRecord(h)));
-    return 0;
+    this.resume = resumePoint(loaded.replica);
+    if (loaded.replica && !this.resume) this.log.warn('cluster: a saved record does not decode; every record is read from etcd again');
+    // Wall clock now, as etcd's records are written: not the journal's frame.
+    return this.resume ? restoreSaved(this.ha, this.resume, nowMs, this.clock.wallNow() - nowMs) : 0;
+  }
+
+  /** Cluster mode: a record as known now, and the revision applied, into the journal (read back at the next start). */
+  private persistRecord(hoa: Ip6, known: KnownRecord, revision: number): void {
+    // Not saved: a restart resumes from an older revision and replays this change again.
+    if (this.stopped) return;
+    this.cacheService.store.append([replicatedRecord(hoa, known.record ? encodeRecord(known.record) : null, known.modRevision, known.asOf, revision)]);
+    this.cacheService.store.commit().catch((err: unknown) => this.roleContext.fatal('binding store write failed', err));
   }
 
   /** Joins the cluster (its records replace the cache); a daemon that cannot reach etcd does not start. */
@@ -183,9 +204,11 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
           applied: (events) => void this.cacheService.changed(events, this.clock.now()),
           serve: (address) => this.serve(address, true),
           stopServing: (address) => this.serve(address, false),
+          persist: (hoa, known, revision) => this.persistRecord(hoa, known, revision),
         },
         log,
         this.counters,
+        this.resume,
       );
     } catch (err) {
       await this.stop();

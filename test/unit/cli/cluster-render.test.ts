@@ -17,6 +17,7 @@ const VIEW: ClusterView = {
   members: [{ node: 'ha2', preferences: { '2001:db8:aa::1': 100 } }, { node: 'ha1', preferences: { '2001:db8:aa::1': 200 } }],
   services: [{ address: ip6('2001:db8:aa::1'), role: 'standby', owner: 'ha1', draining: false }],
   store: { writes: 3, skipped: 17, conflicts: 1 },
+  watch: { fullLoads: 0, resumes: 1, events: 4 },
 };
 
 test('show cluster: not in cluster mode', () => {
@@ -30,6 +31,7 @@ test('show cluster: node, etcd, lease, revision and lag, store counters, service
   assert.equal(lines[2], 'lease      874 ms left');
   assert.equal(lines[3], 'applied    revision 6, lag 1');
   assert.equal(lines[4], 'store      3 writes, 17 refreshes not written, 1 lost compare-and-swap rounds');
+  assert.equal(lines[5], 'bindings   0 full loads, 1 resumes from the saved revision, 4 changes applied');
   assert.ok(lines.some((l) => /^2001:db8:aa::1 +standby +ha1$/.test(l)), lines.join('\n'));
   const members = lines.filter((l) => /^ha\d /.test(l));
   assert.deepEqual(members.map((l) => l.split(/ +/)[0]), ['ha1', 'ha2']);

@@ -48,6 +48,7 @@ function host(): ClusterHost & { ha: HomeAgent; serving: boolean; appliedEvents:
     applied: (events: CacheEvent[]) => void h.appliedEvents.push(...events),
     serve: () => void (h.serving = true),
     stopServing: () => void (h.serving = false),
+    persist: () => {},
   };
   return h;
 }

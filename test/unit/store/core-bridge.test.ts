@@ -61,7 +61,7 @@ test('a de-registration persists as deletes, and the home address is gone after 
     assert.equal(ha.cache.size, 0);
     store.append(recordsForEvents(o2.events, ha.cache, WALL_OFFSET, HOA));
     await store.commit();
-    assert.deepEqual(store.loadAll(), { bindings: [], sequences: new Map(), flows: new Map() });
+    assert.deepEqual(store.loadAll(), { bindings: [], sequences: new Map(), flows: new Map(), replica: null });
     await store.close();
   } finally {
     t.cleanup();
