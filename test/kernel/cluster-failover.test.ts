@@ -10,7 +10,7 @@
 // the service address coming from one home agent, then only from the other.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, killDaemon, linesMatching, tsharkFields, until, untilLogged } from './fixtures/index.js';
+import { HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, killDaemon, linesMatching, mcoactl, tsharkFields, until, untilLogged } from './fixtures/index.js';
 import { activeForHa, holdsServiceAddress, showCluster, withClusterWorld, writeClusterHomeAgentConfig, type ClusterWorld } from './fixtures/cluster.js';
 import { failedOver, proxyEntries, running } from './fixtures/cluster-run.js';
 
