@@ -1,12 +1,11 @@
 // What the demo prints: headed sections, aligned tables, and the home agent's tunnel
 // counters sampled once a second while a flow runs.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { table } from '../lib/cli/commands/format.js';
+import { eventLine } from '../lib/cli/commands/render.js';
+import { ControlClient } from '../lib/control/client.js';
 import { perCareOfCounters, type TunnelCounters } from '../test/kernel/fixtures/index.js';
 import type { Netns } from '../test/kernel/netns.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const started = Date.now();
 
 export const say = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -52,22 +51,28 @@ export async function sampleCounters(ns: { ha: Netns; mn: Netns }, seconds: numb
   indent(t.lines());
 }
 
-/** `mcoactl monitor --socket S` in the background; `take()` returns the lines not shown yet. */
+/**
+ * Binding events in the background, each line as `mcoactl monitor` prints it; `take()` returns
+ * the lines not shown yet. In-process (the control client mcoactl uses) so that `start`
+ * resolves only once mcoad confirmed the subscription: the events of what the demo does next
+ * are never missed, however slowly a spawned mcoactl would have started.
+ */
 export class Monitor {
-  private readonly proc: ChildProcess;
   private readonly lines: string[] = [];
   private shown = 0;
 
-  constructor(socket: string) {
-    this.proc = spawn(process.execPath, [join(ROOT, 'bin', 'mcoactl'), 'monitor', '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let partial = '';
-    const collect = (b: Buffer): void => {
-      const parts = (partial + b.toString()).split('\n');
-      partial = parts.pop() ?? '';
-      this.lines.push(...parts.filter((l) => l.trim() !== ''));
-    };
-    this.proc.stdout!.on('data', collect);
-    this.proc.stderr!.on('data', collect);
+  private constructor(private readonly client: ControlClient) {}
+
+  static async start(socket: string): Promise<Monitor> {
+    const client = await ControlClient.connect(socket);
+    const m = new Monitor(client);
+    await new Promise<void>((resolve, reject) => {
+      client.monitor((e) => m.lines.push(eventLine(e)), resolve).then(
+        () => reject(new Error('mcoad ended the monitor stream before confirming it')),
+        (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+      );
+    });
+    return m;
   }
 
   count(): number {
@@ -80,12 +85,7 @@ export class Monitor {
     return out;
   }
 
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    const done = new Promise<void>((r) => this.proc.once('exit', () => r()));
-    this.proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 2000);
-    await done;
-    clearTimeout(timer);
+  stop(): void {
+    this.client.close();
   }
 }

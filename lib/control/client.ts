@@ -128,10 +128,12 @@ export class ControlClient {
     });
   }
 
-  /** Turns the connection into an event stream; resolves when the connection ends. */
-  async monitor(onEvent: (e: MonitorEvent) => void): Promise<void> {
+  /** Turns the connection into an event stream; resolves when the connection ends. `subscribed` runs once the daemon confirmed. */
+  async monitor(onEvent: (e: MonitorEvent) => void, subscribed?: () => void): Promise<void> {
     this.onEvent = onEvent;
     await this.request('monitor');
+    // From here on no event is missed: a caller may now cause the events it wants to see.
+    subscribed?.();
     await this.ended;
     // The daemon ending the stream with an error (MONITOR_TOO_SLOW) is worth telling.
     if (this.closedError instanceof ControlRequestError) throw this.closedError;
