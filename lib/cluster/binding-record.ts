@@ -1,7 +1,9 @@
 // The value stored under one home address's key: its bindings, its last accepted sequence
 // number, and the staleness bounds the writer used (a reader needs them to know how long the
-// bindings may really live: staleness.ts). JSON; read back field by field, never trusted.
+// bindings may really live: staleness.ts), and its RFC 6089 flow bindings when it has any.
+// JSON; read back field by field, never trusted.
 import { checkRecord, type StoredBinding } from '../store/records.js';
+import { checkFlowsRecord, type StoredFlow } from '../store/flow-records.js';
 import { canonicalIp6, type Ip6 } from '../inet/ip6.js';
 
 export const RECORD_VERSION = 1;
@@ -17,10 +19,14 @@ export interface BindingRecord {
   readonly expiryLagMs: number;
   /** The true last sequence number is at most this much ahead of the stored one (mod 2^16). */
   readonly sequenceLag: number;
+  /** The home address's flow bindings (RFC 6089); absent or empty: none. */
+  readonly flows?: readonly StoredFlow[];
 }
 
 export function encodeRecord(r: BindingRecord): string {
-  return JSON.stringify({ v: RECORD_VERSION, ...r });
+  // No flows: no field, so a record without flows reads the same as before flows were replicated.
+  const { flows, ...rest } = r;
+  return JSON.stringify(flows && flows.length > 0 ? { v: RECORD_VERSION, ...rest, flows } : { v: RECORD_VERSION, ...rest });
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,5 +58,11 @@ export function decodeRecord(hoa: Ip6, text: string): { ok: true; record: Bindin
     bids.add(sb.bid);
   }
   const { sequence, writer, expiryLagMs, sequenceLag } = v;
-  return { ok: true, record: { hoa, sequence, bindings: v.bindings as StoredBinding[], writer, expiryLagMs, sequenceLag } };
+  const record: BindingRecord = { hoa, sequence, bindings: v.bindings as StoredBinding[], writer, expiryLagMs, sequenceLag };
+  if (v.flows === undefined) return { ok: true, record };
+  const flowError = checkFlowsRecord({ hoa, flows: v.flows });
+  if (flowError) return { ok: false, error: flowError };
+  const flows = v.flows as StoredFlow[];
+  if (new Set(flows.map((f) => f.fid)).size !== flows.length) return { ok: false, error: 'a flow FID twice' };
+  return { ok: true, record: { ...record, flows } };
 }

@@ -6,6 +6,7 @@
 import type { Etcd3, IKeyValue } from 'etcd3';
 import type { Ip6 } from '../inet/ip6.js';
 import type { StoredBinding } from '../store/records.js';
+import type { StoredFlow } from '../store/flow-records.js';
 import { decodeRecord, encodeRecord, type BindingRecord } from './binding-record.js';
 import type { ClusterKeys } from './keys.js';
 import { writeReason, type StalenessBounds } from './staleness.js';
@@ -22,7 +23,7 @@ export type UpdateResult =
   | { readonly written: false; readonly revision: number; readonly attempts: number };
 
 /** What a change wants the home address to hold, from what is stored now. */
-export type Change = (current: BindingRecord | null) => { sequence: number; bindings: readonly StoredBinding[] };
+export type Change = (current: BindingRecord | null) => { sequence: number; bindings: readonly StoredBinding[]; flows?: readonly StoredFlow[] };
 
 export class RecordError extends Error {}
 
@@ -96,7 +97,8 @@ export class ReplicatedBindingStore {
         this.stats.skipped++;
         return { written: false, revision: now.modRevision, attempts: attempt };
       }
-      const record: BindingRecord = { hoa, sequence: next.sequence, bindings: next.bindings, writer: this.node, ...this.bounds };
+      const flows = next.flows && next.flows.length > 0 ? { flows: next.flows } : {};
+      const record: BindingRecord = { hoa, sequence: next.sequence, bindings: next.bindings, writer: this.node, ...this.bounds, ...flows };
       const op = next.bindings.length === 0 ? this.client.delete().key(key) : this.client.put(key).value(encodeRecord(record));
       const txn = this.client.if(key, 'Mod', '==', now.modRevision);
       if (fence) txn.and(fence.key, 'Value', '==', fence.value);

@@ -1,6 +1,7 @@
 // When a home address's record must be written, and how long a reader may keep what it reads.
 //
-// A binding's creation, move (CoA), removal, flags or prefixes are always written. A refresh
+// A binding's creation, move (CoA), removal, flags or prefixes are always written, and so is
+// any change of the home address's RFC 6089 flow bindings. A refresh
 // that changes nothing but the lifetime and the sequence number is written only when the
 // stored copy would otherwise lag by more than the bounds:
 //   expiry:   true expiry - stored expiry <= L  (L = replication.max_expiry_lag)
@@ -21,6 +22,7 @@
 // Wall clocks: the bounds hold as stated when the nodes' clocks agree; a skew adds to L.
 import type { StoredBinding } from '../store/records.js';
 import type { BindingRecord } from './binding-record.js';
+import type { StoredFlow } from '../store/flow-records.js';
 
 export interface StalenessBounds {
   expiryLagMs: number;
@@ -42,10 +44,15 @@ function shape(b: StoredBinding): string {
  * Why `next` must be written over `stored` (null: absent), or null when the stored copy stays
  * within the bounds. `next` with no bindings is a removal.
  */
-export function writeReason(stored: BindingRecord | null, next: { sequence: number; bindings: readonly StoredBinding[] }, bounds: StalenessBounds): string | null {
+export function writeReason(
+  stored: BindingRecord | null,
+  next: { sequence: number; bindings: readonly StoredBinding[]; flows?: readonly StoredFlow[] },
+  bounds: StalenessBounds,
+): string | null {
   if (!stored) return next.bindings.length > 0 ? 'created' : null;
   if (next.bindings.length === 0) return 'removed';
   if (stored.expiryLagMs !== bounds.expiryLagMs || stored.sequenceLag !== bounds.sequenceLag) return 'bounds changed';
+  if (!sameStoredFlows(stored.flows, next.flows)) return 'flows changed';
   const old = new Map(stored.bindings.map((b) => [b.bid, b]));
   if (old.size !== next.bindings.length) return 'bindings added or removed';
   for (const b of next.bindings) {
@@ -58,6 +65,17 @@ export function writeReason(stored: BindingRecord | null, next: { sequence: numb
   if (sequenceDiff(next.sequence, stored.sequence) > bounds.sequenceLag) return `sequence lag above ${bounds.sequenceLag}`;
   if (sequenceDiff(next.sequence, stored.sequence) < 0) return 'sequence went back';
   return null;
+}
+
+/** Whether two stored flow lists (absent: none) hold the same flows, in any order. */
+export function sameStoredFlows(a: readonly StoredFlow[] | undefined, b: readonly StoredFlow[] | undefined): boolean {
+  return flowsText(a) === flowsText(b);
+}
+
+/** A flow list in one canonical text (by FID; selector fields in name order): equal lists, equal text. */
+function flowsText(flows: readonly StoredFlow[] | undefined): string {
+  const sorted = [...(flows ?? [])].sort((a, b) => a.fid - b.fid);
+  return JSON.stringify(sorted.map((f) => [f.fid, f.priority, f.action, f.bids, Object.entries(f.selector).sort(([a], [b]) => (a < b ? -1 : 1))]));
 }
 
 /** Until when a reader (a standby, the next active) keeps a stored binding: never before its true expiry. */

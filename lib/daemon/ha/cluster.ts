@@ -8,18 +8,21 @@
 // operator removals and DAD failures are written by the active only. Every record this node
 // learns is also saved in its journal with the revision it was applied up to (host.persist),
 // so a restart puts them back in the core (restoreSaved), adopts the kernel objects, and
-// watches etcd from that revision on instead of reading every record again.
+// watches etcd from that revision on instead of reading every record again. A home address's
+// RFC 6089 flow bindings travel in its record with its bindings: a change of them is written
+// like a binding's, and a standby's core and kernel (the flow filters) follow them.
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../../config/cluster-section.js';
 import { ClusterNode, type ClusterStoreStatus, type ResumePoint } from '../../cluster/cluster-node.js';
 import { NotOwnerError, type KnownRecord } from '../../cluster/replicated-store.js';
 import { decodeRecord, type BindingRecord } from '../../cluster/binding-record.js';
-import { holdUntilWallMs } from '../../cluster/staleness.js';
+import { holdUntilWallMs, sameStoredFlows } from '../../cluster/staleness.js';
 import type { Ip6 } from '../../inet/ip6.js';
 import type { HomeAgent } from '../../proto/ha/home-agent.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { BuOutcome, CacheEvent } from '../../proto/common/outcome.js';
 import { bindingFromStored, storedFromBinding } from '../../store/index.js';
+import { flowFromStored, storedFromFlow } from '../../store/flow-records.js';
 import type { SavedReplica } from '../../store/replicated-records.js';
 import type { Binding } from '../../proto/common/binding.js';
 
@@ -36,6 +39,8 @@ export interface ClusterHost {
   serve(address: Ip6): void;
   /** Stop serving it now (before another node can win it). */
   stopServing(address: Ip6, why: string): void;
+  /** A stored record changed `hoa`'s flow bindings in the core: its kernel side (flow filters) to follow. */
+  flowsChanged(hoa: Ip6): void;
   /** Save a home address's record as now known, and that every change up to `revision` is applied (the journal). */
   persist(hoa: Ip6, known: KnownRecord, revision: number): void;
 }
@@ -43,6 +48,19 @@ export interface ClusterHost {
 /** A stored record's bindings for the core: each kept until the stored expiry plus the writer's bound, never before the true expiry (staleness.ts). */
 function coreBindings(rec: BindingRecord | null, wallOffsetMs: number): Binding[] {
   return rec ? rec.bindings.map((s) => ({ ...bindingFromStored(s, wallOffsetMs), expiresAtMs: holdUntilWallMs(rec, s) - wallOffsetMs })) : [];
+}
+
+/** Puts a stored record (null: absent) into the core in place of `hoa`: its bindings, sequence number and flows. */
+function replaceInCore(core: HomeAgent, hoa: Ip6, rec: BindingRecord | null, nowMs: number, wallOffsetMs: number): { events: CacheEvent[]; flowsChanged: boolean } {
+  const events = core.replaceHomeAddress(hoa, coreBindings(rec, wallOffsetMs), rec?.sequence ?? 0, nowMs);
+  // After the bindings: a flow's activity is computed from the BIDs now held.
+  const flowsChanged = core.flows.replace(hoa, (rec?.flows ?? []).map((f) => flowFromStored(hoa, f)), core.registeredBids(hoa));
+  return { events, flowsChanged };
+}
+
+/** The core's flows of `hoa` differ from the stored record's (a BU changed them). */
+function flowsDiffer(core: HomeAgent, hoa: Ip6, rec: BindingRecord | null): boolean {
+  return !sameStoredFlows(core.flows.list(hoa).map(storedFromFlow), rec?.flows);
 }
 
 /**
@@ -62,7 +80,7 @@ export function resumePoint(saved: SavedReplica | null): ResumePoint | null {
 
 /** Puts a resume point's records into the core, as applying them from etcd would; returns the bindings kept. */
 export function restoreSaved(core: HomeAgent, resume: ResumePoint, nowMs: number, wallOffsetMs: number): number {
-  for (const [hoa, known] of resume.records) core.replaceHomeAddress(hoa, coreBindings(known.record, wallOffsetMs), known.record?.sequence ?? 0, nowMs);
+  for (const [hoa, known] of resume.records) replaceInCore(core, hoa, known.record, nowMs, wallOffsetMs);
   return core.cache.size;
 }
 
@@ -160,7 +178,7 @@ export class HomeAgentCluster {
         const base = this.store.cached(hoa) ?? (await this.store.read(hoa));
         before.push(...this.applyKnown(hoa, base));
         const outcome = decide();
-        if (outcome.events.length === 0) return { outcome, before };
+        if (outcome.events.length === 0 && !flowsDiffer(this.host.core(), hoa, base.record)) return { outcome, before };
         try {
           await this.write(hoa, base);
           return { outcome, before };
@@ -216,7 +234,11 @@ export class HomeAgentCluster {
       hoa,
       (current) => {
         if (current !== base.record) throw new Redecide();
-        return { sequence: core.cache.lastSequence(hoa) ?? 0, bindings: core.cache.bindingsOf(hoa).map((b) => storedFromBinding(b, offset)) };
+        return {
+          sequence: core.cache.lastSequence(hoa) ?? 0,
+          bindings: core.cache.bindingsOf(hoa).map((b) => storedFromBinding(b, offset)),
+          flows: core.flows.list(hoa).map(storedFromFlow),
+        };
       },
       // Fenced: a node that lost the address while the write was on its way writes nothing.
       this.node!.fence(address),
@@ -273,9 +295,9 @@ export class HomeAgentCluster {
     const last = this.applied.get(hoa);
     if (last !== undefined && known.asOf <= last) return [];
     this.applied.set(hoa, known.asOf);
-    const rec = known.record;
-    const events = this.host.core().replaceHomeAddress(hoa, coreBindings(rec, this.host.wallOffsetMs()), rec?.sequence ?? 0, this.host.now());
-    if (events.length > 0) this.counters.inc('cluster', { event: 'records-applied' });
+    const { events, flowsChanged } = replaceInCore(this.host.core(), hoa, known.record, this.host.now(), this.host.wallOffsetMs());
+    if (events.length > 0 || flowsChanged) this.counters.inc('cluster', { event: 'records-applied' });
+    if (flowsChanged) this.host.flowsChanged(hoa);
     return events;
   }
 

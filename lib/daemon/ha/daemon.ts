@@ -205,6 +205,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
           serve: (address) => this.serve(address, true),
           stopServing: (address) => this.serve(address, false),
           persist: (hoa, known, revision) => this.persistRecord(hoa, known, revision),
+          // Only the flows changed (no binding event): the flow filters of that home address follow.
+          flowsChanged: (hoa) => void this.kernelChanged(new Set([hoa]), [], this.clock.now(), false),
         },
         log,
         this.counters,

@@ -210,6 +210,24 @@ export class FlowBindingList {
     return [...held.values()].map((flow) => ({ type: 'removed', flow, reason }));
   }
 
+  /**
+   * Cluster mode: `hoa`'s whole flow list as another node stored it (the replicated record),
+   * activity as of `registered`. True when the list changed.
+   */
+  replace(hoa: Ip6, flows: readonly Omit<FlowBinding, 'active'>[], registered: ReadonlySet<number>): boolean {
+    const before = this.byHoa.get(hoa) ?? new Map<number, FlowBinding>();
+    const next = new Map<number, FlowBinding>();
+    for (const f of flows) if (f.hoa === hoa) next.set(f.fid, withActivity({ ...f, active: false }, registered, true));
+    const same = before.size === next.size && [...next].every(([fid, f]) => {
+      const held = before.get(fid);
+      return held !== undefined && sameFlow(held, f);
+    });
+    if (same) return false;
+    this.put(hoa, next);
+    this.changedHoas.add(hoa);
+    return true;
+  }
+
   /** Puts back flows loaded from the journal, with their activity as of `registered`. */
   restore(flows: Iterable<Omit<FlowBinding, 'active'>>, registeredOf: (hoa: Ip6) => ReadonlySet<number>): number {
     let n = 0;

@@ -2,7 +2,8 @@
 // the real protocol core: BUs decided by the active are written before their BA and reach
 // the standby's core; the standby cannot write (the owner key fences it); a refresh that
 // changes only lifetime and sequence is not written; concurrent writes of one home address
-// by the active and another writer lose nothing either acknowledged.
+// by the active and another writer lose nothing either acknowledged; RFC 6089 flow bindings
+// travel with the bindings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -16,6 +17,7 @@ import { ReplicatedBindingStore, NotOwnerError } from '../../../lib/cluster/repl
 import { ClusterKeys } from '../../../lib/cluster/keys.js';
 import { storedFromBinding } from '../../../lib/store/index.js';
 import type { Ip6 } from '../../../lib/inet/ip6.js';
+import type { FlowIdentificationOption, FlowSubOption } from '../../../lib/wire/flow/flow-types.js';
 import { COA1, COA2, HOA, bid, haConfig, makeBu, received } from '../proto/fixtures.js';
 import { skip, until, useEtcd } from './etcd-fixture.js';
 
@@ -49,6 +51,7 @@ function host(): ClusterHost & { ha: HomeAgent; serving: boolean; appliedEvents:
     serve: () => void (h.serving = true),
     stopServing: () => void (h.serving = false),
     persist: () => {},
+    flowsChanged: () => {},
   };
   return h;
 }
@@ -131,6 +134,62 @@ test('the active and another writer add bindings to one home address at once: ev
     // How often it had to decide again depends on timing; reported, not asserted.
     console.log(`# BUs decided again after a lost compare-and-swap: ${counters.get('cluster', { event: 'redecided' })}`);
   } finally {
+    await a.stop();
+  }
+});
+
+const UDP: FlowSubOption = { kind: 'trafficSelector', selector: { format: 'ipv6', destinationPortStart: 5004, nextHeaderStart: 17 } };
+const TCP: FlowSubOption = { kind: 'trafficSelector', selector: { format: 'ipv6', destinationPortStart: 443, nextHeaderStart: 6 } };
+const fi = (fid: number, pri: number, ...subOptions: FlowSubOption[]): FlowIdentificationOption => ({ kind: 'flowIdentification', fid, fidPri: pri, status: 0, subOptions });
+const br = (...bids: number[]): FlowSubOption => ({ kind: 'bindingReference', bids });
+const flowsOf = (ha: HomeAgent): string[] => ha.flows.list(HOA).map((f) => `${f.fid}@${f.priority}->${f.bids.join(',')}${f.active ? '' : ' (inactive)'}`);
+
+test('RFC 6089 flow bindings are replicated: written with the bindings, a flow-only change written too, the standby holds them and serves them after a takeover', { skip }, async () => {
+  const prefix = '/t-ha-cluster-3/';
+  const h1 = host();
+  const a = await HomeAgentCluster.start(clusterConfig('ha1', prefix), h1, log, new Metrics('home-agent'));
+  await until('ha1 active', () => h1.serving);
+  const h2 = host();
+  const flowHoas: Ip6[] = [];
+  h2.flowsChanged = (hoa) => void flowHoas.push(hoa);
+  const b = await HomeAgentCluster.start(clusterConfig('ha2', prefix), h2, log, new Metrics('home-agent'));
+  let bStopped = false;
+  try {
+    const bu = received(makeBu({ seq: 20, options: [bid(1, { coa: COA1 }), bid(2, { coa: COA2 }), fi(1, 10, UDP, br(1))] }), { nowMs: Date.now() });
+    await a.decide(HOA, () => h1.ha.processBu(bu));
+    // The first binding's BA waits for DAD; the probe is not this test's business.
+    assert.ok(h1.ha.dadResult(HOA, true).ba);
+    assert.deepEqual(flowsOf(h1.ha), ['1@10->1']);
+    await until('the standby holds the flow', () => flowsOf(h2.ha).length === 1);
+    assert.deepEqual(flowsOf(h2.ha), flowsOf(h1.ha));
+    assert.deepEqual(flowHoas, [HOA], 'the standby was told to plan the flow filters');
+
+    // Same care-of addresses (a refresh for the bindings), one more flow and one flow moved: written all the same.
+    const writes = (await a.status()).store.writes;
+    const move = received(makeBu({ seq: 21, options: [bid(1, { coa: COA1 }), bid(2, { coa: COA2 }), fi(1, 10, br(2)), fi(2, 20, TCP, br(1))] }), { nowMs: Date.now() });
+    const d = await a.decide(HOA, () => h1.ha.processBu(move));
+    assert.ok(d.outcome.ba);
+    assert.deepEqual(flowsOf(h1.ha), ['1@10->2', '2@20->1']);
+    assert.equal((await a.status()).store.writes, writes + 1, 'a change of flows alone is written');
+    await until('the standby follows the flow change', () => flowsOf(h2.ha).join() === '1@10->2,2@20->1');
+
+    // A refresh naming both flows in a Flow Summary changes nothing: not written.
+    const summary = received(makeBu({ seq: 22, options: [bid(1, { coa: COA1 }), bid(2, { coa: COA2 }), { kind: 'flowSummary', fids: [1, 2] }] }), { nowMs: Date.now() });
+    await a.decide(HOA, () => h1.ha.processBu(summary));
+    assert.equal((await a.status()).store.writes, writes + 1, 'an unchanged flow list is not written again');
+
+    // The active goes; the standby takes over and knows both flows: a Flow Summary is answered without 132 (FID not found).
+    await a.stop();
+    await until('ha2 active', () => h2.serving);
+    const next = received(makeBu({ seq: 23, options: [bid(1, { coa: COA1 }), bid(2, { coa: COA2 }), { kind: 'flowSummary', fids: [1, 2] }] }), { nowMs: Date.now() });
+    const after = await b.decide(HOA, () => h2.ha.processBu(next));
+    const acks = (after.outcome.ba?.message.options ?? []).filter((o) => o.kind === 'flowIdentification');
+    assert.deepEqual(acks, [], 'no Flow Identification status: both FIDs known to the new active');
+    assert.deepEqual(flowsOf(h2.ha), ['1@10->2', '2@20->1']);
+    await b.stop();
+    bStopped = true;
+  } finally {
+    if (!bStopped) await b.stop();
     await a.stop();
   }
 });

@@ -51,6 +51,7 @@ function host(): ClusterHost & { ha: HomeAgent; journal: ReplicaState; persisted
     applied: () => {},
     serve: () => {},
     stopServing: () => {},
+    flowsChanged: () => {},
     persist: (hoa: Ip6, known: { record: Parameters<typeof encodeRecord>[0] | null; modRevision: number; asOf: number }, revision: number) => {
       h.persisted++;
       h.journal.apply(replicatedRecord(hoa, known.record ? encodeRecord(known.record) : null, known.modRevision, known.asOf, revision));

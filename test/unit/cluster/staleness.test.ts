@@ -87,3 +87,32 @@ test('record codec: round trip, and what a reader refuses', () => {
     assert.ok(!x.ok && want.test(x.error), `${text}: ${JSON.stringify(x)}`);
   }
 });
+
+const FLOW_UDP = { fid: 1, priority: 10, action: 'forward' as const, bids: [1], selector: { destinationPortStart: 5004, nextHeaderStart: 17 } };
+const FLOW_TCP = { fid: 2, priority: 20, action: 'forward' as const, bids: [2], selector: { destinationPortStart: 443, nextHeaderStart: 6 } };
+
+test('RFC 6089 flows: any change of the list is written, the same list in another order is not; the codec reads them back', () => {
+  const r = record({ flows: [FLOW_UDP, FLOW_TCP] });
+  const same = { sequence: r.sequence, bindings: r.bindings };
+  assert.equal(writeReason(r, { ...same, flows: [FLOW_TCP, FLOW_UDP] }, BOUNDS), null, 'same flows, another order');
+  assert.equal(writeReason(r, { ...same, flows: [FLOW_UDP] }, BOUNDS), 'flows changed', 'a flow removed');
+  assert.equal(writeReason(r, { ...same, flows: [FLOW_UDP, { ...FLOW_TCP, bids: [1] }] }, BOUNDS), 'flows changed', 'a flow moved to another BID');
+  assert.equal(writeReason(r, { ...same, flows: [FLOW_UDP, { ...FLOW_TCP, selector: { destinationPortStart: 444, nextHeaderStart: 6 } }] }, BOUNDS), 'flows changed');
+  assert.equal(writeReason(record(), { ...same, flows: [FLOW_UDP] }, BOUNDS), 'flows changed', 'the first flow');
+  assert.equal(writeReason(record(), { ...same, flows: [] }, BOUNDS), null, 'no flows before or after');
+
+  const d = decodeRecord(HOA, encodeRecord(r));
+  assert.ok(d.ok);
+  assert.deepEqual(d.record, r);
+  assert.doesNotMatch(encodeRecord(record({ flows: [] })), /flows/, 'no flows: no field, as records were before');
+  const bad: [string, RegExp][] = [
+    [encodeRecord(record({ flows: [{ ...FLOW_UDP, action: 'drop' as never }] })), /neither forward nor discard/],
+    [encodeRecord(record({ flows: [{ ...FLOW_UDP, selector: { bogus: 1 } }] })), /unknown field/],
+    [encodeRecord(record({ flows: [FLOW_UDP, { ...FLOW_TCP, fid: 1 }] })), /FID twice/],
+    [encodeRecord(record()).replace('"bindings"', '"flows":{},"bindings"'), /without a flow list/],
+  ];
+  for (const [text, want] of bad) {
+    const x = decodeRecord(HOA, text);
+    assert.ok(!x.ok && want.test(x.error), `${text}: ${JSON.stringify(x)}`);
+  }
+});
