@@ -15,7 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createNetns, sh, type Netns } from './netns.js';
 import {
   CN, COAS, ECHO_PORT, ERROR_LINE, FAILURE_LINE, HA, HOA, MN_IFACES, SCENARIO_TIMEOUT_MS, SHARED_DEVICE, TestScope, bindings, daemonLog, flowsFromCn, linesMatching, mcoactl, routedTopology,
-  startEchoServer, tunnels, until, untilForwarding, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
+  haFlowFilters, startEchoServer, tunnels, until, untilForwarding, writeHomeAgentConfig, writeMobileNodeConfig, type Daemon, type RoutedNamespaces,
 } from './fixtures/index.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
@@ -87,18 +87,6 @@ async function perPath(mn: Netns): Promise<Counts> {
 }
 
 const delta = (after: Counts, before: Counts, coa: string, k: 'A' | 'B' | 'rest'): number => (after[coa]?.[k] ?? 0) - (before[coa]?.[k] ?? 0);
-
-/** The home agent's flow filters on the shared device's egress: packets per tunnel_key destination. */
-async function haFlowFilters(ha: Netns): Promise<{ chain: number; prio: number; handle: number; dst: string; packets: number }[]> {
-  type J = { chain?: number; pref: number; options?: { handle: number; actions?: { kind: string; dst_ip?: string; stats?: { packets: number } }[] } };
-  const list = JSON.parse(await ha.exec('tc', '-s', '-j', 'filter', 'show', 'dev', SHARED_DEVICE, 'egress')) as J[];
-  const out: { chain: number; prio: number; handle: number; dst: string; packets: number }[] = [];
-  for (const f of list) {
-    const a = f.options?.actions?.[0];
-    if (a?.kind === 'tunnel_key' && a.dst_ip) out.push({ chain: f.chain ?? 0, prio: f.pref, handle: f.options!.handle, dst: a.dst_ip, packets: a.stats?.packets ?? 0 });
-  }
-  return out;
-}
 
 /** `tc filter show dev mip6t-0 egress` as text lines without counters (what a restart must leave as it was). */
 async function haEgressShape(ha: Netns): Promise<string[]> {
