@@ -17,6 +17,11 @@ export interface BindingRecord {
   readonly expiryLagMs: number;
   /** The true last sequence number is at most this much ahead of the stored one (mod 2^16). */
   readonly sequenceLag: number;
+  /**
+   * The service (home agent) address the home address registers with: its BUs' destination
+   * (shares, docs/cluster.md). Absent in records written before shares: home_agent.address.
+   */
+  readonly serviceAddress?: Ip6;
 }
 
 export function encodeRecord(r: BindingRecord): string {
@@ -41,6 +46,9 @@ export function decodeRecord(hoa: Ip6, text: string): { ok: true; record: Bindin
   if (!isU16(v.sequence)) return { ok: false, error: 'sequence out of range' };
   if (typeof v.writer !== 'string' || v.writer === '') return { ok: false, error: 'no writer' };
   if (!isCount(v.expiryLagMs) || !isCount(v.sequenceLag)) return { ok: false, error: 'bad staleness bounds' };
+  if (v.serviceAddress !== undefined && (typeof v.serviceAddress !== 'string' || canonicalIp6(v.serviceAddress) !== v.serviceAddress)) {
+    return { ok: false, error: `service address ${JSON.stringify(v.serviceAddress)} is not a canonical IPv6 address` };
+  }
   if (!Array.isArray(v.bindings)) return { ok: false, error: 'bindings is not a list' };
   const bids = new Set<number>();
   for (const b of v.bindings as unknown[]) {
@@ -52,5 +60,6 @@ export function decodeRecord(hoa: Ip6, text: string): { ok: true; record: Bindin
     bids.add(sb.bid);
   }
   const { sequence, writer, expiryLagMs, sequenceLag } = v;
-  return { ok: true, record: { hoa, sequence, bindings: v.bindings as StoredBinding[], writer, expiryLagMs, sequenceLag } };
+  const record: BindingRecord = { hoa, sequence, bindings: v.bindings as StoredBinding[], writer, expiryLagMs, sequenceLag };
+  return { ok: true, record: v.serviceAddress === undefined ? record : { ...record, serviceAddress: v.serviceAddress as Ip6 } };
 }

@@ -22,7 +22,7 @@ export type UpdateResult =
   | { readonly written: false; readonly revision: number; readonly attempts: number };
 
 /** What a change wants the home address to hold, from what is stored now. */
-export type Change = (current: BindingRecord | null) => { sequence: number; bindings: readonly StoredBinding[] };
+export type Change = (current: BindingRecord | null) => { sequence: number; bindings: readonly StoredBinding[]; serviceAddress?: Ip6 };
 
 export class RecordError extends Error {}
 
@@ -96,7 +96,8 @@ export class ReplicatedBindingStore {
         this.stats.skipped++;
         return { written: false, revision: now.modRevision, attempts: attempt };
       }
-      const record: BindingRecord = { hoa, sequence: next.sequence, bindings: next.bindings, writer: this.node, ...this.bounds };
+      const base: BindingRecord = { hoa, sequence: next.sequence, bindings: next.bindings, writer: this.node, ...this.bounds };
+      const record: BindingRecord = next.serviceAddress === undefined ? base : { ...base, serviceAddress: next.serviceAddress };
       const op = next.bindings.length === 0 ? this.client.delete().key(key) : this.client.put(key).value(encodeRecord(record));
       const txn = this.client.if(key, 'Mod', '==', now.modRevision);
       if (fence) txn.and(fence.key, 'Value', '==', fence.value);

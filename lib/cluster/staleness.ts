@@ -1,6 +1,7 @@
 // When a home address's record must be written, and how long a reader may keep what it reads.
 //
-// A binding's creation, move (CoA), removal, flags or prefixes are always written. A refresh
+// A binding's creation, move (CoA), removal, flags or prefixes, and a home address's move to
+// another service address (shares), are always written. A refresh
 // that changes nothing but the lifetime and the sequence number is written only when the
 // stored copy would otherwise lag by more than the bounds:
 //   expiry:   true expiry - stored expiry <= L  (L = replication.max_expiry_lag)
@@ -42,9 +43,11 @@ function shape(b: StoredBinding): string {
  * Why `next` must be written over `stored` (null: absent), or null when the stored copy stays
  * within the bounds. `next` with no bindings is a removal.
  */
-export function writeReason(stored: BindingRecord | null, next: { sequence: number; bindings: readonly StoredBinding[] }, bounds: StalenessBounds): string | null {
+export function writeReason(stored: BindingRecord | null, next: { sequence: number; bindings: readonly StoredBinding[]; serviceAddress?: string }, bounds: StalenessBounds): string | null {
   if (!stored) return next.bindings.length > 0 ? 'created' : null;
   if (next.bindings.length === 0) return 'removed';
+  // Shares: a home address that now registers with another service address (its tunnels and its server move).
+  if (stored.serviceAddress !== next.serviceAddress) return 'service address changed';
   if (stored.expiryLagMs !== bounds.expiryLagMs || stored.sequenceLag !== bounds.sequenceLag) return 'bounds changed';
   const old = new Map(stored.bindings.map((b) => [b.bid, b]));
   if (old.size !== next.bindings.length) return 'bindings added or removed';
