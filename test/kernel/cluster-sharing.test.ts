@@ -63,8 +63,8 @@ test('shares: two service addresses, each node active for one; kill -9 of ha1: h
     assert.match(cluster, new RegExp(`${A} +standby +ha1 +1`));
     assert.match(cluster, new RegExp(`${B} +active +ha2 +1`));
 
-    const flowA = echoFromCnInBackground(w.cn, 0, INTERVAL_MS);
-    const flowB = echoFromCnInBackground(w.cn, 0, INTERVAL_MS, undefined, HOA_B);
+    const flowA = background(w, echoFromCnInBackground(w.cn, 0, INTERVAL_MS));
+    const flowB = background(w, echoFromCnInBackground(w.cn, 0, INTERVAL_MS, undefined, HOA_B));
     await Promise.all([flowA.started, flowB.started]);
     await until('both flows answered', () => flowA.answered().size >= 20 && flowB.answered().size >= 20);
     // Each home address is answered for on the home link by its share's node only.
@@ -110,7 +110,7 @@ test('shares: mcoactl drain of the only node listing A sends a Home Agent Switch
     await w.scope.echoServer(w.mn);
     await until('mobile node A registered with A', async () => (await registeredWith(mnA, A)).length === 1);
     await until('ha2 holds the binding (warm)', async () => (await bindings(ha2)).length === 1);
-    const flow = echoFromCnInBackground(w.cn, 0, INTERVAL_MS);
+    const flow = background(w, echoFromCnInBackground(w.cn, 0, INTERVAL_MS));
     await flow.started;
     await until('the flow answered through ha1', () => flow.answered().size >= 20);
 
@@ -135,6 +135,12 @@ test('shares: mcoactl drain of the only node listing A sends a Home Agent Switch
     assert.deepEqual(linesMatching(ha2, ERROR_LINE), []);
   });
 });
+
+/** A flow stopped at the end of the scope too, should the test fail before it stops it (stopping twice is harmless). */
+function background(w: ClusterWorld, flow: EchoFlow): EchoFlow {
+  w.scope.closeAtEnd({ close: () => void flow.stop().catch(() => undefined) });
+  return flow;
+}
 
 async function stopped(flow: EchoFlow): Promise<{ lost: number; sent: number }> {
   const r = await flow.stop();

@@ -48,8 +48,8 @@ export interface ClusterHost {
 /** `show cluster`: each service address with the home addresses registered with it here. */
 export type ShareStatus = Omit<ClusterStoreStatus, 'services'> & { services: (ClusterStoreStatus['services'][number] & { homeAddresses: number })[] };
 
-/** Where the mobile nodes of a drained address nobody else lists are sent (RFC 5142), before it is given up. */
-export type SwitchHomeAgent = (address: Ip6, targets: Ip6[]) => void;
+/** Where the mobile nodes of a drained address nobody else lists are sent (RFC 5142); resolves once sent, before it is given up. */
+export type SwitchHomeAgent = (address: Ip6, targets: Ip6[]) => Promise<void>;
 
 /** A stored record's bindings for the core: each kept until the stored expiry plus the writer's bound, never before the true expiry (staleness.ts). */
 function coreBindings(rec: BindingRecord | null, wallOffsetMs: number): Binding[] {
@@ -315,7 +315,7 @@ export class HomeAgentCluster {
       const targets = switchTargets(address, st.node, st.members, owners);
       if (targets === null) continue;
       switched.push({ address, targets });
-      switchHomeAgent(address, targets);
+      await switchHomeAgent(address, targets);
     }
     return { handedOver: await node.drain(), switched };
   }

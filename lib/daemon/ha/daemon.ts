@@ -246,14 +246,17 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
    * §4) to each of its home addresses, through one of its care-of addresses (as a refresh
    * request goes), naming `targets` in order of preference (none: the node runs DHAAD).
    */
-  private switchHomeAgent(address: Ip6, targets: Ip6[]): void {
+  private async switchHomeAgent(address: Ip6, targets: Ip6[]): Promise<void> {
     const hoas = homeAddressesOf(address, this.ha.cache.homeAddresses(), (h) => this.ha.serviceOf(h));
+    const sent: Promise<void>[] = [];
     for (const hoa of hoas) {
       const b = this.ha.cache.bindingsOf(hoa).find((x) => !x.homeBinding) ?? this.ha.cache.bindingsOf(hoa)[0];
       if (!b) continue;
       const message: HomeAgentSwitch = { kind: 'has', payloadProto: IPPROTO_NONE, checksum: 0, homeAgents: targets.map((t) => ip6Octets(t)), options: [] };
-      this.send({ message, src: address, dst: b.homeBinding ? hoa : b.coa, homeAddress: b.homeBinding ? null : hoa });
+      sent.push(new Promise((resolve) => this.send({ message, src: address, dst: b.homeBinding ? hoa : b.coa, homeAddress: b.homeBinding ? null : hoa }, resolve)));
     }
+    // Sent from the address itself: the kernel must have them before the resignation removes it.
+    await Promise.all(sent);
     this.log.info({ address, targets, homeAddresses: hoas.length }, 'cluster: drained address listed by no other member: home agent switch sent to its mobile nodes');
   }
 
@@ -421,17 +424,22 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     }
   }
 
-  /** Sends `out` with the others of this turn (one sendmmsg); counted when the kernel has answered. */
-  send(out: Outgoing<MobilityMessage>): void {
+  /** Sends `out` with the others of this turn (one sendmmsg); counted, then `answered` called, when the kernel has answered. */
+  send(out: Outgoing<MobilityMessage>, answered?: () => void): void {
     const kind = out.message.kind;
     const failed = (err: unknown): void => {
       this.counters.inc('mh_send_errors');
       this.log.warn({ dst: out.dst, kind, err: String(err) }, 'send failed');
     };
     try {
-      queueOutgoing(this.mh, this.cfg.homeAgent.profile, out, this.sendBuf, (err) => (err ? failed(err) : this.counters.inc('sent', { type: kind })));
+      queueOutgoing(this.mh, this.cfg.homeAgent.profile, out, this.sendBuf, (err) => {
+        if (err) failed(err);
+        else this.counters.inc('sent', { type: kind });
+        answered?.();
+      });
     } catch (err) {
       failed(err);
+      answered?.();
     }
   }
 
