@@ -21,6 +21,11 @@ export interface BindingRecord {
   readonly sequenceLag: number;
   /** The home address's flow bindings (RFC 6089); absent or empty: none. */
   readonly flows?: readonly StoredFlow[];
+  /**
+   * The service (home agent) address the home address registers with: its BUs' destination
+   * (shares, docs/cluster.md). Absent in records written before shares: home_agent.address.
+   */
+  readonly serviceAddress?: Ip6;
 }
 
 export function encodeRecord(r: BindingRecord): string {
@@ -47,6 +52,9 @@ export function decodeRecord(hoa: Ip6, text: string): { ok: true; record: Bindin
   if (!isU16(v.sequence)) return { ok: false, error: 'sequence out of range' };
   if (typeof v.writer !== 'string' || v.writer === '') return { ok: false, error: 'no writer' };
   if (!isCount(v.expiryLagMs) || !isCount(v.sequenceLag)) return { ok: false, error: 'bad staleness bounds' };
+  if (v.serviceAddress !== undefined && (typeof v.serviceAddress !== 'string' || canonicalIp6(v.serviceAddress) !== v.serviceAddress)) {
+    return { ok: false, error: `service address ${JSON.stringify(v.serviceAddress)} is not a canonical IPv6 address` };
+  }
   if (!Array.isArray(v.bindings)) return { ok: false, error: 'bindings is not a list' };
   const bids = new Set<number>();
   for (const b of v.bindings as unknown[]) {
@@ -59,10 +67,11 @@ export function decodeRecord(hoa: Ip6, text: string): { ok: true; record: Bindin
   }
   const { sequence, writer, expiryLagMs, sequenceLag } = v;
   const record: BindingRecord = { hoa, sequence, bindings: v.bindings as StoredBinding[], writer, expiryLagMs, sequenceLag };
-  if (v.flows === undefined) return { ok: true, record };
+  const withService = v.serviceAddress === undefined ? record : { ...record, serviceAddress: v.serviceAddress as Ip6 };
+  if (v.flows === undefined) return { ok: true, record: withService };
   const flowError = checkFlowsRecord({ hoa, flows: v.flows });
   if (flowError) return { ok: false, error: flowError };
   const flows = v.flows as StoredFlow[];
   if (new Set(flows.map((f) => f.fid)).size !== flows.length) return { ok: false, error: 'a flow FID twice' };
-  return { ok: true, record: { ...record, flows } };
+  return { ok: true, record: { ...withService, flows } };
 }

@@ -23,7 +23,7 @@ export type UpdateResult =
   | { readonly written: false; readonly revision: number; readonly attempts: number };
 
 /** What a change wants the home address to hold, from what is stored now. */
-export type Change = (current: BindingRecord | null) => { sequence: number; bindings: readonly StoredBinding[]; flows?: readonly StoredFlow[] };
+export type Change = (current: BindingRecord | null) => { sequence: number; bindings: readonly StoredBinding[]; flows?: readonly StoredFlow[]; serviceAddress?: Ip6 };
 
 export class RecordError extends Error {}
 
@@ -98,7 +98,8 @@ export class ReplicatedBindingStore {
         return { written: false, revision: now.modRevision, attempts: attempt };
       }
       const flows = next.flows && next.flows.length > 0 ? { flows: next.flows } : {};
-      const record: BindingRecord = { hoa, sequence: next.sequence, bindings: next.bindings, writer: this.node, ...this.bounds, ...flows };
+      const service = next.serviceAddress === undefined ? {} : { serviceAddress: next.serviceAddress };
+      const record: BindingRecord = { hoa, sequence: next.sequence, bindings: next.bindings, writer: this.node, ...this.bounds, ...service, ...flows };
       const op = next.bindings.length === 0 ? this.client.delete().key(key) : this.client.put(key).value(encodeRecord(record));
       const txn = this.client.if(key, 'Mod', '==', now.modRevision);
       if (fence) txn.and(fence.key, 'Value', '==', fence.value);

@@ -1,7 +1,8 @@
 // When a home address's record must be written, and how long a reader may keep what it reads.
 //
-// A binding's creation, move (CoA), removal, flags or prefixes are always written, and so is
-// any change of the home address's RFC 6089 flow bindings. A refresh
+// A binding's creation, move (CoA), removal, flags or prefixes, a home address's move to
+// another service address (shares), and any change of its RFC 6089 flow bindings are always
+// written. A refresh
 // that changes nothing but the lifetime and the sequence number is written only when the
 // stored copy would otherwise lag by more than the bounds:
 //   expiry:   true expiry - stored expiry <= L  (L = replication.max_expiry_lag)
@@ -46,11 +47,13 @@ function shape(b: StoredBinding): string {
  */
 export function writeReason(
   stored: BindingRecord | null,
-  next: { sequence: number; bindings: readonly StoredBinding[]; flows?: readonly StoredFlow[] },
+  next: { sequence: number; bindings: readonly StoredBinding[]; flows?: readonly StoredFlow[]; serviceAddress?: string },
   bounds: StalenessBounds,
 ): string | null {
   if (!stored) return next.bindings.length > 0 ? 'created' : null;
   if (next.bindings.length === 0) return 'removed';
+  // Shares: a home address that now registers with another service address (its tunnels and its server move).
+  if (stored.serviceAddress !== next.serviceAddress) return 'service address changed';
   if (stored.expiryLagMs !== bounds.expiryLagMs || stored.sequenceLag !== bounds.sequenceLag) return 'bounds changed';
   if (!sameStoredFlows(stored.flows, next.flows)) return 'flows changed';
   const old = new Map(stored.bindings.map((b) => [b.bid, b]));

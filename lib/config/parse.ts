@@ -163,9 +163,15 @@ function parseRoles(text: string, fileName: string, roles: readonly string[], sc
   const limits = readLimits(r, limitsField);
   const homeAgent = readHa && limits ? { ...readHa, limits } : undefined;
   const cluster = readCluster(r, clusterField);
-  // This node serves one service address, its home agent address (several per node: not yet).
-  if (cluster && homeAgent && clusterField && (cluster.serviceAddresses.length !== 1 || cluster.serviceAddresses[0]!.address !== homeAgent.homeAgentAddress)) {
-    r.report(clusterField.node, `${clusterField.path}.service_addresses`, `must list exactly the home agent address ${homeAgent.homeAgentAddress} (one service address per node for now)`);
+  // Shares (docs/cluster.md): several service addresses, each its own election; the home agent
+  // address is one of them (records written before shares, DHAAD, prefix advertisements, static SAs).
+  if (cluster && homeAgent && clusterField && !cluster.serviceAddresses.some((s) => s.address === homeAgent.homeAgentAddress)) {
+    const listed = cluster.serviceAddresses.map((s) => s.address).join(', ');
+    r.report(
+      clusterField.node,
+      `${clusterField.path}.service_addresses`,
+      `must include the home agent address ${homeAgent.homeAgentAddress} (home_agent.address: the address of records written without one, of DHAAD replies and prefix advertisements); listed: ${listed}`,
+    );
   }
   if (homeAgent && haField && r.problems.length === 0) coreCheck(r, homeAgent, haField);
   if (r.problems.length > 0 || !homeAgent || !control || !metrics || cluster === undefined) throw new ConfigFileError(r.problems);

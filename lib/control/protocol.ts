@@ -114,6 +114,8 @@ export interface DrainResult {
   /** drain: the service addresses this node was active for and handed over; undrain: none. */
   handedOver: Ip6[];
   draining: boolean;
+  /** drain, shares: addresses no other live member lists; their mobile nodes got a Home Agent Switch naming `targets`. */
+  switched?: { address: Ip6; targets: Ip6[] }[];
 }
 
 export interface ClusterView {
@@ -129,7 +131,8 @@ export interface ClusterView {
   etcdRevision: number | null;
   lag: number | null;
   members: { node: string; preferences: Readonly<Record<string, number>> }[];
-  services: { address: Ip6; role: 'active' | 'standby'; owner: string | null; draining: boolean }[];
+  /** `homeAddresses`: how many home addresses of this node's cache register with the address (shares). */
+  services: { address: Ip6; role: 'active' | 'standby'; owner: string | null; draining: boolean; homeAddresses?: number }[];
   /** Compare-and-swap writes, refreshes not written (within the staleness bound), lost rounds. */
   store: { writes: number; skipped: number; conflicts: number };
   /** How the bindings arrived: full loads of every record, resumes from the revision saved in the journal, changes applied from the watch. */

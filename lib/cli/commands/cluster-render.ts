@@ -15,7 +15,12 @@ export function clusterLines(v: ClusterView | null): string[] {
     `bindings   ${v.watch.fullLoads} full loads, ${v.watch.resumes} resumes from the saved revision, ${v.watch.events} changes applied`,
     '',
   ];
-  lines.push(...table(['SERVICE ADDRESS', 'THIS NODE', 'ACTIVE NODE'], v.services.map((s) => [s.address, s.draining ? `${s.role} (drained)` : s.role, s.owner ?? '-'])));
+  lines.push(
+    ...table(
+      ['SERVICE ADDRESS', 'THIS NODE', 'ACTIVE NODE', 'HOME ADDRESSES'],
+      v.services.map((s) => [s.address, s.draining ? `${s.role} (drained)` : s.role, s.owner ?? '-', s.homeAddresses === undefined ? '-' : String(s.homeAddresses)]),
+    ),
+  );
   lines.push('');
   const members = [...v.members].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   lines.push(...table(['MEMBER', 'PREFERENCES'], members.map((m) => [m.node, Object.entries(m.preferences).map(([a, p]) => `${a}=${p}`).join(' ')])));

@@ -11,12 +11,17 @@
 // watches etcd from that revision on instead of reading every record again. A home address's
 // RFC 6089 flow bindings travel in its record with its bindings: a change of them is written
 // like a binding's, and a standby's core and kernel (the flow filters) follow them.
+// Shares: each home address registers with one service address (its BUs' destination, kept in
+// its record, lib/cluster/shares.ts); the node active for that address writes it (fenced on
+// that address's owner key), and a step-down holds only that address's home addresses as a
+// standby does.
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../../config/cluster-section.js';
 import { ClusterNode, type ClusterStoreStatus, type ResumePoint } from '../../cluster/cluster-node.js';
 import { NotOwnerError, type KnownRecord } from '../../cluster/replicated-store.js';
 import { decodeRecord, type BindingRecord } from '../../cluster/binding-record.js';
 import { holdUntilWallMs, sameStoredFlows } from '../../cluster/staleness.js';
+import { homeAddressesOf, recordService, switchTargets } from '../../cluster/shares.js';
 import type { Ip6 } from '../../inet/ip6.js';
 import type { HomeAgent } from '../../proto/ha/home-agent.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -45,6 +50,12 @@ export interface ClusterHost {
   persist(hoa: Ip6, known: KnownRecord, revision: number): void;
 }
 
+/** `show cluster`: each service address with the home addresses registered with it here. */
+export type ShareStatus = Omit<ClusterStoreStatus, 'services'> & { services: (ClusterStoreStatus['services'][number] & { homeAddresses: number })[] };
+
+/** Where the mobile nodes of a drained address nobody else lists are sent (RFC 5142); resolves once sent, before it is given up. */
+export type SwitchHomeAgent = (address: Ip6, targets: Ip6[]) => Promise<void>;
+
 /** A stored record's bindings for the core: each kept until the stored expiry plus the writer's bound, never before the true expiry (staleness.ts). */
 function coreBindings(rec: BindingRecord | null, wallOffsetMs: number): Binding[] {
   return rec ? rec.bindings.map((s) => ({ ...bindingFromStored(s, wallOffsetMs), expiresAtMs: holdUntilWallMs(rec, s) - wallOffsetMs })) : [];
@@ -52,7 +63,7 @@ function coreBindings(rec: BindingRecord | null, wallOffsetMs: number): Binding[
 
 /** Puts a stored record (null: absent) into the core in place of `hoa`: its bindings, sequence number and flows. */
 function replaceInCore(core: HomeAgent, hoa: Ip6, rec: BindingRecord | null, nowMs: number, wallOffsetMs: number): { events: CacheEvent[]; flowsChanged: boolean } {
-  const events = core.replaceHomeAddress(hoa, coreBindings(rec, wallOffsetMs), rec?.sequence ?? 0, nowMs);
+  const events = core.replaceHomeAddress(hoa, coreBindings(rec, wallOffsetMs), rec?.sequence ?? 0, nowMs, rec?.serviceAddress);
   // After the bindings: a flow's activity is computed from the BIDs now held.
   const flowsChanged = core.flows.replace(hoa, (rec?.flows ?? []).map((f) => flowFromStored(hoa, f)), core.registeredBids(hoa));
   return { events, flowsChanged };
@@ -134,7 +145,7 @@ export class HomeAgentCluster {
       standby: (address, why) => {
         log.warn({ address, why }, 'cluster: stepped down for the service address');
         host.stopServing(address, why);
-        c.holdAsStandby();
+        c.holdAsStandby(address);
       },
       leaseGranted: () => {
         if (granted) log.info('cluster: etcd answers again; lease granted, campaigning');
@@ -161,17 +172,19 @@ export class HomeAgentCluster {
     return this.node?.isActive(address) ?? false;
   }
 
-  /** The service address this node is active for, if any. */
-  private served(): Ip6 | undefined {
-    return this.node?.status().services.find((s) => s.role === 'active')?.address;
+  /** The service address `hoa` registers with: the core's while it has bindings, else its stored record's. */
+  private serviceOf(hoa: Ip6): Ip6 {
+    const core = this.host.core();
+    return core.cache.record(hoa) ? core.serviceOf(hoa) : recordService(this.node?.store.cached(hoa)?.record, core.config.haAddress);
   }
 
   /**
    * Decides a BU with `decide` (the core's processBu) and writes what it changed before the
-   * caller sends the BA. Rejects when the store cannot be written: the BU is then not
+   * caller sends the BA, fenced on `service` (the address the BU was sent to; default the home
+   * agent address). Rejects when the store cannot be written: the BU is then not
    * acknowledged, and the home address goes back to its stored record.
    */
-  decide(hoa: Ip6, decide: () => BuOutcome): Promise<DecidedBu> {
+  decide(hoa: Ip6, decide: () => BuOutcome, service: Ip6 = this.host.core().config.haAddress): Promise<DecidedBu> {
     return this.serial(hoa, async () => {
       const before: CacheEvent[] = [];
       for (let round = 1; ; round++) {
@@ -180,7 +193,7 @@ export class HomeAgentCluster {
         const outcome = decide();
         if (outcome.events.length === 0 && !flowsDiffer(this.host.core(), hoa, base.record)) return { outcome, before };
         try {
-          await this.write(hoa, base);
+          await this.write(hoa, base, service);
           return { outcome, before };
         } catch (e) {
           if (e instanceof Redecide && round < MAX_DECISIONS) {
@@ -200,17 +213,19 @@ export class HomeAgentCluster {
 
   /**
    * Writes changes made outside a BU (expiry, operator, DAD failure) of these home
-   * addresses, on the active only; a lost round applies the other node's record instead.
+   * addresses, on the node active for each one's service address only; a lost round applies
+   * the other node's record instead.
    */
   replicate(hoas: Iterable<Ip6>): void {
-    if (!this.served()) return;
     for (const hoa of hoas) {
+      const service = this.serviceOf(hoa);
+      if (!this.serves(service)) continue;
       void this.serial(hoa, async () => {
         const base = this.store.cached(hoa) ?? (await this.store.read(hoa));
         const newer = this.applyKnown(hoa, base);
         if (newer.length > 0) return this.host.applied(newer);
         try {
-          await this.write(hoa, base);
+          await this.write(hoa, base, service);
         } catch (e) {
           if (!(e instanceof Redecide)) throw e;
           this.counters.inc('cluster', { event: 'redecided' });
@@ -224,21 +239,19 @@ export class HomeAgentCluster {
     }
   }
 
-  /** The core's state of `hoa`, written over `base` unless another node wrote since. */
-  private async write(hoa: Ip6, base: KnownRecord): Promise<void> {
+  /** The core's state of `hoa`, written over `base` unless another node wrote since; fenced on `address`'s owner key. */
+  private async write(hoa: Ip6, base: KnownRecord, address: Ip6): Promise<void> {
     const core = this.host.core();
     const offset = this.host.wallOffsetMs();
-    const address = this.served();
-    if (!address) throw new NotOwnerError('not active for the service address: not written');
+    if (!this.serves(address)) throw new NotOwnerError(`not active for the service address ${address}: not written`);
     const r = await this.store.update(
       hoa,
       (current) => {
         if (current !== base.record) throw new Redecide();
-        return {
-          sequence: core.cache.lastSequence(hoa) ?? 0,
-          bindings: core.cache.bindingsOf(hoa).map((b) => storedFromBinding(b, offset)),
-          flows: core.flows.list(hoa).map(storedFromFlow),
-        };
+        const serviceAddress = core.cache.record(hoa)?.serviceAddress;
+        const bindings = core.cache.bindingsOf(hoa).map((b) => storedFromBinding(b, offset));
+        const flows = core.flows.list(hoa).map(storedFromFlow);
+        return { sequence: core.cache.lastSequence(hoa) ?? 0, bindings, flows, ...(serviceAddress === undefined ? {} : { serviceAddress }) };
       },
       // Fenced: a node that lost the address while the write was on its way writes nothing.
       this.node!.fence(address),
@@ -273,15 +286,16 @@ export class HomeAgentCluster {
   }
 
   /**
-   * After a step-down: every home address back to its stored record, so the core keeps each
-   * binding until the stored expiry plus the bound, as any standby does, and not until the
-   * expiry this node last granted (a refresh the new active does not write would otherwise
-   * leave this node without the binding when it lapses here).
+   * After a step-down for `address`: every home address registered with it back to its stored
+   * record, so the core keeps each binding until the stored expiry plus the bound, as any
+   * standby does, and not until the expiry this node last granted (a refresh the new active
+   * does not write would otherwise leave this node without the binding when it lapses here).
+   * The home addresses of the other addresses this node still serves keep their true expiries.
    */
-  private holdAsStandby(): void {
+  private holdAsStandby(address: Ip6): void {
     const store = this.node?.store;
     if (!store) return;
-    for (const hoa of [...this.applied.keys()]) {
+    for (const hoa of homeAddressesOf(address, [...this.applied.keys()], (h) => this.serviceOf(h))) {
       const known = store.cached(hoa);
       if (!known || this.chains.has(hoa)) continue;
       this.applied.delete(hoa);
@@ -301,17 +315,41 @@ export class HomeAgentCluster {
     return events;
   }
 
-  /** `mcoactl drain`: the addresses this node was active for, now left to the standbys. */
-  drain(): Promise<Ip6[]> {
-    return this.node!.drain();
+  /** The service addresses this node is active for now. */
+  activeAddresses(): Ip6[] {
+    return this.node?.status().services.filter((s) => s.role === 'active').map((s) => s.address) ?? [];
+  }
+
+  /**
+   * `mcoactl drain`: the addresses this node was active for, now left to the standbys. For an
+   * address no other live member lists, `switchHomeAgent` first tells its mobile nodes where to
+   * go (RFC 5142), while this node still serves it; returns those addresses and their targets.
+   */
+  async drain(switchHomeAgent: SwitchHomeAgent): Promise<{ handedOver: Ip6[]; switched: { address: Ip6; targets: Ip6[] }[] }> {
+    const node = this.node!;
+    const st = node.status();
+    const owners = new Map(st.services.map((s) => [s.address, s.owner] as const));
+    const switched: { address: Ip6; targets: Ip6[] }[] = [];
+    for (const address of this.activeAddresses()) {
+      const targets = switchTargets(address, st.node, st.members, owners);
+      if (targets === null) continue;
+      switched.push({ address, targets });
+      await switchHomeAgent(address, targets);
+    }
+    return { handedOver: await node.drain(), switched };
   }
 
   undrain(): void {
     this.node!.undrain();
   }
 
-  status(): Promise<ClusterStoreStatus> {
-    return this.node!.storeStatus();
+  /** storeStatus(), each service address with the number of home addresses registered with it here. */
+  async status(): Promise<ShareStatus> {
+    const s = await this.node!.storeStatus();
+    const core = this.host.core();
+    const count = new Map<Ip6, number>();
+    for (const hoa of core.cache.homeAddresses()) count.set(core.serviceOf(hoa), (count.get(core.serviceOf(hoa)) ?? 0) + 1);
+    return { ...s, services: s.services.map((x) => ({ ...x, homeAddresses: count.get(x.address) ?? 0 })) };
   }
 
   /** Hands the service addresses back (stops serving first), ends the lease. */

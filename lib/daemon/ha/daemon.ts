@@ -46,6 +46,8 @@ import type { ResumePoint } from '../../cluster/cluster-node.js';
 import { encodeRecord } from '../../cluster/binding-record.js';
 import { replicatedRecord } from '../../store/replicated-records.js';
 import { ServiceAddresses } from './service-address.js';
+import { homeAddressesOf } from '../../cluster/shares.js';
+import { IPPROTO_NONE, type HomeAgentSwitch } from '../../wire/types.js';
 import type { ReceivedBu } from '../../proto/common/outcome.js';
 import { delHoaRecord, type LoadedState } from '../../store/index.js';
 
@@ -125,9 +127,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const d = new HomeAgentDaemon(ctx, sync, mh, nd, xfrm);
     d.proxyNd = openProxyNd(ctx);
     d.proxyNd.onProbe = (r) => nd.probeHeard(r.ifindex, r.ns.target, r.ns.nonce);
-    // Cluster mode: silent until elected (no service address, no proxying, no signalling).
+    // Cluster mode: silent until elected (no service address, no proxying, no signalling: servesHoa).
     if (cfg.cluster) {
-      d.proxyNd.serving = false;
       d.serviceAddresses = new ServiceAddresses(rtnl, nd, cfg.homeAgent.homeLinkInterface, ctx.counters, log.child({ component: 'cluster' }));
     }
     ctx.counters.source('bindings', () => bindingStates(d.ha.cache));
@@ -140,7 +141,10 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     d.prefixDiscovery = HomeAgentPrefixDiscovery.open(sockets, cfg, d.tunnelledHomeAddresses(), ctx.counters, log, ctx.clock);
     if (d.cluster) {
       const cluster = d.cluster;
-      d.prefixDiscovery.serving = () => cluster.serves(d.cfg.homeAgent.homeAgentAddress);
+      d.prefixDiscovery.sourceFor = (hoa) => {
+        const service = d.ha.serviceOf(hoa);
+        return cluster.serves(service) ? service : null;
+      };
     }
     mh.on('message', (m) => d.onMessage(m));
     countReceiveErrors(mh, d.counters, log, d.badInputLog, () => d.clock.now());
@@ -159,7 +163,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const moves: Promise<boolean>[] = [];
     for (const hoa of this.ha.cache.homeAddresses()) {
       const desired = homeAgentDesiredFor(this.ha, hoa);
-      this.kernel.index.update(hoa, this.proxyNd.plan(hoa, desired, false));
+      this.kernel.index.update(hoa, this.proxyNd.plan(hoa, desired, false, this.servesHoa(hoa)));
       moves.push(...this.ipsec.tunnelsChanged(hoa, [...desired.tunnels.values()], [], false, now));
     }
     await this.kernel.passNow();
@@ -218,13 +222,44 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     }
   }
 
-  /** Cluster mode: take the service address (address, proxying, NAs) or give it up. */
+  /**
+   * Whether this node serves `hoa` (answers NS for it, sends it refresh requests and prefix
+   * advertisements): alone always; in cluster mode while active for its service address.
+   */
+  servesHoa(hoa: Ip6): boolean {
+    if (!this.cfg.cluster) return true;
+    return this.cluster?.serves(this.ha.serviceOf(hoa)) ?? false;
+  }
+
+  /**
+   * Cluster mode: take a service address (address, proxying, NAs) or give it up. The home
+   * addresses registered with it are planned again: their proxy entries (kernel) or defended
+   * set (daemon, announced when added) follow servesHoa.
+   */
   private serve(address: Ip6, on: boolean): void {
     if (on) void this.serviceAddresses!.take(address);
-    this.proxyNd.setServing(on);
-    // Kernel proxy entries: every home address planned again, with or without them.
-    if (this.proxyNd.mode === 'kernel') void this.kernelChanged(new Set(this.ha.cache.homeAddresses()), [], this.clock.now(), false);
+    const hoas = homeAddressesOf(address, this.ha.cache.homeAddresses(), (h) => this.ha.serviceOf(h));
+    if (hoas.length > 0) void this.kernelChanged(new Set(hoas), [], this.clock.now(), false);
     if (!on) void this.serviceAddresses!.drop(address);
+  }
+
+  /**
+   * `mcoactl drain`, for an address no other live member lists: a Home Agent Switch (RFC 5142
+   * §4) to each of its home addresses, through one of its care-of addresses (as a refresh
+   * request goes), naming `targets` in order of preference (none: the node runs DHAAD).
+   */
+  private async switchHomeAgent(address: Ip6, targets: Ip6[]): Promise<void> {
+    const hoas = homeAddressesOf(address, this.ha.cache.homeAddresses(), (h) => this.ha.serviceOf(h));
+    const sent: Promise<void>[] = [];
+    for (const hoa of hoas) {
+      const b = this.ha.cache.bindingsOf(hoa).find((x) => !x.homeBinding) ?? this.ha.cache.bindingsOf(hoa)[0];
+      if (!b) continue;
+      const message: HomeAgentSwitch = { kind: 'has', payloadProto: IPPROTO_NONE, checksum: 0, homeAgents: targets.map((t) => ip6Octets(t)), options: [] };
+      sent.push(new Promise((resolve) => this.send({ message, src: address, dst: b.homeBinding ? hoa : b.coa, homeAddress: b.homeBinding ? null : hoa }, resolve)));
+    }
+    // Sent from the address itself: the kernel must have them before the resignation removes it.
+    await Promise.all(sent);
+    this.log.info({ address, targets, homeAddresses: hoas.length }, 'cluster: drained address listed by no other member: home agent switch sent to its mobile nodes');
   }
 
   /** Cluster mode: changes made outside a BU (expiry, operator) are written to etcd by the active. */
@@ -258,6 +293,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     if (msg.kind === 'bu') {
       if (!this.cacheService.admitBu(this.ha.config.limits.maxJournalBacklog, now)) return;
       const input: ReceivedBu = { bu: msg, hoa, careOfSource, dst, ipsecProtected: this.ipsec.isProtected(m, this.cfg.homeAgent.homeAgentAddress), nowMs: now };
+      // Shares: the home address registers with the service address its BU was sent to.
+      if (this.cluster) input.serviceAddress = dst;
       if (this.cluster) return this.decideInCluster(this.cluster, input);
       this.afterBu(input, this.ha.processBu(input), now);
       return;
@@ -285,7 +322,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
 
   /** Cluster mode: decided and written to etcd (compare-and-swap) before the BA; no BA when etcd cannot be written. */
   private decideInCluster(cluster: HomeAgentCluster, input: ReceivedBu): void {
-    cluster.decide(input.hoa, () => this.ha.processBu({ ...input, nowMs: this.clock.now() })).then(
+    cluster.decide(input.hoa, () => this.ha.processBu({ ...input, nowMs: this.clock.now() }), input.dst).then(
       ({ outcome, before }) => {
         if (this.stopped) return;
         const now = this.clock.now();
@@ -350,7 +387,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     const moves: Promise<boolean>[] = [];
     for (const h of hoas) {
       const desired = homeAgentDesiredFor(this.ha, h);
-      this.kernel.index.update(h, this.proxyNd.plan(h, desired));
+      this.kernel.index.update(h, this.proxyNd.plan(h, desired, true, this.servesHoa(h)));
       moves.push(...this.ipsec.tunnelsChanged(h, [...desired.tunnels.values()], events, keyManagement, now));
     }
     this.kernel.schedule();
@@ -389,25 +426,31 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     }
   }
 
-  /** Sends `out` with the others of this turn (one sendmmsg); counted when the kernel has answered. */
-  send(out: Outgoing<MobilityMessage>): void {
+  /** Sends `out` with the others of this turn (one sendmmsg); counted, then `answered` called, when the kernel has answered. */
+  send(out: Outgoing<MobilityMessage>, answered?: () => void): void {
     const kind = out.message.kind;
     const failed = (err: unknown): void => {
       this.counters.inc('mh_send_errors');
       this.log.warn({ dst: out.dst, kind, err: String(err) }, 'send failed');
     };
     try {
-      queueOutgoing(this.mh, this.cfg.homeAgent.profile, out, this.sendBuf, (err) => (err ? failed(err) : this.counters.inc('sent', { type: kind })));
+      queueOutgoing(this.mh, this.cfg.homeAgent.profile, out, this.sendBuf, (err) => {
+        if (err) failed(err);
+        else this.counters.inc('sent', { type: kind });
+        answered?.();
+      });
     } catch (err) {
       failed(err);
+      answered?.();
     }
   }
 
   /** Sends the refresh requests due now; returns when the next expiry or refresh request is due. */
   private sendRefreshRequests(now: number): number | null {
     const brr = this.ha.pollRefreshRequests(now);
-    // Cluster mode: a standby holds the bindings but not the address the requests come from.
-    if (!this.cluster || this.cluster.serves(this.cfg.homeAgent.homeAgentAddress)) for (const r of brr.requests) this.send(r);
+    // Cluster mode: a standby holds the bindings but not the address the requests come from (each its service address).
+    const cluster = this.cluster;
+    for (const r of brr.requests) if (!cluster || cluster.serves(r.src)) this.send(r);
     const next = Math.min(this.ha.nextExpiryMs() ?? Infinity, brr.nextPollMs ?? Infinity);
     return next === Infinity ? null : next;
   }
@@ -438,7 +481,10 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     this.cacheService.registerCommands(server);
     registerFlowCommands(server, () => this.ha);
     server.register('show-cluster', async () => (this.cluster ? await this.cluster.status() : null));
-    server.register('drain', async () => ({ handedOver: await this.clusterFor('drain').drain(), draining: true }));
+    server.register('drain', async () => {
+      const { handedOver, switched } = await this.clusterFor('drain').drain((address, targets) => this.switchHomeAgent(address, targets));
+      return { handedOver, draining: true, ...(switched.length > 0 ? { switched } : {}) };
+    });
     server.register('undrain', () => {
       this.clusterFor('undrain').undrain();
       return { handedOver: [], draining: false };

@@ -57,8 +57,11 @@ export class HomeAgentPrefixDiscovery {
   private readonly timer: DueTimer;
   private readonly logLimit = new RateLimit(10);
   private homeAgentAddress: Ip6;
-  /** Cluster mode: only the active node for the home agent address advertises (a standby has no such address). */
-  serving: () => boolean = () => true;
+  /**
+   * The address `hoa`'s advertisements come from: alone, the home agent address; in cluster mode
+   * its service address while this node is active for it, else null (a standby has no such address).
+   */
+  sourceFor: (hoa: Ip6) => Ip6 | null = () => this.homeAgentAddress;
 
   constructor(
     private readonly sock: Icmp6Port,
@@ -131,9 +134,10 @@ export class HomeAgentPrefixDiscovery {
   }
 
   private send(s: AdvertisementSend): void {
-    if (!this.serving()) return;
+    const src = this.sourceFor(s.dst);
+    if (src === null) return;
     try {
-      this.sock.send({ dst: s.dst, data: encodeMobilePrefix(s.message), src: this.homeAgentAddress });
+      this.sock.send({ dst: s.dst, data: encodeMobilePrefix(s.message), src });
       this.counters.inc('mpd_messages', { message: 'mpa', outcome: 'sent' });
       this.log.info({ hoa: s.dst, identifier: s.message.identifier, solicited: s.solicited, retransmission: s.retransmission, prefixes: s.message.prefixes.length }, 'mobile prefix advertisement sent');
     } catch (err) {

@@ -38,11 +38,6 @@ export class HomeAgentProxyNd {
   private closed = false;
   /** Gets every DAD probe (NS from ::) the socket receives: the DADs of the home agent's own hear others' probes here. */
   onProbe: ((r: ReceivedNs) => void) | undefined;
-  /**
-   * Whether this node answers and announces for the home addresses: always alone; in cluster
-   * mode only while active for the service address (a standby keeps the set, warm, silent).
-   */
-  serving = true;
 
   /** `open` opens the socket on the home link (daemon mode); absent, nothing is answered. */
   constructor(
@@ -84,13 +79,15 @@ export class HomeAgentProxyNd {
    * What the reconciler gets for `hoa`: its desired state as is (kernel), or without proxy
    * entries, which then go to the daemon's own set (daemon) or nowhere (none). Newly
    * defended addresses are announced (RFC 6275 §10.4.1) unless `announce` is false (a
-   * restart: the neighbours were told before it).
+   * restart: the neighbours were told before it). `serving` false (cluster mode: this node is
+   * not active for the home address's service address): nothing is proxied for it, in either
+   * mode; becoming active plans it again with true, which defends and announces it.
    */
-  plan(hoa: Ip6, desired: DesiredState, announce = true): DesiredState {
-    if (this.mode === 'kernel') return this.serving || desired.proxies.size === 0 ? desired : { ...desired, proxies: new Map() };
+  plan(hoa: Ip6, desired: DesiredState, announce = true, serving = true): DesiredState {
+    if (this.mode === 'kernel') return serving || desired.proxies.size === 0 ? desired : { ...desired, proxies: new Map() };
     if (this.mode === 'daemon') {
-      const { added } = this.defended.update(hoa, desired.proxies.values());
-      if (announce && this.serving) for (const a of added) this.send({ dst: 'ff02::1' as Ip6, target: a.address, router: false, solicited: false, override: true }, 'announced');
+      const { added } = this.defended.update(hoa, serving ? desired.proxies.values() : []);
+      if (announce) for (const a of added) this.send({ dst: 'ff02::1' as Ip6, target: a.address, router: false, solicited: false, override: true }, 'announced');
     }
     return desired.proxies.size === 0 ? desired : { ...desired, proxies: new Map() };
   }
@@ -100,21 +97,9 @@ export class HomeAgentProxyNd {
     return this.socket !== undefined && this.socket.ifname === ifname;
   }
 
-  /**
-   * Cluster mode: start (announcing every defended address, RFC 6275 §10.4.1) or stop
-   * answering. In kernel mode the caller plans every home address again.
-   */
-  setServing(serving: boolean): void {
-    if (this.serving === serving) return;
-    this.serving = serving;
-    if (!serving || this.mode !== 'daemon') return;
-    for (const a of this.defended.all()) this.send({ dst: 'ff02::1' as Ip6, target: a.address, router: false, solicited: false, override: true }, 'announced');
-  }
-
   private answer(r: ReceivedNs): void {
     // A standby still hears probes: its own DADs need them, whatever it answers.
     if (r.src === IP6_UNSPECIFIED) this.onProbe?.(r);
-    if (!this.serving) return;
     const a = answerSolicitation(
       { iface: this.socket!.ifname, src: r.src, dst: r.dst, hopLimit: r.hopLimit, target: formatIp6(r.ns.target), hasSourceLinkLayer: r.ns.sourceLinkLayer !== undefined },
       this.defended,

@@ -17,6 +17,8 @@ export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonCo
   const sequences = new Map<Ip6, number>();
   for (const hoa of old.cache.homeAddresses()) sequences.set(hoa, old.cache.lastSequence(hoa) ?? 0);
   ha.restore(old.cache, sequences, d.clock.now());
+  // Cluster shares: each home address keeps the service address it registers with.
+  for (const hoa of ha.cache.homeAddresses()) ha.cache.setServiceAddress(hoa, old.cache.record(hoa)?.serviceAddress);
   ha.flows.adopt(old.flows);
   ha.flows.prohibited = old.flows.prohibited; // the data plane stays as started
   d.ha = ha;
@@ -24,7 +26,7 @@ export function applyHomeAgentReload(d: HomeAgentDaemon, next: HomeAgentDaemonCo
   d.cfg = { ...next, stateDirectory: d.cfg.stateDirectory, control: d.cfg.control, netns: d.cfg.netns, marks: d.cfg.marks, dataplane: d.cfg.dataplane, proxyNd: d.proxyNd.mode };
   d.setXfrm(); // the signalling SAs follow the file
   // Home link, mobile network prefixes: every home address's objects are planned again.
-  for (const hoa of ha.cache.homeAddresses()) d.kernel.index.update(hoa, d.proxyNd.plan(hoa, homeAgentDesiredFor(ha, hoa)));
+  for (const hoa of ha.cache.homeAddresses()) d.kernel.index.update(hoa, d.proxyNd.plan(hoa, homeAgentDesiredFor(ha, hoa), true, d.servesHoa(hoa)));
   d.kernel.setResyncInterval(next.resyncIntervalSeconds * 1000);
   d.kernel.schedule();
   d.prefixDiscovery?.reload(d.cfg); // §10.6.2: changed prefixes are advertised at once

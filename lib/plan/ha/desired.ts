@@ -12,7 +12,7 @@ import type { HomeAgent } from '../../proto/ha/home-agent.js';
 import { nextHopKey, type NextHopSpec, type RouteOverNextHops } from '../common/kernel-objects.js';
 import { flowSteering, type FlowSteer } from './flow-steering.js';
 
-/** One ip6ip6 tunnel per (home agent address, care-of address); the reconciler names it. */
+/** One ip6ip6 tunnel per (home agent address, care-of address); the reconciler names it. The home agent address is the home address's service address in a cluster with shares. */
 export interface TunnelSpec {
   key: string;
   local: Ip6;
@@ -73,7 +73,8 @@ export function desiredForHomeAddress(cache: BindingCache, hoa: Ip6, cfg: Desire
   const out = emptyDesired();
   const bindings = cache.bindingsOf(hoa);
   if (bindings.length === 0 || cache.isDadPending(hoa)) return out;
-  const ha = cfg.homeAgentAddress;
+  // Cluster shares: the tunnels start at the service address the home address registers with.
+  const ha = cache.record(hoa)?.serviceAddress ?? cfg.homeAgentAddress;
   const iface = cfg.homeLinkInterface;
   const home = bindings.filter((b) => b.homeBinding);
   const ids = bindings.map(bindingId).sort();
@@ -160,7 +161,7 @@ export function homeAgentDesiredFor(ha: Pick<HomeAgent, 'cache' | 'config' | 'fl
   const cfg = desiredConfigOf(ha.config);
   const d = desiredForHomeAddress(ha.cache, hoa, cfg);
   if (d.tunnels.size > 0) {
-    const steers = flowSteering(hoa, ha.flows.list(hoa), ha.cache.bindingsOf(hoa), cfg.homeAgentAddress).steers;
+    const steers = flowSteering(hoa, ha.flows.list(hoa), ha.cache.bindingsOf(hoa), ha.cache.record(hoa)?.serviceAddress ?? cfg.homeAgentAddress).steers;
     if (steers.length > 0) d.flows = steers;
   }
   return d;

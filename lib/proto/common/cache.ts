@@ -21,6 +21,12 @@ export interface HoaRecord {
   lastSequence: number;
   /** A home agent is running DAD for this home address (§6.3, RFC 6275 §10.3.1). */
   dadPending: boolean;
+  /**
+   * Cluster shares: the home agent address the home address registers with (its BUs' destination);
+   * its tunnels start there and only the node active for it serves the home address. Absent: the
+   * configured home agent address.
+   */
+  serviceAddress?: Ip6;
 }
 
 export class BindingCache {
@@ -91,6 +97,14 @@ export class BindingCache {
   setLastSequence(hoa: Ip6, sequence: number): void {
     const r = this.records.get(hoa);
     if (r) r.lastSequence = sequence;
+  }
+
+  /** Cluster shares: the service address `hoa` registers with (kept while it has bindings). */
+  setServiceAddress(hoa: Ip6, address: Ip6 | undefined): void {
+    const r = this.records.get(hoa);
+    if (!r) return;
+    if (address === undefined) delete r.serviceAddress;
+    else r.serviceAddress = address;
   }
 
   isDadPending(hoa: Ip6): boolean {

@@ -92,6 +92,11 @@ export interface ReceivedBu {
   careOfSource: Ip6;
   /** Destination of the packet (this node's address). */
   dst: Ip6;
+  /**
+   * Cluster shares: the service address the BU was sent to (its `dst`), which the home address
+   * then registers with; absent (a single home agent): the configured home agent address.
+   */
+  serviceAddress?: Ip6;
   ipsecProtected: boolean;
   nowMs: number;
 }

@@ -34,7 +34,7 @@ export class HomeAgent {
 
   constructor(config: HomeAgentConfig) {
     this.config = compileHomeAgentConfig(config);
-    this.refresh = new RefreshScheduler(this.cache, config.brrPolicy, this.config.haAddress);
+    this.refresh = new RefreshScheduler(this.cache, config.brrPolicy, (hoa) => this.serviceOf(hoa));
   }
 
   processBu(input: ReceivedBu): BuOutcome {
@@ -79,7 +79,10 @@ export class HomeAgent {
       prefixes: verdict.prefixes,
     };
     const res = subs.length > 0 ? registerBids(ctx, subs) : registerRegular(ctx);
-    if (res.accepted) this.cache.setLastSequence(hoa, bu.sequence);
+    if (res.accepted) {
+      this.cache.setLastSequence(hoa, bu.sequence);
+      this.cache.setServiceAddress(hoa, input.serviceAddress);
+    }
     this.scheduleRefresh(changes.events);
     // RFC 6089: the flow options, after the BIDs they refer to; their statuses go in the BA.
     const flowAcks = res.accepted ? this.flowsAfterBu(hoa, bu) : [];
@@ -192,21 +195,24 @@ export class HomeAgent {
    * Cluster mode: `hoa` now holds exactly `bindings` with last sequence number `sequence`, as
    * another node (or this one before a restart) wrote them to the shared store. Bindings
    * already expired at `nowMs` are left out. A DAD in progress here is abandoned with its
-   * held BA: the record is the newer decision.
+   * held BA: the record is the newer decision. `serviceAddress` (shares): the address the home
+   * address registers with; a change of it alone updates every binding (its tunnels move).
    */
-  replaceHomeAddress(hoa: Ip6, bindings: readonly Binding[], sequence: number, nowMs: number): CacheEvent[] {
+  replaceHomeAddress(hoa: Ip6, bindings: readonly Binding[], sequence: number, nowMs: number, serviceAddress?: Ip6): CacheEvent[] {
     const changes = new ChangeSet(this.cache);
     const keep = bindings.filter((b) => b.hoa === hoa && b.expiresAtMs > nowMs);
     const wanted = new Set(keep.map((b) => b.bid));
+    const moved = this.cache.record(hoa)?.serviceAddress !== serviceAddress;
     for (const b of this.cache.bindingsOf(hoa).slice()) if (!wanted.has(b.bid)) changes.remove(hoa, b.bid, 'replicated');
     for (const b of keep) {
       const now = this.cache.lookupExact(hoa, b.bid);
-      if (now && sameBinding(now, b)) continue;
+      if (now && sameBinding(now, b) && !moved) continue;
       changes.put(b, 'replicated', 'replicated');
       this.refresh.schedule(b);
     }
     if (this.cache.record(hoa)) {
       this.cache.setLastSequence(hoa, sequence);
+      this.cache.setServiceAddress(hoa, serviceAddress);
       if (this.cache.isDadPending(hoa)) this.cache.setDadPending(hoa, false);
     }
     this.heldAcks.delete(hoa);
@@ -252,7 +258,12 @@ export class HomeAgent {
    * address; otherwise it is dropped and a Binding Error (status 1) goes to the source.
    */
   checkHomeAddressOption(hoa: Ip6, coa: Ip6): HomeAddressCheck {
-    return checkHomeAddressOption(this.cache, this.config.haAddress, hoa, coa);
+    return checkHomeAddressOption(this.cache, this.serviceOf(hoa), hoa, coa);
+  }
+
+  /** The home agent address `hoa` registers with: its service address (cluster shares), else the configured one. */
+  serviceOf(hoa: Ip6): Ip6 {
+    return this.cache.record(hoa)?.serviceAddress ?? this.config.haAddress;
   }
 
   /** The BIDs `hoa` holds in the binding cache (RFC 6089 flows refer to these). */

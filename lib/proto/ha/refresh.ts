@@ -43,7 +43,8 @@ export class RefreshScheduler {
   constructor(
     private readonly cache: BindingCache,
     private readonly policy: BrrPolicy,
-    private readonly src: Ip6,
+    /** The address a home address's requests come from (its service address). */
+    private readonly src: (hoa: Ip6) => Ip6,
   ) {
     this.heap = new LazyMinHeap<Binding>(
       (b) => refreshDueAtMs(b, policy),
@@ -67,7 +68,7 @@ export class RefreshScheduler {
     while (requests.length < max) {
       const b = this.heap.popIfAtMost(nowMs);
       if (!b) break;
-      if (b.expiresAtMs > nowMs) requests.push(bindingRefreshRequest(b, this.src));
+      if (b.expiresAtMs > nowMs) requests.push(bindingRefreshRequest(b, this.src(b.hoa)));
     }
     const next = this.heap.peek();
     return { requests, nextPollMs: next ? refreshDueAtMs(next, this.policy) : null };

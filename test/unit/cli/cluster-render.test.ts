@@ -15,7 +15,10 @@ const VIEW: ClusterView = {
   etcdRevision: 7,
   lag: 1,
   members: [{ node: 'ha2', preferences: { '2001:db8:aa::1': 100 } }, { node: 'ha1', preferences: { '2001:db8:aa::1': 200 } }],
-  services: [{ address: ip6('2001:db8:aa::1'), role: 'standby', owner: 'ha1', draining: false }],
+  services: [
+    { address: ip6('2001:db8:aa::1'), role: 'standby', owner: 'ha1', draining: false, homeAddresses: 3 },
+    { address: ip6('2001:db8:aa::2'), role: 'active', owner: 'ha2', draining: false, homeAddresses: 5 },
+  ],
   store: { writes: 3, skipped: 17, conflicts: 1 },
   watch: { fullLoads: 0, resumes: 1, events: 4 },
 };
@@ -32,7 +35,9 @@ test('show cluster: node, etcd, lease, revision and lag, store counters, service
   assert.equal(lines[3], 'applied    revision 6, lag 1');
   assert.equal(lines[4], 'store      3 writes, 17 refreshes not written, 1 lost compare-and-swap rounds');
   assert.equal(lines[5], 'bindings   0 full loads, 1 resumes from the saved revision, 4 changes applied');
-  assert.ok(lines.some((l) => /^2001:db8:aa::1 +standby +ha1$/.test(l)), lines.join('\n'));
+  // Shares: which node is active for which address, and how many home addresses register with each.
+  assert.ok(lines.some((l) => /^2001:db8:aa::1 +standby +ha1 +3$/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /^2001:db8:aa::2 +active +ha2 +5$/.test(l)), lines.join('\n'));
   const members = lines.filter((l) => /^ha\d /.test(l));
   assert.deepEqual(members.map((l) => l.split(/ +/)[0]), ['ha1', 'ha2']);
 });

@@ -23,7 +23,7 @@ import { skip, until, useEtcd } from './etcd-fixture.js';
 
 const etcd = useEtcd();
 
-function clusterConfig(node: string, prefix: string): ClusterConfig {
+function clusterConfig(node: string, prefix: string, services = '    2001:db8:1::1:\n'): ClusterConfig {
   return parseConfig(`role: home-agent
 home_agent:
   interface: eth0
@@ -34,22 +34,22 @@ cluster:
   node: ${node}
   key_prefix: ${prefix}
   service_addresses:
-    2001:db8:1::1:
-`, 'mcoad.yaml').cluster!;
+${services}`, 'mcoad.yaml').cluster!;
 }
 
 /** A home agent's core and what the cluster did to it (serving, applied events). */
-function host(): ClusterHost & { ha: HomeAgent; serving: boolean; appliedEvents: CacheEvent[] } {
+function host(): ClusterHost & { ha: HomeAgent; serving: boolean; active: Set<Ip6>; appliedEvents: CacheEvent[] } {
   const h = {
     ha: new HomeAgent(haConfig()),
     serving: false,
+    active: new Set<Ip6>(),
     appliedEvents: [] as CacheEvent[],
     core: () => h.ha,
     now: () => Date.now(),
     wallOffsetMs: () => 0,
     applied: (events: CacheEvent[]) => void h.appliedEvents.push(...events),
-    serve: () => void (h.serving = true),
-    stopServing: () => void (h.serving = false),
+    serve: (address: Ip6) => void ((h.serving = true), h.active.add(address)),
+    stopServing: (address: Ip6) => void ((h.serving = false), h.active.delete(address)),
     persist: () => {},
     flowsChanged: () => {},
   };
@@ -145,7 +145,7 @@ const br = (...bids: number[]): FlowSubOption => ({ kind: 'bindingReference', bi
 const flowsOf = (ha: HomeAgent): string[] => ha.flows.list(HOA).map((f) => `${f.fid}@${f.priority}->${f.bids.join(',')}${f.active ? '' : ' (inactive)'}`);
 
 test('RFC 6089 flow bindings are replicated: written with the bindings, a flow-only change written too, the standby holds them and serves them after a takeover', { skip }, async () => {
-  const prefix = '/t-ha-cluster-3/';
+  const prefix = '/t-ha-cluster-flows/';
   const h1 = host();
   const a = await HomeAgentCluster.start(clusterConfig('ha1', prefix), h1, log, new Metrics('home-agent'));
   await until('ha1 active', () => h1.serving);
@@ -190,6 +190,65 @@ test('RFC 6089 flow bindings are replicated: written with the bindings, a flow-o
     bStopped = true;
   } finally {
     if (!bStopped) await b.stop();
+    await a.stop();
+  }
+});
+
+test('shares: opposite preferences for two addresses make each node active for one; a BU is written with the address it was sent to, fenced on it', { skip }, async () => {
+  const prefix = '/t-ha-cluster-3/';
+  const A = '2001:db8:1::1' as Ip6;
+  const B = '2001:db8:1::2' as Ip6;
+  const h1 = host();
+  const h2 = host();
+  const a = await HomeAgentCluster.start(clusterConfig('ha1', prefix, `    ${A}: { preference: 200 }\n    ${B}: { preference: 100 }\n  preempt: true\n`), h1, log, new Metrics('home-agent'));
+  const b = await HomeAgentCluster.start(clusterConfig('ha2', prefix, `    ${A}: { preference: 100 }\n    ${B}: { preference: 200 }\n  preempt: true\n`), h2, log, new Metrics('home-agent'));
+  try {
+    // ha1 starts first and wins both; with preempt it hands B to ha2, the member preferred for it.
+    await until('ha1 active for A, ha2 for B', () => h1.active.has(A) && !h1.active.has(B) && h2.active.has(B) && !h2.active.has(A));
+    assert.deepEqual(a.activeAddresses(), [A]);
+    assert.deepEqual(b.activeAddresses(), [B]);
+    const bu = received(makeBu({ seq: 10, options: [bid(1, { coa: COA1 })] }), { nowMs: Date.now(), dst: B });
+    const d = await b.decide(HOA, () => h2.ha.processBu({ ...bu, serviceAddress: B }), B);
+    assert.ok(d.outcome.statuses.every((x) => x.status < 128));
+    const stored = await new ReplicatedBindingStore(etcd.client(), new ClusterKeys(prefix), 'reader', { expiryLagMs: 120_000, sequenceLag: 16 }).read(HOA);
+    assert.equal(stored.record?.serviceAddress, B, 'the record names the address the BU was sent to');
+    await until('ha1 holds the binding, registered with B', () => h1.ha.cache.record(HOA)?.serviceAddress === B);
+    // ha1 is active for A only: a write of this home address (registered with B) is fenced on B and refused.
+    const wrong = received(makeBu({ seq: 11, options: [bid(1, { coa: COA2 })] }), { src: COA2, nowMs: Date.now(), dst: B });
+    await assert.rejects(a.decide(HOA, () => h1.ha.processBu({ ...wrong, serviceAddress: B }), B), NotOwnerError);
+    assert.equal(h1.ha.cache.lookupExact(HOA, 1)?.coa, COA1, 'ha1 went back to the stored record');
+    const s = await b.status();
+    assert.deepEqual(s.services.map((x) => `${x.address} ${x.role} ${x.owner} ${x.homeAddresses}`), [`${A} standby ha1 0`, `${B} active ha2 1`]);
+  } finally {
+    await b.stop();
+    await a.stop();
+  }
+});
+
+test('shares: drain of an address no other live member lists: the mobile nodes are told (Home Agent Switch) while it is still served, then it is given up; one another member lists is only handed over', { skip }, async () => {
+  const prefix = '/t-ha-cluster-4/';
+  const A = '2001:db8:1::1' as Ip6;
+  const B = '2001:db8:1::2' as Ip6;
+  const h1 = host();
+  const h2 = host();
+  const a = await HomeAgentCluster.start(clusterConfig('ha1', prefix, `    ${A}: { preference: 200 }\n`), h1, log, new Metrics('home-agent'));
+  await until('ha1 active for A', () => h1.active.has(A));
+  const b = await HomeAgentCluster.start(clusterConfig('ha2', prefix, `    ${A}: { preference: 100 }\n    ${B}: { preference: 200 }\n`), h2, log, new Metrics('home-agent'));
+  try {
+    await until('ha1 active for A, ha2 for B, both members', () => h1.active.has(A) && h2.active.has(B));
+    // Nobody else lists B: draining ha2 sends B's mobile nodes a switch naming A (served by ha1), then gives B up.
+    const calls: string[] = [];
+    const r2 = await b.drain(async (address, targets) => void calls.push(`${address} -> ${targets.join(',')} while active: ${b.activeAddresses().includes(address)}`));
+    assert.deepEqual(calls, [`${B} -> ${A} while active: true`]);
+    assert.deepEqual(r2.handedOver, [B]);
+    assert.deepEqual(r2.switched, [{ address: B, targets: [A] }]);
+    assert.deepEqual(b.activeAddresses(), []);
+    // ha1 drains A, which ha2 also lists (drained, but a live member): handed over, no switch.
+    const r1 = await a.drain(async () => assert.fail('no switch: ha2 lists A'));
+    assert.deepEqual(r1.handedOver, [A]);
+    assert.deepEqual(r1.switched, []);
+  } finally {
+    await b.stop();
     await a.stop();
   }
 });

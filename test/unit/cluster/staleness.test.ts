@@ -116,3 +116,23 @@ test('RFC 6089 flows: any change of the list is written, the same list in anothe
     assert.ok(!x.ok && want.test(x.error), `${text}: ${JSON.stringify(x)}`);
   }
 });
+
+test('shares: a home address moving to another service address is written; the record codec keeps the address and refuses a bad one', () => {
+  const r = record({ serviceAddress: ip6('2001:db8:1::a') });
+  const same = { ...refreshed(r, 1, 1000), serviceAddress: ip6('2001:db8:1::a') };
+  assert.equal(writeReason(r, same, BOUNDS), null, 'a refresh at the same service address stays unwritten');
+  assert.equal(writeReason(r, { ...same, serviceAddress: ip6('2001:db8:1::b') }, BOUNDS), 'service address changed');
+  assert.equal(writeReason(record(), same, BOUNDS), 'service address changed', 'a record written before shares gets the address at the next write');
+  const d = decodeRecord(HOA, encodeRecord(r));
+  assert.ok(d.ok);
+  assert.equal(d.record.serviceAddress, '2001:db8:1::a');
+  const old = decodeRecord(HOA, encodeRecord(record()));
+  assert.ok(old.ok);
+  assert.equal('serviceAddress' in old.record, false, 'a record without one decodes without one');
+  for (const bad of ['2001:DB8:1::A', 'not an address', 7]) {
+    const text = JSON.stringify({ ...JSON.parse(encodeRecord(r)), serviceAddress: bad });
+    const x = decodeRecord(HOA, text);
+    assert.equal(x.ok, false, JSON.stringify(bad));
+    assert.match(x.ok ? '' : x.error, /service address .* is not a canonical IPv6 address/);
+  }
+});

@@ -48,6 +48,22 @@ test('cluster: endpoints, node, the service address (canonical), defaults for th
   });
 });
 
+test('cluster: shares: several service addresses, each with its preference, the home agent address among them', () => {
+  const c = parseConfig(MINIMAL + `cluster:
+  endpoints: [http://127.0.0.1:2379]
+  node: ha2
+  service_addresses:
+    2001:db8:1::1: { preference: 100 }
+    2001:db8:1::2: { preference: 200 }
+    2001:db8:1::3:
+`, 'mcoad.yaml');
+  assert.deepEqual(c.cluster?.serviceAddresses, [
+    { address: '2001:db8:1::1', preference: 100 },
+    { address: '2001:db8:1::2', preference: 200 },
+    { address: '2001:db8:1::3', preference: 0 },
+  ]);
+});
+
 test('cluster: every key given', () => {
   const c = parseConfig(MINIMAL + CLUSTER + `  tls: { ca_file: /etc/mcoa/ca.pem, cert_file: /etc/mcoa/ha1.pem, key_file: /etc/mcoa/ha1.key }
   key_prefix: /lab/mcoa/
@@ -78,8 +94,8 @@ const MISTAKES: [string, string, RegExp][] = [
   ['margin above half the TTL', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  timers: { lease_ttl: 2, step_down_margin_ms: 1500 }\n  service_addresses: { 2001:db8:1::1: }\n', /step_down_margin_ms 1500 is above half the lease TTL/],
   ['sequence lag too large', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  replication: { max_sequence_lag: 40000 }\n  service_addresses: { 2001:db8:1::1: }\n', /max_sequence_lag: out of range 0\.\.1024/],
   ['key prefix without slashes', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  key_prefix: mcoa\n  service_addresses: { 2001:db8:1::1: }\n', /cluster\.key_prefix: must start and end with \//],
-  ['a service address that is not the home agent address', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  service_addresses: { 2001:db8:1::2: }\n', /cluster\.service_addresses: must list exactly the home agent address 2001:db8:1::1/],
-  ['two service addresses (one per node for now)', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  service_addresses: { 2001:db8:1::1: , 2001:db8:1::2: }\n', /must list exactly the home agent address/],
+  ['a service address that is not the home agent address', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  service_addresses: { 2001:db8:1::2: }\n', /cluster\.service_addresses: must include the home agent address 2001:db8:1::1 .*listed: 2001:db8:1::2$/],
+  ['two service addresses, neither the home agent address', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  service_addresses: { 2001:db8:1::2: , 2001:db8:1::3: }\n', /must include the home agent address 2001:db8:1::1 .*listed: 2001:db8:1::2, 2001:db8:1::3$/],
   ['unknown key', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  prempt: true\n  service_addresses: { 2001:db8:1::1: }\n', /unknown key \(did you mean preempt\?\)/],
 ];
 

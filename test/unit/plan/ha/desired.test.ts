@@ -189,3 +189,15 @@ test('from the core, RFC 3963: a mobile network prefix is routed over the same t
   ]);
   assert.deepEqual(routes.get(`${HOA}/128`)?.nexthops.at(-1), { kind: 'home-link', interface: 'eth0', gateway: null, weight: 1 });
 });
+
+test('shares: the tunnels of a home address start at its service address; the others keep the configured one', () => {
+  const cache = new BindingCache();
+  const B = ip6('2001:db8:1::b');
+  cache.put(binding({ bid: 1, coa: COA1 }));
+  cache.put(binding({ hoa: HOA2, bid: 1, coa: COA2 }));
+  cache.setServiceAddress(HOA, B);
+  const d = desiredState(cache, CFG);
+  assert.deepEqual([...d.tunnels.values()].map((t) => `${t.local} -> ${t.remote}`).sort(), [`${B} -> ${COA1}`, `${HA} -> ${COA2}`].sort());
+  cache.setServiceAddress(HOA, undefined);
+  assert.deepEqual([...desiredForHomeAddress(cache, HOA, CFG).tunnels.values()].map((t) => t.local), [HA]);
+});

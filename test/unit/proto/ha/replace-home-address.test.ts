@@ -46,3 +46,33 @@ test('replaceHomeAddress: a DAD in progress for the home address ends, its held 
   const next = ha.processBu(received(makeBu({ seq: 21, options: [bid(1, { coa: COA1 })] }), { nowMs: NOW }));
   assert.ok(next.statuses.every((s) => s.status < 128), 'the next one is accepted');
 });
+
+test('shares: a BU records the service address it was sent to; the record\'s address replaces it, a change alone updates every binding', () => {
+  const A = '2001:db8:1::a' as Binding['coa'];
+  const B = '2001:db8:1::b' as Binding['coa'];
+  const ha = new HomeAgent(haConfig());
+  assert.equal(ha.serviceOf(HOA), haConfig().homeAgentAddress, 'no binding: the configured home agent address');
+  const o = ha.processBu({ ...received(makeBu({ seq: 3, options: [bid(1, { coa: COA1 })] }), { nowMs: NOW, dst: A }), serviceAddress: A });
+  assert.ok(o.statuses.every((s) => s.status < 128));
+  assert.equal(ha.serviceOf(HOA), A);
+  assert.equal(o.dad ? ha.dadResult(HOA, true).ba?.src : o.ba?.src, A, 'the BA comes from the address the BU was sent to');
+  const list = [binding(1, COA1), binding(2, COA2)];
+  ha.replaceHomeAddress(HOA, list, 7, NOW, A);
+  assert.deepEqual(ha.replaceHomeAddress(HOA, list, 7, NOW, A).length, 0, 'same bindings, same address: nothing');
+  assert.deepEqual(ha.replaceHomeAddress(HOA, list, 7, NOW, B).map((e) => `${e.type} ${e.binding.bid}`), ['updated 1', 'updated 2'], 'moved to B: its tunnels must follow');
+  assert.equal(ha.serviceOf(HOA), B);
+  ha.replaceHomeAddress(HOA, list, 7, NOW);
+  assert.equal(ha.serviceOf(HOA), haConfig().homeAgentAddress, 'a record without an address: home_agent.address');
+  const brr = ha.pollRefreshRequests(NOW + 400_000 - 1);
+  assert.ok(brr.requests.length > 0 && brr.requests.every((r) => r.src === haConfig().homeAgentAddress));
+  ha.replaceHomeAddress(HOA, list.map((b) => ({ ...b, expiresAtMs: b.expiresAtMs + 1 })), 7, NOW, B);
+  const moved = ha.pollRefreshRequests(NOW + 400_000);
+  assert.ok(moved.requests.length > 0 && moved.requests.every((r) => r.src === B), 'refresh requests come from the service address');
+});
+
+test('a single home agent (no serviceAddress in the BU): the configured address, whatever the destination', () => {
+  const ha = new HomeAgent(haConfig());
+  ha.processBu(received(makeBu({ seq: 3, options: [bid(1, { coa: COA1 })] }), { nowMs: NOW, dst: '2001:db8:1::a' }));
+  assert.equal(ha.serviceOf(HOA), haConfig().homeAgentAddress);
+  assert.equal(ha.cache.record(HOA)?.serviceAddress, undefined);
+});
