@@ -3,10 +3,13 @@
 // handles the grant (keep-alive), which is after this node sent it; so the lease lives at
 // least until `sent + TTL`. The node may act as owner until `sent + TTL - margin` of the last
 // answered grant or keep-alive, and is told `expiring` then, whether or not etcd can be
-// reached: an active steps down before anyone else can win its address.
+// reached: an active steps down before anyone else can win its address. With several etcd
+// members each keep-alive goes to all of them at once (member-keepalives.ts), so a dead
+// member costs nothing while another answers.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { EtcdLeaseInvalidError, type Etcd3, type Lease } from 'etcd3';
+import type { MemberKeepalives } from './member-keepalives.js';
 
 export interface LeaseTimers {
   ttlSeconds: number;
@@ -34,9 +37,11 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
   private stopped = false;
   readonly stats = { grants: 0, keepalives: 0, keepaliveFailures: 0, expiries: 0 };
 
+  /** `members`: keep-alives to every member at once (several endpoints); absent: through `client`. */
   constructor(
     private readonly client: Etcd3,
     readonly timers: LeaseTimers,
+    private readonly members?: MemberKeepalives,
   ) {
     super();
   }
@@ -70,6 +75,11 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     if (revoke && lease) await lease.revoke().catch(() => {});
   }
 
+  /** Closes the per-member connections of the keep-alives (after stop, when the node leaves). */
+  closeMembers(): void {
+    this.members?.close();
+  }
+
   private async grant(): Promise<void> {
     if (this.stopped || this.lease) return;
     const sent = performance.now();
@@ -99,10 +109,11 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     const sent = performance.now();
     try {
       // Deadline: an answer later than the next keep-alive is of no use.
-      const res = await lease.keepaliveOnce({ deadline: Date.now() + (this.timers.ttlSeconds * 1000) / 3 });
+      const deadline = Date.now() + (this.timers.ttlSeconds * 1000) / 3;
+      const ttl = this.members && this.leaseId ? (await this.members.keepalive(this.leaseId, deadline)).ttlSeconds : Number((await lease.keepaliveOnce({ deadline })).TTL);
       if (lease !== this.lease) return;
       this.stats.keepalives++;
-      this.extend(sent, Math.min(this.timers.ttlSeconds, Number(res.TTL)));
+      this.extend(sent, Math.min(this.timers.ttlSeconds, ttl));
     } catch (e) {
       if (lease !== this.lease) return;
       this.stats.keepaliveFailures++;
