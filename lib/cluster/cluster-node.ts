@@ -5,9 +5,10 @@
 import type { ClusterConfig } from '../config/cluster-section.js';
 import type { Ip6 } from '../inet/ip6.js';
 import { BindingWatcher, type RecordChange } from './binding-watcher.js';
-import { etcdClient } from './etcd-client.js';
+import { etcdClient, etcdOptions } from './etcd-client.js';
 import { ClusterKeys } from './keys.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { MemberKeepalives } from './member-keepalives.js';
 import { Membership, type Member } from './membership.js';
 import { ReplicatedBindingStore, type KnownRecord } from './replicated-store.js';
 import { ServiceElection, type ElectionHooks, type Role } from './service-election.js';
@@ -92,7 +93,9 @@ export class ClusterNode {
     const resume = options.resume;
     if (resume) for (const [hoa, known] of resume.records) store.seed(hoa, known);
     await watcher.start(resume && resume.revision <= etcdRevision ? resume.revision : undefined);
-    const keeper = new LeaseKeeper(client, { ttlSeconds: config.timers.leaseTtlSeconds, marginMs: config.timers.stepDownMarginMs });
+    // Several members: each keep-alive to all of them (a dead one the pool still picks must not cost the lease).
+    const memberKeepalives = config.endpoints.length > 1 ? new MemberKeepalives(config.endpoints, etcdOptions(config)) : undefined;
+    const keeper = new LeaseKeeper(client, { ttlSeconds: config.timers.leaseTtlSeconds, marginMs: config.timers.stepDownMarginMs }, memberKeepalives);
     const preferences = Object.fromEntries(config.serviceAddresses.map((s) => [s.address, s.preference]));
     const members = new Membership(client, keys, { node: config.node, preferences });
     keeper.on('granted', (id) => void members.register(id).catch(() => {}));
@@ -162,6 +165,7 @@ export class ClusterNode {
   private async stopOnce(): Promise<void> {
     for (const e of this.elections) await e.stop().catch(() => {});
     await this.keeper.stop(true);
+    this.keeper.closeMembers();
     await this.members.stop().catch(() => {});
     await this.watcher.stop().catch(() => {});
     this.client.close();

@@ -3,10 +3,14 @@
 // handles the grant (keep-alive), which is after this node sent it; so the lease lives at
 // least until `sent + TTL`. The node may act as owner until `sent + TTL - margin` of the last
 // answered grant or keep-alive, and is told `expiring` then, whether or not etcd can be
-// reached: an active steps down before anyone else can win its address.
+// reached: an active steps down before anyone else can win its address. With several etcd
+// members a keep-alive the pool's member does not answer soon goes to all of them at once
+// (member-keepalives.ts), so a dead member the pool keeps picking costs nothing while another
+// answers.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { EtcdLeaseInvalidError, type Etcd3, type Lease } from 'etcd3';
+import type { MemberKeepalives } from './member-keepalives.js';
 
 export interface LeaseTimers {
   ttlSeconds: number;
@@ -32,11 +36,14 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
   private expiryTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  readonly stats = { grants: 0, keepalives: 0, keepaliveFailures: 0, expiries: 0 };
+  /** `hedged`: keep-alives also sent to every member (the pool's member slow or failing). */
+  readonly stats = { grants: 0, keepalives: 0, keepaliveFailures: 0, expiries: 0, hedged: 0 };
 
+  /** `members`: keep-alives to every member at once (several endpoints); absent: through `client`. */
   constructor(
     private readonly client: Etcd3,
     readonly timers: LeaseTimers,
+    private readonly members?: MemberKeepalives,
   ) {
     super();
   }
@@ -70,6 +77,11 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     if (revoke && lease) await lease.revoke().catch(() => {});
   }
 
+  /** Closes the per-member connections of the keep-alives (after stop, when the node leaves). */
+  closeMembers(): void {
+    this.members?.close();
+  }
+
   private async grant(): Promise<void> {
     if (this.stopped || this.lease) return;
     const sent = performance.now();
@@ -87,6 +99,8 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
       this.extend(sent, this.timers.ttlSeconds);
       this.keepaliveTimer = setInterval(() => void this.keepalive(), (this.timers.ttlSeconds * 1000) / 3);
       this.emit('granted', id);
+      // A grant etcd was slow to answer leaves little of TTL - margin: renew at once rather than a third of the TTL later.
+      void this.keepalive();
     } catch {
       lease.release();
       if (!this.stopped) this.retryTimer = setTimeout(() => void this.grant(), this.timers.retryMs ?? 500);
@@ -98,17 +112,66 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     if (!lease) return;
     const sent = performance.now();
     try {
-      // Deadline: an answer later than the next keep-alive is of no use.
-      const res = await lease.keepaliveOnce({ deadline: Date.now() + (this.timers.ttlSeconds * 1000) / 3 });
+      // Deadline: an answer is of use until sent + TTL - margin (it extends from `sent`), even
+      // after later keep-alives went out; a busy etcd answering in a second still renews.
+      const deadline = Date.now() + this.timers.ttlSeconds * 1000 - this.timers.marginMs;
+      const ttl = await this.renew(lease, deadline);
       if (lease !== this.lease) return;
       this.stats.keepalives++;
-      this.extend(sent, Math.min(this.timers.ttlSeconds, Number(res.TTL)));
+      this.extend(sent, Math.min(this.timers.ttlSeconds, ttl));
     } catch (e) {
       if (lease !== this.lease) return;
       this.stats.keepaliveFailures++;
       // etcd says the lease is gone: no point waiting for the timer.
       if (e instanceof EtcdLeaseInvalidError) this.expire('etcd reports the lease gone');
     }
+  }
+
+  /**
+   * One keep-alive through the client's pool; with several members, a hedge: when the pool's
+   * member has not answered within a third of TTL - margin, or failed, the same keep-alive to
+   * every member at once (the pool may keep picking a dead member). The first answer wins.
+   */
+  private renew(lease: Lease, deadline: number): Promise<number> {
+    const direct = lease.keepaliveOnce({ deadline }).then((r) => Number(r.TTL));
+    const members = this.members;
+    const id = this.leaseId;
+    if (!members || !id) return direct;
+    return new Promise<number>((resolve, reject) => {
+      let settled = false;
+      let directFailed = false;
+      let hedge: 'none' | 'running' | 'failed' = 'none';
+      const win = (ttl: number): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(ttl);
+      };
+      const lose = (e: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(e);
+      };
+      const startHedge = (): void => {
+        if (hedge !== 'none' || settled) return;
+        hedge = 'running';
+        this.stats.hedged++;
+        members.keepalive(id, deadline).then(
+          (a) => win(a.ttlSeconds),
+          (e: unknown) => {
+            hedge = 'failed';
+            if (e instanceof EtcdLeaseInvalidError || directFailed) lose(e);
+          },
+        );
+      };
+      const timer = setTimeout(startHedge, (this.timers.ttlSeconds * 1000 - this.timers.marginMs) / 3);
+      direct.then(win, (e: unknown) => {
+        directFailed = true;
+        if (e instanceof EtcdLeaseInvalidError || hedge === 'failed') return lose(e);
+        startHedge();
+      });
+    });
   }
 
   private extend(sent: number, ttlSeconds: number): void {
