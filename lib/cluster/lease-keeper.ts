@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { EtcdLeaseInvalidError, type Etcd3, type Lease } from 'etcd3';
+import type { ClusterObserver } from './observer.js';
 
 export interface LeaseTimers {
   ttlSeconds: number;
@@ -37,6 +38,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
   constructor(
     private readonly client: Etcd3,
     readonly timers: LeaseTimers,
+    private readonly observer: ClusterObserver = {},
   ) {
     super();
   }
@@ -77,6 +79,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     lease.on('lost', () => {});
     try {
       const id = await lease.grant();
+      this.observer.leaseRoundTrip?.('grant', (performance.now() - sent) / 1000, null);
       if (this.stopped) {
         await lease.revoke().catch(() => {});
         return;
@@ -87,7 +90,8 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
       this.extend(sent, this.timers.ttlSeconds);
       this.keepaliveTimer = setInterval(() => void this.keepalive(), (this.timers.ttlSeconds * 1000) / 3);
       this.emit('granted', id);
-    } catch {
+    } catch (e) {
+      this.observer.leaseRoundTrip?.('grant', (performance.now() - sent) / 1000, errorText(e));
       lease.release();
       if (!this.stopped) this.retryTimer = setTimeout(() => void this.grant(), this.timers.retryMs ?? 500);
     }
@@ -100,10 +104,13 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     try {
       // Deadline: an answer later than the next keep-alive is of no use.
       const res = await lease.keepaliveOnce({ deadline: Date.now() + (this.timers.ttlSeconds * 1000) / 3 });
+      this.observer.leaseRoundTrip?.('keepalive', (performance.now() - sent) / 1000, null);
       if (lease !== this.lease) return;
       this.stats.keepalives++;
       this.extend(sent, Math.min(this.timers.ttlSeconds, Number(res.TTL)));
     } catch (e) {
+      // "Lease gone" is an answer: etcd is there.
+      this.observer.leaseRoundTrip?.('keepalive', (performance.now() - sent) / 1000, e instanceof EtcdLeaseInvalidError ? null : errorText(e));
       if (lease !== this.lease) return;
       this.stats.keepaliveFailures++;
       // etcd says the lease is gone: no point waiting for the timer.
@@ -138,4 +145,8 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     this.validUntil = 0;
     if (had) this.emit('expiring', why);
   }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

@@ -113,6 +113,28 @@ export const COLLECTED = {
   info: { type: 'gauge', collected: true, name: 'mcoa_info', help: 'Always 1: the daemon\'s version and role', labels: ['version', 'role'], roles: ALL },
 } as const satisfies Record<string, CollectedSpec>;
 
+/**
+ * Cluster mode only (issue 15): registered by lib/daemon/ha/cluster-metrics.ts when the
+ * configuration has a `cluster:` section, absent otherwise. `address` is a configured service
+ * address (a handful per cluster, never a home address).
+ */
+export const CLUSTER_METRICS = {
+  elections_won: { type: 'counter', name: 'mcoa_cluster_elections_won_total', help: 'Cluster mode: elections this node won, by service address', labels: ['address'] },
+  failovers: { type: 'counter', name: 'mcoa_cluster_failovers_total', help: 'Cluster mode: service addresses this node became active for after another node held them (its lease expired, or it stepped down or resigned)', labels: ['address'] },
+  step_downs: {
+    type: 'counter', name: 'mcoa_cluster_step_downs_total', labels: ['address', 'reason'], values: ['lease-lost', 'resigned', 'drain', 'stopped'],
+    help: 'Cluster mode: times this node stopped serving a service address, by reason: lease-lost (etcd silent for the lease TTL minus the margin, or the lease gone), resigned (preempted by a more preferred member), drain, stopped',
+  },
+  role: { type: 'gauge', name: 'mcoa_cluster_role', help: 'Cluster mode: 1 while this node is active for the service address, 0 while standby', labels: ['address'] },
+  watch_lag: { type: 'gauge', name: 'mcoa_cluster_watch_lag_records', help: 'Cluster mode: binding records changed in etcd after the revision this node has applied (deletions not counted), read at the scrape; NaN while etcd does not answer within a second', labels: [] },
+  etcd_reachable: { type: 'gauge', name: 'mcoa_cluster_etcd_reachable', help: 'Cluster mode: 1 when etcd answered this node\'s last round trip (lease keep-alive, write, read), 0 when not', labels: [] },
+  store_write: {
+    type: 'histogram', name: 'mcoa_cluster_store_write_duration_seconds', labels: ['outcome'], buckets: LATENCY_BUCKETS,
+    help: 'Cluster mode: round trip of the compare-and-swap transaction writing a binding record, by outcome: written, conflict (another node wrote first), fenced (no longer the owner), failed (no answer)',
+  },
+  lease_keepalive: { type: 'histogram', name: 'mcoa_cluster_lease_keepalive_duration_seconds', help: 'Cluster mode: round trip of the lease keep-alives etcd answered', labels: [], buckets: LATENCY_BUCKETS },
+} as const;
+
 export type CounterId = keyof typeof COUNTERS;
 export type HistogramId = keyof typeof HISTOGRAMS;
 export type CollectedId = keyof typeof COLLECTED;
