@@ -6,10 +6,12 @@ import type { ClusterConfig } from '../config/cluster-section.js';
 import type { Ip6 } from '../inet/ip6.js';
 import { BindingWatcher, type RecordChange } from './binding-watcher.js';
 import { etcdClient, etcdOptions } from './etcd-client.js';
+import { EtcdHealth, type EtcdHealthState } from './etcd-health.js';
 import { ClusterKeys } from './keys.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { MemberKeepalives } from './member-keepalives.js';
 import { Membership, type Member } from './membership.js';
+import { observeAll, type ClusterObserver } from './observer.js';
 import { ReplicatedBindingStore, type KnownRecord } from './replicated-store.js';
 import { ServiceElection, type ElectionHooks, type Role } from './service-election.js';
 import type { Etcd3 } from 'etcd3';
@@ -46,9 +48,17 @@ export interface ClusterStatus {
   /** How the bindings arrived: full loads, resumes from a saved revision, changes applied since. */
   watch: { fullLoads: number; resumes: number; events: number };
   endpoints: string[];
+  /** Whether etcd answered this node's last round trip, and since when (wall clock, ms). */
+  etcd: EtcdHealthState;
 }
 
-/** status() with what only etcd knows now: its revision (lag = it − applied), or why it did not answer. */
+/**
+ * status() with what only etcd knows now: its revision and the lag, or why it did not answer.
+ * The lag counts binding records changed in etcd after the revision this node has applied (a
+ * deletion not yet applied is not counted: it leaves no key); etcd's revision minus the
+ * applied one would also count every election and membership change, which the binding
+ * watcher never sees, and so never come back to 0.
+ */
 export interface ClusterStoreStatus extends ClusterStatus {
   etcdReachable: boolean;
   etcdRevision: number | null;
@@ -66,6 +76,7 @@ export class ClusterNode {
     private readonly keeper: LeaseKeeper,
     private readonly members: Membership,
     private readonly elections: ServiceElection[],
+    private readonly health: EtcdHealth,
   ) {}
 
   /**
@@ -74,7 +85,7 @@ export class ClusterNode {
    * its revision are read; a full load when etcd is behind it, a new etcd cluster), and
    * starts campaigning.
    */
-  static async start(config: ClusterConfig, hooks: ClusterHooks, options: { connectTimeoutMs?: number; resume?: ResumePoint | null } = {}): Promise<ClusterNode> {
+  static async start(config: ClusterConfig, hooks: ClusterHooks, options: { connectTimeoutMs?: number; resume?: ResumePoint | null; observer?: ClusterObserver } = {}): Promise<ClusterNode> {
     const client = etcdClient(config);
     const keys = new ClusterKeys(config.keyPrefix);
     let etcdRevision: number;
@@ -85,27 +96,33 @@ export class ClusterNode {
       client.close();
       throw new ClusterUnreachableError(`etcd not reachable at ${config.endpoints.join(', ')}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const store = new ReplicatedBindingStore(client, keys, config.node, {
-      expiryLagMs: config.replication.maxExpiryLagSeconds * 1000,
-      sequenceLag: config.replication.maxSequenceLag,
-    });
+    const health = new EtcdHealth();
+    health.answered();
+    const observer = observeAll(health, options.observer);
+    const store = new ReplicatedBindingStore(
+      client,
+      keys,
+      config.node,
+      { expiryLagMs: config.replication.maxExpiryLagSeconds * 1000, sequenceLag: config.replication.maxSequenceLag },
+      observer,
+    );
     const watcher = new BindingWatcher(client, keys, store, hooks.recordChanged);
     const resume = options.resume;
     if (resume) for (const [hoa, known] of resume.records) store.seed(hoa, known);
     await watcher.start(resume && resume.revision <= etcdRevision ? resume.revision : undefined);
     // Several members: each keep-alive to all of them (a dead one the pool still picks must not cost the lease).
     const memberKeepalives = config.endpoints.length > 1 ? new MemberKeepalives(config.endpoints, etcdOptions(config)) : undefined;
-    const keeper = new LeaseKeeper(client, { ttlSeconds: config.timers.leaseTtlSeconds, marginMs: config.timers.stepDownMarginMs }, memberKeepalives);
+    const keeper = new LeaseKeeper(client, { ttlSeconds: config.timers.leaseTtlSeconds, marginMs: config.timers.stepDownMarginMs }, observer, memberKeepalives);
     const preferences = Object.fromEntries(config.serviceAddresses.map((s) => [s.address, s.preference]));
     const members = new Membership(client, keys, { node: config.node, preferences });
     keeper.on('granted', (id) => void members.register(id).catch(() => {}));
     keeper.on('granted', () => hooks.leaseGranted?.());
     keeper.on('expiring', (why) => hooks.leaseLost?.(why));
     await members.start();
-    const elections = config.serviceAddresses.map((s) => new ServiceElection(client, keys, config.node, s.address, keeper, members, hooks, { preempt: config.preempt, rankStepMs: RANK_STEP_MS }));
+    const elections = config.serviceAddresses.map((s) => new ServiceElection(client, keys, config.node, s.address, keeper, members, hooks, { preempt: config.preempt, rankStepMs: RANK_STEP_MS, observer }));
     for (const e of elections) await e.start();
     keeper.start();
-    return new ClusterNode(config, client, keys, store, watcher, keeper, members, elections);
+    return new ClusterNode(config, client, keys, store, watcher, keeper, members, elections, health);
   }
 
   status(): ClusterStatus {
@@ -118,6 +135,7 @@ export class ClusterNode {
       store: { ...this.store.stats },
       watch: { fullLoads: this.watcher.stats.fullLoads, resumes: this.watcher.stats.resumes, events: this.watcher.stats.events },
       endpoints: [...this.config.endpoints],
+      etcd: this.health.get(),
     };
   }
 
@@ -125,11 +143,18 @@ export class ClusterNode {
   async storeStatus(deadlineMs = 1000): Promise<ClusterStoreStatus> {
     const s = this.status();
     try {
-      const r = await this.client.get(this.keys.members).options({ deadline: Date.now() + deadlineMs }).exec();
+      const deadline = Date.now() + deadlineMs;
+      const r = await this.client.get(this.keys.members).options({ deadline }).exec();
       const etcdRevision = Number(r.header.revision);
-      return { ...s, etcdReachable: true, etcdRevision, lag: Math.max(0, etcdRevision - s.revision), etcdError: null };
+      // `etcdctl get PREFIX --prefix --keys-only --min-mod-revision APPLIED+1`, counted here:
+      // etcd's count ignores the revision filters.
+      const lag = (await this.client.getAll().prefix(this.keys.bindings).minModRevision(s.revision + 1).options({ deadline }).keys()).length;
+      this.health.answered();
+      return { ...s, etcd: this.health.get(), etcdReachable: true, etcdRevision, lag, etcdError: null };
     } catch (e) {
-      return { ...s, etcdReachable: false, etcdRevision: null, lag: null, etcdError: e instanceof Error ? e.message : String(e) };
+      const error = e instanceof Error ? e.message : String(e);
+      this.health.failed(error);
+      return { ...s, etcd: this.health.get(), etcdReachable: false, etcdRevision: null, lag: null, etcdError: error };
     }
   }
 

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { EtcdLeaseInvalidError, type Etcd3, type Lease } from 'etcd3';
 import type { MemberKeepalives } from './member-keepalives.js';
+import type { ClusterObserver } from './observer.js';
 
 export interface LeaseTimers {
   ttlSeconds: number;
@@ -43,6 +44,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
   constructor(
     private readonly client: Etcd3,
     readonly timers: LeaseTimers,
+    private readonly observer: ClusterObserver = {},
     private readonly members?: MemberKeepalives,
   ) {
     super();
@@ -89,6 +91,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     lease.on('lost', () => {});
     try {
       const id = await lease.grant();
+      this.observer.leaseRoundTrip?.('grant', (performance.now() - sent) / 1000, null);
       if (this.stopped) {
         await lease.revoke().catch(() => {});
         return;
@@ -101,7 +104,8 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
       this.emit('granted', id);
       // A grant etcd was slow to answer leaves little of TTL - margin: renew at once rather than a third of the TTL later.
       void this.keepalive();
-    } catch {
+    } catch (e) {
+      this.observer.leaseRoundTrip?.('grant', (performance.now() - sent) / 1000, errorText(e));
       lease.release();
       if (!this.stopped) this.retryTimer = setTimeout(() => void this.grant(), this.timers.retryMs ?? 500);
     }
@@ -116,10 +120,13 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
       // after later keep-alives went out; a busy etcd answering in a second still renews.
       const deadline = Date.now() + this.timers.ttlSeconds * 1000 - this.timers.marginMs;
       const ttl = await this.renew(lease, deadline);
+      this.observer.leaseRoundTrip?.('keepalive', (performance.now() - sent) / 1000, null);
       if (lease !== this.lease) return;
       this.stats.keepalives++;
       this.extend(sent, Math.min(this.timers.ttlSeconds, ttl));
     } catch (e) {
+      // "Lease gone" is an answer: etcd is there.
+      this.observer.leaseRoundTrip?.('keepalive', (performance.now() - sent) / 1000, e instanceof EtcdLeaseInvalidError ? null : errorText(e));
       if (lease !== this.lease) return;
       this.stats.keepaliveFailures++;
       // etcd says the lease is gone: no point waiting for the timer.
@@ -201,4 +208,8 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     this.validUntil = 0;
     if (had) this.emit('expiring', why);
   }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

@@ -3,12 +3,14 @@
 // updates of one home address (a loser re-reads and re-applies its change). A refresh within
 // the staleness bounds is not written at all (staleness.ts). A caller acknowledges a Binding
 // Update only once update() has resolved: an acknowledged binding is in etcd.
+import { performance } from 'node:perf_hooks';
 import type { Etcd3, IKeyValue } from 'etcd3';
 import type { Ip6 } from '../inet/ip6.js';
 import type { StoredBinding } from '../store/records.js';
 import type { StoredFlow } from '../store/flow-records.js';
 import { decodeRecord, encodeRecord, type BindingRecord } from './binding-record.js';
 import type { ClusterKeys } from './keys.js';
+import type { ClusterObserver } from './observer.js';
 import { writeReason, type StalenessBounds } from './staleness.js';
 
 /** What this node knows of one key: the record (null: absent), its mod revision (0: absent), known as of store revision `asOf`. */
@@ -49,6 +51,7 @@ export class ReplicatedBindingStore {
     private readonly keys: ClusterKeys,
     private readonly node: string,
     private readonly bounds: StalenessBounds,
+    private readonly observer: ClusterObserver = {},
   ) {}
 
   /** The last state seen of a home address (a write, a read or the watcher), if any. */
@@ -103,14 +106,24 @@ export class ReplicatedBindingStore {
       const op = next.bindings.length === 0 ? this.client.delete().key(key) : this.client.put(key).value(encodeRecord(record));
       const txn = this.client.if(key, 'Mod', '==', now.modRevision);
       if (fence) txn.and(fence.key, 'Value', '==', fence.value);
-      const r = await txn.then(op).else(this.client.get(key), ...(fence ? [this.client.get(fence.key)] : [])).commit();
+      const sent = performance.now();
+      const r = await txn
+        .then(op)
+        .else(this.client.get(key), ...(fence ? [this.client.get(fence.key)] : []))
+        .commit()
+        .catch((e: unknown) => {
+          this.observer.storeWrite?.((performance.now() - sent) / 1000, 'failed');
+          throw e;
+        });
       const revision = Number(r.header.revision);
+      const fenced = !r.succeeded && fence !== undefined && r.responses[1]?.response_range?.kvs[0]?.value.toString('utf8') !== fence.value;
+      this.observer.storeWrite?.((performance.now() - sent) / 1000, r.succeeded ? 'written' : fenced ? 'fenced' : 'conflict');
       if (r.succeeded) {
         this.known.set(hoa, next.bindings.length === 0 ? { record: null, modRevision: 0, asOf: revision } : { record, modRevision: revision, asOf: revision });
         this.stats.writes++;
         return { written: true, reason, revision, attempts: attempt };
       }
-      if (fence && r.responses[1]?.response_range?.kvs[0]?.value.toString('utf8') !== fence.value) {
+      if (fence && fenced) {
         throw new NotOwnerError(`${fence.key} no longer names ${fence.value}: not written`);
       }
       // Another node wrote since: take its record and apply the change again on top of it.

@@ -10,6 +10,7 @@ import type { Ip6 } from '../inet/ip6.js';
 import type { ClusterKeys } from './keys.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import type { Membership } from './membership.js';
+import type { ClusterObserver, StepDownReason } from './observer.js';
 import { openWatch } from './open-watch.js';
 
 export interface ElectionHooks {
@@ -23,6 +24,7 @@ export interface ElectionOptions {
   preempt: boolean;
   /** Campaign delay per live member preferred to this node for the address. */
   rankStepMs: number;
+  observer?: ClusterObserver;
 }
 
 export type Role = 'active' | 'standby';
@@ -31,13 +33,22 @@ export class ServiceElection {
   role: Role = 'standby';
   /** The active node as last seen in etcd (null: vacant or not known). */
   owner: string | null = null;
+  /**
+   * The last other node seen holding the address since this node last held it, kept when the
+   * key goes: a win after another node's hold is a failover. (This node's own put may be seen
+   * before its campaign's answer, so its own name never goes here.)
+   */
+  private lastOther: string | null = null;
+  private sawHolder(node: string | null): void {
+    if (node !== null && node !== this.node) this.lastOther = node;
+  }
   readonly stats = { campaigns: 0, won: 0, stepDowns: 0, resignations: 0 };
   private watcher: Watcher | null = null;
   private campaignTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   /** `mcoactl drain`: no campaign until undrain (or a restart). */
   draining = false;
-  private readonly onExpiring = (why: string): void => this.stepDown(`lease: ${why}`);
+  private readonly onExpiring = (why: string): void => this.stepDown(`lease: ${why}`, 'lease-lost');
   private readonly onGranted = (): void => this.schedule();
   private readonly onMembers = (): void => this.checkPreempt();
 
@@ -60,8 +71,12 @@ export class ServiceElection {
     const key = this.keys.owner(this.address);
     const r = await this.client.get(key).exec();
     this.owner = r.kvs[0]?.value.toString('utf8') ?? null;
+    this.sawHolder(this.owner);
     this.watcher = await openWatch(this.client.watch().key(key).startRevision(String(Number(r.header.revision) + 1)), (w) => {
-      w.on('put', (kv) => (this.owner = kv.value.toString('utf8')));
+      w.on('put', (kv) => {
+        this.owner = kv.value.toString('utf8');
+        this.sawHolder(this.owner);
+      });
       w.on('delete', () => {
         this.owner = null;
         this.schedule();
@@ -79,7 +94,7 @@ export class ServiceElection {
     this.members.off('changed', this.onMembers);
     if (this.campaignTimer) clearTimeout(this.campaignTimer);
     const was = this.role;
-    this.stepDown('stopping');
+    this.stepDown('stopping', 'stopped');
     if (was === 'active') await this.release().catch(() => {});
     const w = this.watcher;
     this.watcher = null;
@@ -87,10 +102,10 @@ export class ServiceElection {
   }
 
   /** Gives the address up (a drain, or preemption): stop serving first, then free the key. */
-  async resign(why: string): Promise<void> {
+  async resign(why: string, reason: StepDownReason = 'resigned'): Promise<void> {
     if (this.role !== 'active') return;
     this.stats.resignations++;
-    this.stepDown(why);
+    this.stepDown(why, reason);
     await this.release();
   }
 
@@ -103,7 +118,7 @@ export class ServiceElection {
     if (this.campaignTimer) clearTimeout(this.campaignTimer);
     this.campaignTimer = null;
     const was = this.role === 'active';
-    await this.resign('drained by the operator');
+    await this.resign('drained by the operator', 'drain');
     return was;
   }
 
@@ -145,24 +160,29 @@ export class ServiceElection {
     const ours = r.succeeded || (kv?.value.toString('utf8') === this.node && String(kv.lease) === id);
     if (!ours) {
       this.owner = kv ? kv.value.toString('utf8') : null;
+      this.sawHolder(this.owner);
       // Vacant again by now (an expiry between our read and the answer): try once more.
       if (!kv) this.retryLater();
       return;
     }
     // Won with a lease that is still certainly alive: only then serve.
     if (this.stopped || this.keeper.id !== id) return;
+    const previous = this.lastOther;
+    this.lastOther = null;
     this.owner = this.node;
     this.role = 'active';
     this.stats.won++;
     this.hooks.active(this.address);
+    this.options.observer?.won?.(this.address, previous);
     this.checkPreempt();
   }
 
-  private stepDown(why: string): void {
+  private stepDown(why: string, reason: StepDownReason): void {
     if (this.role !== 'active') return;
     this.role = 'standby';
     this.stats.stepDowns++;
     this.hooks.standby(this.address, why);
+    this.options.observer?.steppedDown?.(this.address, reason);
     // The key stays ours until it is deleted or its lease expires; its delete event starts
     // the next campaign (campaigning now could win it back on the old key).
     this.owner = this.node;

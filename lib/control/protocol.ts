@@ -124,6 +124,8 @@ export interface ClusterView {
   /** etcd answered the read behind this view (within a second). */
   etcdReachable: boolean;
   etcdError: string | null;
+  /** etcd as this node's own round trips found it (lease keep-alives, writes, this view's read): since when (wall clock, ms). */
+  etcd: { reachable: boolean; sinceMs: number | null; error: string | null };
   /** How long this node may still act on its lease (0: it holds none). */
   leaseRemainingMs: number;
   /** The store revision this node has applied up to, etcd's current one, and the difference. */

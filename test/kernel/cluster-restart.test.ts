@@ -5,10 +5,13 @@
 // saved, adopts its kernel objects and watches etcd from the saved revision (no full load),
 // holds both bindings in its kernel again, takes no address and announces nothing, and the
 // flow through the new active loses no datagram meanwhile.
+// Second case: the active killed with its links up keeps the service address on its home link
+// (the kernel does not know mcoad died); restarted while the other node is active, it removes
+// that address before it joins, and stays a standby without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HOA, SCENARIO_TIMEOUT_MS, bindings, counter, echoFromCnInBackground, homeAgentForwards, killDaemon, until } from './fixtures/index.js';
-import { CLUSTER_COAS, CLUSTER_LINK_ADDRESSES, HOME_ROUTER, activeForHa, holdsServiceAddress, showCluster, withClusterWorld } from './fixtures/cluster.js';
+import { HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, echoFromCnInBackground, homeAgentForwards, killDaemon, mcoactl, until, type Daemon } from './fixtures/index.js';
+import { CLUSTER_COAS, CLUSTER_LINK_ADDRESSES, HOME_ROUTER, activeForHa, holdsServiceAddress, showCluster, withClusterWorld, writeClusterHomeAgentConfig } from './fixtures/cluster.js';
 import { failedOver, running } from './fixtures/cluster-run.js';
 
 test('a failed node restarted: it rejoins as standby, resumes from its saved revision, catches up, and the flow loses nothing', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
@@ -57,5 +60,41 @@ test('a failed node restarted: it rejoins as standby, resumes from its saved rev
     t.diagnostic(`flow during the restart: ${lost.length} of ${result.sent - firstAnswered} datagrams lost`);
     console.log(`RESULT cluster-restart lost=${lost.length} sent=${result.sent - firstAnswered}`);
     assert.deepEqual(lost, [], 'no datagram lost while the failed node rejoined');
+  });
+});
+
+test('killed while active with its links up: restarted while the other node is active, it removes the service address it left and stays standby', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+  await withClusterWorld(async (w) => {
+    const start = (ns: typeof w.ha1, node: 'ha1' | 'ha2', preference: number): Promise<Daemon> =>
+      w.scope.startDaemon(ns, `home agent ${node}`, (dir) => writeClusterHomeAgentConfig(dir, { node, preference, endpoint: w.endpoints }));
+    const ha1 = await start(w.ha1, 'ha1', 200);
+    await until('ha1 active for the service address', () => activeForHa(ha1));
+    const ha2 = await start(w.ha2, 'ha2', 100);
+    await until('ha2 a member', async () => ((await showCluster(ha2))?.members.length === 2 ? true : undefined));
+    await until('the service address on ha1', () => holdsServiceAddress(w.ha1));
+
+    await killDaemon(ha1);
+    await until('ha2 active', () => activeForHa(ha2));
+    await until('the service address on ha2', () => holdsServiceAddress(w.ha2));
+    // The point of the fix: the kernel kept what the killed daemon added.
+    assert.equal(await holdsServiceAddress(w.ha1), true, 'the killed active left the service address on its home0');
+    const failovers = new RegExp(`^mcoa_cluster_failovers_total\\{address="${HA}"\\} 1$`, 'm');
+    assert.match(await mcoactl(ha2, 'show', 'stats', '--prometheus'), failovers, 'ha2 counted the takeover as a failover');
+
+    const again = await w.scope.restartDaemon(ha1, 'SIGKILL');
+    await until('the restarted ha1 a standby that sees ha2 active', async () => {
+      const v = await showCluster(again);
+      return v?.etcdReachable && v.services[0]?.owner === 'ha2' && v.services[0]?.role === 'standby' ? true : undefined;
+    });
+    const home0 = await w.ha1.ip('-6', 'addr', 'show', 'dev', 'home0');
+    t.diagnostic(`restarted ha1's home0:\n${home0.trim()}`);
+    assert.ok(!home0.includes(`inet6 ${HA}/`), 'the restarted standby does not hold the service address');
+    assert.equal(await counter(again, 'cluster', 'leftover-removed'), 1);
+    assert.ok(again.output.some((l) => l.includes('removed a service address left on the home link')), 'the removal logged');
+    const metrics = await mcoactl(again, 'show', 'stats', '--prometheus');
+    assert.match(metrics, new RegExp(`^mcoa_cluster_role\\{address="${HA}"\\} 0$`, 'm'));
+    assert.match(metrics, /^mcoa_cluster_etcd_reachable 1$/m);
+    assert.equal(await activeForHa(ha2), true, 'ha2 stays active (preemption off)');
+    assert.equal(await holdsServiceAddress(w.ha2), true, 'and keeps the service address');
   });
 });

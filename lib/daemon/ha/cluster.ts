@@ -25,6 +25,7 @@ import { homeAddressesOf, recordService, switchTargets } from '../../cluster/sha
 import type { Ip6 } from '../../inet/ip6.js';
 import type { HomeAgent } from '../../proto/ha/home-agent.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { ClusterMetrics } from './cluster-metrics.js';
 import type { BuOutcome, CacheEvent } from '../../proto/common/outcome.js';
 import { bindingFromStored, storedFromBinding } from '../../store/index.js';
 import { flowFromStored, storedFromFlow } from '../../store/flow-records.js';
@@ -133,6 +134,7 @@ export class HomeAgentCluster {
     const c = new HomeAgentCluster(host, log, counters);
     if (resume) for (const [hoa, known] of resume.records) c.applied.set(hoa, known.asOf);
     let granted = false;
+    const metrics = new ClusterMetrics(counters.registry, config.serviceAddresses.map((s) => s.address));
     c.node = await ClusterNode.start(config, {
       recordChanged: (hoa, known, revision) => {
         host.persist(hoa, known, revision);
@@ -152,7 +154,8 @@ export class HomeAgentCluster {
         granted = true;
       },
       leaseLost: (why) => log.warn({ endpoints: config.endpoints, why }, 'cluster: lease lost; not serving, retrying etcd'),
-    }, { resume });
+    }, { resume, observer: metrics });
+    metrics.attach(c.node);
     const { revision, watch } = c.node.status();
     if (watch.fullLoads > 0) log.info({ node: config.node, endpoints: config.endpoints, revision }, 'cluster: joined, bindings loaded from etcd');
     else log.info({ node: config.node, endpoints: config.endpoints, from: resume?.revision, revision, changes: watch.events }, 'cluster: joined, resumed from the saved revision');

@@ -48,6 +48,7 @@ import { replicatedRecord } from '../../store/replicated-records.js';
 import { ServiceAddresses } from './service-address.js';
 import { homeAddressesOf } from '../../cluster/shares.js';
 import { IPPROTO_NONE, type HomeAgentSwitch } from '../../wire/types.js';
+import { removeLeftoverServiceAddresses } from './leftover-addresses.js';
 import type { ReceivedBu } from '../../proto/common/outcome.js';
 import { delHoaRecord, type LoadedState } from '../../store/index.js';
 
@@ -137,7 +138,11 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     // /proc/net is this process's namespace: only meaningful when the sockets live there too.
     if (cfg.netns === null) ctx.counters.source('xfrm_errors', () => xfrmErrors());
     await d.restore();
-    if (cfg.cluster) await d.joinCluster();
+    if (cfg.cluster) {
+      // Not active yet: a service address a killed run left on the home link goes first.
+      await removeLeftoverServiceAddresses(rtnl, cfg.homeAgent.homeLinkInterface, cfg.cluster.serviceAddresses.map((s) => s.address), ctx.counters, log.child({ component: 'cluster' }));
+      await d.joinCluster();
+    }
     d.prefixDiscovery = HomeAgentPrefixDiscovery.open(sockets, cfg, d.tunnelledHomeAddresses(), ctx.counters, log, ctx.clock);
     if (d.cluster) {
       const cluster = d.cluster;

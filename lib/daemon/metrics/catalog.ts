@@ -78,7 +78,7 @@ export const COUNTERS = {
   dhaad: counter('mcoa_dhaad_total', 'Dynamic Home Agent Address Discovery (RFC 6275 §10.5, §11.4.1): RAs from home agents by outcome, Requests and Replies, messages dropped', HA_MN, { group: 'dhaad', key: '{event}' }, ['event'], ['ra-added', 'ra-updated', 'ra-removed', 'ra-ignored', 'expired', 'request', 'reply', 'dropped']),
   dad_started: counter('mcoa_dad_started_total', 'Duplicate address detections started for a new home address (RFC 6275 §10.3.1)', HA, { group: 'dad', key: 'started' }, []),
   dad_results: counter('mcoa_dad_results_total', 'Duplicate address detection outcomes: unique, duplicate (BA status 134), failed (could not run; refused as 134)', HA, { group: 'dad', key: '{outcome}' }, ['outcome'], ['unique', 'duplicate', 'failed']),
-  cluster: counter('mcoa_cluster_events_total', 'Cluster mode (etcd): service address taken, dropped or failed to change; records of other nodes applied; BUs decided again after a lost compare-and-swap; writes to etcd that failed', HA, { group: 'cluster', key: '{event}' }, ['event'], ['address-taken', 'address-dropped', 'address-failed', 'records-applied', 'redecided', 'write-failed']),
+  cluster: counter('mcoa_cluster_events_total', 'Cluster mode (etcd): service address taken, dropped or failed to change; a service address an earlier run left on the home link removed at start; records of other nodes applied; BUs decided again after a lost compare-and-swap; writes to etcd that failed', HA, { group: 'cluster', key: '{event}' }, ['event'], ['address-taken', 'address-dropped', 'address-failed', 'leftover-removed', 'records-applied', 'redecided', 'write-failed']),
   nd_unsolicited_na: counter('mcoa_nd_unsolicited_na_total', 'Unsolicited Neighbour Advertisements sent for a newly proxied home address', HA, { group: 'nd', key: 'unsolicited-na' }, []),
   nd_na_errors: counter('mcoa_nd_na_errors_total', 'Unsolicited Neighbour Advertisements that failed to send', HA, { group: 'nd', key: 'na-error' }, []),
   nd_proxy: counter('mcoa_nd_proxy_total', 'Proxy Neighbour Discovery by the daemon (home_agent.proxy_nd: daemon): solicitations answered, DAD probes defended, new addresses announced; solicitations ignored (hop-limit, destination, dad-with-source-link-layer, rate-limited, malformed); send errors', HA, { group: 'nd', key: 'proxy-{outcome}' }, ['outcome'], ['answered', 'defended', 'announced', 'rate-limited', 'send-error']),
@@ -112,6 +112,28 @@ export const COLLECTED = {
   xfrm_errors: { type: 'counter', collected: true, name: 'mcoa_xfrm_errors_total', help: 'The kernel\'s XFRM error counters (/proc/net/xfrm_stat) of the daemon\'s namespace, by counter: packets IPsec dropped', labels: ['counter'], roles: HA },
   info: { type: 'gauge', collected: true, name: 'mcoa_info', help: 'Always 1: the daemon\'s version and role', labels: ['version', 'role'], roles: ALL },
 } as const satisfies Record<string, CollectedSpec>;
+
+/**
+ * Cluster mode only (issue 15): registered by lib/daemon/ha/cluster-metrics.ts when the
+ * configuration has a `cluster:` section, absent otherwise. `address` is a configured service
+ * address (a handful per cluster, never a home address).
+ */
+export const CLUSTER_METRICS = {
+  elections_won: { type: 'counter', name: 'mcoa_cluster_elections_won_total', help: 'Cluster mode: elections this node won, by service address', labels: ['address'] },
+  failovers: { type: 'counter', name: 'mcoa_cluster_failovers_total', help: 'Cluster mode: service addresses this node became active for after another node held them (its lease expired, or it stepped down or resigned)', labels: ['address'] },
+  step_downs: {
+    type: 'counter', name: 'mcoa_cluster_step_downs_total', labels: ['address', 'reason'], values: ['lease-lost', 'resigned', 'drain', 'stopped'],
+    help: 'Cluster mode: times this node stopped serving a service address, by reason: lease-lost (etcd silent for the lease TTL minus the margin, or the lease gone), resigned (preempted by a more preferred member), drain, stopped',
+  },
+  role: { type: 'gauge', name: 'mcoa_cluster_role', help: 'Cluster mode: 1 while this node is active for the service address, 0 while standby', labels: ['address'] },
+  watch_lag: { type: 'gauge', name: 'mcoa_cluster_watch_lag_records', help: 'Cluster mode: binding records changed in etcd after the revision this node has applied (deletions not counted), read at the scrape; NaN while etcd does not answer within a second', labels: [] },
+  etcd_reachable: { type: 'gauge', name: 'mcoa_cluster_etcd_reachable', help: 'Cluster mode: 1 when etcd answered this node\'s last round trip (lease keep-alive, write, read), 0 when not', labels: [] },
+  store_write: {
+    type: 'histogram', name: 'mcoa_cluster_store_write_duration_seconds', labels: ['outcome'], buckets: LATENCY_BUCKETS,
+    help: 'Cluster mode: round trip of the compare-and-swap transaction writing a binding record, by outcome: written, conflict (another node wrote first), fenced (no longer the owner), failed (no answer)',
+  },
+  lease_keepalive: { type: 'histogram', name: 'mcoa_cluster_lease_keepalive_duration_seconds', help: 'Cluster mode: round trip of the lease keep-alives etcd answered', labels: [], buckets: LATENCY_BUCKETS },
+} as const;
 
 export type CounterId = keyof typeof COUNTERS;
 export type HistogramId = keyof typeof HISTOGRAMS;

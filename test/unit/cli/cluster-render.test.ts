@@ -10,6 +10,7 @@ const VIEW: ClusterView = {
   endpoints: ['http://[fd00:c1::10]:2379'],
   etcdReachable: true,
   etcdError: null,
+  etcd: { reachable: true, sinceMs: Date.UTC(2026, 11, 5, 21, 0, 0), error: null },
   leaseRemainingMs: 874,
   revision: 6,
   etcdRevision: 7,
@@ -43,8 +44,9 @@ test('show cluster: node, etcd, lease, revision and lag, store counters, service
 });
 
 test('show cluster: etcd unreachable and no lease', () => {
-  const lines = clusterLines({ ...VIEW, etcdReachable: false, etcdError: 'deadline exceeded', etcdRevision: null, lag: null, leaseRemainingMs: 0 });
-  assert.equal(lines[1], 'etcd       http://[fd00:c1::10]:2379: UNREACHABLE (deadline exceeded)');
+  const etcd = { reachable: false, sinceMs: Date.UTC(2026, 11, 5, 21, 30, 7, 412), error: 'keep-alive: deadline exceeded' };
+  const lines = clusterLines({ ...VIEW, etcd, etcdReachable: false, etcdError: 'deadline exceeded', etcdRevision: null, lag: null, leaseRemainingMs: 0 });
+  assert.equal(lines[1], 'etcd       http://[fd00:c1::10]:2379: UNREACHABLE since 2026-12-05T21:30:07Z (deadline exceeded), retrying');
   assert.equal(lines[2], 'lease      none (not serving)');
   assert.equal(lines[3], 'applied    revision 6');
 });

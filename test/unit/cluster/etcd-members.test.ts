@@ -64,9 +64,9 @@ test('a follower killed: keep-alives hedged to every member keep the lease; the 
     const m1 = new MemberKeepalives(all, etcdOptions({ endpoints: all, tls: null }));
     const m2 = new MemberKeepalives(all, etcdOptions({ endpoints: all, tls: null }));
     members.push(m1, m2);
-    const withMembers = new LeaseKeeper(toVictim, TIMERS, m1);
+    const withMembers = new LeaseKeeper(toVictim, TIMERS, {}, m1);
     const control = new LeaseKeeper(toVictim, TIMERS);
-    const operator = new LeaseKeeper(client(all), TIMERS, m2);
+    const operator = new LeaseKeeper(client(all), TIMERS, {}, m2);
     keepers.push(withMembers, control, operator);
     const seen = { withMembers: watch(withMembers), control: watch(control), operator: watch(operator) };
     for (const k of keepers) k.start();
