@@ -6,6 +6,7 @@ import type { ClusterConfig } from '../config/cluster-section.js';
 import type { Ip6 } from '../inet/ip6.js';
 import { BindingWatcher, type RecordChange } from './binding-watcher.js';
 import { etcdClient } from './etcd-client.js';
+import { EspSeqStore } from './esp-seq.js';
 import { ClusterKeys } from './keys.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Membership, type Member } from './membership.js';
@@ -145,6 +146,11 @@ export class ClusterNode {
   /** The compare a write by the active of `address` carries: the owner key still names this node. */
   fence(address: Ip6): { key: string; value: string } {
     return { key: this.keys.owner(address), value: this.config.node };
+  }
+
+  /** The ESP sequence marks' store (esp-seq.ts), on this node's etcd client. */
+  espSeqStore(): EspSeqStore {
+    return new EspSeqStore(this.client, this.keys.espSeq);
   }
 
   /** Whether this node may act as active for `address` now. */

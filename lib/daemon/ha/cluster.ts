@@ -12,7 +12,8 @@
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../../config/cluster-section.js';
 import { ClusterNode, type ClusterStoreStatus, type ResumePoint } from '../../cluster/cluster-node.js';
-import { NotOwnerError, type KnownRecord } from '../../cluster/replicated-store.js';
+import { NotOwnerError, type Fence, type KnownRecord } from '../../cluster/replicated-store.js';
+import type { EspSeqStore } from '../../cluster/esp-seq.js';
 import { decodeRecord, type BindingRecord } from '../../cluster/binding-record.js';
 import { holdUntilWallMs } from '../../cluster/staleness.js';
 import type { Ip6 } from '../../inet/ip6.js';
@@ -277,6 +278,12 @@ export class HomeAgentCluster {
     const events = this.host.core().replaceHomeAddress(hoa, coreBindings(rec, this.host.wallOffsetMs()), rec?.sequence ?? 0, this.host.now());
     if (events.length > 0) this.counters.inc('cluster', { event: 'records-applied' });
     return events;
+  }
+
+  /** ESP sequence marks (daemon/ha/esp-seq.ts): their store and the fence of the active's writes. */
+  espSeqAccess(): { store: EspSeqStore; fence(address: Ip6): Fence } {
+    const node = this.node!;
+    return { store: node.espSeqStore(), fence: (address) => node.fence(address) };
   }
 
   /** `mcoactl drain`: the addresses this node was active for, now left to the standbys. */
