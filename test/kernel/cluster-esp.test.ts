@@ -62,13 +62,26 @@ async function outboundOseqs(ns: Netns): Promise<{ ba: number; payload: number[]
   return { ba: await read(HOA, SA.spiOut), payload: await Promise.all(CLUSTER_COAS.map((coa) => read(coa, P_OUT))) };
 }
 
-/** The mobile node's replay drops: per inbound SA (`ip -s xfrm state`, "replay N") and XfrmInStateSeqError. */
+/**
+ * The mobile node's replay drops: per inbound SA (`ip -s xfrm state`, stats line "replay-window
+ * N replay M failed F": N below the window, M seen before) and XfrmInStateSeqError (both).
+ */
 async function mnReplayDrops(mn: Netns): Promise<{ perSa: number; seqErrors: number; text: string }> {
   const text = await mn.ip('-s', 'xfrm', 'state', 'list', 'proto', 'esp');
-  const perSa = [...text.matchAll(/replay-window \d+ replay (\d+) failed/g)].reduce((n, m) => n + Number(m[1]), 0);
+  const perSa = [...text.matchAll(/replay-window (\d+) replay (\d+) failed/g)].reduce((n, m) => n + Number(m[1]) + Number(m[2]), 0);
   const stat = await mn.exec('cat', '/proc/net/xfrm_stat');
   const seqErrors = Number(/XfrmInStateSeqError\s+(\d+)/.exec(stat)?.[1] ?? NaN);
   return { perSa, seqErrors, text };
+}
+
+/** The cluster and ESP sequence lines of a daemon's log, message and counts only. */
+function story(d: Daemon): string {
+  return linesMatching(d, /"component":"(cluster|esp-seq)"/)
+    .map((l) => {
+      const j = JSON.parse(l) as { msg: string; raised?: number; sas?: number; ms?: number };
+      return j.sas === undefined ? j.msg : `${j.msg} (sas ${j.sas}, raised ${j.raised}, ${j.ms} ms)`;
+    })
+    .join(' | ');
 }
 
 interface EspRun {
@@ -121,6 +134,7 @@ async function runAndKill(w: ClusterWorld, t: { diagnostic(m: string): void }, m
   t.diagnostic(`at the kill: ha1 BA oseq ${before.ba}, payload ${before.payload.join('/')}`);
   await until('ha2 active', () => activeForHa(ha2), 60_000);
   await until('the service address on ha2', () => holdsServiceAddress(w.ha2));
+  for (const d of [ha1, ha2]) t.diagnostic(`${d === ha1 ? 'ha1' : 'ha2'} cluster log: ${story(d)}`);
   return { ha1, ha2, mnD, flow, before, refreshesBefore, cut };
 }
 

@@ -77,6 +77,7 @@ export class HomeAgentEspSeq {
    */
   async takeover(address: Ip6): Promise<void> {
     this.stats.takeovers++;
+    const started = this.ports.now();
     this.listen();
     this.active.add(address);
     try {
@@ -108,7 +109,7 @@ export class HomeAgentEspSeq {
       if (threshold * 2 >= this.margin) {
         this.log.warn({ margin: this.margin, replayThreshold: threshold }, 'cluster: ESP sequence margin not above twice the kernel report threshold (net.core.xfrm_aevent_rseqth): the marks may fall behind');
       }
-      this.log.info({ address, sas: sas.length, raised, stored: marks.size, written: ok ? next.size : 0 }, ok
+      this.log.info({ address, sas: sas.length, raised, stored: marks.size, written: ok ? next.size : 0, ms: Math.round(this.ports.now() - started) }, ok
         ? 'cluster: ESP output sequence numbers raised to the stored marks, new marks written'
         : 'cluster: ESP output sequence numbers raised; new marks not written (no longer the owner)');
     } catch (err) {
