@@ -93,6 +93,8 @@ interface EspRun {
   before: { ba: number; payload: number[] };
   refreshesBefore: number;
   cut: number;
+  /** Replay drops at the mobile node before the kill (an earlier takeover under load). */
+  dropsBefore: number;
 }
 
 /** ha1 active, ha2 standby, the mobile node registered with ESP, the flow past SENT_BEFORE_KILL; then ha1 killed. */
@@ -122,7 +124,9 @@ async function runAndKill(w: ClusterWorld, t: { diagnostic(m: string): void }, m
   }, 120_000);
   const standby = await outboundOseqs(w.ha2);
   t.diagnostic(`before the kill: ha1 BA oseq ${sent.ba}, payload ${sent.payload.join('/')}; ha2 (standby) BA ${standby.ba}, payload ${standby.payload.join('/')}`);
-  assert.equal(await mnReplayDrops(w.mn).then((d) => d.perSa), 0, 'no replay drops before the failover');
+  // Under load a node can lose its lease and the other take over before the kill: a failover
+  // too, counted in the drops (none with the marks; some without).
+  const dropsBefore = (await mnReplayDrops(w.mn)).perSa;
 
   const refreshesBefore = await counter(ha2, 'status', '0');
   await killDaemon(ha1);
@@ -135,7 +139,7 @@ async function runAndKill(w: ClusterWorld, t: { diagnostic(m: string): void }, m
   await until('ha2 active', () => activeForHa(ha2), 60_000);
   await until('the service address on ha2', () => holdsServiceAddress(w.ha2));
   for (const d of [ha1, ha2]) t.diagnostic(`${d === ha1 ? 'ha1' : 'ha2'} cluster log: ${story(d)}`);
-  return { ha1, ha2, mnD, flow, before, refreshesBefore, cut };
+  return { ha1, ha2, mnD, flow, before, refreshesBefore, cut, dropsBefore };
 }
 
 test('static ESP across a failover with esp_seq_margin (default 1024): the new active continues above the old one\'s sequence numbers; the mobile node drops nothing as a replay and accepts the next refresh', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
@@ -164,17 +168,17 @@ test('static ESP across a failover with esp_seq_margin (default 1024): the new a
 test('the same with esp_seq_margin 0 (off): the new active starts from its own counters and the mobile node drops its packets as replays', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await withClusterWorld(async (w) => {
     const r = await runAndKill(w, t, 0);
-    const drops = await until('replay drops at the mobile node', async () => {
+    const drops = await until('replay drops at the mobile node after the kill', async () => {
       const d = await mnReplayDrops(w.mn);
-      return d.perSa > 0 ? d : undefined;
+      return d.perSa > r.dropsBefore ? d : undefined;
     }, 60_000);
     assert.equal(linesMatching(r.ha2, /ESP output sequence numbers raised/).length, 0, 'nothing raised with the feature off');
     // The flow comes back once the new active's counter passes the old one's minus the window.
     await until('the flow answered again', () => [...r.flow.answered()].some((n) => n > r.cut + 5), 120_000);
     const result = await r.flow.stop();
     const final = await mnReplayDrops(w.mn);
-    t.diagnostic(`margin 0: mobile node replay drops ${final.perSa} (first seen ${drops.perSa}; XfrmInStateSeqError ${final.seqErrors}); ${result.missing.length} of ${result.sent} datagrams lost at ${INTERVAL_MS} ms`);
+    t.diagnostic(`margin 0: mobile node replay drops ${final.perSa} (${r.dropsBefore} before the kill, first seen after it ${drops.perSa}; XfrmInStateSeqError ${final.seqErrors}); ${result.missing.length} of ${result.sent} datagrams lost at ${INTERVAL_MS} ms`);
     console.log(`RESULT cluster-esp margin=0 replay_drops=${final.perSa} seq_errors=${final.seqErrors} lost=${result.missing.length} sent=${result.sent}`);
-    assert.ok(final.perSa > 0);
+    assert.ok(final.perSa > r.dropsBefore);
   });
 });

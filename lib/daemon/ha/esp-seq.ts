@@ -81,26 +81,29 @@ export class HomeAgentEspSeq {
     this.listen();
     this.active.add(address);
     try {
-      const { marks, bad } = await this.ports.store.readAll(READ_DEADLINE_MS);
+      // etcd and the kernel at once; the GETAEs and NEWAEs go out together (one socket, in order).
+      const [{ marks, bad }, states] = await Promise.all([this.ports.store.readAll(READ_DEADLINE_MS), stateDump(this.ports.xfrm)]);
       if (bad.length > 0) this.log.warn({ keys: bad }, 'cluster: ESP sequence marks that are not numbers ignored');
-      const sas = (await stateDump(this.ports.xfrm)).filter((s) => this.outbound(s, address));
+      const sas = states.filter((s) => this.outbound(s, address));
+      const counters = await Promise.all(sas.map((sa) => getAevent(this.ports.xfrm, sa, XFRM_AE_RTHR | XFRM_AE_ETHR)));
       const next = new Map<string, number>();
-      let raised = 0;
+      const raises: Promise<void>[] = [];
       let threshold = 0;
-      for (const sa of sas) {
-        const id = espSaId(sa);
-        const ae = await getAevent(this.ports.xfrm, sa, XFRM_AE_RTHR | XFRM_AE_ETHR);
+      for (const [i, sa] of sas.entries()) {
+        const ae = counters[i];
         if (!ae) continue;
+        const id = espSaId(sa);
         threshold = Math.max(threshold, ae.replayThresh ?? 0);
         const stored = marks.get(id);
         let oseq = ae.replay.oseq;
         if (stored !== undefined && stored > oseq && !ae.replay.esn) {
-          await setReplay(this.ports.xfrm, sa, { oseq: stored, seq: ae.replay.seq, bitmap: ae.replay.bitmap ?? 0 });
+          raises.push(setReplay(this.ports.xfrm, sa, { oseq: stored, seq: ae.replay.seq, bitmap: ae.replay.bitmap ?? 0 }));
           oseq = stored;
-          raised++;
         }
         next.set(id, markAfter(oseq, this.margin));
       }
+      await Promise.all(raises);
+      const raised = raises.length;
       const ok = next.size === 0 || (await this.ports.store.write(next, this.ports.fence(address)));
       if (ok) for (const [id, m] of next) this.marks.seed(id, m);
       this.stats.raised += raised;
