@@ -141,7 +141,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     if (cfg.netns === null) ctx.counters.source('xfrm_errors', () => xfrmErrors());
     await d.restore();
     if (cfg.cluster) await d.joinCluster();
-    d.espSeq?.attach(d.cluster && openEspSeq(d.cluster, ctx, xfrm, kernel.xfrmBands));
+    d.espSeq?.attach(d.cluster && openEspSeq(d.cluster, ctx, xfrm, kernel.xfrmBands, () => Object.keys(d.cfg.ipsecSas).length > 0));
     d.prefixDiscovery = HomeAgentPrefixDiscovery.open(sockets, cfg, d.tunnelledHomeAddresses(), ctx.counters, log, ctx.clock);
     if (d.cluster) {
       const cluster = d.cluster;

@@ -41,6 +41,8 @@ export interface EspSeqPorts {
   ours(reqid: number): boolean;
   /** The core's clock (ms), for the rate limit of warnings. */
   now(): number;
+  /** Whether the configuration has static SAs now (none: a takeover has nothing to raise and waits for nothing). */
+  hasStaticSas(): boolean;
 }
 
 /** How long a takeover waits for etcd's marks before it serves without raising. */
@@ -76,6 +78,7 @@ export class HomeAgentEspSeq {
    * address is served all the same (logged), as it would be without marks.
    */
   async takeover(address: Ip6): Promise<void> {
+    if (!this.ports.hasStaticSas()) return;
     this.stats.takeovers++;
     const started = this.ports.now();
     this.listen();
@@ -246,6 +249,7 @@ export function openEspSeq(
   ctx: { cfg: { cluster?: { replication: { espSeqMargin: number } } | null }; sockets: { netlink(protocol: number, groups?: readonly number[]): NetlinkSocket }; log: Logger; clock: { now(): number } },
   xfrm: NetlinkSocket,
   bands: XfrmBands,
+  hasStaticSas: () => boolean,
 ): HomeAgentEspSeq {
   const { store, fence } = cluster.espSeqAccess();
   return new HomeAgentEspSeq(
@@ -256,6 +260,7 @@ export function openEspSeq(
       fence,
       ours: (reqid) => reqid >= bands.reqidBase && reqid < bands.reqidBase + bands.reqidCount,
       now: () => ctx.clock.now(),
+      hasStaticSas,
     },
     ctx.cfg.cluster!.replication.espSeqMargin,
     ctx.log.child({ component: 'esp-seq' }),
