@@ -7,6 +7,7 @@ import type { Ip6 } from '../inet/ip6.js';
 import { BindingWatcher, type RecordChange } from './binding-watcher.js';
 import { etcdClient, etcdOptions } from './etcd-client.js';
 import { EtcdHealth, type EtcdHealthState } from './etcd-health.js';
+import { EspSeqStore } from './esp-seq.js';
 import { ClusterKeys } from './keys.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { MemberKeepalives } from './member-keepalives.js';
@@ -173,6 +174,11 @@ export class ClusterNode {
   /** The compare a write by the active of `address` carries: the owner key still names this node. */
   fence(address: Ip6): { key: string; value: string } {
     return { key: this.keys.owner(address), value: this.config.node };
+  }
+
+  /** The ESP sequence marks' store (esp-seq.ts), on this node's etcd client. */
+  espSeqStore(): EspSeqStore {
+    return new EspSeqStore(this.client, this.keys.espSeq);
   }
 
   /** Whether this node may act as active for `address` now. */

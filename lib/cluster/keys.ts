@@ -2,6 +2,7 @@
 //   <prefix>bindings/<home address>   one binding record per home address (binding-record.ts)
 //   <prefix>owner/<service address>   the active node's name, attached to its lease
 //   <prefix>members/<node>            a live node's service addresses and preferences, on its lease
+//   <prefix>esp-seq/<dst>/<SPI>        high-water mark of a static ESP SA's output sequence number (esp-seq.ts)
 import type { Ip6 } from '../inet/ip6.js';
 
 export class ClusterKeys {
@@ -30,5 +31,9 @@ export class ClusterKeys {
 
   member(node: string): string {
     return `${this.members}${node}`;
+  }
+
+  get espSeq(): string {
+    return `${this.prefix}esp-seq/`;
   }
 }

@@ -7,13 +7,15 @@ import type { ConfigReader, Field } from './reader.js';
 export const CLUSTER_KEYS = ['endpoints', 'tls', 'node', 'key_prefix', 'service_addresses', 'preempt', 'timers', 'replication'] as const;
 const TLS_KEYS = ['ca_file', 'cert_file', 'key_file'] as const;
 const TIMER_KEYS = ['lease_ttl', 'step_down_margin_ms'] as const;
-const REPLICATION_KEYS = ['max_expiry_lag', 'max_sequence_lag'] as const;
+const REPLICATION_KEYS = ['max_expiry_lag', 'max_sequence_lag', 'esp_seq_margin'] as const;
 
 /** etcd grants no lease shorter than 1.5 election timeouts (2 s with its default timers). */
 export const MIN_LEASE_TTL_SECONDS = 2;
 
 export const DEFAULT_CLUSTER_TIMERS = { leaseTtlSeconds: 2, stepDownMarginMs: 500 } as const;
-export const DEFAULT_REPLICATION = { maxExpiryLagSeconds: 120, maxSequenceLag: 16 } as const;
+export const DEFAULT_REPLICATION = { maxExpiryLagSeconds: 120, maxSequenceLag: 16, espSeqMargin: 1024 } as const;
+/** Largest ESP sequence-number margin: far below 2^32 (docs/cluster.md, ESP sequence numbers). */
+export const MAX_ESP_SEQ_MARGIN = 1 << 24;
 export const DEFAULT_KEY_PREFIX = '/mcoa/';
 
 export interface ClusterTls {
@@ -41,7 +43,12 @@ export interface ClusterConfig {
     stepDownMarginMs: number;
   };
   /** How stale a refresh may leave the stored binding (lib/cluster/staleness.ts says why this is safe). */
-  replication: { maxExpiryLagSeconds: number; maxSequenceLag: number };
+  /**
+   * How stale a refresh may leave the stored binding (lib/cluster/staleness.ts says why this is
+   * safe); `espSeqMargin`: how far ahead of the output sequence numbers of the static ESP SAs
+   * the active keeps its high-water marks in etcd (0: none kept; lib/cluster/esp-seq.ts).
+   */
+  replication: { maxExpiryLagSeconds: number; maxSequenceLag: number; espSeqMargin: number };
 }
 
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -151,5 +158,8 @@ function readReplication(r: ConfigReader, f: Field | undefined): ClusterConfig['
   const maxExpiryLagSeconds = (lagField && r.seconds(lagField, 0, 86400)) ?? DEFAULT_REPLICATION.maxExpiryLagSeconds;
   // Far below 2^15: the mobile node's next sequence number must still compare greater (RFC 6275 §9.5.1).
   const maxSequenceLag = (seqField && r.integer(seqField, 0, 1024)) ?? DEFAULT_REPLICATION.maxSequenceLag;
-  return r.problems.length === before ? { maxExpiryLagSeconds, maxSequenceLag } : undefined;
+  const espField = s.get('esp_seq_margin');
+  const espSeqMargin = (espField && r.integer(espField, 0, MAX_ESP_SEQ_MARGIN)) ?? DEFAULT_REPLICATION.espSeqMargin;
+  if (espField && espSeqMargin === 1) r.report(espField.node, espField.path, '0 (off) or at least 2: the mark is written when half of it is left');
+  return r.problems.length === before ? { maxExpiryLagSeconds, maxSequenceLag, espSeqMargin } : undefined;
 }

@@ -65,6 +65,12 @@ export interface HoaIpsecSas {
   aead: { name: string; key: Uint8Array; icvBits: number };
   /** Optional ESP protection of the payload tunnelled to and from the node's care-of addresses. */
   payload?: PayloadIpsecSas;
+  /**
+   * `replay_window`: anti-replay window (packets, 1..32) of this end's inbound SAs; absent,
+   * none. Only safe where the peer's output sequence numbers never restart (cluster mode's
+   * high-water marks, docs/cluster.md), since manually keyed SAs restart them with either end.
+   */
+  replayWindow?: number;
 }
 
 /**
@@ -77,6 +83,8 @@ export interface PayloadIpsecSas {
   spiIn: number;
   spiOut: number;
   aead: HoaIpsecSas['aead'];
+  /** The `ipsec.replay_window` of the home address, for the inbound payload SA(s). */
+  replayWindow?: number;
 }
 
 export interface HomeAgentDaemonConfig extends DaemonCommon {

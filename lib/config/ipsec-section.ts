@@ -7,7 +7,7 @@ import { DEFAULT_XFRM_BANDS } from '../reconcile/drivers/xfrm.js';
 import type { HoaIpsecSas, IkeSignalling, PayloadIpsecSas } from './daemon-config.js';
 import type { ConfigReader, Field } from './reader.js';
 
-const IPSEC_KEYS = ['spi_in', 'spi_out', 'reqid', 'aead', 'payload'] as const;
+const IPSEC_KEYS = ['spi_in', 'spi_out', 'reqid', 'aead', 'payload', 'replay_window'] as const;
 const PAYLOAD_KEYS = ['spi_in', 'spi_out', 'aead'] as const;
 const AEAD_KEYS = ['name', 'key', 'icv_bits'] as const;
 
@@ -19,6 +19,8 @@ const AEADS: Readonly<Record<string, { keyOctets: readonly number[]; icvBits: re
 
 /** SPIs 1..255 are reserved by IANA (RFC 4303 §2.1); 0 means "no SA". */
 const MIN_SPI = 0x100;
+/** The kernel's legacy (non-ESN) replay window is one 32-bit word. */
+export const MAX_REPLAY_WINDOW = 32;
 const MAX_SPI = 0xffffffff;
 /** reqid band: base + 0 is the Home Address option state's; the rest may be chosen per home address. */
 export const MIN_IPSEC_REQID = DEFAULT_XFRM_BANDS.reqidBase + 1;
@@ -44,9 +46,12 @@ export function readHoaIpsec(r: ConfigReader, f: Field, role: 'home-agent' | 'mo
   }
   const payloadField = s.get('payload');
   const payload = payloadField && readPayload(r, payloadField, role === 'home-agent' ? spiIn : undefined);
+  // Anti-replay on this end's inbound SAs (signalling and payload); 0, the default, none.
+  const replayWindow = opt(s.get('replay_window'), (x) => r.integer(x, 0, MAX_REPLAY_WINDOW)) ?? 0;
   if (r.problems.length > before || spiIn === undefined || spiOut === undefined || !aead) return undefined;
   const sas: HoaIpsecSas = reqid === undefined ? { spiIn, spiOut, aead } : { spiIn, spiOut, reqid, aead };
-  if (payload) sas.payload = payload;
+  if (replayWindow > 0) sas.replayWindow = replayWindow;
+  if (payload) sas.payload = replayWindow > 0 ? { ...payload, replayWindow } : payload;
   return sas;
 }
 

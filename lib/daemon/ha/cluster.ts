@@ -18,7 +18,8 @@
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../../config/cluster-section.js';
 import { ClusterNode, type ClusterStoreStatus, type ResumePoint } from '../../cluster/cluster-node.js';
-import { NotOwnerError, type KnownRecord } from '../../cluster/replicated-store.js';
+import { NotOwnerError, type Fence, type KnownRecord } from '../../cluster/replicated-store.js';
+import type { EspSeqStore } from '../../cluster/esp-seq.js';
 import { decodeRecord, type BindingRecord } from '../../cluster/binding-record.js';
 import { holdUntilWallMs, sameStoredFlows } from '../../cluster/staleness.js';
 import { homeAddressesOf, recordService, switchTargets } from '../../cluster/shares.js';
@@ -316,6 +317,12 @@ export class HomeAgentCluster {
     if (events.length > 0 || flowsChanged) this.counters.inc('cluster', { event: 'records-applied' });
     if (flowsChanged) this.host.flowsChanged(hoa);
     return events;
+  }
+
+  /** ESP sequence marks (daemon/ha/esp-seq.ts): their store and the fence of the active's writes. */
+  espSeqAccess(): { store: EspSeqStore; fence(address: Ip6): Fence } {
+    const node = this.node!;
+    return { store: node.espSeqStore(), fence: (address) => node.fence(address) };
   }
 
   /** The service addresses this node is active for now. */

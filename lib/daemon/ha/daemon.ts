@@ -41,6 +41,7 @@ import { startHomeAgentDhaad, type HomeAgentDhaad } from './dhaad.js';
 import { HomeAgentPrefixDiscovery } from './prefix-discovery.js';
 import { openProxyNd, type HomeAgentProxyNd } from './proxy-nd.js';
 import { HomeAgentCluster, restoreSaved, resumePoint } from './cluster.js';
+import { EspSeqServing, openEspSeq } from './esp-seq.js';
 import type { KnownRecord } from '../../cluster/replicated-store.js';
 import type { ResumePoint } from '../../cluster/cluster-node.js';
 import { encodeRecord } from '../../cluster/binding-record.js';
@@ -80,6 +81,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private serviceAddresses: ServiceAddresses | null = null;
   /** Cluster mode: the records and revision the journal saved, restored into the core before joining. */
   private resume: ResumePoint | null = null;
+  /** Cluster mode with `esp_seq_margin`: ESP sequence numbers raised before serving (daemon/ha/esp-seq.ts). */
+  private espSeq: EspSeqServing | null = null;
 
   private constructor(
     /** Kept for what a reload reopens (the DHAAD socket). */
@@ -131,6 +134,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     // Cluster mode: silent until elected (no service address, no proxying, no signalling: servesHoa).
     if (cfg.cluster) {
       d.serviceAddresses = new ServiceAddresses(rtnl, nd, cfg.homeAgent.homeLinkInterface, ctx.counters, log.child({ component: 'cluster' }));
+      if (cfg.cluster.replication.espSeqMargin > 0) d.espSeq = new EspSeqServing((address, on) => d.serveNow(address, on));
     }
     ctx.counters.source('bindings', () => bindingStates(d.ha.cache));
     ctx.counters.source('home_addresses', () => [[{}, d.ha.cache.homeAddressCount]]);
@@ -143,6 +147,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
       await removeLeftoverServiceAddresses(rtnl, cfg.homeAgent.homeLinkInterface, cfg.cluster.serviceAddresses.map((s) => s.address), ctx.counters, log.child({ component: 'cluster' }));
       await d.joinCluster();
     }
+    d.espSeq?.attach(d.cluster && openEspSeq(d.cluster, ctx, xfrm, kernel.xfrmBands, () => Object.keys(d.cfg.ipsecSas).length > 0));
     d.prefixDiscovery = HomeAgentPrefixDiscovery.open(sockets, cfg, d.tunnelledHomeAddresses(), ctx.counters, log, ctx.clock);
     if (d.cluster) {
       const cluster = d.cluster;
@@ -242,6 +247,11 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
    * set (daemon, announced when added) follow servesHoa.
    */
   private serve(address: Ip6, on: boolean): void {
+    if (this.espSeq) this.espSeq.serve(address, on);
+    else this.serveNow(address, on);
+  }
+
+  private serveNow(address: Ip6, on: boolean): void {
     if (on) void this.serviceAddresses!.take(address);
     const hoas = homeAddressesOf(address, this.ha.cache.homeAddresses(), (h) => this.ha.serviceOf(h));
     if (hoas.length > 0) void this.kernelChanged(new Set(hoas), [], this.clock.now(), false);
@@ -513,6 +523,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     // Steps down first (address removed, proxying stopped), then hands the address back in etcd.
     await this.cluster?.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'cluster: leaving failed'));
     await this.serviceAddresses?.settled();
+    this.espSeq?.close();
     this.cacheService.stop();
     this.dhaad?.stop();
     this.prefixDiscovery?.stop();

@@ -29,6 +29,7 @@ import type { XfrmState } from '../../platform/xfrm/state.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { IP6_UNSPECIFIED, ip6Entries, type Ip6 } from '../../inet/ip6.js';
 import { IPPROTO_ESP, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
+import { replayWindowOf } from './signalling-ipsec.js';
 
 const IPPROTO_IPV6 = 41;
 
@@ -67,7 +68,7 @@ export function payloadOutboundPolicy(local: Ip6, coa: Ip6, reqid: number, bands
 export function payloadIpsecXfrm(ha: Ip6, tunnels: readonly PayloadTunnel[], sa: PayloadIpsecSas, reqid: number, bands: XfrmBands): XfrmObjects {
   const out: XfrmObjects = { states: [], policies: [] };
   if (tunnels.length === 0) return out;
-  out.states.push({ ...esp(sa, reqid), src: IP6_UNSPECIFIED, dst: ha, spi: sa.spiIn });
+  out.states.push({ ...esp(sa, reqid), src: IP6_UNSPECIFIED, dst: ha, spi: sa.spiIn, ...replayWindowOf(sa) });
   for (const t of tunnels) {
     out.states.push(payloadOutboundState(t.local, t.remote, sa, reqid));
     out.policies.push(payloadOutboundPolicy(t.local, t.remote, reqid, bands), {

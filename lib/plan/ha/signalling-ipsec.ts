@@ -111,16 +111,22 @@ export function signallingIpsecXfrm(
   }
   for (const [hoa, sa] of ip6Entries(sas)) {
     const reqid = reqids.get(hoa)!;
-    // No anti-replay window: manually keyed SAs restart their sequence numbers when either
-    // end restarts (RFC 4303 §3.3.3); replayed BUs are refused by their MH sequence number.
+    // No anti-replay window unless `replay_window` asks for one: manually keyed SAs restart
+    // their sequence numbers when either end restarts (RFC 4303 §3.3.3); replayed BUs are
+    // refused by their MH sequence number.
     const esp = { proto: IPPROTO_ESP, mode: XFRM_MODE_TRANSPORT, reqid, aead: sa.aead };
-    const inState: XfrmState = { ...esp, src: hoa, dst: ha, spi: sa.spiIn };
+    const inState: XfrmState = { ...esp, src: hoa, dst: ha, spi: sa.spiIn, ...replayWindowOf(sa) };
     const [inPolicy, ...rest] = signallingPolicies(hoa, ha, reqid, priority);
     inbound.set(hoa, { policy: inPolicy, state: inState });
     states.push(inState, { ...esp, src: ha, dst: hoa, spi: sa.spiOut });
     policies.push(inPolicy, ...rest);
   }
   return { states, policies, inbound };
+}
+
+/** `ipsec.replay_window` for an inbound SA: the field only when set (so the default SA is unchanged). */
+export function replayWindowOf(sa: { replayWindow?: number }): { replayWindow?: number } {
+  return sa.replayWindow ? { replayWindow: sa.replayWindow } : {};
 }
 
 /** Mobile Prefix Advertisements, home agent -> home address (the kernel carries the ICMPv6 type in sport). */

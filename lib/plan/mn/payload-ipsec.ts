@@ -26,7 +26,7 @@ import type { BulView } from '../../proto/mn/index.js';
 import type { XfrmPolicy } from '../../platform/xfrm/policy.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
-import { ipsecReqids } from '../ha/signalling-ipsec.js';
+import { ipsecReqids, replayWindowOf } from '../ha/signalling-ipsec.js';
 import { PAYLOAD_PRIORITY_OFFSET, type PayloadMigration } from '../ha/payload-ipsec.js';
 import { IPPROTO_ESP, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
 
@@ -68,7 +68,7 @@ export function mobileNodePayloadXfrm(sa: PayloadIpsecSas, homeAgent: Ip6, coas:
     templates: template(reqid),
   });
   for (const coa of coas) {
-    out.states.push({ ...esp(sa, reqid), src: homeAgent, dst: coa, spi: sa.spiIn });
+    out.states.push({ ...esp(sa, reqid), src: homeAgent, dst: coa, spi: sa.spiIn, ...replayWindowOf(sa) });
     out.policies.push(mobileNodePayloadInboundPolicy(homeAgent, coa, reqid, bands));
   }
   return out;

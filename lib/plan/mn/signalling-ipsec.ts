@@ -41,7 +41,7 @@
 import type { HoaIpsecSas } from '../../config/daemon-config.js';
 import type { XfrmBands, XfrmObjects } from '../common/xfrm-objects.js';
 import { IP6_UNSPECIFIED, type Ip6 } from '../../inet/ip6.js';
-import { POLICY_PRIORITY_OFFSET, ipsecReqids, mobilePrefixAdvertSelector, mobilePrefixSolicitSelector } from '../ha/signalling-ipsec.js';
+import { POLICY_PRIORITY_OFFSET, ipsecReqids, mobilePrefixAdvertSelector, mobilePrefixSolicitSelector, replayWindowOf } from '../ha/signalling-ipsec.js';
 import { RO_REQID_OFFSET } from '../common/ro-xfrm.js';
 import type { XfrmState } from '../../platform/xfrm/state.js';
 import { IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_MH, IPPROTO_ROUTING, XFRM_MODE_ROUTEOPTIMIZATION, XFRM_MODE_TRANSPORT } from '../../platform/xfrm/xfrm-constants.js';
@@ -72,7 +72,7 @@ export function mobileNodeIpsecXfrm(sas: HoaIpsecSas, homeAddress: Ip6, homeAgen
   return {
     states: [
       { ...esp, src: IP6_UNSPECIFIED, dst: homeAgent, spi: sas.spiOut },
-      { ...esp, src: homeAgent, dst: homeAddress, spi: sas.spiIn },
+      { ...esp, src: homeAgent, dst: homeAddress, spi: sas.spiIn, ...replayWindowOf(sas) },
     ],
     policies: [
       {

@@ -82,3 +82,24 @@ export const XFRM_ALGO_AUTH_SIZE = 72; // name[64], key_len, trunc_len (bits), k
 export const XFRM_ALGO_AEAD_SIZE = 72; // name[64], key_len, icv_len (bits), key
 export const XFRM_MARK_SIZE = 8;
 export const XFRM_USERPOLICY_TYPE_SIZE = 6;
+
+// Async events (sequence numbers and lifetimes of a state): replies and multicasts on
+// XFRMNLGRP_AEVENTS are XFRM_MSG_NEWAE; NEWAE with NLM_F_REPLACE sets them.
+export const XFRM_MSG_NEWAE = 0x1e;
+export const XFRM_MSG_GETAE = 0x1f;
+export const XFRMA_LTIME_VAL = 9;
+export const XFRMA_REPLAY_VAL = 10;
+export const XFRMA_REPLAY_THRESH = 11;
+export const XFRMA_ETIMER_THRESH = 12;
+export const XFRMA_REPLAY_ESN_VAL = 23;
+// enum xfrm_ae_ftype_t (xfrm_aevent_id.flags)
+export const XFRM_AE_RTHR = 1;
+export const XFRM_AE_RVAL = 2;
+export const XFRM_AE_LVAL = 4;
+export const XFRM_AE_ETHR = 8;
+export const XFRM_AE_CR = 16;
+export const XFRM_AE_CE = 32;
+export const XFRM_AE_CU = 64;
+export const XFRM_AEVENT_ID_SIZE = 48;
+export const XFRM_REPLAY_STATE_SIZE = 12;
+export const XFRM_REPLAY_STATE_ESN_SIZE = 24; // without bmp[]

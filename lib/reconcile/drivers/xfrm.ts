@@ -87,7 +87,7 @@ export class XfrmStateDriver implements ObjectDriver<XfrmState, XfrmState> {
   }
 
   same(d: XfrmState, o: XfrmState): boolean {
-    return d.mode === o.mode && d.reqid === o.reqid && (d.flags ?? 0) === (o.flags ?? 0) && (d.coaddr ?? undefined) === (o.coaddr ?? undefined) && sameAlgorithms(d, o);
+    return d.mode === o.mode && d.reqid === o.reqid && (d.flags ?? 0) === (o.flags ?? 0) && (d.coaddr ?? undefined) === (o.coaddr ?? undefined) && (d.replayWindow ?? 0) === (o.replayWindow ?? 0) && sameAlgorithms(d, o);
   }
 
   /** `ip xfrm state add src S dst D proto P spi N mode M reqid R ...`; one already there is updated. */
@@ -104,10 +104,11 @@ export class XfrmStateDriver implements ObjectDriver<XfrmState, XfrmState> {
 
   /**
    * `ip xfrm state update ...` (UPDSA needs the state to exist). The kernel's update keeps
-   * the old algorithms and keys, so a new key means `ip xfrm state delete` + `add`.
+   * the old algorithms, keys and replay window, so a new key or window means `ip xfrm state
+   * delete` + `add`.
    */
   async update(key: string, d: XfrmState, o: XfrmState): Promise<XfrmState> {
-    if (sameAlgorithms(d, o)) {
+    if (sameAlgorithms(d, o) && (d.replayWindow ?? 0) === (o.replayWindow ?? 0)) {
       await stateUpdate(this.sock, d);
       return d;
     }

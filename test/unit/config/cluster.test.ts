@@ -69,13 +69,13 @@ test('cluster: every key given', () => {
   key_prefix: /lab/mcoa/
   preempt: true
   timers: { lease_ttl: 5s, step_down_margin_ms: 1000 }
-  replication: { max_expiry_lag: 1m, max_sequence_lag: 4 }
+  replication: { max_expiry_lag: 1m, max_sequence_lag: 4, esp_seq_margin: 0 }
 `, 'mcoad.yaml');
   assert.deepEqual(c.cluster?.tls, { caFile: '/etc/mcoa/ca.pem', certFile: '/etc/mcoa/ha1.pem', keyFile: '/etc/mcoa/ha1.key' });
   assert.equal(c.cluster?.keyPrefix, '/lab/mcoa/');
   assert.equal(c.cluster?.preempt, true);
   assert.deepEqual(c.cluster?.timers, { leaseTtlSeconds: 5, stepDownMarginMs: 1000 });
-  assert.deepEqual(c.cluster?.replication, { maxExpiryLagSeconds: 60, maxSequenceLag: 4 });
+  assert.deepEqual(c.cluster?.replication, { maxExpiryLagSeconds: 60, maxSequenceLag: 4, espSeqMargin: 0 });
 });
 
 const MISTAKES: [string, string, RegExp][] = [
@@ -93,6 +93,7 @@ const MISTAKES: [string, string, RegExp][] = [
   ['lease TTL below etcd minimum', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  timers: { lease_ttl: 1 }\n  service_addresses: { 2001:db8:1::1: }\n', /cluster\.timers\.lease_ttl: out of range 2\.\.3600/],
   ['margin above half the TTL', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  timers: { lease_ttl: 2, step_down_margin_ms: 1500 }\n  service_addresses: { 2001:db8:1::1: }\n', /step_down_margin_ms 1500 is above half the lease TTL/],
   ['sequence lag too large', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  replication: { max_sequence_lag: 40000 }\n  service_addresses: { 2001:db8:1::1: }\n', /max_sequence_lag: out of range 0\.\.1024/],
+  ['ESP sequence margin too large', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  replication: { esp_seq_margin: 99999999 }\n  service_addresses: { 2001:db8:1::1: }\n', /esp_seq_margin: out of range 0\.\.16777216/],
   ['key prefix without slashes', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  key_prefix: mcoa\n  service_addresses: { 2001:db8:1::1: }\n', /cluster\.key_prefix: must start and end with \//],
   ['a service address that is not the home agent address', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  service_addresses: { 2001:db8:1::2: }\n', /cluster\.service_addresses: must include the home agent address 2001:db8:1::1 .*listed: 2001:db8:1::2$/],
   ['two service addresses, neither the home agent address', 'cluster:\n  endpoints: [http://a:1]\n  node: ha1\n  service_addresses: { 2001:db8:1::2: , 2001:db8:1::3: }\n', /must include the home agent address 2001:db8:1::1 .*listed: 2001:db8:1::2, 2001:db8:1::3$/],

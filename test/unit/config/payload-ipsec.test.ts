@@ -4,6 +4,9 @@ import { ip6 } from '../../ip6.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigFileError, parseConfig } from '../../../lib/config/index.js';
+import { signallingIpsecXfrm } from '../../../lib/plan/ha/signalling-ipsec.js';
+import { payloadIpsecXfrm } from '../../../lib/plan/ha/payload-ipsec.js';
+import { DEFAULT_XFRM_BANDS } from '../../../lib/reconcile/drivers/xfrm.js';
 
 const KEY = `0x${'ab'.repeat(16)}c0ffee00`;
 const PAYLOAD_KEY = `0x${'cd'.repeat(32)}c0ffee01`;
@@ -84,4 +87,18 @@ for (const [name, payload, expected] of ROWS) {
 
 test('a payload problem refuses the whole ipsec entry (no half-configured home address)', () => {
   assert.equal(problems(file(GOOD.replace('0x2002', '0x2001'))).length, 1);
+});
+
+test('ipsec.replay_window: 1..32 on the inbound SAs (signalling and payload); 0 or absent none; above 32 refused', () => {
+  const withWindow = (n: number): string => file(GOOD).replace('          aead:', `          replay_window: ${n}\n          aead:`);
+  const sa = parseConfig(withWindow(32), 'mcoad.yaml').ipsecSas[ip6('2001:db8:1::100')]!;
+  assert.equal(sa.replayWindow, 32);
+  assert.equal(sa.payload?.replayWindow, 32);
+  const ha = ip6('2001:db8:1::1');
+  const sig = signallingIpsecXfrm({ [ip6('2001:db8:1::100')]: sa }, ha, DEFAULT_XFRM_BANDS);
+  assert.deepEqual(sig.states.map((s) => [s.dst === ha ? 'in' : 'out', s.replayWindow]), [['in', 32], ['out', undefined]]);
+  const pay = payloadIpsecXfrm(ha, [{ local: ha, remote: ip6('2001:db8:f1::10') }], sa.payload!, 1, DEFAULT_XFRM_BANDS);
+  assert.deepEqual(pay.states.map((s) => [s.dst === ha ? 'in' : 'out', s.replayWindow]), [['in', 32], ['out', undefined]]);
+  assert.equal(parseConfig(withWindow(0), 'mcoad.yaml').ipsecSas[ip6('2001:db8:1::100')]?.replayWindow, undefined);
+  assert.ok(problems(withWindow(33)).some((p) => /replay_window: out of range 0\.\.32/.test(p)));
 });
