@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CN_PREFIX, ERROR_LINE, HA, HA2, HOA, SCENARIO_TIMEOUT_MS, bindings, echoFromCnInBackground, killDaemon, linesMatching, mcoactl, ownNexthops, registeredWith, until,
+  CN_PREFIX, ERROR_LINE, HA, HA2, HOA, SCENARIO_TIMEOUT_MS, bindings, echoFromCnInBackground, killDaemon, linesMatching, mcoactl, ownNexthops, registeredWith, tsharkFields, until,
   writeMobileNodeConfig, type Daemon, type EchoFlow,
 } from './fixtures/index.js';
 import { CLUSTER_COAS, SECOND_MN_COA, showCluster, withClusterWorld, writeClusterHomeAgentConfig, type ClusterWorld } from './fixtures/cluster.js';
@@ -114,6 +114,8 @@ test('shares: mcoactl drain of the only node listing A sends a Home Agent Switch
     await flow.started;
     await until('the flow answered through ha1', () => flow.answered().size >= 20);
 
+    // The mobile node's link: what reaches it from the home agents (Mobility Headers).
+    const capture = await w.scope.capture(w.mn, 'mn1', 'drain-switch.pcap', 'ip6 protochain 135');
     const cut = flow.lastSent();
     const out = await mcoactl(ha1, 'drain');
     t.diagnostic(out);
@@ -124,6 +126,15 @@ test('shares: mcoactl drain of the only node listing A sends a Home Agent Switch
     const mnStats = JSON.parse(await mcoactl(mnA, 'show', 'stats', '--json')) as { homeAgent?: { address: string | null; switchedBy?: string } };
     assert.equal(mnStats.homeAgent?.address, B);
     assert.equal(mnStats.homeAgent?.switchedBy, A);
+    await capture.stop();
+    // tshark, an independent decoder: a Home Agent Switch (MH type 12) from A naming B, then a BA from B.
+    const rows = await tsharkFields(capture.file, 'mipv6', ['frame.number', 'mip6.mhtype', 'ipv6.src', 'mip6.has.num_addrs', 'mip6.has.address']);
+    t.diagnostic(`Mobility Headers at the mobile node during the drain (frame, type, source, HAS addresses):\n${rows.map((r) => r.join(' ')).join('\n')}`);
+    const switches = rows.filter((r) => r[1] === '12');
+    assert.ok(switches.length >= 1, 'a Home Agent Switch on the wire');
+    assert.deepEqual(switches.map((r) => [r[2], r[3], r[4]]), switches.map(() => [A, '1', B]), 'from A, naming B only');
+    const firstSwitch = Number(switches[0]![0]);
+    assert.ok(rows.some((r) => r[1] === '6' && r[2] === B && Number(r[0]) > firstSwitch), 'then a BA from B: the mobile node re-registered there');
     await until('ha2 tunnels from B to the care-of address', async () => (await encaps(w.ha2)).join() === `${B} -> ${CLUSTER_COAS[0]}`);
     await until('the flow answered again, through ha2', () => [...flow.answered()].some((n) => n > cut + 5));
     assert.equal(await routerSendsTo(w, HOA), await macOf(w.ha2));
