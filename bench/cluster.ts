@@ -10,9 +10,9 @@
 // Arguments: [M home addresses (1000)] [WINDOW (64)] [REFRESH_SECONDS (5)] [rounds=R (3)].
 import { ip6 } from '../test/ip6.js';
 import { EtcdServer } from '../test/etcd-server.js';
-import { HA, MobileNodeSide, counter, killDaemon, pairTopology, removeDir, startDaemon, stopDaemon, tempDir, until, writeHomeAgentConfig } from '../test/kernel/fixtures/index.js';
+import { HA, MobileNodeSide, counter, pairTopology, removeDir, startDaemon, stopDaemon, tempDir, until, writeHomeAgentConfig } from '../test/kernel/fixtures/index.js';
 import { activeForHa, holdsServiceAddress, showCluster, withClusterWorld } from '../test/kernel/fixtures/cluster.js';
-import { failedOver, running } from '../test/kernel/fixtures/cluster-run.js';
+import { crashActive, failedOver, running } from '../test/kernel/fixtures/cluster-run.js';
 import { createNetns } from '../test/kernel/netns.js';
 import { readFileSync } from 'node:fs';
 import { Sequences, addHomeAddresses, refreshes, registrations, type LoadResult } from './cluster-load.js';
@@ -91,11 +91,7 @@ async function failoverRound(): Promise<number> {
   return withClusterWorld(async (w) => {
     const log = { diagnostic: (m: string) => console.error(`cluster bench: ${m}`) };
     const r = await running(w, log);
-    const refreshesBefore = await counter(r.ha2, 'status', '0');
-    await killDaemon(r.ha1);
-    const cut = r.flow.lastSent();
-    await w.ha1.ip('link', 'set', 'home0', 'down');
-    await w.ha1.ip('link', 'set', 'cl0', 'down');
+    const { cut, refreshesBefore } = await crashActive(w, r);
     return failedOver(w, r, log, 'failover', cut, refreshesBefore);
   });
 }

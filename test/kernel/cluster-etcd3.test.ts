@@ -7,9 +7,9 @@
 // at the new active and in its kernel).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HOA, SCENARIO_TIMEOUT_MS, bindings, counter, homeAgentForwards, killDaemon, linesMatching, until } from './fixtures/index.js';
+import { HOA, SCENARIO_TIMEOUT_MS, bindings, homeAgentForwards, linesMatching, until } from './fixtures/index.js';
 import { CLUSTER_COAS, activeForHa, showCluster, withClusterWorld } from './fixtures/cluster.js';
-import { failedOver, running } from './fixtures/cluster-run.js';
+import { crashActive, failedOver, running } from './fixtures/cluster-run.js';
 
 test('three etcd members, one killed during the flow: the flow goes on; then kill -9 of the active: failover through the two left, no acknowledged binding lost', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await withClusterWorld(async (w) => {
@@ -27,11 +27,7 @@ test('three etcd members, one killed during the flow: the flow goes on; then kil
     t.diagnostic(`ha1 after the member died: ${leaseLines.join(' | ')}`);
     console.log(`RESULT cluster-etcd-member-killed unanswered=${lostAfterMember} sent=${r.flow.lastSent() - memberKilledAt} ha1_lease_lost=${leaseLines.filter((l) => l.includes('lease lost')).length}`);
 
-    const refreshesBefore = await counter(r.ha2, 'status', '0');
-    await killDaemon(r.ha1);
-    const cut = r.flow.lastSent();
-    await w.ha1.ip('link', 'set', 'home0', 'down');
-    await w.ha1.ip('link', 'set', 'cl0', 'down');
+    const { cut, refreshesBefore } = await crashActive(w, r);
     await failedOver(w, r, t, 'failover-3-members', cut, refreshesBefore);
     assert.equal((await bindings(r.ha2)).length, 2, 'both acknowledged bindings at the new active');
     await until('the new active forwards through both care-of addresses', () => homeAgentForwards(w.ha2, HOA, `${HOA}/128`, CLUSTER_COAS));

@@ -10,9 +10,9 @@
 // the service address coming from one home agent, then only from the other.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, killDaemon, linesMatching, mcoactl, tsharkFields, until, untilLogged } from './fixtures/index.js';
+import { HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, linesMatching, mcoactl, tsharkFields, until, untilLogged } from './fixtures/index.js';
 import { activeForHa, holdsServiceAddress, showCluster, withClusterWorld, writeClusterHomeAgentConfig, type ClusterWorld } from './fixtures/cluster.js';
-import { failedOver, proxyEntries, running } from './fixtures/cluster-run.js';
+import { crashActive, failedOver, proxyEntries, running } from './fixtures/cluster-run.js';
 
 test('kill -9 of the active home agent: the standby takes the service address, the flow resumes, the next refresh is accepted; interruption measured', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await withClusterWorld(async (w) => {
@@ -24,11 +24,7 @@ test('kill -9 of the active home agent: the standby takes the service address, t
     );
     const r = await running(w, t);
     // The crash: SIGKILL, then its links down (a dead box answers nothing).
-    const refreshesBefore = await counter(r.ha2, 'status', '0');
-    await killDaemon(r.ha1);
-    const cut = r.flow.lastSent();
-    await w.ha1.ip('link', 'set', 'home0', 'down');
-    await w.ha1.ip('link', 'set', 'cl0', 'down');
+    const { cut, refreshesBefore } = await crashActive(w, r);
     await failedOver(w, r, t, 'failover', cut, refreshesBefore);
   });
 });
@@ -36,11 +32,7 @@ test('kill -9 of the active home agent: the standby takes the service address, t
 test('kill -9 with proxy_nd: kernel: the new active installs the proxy entry, the flow resumes', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await withClusterWorld(async (w) => {
     const r = await running(w, t, 'kernel');
-    const refreshesBefore = await counter(r.ha2, 'status', '0');
-    await killDaemon(r.ha1);
-    const cut = r.flow.lastSent();
-    await w.ha1.ip('link', 'set', 'home0', 'down');
-    await w.ha1.ip('link', 'set', 'cl0', 'down');
+    const { cut, refreshesBefore } = await crashActive(w, r);
     await until('the kernel proxy entry on ha2', async () => (await proxyEntries(w.ha2)).includes(HOA));
     await failedOver(w, r, t, 'failover-kernel-proxy', cut, refreshesBefore);
   });

@@ -8,9 +8,9 @@
 // what replication adds is the standby's, and the flow filters', state before it.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COAS, HOA, SCENARIO_TIMEOUT_MS, counter, haFlowFilters, killDaemon, mcoactl, until, type Daemon } from './fixtures/index.js';
+import { COAS, HOA, SCENARIO_TIMEOUT_MS, haFlowFilters, mcoactl, until, type Daemon } from './fixtures/index.js';
 import { withClusterWorld } from './fixtures/cluster.js';
-import { failedOver, running } from './fixtures/cluster-run.js';
+import { crashActive, failedOver, running } from './fixtures/cluster-run.js';
 
 const FLOWS = [
   '{ id: 1, priority: 10, protocol: udp, destination_port: 5004, interface: mn1 }',
@@ -44,11 +44,7 @@ test('flow bindings are replicated: the standby holds them and their filters, th
     await until('the same flows at the standby', async () => ((await flowsOf(r.ha2)).join() === atActive.join() ? true : undefined));
     await until("the standby's flow filters to both care-of addresses", async () => ((await flowFilterDestinations(w.ha2)).join() === want.join() ? true : undefined));
 
-    const refreshesBefore = await counter(r.ha2, 'status', '0');
-    await killDaemon(r.ha1);
-    const cut = r.flow.lastSent();
-    await w.ha1.ip('link', 'set', 'home0', 'down');
-    await w.ha1.ip('link', 'set', 'cl0', 'down');
+    const { cut, refreshesBefore } = await crashActive(w, r);
     await failedOver(w, r, t, 'failover-with-flows', cut, refreshesBefore);
     assert.deepEqual(await flowsOf(r.ha2), atActive, 'the new active serves the flows as they were');
     assert.deepEqual(await flowFilterDestinations(w.ha2), want, 'and its flow filters are the same');

@@ -12,16 +12,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HA, HOA, SCENARIO_TIMEOUT_MS, bindings, counter, echoFromCnInBackground, homeAgentForwards, killDaemon, mcoactl, until, type Daemon } from './fixtures/index.js';
 import { CLUSTER_COAS, CLUSTER_LINK_ADDRESSES, HOME_ROUTER, activeForHa, holdsServiceAddress, showCluster, withClusterWorld, writeClusterHomeAgentConfig } from './fixtures/cluster.js';
-import { failedOver, running } from './fixtures/cluster-run.js';
+import { crashActive, failedOver, running } from './fixtures/cluster-run.js';
 
 test('a failed node restarted: it rejoins as standby, resumes from its saved revision, catches up, and the flow loses nothing', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
   await withClusterWorld(async (w) => {
     const r = await running(w, t);
-    const refreshesBefore = await counter(r.ha2, 'status', '0');
-    await killDaemon(r.ha1);
-    const cut = r.flow.lastSent();
-    await w.ha1.ip('link', 'set', 'home0', 'down');
-    await w.ha1.ip('link', 'set', 'cl0', 'down');
+    const { cut, refreshesBefore } = await crashActive(w, r);
     await failedOver(w, r, t, 'failover-before-restart', cut, refreshesBefore);
 
     // A new flow through ha2, answered before the restart.
