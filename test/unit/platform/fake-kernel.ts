@@ -84,7 +84,8 @@ export function nlmsg(type: number, seq: number, flags: number, payload: Uint8Ar
   return b;
 }
 
-function tlv(type: number, data: Uint8Array): Uint8Array {
+/** One netlink attribute: length, type, data, padded to 4 bytes. */
+export function tlv(type: number, data: Uint8Array): Uint8Array {
   const b = new Uint8Array((4 + data.length + 3) & ~3);
   const v = new DataView(b.buffer);
   v.setUint16(0, 4 + data.length, true);

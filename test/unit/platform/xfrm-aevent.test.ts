@@ -7,7 +7,7 @@ import { NetlinkParseError, parseMessages, type NlMsg } from '../../../lib/platf
 import { NLM_F_REPLACE, NLM_F_REQUEST } from '../../../lib/platform/netlink/netlink-constants.js';
 import { decodeAevent, encodeGetAe, encodeSetReplay } from '../../../lib/platform/xfrm/aevent.js';
 import * as C from '../../../lib/platform/xfrm/xfrm-constants.js';
-import { nlmsg } from './fake-kernel.js';
+import { concat, nlmsg, tlv } from './fake-kernel.js';
 
 const DST = '2001:db8:f1::10';
 const SRC = '2001:db8:aa::1';
@@ -27,15 +27,6 @@ function aeventId(o: { family?: number; flags: number; reqid: number; spi: numbe
   return b;
 }
 
-function attr(type: number, data: Uint8Array): Uint8Array {
-  const b = new Uint8Array((4 + data.length + 3) & ~3);
-  const v = new DataView(b.buffer);
-  v.setUint16(0, 4 + data.length, true);
-  v.setUint16(2, type, true);
-  b.set(data, 4);
-  return b;
-}
-
 function u32s(...xs: number[]): Uint8Array {
   const b = new Uint8Array(xs.length * 4);
   const v = new DataView(b.buffer);
@@ -43,27 +34,17 @@ function u32s(...xs: number[]): Uint8Array {
   return b;
 }
 
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-};
-
-const msg = (...parts: Uint8Array[]): NlMsg => parseMessages(nlmsg(C.XFRM_MSG_NEWAE, 0, 0, concat(...parts)))[0]!;
+const msg = (...parts: Uint8Array[]): NlMsg => parseMessages(nlmsg(C.XFRM_MSG_NEWAE, 0, 0, concat(parts)))[0]!;
 const code = (c: string) => (e: unknown): boolean => e instanceof NetlinkParseError && e.code === c;
 
 test('a replay-update event (XFRM_AE_CR) of an outbound SA: identity, oseq, thresholds', () => {
   const ev = decodeAevent(msg(
     aeventId({ flags: C.XFRM_AE_CR | C.XFRM_AE_RTHR | C.XFRM_AE_ETHR, reqid: 0x4d430021, spi: 0x2002 }),
-    attr(C.XFRMA_REPLAY_VAL, u32s(1234, 0, 0)),
-    attr(C.XFRMA_LTIME_VAL, new Uint8Array(32)),
-    attr(C.XFRMA_REPLAY_THRESH, u32s(2)),
-    attr(C.XFRMA_ETIMER_THRESH, u32s(10)),
-    attr(C.XFRMA_MARK, u32s(7, 0xff)),
+    tlv(C.XFRMA_REPLAY_VAL, u32s(1234, 0, 0)),
+    tlv(C.XFRMA_LTIME_VAL, new Uint8Array(32)),
+    tlv(C.XFRMA_REPLAY_THRESH, u32s(2)),
+    tlv(C.XFRMA_ETIMER_THRESH, u32s(10)),
+    tlv(C.XFRMA_MARK, u32s(7, 0xff)),
   ));
   assert.ok(ev);
   assert.deepEqual(ev.sa, { dst: DST, spi: 0x2002, proto: 50, src: SRC, reqid: 0x4d430021, mark: { value: 7, mask: 0xff } });
@@ -74,7 +55,7 @@ test('a replay-update event (XFRM_AE_CR) of an outbound SA: identity, oseq, thre
 });
 
 test('an SPI with the top bit set and a u32 oseq near 2^32 decode unsigned', () => {
-  const ev = decodeAevent(msg(aeventId({ flags: C.XFRM_AE_CE, reqid: 1, spi: 0xfffffff0 }), attr(C.XFRMA_REPLAY_VAL, u32s(0xfffffffe, 5, 0x80000001))));
+  const ev = decodeAevent(msg(aeventId({ flags: C.XFRM_AE_CE, reqid: 1, spi: 0xfffffff0 }), tlv(C.XFRMA_REPLAY_VAL, u32s(0xfffffffe, 5, 0x80000001))));
   assert.equal(ev?.sa.spi, 0xfffffff0);
   assert.equal(ev?.replay.oseq, 0xfffffffe);
   assert.equal(ev?.replay.bitmap, 0x80000001);
@@ -82,25 +63,25 @@ test('an SPI with the top bit set and a u32 oseq near 2^32 decode unsigned', () 
 });
 
 test('an ESN state: counters from XFRMA_REPLAY_ESN_VAL, bitmap words inside the attribute', () => {
-  const esn = concat(u32s(2, 100, 90, 1, 0, 64), u32s(0xffffffff, 0xffffffff));
-  const ev = decodeAevent(msg(aeventId({ flags: C.XFRM_AE_CR, reqid: 1, spi: 0x100 }), attr(C.XFRMA_REPLAY_ESN_VAL, esn)));
+  const esn = concat([u32s(2, 100, 90, 1, 0, 64), u32s(0xffffffff, 0xffffffff)]);
+  const ev = decodeAevent(msg(aeventId({ flags: C.XFRM_AE_CR, reqid: 1, spi: 0x100 }), tlv(C.XFRMA_REPLAY_ESN_VAL, esn)));
   assert.deepEqual(ev?.replay, { oseq: 100, seq: 90, oseqHi: 1, seqHi: 0, esn: true });
 });
 
 test('malformed: truncated id, no replay attribute, short replay attribute, bmp_len past the attribute, bad attribute length', () => {
   assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }).subarray(0, 47))), code('STRUCT_TRUNCATED'));
   assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }))), code('BAD_VALUE'));
-  assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }), attr(C.XFRMA_REPLAY_VAL, u32s(1, 2)))), code('STRUCT_TRUNCATED'));
-  assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }), attr(C.XFRMA_REPLAY_ESN_VAL, u32s(3, 1, 1, 0, 0, 96, 0)))), code('ATTR_BAD_SIZE'));
-  assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }), attr(C.XFRMA_REPLAY_ESN_VAL, u32s(0, 1, 1)))), code('STRUCT_TRUNCATED'));
-  const badLen = attr(C.XFRMA_REPLAY_VAL, u32s(1, 2, 3));
+  assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }), tlv(C.XFRMA_REPLAY_VAL, u32s(1, 2)))), code('STRUCT_TRUNCATED'));
+  assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }), tlv(C.XFRMA_REPLAY_ESN_VAL, u32s(3, 1, 1, 0, 0, 96, 0)))), code('ATTR_BAD_SIZE'));
+  assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }), tlv(C.XFRMA_REPLAY_ESN_VAL, u32s(0, 1, 1)))), code('STRUCT_TRUNCATED'));
+  const badLen = tlv(C.XFRMA_REPLAY_VAL, u32s(1, 2, 3));
   new DataView(badLen.buffer).setUint16(0, 200, true);
   assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }), badLen)), code('ATTR_BAD_LENGTH'));
-  assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }), attr(C.XFRMA_REPLAY_VAL, u32s(1, 2, 3)), attr(C.XFRMA_REPLAY_THRESH, new Uint8Array(2)))), code('ATTR_BAD_SIZE'));
+  assert.throws(() => decodeAevent(msg(aeventId({ flags: 0, reqid: 1, spi: 0x100 }), tlv(C.XFRMA_REPLAY_VAL, u32s(1, 2, 3)), tlv(C.XFRMA_REPLAY_THRESH, new Uint8Array(2)))), code('ATTR_BAD_SIZE'));
 });
 
 test('an IPv4 state is not ours: undefined', () => {
-  assert.equal(decodeAevent(msg(aeventId({ family: 2, flags: 0, reqid: 1, spi: 0x100 }), attr(C.XFRMA_REPLAY_VAL, u32s(1, 0, 0)))), undefined);
+  assert.equal(decodeAevent(msg(aeventId({ family: 2, flags: 0, reqid: 1, spi: 0x100 }), tlv(C.XFRMA_REPLAY_VAL, u32s(1, 0, 0)))), undefined);
 });
 
 test('GETAE and NEWAE (set) carry the id as the kernel reads it; NEWAE has NLM_F_REPLACE and the three replay words', () => {
