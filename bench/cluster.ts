@@ -55,7 +55,7 @@ async function loadPhase(cluster: boolean): Promise<ModeResult> {
       await ha.ip('-6', 'addr', 'del', `${HA}/64`, 'dev', 'home0');
       await ha.ip('-6', 'addr', 'add', `${OWN_HOME_ADDRESS}/64`, 'dev', 'home0', 'nodad');
       await ha.ip('link', 'set', 'lo', 'up');
-      etcd = await EtcdServer.start({ host: '127.0.0.1', wrap: ['ip', 'netns', 'exec', ha.name] });
+      etcd = await EtcdServer.start({ host: '127.0.0.1', wrap: ['ip', 'netns', 'exec', ha.name], onDisk: true });
       topLevel = `cluster:\n  endpoints: ['${etcd.endpoint}']\n  node: ha1\n  service_addresses:\n    ${HA}: { preference: 100 }\n`;
     }
     const config = writeHomeAgentConfig(dir, { ipsecRequired: false, logLevel: 'warn', dataplane: 'shared', topLevel });

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     console.log(`skipped: ${missing}`);
     return;
   }
-  const server = await EtcdServer.start();
+  const server = await EtcdServer.start({ onDisk: true });
   const client = new Etcd3({ hosts: server.endpoint });
   try {
     await client.put('warm').value('x');
