@@ -159,8 +159,18 @@ export class ClusterNode {
     }
   }
 
+  /**
+   * `mcoactl drain`, first step: the member key says drained, so the others stop counting this
+   * node as one that would take an address over. A failed write (etcd away) does not stop the
+   * drain: the key goes with the lease anyway.
+   */
+  async markDrained(): Promise<void> {
+    await this.members.setDrained(true).catch(() => {});
+  }
+
   /** `mcoactl drain`: every election stops campaigning and resigns; the addresses it was active for. */
   async drain(): Promise<Ip6[]> {
+    await this.markDrained();
     const out: Ip6[] = [];
     for (const e of this.elections) if (await e.drain()) out.push(e.address);
     return out;
@@ -168,6 +178,7 @@ export class ClusterNode {
 
   /** `mcoactl undrain`: campaign again. */
   undrain(): void {
+    void this.members.setDrained(false).catch(() => {});
     for (const e of this.elections) e.undrain();
   }
 

@@ -1,7 +1,9 @@
 // The live members of the cluster: each node keeps a key on its lease naming the service
 // addresses it may serve and its preference for each; the key vanishes with the lease. A
 // standby's rank for an address (how many live members are preferred to it) delays its
-// campaign, so the most preferred live node normally wins a vacant address.
+// campaign, so the most preferred live node normally wins a vacant address. A drained node
+// (`mcoactl drain`) says so in its key: it campaigns for nothing, so it neither delays another's
+// campaign nor counts as a node that would take over an address (shares.ts, switchTargets).
 import { EventEmitter } from 'node:events';
 import type { Etcd3, Watcher } from 'etcd3';
 import type { Ip6 } from '../inet/ip6.js';
@@ -11,16 +13,19 @@ import { openWatch } from './open-watch.js';
 export interface Member {
   node: string;
   preferences: Readonly<Record<Ip6, number>>;
+  /** Drained by the operator: campaigns for nothing until undrained. */
+  drained?: true;
 }
 
 export function decodeMember(text: string): Member | null {
   try {
     const v = JSON.parse(text) as unknown;
     if (typeof v !== 'object' || v === null) return null;
-    const { node, preferences } = v as Record<string, unknown>;
+    const { node, preferences, drained } = v as Record<string, unknown>;
     if (typeof node !== 'string' || typeof preferences !== 'object' || preferences === null) return null;
     if (!Object.values(preferences).every((p) => Number.isInteger(p))) return null;
-    return { node, preferences: preferences as Record<Ip6, number> };
+    if (drained !== undefined && typeof drained !== 'boolean') return null;
+    return { node, preferences: preferences as Record<Ip6, number>, ...(drained === true ? { drained } : {}) };
   } catch {
     return null;
   }
@@ -34,6 +39,8 @@ export function preferred(a: { node: string; preference: number }, b: { node: st
 export class Membership extends EventEmitter<{ changed: [] }> {
   private watcher: Watcher | null = null;
   private members = new Map<string, Member>();
+  private leaseId: string | null = null;
+  private drained = false;
 
   constructor(
     private readonly client: Etcd3,
@@ -45,7 +52,15 @@ export class Membership extends EventEmitter<{ changed: [] }> {
 
   /** Puts this node's member key on the lease `leaseId`. */
   async register(leaseId: string): Promise<void> {
-    await this.client.put(this.keys.member(this.self.node)).value(JSON.stringify(this.self)).lease(leaseId).exec();
+    this.leaseId = leaseId;
+    const value: Member = { ...this.self, ...(this.drained ? { drained: true } : {}) };
+    await this.client.put(this.keys.member(this.self.node)).value(JSON.stringify(value)).lease(leaseId).exec();
+  }
+
+  /** `mcoactl drain` / `undrain`: the member key says so (written again on the current lease, and on every new one). */
+  async setDrained(drained: boolean): Promise<void> {
+    this.drained = drained;
+    if (this.leaseId) await this.register(this.leaseId);
   }
 
   /** Reads the members, then follows them. */
@@ -75,13 +90,13 @@ export class Membership extends EventEmitter<{ changed: [] }> {
     return [...this.members.values()];
   }
 
-  /** How many live members other than this node are preferred to it for `address`. */
+  /** How many live, undrained members other than this node are preferred to it for `address`. */
   rank(address: Ip6): number {
     const me = { node: this.self.node, preference: this.self.preferences[address] ?? 0 };
     let n = 0;
     for (const m of this.members.values()) {
       const p = m.preferences[address];
-      if (m.node !== me.node && p !== undefined && preferred({ node: m.node, preference: p }, me)) n++;
+      if (m.node !== me.node && !m.drained && p !== undefined && preferred({ node: m.node, preference: p }, me)) n++;
     }
     return n;
   }

@@ -22,14 +22,15 @@ export function homeAddressesOf(address: Ip6, hoas: Iterable<Ip6>, serviceOf: (h
 }
 
 /**
- * A draining node gives up `address`. When another live member lists it, a standby takes it
- * over (the mobile nodes notice nothing): null. Otherwise nobody will serve it, and its mobile
- * nodes must register elsewhere (RFC 5142 Home Agent Switch): the addresses other live members
- * list, best first: one whose known owner is another node (it is served now), then by the
+ * A draining node gives up `address`. When another live, undrained member lists it, a standby
+ * takes it over (the mobile nodes notice nothing): null. Otherwise nobody will serve it, and its
+ * mobile nodes must register elsewhere (RFC 5142 Home Agent Switch): the addresses other live,
+ * undrained members list, best first: one whose known owner is another node (it is served now), then by the
  * best preference any other member has for it, then by address. Empty: nowhere to send them.
  */
 export function switchTargets(address: Ip6, self: string, members: readonly Member[], owners: ReadonlyMap<Ip6, string | null>): Ip6[] | null {
-  const others = members.filter((m) => m.node !== self);
+  // A drained member campaigns for nothing: it would neither take `address` over nor win another.
+  const others = members.filter((m) => m.node !== self && !m.drained);
   if (others.some((m) => m.preferences[address] !== undefined)) return null;
   const best = new Map<Ip6, { node: string; preference: number }>();
   for (const m of others) {

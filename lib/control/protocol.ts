@@ -114,8 +114,11 @@ export interface DrainResult {
   /** drain: the service addresses this node was active for and handed over; undrain: none. */
   handedOver: Ip6[];
   draining: boolean;
-  /** drain, shares: addresses no other live member lists; their mobile nodes got a Home Agent Switch naming `targets`. */
-  switched?: { address: Ip6; targets: Ip6[] }[];
+  /**
+   * drain, shares: addresses no other live member lists; their mobile nodes got a Home Agent
+   * Switch naming `targets`; `left` de-registered before the address was given up, `stayed` did not.
+   */
+  switched?: { address: Ip6; targets: Ip6[]; left: number; stayed: number }[];
 }
 
 export interface ClusterView {
@@ -132,7 +135,7 @@ export interface ClusterView {
   revision: number;
   etcdRevision: number | null;
   lag: number | null;
-  members: { node: string; preferences: Readonly<Record<string, number>> }[];
+  members: { node: string; preferences: Readonly<Record<string, number>>; drained?: true }[];
   /** `homeAddresses`: how many home addresses of this node's cache register with the address (shares). */
   services: { address: Ip6; role: 'active' | 'standby'; owner: string | null; draining: boolean; homeAddresses?: number }[];
   /** Compare-and-swap writes, refreshes not written (within the staleness bound), lost rounds. */

@@ -121,20 +121,25 @@ test('shares: mcoactl drain of the only node listing A sends a Home Agent Switch
     t.diagnostic(out);
     assert.match(out, new RegExp(`handed over ${A}`));
     assert.match(out, new RegExp(`${A}: no other member lists it; home agent switch sent to its mobile nodes, naming ${B}`));
+    // RFC 5142 §6.1: the mobile node answers with its de-registration at A, which ha1 still serves and answers.
+    assert.match(out, new RegExp(`${A}: 1 mobile node\\(s\\) de-registered before it was given up$`, 'm'));
     await until('A gone from ha1', async () => !(await holds(w.ha1, A)));
     await until('mobile node A registered with B', async () => (await registeredWith(mnA, B)).length === 1);
     const mnStats = JSON.parse(await mcoactl(mnA, 'show', 'stats', '--json')) as { homeAgent?: { address: string | null; switchedBy?: string } };
     assert.equal(mnStats.homeAgent?.address, B);
     assert.equal(mnStats.homeAgent?.switchedBy, A);
     await capture.stop();
-    // tshark, an independent decoder: a Home Agent Switch (MH type 12) from A naming B, then a BA from B.
+    // tshark, an independent decoder: a Home Agent Switch (MH type 12) from A naming B, the BA
+    // of the de-registration from A, then a BA from B.
     const rows = await tsharkFields(capture.file, 'mipv6', ['frame.number', 'mip6.mhtype', 'ipv6.src', 'mip6.has.num_addrs', 'mip6.has.address']);
     t.diagnostic(`Mobility Headers at the mobile node during the drain (frame, type, source, HAS addresses):\n${rows.map((r) => r.join(' ')).join('\n')}`);
     const switches = rows.filter((r) => r[1] === '12');
     assert.ok(switches.length >= 1, 'a Home Agent Switch on the wire');
     assert.deepEqual(switches.map((r) => [r[2], r[3], r[4]]), switches.map(() => [A, '1', B]), 'from A, naming B only');
     const firstSwitch = Number(switches[0]![0]);
-    assert.ok(rows.some((r) => r[1] === '6' && r[2] === B && Number(r[0]) > firstSwitch), 'then a BA from B: the mobile node re-registered there');
+    const deregistered = rows.find((r) => r[1] === '6' && r[2] === A && Number(r[0]) > firstSwitch);
+    assert.ok(deregistered, 'a BA from A after the switch: the de-registration answered before A was given up');
+    assert.ok(rows.some((r) => r[1] === '6' && r[2] === B && Number(r[0]) > Number(deregistered[0])), 'then a BA from B: the mobile node re-registered there');
     await until('ha2 tunnels from B to the care-of address', async () => (await encaps(w.ha2)).join() === `${B} -> ${CLUSTER_COAS[0]}`);
     await until('the flow answered again, through ha2', () => [...flow.answered()].some((n) => n > cut + 5));
     assert.equal(await routerSendsTo(w, HOA), await macOf(w.ha2));

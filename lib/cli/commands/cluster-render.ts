@@ -25,7 +25,7 @@ export function clusterLines(v: ClusterView | null): string[] {
   );
   lines.push('');
   const members = [...v.members].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-  lines.push(...table(['MEMBER', 'PREFERENCES'], members.map((m) => [m.node, Object.entries(m.preferences).map(([a, p]) => `${a}=${p}`).join(' ')])));
+  lines.push(...table(['MEMBER', 'PREFERENCES'], members.map((m) => [m.drained ? `${m.node} (drained)` : m.node, Object.entries(m.preferences).map(([a, p]) => `${a}=${p}`).join(' ')])));
   return lines;
 }
 

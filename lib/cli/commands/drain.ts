@@ -15,7 +15,10 @@ function drainLike(name: 'drain' | 'undrain', summary: string): Command {
         const r = await c.request(name, {});
         if (name === 'undrain') io.out('campaigning again for the service addresses');
         else io.out(r.handedOver.length ? `handed over ${r.handedOver.join(', ')}; not campaigning until undrain` : 'active for no service address; not campaigning until undrain');
-        for (const s of r.switched ?? []) io.out(`${s.address}: no other member lists it; home agent switch sent to its mobile nodes, naming ${s.targets.length ? s.targets.join(', ') : 'none (they run DHAAD)'}`);
+        for (const s of r.switched ?? []) {
+          io.out(`${s.address}: no other member lists it; home agent switch sent to its mobile nodes, naming ${s.targets.length ? s.targets.join(', ') : 'none (they run DHAAD)'}`);
+          io.out(`${s.address}: ${s.left} mobile node(s) de-registered before it was given up${s.stayed ? `, ${s.stayed} did not answer` : ''}`);
+        }
         return EXIT_OK;
       });
     },

@@ -55,8 +55,17 @@ export interface ClusterHost {
 /** `show cluster`: each service address with the home addresses registered with it here. */
 export type ShareStatus = Omit<ClusterStoreStatus, 'services'> & { services: (ClusterStoreStatus['services'][number] & { homeAddresses: number })[] };
 
-/** Where the mobile nodes of a drained address nobody else lists are sent (RFC 5142); resolves once sent, before it is given up. */
-export type SwitchHomeAgent = (address: Ip6, targets: Ip6[]) => Promise<void>;
+/** How many of a drained address's mobile nodes left it after its Home Agent Switch, and how many stayed. */
+export interface SwitchOutcome {
+  left: number;
+  stayed: number;
+}
+
+/**
+ * Where the mobile nodes of a drained address nobody else lists are sent (RFC 5142); resolves
+ * once they de-registered (or the wait gave up), before the address is given up.
+ */
+export type SwitchHomeAgent = (address: Ip6, targets: Ip6[]) => Promise<SwitchOutcome>;
 
 /** A stored record's bindings for the core: each kept until the stored expiry plus the writer's bound, never before the true expiry (staleness.ts). */
 function coreBindings(rec: BindingRecord | null, wallOffsetMs: number): Binding[] {
@@ -335,16 +344,17 @@ export class HomeAgentCluster {
    * address no other live member lists, `switchHomeAgent` first tells its mobile nodes where to
    * go (RFC 5142), while this node still serves it; returns those addresses and their targets.
    */
-  async drain(switchHomeAgent: SwitchHomeAgent): Promise<{ handedOver: Ip6[]; switched: { address: Ip6; targets: Ip6[] }[] }> {
+  async drain(switchHomeAgent: SwitchHomeAgent): Promise<{ handedOver: Ip6[]; switched: ({ address: Ip6; targets: Ip6[] } & SwitchOutcome)[] }> {
     const node = this.node!;
+    // Said before looking at the others: two nodes drained at once each see the other drained.
+    await node.markDrained();
     const st = node.status();
     const owners = new Map(st.services.map((s) => [s.address, s.owner] as const));
-    const switched: { address: Ip6; targets: Ip6[] }[] = [];
+    const switched: ({ address: Ip6; targets: Ip6[] } & SwitchOutcome)[] = [];
     for (const address of this.activeAddresses()) {
       const targets = switchTargets(address, st.node, st.members, owners);
       if (targets === null) continue;
-      switched.push({ address, targets });
-      await switchHomeAgent(address, targets);
+      switched.push({ address, targets, ...(await switchHomeAgent(address, targets)) });
     }
     return { handedOver: await node.drain(), switched };
   }

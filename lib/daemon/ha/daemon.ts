@@ -50,6 +50,7 @@ import { ServiceAddresses } from './service-address.js';
 import { homeAddressesOf } from '../../cluster/shares.js';
 import { IPPROTO_NONE, type HomeAgentSwitch } from '../../wire/types.js';
 import { removeLeftoverServiceAddresses } from './leftover-addresses.js';
+import { SwitchWait } from './switch-wait.js';
 import type { ReceivedBu } from '../../proto/common/outcome.js';
 import { delHoaRecord, type LoadedState } from '../../store/index.js';
 
@@ -83,6 +84,8 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   private resume: ResumePoint | null = null;
   /** Cluster mode with `esp_seq_margin`: ESP sequence numbers raised before serving (daemon/ha/esp-seq.ts). */
   private espSeq: EspSeqServing | null = null;
+  /** Drained addresses waiting for their mobile nodes to leave after a Home Agent Switch. */
+  private readonly switchWaits = new Set<SwitchWait>();
 
   private constructor(
     /** Kept for what a reload reopens (the DHAAD socket). */
@@ -261,20 +264,33 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   /**
    * `mcoactl drain`, for an address no other live member lists: a Home Agent Switch (RFC 5142
    * §4) to each of its home addresses, through one of its care-of addresses (as a refresh
-   * request goes), naming `targets` in order of preference (none: the node runs DHAAD).
+   * request goes), naming `targets` in order of preference (none: the node runs DHAAD). The
+   * address is still served until its mobile nodes have de-registered here (switch-wait.ts),
+   * so their de-registrations are answered; resolves then.
    */
-  private async switchHomeAgent(address: Ip6, targets: Ip6[]): Promise<void> {
+  private async switchHomeAgent(address: Ip6, targets: Ip6[]): Promise<{ left: number; stayed: number }> {
     const hoas = homeAddressesOf(address, this.ha.cache.homeAddresses(), (h) => this.ha.serviceOf(h));
-    const sent: Promise<void>[] = [];
-    for (const hoa of hoas) {
-      const b = this.ha.cache.bindingsOf(hoa).find((x) => !x.homeBinding) ?? this.ha.cache.bindingsOf(hoa)[0];
-      if (!b) continue;
-      const message: HomeAgentSwitch = { kind: 'has', payloadProto: IPPROTO_NONE, checksum: 0, homeAgents: targets.map((t) => ip6Octets(t)), options: [] };
-      sent.push(new Promise((resolve) => this.send({ message, src: address, dst: b.homeBinding ? hoa : b.coa, homeAddress: b.homeBinding ? null : hoa }, resolve)));
-    }
-    // Sent from the address itself: the kernel must have them before the resignation removes it.
-    await Promise.all(sent);
+    const message: HomeAgentSwitch = { kind: 'has', payloadProto: IPPROTO_NONE, checksum: 0, homeAgents: targets.map((t) => ip6Octets(t)), options: [] };
+    const sendTo = (list: readonly Ip6[]): Promise<void[]> =>
+      Promise.all(list.flatMap((hoa) => {
+        const b = this.ha.cache.bindingsOf(hoa).find((x) => !x.homeBinding) ?? this.ha.cache.bindingsOf(hoa)[0];
+        if (!b) return [];
+        return [new Promise<void>((resolve) => this.send({ message, src: address, dst: b.homeBinding ? hoa : b.coa, homeAddress: b.homeBinding ? null : hoa }, resolve))];
+      }));
+    const wait = new SwitchWait(hoas, {
+      stillHere: (h) => this.ha.cache.bindingsOf(h).length > 0 && this.ha.serviceOf(h) === address,
+      resend: (list) => void sendTo(list),
+      clock: this.clock,
+    });
+    this.switchWaits.add(wait);
+    await sendTo(hoas);
     this.log.info({ address, targets, homeAddresses: hoas.length }, 'cluster: drained address listed by no other member: home agent switch sent to its mobile nodes');
+    const outcome = await wait.done;
+    this.switchWaits.delete(wait);
+    const fields = { address, left: outcome.left.length, stayed: outcome.stayed, resends: outcome.resends };
+    if (outcome.stayed.length > 0) this.log.warn(fields, 'cluster: home agent switch: some mobile nodes did not de-register; giving the address up anyway');
+    else this.log.info(fields, 'cluster: home agent switch: every mobile node de-registered here');
+    return { left: outcome.left.length, stayed: outcome.stayed.length };
   }
 
   /** Cluster mode: changes made outside a BU (expiry, operator) are written to etcd by the active. */
@@ -394,7 +410,9 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
     if (!ba) return this.cacheService.settle(o, Promise.resolve(), () => undefined);
     // K in the BA only when the SAs really follow the node: payload SAs, every move migrated.
     const k = ba.message.flags.k && hoa !== undefined && this.ipsec.protectsPayload(hoa) ? moved.then((all) => all.every(Boolean)) : Promise.resolve(false);
-    this.cacheService.settle(o, k, (kept) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }));
+    // A drained address waits for its mobile nodes' de-registrations to be answered (switch-wait.ts).
+    const sent = hoa === undefined || this.switchWaits.size === 0 ? undefined : () => this.switchWaits.forEach((w) => w.changed([hoa]));
+    this.cacheService.settle(o, k, (kept) => this.send(kept === ba.message.flags.k ? ba : { ...ba, message: { ...ba.message, flags: { ...ba.message.flags, k: kept } } }, sent));
   }
 
   /** The desired kernel state of these home addresses; resolves per care-of move whether its SA moved. */
@@ -520,6 +538,7 @@ export class HomeAgentDaemon implements RoleDaemon<HomeAgentDaemonConfig> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const w of this.switchWaits) w.cancel();
     // Steps down first (address removed, proxying stopped), then hands the address back in etcd.
     await this.cluster?.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'cluster: leaving failed'));
     await this.serviceAddresses?.settled();

@@ -87,6 +87,8 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
   private prefixes: MobileNodePrefixDiscovery | undefined;
   /** Set by the role's wrapper (switching-daemon.ts): a Home Agent Switch accepted. */
   onHomeAgentSwitch: ((order: HomeAgentSwitchOrder) => void) | undefined;
+  /** Set by the role's wrapper: the Binding Update List changed (a de-registration answered, say). */
+  onBulChanged: (() => void) | undefined;
 
   private constructor(
     ctx: RoleContext<MobileNodeDaemonConfig>,
@@ -305,6 +307,7 @@ export class MobileNodeDaemon implements RoleDaemon<MobileNodeDaemonConfig> {
     this.direct.update(directInterfaces(this.core.bindingUpdateList(), holds));
     this.prefixes?.tick();
     if (this.adopting && this.core.bindingUpdateList().every((e) => e.role !== 'ha' || e.state !== 'pending')) this.endAdoption('registrations settled');
+    this.onBulChanged?.();
   }
 
   private endAdoption(why: string): void {

@@ -123,6 +123,10 @@ export class DiscoveringMobileNode implements RoleDaemon<MobileNodeDaemonConfig>
       return this.next('start failed');
     }
     this.inner.onHomeAgentSwitch = (order) => this.homeAgentSwitch(order);
+    // The old home agent's answer to the de-registration moves the node at once, not at the next check.
+    this.inner.onBulChanged = () => {
+      if (this.switching && !this.inner?.deregistering()) this.clock.setTimeout(() => this.switchIfDeregistered(), 0);
+    };
     this.okAtMs = this.clock.now();
     this.arm();
   }
@@ -131,6 +135,12 @@ export class DiscoveringMobileNode implements RoleDaemon<MobileNodeDaemonConfig>
   private homeAgentSwitch(order: HomeAgentSwitchOrder): void {
     this.switching = { ...order, atMs: this.clock.now() };
     this.switchedBy = order.from;
+  }
+
+  private switchIfDeregistered(): void {
+    const sw = this.switching;
+    if (this.stopped || !sw || !this.inner || this.inner.deregistering()) return;
+    void this.switchNow(sw).catch((err: unknown) => this.ctx.fatal('switching home agent', err));
   }
 
   private switchNow(order: HomeAgentSwitchOrder): Promise<void> {

@@ -50,3 +50,9 @@ test('show cluster: etcd unreachable and no lease', () => {
   assert.equal(lines[2], 'lease      none (not serving)');
   assert.equal(lines[3], 'applied    revision 6');
 });
+
+test('show cluster: a drained member is marked in the member table', () => {
+  const lines = clusterLines({ ...VIEW, members: [VIEW.members[0]!, { ...VIEW.members[1]!, drained: true }] });
+  assert.ok(lines.some((l) => /^ha1 \(drained\) +2001:db8:aa::1=200$/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /^ha2 +2001:db8:aa::1=100$/.test(l)), lines.join('\n'));
+});

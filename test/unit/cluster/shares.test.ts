@@ -26,6 +26,7 @@ test('homeAddressesOf: only the home addresses registered with the address (thos
 });
 
 const m = (node: string, preferences: Record<string, number>): Member => ({ node, preferences });
+const drained = (node: string, preferences: Record<string, number>): Member => ({ node, preferences, drained: true });
 const none = new Map<ReturnType<typeof ip6>, string | null>();
 
 const ROWS: [string, Member[], Map<ReturnType<typeof ip6>, string | null>, ReturnType<typeof ip6>[] | null][] = [
@@ -36,6 +37,8 @@ const ROWS: [string, Member[], Map<ReturnType<typeof ip6>, string | null>, Retur
   ['served by another node first, then by best preference among the others', [m('ha1', { [A]: 200 }), m('ha2', { [B]: 10, [C]: 300 }), m('ha3', { [C]: 50 })], new Map([[B, 'ha2']]), [B, C]],
   ['owned by this node (it resigns it too) counts as not served', [m('ha1', { [A]: 200, [B]: 100 }), m('ha2', { [B]: 10, [C]: 20 })], new Map([[B, 'ha1']]), [C, B]],
   ['no other live member: nowhere to send them (empty list: the mobile nodes run DHAAD)', [m('ha1', { [A]: 200 })], none, []],
+  ['a drained member that lists it would not take it over: a switch, to what undrained members list', [m('ha1', { [A]: 200 }), drained('ha2', { [A]: 100, [C]: 100 }), m('ha3', { [B]: 1 })], none, [B]],
+  ['every other member drained: nowhere to send them', [m('ha1', { [A]: 200 }), drained('ha2', { [A]: 100, [B]: 100 })], none, []],
 ];
 
 for (const [name, members, owners, want] of ROWS) {
