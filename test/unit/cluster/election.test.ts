@@ -208,3 +208,19 @@ test('drain: the active resigns, the standby takes the address, the drained node
   assert.deepEqual(referee.overlaps, []);
   assert.ok(referee.log.some((e) => e.node === 'ha1' && /drained/.test(e.what)));
 });
+
+test('rank: a drained member, which campaigns for nothing, does not delay a less preferred standby; undrained it does again', { skip }, async () => {
+  const keys = new ClusterKeys('/t-elect-rank/');
+  const referee = new Referee();
+  const a = await startNode(etcd.client(), keys, referee, 'ha1', 20);
+  const b = await startNode(etcd.client(), keys, referee, 'ha2', 10);
+  await until('ha2 sees ha1 as a member', () => b.members.list().some((m) => m.node === 'ha1'));
+  assert.equal(b.members.rank(SERVICE), 1, 'ha1 is preferred to ha2');
+  assert.equal(a.members.rank(SERVICE), 0);
+  await a.members.setDrained(true);
+  await until('ha2 sees ha1 drained', () => b.members.list().some((m) => m.node === 'ha1' && m.drained === true));
+  assert.equal(b.members.rank(SERVICE), 0);
+  await a.members.setDrained(false);
+  await until('ha2 sees ha1 undrained', () => b.members.list().some((m) => m.node === 'ha1' && m.drained === undefined));
+  assert.equal(b.members.rank(SERVICE), 1);
+});
