@@ -4,7 +4,7 @@
 // here fails, by design: a missing feature must never turn into a skip.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -163,4 +163,21 @@ test('sh: a failing command rejects with its stderr', async () => {
   assert.ok(err instanceof CommandError, 'expected a CommandError');
   assert.notEqual(err.exitCode, 0);
   assert.match(err.stderr, /no-such-link-mcoa/);
+});
+
+test('a process still running in a namespace when it is deleted is killed, so it cannot hold the test file open', async () => {
+  let child: ReturnType<typeof spawn> | undefined;
+  let exited: Promise<NodeJS.Signals | null> | undefined;
+  await withNetns(async (ns) => {
+    // `ip netns exec` execs sleep: the pid is sleep's, inside the namespace.
+    child = spawn('ip', ['netns', 'exec', ns.name, 'sleep', '1000'], { stdio: 'ignore' });
+    const c = child;
+    exited = new Promise((resolve) => c.once('exit', (_code, signal) => resolve(signal)));
+    for (let i = 0; !(await sh('ip', ['netns', 'pids', ns.name])).split('\n').includes(String(c.pid)); i++) {
+      assert.ok(i < 600, 'sleep inside the namespace');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  const signal = await Promise.race([exited!, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 60_000).unref())]);
+  assert.equal(signal, 'SIGKILL', `the leftover process: ${signal}`);
 });

@@ -116,7 +116,10 @@ function deleteLeftoversOnExit(): void {
 }
 
 async function deleteNetns(name: string): Promise<void> {
-  if (existsSync(`${NETNS_RUN_DIR}/${name}`)) await sh('ip', ['netns', 'delete', name]);
+  if (existsSync(`${NETNS_RUN_DIR}/${name}`)) {
+    await killLeftovers([name]);
+    await sh('ip', ['netns', 'delete', name]);
+  }
   live.delete(name);
 }
 
@@ -159,10 +162,35 @@ async function createNamed(names: readonly string[]): Promise<Netns[]> {
   return nss;
 }
 
-/** `ip -batch -` with one `netns delete NAME` per namespace that still exists. */
+/**
+ * SIGKILL to every process still inside these namespaces (`ip netns pids`), this one and its
+ * parent excepted. A test that failed before stopping a background process (an endless echo
+ * flow, a capture) would otherwise leave a child that keeps the test file's process alive:
+ * the file never ends and the run waits for the harness's limit. Returns how many.
+ */
+async function killLeftovers(names: readonly string[]): Promise<number> {
+  let killed = 0;
+  for (const name of names) {
+    const out = await sh('ip', ['netns', 'pids', name]).catch(() => '');
+    for (const pid of out.split('\n').map(Number).filter((n) => Number.isInteger(n) && n > 1)) {
+      if (pid === process.pid || pid === process.ppid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return killed;
+}
+
+/** `ip -batch -` with one `netns delete NAME` per namespace that still exists, after killing what runs in them. */
 async function deleteAll(names: readonly string[]): Promise<void> {
   const present = names.filter((n) => existsSync(`${NETNS_RUN_DIR}/${n}`));
   try {
+    const killed = await killLeftovers(present);
+    if (killed > 0) process.stderr.write(`netns: killed ${killed} process(es) still running in ${present.join(', ')} at their deletion\n`);
     if (present.length > 0) await sh('ip', ['-batch', '-'], { input: present.map((n) => `netns delete ${n}\n`).join('') });
   } finally {
     for (const n of names) if (!existsSync(`${NETNS_RUN_DIR}/${n}`)) live.delete(n);

@@ -120,11 +120,13 @@ if [ "$reporter" = exec ]; then
 else
   # One node --test per file, between markers, so the host can keep each file's output
   # whole and time it; the exit status is the first failing file's (0 when all pass).
+  # --test-force-exit: a handle a failed test left open (a socket, a timer, a child) must not
+  # keep the file's process, and the whole run, alive until the harness's limit.
   echo "mcoa-uml: running $# test file(s) with $node"
   rc=0
   for f in "$@"; do
     echo "mcoa-uml: file start $f"
-    "$node" --test --test-reporter="$reporter" "$f" </dev/null
+    "$node" --test --test-reporter="$reporter" --test-force-exit "$f" </dev/null
     file_rc=$?
     echo "mcoa-uml: file end $file_rc $f"
     [ "$rc" -ne 0 ] || rc=$file_rc
