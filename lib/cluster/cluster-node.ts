@@ -161,8 +161,8 @@ export class ClusterNode {
 
   /**
    * `mcoactl drain`, first step: the member key says drained, so the others stop counting this
-   * node as one that would take an address over. A failed write (etcd away) does not stop the
-   * drain: the key goes with the lease anyway.
+   * node as one that would take an address over (once: drain() marks again for free). A failed
+   * write (etcd away) does not stop the drain: the key goes with the lease anyway.
    */
   async markDrained(): Promise<void> {
     await this.members.setDrained(true).catch(() => {});

@@ -57,8 +57,9 @@ export class Membership extends EventEmitter<{ changed: [] }> {
     await this.client.put(this.keys.member(this.self.node)).value(JSON.stringify(value)).lease(leaseId).exec();
   }
 
-  /** `mcoactl drain` / `undrain`: the member key says so (written again on the current lease, and on every new one). */
+  /** `mcoactl drain` / `undrain`: the member key says so (written again on the current lease, and on every new one); unchanged, nothing is written. */
   async setDrained(drained: boolean): Promise<void> {
+    if (drained === this.drained) return;
     this.drained = drained;
     if (this.leaseId) await this.register(this.leaseId);
   }
